@@ -1,0 +1,168 @@
+// The galera-agentx daemon: sources -> snapshot -> (SNMP view, notifications).
+// Every source pushes its facts; a change schedules one recompute on the next tick; the SNMP
+// session reads the last view. Nothing on the request path touches a file, a socket or a process.
+
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { AgentxSession } from './snmp/agentx/session';
+import { Mib, loadMib } from './snmp/mib';
+import { HeldChange, buildView, statusChangedVarbinds } from './snmp/publish';
+import { View, makeView } from './snmp/view';
+import { NodeSnapshot, SourceHealth, SourceName, buildSnapshot } from './core/snapshot';
+import { needsRecovery } from './core/seqno';
+import type { RecoveredPosition } from './core/recoverlog';
+import type { NodeStatus } from './core/status';
+import { ProcessSource } from './sources/processes';
+import { LockSource } from './sources/lock';
+import { GrastateSource } from './sources/grastate';
+import { WsrepSource, wsrepView } from './sources/wsrep';
+import { runRecovery } from './sources/recover';
+
+export class Agent {
+  readonly mib: Mib;
+  readonly processes: ProcessSource;
+  readonly lock: LockSource;
+  readonly grastate: GrastateSource;
+  readonly wsrep: WsrepSource;
+  session: AgentxSession | null = null;
+  snapshot: NodeSnapshot | null = null;
+  private view: View;
+  private scheduled = false;
+  private serverPids = '';
+  private recovery: { version: string; position: RecoveredPosition | null; running: boolean; error: string; at: number } =
+    { version: '', position: null, running: false, error: '', at: 0 };
+  private statusNotifier: HeldChange<NodeStatus> | null = null;
+  private stopped = false;
+  readonly stats = { recomputes: 0, notifications: 0 };
+
+  constructor(private readonly cfg: Config, private readonly log: Logger, opts: { snmp?: boolean } = {}) {
+    this.mib = loadMib(cfg.mibFile);
+    this.view = makeView([], []);
+    this.processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
+    this.lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
+    this.grastate = new GrastateSource(cfg.datadir, Math.max(cfg.processes.fullScanIntervalMs, 1000), log);
+    this.wsrep = new WsrepSource({ ...cfg.mysql, log });
+    if (opts.snmp !== false) {
+      this.session = new AgentxSession({
+        ...cfg.agentx,
+        id: this.mib.root,
+        descr: `galera-agentx ${cfg.nodeName}`,
+        subtrees: [this.mib.root],
+        log,
+        view: () => this.view,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    const recompute = (): void => this.schedule();
+    this.processes.on('change', recompute);
+    this.lock.on('change', recompute);
+    this.grastate.on('change', recompute);
+    this.wsrep.on('change', recompute);
+    this.processes.start();
+    this.lock.start();
+    await this.grastate.start();
+    this.recompute();
+    this.session?.start();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; if (!this.stopped) this.recompute(); });
+  }
+
+  private sourceHealth(now: number): SourceHealth[] {
+    const serverRunning = this.processes.facts.servers.length > 0;
+    const w = this.wsrep.facts;
+    const h = (name: SourceName, state: SourceHealth['state'], lastOkAt: number, error: string | null): SourceHealth =>
+      ({ name, state, lastOkAt, error: error ?? '' });
+    return [
+      h('processes', this.processes.lastError ? 'failing' : 'ok', this.processes.lastScanAt, this.processes.lastError),
+      h('lock', this.lock.state.state === 'unreadable' ? 'failing' : 'ok', this.lock.lastReadAt, this.lock.state.state === 'unreadable' ? this.lock.state.error : null),
+      h('grastate', this.grastate.facts.error ? 'failing' : 'ok', this.grastate.lastReadAt, this.grastate.facts.error),
+      h('mysql', !serverRunning || !this.cfg.mysql.enabled ? 'idle' : w.reachable ? 'ok' : 'failing', w.at, w.error),
+      h('recovery', this.recovery.running || this.recovery.error ? (this.recovery.error ? 'failing' : 'ok') : 'idle', this.recovery.at, this.recovery.error || null),
+    ];
+    void now;
+  }
+
+  /** Rebuilds the snapshot and the view from the sources' latest facts. */
+  recompute(): void {
+    this.stats.recomputes++;
+    const now = Date.now();
+    const procs = this.processes.facts;
+    const pids = procs.servers.map((s) => s.pid).join(',');
+    if (pids !== this.serverPids) {
+      // A different server process: the old one's wsrep values are not its values.
+      if (this.serverPids !== '' || pids !== '') this.wsrep.reset();
+      this.serverPids = pids;
+    }
+    this.wsrep.setActive(this.cfg.mysql.enabled && procs.servers.length > 0);
+    const gs = this.grastate.facts;
+    const wv = wsrepView(this.wsrep.facts.status);
+    const recovered = this.recovery.version === gs.version ? this.recovery.position : null;
+    const snap = buildSnapshot({
+      at: now,
+      nodeName: this.cfg.nodeName,
+      processes: procs,
+      lock: this.lock.state,
+      grastate: gs.grastate,
+      wsrep: { reachable: this.wsrep.facts.reachable, accepting: this.wsrep.facts.accepting, ...wv },
+      recovered,
+      sources: this.sourceHealth(now),
+    });
+    const prev = this.snapshot;
+    this.snapshot = snap;
+    this.view = buildView(this.mib, snap);
+    if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
+      this.log.info({ status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason }, 'node state');
+    }
+    if (!this.statusNotifier) {
+      this.statusNotifier = new HeldChange<NodeStatus>(snap.status, this.cfg.notifications.holdMs, (next, before) => void this.notifyStatus(next, before));
+    } else {
+      this.statusNotifier.update(snap.status);
+    }
+    this.maybeRecover(procs.servers.length > 0 || procs.recoveries.length > 0);
+  }
+
+  private maybeRecover(busy: boolean): void {
+    const gs = this.grastate.facts;
+    if (!this.cfg.recovery.enabled || this.recovery.running || this.recovery.version === gs.version) return;
+    if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.grastate })) return;
+    // Never while a lock is held: the holder may be about to start the server on this datadir.
+    if (this.lock.state.state === 'held') return;
+    this.recovery = { version: gs.version, position: null, running: true, error: '', at: this.recovery.at };
+    void runRecovery({ command: this.cfg.recovery.command, datadir: this.cfg.datadir, lockFile: this.cfg.lockFile, timeoutMs: this.cfg.recovery.timeoutMs, log: this.log })
+      .then((r) => {
+        if (r.ok) {
+          this.log.info({ uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms }, 'recovered the seqno');
+          this.recovery = { version: gs.version, position: r.position, running: false, error: '', at: Date.now() };
+        } else {
+          this.log.warn({ err: r.error, ms: r.ms }, r.busy ? 'recovery postponed: the lock is busy' : 'recovery failed; seqno stays unknown until grastate.dat changes');
+          // A busy lock is retried at the next change; a failure only when grastate.dat changes.
+          this.recovery = { version: r.busy ? '' : gs.version, position: null, running: false, error: r.busy ? '' : r.error, at: this.recovery.at };
+        }
+        this.lock.refresh();
+        this.schedule();
+      });
+  }
+
+  private async notifyStatus(next: NodeStatus, prev: NodeStatus): Promise<void> {
+    const snap = this.snapshot;
+    if (!snap || !this.session) return;
+    this.log.info({ status: next, prev }, 'sending galeraStatusChanged');
+    if (await this.session.notify(statusChangedVarbinds(this.mib, snap, prev))) this.stats.notifications++;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.statusNotifier?.stop();
+    this.processes.stop();
+    this.lock.stop();
+    this.wsrep.stop();
+    await this.grastate.stop();
+    await this.session?.stop();
+  }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// galera-agentx: the AgentX subagent daemon.
+
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../log';
+import { Agent } from '../agent';
+import { parseFlags } from './args';
+
+const USAGE = `Usage: galera-agentx [--config FILE] [--log-level LEVEL] [--check-config]
+
+Publishes GALERA-MIB (node status, seqno, health) through the local snmpd as an AgentX subagent.
+  --config FILE     YAML config (default /etc/galera-agentx/config.yaml; every key has a default)
+  --log-level L     fatal|error|warn|info|debug|trace (overrides log.level)
+  --check-config    validate the config and exit (0 when valid)
+  --help            this text
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseFlags(process.argv.slice(2), {
+    config: { type: 'string' }, 'log-level': { type: 'string' }, 'check-config': { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(USAGE); return; }
+  let cfg;
+  try {
+    cfg = loadConfig(values.config);
+    if (values['log-level']) cfg = { ...cfg, log: { level: values['log-level'] as typeof cfg.log.level } };
+  } catch (err) {
+    process.stderr.write(`galera-agentx: ${(err as Error).message}\n`);
+    process.exit(err instanceof ConfigError ? 78 : 1); // EX_CONFIG
+  }
+  if (values['check-config']) { process.stdout.write(`${values.config ?? 'default config'}: OK\n`); return; }
+  process.title = 'galera-agentx';
+  const log = createLogger(cfg.log.level, 'galera-agentx');
+  const agent = new Agent(cfg, log);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    void agent.stop().then(() => { log.info('stopped'); process.exit(0); });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // A daemon that answers from memory must not die of one bad fact: log and carry on.
+  process.on('uncaughtException', (err) => log.error({ err: err.stack ?? String(err) }, 'unexpected error (kept running)'));
+  process.on('unhandledRejection', (err) => log.error({ err: String(err) }, 'unexpected rejection (kept running)'));
+  log.info({ node: cfg.nodeName, datadir: cfg.datadir, master: cfg.agentx.master }, 'starting');
+  await agent.start();
+}
+
+void main();

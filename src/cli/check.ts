@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// galera-check: the node's status or seqno, one word on stdout, for scripts, snmpd `extend`
+// lines and keepalived. Computed here with the daemon's own sources and core.
+
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../log';
+import { collectOnce } from '../collect';
+import { snapshotToJson } from '../core/snapshot';
+import { parseFlags } from './args';
+
+const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno
+
+  status        bootstrapping | running | initiating | locked | stopped
+  seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
+                under the initiator lock, unless --no-recover)
+  --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources)
+  --config FILE as for galera-agentx (default /etc/galera-agentx/config.yaml)
+Exit status: 0 when answered, 64 on usage errors, 78 on config errors.
+`;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseFlags(process.argv.slice(2), {
+    config: { type: 'string' }, json: { type: 'boolean' }, 'no-recover': { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(USAGE); return; }
+  const what = positionals[0];
+  if (!values.json && (positionals.length !== 1 || (what !== 'status' && what !== 'seqno'))) {
+    process.stderr.write(USAGE);
+    process.exit(64);
+  }
+  let cfg;
+  try {
+    cfg = loadConfig(values.config);
+  } catch (err) {
+    process.stderr.write(`galera-check: ${(err as Error).message}\n`);
+    process.exit(err instanceof ConfigError ? 78 : 1);
+  }
+  // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
+  const log = createLogger('warn', 'galera-check');
+  const snap = await collectOnce(cfg, log, { recover: !values['no-recover'] && (what === 'seqno' || !!values.json) });
+  if (values.json) process.stdout.write(`${JSON.stringify(snapshotToJson(snap), null, 2)}\n`);
+  else process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);
+}
+
+void main();

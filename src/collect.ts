@@ -1,0 +1,51 @@
+// One-shot collection of a node's facts with the same sources and core as the daemon, for
+// galera-check (and later galera-init's view of its own node).
+
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { NodeSnapshot, SourceHealth, buildSnapshot } from './core/snapshot';
+import { needsRecovery } from './core/seqno';
+import { GRASTATE_MAX_BYTES, Grastate, parseGrastate } from './core/grastate';
+import type { RecoveredPosition } from './core/recoverlog';
+import { ProcessSource } from './sources/processes';
+import { readLockState } from './sources/lock';
+import { readSmallFile } from './sources/grastate';
+import { WsrepSource, wsrepView } from './sources/wsrep';
+import { runRecovery } from './sources/recover';
+import * as path from 'node:path';
+
+export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean }): Promise<NodeSnapshot> {
+  const now = Date.now();
+  const procs = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
+  const facts = procs.scan();
+  const lock = readLockState(cfg.lockFile);
+  let grastate: Grastate | null = null;
+  let gsError = '';
+  try {
+    grastate = parseGrastate((await readSmallFile(path.join(cfg.datadir, 'grastate.dat'), GRASTATE_MAX_BYTES)).data);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') gsError = (err as Error).message;
+  }
+  const serverRunning = facts.servers.length > 0;
+  const wsrep = new WsrepSource({ ...cfg.mysql, log });
+  const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
+  let recovered: RecoveredPosition | null = null;
+  let recError = '';
+  if (opts.recover && cfg.recovery.enabled && lock.state !== 'held' &&
+      needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate })) {
+    const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log });
+    if (r.ok) recovered = r.position;
+    else recError = r.error;
+  }
+  const sources: SourceHealth[] = [
+    { name: 'processes', state: procs.lastError ? 'failing' : 'ok', lastOkAt: procs.lastScanAt, error: procs.lastError ?? '' },
+    { name: 'lock', state: lock.state === 'unreadable' ? 'failing' : 'ok', lastOkAt: now, error: lock.state === 'unreadable' ? lock.error : '' },
+    { name: 'grastate', state: gsError ? 'failing' : 'ok', lastOkAt: now, error: gsError },
+    { name: 'mysql', state: !serverRunning ? 'idle' : w.reachable ? 'ok' : 'failing', lastOkAt: w.at, error: w.error ?? '' },
+    { name: 'recovery', state: recError ? 'failing' : recovered ? 'ok' : 'idle', lastOkAt: recovered ? Date.now() : 0, error: recError },
+  ];
+  return buildSnapshot({
+    at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate,
+    wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources,
+  });
+}

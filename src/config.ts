@@ -1,0 +1,172 @@
+// One typed Config, built once from the config file (YAML, so JSON works too) + flags + defaults,
+// and validated at start. Errors name the file and the key and say what would be accepted.
+// Nothing downstream reads process.env or argv: it takes this object.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import YAML from 'yaml';
+
+export interface Config {
+  nodeName: string;
+  datadir: string;
+  mibFile?: string;
+  /** The initiator lock: created atomically by galera-init and by the recovery run. */
+  lockFile: string;
+  agentx: {
+    /** Unix socket path, or tcp:HOST:PORT, of the snmpd master (its agentxsocket). */
+    master: string;
+    adminTimeoutMs: number;
+    pingIntervalMs: number;
+    reconnectMinMs: number;
+    reconnectMaxMs: number;
+  };
+  processes: {
+    serverNames: string[];
+    initiatorNames: string[];
+    scanIntervalMs: number;
+    fullScanIntervalMs: number;
+  };
+  mysql: {
+    enabled: boolean;
+    /** A my.cnf-style file whose [client] section holds user, password, socket or host/port. */
+    optionFile: string;
+    refreshIntervalMs: number;
+    connectTimeoutMs: number;
+    queryTimeoutMs: number;
+  };
+  recovery: {
+    enabled: boolean;
+    /** argv of the recovery run; {datadir} is replaced. Never through a shell. */
+    command: string[];
+    timeoutMs: number;
+  };
+  notifications: {
+    /** A status must hold this long before it is reported: flapping is told once, with the final state. */
+    holdMs: number;
+  };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
+
+export function defaultConfig(): Config {
+  return {
+    nodeName: os.hostname(),
+    datadir: '/var/lib/mysql',
+    lockFile: '/run/galera-agentx/galera-init.lock',
+    agentx: {
+      master: '/var/agentx/master',
+      adminTimeoutMs: 5000,
+      pingIntervalMs: 15000,
+      reconnectMinMs: 200,
+      reconnectMaxMs: 10000,
+    },
+    processes: {
+      serverNames: ['mariadbd', 'mysqld'],
+      initiatorNames: ['galera-init'],
+      scanIntervalMs: 100,
+      fullScanIntervalMs: 2000,
+    },
+    mysql: {
+      enabled: true,
+      optionFile: '/etc/galera-agentx/my.cnf',
+      refreshIntervalMs: 1000,
+      connectTimeoutMs: 2000,
+      queryTimeoutMs: 2000,
+    },
+    recovery: {
+      enabled: true,
+      command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'],
+      timeoutMs: 120000,
+    },
+    notifications: { holdMs: 500 },
+    log: { level: 'info' },
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Check = (v: unknown) => string | null; // null when fine, else what was expected
+
+const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
+const absPath: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? null : 'an absolute path');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
+const ms = (min: number, max: number): Check => (v) =>
+  (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `a whole number of milliseconds from ${min} to ${max}`);
+const strList: Check = (v) =>
+  (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0) ? null : 'a non-empty list of strings');
+const oneOf = (...opts: string[]): Check => (v) => (opts.includes(v as string) ? null : `one of ${opts.join(', ')}`);
+const master: Check = (v) =>
+  (typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/')) ? null : 'a unix socket path or tcp:HOST:PORT');
+
+const SCHEMA: Record<string, Check | Record<string, Check>> = {
+  nodeName: str,
+  datadir: absPath,
+  mibFile: absPath,
+  lockFile: absPath,
+  agentx: { master, adminTimeoutMs: ms(100, 60000), pingIntervalMs: ms(1000, 3600000), reconnectMinMs: ms(10, 60000), reconnectMaxMs: ms(100, 600000) },
+  processes: { serverNames: strList, initiatorNames: strList, scanIntervalMs: ms(20, 10000), fullScanIntervalMs: ms(100, 600000) },
+  mysql: { enabled: bool, optionFile: absPath, refreshIntervalMs: ms(100, 600000), connectTimeoutMs: ms(100, 60000), queryTimeoutMs: ms(100, 60000) },
+  recovery: { enabled: bool, command: strList, timeoutMs: ms(1000, 3600000) },
+  notifications: { holdMs: ms(0, 600000) },
+  log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
+};
+
+/** Merges a parsed document over the defaults, collecting every error (not only the first). */
+export function buildConfig(doc: unknown, source: string, base: Config = defaultConfig()): Config {
+  const errors: string[] = [];
+  if (doc === null || doc === undefined) return base;
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+  const out = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    const spec = SCHEMA[key];
+    if (!spec) { errors.push(`${source}: unknown key '${key}' (known: ${Object.keys(SCHEMA).join(', ')})`); continue; }
+    if (typeof spec === 'function') {
+      const want = spec(value);
+      if (want) errors.push(`${source}: '${key}' must be ${want}, got ${JSON.stringify(value)}`);
+      else out[key] = value;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push(`${source}: '${key}' must be a mapping with keys ${Object.keys(spec).join(', ')}`);
+      continue;
+    }
+    const section = out[key] as Record<string, unknown>;
+    for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
+      const check = spec[sub];
+      if (!check) { errors.push(`${source}: unknown key '${key}.${sub}' (known: ${Object.keys(spec).join(', ')})`); continue; }
+      const want = check(v);
+      if (want) errors.push(`${source}: '${key}.${sub}' must be ${want}, got ${JSON.stringify(v)}`);
+      else section[sub] = v;
+    }
+  }
+  const cfg = out as unknown as Config;
+  if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs) errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
+  if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs) errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
+  if (errors.length) throw new ConfigError(errors.join('\n'));
+  return cfg;
+}
+
+/**
+ * Reads the config file. A missing file is fine only when it is the default path (every key has a
+ * default); a file named on the command line must exist.
+ */
+export function loadConfig(file: string | undefined): Config {
+  const path = file ?? DEFAULT_CONFIG_FILE;
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' && file === undefined) return defaultConfig();
+    throw new ConfigError(`${path}: cannot read the config file (${e.code ?? e.message}); ` +
+      (e.code === 'ENOENT' ? 'create it from config-sample.yaml or pass --config' : 'check its permissions'));
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return buildConfig(doc, path);
+}

@@ -1,0 +1,75 @@
+// Which processes matter to a node's status, from their names and command lines.
+
+import * as path from 'node:path';
+
+export interface ProcEntry { pid: number; comm: string; argv: string[] }
+
+export interface ServerProc { pid: number; bootstrap: boolean }
+
+export interface ProcessFacts {
+  servers: ServerProc[];
+  /** PIDs of --wsrep-recover runs on this datadir. */
+  recoveries: number[];
+  initiators: number[];
+}
+
+export interface ClassifyOptions { serverNames: string[]; initiatorNames: string[]; datadir: string }
+
+const norm = (p: string): string => path.resolve(p).replace(/\/+$/, '');
+
+/** The value of --name=V / --name V / --name_with_underscores=V, or undefined. */
+export function optionValue(argv: string[], name: string): string | undefined {
+  const names = [name, name.replace(/-/g, '_')];
+  for (let i = 1; i < argv.length; i++) {
+    for (const n of names) {
+      if (argv[i].startsWith(`--${n}=`)) return argv[i].slice(n.length + 3);
+      if (argv[i] === `--${n}` && i + 1 < argv.length && !argv[i + 1].startsWith('--')) return argv[i + 1];
+    }
+  }
+  return undefined;
+}
+
+const hasFlag = (argv: string[], name: string): boolean =>
+  argv.slice(1).some((a) => a === `--${name}` || a === `--${name.replace(/-/g, '_')}` || a.startsWith(`--${name}=`) || a.startsWith(`--${name.replace(/-/g, '_')}=`));
+
+/** True when the command line forms a new cluster: --wsrep-new-cluster, or an empty gcomm://. */
+export function isBootstrapCommand(argv: string[]): boolean {
+  if (hasFlag(argv, 'wsrep-new-cluster')) return true;
+  const addr = optionValue(argv, 'wsrep-cluster-address');
+  // "gcomm://" alone, or with only options after it ("gcomm://?pc.wait_prim=no"), names no peer.
+  return addr !== undefined && /^gcomm:\/\/(\?.*)?$/.test(addr.trim());
+}
+
+function nameMatches(e: ProcEntry, names: string[]): boolean {
+  const argv0 = path.basename(e.argv[0] ?? '');
+  // A Node program run as `node /usr/bin/galera-init` shows its script as argv[1].
+  const script = /^node(js)?$/.test(argv0) && e.argv[1] ? path.basename(e.argv[1]) : '';
+  return names.includes(e.comm) || names.includes(argv0) || (script !== '' && names.includes(script));
+}
+
+/** Sorts the process table into servers, recovery runs and initiators of this node's datadir. */
+export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): ProcessFacts {
+  const facts: ProcessFacts = { servers: [], recoveries: [], initiators: [] };
+  const datadir = norm(opts.datadir);
+  for (const e of entries) {
+    if (nameMatches(e, opts.serverNames)) {
+      // Several nodes can share a host (tests, demos): a server that names another datadir is not
+      // ours. Without --datadir it reads it from my.cnf, and a host runs one node: it is ours.
+      const dd = optionValue(e.argv, 'datadir');
+      if (dd !== undefined && norm(dd) !== datadir) continue;
+      if (hasFlag(e.argv, 'wsrep-recover')) facts.recoveries.push(e.pid);
+      else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help')) facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
+    } else if (nameMatches(e, opts.initiatorNames)) {
+      facts.initiators.push(e.pid);
+    }
+  }
+  const byPid = (a: number, b: number): number => a - b;
+  facts.servers.sort((a, b) => a.pid - b.pid);
+  facts.recoveries.sort(byPid);
+  facts.initiators.sort(byPid);
+  return facts;
+}
+
+export function sameProcessFacts(a: ProcessFacts, b: ProcessFacts): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

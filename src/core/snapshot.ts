@@ -1,0 +1,93 @@
+// NodeSnapshot: every fact the outputs need, in one timestamped object built by a pure function.
+// The SNMP view, galera-check and the notifications all read this and nothing else.
+
+import type { Grastate } from './grastate';
+import type { ProcessFacts } from './procclass';
+import type { RecoveredPosition } from './recoverlog';
+import { SeqnoSource, seqnoOf } from './seqno';
+import { LockState, NodeStatus, statusOf } from './status';
+
+export type SourceName = 'processes' | 'lock' | 'grastate' | 'mysql' | 'recovery';
+export const SOURCE_NAMES: readonly SourceName[] = ['processes', 'lock', 'grastate', 'mysql', 'recovery'];
+
+export interface SourceHealth {
+  name: SourceName;
+  state: 'ok' | 'failing' | 'idle';
+  /** When the source last delivered a fact (ms since epoch); 0 never. */
+  lastOkAt: number;
+  error: string;
+}
+
+export interface WsrepInput {
+  reachable: boolean;
+  accepting: boolean;
+  lastCommitted: bigint | null;
+  uuid: string | null;
+  localState: number | null;
+  clusterStatus: string | null;
+  ready: boolean | null;
+}
+
+export interface SnapshotInput {
+  at: number;
+  nodeName: string;
+  processes: ProcessFacts;
+  lock: LockState;
+  grastate: Grastate | null;
+  wsrep: WsrepInput;
+  recovered: RecoveredPosition | null;
+  sources: SourceHealth[];
+}
+
+export interface NodeSnapshot {
+  at: number;
+  nodeName: string;
+  status: NodeStatus;
+  reason: string;
+  seqno: bigint;
+  seqnoSource: SeqnoSource;
+  uuid: string | null;
+  safeToBootstrap: boolean | null;
+  serverPid: number;
+  lockPid: number;
+  sources: SourceHealth[];
+}
+
+export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
+  const w = i.wsrep;
+  const syncedPrimary = w.reachable && w.localState !== null && w.clusterStatus !== null
+    ? w.localState === 4 && w.clusterStatus === 'Primary' && w.ready !== false
+    : null;
+  const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness: { accepting: w.accepting, syncedPrimary } });
+  const serverRunning = i.processes.servers.length > 0;
+  const live = serverRunning && w.lastCommitted !== null ? { seqno: w.lastCommitted, uuid: w.uuid } : null;
+  const seq = seqnoOf({ serverRunning, live, grastate: i.grastate, recovered: i.recovered });
+  return {
+    at: i.at,
+    nodeName: i.nodeName,
+    status,
+    reason,
+    seqno: seq.seqno,
+    seqnoSource: seq.source,
+    uuid: seq.uuid,
+    safeToBootstrap: i.grastate?.safeToBootstrap ?? null,
+    serverPid: i.processes.servers[0]?.pid ?? 0,
+    lockPid: i.lock.state === 'held' ? i.lock.pid : 0,
+    sources: i.sources,
+  };
+}
+
+/** The age of the oldest fact in use (ms), for galeraAgentDataAge. Idle sources do not count. */
+export function dataAge(s: NodeSnapshot, now: number): number {
+  let oldest = now;
+  for (const src of s.sources) {
+    if (src.state === 'idle') continue;
+    oldest = Math.min(oldest, src.lastOkAt || 0);
+  }
+  return Math.max(0, now - oldest);
+}
+
+/** The snapshot as JSON-friendly data (bigint as a decimal string), for galera-check --json. */
+export function snapshotToJson(s: NodeSnapshot): Record<string, unknown> {
+  return { ...s, seqno: s.seqno.toString() };
+}

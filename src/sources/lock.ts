@@ -1,0 +1,159 @@
+// The initiator lock: taking it (galera-init, the recovery run) and watching it (the agent).
+// Taken atomically: the full content is written to a private temp file, then link(2)ed to the lock
+// path, which fails if the path exists, so no reader ever sees a half-written lock and two takers
+// can never both win. Neither step follows a symlink planted at the lock path.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { formatLock, LockInfo, parseLock } from '../core/lockfmt';
+import type { LockState } from '../core/status';
+import { procStartTime } from './processes';
+
+/** Whether the lock's owner is the live process that took it. */
+export function ownerAlive(info: LockInfo, procDir = '/proc'): boolean {
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (info.starttime === null) return true;
+  return procStartTime(info.pid, procDir) === info.starttime;
+}
+
+export function readLockState(lockFile: string): LockState {
+  let text: string;
+  try {
+    const fd = fs.openSync(lockFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return { state: 'unreadable', error: `${lockFile} is not a regular file` };
+      const buf = Buffer.alloc(Math.min(st.size, 4096));
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      text = buf.subarray(0, n).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return { state: 'free' };
+    if (e.code === 'ELOOP') return { state: 'unreadable', error: `${lockFile} is a symlink; refusing to follow it` };
+    return { state: 'unreadable', error: `${lockFile}: ${e.code ?? e.message}` };
+  }
+  const info = parseLock(text);
+  if (!info) return { state: 'unreadable', error: `${lockFile} does not start with a PID` };
+  return ownerAlive(info) ? { state: 'held', pid: info.pid, purpose: info.purpose } : { state: 'stale', pid: info.pid };
+}
+
+export type AcquireResult = { ok: true } | { ok: false; holder: LockState };
+
+/** Takes the lock for this process, replacing a stale one. Never waits. */
+export function acquireLock(lockFile: string, purpose: string): AcquireResult {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true, mode: 0o755 });
+  const info: LockInfo = { pid: process.pid, starttime: procStartTime(process.pid), purpose };
+  const tmp = `${lockFile}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, formatLock(info, os.hostname()), { flag: 'wx', mode: 0o644 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.linkSync(tmp, lockFile);
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readLockState(lockFile);
+      if (holder.state === 'held' || holder.state === 'unreadable') return { ok: false, holder };
+      if (holder.state === 'stale') {
+        // Move the stale file aside under a name of our own, then check that what we moved is the
+        // stale lock we judged (another taker may have replaced it meanwhile).
+        const aside = `${lockFile}.stale.${process.pid}`;
+        try {
+          fs.renameSync(lockFile, aside);
+        } catch {
+          continue;
+        }
+        const moved = parseLock(fs.readFileSync(aside, 'utf8'));
+        if (moved && moved.pid !== holder.pid) {
+          // We moved a fresh lock: put it back if nobody has taken the path since.
+          try { fs.linkSync(aside, lockFile); } catch { /* someone else holds it now */ }
+          fs.rmSync(aside, { force: true });
+          return { ok: false, holder: readLockState(lockFile) };
+        }
+        fs.rmSync(aside, { force: true });
+      }
+    }
+    return { ok: false, holder: readLockState(lockFile) };
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Releases the lock if this process holds it. */
+export function releaseLock(lockFile: string): void {
+  try {
+    const info = parseLock(fs.readFileSync(lockFile, 'utf8'));
+    if (info && info.pid === process.pid) fs.rmSync(lockFile, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Watches the lock for the agent: the file through a directory watch, and the owner's liveness by
+ * polling only while a lock is held (a PID dies without touching the file).
+ */
+export class LockSource extends EventEmitter {
+  state: LockState = { state: 'free' };
+  lastReadAt = 0;
+  private watcher: fs.FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private loggedStale = -1;
+
+  constructor(private readonly lockFile: string, private readonly pollMs: number, private readonly log: Logger) {
+    super();
+  }
+
+  start(): void {
+    this.refresh();
+    this.watchDir();
+    this.timer = setInterval(() => {
+      if (!this.watcher) this.watchDir();
+      // Cheap while free (one stat); a held lock is re-checked so a dead owner shows at once.
+      this.refresh();
+    }, this.pollMs);
+  }
+
+  private watchDir(): void {
+    try {
+      this.watcher = fs.watch(path.dirname(this.lockFile), { persistent: false }, (_ev, name) => {
+        if (!name || name === path.basename(this.lockFile)) this.refresh();
+      });
+      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; });
+    } catch {
+      this.watcher = null; // the directory does not exist yet: polling covers it until it does
+    }
+  }
+
+  refresh(): void {
+    const next = readLockState(this.lockFile);
+    this.lastReadAt = Date.now();
+    if (next.state === 'stale' && this.loggedStale !== next.pid) {
+      this.log.warn({ lockFile: this.lockFile, pid: next.pid }, 'stale initiator lock (its owner is dead); ignoring it');
+      this.loggedStale = next.pid;
+    }
+    if (JSON.stringify(next) !== JSON.stringify(this.state)) {
+      if (next.state === 'unreadable') this.log.warn({ lockFile: this.lockFile, err: next.error }, 'initiator lock unreadable');
+      this.state = next;
+      this.emit('change', next);
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
+    this.timer = null;
+    this.watcher = null;
+  }
+}

@@ -1,0 +1,202 @@
+// The running server's wsrep status over one mysql2 connection. One query in flight at a time,
+// each with a timeout, the next one scheduled only after the last ended: a hung server costs one
+// stuck query, never a pile of them, and SNMP answers keep coming from the last snapshot.
+// Credentials come from a my.cnf-style option file; they are never logged or put in argv.
+
+import * as fs from 'node:fs';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import mysql, { Connection } from 'mysql2';
+import { clientOptions, parseOptionFile } from '../core/mycnf';
+import { parseSeqno, parseUuid } from '../core/seqnum';
+
+export interface WsrepFacts {
+  /** The last query succeeded. */
+  reachable: boolean;
+  /** The server answered a connection (a failed login still proves it accepts connections). */
+  accepting: boolean;
+  /** The last successful status, by lower-case variable name; null before the first success. */
+  status: Record<string, string> | null;
+  /** When `status` was read (ms since epoch), 0 never. */
+  at: number;
+  error: string | null;
+}
+
+export interface WsrepView { lastCommitted: bigint | null; uuid: string | null; localState: number | null; clusterStatus: string | null; ready: boolean | null }
+
+export function wsrepView(status: Record<string, string> | null): WsrepView {
+  if (!status) return { lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null };
+  const ls = Number(status.wsrep_local_state);
+  return {
+    lastCommitted: status.wsrep_last_committed !== undefined ? parseSeqno(status.wsrep_last_committed) : null,
+    uuid: status.wsrep_local_state_uuid ? parseUuid(status.wsrep_local_state_uuid) : null,
+    localState: Number.isInteger(ls) && ls >= 0 && ls <= 5 ? ls : null,
+    clusterStatus: status.wsrep_cluster_status ?? null,
+    ready: status.wsrep_ready === undefined ? null : status.wsrep_ready === 'ON',
+  };
+}
+
+export interface WsrepSourceOptions {
+  optionFile: string;
+  refreshIntervalMs: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  log: Logger;
+}
+
+const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+
+export class WsrepSource extends EventEmitter {
+  facts: WsrepFacts = { reachable: false, accepting: false, status: null, at: 0, error: null };
+  readonly stats = { queries: 0, failures: 0, connects: 0 };
+  private conn: Connection | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private active = false;
+  private busy = false;
+  private failures = 0;
+  private lastLogged = '';
+
+  constructor(private readonly opts: WsrepSourceOptions) {
+    super();
+  }
+
+  /** Polls while a server runs; stops (and closes the connection) when none does. */
+  setActive(active: boolean): void {
+    if (active === this.active) return;
+    this.active = active;
+    if (active) {
+      this.failures = 0;
+      this.schedule(0);
+    } else {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.closeConn();
+      this.facts = { reachable: false, accepting: false, status: null, at: 0, error: null };
+      this.emit('change', this.facts);
+    }
+  }
+
+  /** Forgets the last status (a new server process: old values are not its values). */
+  reset(): void {
+    this.facts = { ...this.facts, status: null, at: 0, reachable: false };
+    this.closeConn();
+    this.emit('change', this.facts);
+    if (this.active) this.schedule(0);
+  }
+
+  /** One query, for one-shot tools (galera-check): no timers are left behind. */
+  async refreshOnce(): Promise<WsrepFacts> {
+    this.active = true;
+    await this.poll();
+    this.stop();
+    return this.facts;
+  }
+
+  stop(): void {
+    this.active = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.closeConn();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), ms);
+  }
+
+  private closeConn(): void {
+    const c = this.conn;
+    this.conn = null;
+    if (c) { c.removeAllListeners('error'); c.on('error', () => undefined); c.destroy(); }
+  }
+
+  private connectionOptions(): mysql.ConnectionOptions {
+    let text: string;
+    try {
+      const st = fs.statSync(this.opts.optionFile);
+      if (!st.isFile()) throw new Error('not a regular file');
+      text = fs.readFileSync(this.opts.optionFile, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') return { user: 'root', socketPath: '/run/mysqld/mysqld.sock' }; // socket auth
+      throw new Error(`cannot read MySQL option file ${this.opts.optionFile}: ${e.code ?? e.message}`);
+    }
+    const c = clientOptions(parseOptionFile(text));
+    return {
+      user: c.user ?? 'root', password: c.password, socketPath: c.socketPath,
+      host: c.socketPath ? undefined : (c.host ?? 'localhost'), port: c.socketPath ? undefined : (c.port ?? 3306),
+    };
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = null;
+    if (!this.active || this.busy) return;
+    this.busy = true;
+    try {
+      const rows = await this.query("SHOW GLOBAL STATUS LIKE 'wsrep\\_%'");
+      const status: Record<string, string> = {};
+      for (const r of rows) {
+        const name = String(r.Variable_name ?? '').toLowerCase();
+        if (name) status[name] = String(r.Value ?? '');
+      }
+      this.failures = 0;
+      if (this.lastLogged) this.opts.log.info('MySQL connection regained');
+      this.lastLogged = '';
+      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null };
+      this.emit('change', this.facts);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
+      this.stats.failures++;
+      this.failures++;
+      const accepting = AUTH_ERRORS.has(e.code ?? '') || (typeof e.errno === 'number' && e.errno >= 1000 && e.errno < 3000);
+      const why = describeMysqlError(e);
+      if (why !== this.lastLogged) {
+        this.opts.log.warn({ err: why, optionFile: this.opts.optionFile }, 'MySQL status query failed; answering from the last snapshot');
+        this.lastLogged = why;
+      }
+      this.closeConn();
+      this.facts = { ...this.facts, reachable: false, accepting, error: why };
+      this.emit('change', this.facts);
+    } finally {
+      this.busy = false;
+    }
+    if (this.active) {
+      // Back off on failure (up to 10 intervals) so a dead server is not hammered.
+      const factor = Math.min(2 ** Math.max(0, this.failures - 1), 10);
+      this.schedule(this.opts.refreshIntervalMs * factor);
+    }
+  }
+
+  private query(sql: string): Promise<Record<string, unknown>[]> {
+    return new Promise((resolve, reject) => {
+      let conn = this.conn;
+      if (!conn) {
+        let options: mysql.ConnectionOptions;
+        try { options = this.connectionOptions(); } catch (err) { reject(err); return; }
+        conn = mysql.createConnection({ ...options, connectTimeout: this.opts.connectTimeoutMs, multipleStatements: false });
+        conn.on('error', () => this.closeConn());
+        this.conn = conn;
+        this.stats.connects++;
+      }
+      this.stats.queries++;
+      // The timer guards the connect as well as the query: mysql2's query timeout starts late.
+      const guard = setTimeout(() => { this.closeConn(); reject(Object.assign(new Error(`no answer in ${this.opts.queryTimeoutMs} ms`), { code: 'TIMEOUT' })); }, this.opts.queryTimeoutMs);
+      conn.query({ sql, timeout: this.opts.queryTimeoutMs }, (err, rows) => {
+        clearTimeout(guard);
+        if (err) reject(err);
+        else resolve(rows as Record<string, unknown>[]);
+      });
+    });
+  }
+}
+
+export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; sqlMessage?: string }): string {
+  switch (e.code) {
+    case 'ECONNREFUSED': return 'connection refused (server not listening)';
+    case 'ENOENT': return 'socket file not found (server not running, or wrong socket in the option file)';
+    case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return `server did not answer in time (${e.message})`;
+    case 'ER_ACCESS_DENIED_ERROR': return 'access denied: check user and password in the option file';
+    case 'ER_UNKNOWN_COM_ERROR': return 'WSREP has not yet prepared node for application use (non-Primary)';
+    default: return `${e.code ?? 'error'}: ${(e.sqlMessage ?? e.message).slice(0, 200)}`;
+  }
+}

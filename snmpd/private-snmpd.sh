@@ -5,6 +5,7 @@
 #
 #   private-snmpd.sh DIR PORT [TRAP_PORT]
 #
+# AGENTX_SOCKET (env) overrides the AgentX socket, e.g. tcp:127.0.0.1:7050.
 # DIR gets snmpd.conf, agentx.sock, snmpd.log and the persistent state. TRAP_PORT, when given,
 # is where snmpd sends SNMPv2c traps (trap2sink) for the notifications.
 set -euo pipefail
@@ -17,7 +18,7 @@ mkdir -p "$dir/persist"
 cat > "$dir/snmpd.conf" <<CONF
 agentaddress udp:127.0.0.1:$port
 master agentx
-agentxsocket $dir/agentx.sock
+agentxsocket ${AGENTX_SOCKET:-$dir/agentx.sock}
 # Only the owner and group may speak AgentX: a subagent can serve any OID it likes.
 agentxperms 0660 0770
 # How long snmpd waits for a subagent answer before it retries, and how often it retries.

@@ -1,0 +1,131 @@
+// Real MariaDB + Galera nodes on loopback, each in its own temp dirs, run as --user=mysql.
+// Used by the integration tests (one node) and by the cluster tests (several).
+
+import { ChildProcess, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import mysql from 'mysql2/promise';
+import { freeTcpPort, start, stopChild, tempDir, waitFor } from './proc';
+
+export const PROVIDER = '/usr/lib/galera/libgalera_smm.so';
+const SERVER = fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd';
+
+export interface GaleraNode {
+  name: string;
+  dir: string;
+  datadir: string;
+  runDir: string;
+  socket: string;
+  port: number;
+  gcommPort: number;
+  cnf: string;
+  child: ChildProcess | null;
+}
+
+function chownMysql(p: string): void {
+  execFileSync('chown', ['-R', 'mysql:mysql', p]);
+}
+
+/** Creates the node's dirs, installs a fresh system schema, writes its option file. */
+export async function createNode(name: string, clusterPorts?: number[]): Promise<GaleraNode> {
+  const dir = tempDir(`gx-${name}-`);
+  const datadir = path.join(dir, 'data');
+  const runDir = path.join(dir, 'run');
+  fs.mkdirSync(datadir);
+  fs.mkdirSync(runDir);
+  chownMysql(dir);
+  const port = await freeTcpPort();
+  const gcommPort = await freeTcpPort();
+  const node: GaleraNode = { name, dir, datadir, runDir, socket: path.join(runDir, 'mysqld.sock'), port, gcommPort, cnf: path.join(dir, 'my.cnf'), child: null };
+  writeCnf(node, clusterPorts ?? [gcommPort]);
+  execFileSync('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${datadir}`, '--auth-root-authentication-method=socket',
+    '--skip-test-db', '--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M'], { stdio: 'ignore', cwd: dir });
+  return node;
+}
+
+export function writeCnf(node: GaleraNode, clusterPorts: number[]): void {
+  const others = clusterPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  fs.writeFileSync(node.cnf, `[mariadbd]
+datadir=${node.datadir}
+socket=${node.socket}
+port=${node.port}
+bind-address=127.0.0.1
+pid-file=${node.runDir}/mysqld.pid
+log-error=${node.runDir}/error.log
+innodb-buffer-pool-size=16M
+innodb-log-file-size=4M
+performance-schema=OFF
+skip-name-resolve
+binlog_format=ROW
+wsrep_on=ON
+wsrep_provider=${PROVIDER}
+wsrep_cluster_name=gxtest
+wsrep_node_name=${node.name}
+wsrep_node_address=127.0.0.1:${node.gcommPort}
+wsrep_cluster_address=gcomm://${others}
+wsrep_sst_method=rsync
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcommPort};ist.recv_addr=127.0.0.1:${node.gcommPort + 1};gcache.size=8M;evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.keepalive_period=PT0.2S;evs.install_timeout=PT2S;evs.join_retrans_period=PT0.2S;pc.recovery=false"
+`);
+}
+
+/** The server's argv: --datadir on the command line so each agent can tell its own server apart. */
+export function serverArgs(node: GaleraNode, opts: { bootstrap?: boolean } = {}): string[] {
+  const args = [`--defaults-file=${node.cnf}`, '--user=mysql', `--datadir=${node.datadir}`];
+  if (opts.bootstrap) args.push('--wsrep-new-cluster');
+  return args;
+}
+
+export function recoveryCommand(node: GaleraNode): string[] {
+  return [SERVER, `--defaults-file=${node.cnf}`, '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'];
+}
+
+export function startServer(node: GaleraNode, opts: { bootstrap?: boolean } = {}): ChildProcess {
+  node.child = start(SERVER, serverArgs(node, opts), { logFile: path.join(node.dir, 'stdout.log'), cwd: node.dir });
+  return node.child;
+}
+
+export async function connect(node: GaleraNode): Promise<mysql.Connection> {
+  return mysql.createConnection({ socketPath: node.socket, user: 'root', connectTimeout: 2000 });
+}
+
+export async function sql<T = Record<string, unknown>[]>(node: GaleraNode, query: string): Promise<T> {
+  const c = await connect(node);
+  try {
+    const [rows] = await c.query(query);
+    return rows as T;
+  } finally {
+    await c.end();
+  }
+}
+
+export async function wsrepStatus(node: GaleraNode): Promise<Record<string, string>> {
+  const rows = await sql<{ Variable_name: string; Value: string }[]>(node, "SHOW GLOBAL STATUS LIKE 'wsrep_%'");
+  return Object.fromEntries(rows.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+}
+
+export async function waitSynced(node: GaleraNode, timeoutMs = 30000): Promise<void> {
+  await waitFor(`${node.name} to be Synced`, async () => {
+    if (node.child && node.child.exitCode !== null) throw new Error(`${node.name} exited: ${errorLogTail(node)}`);
+    const s = await wsrepStatus(node);
+    return s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
+  }, timeoutMs, 100);
+}
+
+export function errorLogTail(node: GaleraNode, lines = 5): string {
+  try { return fs.readFileSync(path.join(node.runDir, 'error.log'), 'utf8').trim().split('\n').slice(-lines).join(' | '); } catch { return '(no error log)'; }
+}
+
+export async function stopServer(node: GaleraNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (node.child) await stopChild(node.child, signal, 30000);
+  node.child = null;
+}
+
+/** Writes a [client] option file for the agent with a real password for a real user. */
+export async function createAgentUser(node: GaleraNode, user: string, password: string, file: string): Promise<void> {
+  await sql(node, `CREATE USER IF NOT EXISTS '${user}'@'localhost' IDENTIFIED BY '${password}'`);
+  fs.writeFileSync(file, `[client]\nuser=${user}\npassword=${password}\nsocket=${node.socket}\n`, { mode: 0o600 });
+}
+
+export function readGrastate(node: GaleraNode): string {
+  return fs.readFileSync(path.join(node.datadir, 'grastate.dat'), 'utf8');
+}

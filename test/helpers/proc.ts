@@ -1,0 +1,89 @@
+// Processes, ports, dirs and waits for tests. Every process started here is tracked and stopped by
+// its PID (never by name) in cleanup; every dir is a temp dir removed in cleanup.
+
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const tracked = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export function track(child: ChildProcess): ChildProcess {
+  tracked.add(child);
+  child.once('exit', () => tracked.delete(child));
+  return child;
+}
+
+export function start(cmd: string, args: string[], opts: SpawnOptions & { logFile?: string } = {}): ChildProcess {
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const child = spawn(cmd, args, { stdio: ['ignore', out, out], ...opts });
+  if (typeof out === 'number') fs.closeSync(out);
+  return track(child);
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** Stops one child by PID: the signal, then SIGKILL after graceMs. Resolves when it has exited. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try { process.kill(child.pid, signal); } catch { return; }
+  const t = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
+export async function cleanupAll(): Promise<void> {
+  await Promise.all([...tracked].map((c) => stopChild(c, 'SIGKILL', 1000)));
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** A temp dir that the mysql user can traverse (the server runs as --user=mysql). */
+export function tempDir(prefix = 'gx-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, 0o755);
+  dirs.push(d);
+  return d;
+}
+
+export async function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
+  });
+}
+
+export async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until fn returns a truthy value; fails with `what` and the last value after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,109 @@
+// galera-agentx and galera-check on a real MariaDB + Galera node (one-node cluster, --user=mysql):
+// bootstrapping -> running, the live seqno over a real password-protected connection, and after a
+// kill -9 the seqno recovered by a real --wsrep-recover run.
+
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
+import { ROOT, cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
+import { GaleraNode, createAgentUser, createNode, recoveryCommand, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+
+const pexec = promisify(execFile);
+const PASSWORD = 'S3cret-ÿ-pw-6e1f';
+
+describe('a real MariaDB Galera node', function () {
+  this.timeout(120000);
+  let master: Snmpd;
+  let node: GaleraNode;
+  let agent: AgentProc;
+  let optionFile: string;
+  const get = (name: string): Promise<string> => snmpgetOne(master.port, `GALERA-MIB::${name}.0`);
+
+  before(async () => {
+    master = await startSnmpd();
+    node = await createNode('n1');
+    optionFile = path.join(tempDir('gx-cred-'), 'my.cnf');
+    agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node), nodeName: 'n1' });
+    await waitFor('registration', async () => (await get('galeraStatus')) === 'stopped', 15000, 100);
+  });
+
+  after(async () => {
+    if (node) await stopServer(node, 'SIGKILL');
+    if (agent) await stopAgent(agent);
+    await cleanupAll();
+  });
+
+  it('shows bootstrapping while a --wsrep-new-cluster server is not ready, then running', async () => {
+    const child = startServer(node, { bootstrap: true });
+    // Frozen before it can open its socket: a bootstrap server that accepts no connection.
+    process.kill(child.pid!, 'SIGSTOP');
+    try {
+      await waitFor('bootstrapping', async () => (await get('galeraStatus')) === 'bootstrapping', 10000, 100);
+      assert.match(await get('galeraStatusReason'), /bootstrap a new cluster/);
+    } finally {
+      process.kill(child.pid!, 'SIGCONT');
+    }
+    await waitSynced(node);
+    // Credentials arrive after the server: the agent reads the option file at each connect.
+    await createAgentUser(node, 'agentx', PASSWORD, optionFile);
+    await waitFor('running', async () => (await get('galeraStatus')) === 'running', 15000, 100);
+    assert.equal(await get('galeraServerPid'), String(child.pid));
+  });
+
+  it('publishes the live wsrep_last_committed, following writes', async () => {
+    await sql(node, 'CREATE DATABASE IF NOT EXISTS gx');
+    await sql(node, 'CREATE TABLE IF NOT EXISTS gx.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
+    for (let i = 0; i < 5; i++) await sql(node, 'INSERT INTO gx.t (v) VALUES (1)');
+    const live = (await wsrepStatus(node)).wsrep_last_committed;
+    await waitFor('the live seqno', async () => (await get('galeraSeqno')) === live, 10000, 100);
+    assert.equal(await get('galeraSeqnoSource'), 'live');
+    assert.equal(await get('galeraStateUuid'), (await wsrepStatus(node)).wsrep_local_state_uuid);
+  });
+
+  it('galera-check prints the same status and seqno, one word each', async () => {
+    const dir = tempDir('gx-check-');
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) }, dir)));
+    const bin = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
+    const status = (await pexec(process.execPath, [bin, '--config', cfg, 'status'])).stdout;
+    const seqno = (await pexec(process.execPath, [bin, '--config', cfg, 'seqno'])).stdout;
+    assert.equal(status, 'running\n');
+    assert.equal(seqno, `${(await wsrepStatus(node)).wsrep_last_committed}\n`);
+    const json = JSON.parse((await pexec(process.execPath, [bin, '--config', cfg, '--json'])).stdout);
+    assert.equal(json.seqnoSource, 'live');
+  });
+
+  it('never shows the MySQL password in its log, its command line or the MIB', async () => {
+    assert.ok(!agent.log().includes(PASSWORD), 'not in the log');
+    assert.ok(!fs.readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').includes(PASSWORD), 'not in argv');
+    const walk = (await snmpget(master.port, ['GALERA-MIB::galeraStatusReason.0', 'GALERA-MIB::galeraSourceError.4'])).join('\n');
+    assert.ok(!walk.includes(PASSWORD), 'not in SNMP');
+  });
+
+  it('after kill -9, recovers the seqno with --wsrep-recover (under the lock) and serves it', async () => {
+    const before = (await wsrepStatus(node)).wsrep_last_committed;
+    await stopServer(node, 'SIGKILL');
+    await waitFor('the recovered seqno', async () => (await get('galeraSeqnoSource')) === 'recovered', 30000, 100);
+    assert.equal(await get('galeraSeqno'), before);
+    // The recovery process leaves the process table at the next scan.
+    await waitFor('stopped', async () => (await get('galeraStatus')) === 'stopped', 5000, 50);
+    // The recovery held the lock: the status went through locked.
+    assert.match(agent.log(), /"status":"locked","seqno":"-1","source":"unknown","reason":"lock held by pid \d+ \(wsrep-recover\)"/);
+    assert.match(agent.log(), /recovered the seqno/);
+  });
+
+  it('reads a clean shutdown\'s seqno from grastate.dat', async () => {
+    startServer(node, { bootstrap: true });
+    await waitSynced(node);
+    await sql(node, 'INSERT INTO gx.t (v) VALUES (2)');
+    const last = (await wsrepStatus(node)).wsrep_last_committed;
+    await stopServer(node, 'SIGTERM');
+    await waitFor('grastate seqno', async () => (await get('galeraSeqnoSource')) === 'grastate', 30000, 100);
+    assert.equal(await get('galeraSeqno'), last);
+  });
+});

@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, buildConfig, defaultConfig, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('has a default for every key', () => {
+    const c = buildConfig({}, 'x.yaml');
+    assert.deepEqual(c, defaultConfig());
+  });
+  it('merges sections key by key', () => {
+    const c = buildConfig({ datadir: '/data', mysql: { refreshIntervalMs: 2000 } }, 'x.yaml');
+    assert.equal(c.datadir, '/data');
+    assert.equal(c.mysql.refreshIntervalMs, 2000);
+    assert.equal(c.mysql.queryTimeoutMs, defaultConfig().mysql.queryTimeoutMs);
+  });
+  const bad: [string, unknown, RegExp][] = [
+    ['an unknown key (a typo)', { datdir: '/x' }, /x.yaml: unknown key 'datdir'/],
+    ['an unknown nested key', { mysql: { pasword: 'x' } }, /unknown key 'mysql.pasword'/],
+    ['a relative datadir', { datadir: 'data' }, /'datadir' must be an absolute path/],
+    ['a string for a number', { mysql: { refreshIntervalMs: '1s' } }, /'mysql.refreshIntervalMs' must be a whole number of milliseconds/],
+    ['a bad master address', { agentx: { master: 'localhost:705' } }, /'agentx.master' must be a unix socket path or tcp:HOST:PORT/],
+    ['a bad log level', { log: { level: 'loud' } }, /'log.level' must be one of/],
+    ['a section that is not a mapping', { mysql: 3 }, /'mysql' must be a mapping/],
+    ['min above max', { agentx: { reconnectMinMs: 5000, reconnectMaxMs: 1000 } }, /reconnectMinMs' must not exceed/],
+    ['a list at the top', [1, 2], /top level must be a mapping/],
+  ];
+  for (const [what, doc, re] of bad) {
+    it(`rejects ${what}, naming the file and key`, () => assert.throws(() => buildConfig(doc, 'x.yaml'), (e: Error) => e instanceof ConfigError && re.test(e.message)));
+  }
+  it('reports every error at once', () => {
+    assert.throws(() => buildConfig({ a: 1, b: 2 }, 'x.yaml'), (e: Error) => e.message.split('\n').length === 2);
+  });
+  it('loads YAML from a file and says what to do when it is missing or broken', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-cfg-'));
+    try {
+      const f = path.join(d, 'c.yaml');
+      fs.writeFileSync(f, 'datadir: /srv/mysql\nagentx:\n  master: tcp:127.0.0.1:705\n');
+      assert.equal(loadConfig(f).agentx.master, 'tcp:127.0.0.1:705');
+      fs.writeFileSync(f, 'datadir: [unclosed\n');
+      assert.throws(() => loadConfig(f), /not valid YAML/);
+      fs.writeFileSync(f, 'a: 1\na: 2\n');
+      assert.throws(() => loadConfig(f), /not valid YAML/);
+      assert.throws(() => loadConfig(path.join(d, 'missing.yaml')), /create it from config-sample.yaml or pass --config/);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,8 +8,9 @@ class TotalsReporter extends Mocha.reporters.Spec {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats;
-      // Printed after spec's epilogue so it is the last line.
-      setImmediate(() => process.stdout.write(`tests: ${s.passes} passed, ${s.failures} failed${s.pending ? `, ${s.pending} skipped` : ''}\n`));
+      // This listener is added after spec's epilogue, so the line comes last; written synchronously
+      // because --exit ends the process right after the run.
+      require('fs').writeSync(1, `tests: ${s.passes} passed, ${s.failures} failed${s.pending ? `, ${s.pending} skipped` : ''}\n`);
     });
   }
 }

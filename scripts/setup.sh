@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what galera-agentx needs to build, test and demo on Debian: the system packages
+# (as root, with apt-get; otherwise it names them and stops), the npm dependencies, the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# binary -> Debian package
+declare -A NEED=(
+  [snmpd]=snmpd [snmpget]=snmp [snmptrapd]=snmptrapd [smilint]=smitools
+  [mariadbd]=mariadb-server [mariadb]=mariadb-client [rsync]=rsync [pgrep]=procps
+)
+missing=()
+for bin in "${!NEED[@]}"; do
+  command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("${NEED[$bin]}")
+done
+[ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
+if [ ${#missing[@]} -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing $pkgs"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+    # The packages' own services are not ours: tests run private instances on other ports.
+    for svc in snmpd snmptrapd mariadb; do
+      if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+    done
+  else
+    echo "setup: missing packages: $pkgs" >&2
+    echo "setup: run as root, or: sudo apt-get install $pkgs" >&2
+    exit 1
+  fi
+fi
+id mysql >/dev/null 2>&1 || { echo "setup: no 'mysql' user; reinstall mariadb-server" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -p .

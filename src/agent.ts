@@ -16,7 +16,7 @@ import { ProcessSource } from './sources/processes';
 import { LockSource } from './sources/lock';
 import { GrastateSource } from './sources/grastate';
 import { WsrepSource, wsrepView } from './sources/wsrep';
-import { runRecovery } from './sources/recover';
+import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
 
 export class Agent {
   readonly mib: Mib;
@@ -133,12 +133,26 @@ export class Agent {
     if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.grastate })) return;
     // Never while a lock is held: the holder may be about to start the server on this datadir.
     if (this.lock.state.state === 'held') return;
+    const cached = readRecoveryCache(this.cfg.lockFile, gs.version);
+    if (cached) {
+      this.recovery = { version: gs.version, position: cached, running: false, error: '', at: Date.now() };
+      this.schedule();
+      return;
+    }
+    // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
+    // scan, so look at the process table again before touching the datadir.
+    const fresh = this.processes.scan();
+    if (fresh.servers.length > 0 || fresh.recoveries.length > 0) return;
     this.recovery = { version: gs.version, position: null, running: true, error: '', at: this.recovery.at };
-    void runRecovery({ command: this.cfg.recovery.command, datadir: this.cfg.datadir, lockFile: this.cfg.lockFile, timeoutMs: this.cfg.recovery.timeoutMs, log: this.log })
+    void runRecovery({
+      command: this.cfg.recovery.command, datadir: this.cfg.datadir, lockFile: this.cfg.lockFile, timeoutMs: this.cfg.recovery.timeoutMs, log: this.log,
+      abortIf: () => this.processes.facts.servers.length > 0,
+    })
       .then((r) => {
         if (r.ok) {
           this.log.info({ uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms }, 'recovered the seqno');
           this.recovery = { version: gs.version, position: r.position, running: false, error: '', at: Date.now() };
+          writeRecoveryCache(this.cfg.lockFile, gs.version, r.position);
         } else {
           this.log.warn({ err: r.error, ms: r.ms }, r.busy ? 'recovery postponed: the lock is busy' : 'recovery failed; seqno stays unknown until grastate.dat changes');
           // A busy lock is retried at the next change; a failure only when grastate.dat changes.

@@ -11,7 +11,7 @@ import { ProcessSource } from './sources/processes';
 import { readLockState } from './sources/lock';
 import { readSmallFile } from './sources/grastate';
 import { WsrepSource, wsrepView } from './sources/wsrep';
-import { runRecovery } from './sources/recover';
+import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
 import * as path from 'node:path';
 
 export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean }): Promise<NodeSnapshot> {
@@ -20,21 +20,24 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const facts = procs.scan();
   const lock = readLockState(cfg.lockFile);
   let grastate: Grastate | null = null;
+  let gsVersion = 'absent';
   let gsError = '';
   try {
-    grastate = parseGrastate((await readSmallFile(path.join(cfg.datadir, 'grastate.dat'), GRASTATE_MAX_BYTES)).data);
+    const file = await readSmallFile(path.join(cfg.datadir, 'grastate.dat'), GRASTATE_MAX_BYTES);
+    grastate = parseGrastate(file.data);
+    gsVersion = file.version;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') gsError = (err as Error).message;
   }
   const serverRunning = facts.servers.length > 0;
   const wsrep = new WsrepSource({ ...cfg.mysql, log });
   const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
-  let recovered: RecoveredPosition | null = null;
+  let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, gsVersion);
   let recError = '';
-  if (opts.recover && cfg.recovery.enabled && lock.state !== 'held' &&
+  if (!recovered && opts.recover && cfg.recovery.enabled && lock.state !== 'held' &&
       needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate })) {
     const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log });
-    if (r.ok) recovered = r.position;
+    if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, gsVersion, r.position); }
     else recError = r.error;
   }
   const sources: SourceHealth[] = [

@@ -3,8 +3,10 @@
 // would be opened twice), and while it runs the node reports `locked`.
 
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import { parseRecoveredPosition, RecoveredPosition } from '../core/recoverlog';
+import { parseSeqno, parseUuid } from '../core/seqnum';
 import { acquireLock, releaseLock } from './lock';
 
 export type RecoveryResult =
@@ -17,7 +19,40 @@ export function expandCommand(command: string[], vars: Record<string, string>): 
   return command.map((a) => a.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m));
 }
 
-export async function runRecovery(opts: { command: string[]; datadir: string; lockFile: string; timeoutMs: number; log: Logger }): Promise<RecoveryResult> {
+/**
+ * The last recovery result, kept beside the lock for the grastate.dat version it was found for,
+ * so galera-check (and galera-init) reuse the agent's answer instead of running InnoDB again.
+ */
+export const recoveryCacheFile = (lockFile: string): string => `${lockFile}.recovered`;
+
+export function readRecoveryCache(lockFile: string, grastateVersion: string): RecoveredPosition | null {
+  try {
+    const doc = JSON.parse(fs.readFileSync(recoveryCacheFile(lockFile), 'utf8')) as { version?: string; uuid?: string; seqno?: string };
+    if (doc.version !== grastateVersion || typeof doc.uuid !== 'string' || typeof doc.seqno !== 'string') return null;
+    const uuid = parseUuid(doc.uuid);
+    const seqno = parseSeqno(doc.seqno);
+    return uuid && seqno !== null ? { uuid, seqno } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeRecoveryCache(lockFile: string, grastateVersion: string, pos: RecoveredPosition): void {
+  const file = recoveryCacheFile(lockFile);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify({ version: grastateVersion, uuid: pos.uuid, seqno: pos.seqno.toString() }), { flag: 'w', mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true }); // a cache: failing to write it costs a second recovery, nothing else
+  }
+}
+
+export async function runRecovery(opts: {
+  command: string[]; datadir: string; lockFile: string; timeoutMs: number; log: Logger;
+  /** Checked while the run lasts: when it turns true (a server started here), the run is killed. */
+  abortIf?: () => boolean;
+}): Promise<RecoveryResult> {
   const t0 = Date.now();
   const argv = expandCommand(opts.command, { datadir: opts.datadir });
   const got = acquireLock(opts.lockFile, 'wsrep-recover');
@@ -34,10 +69,14 @@ export async function runRecovery(opts: { command: string[]; datadir: string; lo
       const collect = (b: Buffer): void => { if (text.length < MAX_OUTPUT) text += b.toString('utf8'); };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
-      const timer = setTimeout(() => {
+      const kill = (error: string): void => {
         try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
-        if (!settled) { settled = true; resolve({ text, code: null, error: `timed out after ${opts.timeoutMs} ms` }); }
-      }, opts.timeoutMs);
+        if (!settled) { settled = true; resolve({ text, code: null, error }); }
+      };
+      const timer = setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+      // Two InnoDBs on one datadir is how data gets hurt: a server that appears wins.
+      const watch = opts.abortIf ? setInterval(() => { if (opts.abortIf!()) kill('aborted: a server started on this datadir'); }, 50) : null;
+      child.on('close', () => { if (watch) clearInterval(watch); });
       child.on('error', (err) => {
         clearTimeout(timer);
         if (!settled) { settled = true; resolve({ text, code: null, error: `cannot run ${argv[0]}: ${err.message}` }); }

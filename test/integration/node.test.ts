@@ -95,6 +95,12 @@ describe('a real MariaDB Galera node', function () {
     // The recovery held the lock: the status went through locked.
     assert.match(agent.log(), /"status":"locked","seqno":"-1","source":"unknown","reason":"lock held by pid \d+ \(wsrep-recover\)"/);
     assert.match(agent.log(), /recovered the seqno/);
+    // galera-check reuses the agent's result (no second InnoDB run) and prints the same seqno.
+    const dir = tempDir('gx-check2-');
+    const cfg = path.join(dir, 'config.yaml');
+    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: ['false'] }, dir)));
+    const out = (await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'seqno'])).stdout;
+    assert.equal(out, `${before}\n`);
   });
 
   it('reads a clean shutdown\'s seqno from grastate.dat', async () => {

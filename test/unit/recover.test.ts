@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expandCommand, readRecoveryCache, runRecovery, writeRecoveryCache } from '../../src/sources/recover';
+import { readLockState } from '../../src/sources/lock';
+import { silentLogger } from '../../src/log';
+
+const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+
+describe('the recovery run', () => {
+  let dir: string;
+  let lockFile: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-rec-')); lockFile = path.join(dir, 'init.lock'); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = (command: string[], extra: Partial<Parameters<typeof runRecovery>[0]> = {}) =>
+    runRecovery({ command, datadir: dir, lockFile, timeoutMs: 5000, log: silentLogger(), ...extra });
+
+  it('parses the position, holds the lock while it runs and releases it', async () => {
+    let seen = '';
+    const r = await run(['bash', '-c', `sleep 0.3; echo "WSREP: Recovered position: ${U}:77" >&2`], {
+      abortIf: () => { seen = readLockState(lockFile).state; return false; },
+    });
+    assert.ok(r.ok && r.position.seqno === 77n);
+    assert.equal(seen, 'held');
+    assert.equal(readLockState(lockFile).state, 'free');
+  });
+
+  it('does not run while another live process holds the lock', async () => {
+    fs.writeFileSync(lockFile, `${process.ppid}\n`);
+    const r = await run(['echo']);
+    assert.ok(!r.ok && r.busy);
+  });
+
+  it('is killed, with its children, when a server appears on the datadir', async () => {
+    const r = await run(['bash', '-c', 'sleep 30; echo done'], { abortIf: () => true });
+    assert.ok(!r.ok && /aborted/.test(r.error));
+  });
+
+  it('is killed at its timeout', async () => {
+    const r = await run(['sleep', '30'], { timeoutMs: 200 });
+    assert.ok(!r.ok && /timed out/.test(r.error));
+  });
+
+  it('says what the output looked like when it has no position', async () => {
+    const r = await run(['bash', '-c', 'echo "[ERROR] Aborting"; exit 1']);
+    assert.ok(!r.ok && /no "Recovered position".*exit 1.*Aborting/.test(r.error));
+  });
+
+  it('reports a command that cannot be run', async () => {
+    const r = await run(['/nonexistent/mariadbd']);
+    assert.ok(!r.ok && /cannot run/.test(r.error));
+  });
+
+  it('expands {datadir} and nothing else', () => {
+    assert.deepEqual(expandCommand(['m', '--datadir={datadir}', '{other}'], { datadir: '/d' }), ['m', '--datadir=/d', '{other}']);
+  });
+
+  it('caches a result for one grastate.dat version only', () => {
+    writeRecoveryCache(lockFile, 'v1', { uuid: U, seqno: 9223372036854775807n });
+    assert.deepEqual(readRecoveryCache(lockFile, 'v1'), { uuid: U, seqno: 9223372036854775807n });
+    assert.equal(readRecoveryCache(lockFile, 'v2'), null);
+    fs.writeFileSync(`${lockFile}.recovered`, '{"version":"v1","uuid":"x","seqno":"1"}');
+    assert.equal(readRecoveryCache(lockFile, 'v1'), null);
+    fs.writeFileSync(`${lockFile}.recovered`, 'garbage');
+    assert.equal(readRecoveryCache(lockFile, 'v1'), null);
+  });
+});

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const show = async (): Promise<void> => {
       const cmd = ['snmpget', '-v2c', '-c', 'public', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraSeqnoSource.0', 'GALERA-MIB::galeraStatusReason.0'];
       process.stdout.write(`$ MIBDIRS=mibs:mibs/ietf MIBS=GALERA-MIB ${cmd.join(' ')}\n`);
-      process.stdout.write((await snmpTool(cmd[0], cmd.slice(1))).replace(/^/gm, '  '));
+      process.stdout.write(`${(await snmpTool(cmd[0], cmd.slice(1))).trimEnd().replace(/^/gm, '  ')}\n`);
       const check = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
       for (const what of ['status', 'seqno']) {
         const out = (await pexec(process.execPath, [check, '--config', cfgFile, what])).stdout.trim();

@@ -87,6 +87,7 @@ export class ProcessSource extends EventEmitter {
     const full = now - this.lastFull >= this.opts.fullScanIntervalMs;
     if (full) this.lastFull = now;
     const seen = new Set<number>();
+    let dirty = full;
     for (const name of names) {
       const c0 = name.charCodeAt(0);
       if (c0 < 48 || c0 > 57) continue;
@@ -95,14 +96,18 @@ export class ProcessSource extends EventEmitter {
       const cached = this.cache.get(pid);
       if (!cached || full || now - cached.firstSeen < YOUNG_MS) {
         this.stats.reads++;
-        this.cache.set(pid, { entry: readProc(this.procDir, pid), firstSeen: cached?.firstSeen ?? now });
+        const entry = readProc(this.procDir, pid);
+        if (!cached || JSON.stringify(entry) !== JSON.stringify(cached.entry)) dirty = true;
+        this.cache.set(pid, { entry, firstSeen: cached?.firstSeen ?? now });
       }
     }
-    for (const pid of this.cache.keys()) if (!seen.has(pid)) this.cache.delete(pid);
+    for (const pid of this.cache.keys()) if (!seen.has(pid)) { this.cache.delete(pid); dirty = true; }
+    this.lastScanAt = now;
+    // An idle node's table does not change: skip the classification when no entry did.
+    if (!dirty) return this.facts;
     const entries: ProcEntry[] = [];
     for (const c of this.cache.values()) if (c.entry) entries.push(c.entry);
     const facts = classifyProcesses(entries, this.opts);
-    this.lastScanAt = now;
     if (!sameProcessFacts(facts, this.facts)) {
       this.facts = facts;
       this.emit('change', facts);

@@ -1,0 +1,95 @@
+// npm run bench: galera-agentx through the real snmpd, next to snmpd's own sysUpTime.0 measured in
+// the same run on the same client. Prints ratios (the machine's speed cancels out), the
+// subagent's CPU per GET (from /proc, utime+stime) and its RSS before and after.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as snmp from 'net-snmp';
+import { startAgent, stopAgent } from '../test/helpers/agent';
+import { cleanupAll, tempDir, waitFor } from '../test/helpers/proc';
+import { snmpgetOne, startSnmpd } from '../test/helpers/snmp';
+import { loadMib } from '../src/snmp/mib';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 6000);
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+interface Result { name: string; inFlight: number; rps: number; p50: number; p99: number; errors: number }
+
+function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+async function run(port: number, oid: string, name: string, inFlight: number, count: number): Promise<Result> {
+  const sessions = Array.from({ length: inFlight }, () => snmp.createSession('127.0.0.1', 'public', { port, version: 1, timeout: 2000, retries: 0 }));
+  const lat: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(sessions.map((s) => (async () => {
+    while (next < count) {
+      next++;
+      const t = process.hrtime.bigint();
+      await new Promise<void>((resolve) => s.get([oid], (err: Error | null, vbs: unknown[]) => {
+        if (err || snmp.isVarbindError(vbs[0])) errors++;
+        lat.push(Number(process.hrtime.bigint() - t) / 1000);
+        resolve();
+      }));
+    }
+  })()));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  sessions.forEach((s) => s.close());
+  lat.sort((a, b) => a - b);
+  return { name, inFlight, rps: count / secs, p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)], errors };
+}
+
+async function main(): Promise<void> {
+  const mib = loadMib();
+  const master = await startSnmpd();
+  const dir = tempDir('gx-bench-');
+  const datadir = path.join(dir, 'data');
+  fs.mkdirSync(datadir);
+  fs.writeFileSync(path.join(datadir, 'grastate.dat'), 'uuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 123456789012\nsafe_to_bootstrap: 0\n');
+  const agent = startAgent({ master: master.socket, datadir, extra: { log: { level: 'warn' } } });
+  try {
+    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    const pid = agent.child.pid!;
+    const native = '1.3.6.1.2.1.1.3.0';
+    const galera = `${mib.object('galeraStatus').oid.join('.')}.0`;
+    await run(master.port, galera, 'warm-up', 8, 1000);
+    const rss0 = rssKb(pid);
+    const results: Result[] = [];
+    let agentTicks = 0;
+    let agentGets = 0;
+    for (const inFlight of [1, 8]) {
+      results.push(await run(master.port, native, 'sysUpTime.0 (snmpd native)', inFlight, REQUESTS));
+      const c0 = cpuTicks(pid);
+      results.push(await run(master.port, galera, 'galeraStatus.0 (AgentX)', inFlight, REQUESTS));
+      agentTicks += cpuTicks(pid) - c0;
+      agentGets += REQUESTS;
+    }
+    const rss1 = rssKb(pid);
+    const fmt = (n: number, d = 0): string => n.toFixed(d).padStart(8);
+    process.stdout.write(`\ngalera-agentx benchmark: ${REQUESTS} GETs per row, ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}\n\n`);
+    process.stdout.write('| object | in flight | GET/s | p50 µs | p99 µs | errors |\n|---|---:|---:|---:|---:|---:|\n');
+    for (const r of results) process.stdout.write(`| ${r.name} | ${r.inFlight} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} |\n`);
+    process.stdout.write('\n| ratio (galera / native) | in flight | throughput | p50 latency | p99 latency |\n|---|---:|---:|---:|---:|\n');
+    for (const k of [1, 8]) {
+      const n = results.find((r) => r.inFlight === k && r.name.startsWith('sys'))!;
+      const g = results.find((r) => r.inFlight === k && r.name.startsWith('galera'))!;
+      process.stdout.write(`| galeraStatus.0 vs sysUpTime.0 | ${k} | ${(g.rps / n.rps).toFixed(2)}x | ${(g.p50 / n.p50).toFixed(2)}x | ${(g.p99 / n.p99).toFixed(2)}x |\n`);
+    }
+    process.stdout.write(`\nsubagent CPU per GET: ${(agentTicks * TICK_US / agentGets).toFixed(1)} µs (${agentTicks} ticks over ${agentGets} GETs, includes its 100 ms process scans)\n`);
+    process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs\n`);
+    const errs = results.reduce((a, r) => a + r.errors, 0);
+    if (errs) process.stdout.write(`WARNING: ${errs} requests failed\n`);
+  } finally {
+    await stopAgent(agent);
+    await cleanupAll();
+  }
+}
+
+main().catch((err) => { process.stderr.write(`bench failed: ${(err as Error).stack}\n`); process.exit(1); });

@@ -64,10 +64,16 @@ async function main(): Promise<void> {
     const results: Result[] = [];
     let agentTicks = 0;
     let agentGets = 0;
+    const snmpdPid = Number(fs.readFileSync(path.join(master.dir, 'snmpd.pid'), 'utf8'));
+    const masterTicks = { native: 0, agentx: 0 };
     for (const inFlight of [1, 8]) {
+      let m0 = cpuTicks(snmpdPid);
       results.push(await run(master.port, native, 'sysUpTime.0 (snmpd native)', inFlight, REQUESTS));
+      masterTicks.native += cpuTicks(snmpdPid) - m0;
       const c0 = cpuTicks(pid);
+      m0 = cpuTicks(snmpdPid);
       results.push(await run(master.port, galera, 'galeraStatus.0 (AgentX)', inFlight, REQUESTS));
+      masterTicks.agentx += cpuTicks(snmpdPid) - m0;
       agentTicks += cpuTicks(pid) - c0;
       agentGets += REQUESTS;
     }
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
       process.stdout.write(`| galeraStatus.0 vs sysUpTime.0 | ${k} | ${(g.rps / n.rps).toFixed(2)}x | ${(g.p50 / n.p50).toFixed(2)}x | ${(g.p99 / n.p99).toFixed(2)}x |\n`);
     }
     process.stdout.write(`\nsubagent CPU per GET: ${(agentTicks * TICK_US / agentGets).toFixed(1)} µs (${agentTicks} ticks over ${agentGets} GETs, includes its 100 ms process scans)\n`);
+    process.stdout.write(`snmpd CPU per GET: ${(masterTicks.native * TICK_US / agentGets).toFixed(1)} µs native, ${(masterTicks.agentx * TICK_US / agentGets).toFixed(1)} µs when it forwards to the subagent over AgentX\n`);
     process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs\n`);
     const errs = results.reduce((a, r) => a + r.errors, 0);
     if (errs) process.stdout.write(`WARNING: ${errs} requests failed\n`);

@@ -73,7 +73,7 @@ export class Agent {
     setImmediate(() => { this.scheduled = false; if (!this.stopped) this.recompute(); });
   }
 
-  private sourceHealth(now: number): SourceHealth[] {
+  private sourceHealth(): SourceHealth[] {
     const serverRunning = this.processes.facts.servers.length > 0;
     const w = this.wsrep.facts;
     const h = (name: SourceName, state: SourceHealth['state'], lastOkAt: number, error: string | null): SourceHealth =>
@@ -85,7 +85,6 @@ export class Agent {
       h('mysql', !serverRunning || !this.cfg.mysql.enabled ? 'idle' : w.reachable ? 'ok' : 'failing', w.at, w.error),
       h('recovery', this.recovery.running || this.recovery.error ? (this.recovery.error ? 'failing' : 'ok') : 'idle', this.recovery.at, this.recovery.error || null),
     ];
-    void now;
   }
 
   /** Rebuilds the snapshot and the view from the sources' latest facts. */
@@ -111,7 +110,7 @@ export class Agent {
       grastate: gs.grastate,
       wsrep: { reachable: this.wsrep.facts.reachable, accepting: this.wsrep.facts.accepting, ...wv },
       recovered,
-      sources: this.sourceHealth(now),
+      sources: this.sourceHealth(),
     });
     const prev = this.snapshot;
     this.snapshot = snap;

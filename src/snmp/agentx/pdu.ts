@@ -68,41 +68,58 @@ export class PduError extends Error {}
 
 // ---------------------------------------------------------------- encoding
 
+// Writes in place into one buffer that grows by doubling: one allocation per PDU instead of one
+// per field (the encoder runs once per SNMP request, so this is the hot path).
 class Writer {
-  private chunks: Buffer[] = [];
-  private size = 0;
+  private buf: Buffer;
+  private pos = 0;
 
-  bytes(b: Buffer): void { this.chunks.push(b); this.size += b.length; }
-  u8x4(a: number, b: number, c: number, d: number): void { this.bytes(Buffer.from([a, b, c, d])); }
-  u16pair(a: number, b: number): void {
-    const buf = Buffer.alloc(4); buf.writeUInt16BE(a, 0); buf.writeUInt16BE(b, 2); this.bytes(buf);
+  constructor(size = 256) { this.buf = Buffer.allocUnsafe(size); }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
-  u32(n: number): void { const buf = Buffer.alloc(4); buf.writeUInt32BE(n >>> 0, 0); this.bytes(buf); }
-  i32(n: number): void { const buf = Buffer.alloc(4); buf.writeInt32BE(n, 0); this.bytes(buf); }
-  u64(n: bigint): void { const buf = Buffer.alloc(8); buf.writeBigUInt64BE(BigInt.asUintN(64, n), 0); this.bytes(buf); }
+
+  u8x4(a: number, b: number, c: number, d: number): void {
+    this.room(4);
+    this.buf[this.pos] = a; this.buf[this.pos + 1] = b; this.buf[this.pos + 2] = c; this.buf[this.pos + 3] = d;
+    this.pos += 4;
+  }
+  u16pair(a: number, b: number): void { this.room(4); this.buf.writeUInt16BE(a, this.pos); this.buf.writeUInt16BE(b, this.pos + 2); this.pos += 4; }
+  u32(n: number): void { this.room(4); this.buf.writeUInt32BE(n >>> 0, this.pos); this.pos += 4; }
+  i32(n: number): void { this.room(4); this.buf.writeInt32BE(n, this.pos); this.pos += 4; }
+  u64(n: bigint): void { this.room(8); this.buf.writeBigUInt64BE(BigInt.asUintN(64, n), this.pos); this.pos += 8; }
 
   oid(oid: Oid, include = false): void {
+    let from = 0;
     let prefix = 0;
-    let rest = oid;
     // RFC 2741 5.1: 1.3.6.1.X with 0 < X < 256 is sent as prefix X and the remaining sub-ids.
     if (oid.length >= 5 && oid[0] === 1 && oid[1] === 3 && oid[2] === 6 && oid[3] === 1 && oid[4] > 0 && oid[4] < 256) {
       prefix = oid[4];
-      rest = oid.slice(5);
+      from = 5;
     }
-    if (rest.length > 128) throw new PduError(`OID has ${oid.length} sub-identifiers; AgentX allows 128`);
-    this.u8x4(rest.length, prefix, include ? 1 : 0, 0);
-    const buf = Buffer.alloc(rest.length * 4);
-    rest.forEach((s, i) => buf.writeUInt32BE(s >>> 0, i * 4));
-    this.bytes(buf);
+    const n = oid.length - from;
+    if (n > 128) throw new PduError(`OID has ${oid.length} sub-identifiers; AgentX allows 128`);
+    this.u8x4(n, prefix, include ? 1 : 0, 0);
+    this.room(n * 4);
+    for (let i = from; i < oid.length; i++) { this.buf.writeUInt32BE(oid[i] >>> 0, this.pos); this.pos += 4; }
   }
 
   octets(v: Buffer | string): void {
     // The length is in bytes, not characters: the bug that made snmpd drop net-snmp's sessions.
-    const data = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
-    this.u32(data.length);
-    this.bytes(data);
-    const pad = (4 - (data.length % 4)) % 4;
-    if (pad) this.bytes(Buffer.alloc(pad));
+    const len = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
+    const padded = len + ((4 - (len % 4)) % 4);
+    this.u32(len);
+    this.room(padded);
+    if (typeof v === 'string') this.buf.write(v, this.pos, 'utf8');
+    else v.copy(this.buf, this.pos);
+    this.buf.fill(0, this.pos + len, this.pos + padded);
+    this.pos += padded;
   }
 
   varbind(vb: VarBind): void {
@@ -119,11 +136,14 @@ class Writer {
     }
   }
 
-  done(): Buffer { return Buffer.concat(this.chunks, this.size); }
+  /** Reserves the header, to be filled in once the payload length is known. */
+  skipHeader(): void { this.room(HEADER_SIZE); this.pos = HEADER_SIZE; }
+  done(): Buffer { return this.buf.subarray(0, this.pos); }
 }
 
 export function encodePdu(pdu: Pdu): Buffer {
   const w = new Writer();
+  w.skipHeader();
   switch (pdu.type) {
     case PduType.Open:
       w.u8x4(pdu.timeout, 0, 0, 0); w.oid(pdu.id); w.octets(pdu.descr); break;
@@ -147,17 +167,17 @@ export function encodePdu(pdu: Pdu): Buffer {
       break;
     default: break;
   }
-  const payload = w.done();
-  const header = Buffer.alloc(HEADER_SIZE);
-  header.writeUInt8(1, 0); // version
-  header.writeUInt8(pdu.type, 1);
+  const out = w.done();
+  out.writeUInt8(1, 0); // version
+  out.writeUInt8(pdu.type, 1);
   // We never send a context, so NON_DEFAULT_CONTEXT is cleared whatever the caller had.
-  header.writeUInt8((pdu.flags | Flag.NetworkByteOrder) & ~Flag.NonDefaultContext, 2);
-  header.writeUInt32BE(pdu.sessionId >>> 0, 4);
-  header.writeUInt32BE(pdu.transactionId >>> 0, 8);
-  header.writeUInt32BE(pdu.packetId >>> 0, 12);
-  header.writeUInt32BE(payload.length, 16);
-  return Buffer.concat([header, payload]);
+  out.writeUInt8((pdu.flags | Flag.NetworkByteOrder) & ~Flag.NonDefaultContext, 2);
+  out.writeUInt8(0, 3);
+  out.writeUInt32BE(pdu.sessionId >>> 0, 4);
+  out.writeUInt32BE(pdu.transactionId >>> 0, 8);
+  out.writeUInt32BE(pdu.packetId >>> 0, 12);
+  out.writeUInt32BE(out.length - HEADER_SIZE, 16);
+  return out;
 }
 
 // ---------------------------------------------------------------- decoding

@@ -135,6 +135,16 @@ export class AgentxSession extends EventEmitter {
     const max = this.opts.maxPduBytes ?? 1 << 20;
     // Every complete PDU in the buffer is handled: the master pipelines requests and several
     // arrive in one read under load (the defect that made net-snmp's Subagent lose messages).
+    // Their responses leave in one write (cork/uncork), which is what a read costs in Node.
+    sock.cork();
+    try {
+      this.drain(sock, max);
+    } finally {
+      sock.uncork();
+    }
+  }
+
+  private drain(sock: net.Socket, max: number): void {
     while (this.inbuf.length >= HEADER_SIZE) {
       const len = payloadLength(this.inbuf);
       if (len > max) {

@@ -6,9 +6,13 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { AgentxSession } from './snmp/agentx/session';
 import { Mib, loadMib } from './snmp/mib';
-import { HeldChange, buildView, statusChangedVarbinds } from './snmp/publish';
+import { HeldChange, buildView, intValue, notificationVarbinds } from './snmp/publish';
 import { View, makeView } from './snmp/view';
-import { NodeSnapshot, SourceHealth, SourceName, buildSnapshot } from './core/snapshot';
+import type { Value } from './snmp/agentx/pdu';
+import { NodeSnapshot, SourceHealth, SourceName, WindowEstimate, buildSnapshot } from './core/snapshot';
+import { WsrepHealth, healthOf, isHealthy } from './core/health';
+import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
+import { TrackFile } from './outputs/trackfile';
 import { needsRecovery } from './core/seqno';
 import type { RecoveredPosition } from './core/recoverlog';
 import type { NodeStatus } from './core/status';
@@ -32,6 +36,11 @@ export class Agent {
   private recovery: { version: string; position: RecoveredPosition | null; running: boolean; error: string; at: number } =
     { version: '', position: null, running: false, error: '', at: 0 };
   private statusNotifier: HeldChange<NodeStatus> | null = null;
+  /** One held change per watched value, created at its first known value. */
+  private watchers = new Map<string, HeldChange<string | number | boolean>>();
+  private history: ByteSample[] = [];
+  private lastSampleAt = 0;
+  private readonly track: TrackFile | null;
   private stopped = false;
   readonly stats = { recomputes: 0, notifications: 0 };
 
@@ -42,6 +51,7 @@ export class Agent {
     this.lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
     this.grastate = new GrastateSource(cfg.datadir, Math.max(cfg.processes.fullScanIntervalMs, 1000), log);
     this.wsrep = new WsrepSource({ ...cfg.mysql, log });
+    this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
         ...cfg.agentx,
@@ -94,9 +104,11 @@ export class Agent {
     const procs = this.processes.facts;
     const pids = procs.servers.map((s) => s.pid).join(',');
     if (pids !== this.serverPids) {
-      // A different server process: the old one's wsrep values are not its values.
+      // A different server process: the old one's wsrep values are not its values, and its
+      // byte counters started again at 0.
       if (this.serverPids !== '' || pids !== '') this.wsrep.reset();
       this.serverPids = pids;
+      this.history = [];
     }
     this.wsrep.setActive(this.cfg.mysql.enabled && procs.servers.length > 0);
     const gs = this.grastate.facts;
@@ -112,9 +124,15 @@ export class Agent {
       recovered,
       sources: this.sourceHealth(),
     });
+    const wf = this.wsrep.facts;
+    snap.wsrep = healthOf(wf.status, wf.variables, wf.members, wf.reachable, wf.at);
+    snap.window = this.windowEstimate(snap.wsrep);
     const prev = this.snapshot;
     this.snapshot = snap;
     this.view = buildView(this.mib, snap);
+    this.watchWsrep(snap, procs.servers.length > 0);
+    this.track?.write(isHealthy(snap.wsrep, procs.servers.length > 0, this.cfg.keepalived.donorIsHealthy)
+      ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
     if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
       this.log.info({ status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason }, 'node state');
     }
@@ -124,6 +142,61 @@ export class Agent {
       this.statusNotifier.update(snap.status);
     }
     this.maybeRecover(procs.servers.length > 0 || procs.recoveries.length > 0);
+  }
+
+  private windowEstimate(w: WsrepHealth): WindowEstimate {
+    if (w.at > this.lastSampleAt && w.receivedBytes !== null && w.replicatedBytes !== null) {
+      this.history = addSample(this.history, { t: w.at, bytes: w.receivedBytes + w.replicatedBytes }, this.cfg.window.longSpanSeconds * 1000);
+      this.lastSampleAt = w.at;
+    }
+    const rateShort = rateOver(this.history, this.cfg.window.shortSpanSeconds * 1000);
+    const rateLong = rateOver(this.history, this.cfg.window.longSpanSeconds * 1000);
+    const short = windowOf(w.gcacheBytes, rateShort);
+    const desiredSeconds = this.cfg.window.desiredSeconds;
+    return { rateShort, rateLong, short, long: windowOf(w.gcacheBytes, rateLong), desiredSeconds, low: windowLow(short, desiredSeconds) };
+  }
+
+  /**
+   * Notifications for wsrep values: a change is reported once it has held for the hold time, and
+   * only between known values (a server that stops is reported by galeraStatusChanged, not by a
+   * cascade of "unknown" traps). Alarms come in raise/clear pairs.
+   */
+  private watchWsrep(s: NodeSnapshot, serverRunning: boolean): void {
+    const w = s.wsrep!;
+    const e = (obj: string, label: string): Value => intValue(this.mib.enumValue(obj, label));
+    if (w.reachable) {
+      if (w.localState !== null) {
+        this.watch('localState', w.localState, (_n, prev) => this.send('galeraLocalStateChanged', { galeraPrevLocalState: intValue(prev as number) }));
+      }
+      if (w.clusterStatus !== 'unknown') {
+        this.watch('clusterStatus', w.clusterStatus, (_n, prev) => this.send('galeraClusterStatusChanged', { galeraPrevClusterStatus: e('galeraPrevClusterStatus', prev as string) }));
+      }
+      if (w.clusterSize !== null) {
+        this.watch('clusterSize', w.clusterSize, (_n, prev) => this.send('galeraClusterSizeChanged', { galeraPrevClusterSize: { type: 66, value: prev as number } as Value }));
+      }
+    }
+    if (s.window!.short.kind !== 'unknown') {
+      this.watch('windowLow', s.window!.low, (low) => this.send(low ? 'galeraWindowLowAlarm' : 'galeraWindowRecovered'));
+    }
+    // Lost: a server runs, the agent had read it since it started, and now cannot.
+    const lost = serverRunning && this.cfg.mysql.enabled && w.at > 0 && !w.reachable;
+    this.watch('mysqlLost', lost, (isLost) => this.send(isLost ? 'galeraMysqlLost' : 'galeraMysqlRegained',
+      isLost ? { galeraNotifyText: { type: 4, value: (this.wsrep.facts.error ?? 'unknown error').slice(0, 255) } as Value } : {}), false);
+  }
+
+  private watch(key: string, value: string | number | boolean, report: (next: string | number | boolean, prev: string | number | boolean) => void, initial?: boolean): void {
+    let h = this.watchers.get(key);
+    if (!h) {
+      h = new HeldChange<string | number | boolean>(initial ?? value, this.cfg.notifications.holdMs, report);
+      this.watchers.set(key, h);
+    }
+    h.update(value);
+  }
+
+  private async send(name: string, extra: Record<string, Value> = {}): Promise<void> {
+    if (!this.session) return;
+    this.log.info({ notification: name }, 'sending notification');
+    if (await this.session.notify(notificationVarbinds(this.mib, this.view, name, extra))) this.stats.notifications++;
   }
 
   private maybeRecover(busy: boolean): void {
@@ -162,16 +235,16 @@ export class Agent {
       });
   }
 
-  private async notifyStatus(next: NodeStatus, prev: NodeStatus): Promise<void> {
-    const snap = this.snapshot;
-    if (!snap || !this.session) return;
-    this.log.info({ status: next, prev }, 'sending galeraStatusChanged');
-    if (await this.session.notify(statusChangedVarbinds(this.mib, snap, prev))) this.stats.notifications++;
+  private async notifyStatus(_next: NodeStatus, prev: NodeStatus): Promise<void> {
+    await this.send('galeraStatusChanged', { galeraPrevStatus: intValue(this.mib.enumValue('galeraPrevStatus', prev)) });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.statusNotifier?.stop();
+    for (const h of this.watchers.values()) h.stop();
+    // keepalived keeps the last weight it read: leave the unhealthy one behind.
+    this.track?.write(this.cfg.keepalived.unhealthyWeight);
     this.processes.stop();
     this.lock.stop();
     this.wsrep.stop();

@@ -41,8 +41,23 @@ export interface Config {
     timeoutMs: number;
   };
   notifications: {
-    /** A status must hold this long before it is reported: flapping is told once, with the final state. */
+    /** A value must hold this long before it is reported: flapping is told once, with the final state. */
     holdMs: number;
+  };
+  window: {
+    /** Below this replication window (seconds) galeraWindowLowAlarm is sent. */
+    desiredSeconds: number;
+    /** The spans of the short- and long-term write rates. */
+    shortSpanSeconds: number;
+    longSpanSeconds: number;
+  };
+  keepalived: {
+    /** keepalived track_file path; empty: not written. */
+    trackFile: string;
+    healthyWeight: number;
+    unhealthyWeight: number;
+    /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
+    donorIsHealthy: boolean;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
 }
@@ -80,6 +95,8 @@ export function defaultConfig(): Config {
       timeoutMs: 120000,
     },
     notifications: { holdMs: 500 },
+    window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
+    keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
     log: { level: 'info' },
   };
 }
@@ -95,6 +112,9 @@ const ms = (min: number, max: number): Check => (v) =>
   (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `a whole number of milliseconds from ${min} to ${max}`);
 const strList: Check = (v) =>
   (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0) ? null : 'a non-empty list of strings');
+const weight: Check = (v) => (Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254 ? null : 'a whole number from -254 to 254 (keepalived weights)');
+const optPath: Check = (v) => (v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable');
+const seconds: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000 ? null : 'a whole number of seconds from 1 to 31536000');
 const oneOf = (...opts: string[]): Check => (v) => (opts.includes(v as string) ? null : `one of ${opts.join(', ')}`);
 const master: Check = (v) =>
   (typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/')) ? null : 'a unix socket path or tcp:HOST:PORT');
@@ -109,6 +129,8 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   mysql: { enabled: bool, optionFile: absPath, refreshIntervalMs: ms(100, 600000), connectTimeoutMs: ms(100, 60000), queryTimeoutMs: ms(100, 60000) },
   recovery: { enabled: bool, command: strList, timeoutMs: ms(1000, 3600000) },
   notifications: { holdMs: ms(0, 600000) },
+  window: { desiredSeconds: seconds, shortSpanSeconds: seconds, longSpanSeconds: seconds },
+  keepalived: { trackFile: optPath, healthyWeight: weight, unhealthyWeight: weight, donorIsHealthy: bool },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
 };
 
@@ -142,6 +164,7 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
   }
   const cfg = out as unknown as Config;
   if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs) errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
+  if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds) errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
   if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs) errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
   if (errors.length) throw new ConfigError(errors.join('\n'));
   return cfg;

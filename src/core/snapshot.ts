@@ -6,6 +6,17 @@ import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
+import type { WsrepHealth } from './health';
+import type { Window } from './window';
+
+export interface WindowEstimate {
+  rateShort: number | null;
+  rateLong: number | null;
+  short: Window;
+  long: Window;
+  desiredSeconds: number;
+  low: boolean;
+}
 
 export type SourceName = 'processes' | 'lock' | 'grastate' | 'mysql' | 'recovery';
 export const SOURCE_NAMES: readonly SourceName[] = ['processes', 'lock', 'grastate', 'mysql', 'recovery'];
@@ -51,6 +62,9 @@ export interface NodeSnapshot {
   serverPid: number;
   lockPid: number;
   sources: SourceHealth[];
+  /** Present in the daemon; galera-check leaves them out. */
+  wsrep?: WsrepHealth;
+  window?: WindowEstimate;
 }
 
 export function buildSnapshot(i: SnapshotInput): NodeSnapshot {

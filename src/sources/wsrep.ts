@@ -10,6 +10,8 @@ import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
 import { parseSeqno, parseUuid } from '../core/seqnum';
 
+export interface Member { name: string; address: string; uuid: string | null }
+
 export interface WsrepFacts {
   /** The last query succeeded. */
   reachable: boolean;
@@ -20,7 +22,13 @@ export interface WsrepFacts {
   /** When `status` was read (ms since epoch), 0 never. */
   at: number;
   error: string | null;
+  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
+  variables: Record<string, string> | null;
+  /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
+  members: Member[] | null;
 }
+
+const EMPTY: WsrepFacts = { reachable: false, accepting: false, status: null, at: 0, error: null, variables: null, members: null };
 
 export interface WsrepView { lastCommitted: bigint | null; uuid: string | null; localState: number | null; clusterStatus: string | null; ready: boolean | null }
 
@@ -47,7 +55,9 @@ export interface WsrepSourceOptions {
 const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
 
 export class WsrepSource extends EventEmitter {
-  facts: WsrepFacts = { reachable: false, accepting: false, status: null, at: 0, error: null };
+  facts: WsrepFacts = { ...EMPTY };
+  private polls = 0;
+  private membersConfId: string | null = null;
   readonly stats = { queries: 0, failures: 0, connects: 0 };
   private conn: Connection | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -71,14 +81,15 @@ export class WsrepSource extends EventEmitter {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.closeConn();
-      this.facts = { reachable: false, accepting: false, status: null, at: 0, error: null };
+      this.facts = { ...EMPTY };
       this.emit('change', this.facts);
     }
   }
 
   /** Forgets the last status (a new server process: old values are not its values). */
   reset(): void {
-    this.facts = { ...this.facts, status: null, at: 0, reachable: false };
+    this.facts = { ...this.facts, status: null, at: 0, reachable: false, variables: null, members: null };
+    this.membersConfId = null;
     this.closeConn();
     this.emit('change', this.facts);
     if (this.active) this.schedule(0);
@@ -139,10 +150,30 @@ export class WsrepSource extends EventEmitter {
         const name = String(r.Variable_name ?? '').toLowerCase();
         if (name) status[name] = String(r.Value ?? '');
       }
+      // Variables change only with SET GLOBAL or a restart: once per connection and every 60 polls.
+      let variables = this.facts.variables;
+      if (!variables || this.polls++ % 60 === 0) {
+        variables = {};
+        for (const r of await this.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')")) {
+          variables[String(r.Variable_name).toLowerCase()] = String(r.Value ?? '');
+        }
+      }
+      // Members change only with the configuration (conf_id); a non-Primary node cannot read tables.
+      let members = this.facts.members;
+      const confId = status.wsrep_cluster_conf_id ?? null;
+      if (confId !== this.membersConfId && status.wsrep_cluster_status === 'Primary') {
+        this.membersConfId = confId;
+        try {
+          members = (await this.query('SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members ORDER BY node_name'))
+            .map((r) => ({ uuid: parseUuid(String(r.node_uuid ?? '')), name: String(r.node_name ?? ''), address: String(r.node_incoming_address ?? '') }));
+        } catch {
+          members = null; // no SELECT grant on it: the incoming-address list stands in
+        }
+      }
       this.failures = 0;
       if (this.lastLogged) this.opts.log.info('MySQL connection regained');
       this.lastLogged = '';
-      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null };
+      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null, variables, members };
       this.emit('change', this.facts);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
@@ -155,7 +186,8 @@ export class WsrepSource extends EventEmitter {
         this.lastLogged = why;
       }
       this.closeConn();
-      this.facts = { ...this.facts, reachable: false, accepting, error: why };
+      this.membersConfId = null;
+      this.facts = { ...this.facts, reachable: false, accepting, error: why, variables: null };
       this.emit('change', this.facts);
     } finally {
       this.busy = false;

@@ -18,6 +18,8 @@ export interface GaleraNode {
   socket: string;
   port: number;
   gcommPort: number;
+  istPort: number;
+  sstPort: number;
   cnf: string;
   child: ChildProcess | null;
 }
@@ -34,9 +36,8 @@ export async function createNode(name: string, clusterPorts?: number[]): Promise
   fs.mkdirSync(datadir);
   fs.mkdirSync(runDir);
   chownMysql(dir);
-  const port = await freeTcpPort();
-  const gcommPort = await freeTcpPort();
-  const node: GaleraNode = { name, dir, datadir, runDir, socket: path.join(runDir, 'mysqld.sock'), port, gcommPort, cnf: path.join(dir, 'my.cnf'), child: null };
+  const [port, gcommPort, istPort, sstPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+  const node: GaleraNode = { name, dir, datadir, runDir, socket: path.join(runDir, 'mysqld.sock'), port, gcommPort, istPort, sstPort, cnf: path.join(dir, 'my.cnf'), child: null };
   writeCnf(node, clusterPorts ?? [gcommPort]);
   execFileSync('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${datadir}`, '--auth-root-authentication-method=socket',
     '--skip-test-db', '--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M'], { stdio: 'ignore', cwd: dir });
@@ -64,7 +65,8 @@ wsrep_node_name=${node.name}
 wsrep_node_address=127.0.0.1:${node.gcommPort}
 wsrep_cluster_address=gcomm://${others}
 wsrep_sst_method=rsync
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcommPort};ist.recv_addr=127.0.0.1:${node.gcommPort + 1};gcache.size=8M;evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.keepalive_period=PT0.2S;evs.install_timeout=PT2S;evs.join_retrans_period=PT0.2S;pc.recovery=false"
+wsrep_sst_receive_address=127.0.0.1:${node.sstPort}
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcommPort};ist.recv_addr=127.0.0.1:${node.istPort};gcache.size=8M;evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.keepalive_period=PT0.2S;evs.install_timeout=PT2S;evs.join_retrans_period=PT0.2S;pc.recovery=false"
 `);
 }
 
@@ -128,4 +130,21 @@ export async function createAgentUser(node: GaleraNode, user: string, password: 
 
 export function readGrastate(node: GaleraNode): string {
   return fs.readFileSync(path.join(node.datadir, 'grastate.dat'), 'utf8');
+}
+
+/** A cluster of n nodes on loopback: node 0 bootstraps, the others join by SST one after another. */
+export async function createCluster(n: number, prefix = 'c'): Promise<GaleraNode[]> {
+  const nodes: GaleraNode[] = [];
+  for (let i = 0; i < n; i++) nodes.push(await createNode(`${prefix}${i + 1}`));
+  for (const node of nodes) writeCnf(node, nodes.map((x) => x.gcommPort));
+  return nodes;
+}
+
+export async function startCluster(nodes: GaleraNode[]): Promise<void> {
+  startServer(nodes[0], { bootstrap: true });
+  await waitSynced(nodes[0]);
+  for (const node of nodes.slice(1)) {
+    startServer(node);
+    await waitSynced(node, 60000);
+  }
 }

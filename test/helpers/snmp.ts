@@ -39,7 +39,7 @@ export async function snmpTool(tool: string, args: string[]): Promise<string> {
 
 /** snmpget -Oqv: one line per value. */
 export async function snmpget(port: number, oids: string[], extra: string[] = []): Promise<string[]> {
-  const out = await snmpTool('snmpget', ['-v2c', '-c', 'public', '-Oqv', '-t', '2', '-r', '1', ...extra, `127.0.0.1:${port}`, ...oids]);
+  const out = await snmpTool('snmpget', ['-v2c', '-c', 'public', '-OqvU', '-t', '2', '-r', '1', ...extra, `127.0.0.1:${port}`, ...oids]);
   return out.split('\n').filter((l) => l !== '');
 }
 

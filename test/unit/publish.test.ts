@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { HeldChange, buildView, clipUtf8, statusChangedVarbinds } from '../../src/snmp/publish';
+import { HeldChange, buildView, clipUtf8, intValue, notificationVarbinds } from '../../src/snmp/publish';
 import { loadMib } from '../../src/snmp/mib';
 import { ValueType } from '../../src/snmp/agentx/pdu';
 import { getExact } from '../../src/snmp/view';
@@ -30,9 +30,9 @@ describe('publishing a snapshot', () => {
   });
 
   it('builds galeraStatusChanged with snmpTrapOID first and the MIB\'s OBJECTS in order', () => {
-    const vbs = statusChangedVarbinds(mib, snap, 'stopped');
+    const vbs = notificationVarbinds(mib, buildView(mib, snap), 'galeraStatusChanged', { galeraPrevStatus: intValue(5) });
     assert.deepEqual(vbs[0].value, { type: ValueType.ObjectIdentifier, value: mib.notifications.get('galeraStatusChanged')!.oid });
-    assert.deepEqual(vbs.slice(1).map((v) => v.oid.join('.')), mib.notifications.get('galeraStatusChanged')!.objects.map((o) => `${mib.object(o).oid.join('.')}.0`));
+    assert.deepEqual(vbs.slice(1).map((v: { oid: readonly number[] }) => v.oid.join('.')), mib.notifications.get('galeraStatusChanged')!.objects.map((o) => `${mib.object(o).oid.join('.')}.0`));
     assert.equal((vbs[3].value as { value: number }).value, 5);
   });
 

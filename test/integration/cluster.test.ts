@@ -1,0 +1,156 @@
+// Issue 3 on a real 3-node MariaDB Galera cluster on loopback: one snmpd + galera-agentx per node,
+// one real snmptrapd receiving what the masters forward. Kills, desync, writes, a frozen server.
+
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as snmp from 'net-snmp';
+import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
+import { cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { Snmpd, snmpTool, snmpgetOne, startSnmpd } from '../helpers/snmp';
+import { Trap, Trapd, startTrapd } from '../helpers/traps';
+import { GaleraNode, createCluster, sql, startCluster, stopServer } from '../helpers/galera';
+import { loadMib } from '../../src/snmp/mib';
+
+const mib = loadMib();
+const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
+const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
+
+interface Member { node: GaleraNode; master: Snmpd; agent: AgentProc; track: string }
+
+describe('a real 3-node Galera cluster, one agent per node', function () {
+  this.timeout(180000);
+  let trapd: Trapd;
+  const members: Member[] = [];
+  const get = (m: Member, name: string): Promise<string> => snmpgetOne(m.master.port, `GALERA-MIB::${name}.0`);
+  const trapsOf = (name: string, node?: string): Trap[] => trapd.traps().filter((t) => t.trapOid === notif(name) && (!node || t.varbinds.get(oid('galeraNodeName')) === node));
+
+  before(async () => {
+    trapd = await startTrapd();
+    const nodes = await createCluster(3);
+    await startCluster(nodes);
+    for (const node of nodes) {
+      const master = await startSnmpd({ trapPort: trapd.port });
+      const dir = tempDir('gx-cl-');
+      const optionFile = path.join(dir, 'my.cnf');
+      fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
+      const track = path.join(dir, 'track');
+      const agent = startAgent({
+        master: master.socket, datadir: node.datadir, optionFile, nodeName: node.name,
+        extra: {
+          mysql: { optionFile, refreshIntervalMs: 300, queryTimeoutMs: 1000 },
+          window: { desiredSeconds: 1000000, shortSpanSeconds: 3, longSpanSeconds: 30 },
+          keepalived: { trackFile: track, unhealthyWeight: -50 },
+          log: { level: 'info' },
+        },
+      });
+      members.push({ node, master, agent, track });
+    }
+    for (const m of members) await waitFor(`${m.node.name} agent`, async () => (await get(m, 'galeraClusterSize')) === '3', 20000, 100);
+  });
+
+  after(async () => {
+    for (const m of members) { await stopServer(m.node, 'SIGKILL'); await stopAgent(m.agent); }
+    await cleanupAll();
+  });
+
+  it('shows each node Primary, Synced, ready, in a component of 3 with its members', async () => {
+    for (const m of members) {
+      assert.equal(await get(m, 'galeraClusterStatus'), 'primary');
+      assert.equal(await get(m, 'galeraLocalState'), 'synced');
+      assert.equal(await get(m, 'galeraReady'), 'true');
+      assert.equal(await get(m, 'galeraStatus'), 'running');
+      assert.equal(await get(m, 'galeraWsrepNodeName'), m.node.name);
+      assert.equal(await get(m, 'galeraGcacheSize'), String(8 * 1024));
+      const walk = await snmpTool('snmpwalk', ['-v2c', '-c', 'public', '-Oqv', `127.0.0.1:${m.master.port}`, 'GALERA-MIB::galeraMemberName']);
+      assert.deepEqual(walk.trim().split('\n').sort(), members.map((x) => x.node.name).sort());
+      assert.equal(fs.readFileSync(m.track, 'utf8'), '0\n', 'keepalived weight 0 when healthy');
+    }
+  });
+
+  it('answers 10,000 GETs between refreshes with no extra MySQL queries', async () => {
+    const m = members[0];
+    const count = async (): Promise<number> => Number((await sql<{ Value: string }[]>(m.node, "SHOW GLOBAL STATUS LIKE 'Com_show_status'"))[0].Value);
+    const c0 = await count();
+    const t0 = Date.now();
+    const sessions = Array.from({ length: 8 }, () => snmp.createSession('127.0.0.1', 'public', { port: m.master.port, version: 1, timeout: 3000, retries: 1 }));
+    let done = 0;
+    await Promise.all(sessions.map(async (s) => { while (done < 10000) { done++; await new Promise<void>((r) => s.get([oid('galeraClusterSize')], () => r())); } }));
+    sessions.forEach((s) => s.close());
+    const elapsed = Date.now() - t0;
+    const delta = (await count()) - c0 - 1; // our own second SHOW STATUS
+    // One SHOW STATUS per refresh (300 ms), whatever the GET rate.
+    assert.ok(delta <= Math.ceil(elapsed / 300) + 2, `${delta} SHOW STATUS queries in ${elapsed} ms`);
+  });
+
+  it('moves the write rate and the window with writes, and raises then clears the window alarm', async () => {
+    const m = members[0];
+    await sql(m.node, 'CREATE DATABASE IF NOT EXISTS w');
+    await sql(m.node, 'CREATE TABLE IF NOT EXISTS w.t (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(2000))');
+    const until = Date.now() + 2500;
+    while (Date.now() < until) await sql(m.node, `INSERT INTO w.t (v) VALUES (REPEAT('x', 2000))`);
+    await waitFor('a write rate', async () => Number(await get(m, 'galeraWriteRateShort')) > 1000, 10000, 100);
+    const win = Number(await get(m, 'galeraWindowShort'));
+    assert.ok(win > 0 && win < 1000000, `window ${win} s`);
+    for (const x of members) await waitFor(`${x.node.name} window alarm`, () => trapsOf('galeraWindowLowAlarm', x.node.name).length >= 1, 10000);
+    // No writes for longer than the short span: the rate falls to 0 and the window is unbounded.
+    for (const x of members) await waitFor(`${x.node.name} window recovered`, () => trapsOf('galeraWindowRecovered', x.node.name).length >= 1, 20000);
+    assert.equal(await get(m, 'galeraWindowShort'), '4294967295');
+  });
+
+  it('sends local-state notifications both ways on SET GLOBAL wsrep_desync', async () => {
+    const m = members[1];
+    await sql(m.node, 'SET GLOBAL wsrep_desync = ON');
+    await waitFor('donor/desynced', async () => (await get(m, 'galeraLocalState')) === 'donorDesynced', 10000, 100);
+    await waitFor('the trap', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 1, 5000);
+    await sql(m.node, 'SET GLOBAL wsrep_desync = OFF');
+    await waitFor('the trap back', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 2, 10000);
+    const [down, up] = trapsOf('galeraLocalStateChanged', m.node.name);
+    assert.equal(down.varbinds.get(oid('galeraLocalState')), '2');
+    assert.equal(down.varbinds.get(oid('galeraPrevLocalState')), '4');
+    assert.equal(up.varbinds.get(oid('galeraLocalState')), '4');
+    assert.equal(up.varbinds.get(oid('galeraPrevLocalState')), '2');
+  });
+
+  it('keeps answering from the snapshot while the server is frozen, and says so (MySQL lost / regained)', async () => {
+    const m = members[2];
+    process.kill(m.node.child!.pid!, 'SIGSTOP');
+    try {
+      await waitFor('unreachable', async () => (await get(m, 'galeraWsrepReachable')) === 'false', 10000, 100);
+      assert.equal(await get(m, 'galeraClusterSize'), '3', 'the last values are still served');
+      assert.ok(Number(await get(m, 'galeraWsrepDataAge')) >= 1000);
+      await waitFor('MySQL lost', () => trapsOf('galeraMysqlLost', m.node.name).length >= 1, 10000);
+      assert.equal(fs.readFileSync(m.track, 'utf8'), '-50\n', 'keepalived weight drops when the agent loses the server');
+    } finally {
+      process.kill(m.node.child!.pid!, 'SIGCONT');
+    }
+    await waitFor('MySQL regained', () => trapsOf('galeraMysqlRegained', m.node.name).length >= 1, 15000);
+    await waitFor('reachable', async () => (await get(m, 'galeraWsrepReachable')) === 'true', 10000, 100);
+  });
+
+  it('tells the survivors\' NMS that the size dropped when a node is killed', async () => {
+    const before = trapsOf('galeraClusterSizeChanged').length;
+    await stopServer(members[2].node, 'SIGKILL');
+    for (const m of members.slice(0, 2)) {
+      await waitFor(`${m.node.name} size 2`, async () => (await get(m, 'galeraClusterSize')) === '2', 20000, 100);
+      await waitFor(`${m.node.name} size trap`, () => trapsOf('galeraClusterSizeChanged', m.node.name).some((t) => t.varbinds.get(oid('galeraClusterSize')) === '2'), 5000);
+    }
+    const t = trapsOf('galeraClusterSizeChanged', members[0].node.name).find((x) => x.varbinds.get(oid('galeraClusterSize')) === '2')!;
+    assert.equal(t.varbinds.get(oid('galeraPrevClusterSize')), '3');
+    assert.ok(trapsOf('galeraClusterSizeChanged').length >= before + 2);
+    await waitFor('status stopped on the killed node', async () => (await get(members[2], 'galeraStatus')) === 'stopped', 5000, 100);
+  });
+
+  it('pages when the last node loses quorum: Primary -> non-Primary, and keepalived moves the VIP', async () => {
+    await stopServer(members[1].node, 'SIGKILL');
+    const m = members[0];
+    await waitFor('non-Primary', async () => (await get(m, 'galeraClusterStatus')) === 'nonPrimary', 30000, 100);
+    await waitFor('the non-Primary trap', () => trapsOf('galeraClusterStatusChanged', m.node.name).some((t) => t.varbinds.get(oid('galeraClusterStatus')) === '2'), 5000);
+    const t = trapsOf('galeraClusterStatusChanged', m.node.name).find((x) => x.varbinds.get(oid('galeraClusterStatus')) === '2')!;
+    assert.equal(t.varbinds.get(oid('galeraPrevClusterStatus')), '1');
+    assert.equal(await get(m, 'galeraClusterConfId'), '-1');
+    await waitFor('track file unhealthy', () => fs.readFileSync(m.track, 'utf8') === '-50\n', 5000);
+    await stopAgent(m.agent);
+    assert.equal(fs.readFileSync(m.track, 'utf8'), '-50\n', 'left unhealthy on stop');
+  });
+});

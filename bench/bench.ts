@@ -2,6 +2,7 @@
 // the same run on the same client. Prints ratios (the machine's speed cancels out), the
 // subagent's CPU per GET (from /proc, utime+stime) and its RSS before and after.
 
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,12 +49,18 @@ async function run(port: number, oid: string, name: string, inFlight: number, co
 
 async function main(): Promise<void> {
   const mib = loadMib();
-  const master = await startSnmpd();
+  // Traps: snmpd forwards the agent's notifications here; arrival is timestamped on receipt.
+  const receiver = dgram.createSocket('udp4');
+  const arrivals: bigint[] = [];
+  receiver.on('message', () => arrivals.push(process.hrtime.bigint()));
+  await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', () => r()));
+  const master = await startSnmpd({ trapPort: (receiver.address() as { port: number }).port });
   const dir = tempDir('gx-bench-');
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir);
   fs.writeFileSync(path.join(datadir, 'grastate.dat'), 'uuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 123456789012\nsafe_to_bootstrap: 0\n');
-  const agent = startAgent({ master: master.socket, datadir, extra: { log: { level: 'warn' } } });
+  const HOLD_MS = 50; // the production default (notifications.holdMs)
+  const agent = startAgent({ master: master.socket, datadir, extra: { log: { level: 'warn' }, notifications: { holdMs: HOLD_MS } } });
   try {
     await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
     const pid = agent.child.pid!;
@@ -77,7 +84,23 @@ async function main(): Promise<void> {
       agentTicks += cpuTicks(pid) - c0;
       agentGets += REQUESTS;
     }
+    results.push(await run(master.port, `${mib.object('galeraClusterSize').oid.join('.')}.0`, 'galeraClusterSize.0 (AgentX, wsrep)', 8, REQUESTS));
     const rss1 = rssKb(pid);
+    // Trap latency: a live process takes the initiator lock (seen by the lock watcher) -> the
+    // status turns locked -> galeraStatusChanged through snmpd -> UDP arrival. Then released.
+    const lockFile = path.join(agent.dir, 'galera-init.lock');
+    const lat: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const n0 = arrivals.length;
+      const t0 = process.hrtime.bigint();
+      fs.writeFileSync(lockFile, `${process.pid}\npurpose=bench\n`);
+      await waitFor('trap', () => arrivals.length > n0, 5000, 1);
+      lat.push(Number(arrivals[n0] - t0) / 1e6);
+      const n1 = arrivals.length;
+      fs.rmSync(lockFile);
+      await waitFor('trap back', () => arrivals.length > n1, 5000, 1);
+    }
+    lat.sort((a, b) => a - b);
     const fmt = (n: number, d = 0): string => n.toFixed(d).padStart(8);
     process.stdout.write(`\ngalera-agentx benchmark: ${REQUESTS} GETs per row, ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}\n\n`);
     process.stdout.write('| object | in flight | GET/s | p50 µs | p99 µs | errors |\n|---|---:|---:|---:|---:|---:|\n');
@@ -88,6 +111,7 @@ async function main(): Promise<void> {
       const g = results.find((r) => r.inFlight === k && r.name.startsWith('galera'))!;
       process.stdout.write(`| galeraStatus.0 vs sysUpTime.0 | ${k} | ${(g.rps / n.rps).toFixed(2)}x | ${(g.p50 / n.p50).toFixed(2)}x | ${(g.p99 / n.p99).toFixed(2)}x |\n`);
     }
+    process.stdout.write(`\ntrap latency (lock taken -> galeraStatusChanged at the receiver, hold ${HOLD_MS} ms, 40 events): p50 ${lat[20].toFixed(1)} ms, max ${lat[39].toFixed(1)} ms\n`);
     process.stdout.write(`\nsubagent CPU per GET: ${(agentTicks * TICK_US / agentGets).toFixed(1)} µs (${agentTicks} ticks over ${agentGets} GETs, includes its 100 ms process scans)\n`);
     process.stdout.write(`snmpd CPU per GET: ${(masterTicks.native * TICK_US / agentGets).toFixed(1)} µs native, ${(masterTicks.agentx * TICK_US / agentGets).toFixed(1)} µs when it forwards to the subagent over AgentX\n`);
     process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs\n`);
@@ -96,6 +120,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAgent(agent);
     await cleanupAll();
+    receiver.close();
   }
 }
 

@@ -94,7 +94,7 @@ export function defaultConfig(): Config {
       command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'],
       timeoutMs: 120000,
     },
-    notifications: { holdMs: 500 },
+    notifications: { holdMs: 50 },
     window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
     keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
     log: { level: 'info' },

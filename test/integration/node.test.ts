@@ -65,6 +65,24 @@ describe('a real MariaDB Galera node', function () {
     assert.equal(await get('galeraStateUuid'), (await wsrepStatus(node)).wsrep_local_state_uuid);
   });
 
+  it('with a wrong password keeps serving the last values, says why, and recovers when fixed', async () => {
+    const good = fs.readFileSync(optionFile, 'utf8');
+    fs.writeFileSync(optionFile, good.replace(PASSWORD, 'wrong-password'), { mode: 0o600 });
+    // The agent keeps its connection; the option file is read again when it reconnects.
+    const sessions = await sql<{ ID: number }[]>(node, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'agentx'");
+    for (const { ID } of sessions) await sql(node, `KILL ${ID}`);
+    try {
+      await waitFor('unreachable', async () => (await get('galeraWsrepReachable')) === 'false', 10000, 100);
+      assert.match(await snmpgetOne(master.port, 'GALERA-MIB::galeraSourceError.4'), /access denied: check user and password/);
+      assert.equal(await get('galeraStatus'), 'running', 'a server that refuses our login still accepts connections');
+      assert.notEqual(await get('galeraSeqno'), '-1', 'the last live seqno is kept');
+      assert.ok(!agent.log().includes('wrong-password'));
+    } finally {
+      fs.writeFileSync(optionFile, good, { mode: 0o600 });
+    }
+    await waitFor('reachable again', async () => (await get('galeraWsrepReachable')) === 'true', 15000, 100);
+  });
+
   it('galera-check prints the same status and seqno, one word each', async () => {
     const dir = tempDir('gx-check-');
     const cfg = path.join(dir, 'config.yaml');

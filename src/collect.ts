@@ -13,8 +13,9 @@ import { readSmallFile } from './sources/grastate';
 import { WsrepSource, wsrepView } from './sources/wsrep';
 import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
 import * as path from 'node:path';
+import { healthOf } from './core/health';
 
-export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean }): Promise<NodeSnapshot> {
+export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean; lockHeld?: boolean }): Promise<NodeSnapshot> {
   const now = Date.now();
   const procs = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
   const facts = procs.scan();
@@ -34,9 +35,9 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
   let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, gsVersion);
   let recError = '';
-  if (!recovered && opts.recover && cfg.recovery.enabled && lock.state !== 'held' &&
+  if (!recovered && opts.recover && cfg.recovery.enabled && (lock.state !== 'held' || opts.lockHeld) &&
       needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate })) {
-    const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log });
+    const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log, lockHeld: opts.lockHeld });
     if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, gsVersion, r.position); }
     else recError = r.error;
   }
@@ -47,8 +48,10 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
     { name: 'mysql', state: !serverRunning ? 'idle' : w.reachable ? 'ok' : 'failing', lastOkAt: w.at, error: w.error ?? '' },
     { name: 'recovery', state: recError ? 'failing' : recovered ? 'ok' : 'idle', lastOkAt: recovered ? Date.now() : 0, error: recError },
   ];
-  return buildSnapshot({
+  const snap = buildSnapshot({
     at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate,
     wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources,
   });
+  snap.wsrep = healthOf(w.status, w.variables, w.members, w.reachable, w.at);
+  return snap;
 }

@@ -60,6 +60,44 @@ export interface Config {
     donorIsHealthy: boolean;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  init: InitConfig;
+}
+
+export interface MemberConfig {
+  /** host[:port] of the member's snmpd. */
+  target: string;
+  community?: string;
+  snmpUser?: string;
+  authKey?: string;
+  privKey?: string;
+}
+
+export interface InitConfig {
+  /** Every member's SNMP target, this node included; empty: from wsrep_cluster_address. */
+  members: MemberConfig[];
+  /** Which member is this node; empty: the member whose host is wsrep_node_address's. */
+  self: string;
+  /** The server's option file, read for wsrep_cluster_address / wsrep_node_address (includes followed). */
+  serverConfig: string;
+  snmpPort: number;
+  snmpVersion: '2c' | '3';
+  community: string;
+  snmpUser: string;
+  authProtocol: 'sha' | 'md5' | 'sha256';
+  authKey: string;
+  privProtocol: 'aes' | 'des';
+  privKey: string;
+  snmpTimeoutMs: number;
+  snmpRetries: number;
+  pollIntervalMs: number;
+  force: boolean;
+  /** Proceed with a majority of answers after this long; 0: never (the default, and the safe one). */
+  quorumAfterSeconds: number;
+  joinCommand: string[];
+  bootstrapCommand: string[];
+  startTimeoutSeconds: number;
+  /** Give up waiting after this long (exit 75); 0: wait for ever. */
+  waitTimeoutSeconds: number;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
@@ -98,6 +136,28 @@ export function defaultConfig(): Config {
     window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
     keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
     log: { level: 'info' },
+    init: {
+      members: [],
+      self: '',
+      serverConfig: '/etc/mysql/my.cnf',
+      snmpPort: 161,
+      snmpVersion: '2c',
+      community: 'public',
+      snmpUser: '',
+      authProtocol: 'sha',
+      authKey: '',
+      privProtocol: 'aes',
+      privKey: '',
+      snmpTimeoutMs: 1000,
+      snmpRetries: 2,
+      pollIntervalMs: 2000,
+      force: false,
+      quorumAfterSeconds: 0,
+      joinCommand: ['systemctl', 'start', 'mariadb'],
+      bootstrapCommand: ['galera_new_cluster'],
+      startTimeoutSeconds: 600,
+      waitTimeoutSeconds: 0,
+    },
   };
 }
 
@@ -115,6 +175,19 @@ const strList: Check = (v) =>
 const weight: Check = (v) => (Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254 ? null : 'a whole number from -254 to 254 (keepalived weights)');
 const optPath: Check = (v) => (v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable');
 const seconds: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000 ? null : 'a whole number of seconds from 1 to 31536000');
+const members: Check = (v) => {
+  if (!Array.isArray(v)) return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
+  for (const m of v) {
+    if (typeof m === 'string' && m.length > 0) continue;
+    if (m && typeof m === 'object' && typeof (m as MemberConfig).target === 'string' &&
+        Object.keys(m).every((k) => ['target', 'community', 'snmpUser', 'authKey', 'privKey'].includes(k))) continue;
+    return `a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey); bad entry ${JSON.stringify(m)}`;
+  }
+  return null;
+};
+const anyStr: Check = (v) => (typeof v === 'string' ? null : 'a string');
+const port: Check = (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? null : 'a port number');
+const count = (max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? null : `a whole number from 0 to ${max}`);
 const oneOf = (...opts: string[]): Check => (v) => (opts.includes(v as string) ? null : `one of ${opts.join(', ')}`);
 const master: Check = (v) =>
   (typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/')) ? null : 'a unix socket path or tcp:HOST:PORT');
@@ -132,6 +205,12 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   window: { desiredSeconds: seconds, shortSpanSeconds: seconds, longSpanSeconds: seconds },
   keepalived: { trackFile: optPath, healthyWeight: weight, unhealthyWeight: weight, donorIsHealthy: bool },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
+  init: {
+    members, self: anyStr, serverConfig: absPath, snmpPort: port, snmpVersion: oneOf('2c', '3'), community: anyStr,
+    snmpUser: anyStr, authProtocol: oneOf('sha', 'md5', 'sha256'), authKey: anyStr, privProtocol: oneOf('aes', 'des'), privKey: anyStr,
+    snmpTimeoutMs: ms(100, 60000), snmpRetries: count(10), pollIntervalMs: ms(100, 600000), force: bool,
+    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), waitTimeoutSeconds: count(604800),
+  },
 };
 
 /** Merges a parsed document over the defaults, collecting every error (not only the first). */
@@ -163,6 +242,7 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     }
   }
   const cfg = out as unknown as Config;
+  cfg.init.members = cfg.init.members.map((m) => (typeof m === 'string' ? { target: m } : m));
   if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs) errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
   if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds) errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
   if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs) errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);

@@ -101,7 +101,7 @@ export function dataAge(s: NodeSnapshot, now: number): number {
   return Math.max(0, now - oldest);
 }
 
-/** The snapshot as JSON-friendly data (bigint as a decimal string), for galera-check --json. */
+/** The snapshot as JSON-friendly data (every bigint as a decimal string), for galera-check --json. */
 export function snapshotToJson(s: NodeSnapshot): Record<string, unknown> {
-  return { ...s, seqno: s.seqno.toString() };
+  return JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
 }

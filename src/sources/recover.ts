@@ -52,10 +52,12 @@ export async function runRecovery(opts: {
   command: string[]; datadir: string; lockFile: string; timeoutMs: number; log: Logger;
   /** Checked while the run lasts: when it turns true (a server started here), the run is killed. */
   abortIf?: () => boolean;
+  /** The caller (galera-init) already holds the lock and keeps it. */
+  lockHeld?: boolean;
 }): Promise<RecoveryResult> {
   const t0 = Date.now();
   const argv = expandCommand(opts.command, { datadir: opts.datadir });
-  const got = acquireLock(opts.lockFile, 'wsrep-recover');
+  const got = opts.lockHeld ? { ok: true as const } : acquireLock(opts.lockFile, 'wsrep-recover');
   if (!got.ok) {
     return { ok: false, busy: true, error: `lock busy (${got.holder.state === 'held' ? `pid ${got.holder.pid}` : got.holder.state})`, ms: Date.now() - t0 };
   }
@@ -95,6 +97,6 @@ export async function runRecovery(opts: {
     }
     return { ok: true, position, ms };
   } finally {
-    releaseLock(opts.lockFile);
+    if (!opts.lockHeld) releaseLock(opts.lockFile);
   }
 }

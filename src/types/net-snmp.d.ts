@@ -8,6 +8,13 @@ declare module 'net-snmp' {
   export function createModuleStore(): ModuleStore;
   export function createSession(target: string, community: string, options?: Record<string, unknown>): any;
   export const ObjectType: Record<string, number>;
+  export const Version2c: number;
+  export const Version3: number;
+  export const SecurityLevel: Record<string, number>;
+  export const AuthProtocols: Record<string, number>;
+  export const PrivProtocols: Record<string, number>;
+  export function createV3Session(target: string, user: Record<string, unknown>, options?: Record<string, unknown>): any;
+  export function createAgent(options: Record<string, unknown>, callback: (err: Error | null, data: unknown) => void): any;
   export function isVarbindError(vb: unknown): boolean;
   export function varbindError(vb: unknown): string;
 }

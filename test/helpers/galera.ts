@@ -106,11 +106,17 @@ export async function wsrepStatus(node: GaleraNode): Promise<Record<string, stri
 }
 
 export async function waitSynced(node: GaleraNode, timeoutMs = 30000): Promise<void> {
-  await waitFor(`${node.name} to be Synced`, async () => {
-    if (node.child && node.child.exitCode !== null) throw new Error(`${node.name} exited: ${errorLogTail(node)}`);
-    const s = await wsrepStatus(node);
-    return s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
-  }, timeoutMs, 100);
+  let last = '';
+  try {
+    await waitFor(`${node.name} to be Synced`, async () => {
+      if (node.child && node.child.exitCode !== null) throw new Error(`${node.name} exited: ${errorLogTail(node)}`);
+      const s = await wsrepStatus(node);
+      last = `${s.wsrep_local_state_comment}/${s.wsrep_cluster_status}/size ${s.wsrep_cluster_size}/ready ${s.wsrep_ready}`;
+      return s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
+    }, timeoutMs, 100);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; wsrep: ${last || 'never answered'}; error log: ${errorLogTail(node, 8)}`);
+  }
 }
 
 export function errorLogTail(node: GaleraNode, lines = 5): string {
@@ -147,4 +153,28 @@ export async function startCluster(nodes: GaleraNode[]): Promise<void> {
     startServer(node);
     await waitSynced(node, 60000);
   }
+}
+
+/** The PID of the node's server, from its pid file (servers started by galera-init are not our children). */
+export function serverPid(node: GaleraNode): number | null {
+  try {
+    const pid = Number(fs.readFileSync(path.join(node.runDir, 'mysqld.pid'), 'utf8').trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/** Stops the node's server, whoever started it, by PID; waits until it is gone. */
+export async function stopServerByPid(node: GaleraNode, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60000): Promise<void> {
+  if (node.child) { await stopServer(node, signal); return; }
+  const pid = serverPid(node);
+  if (!pid) return;
+  process.kill(pid, signal);
+  await waitFor(`${node.name} (pid ${pid}) to exit`, () => { try { process.kill(pid, 0); return false; } catch { return true; } }, timeoutMs, 50);
+}
+
+export async function rowCount(node: GaleraNode, table: string): Promise<number> {
+  return Number((await sql<{ n: number }[]>(node, `SELECT COUNT(*) AS n FROM ${table}`))[0].n);
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// galera-init: bootstrap or join a Galera cluster, never from a stale node.
+
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../log';
+import { EXIT, runInit } from '../init';
+import { parseFlags } from './args';
+
+const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
+
+Asks every member's galera-agentx for its status and seqno, then, under the local lock:
+joins a running cluster, bootstraps a new one if this node is the most advanced and every member
+answered, or waits (saying why) and asks again.
+  --dry-run   print the members table and the decision; start nothing, take no lock
+  --force     bootstrap even without every member's answer (data on silent members can be lost)
+  --once      one round only: exit 75 instead of waiting
+Exit status: 0 started or already running; 1 failed or refused; 75 gave up waiting; 78 bad config.
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseFlags(process.argv.slice(2), {
+    config: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, once: { type: 'boolean' }, help: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(USAGE); return; }
+  // The agent reports this process as `initiating` by this name.
+  process.title = 'galera-init';
+  let code: number;
+  try {
+    const cfg = loadConfig(values.config);
+    const log = createLogger(cfg.log.level, 'galera-init');
+    code = await runInit(cfg, log, { dryRun: !!values['dry-run'], force: !!values.force, once: !!values.once, out: process.stdout });
+  } catch (err) {
+    process.stderr.write(`galera-init: ${(err as Error).message}\n`);
+    code = err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED;
+  }
+  process.exit(code);
+}
+
+void main();

@@ -1,0 +1,107 @@
+// The initiator's SNMP client: asks every peer's agent, in parallel, with timeout and retries, for
+// what the decision needs, and validates every value (a peer may lie, be old, or be something else).
+// An answer that is missing, of the wrong type or out of range makes the peer "unknown", never
+// "stopped".
+
+import * as snmp from 'net-snmp';
+import type { Mib } from './mib';
+import type { MemberFacts } from '../core/decide';
+import { NODE_STATUSES, NodeStatus } from '../core/status';
+import { parseSeqno, parseUuid } from '../core/seqnum';
+
+export interface PeerTarget {
+  /** As configured: host[:port]. Also the member's id in the decision. */
+  id: string;
+  host: string;
+  port: number;
+  version: '2c' | '3';
+  community?: string;
+  user?: string;
+  authProtocol?: 'sha' | 'md5' | 'sha256';
+  authKey?: string;
+  privProtocol?: 'aes' | 'des';
+  privKey?: string;
+  timeoutMs: number;
+  retries: number;
+}
+
+const OBJECTS = ['galeraStatus', 'galeraSeqno', 'galeraStateUuid', 'galeraSafeToBootstrap', 'galeraNodeName'] as const;
+
+export function parseTarget(text: string, defaults: Omit<PeerTarget, 'id' | 'host' | 'port'> & { port: number }): PeerTarget {
+  const m = /^\[([^\]]+)\](?::(\d+))?$|^([^:]+)(?::(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`peer '${text}' is not host[:port]`);
+  const host = m[1] ?? m[3];
+  const port = Number(m[2] ?? m[4] ?? defaults.port);
+  if (!(port > 0 && port < 65536)) throw new Error(`peer '${text}': port out of range`);
+  return { ...defaults, id: text.trim(), host, port };
+}
+
+function session(t: PeerTarget): { get: (oids: string[], cb: (err: Error | null, vbs: { oid: string; type: number; value: unknown }[]) => void) => void; close: () => void } {
+  const options = { port: t.port, timeout: t.timeoutMs, retries: t.retries, version: t.version === '3' ? snmp.Version3 : snmp.Version2c, idBitsSize: 32 };
+  if (t.version === '3') {
+    const user: Record<string, unknown> = { name: t.user, level: snmp.SecurityLevel.noAuthNoPriv };
+    if (t.authKey) {
+      user.level = t.privKey ? snmp.SecurityLevel.authPriv : snmp.SecurityLevel.authNoPriv;
+      user.authProtocol = { sha: snmp.AuthProtocols.sha, md5: snmp.AuthProtocols.md5, sha256: snmp.AuthProtocols.sha256 }[t.authProtocol ?? 'sha'];
+      user.authKey = t.authKey;
+    }
+    if (t.privKey) {
+      user.privProtocol = { aes: snmp.PrivProtocols.aes, des: snmp.PrivProtocols.des }[t.privProtocol ?? 'aes'];
+      user.privKey = t.privKey;
+    }
+    return snmp.createV3Session(t.host, user, options);
+  }
+  return snmp.createSession(t.host, t.community ?? 'public', options);
+}
+
+/** Validates one peer's varbinds into member facts, or an error naming what was wrong. */
+export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type: number; value: unknown }[]): MemberFacts {
+  const bad = (why: string): MemberFacts => ({ id, self: false, answered: false, error: `bad answer: ${why}` });
+  if (vbs.length !== OBJECTS.length) return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
+  const byName = new Map(OBJECTS.map((name, i) => [name, vbs[i]]));
+  for (const [name, vb] of byName) {
+    if (snmp.isVarbindError(vb)) return bad(`${name}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
+  }
+  const st = byName.get('galeraStatus')!;
+  if (st.type !== snmp.ObjectType.Integer) return bad('galeraStatus is not an INTEGER');
+  const status = Object.entries(mib.object('galeraStatus').enumValues ?? {}).find(([, v]) => v === st.value)?.[0] as NodeStatus | undefined;
+  if (!status || !NODE_STATUSES.includes(status)) return bad(`galeraStatus ${String(st.value)} is not a known status`);
+  const sq = byName.get('galeraSeqno')!;
+  const seqText = Buffer.isBuffer(sq.value) ? sq.value.toString('latin1') : String(sq.value);
+  if (sq.type !== snmp.ObjectType.OctetString || seqText.length > 20) return bad('galeraSeqno is not a decimal string');
+  const seqno = parseSeqno(seqText);
+  if (seqno === null) return bad(`galeraSeqno '${seqText.slice(0, 24)}' is not a 64-bit integer`);
+  const uv = byName.get('galeraStateUuid')!;
+  const uuidText = Buffer.isBuffer(uv.value) ? uv.value.toString('latin1') : '';
+  const uuid = uuidText === '' ? null : parseUuid(uuidText);
+  if (uuidText !== '' && uuid === null) return bad('galeraStateUuid is not a UUID');
+  const sf = byName.get('galeraSafeToBootstrap')!;
+  if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number)) return bad('galeraSafeToBootstrap out of range');
+  return { id, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null };
+}
+
+/** Asks one peer. Never throws; a failure is an unanswered member with the reason. */
+export function askPeer(mib: Mib, t: PeerTarget): Promise<MemberFacts> {
+  const oids = OBJECTS.map((n) => `${mib.object(n).oid.join('.')}.0`);
+  return new Promise((resolve) => {
+    let s: ReturnType<typeof session>;
+    try {
+      s = session(t);
+    } catch (err) {
+      resolve({ id: t.id, self: false, answered: false, error: (err as Error).message });
+      return;
+    }
+    let settled = false;
+    const finish = (f: MemberFacts): void => { if (!settled) { settled = true; try { s.close(); } catch { /* closed */ } resolve(f); } };
+    // A guard in case the library never calls back (a dead socket): timeout x (retries + 1) + slack.
+    const guard = setTimeout(() => finish({ id: t.id, self: false, answered: false, error: 'no answer' }), t.timeoutMs * (t.retries + 1) + 1000);
+    (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => { clearTimeout(guard); finish({ id: t.id, self: false, answered: false, error: e.message }); });
+    s.get(oids, (err, vbs) => {
+      clearTimeout(guard);
+      if (err) finish({ id: t.id, self: false, answered: false, error: /timed out/i.test(err.message) ? 'no answer (timeout)' : err.message });
+      else finish(factsFromVarbinds(mib, t.id, vbs));
+    });
+  });
+}
+
+export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<MemberFacts[]> => Promise.all(targets.map((t) => askPeer(mib, t)));

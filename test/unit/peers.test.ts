@@ -1,0 +1,49 @@
+// A peer's answer, validated: a wrong type, an out-of-range enum, a seqno that is not a number,
+// a huge string, an error varbind: each makes the peer unknown (never stopped), with the reason.
+
+import { strict as assert } from 'node:assert';
+import * as snmp from 'net-snmp';
+import { factsFromVarbinds, parseTarget } from '../../src/snmp/peers';
+import { loadMib } from '../../src/snmp/mib';
+
+const mib = loadMib();
+const T = snmp.ObjectType;
+const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
+const good = () => [vb(T.Integer, 5), vb(T.OctetString, Buffer.from('123')), vb(T.OctetString, Buffer.from(U)), vb(T.Integer, 1), vb(T.OctetString, Buffer.from('n1'))];
+
+describe('peer answers', () => {
+  it('reads a well-formed answer', () => {
+    assert.deepEqual(factsFromVarbinds(mib, 'p', good()), { id: 'p', self: false, answered: true, status: 'stopped', seqno: 123n, uuid: U, safeToBootstrap: true });
+  });
+  const bad: [string, (v: ReturnType<typeof good>) => void, RegExp][] = [
+    ['galeraStatus as a string', (v) => { v[0] = vb(T.OctetString, Buffer.from('running')); }, /galeraStatus is not an INTEGER/],
+    ['galeraStatus out of range', (v) => { v[0] = vb(T.Integer, 9); }, /not a known status/],
+    ['a seqno that is not a number', (v) => { v[1] = vb(T.OctetString, Buffer.from('12abc')); }, /not a 64-bit integer/],
+    ['a seqno past 2^63', (v) => { v[1] = vb(T.OctetString, Buffer.from('9223372036854775808')); }, /not a 64-bit integer/],
+    ['a huge string', (v) => { v[1] = vb(T.OctetString, Buffer.alloc(100000, 0x31)); }, /not a decimal string/],
+    ['an integer seqno (an old agent)', (v) => { v[1] = vb(T.Integer, 5); }, /not a decimal string/],
+    ['a bad uuid', (v) => { v[2] = vb(T.OctetString, Buffer.from('x')); }, /not a UUID/],
+    ['safe_to_bootstrap out of range', (v) => { v[3] = vb(T.Integer, 0); }, /out of range/],
+    ['noSuchObject (no agent registered)', (v) => { v[0] = vb(T.NoSuchObject, null); }, /is galera-agentx running there/],
+    ['too few values', (v) => { v.pop(); }, /4 values for 5 objects/],
+  ];
+  for (const [what, mutate, re] of bad) {
+    it(`makes ${what} an unknown peer, with the reason`, () => {
+      const v = good();
+      mutate(v);
+      const f = factsFromVarbinds(mib, 'p', v);
+      assert.equal(f.answered, false);
+      assert.equal(f.status, undefined, 'never "stopped"');
+      assert.match(f.error ?? '', re);
+    });
+  }
+  it('parses targets', () => {
+    const d = { port: 161, version: '2c' as const, timeoutMs: 1, retries: 0 };
+    assert.deepEqual([parseTarget('db1', d).host, parseTarget('db1', d).port], ['db1', 161]);
+    assert.equal(parseTarget('10.0.0.1:1161', d).port, 1161);
+    assert.equal(parseTarget('[::1]:162', d).host, '::1');
+    assert.throws(() => parseTarget('a:b:c', d), /host\[:port\]/);
+    assert.throws(() => parseTarget('h:70000', d), /out of range/);
+  });
+});

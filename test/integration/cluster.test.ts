@@ -138,8 +138,9 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     for (const m of members.slice(0, 2)) {
       await waitFor(`${m.node.name} size 2`, async () => (await get(m, 'galeraClusterSize')) === '2', 20000, 100);
       await waitFor(`${m.node.name} size trap`, () => fresh(m).some((t) => t.varbinds.get(oid('galeraClusterSize')) === '2'), 5000);
-      const t = fresh(m).find((x) => x.varbinds.get(oid('galeraClusterSize')) === '2')!;
-      assert.equal(t.varbinds.get(oid('galeraPrevClusterSize')), '3');
+      // The first change after the kill starts from 3. (On a loaded machine a survivor may pass
+      // through a component of 1 before re-forming with the other: 3 -> 1 -> 2, each reported.)
+      assert.equal(fresh(m)[0].varbinds.get(oid('galeraPrevClusterSize')), '3');
     }
     await waitFor('status stopped on the killed node', async () => (await get(members[2], 'galeraStatus')) === 'stopped', 5000, 100);
   });

@@ -124,6 +124,15 @@ async function waitReady(cfg: Config, log: Logger): Promise<{ ok: boolean; error
   }
 }
 
+/** galera-check cluster: the members table as galera-init would see it now, without the lock. */
+export async function clusterTable(cfg: Config, log: Logger): Promise<string> {
+  const mib = loadMib(cfg.mibFile);
+  const { targets, selfId } = resolveMembers(cfg);
+  const local = await collectOnce(cfg, log, { recover: false });
+  const members = [selfFacts(selfId, local), ...await askPeers(mib, targets.filter((t) => t.id !== selfId))];
+  return formatTable(members, decide(members, { force: false, quorumAfterMs: 0 }));
+}
+
 export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
   const mib: Mib = loadMib(cfg.mibFile);
   const { targets, selfId } = resolveMembers(cfg);

@@ -7,13 +7,16 @@ import { createLogger } from '../log';
 import { collectOnce } from '../collect';
 import { snapshotToJson } from '../core/snapshot';
 import { parseFlags } from './args';
+import { clusterTable } from '../init';
 
-const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno
+const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|cluster
 
   status        bootstrapping | running | initiating | locked | stopped
   seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
                 under the initiator lock, unless --no-recover)
-  --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources)
+  cluster       every member's status and seqno from their agents (the init.members of the config),
+                and what galera-init would decide now
+  --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources, wsrep)
   --config FILE as for galera-agentx (default /etc/galera-agentx/config.yaml)
 Exit status: 0 when answered, 64 on usage errors, 78 on config errors.
 `;
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE); return; }
   const what = positionals[0];
-  if (!values.json && (positionals.length !== 1 || (what !== 'status' && what !== 'seqno'))) {
+  if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'cluster'].includes(what))) {
     process.stderr.write(USAGE);
     process.exit(64);
   }
@@ -37,6 +40,15 @@ async function main(): Promise<void> {
   }
   // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
   const log = createLogger('warn', 'galera-check');
+  if (what === 'cluster') {
+    try {
+      process.stdout.write(await clusterTable(cfg, log));
+    } catch (err) {
+      process.stderr.write(`galera-check: ${(err as Error).message}\n`);
+      process.exit(err instanceof ConfigError ? 78 : 1);
+    }
+    return;
+  }
   const snap = await collectOnce(cfg, log, { recover: !values['no-recover'] && (what === 'seqno' || !!values.json) });
   if (values.json) process.stdout.write(`${JSON.stringify(snapshotToJson(snap), null, 2)}\n`);
   else process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);

@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { clusterHosts, readServerOptions } from '../../src/sources/servercnf';
+import { withSafeToBootstrap } from '../../src/core/grastate-edit';
+import { resolveMembers, formatTable } from '../../src/init';
+import { buildConfig } from '../../src/config';
+
+describe('the server\'s option files', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-cnf-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('follows !include and !includedir (*.cnf, in name order), later values winning, loops ignored', () => {
+    fs.mkdirSync(path.join(dir, 'conf.d'));
+    fs.writeFileSync(path.join(dir, 'my.cnf'), `[client]\nport=1\n!includedir ${dir}/conf.d\n!include ${dir}/my.cnf\n`);
+    fs.writeFileSync(path.join(dir, 'conf.d', '50-server.cnf'), '[mysqld]\nwsrep_cluster_address = gcomm://old\n');
+    fs.writeFileSync(path.join(dir, 'conf.d', '60-galera.cnf'), '[galera]\nwsrep-cluster-address="gcomm://db1,db2:4567,[fd00::3]:4567?pc.wait_prim=no"\nwsrep_node_address=db2 # me\n');
+    fs.writeFileSync(path.join(dir, 'conf.d', 'README'), '[mysqld]\nwsrep_cluster_address=gcomm://ignored\n');
+    const o = readServerOptions(path.join(dir, 'my.cnf'));
+    assert.equal(o.values.get('wsrep_cluster_address'), 'gcomm://db1,db2:4567,[fd00::3]:4567?pc.wait_prim=no');
+    assert.equal(o.values.get('wsrep_node_address'), 'db2');
+    assert.equal(o.values.has('port'), false, '[client] is not the server');
+    assert.deepEqual(o.problems, []);
+    assert.deepEqual(clusterHosts(o.values.get('wsrep_cluster_address')!), ['db1', 'db2', 'fd00::3']);
+  });
+
+  it('names a missing file or directory instead of failing', () => {
+    fs.writeFileSync(path.join(dir, 'my.cnf'), `!includedir ${dir}/nope\n`);
+    assert.match(readServerOptions(path.join(dir, 'my.cnf')).problems.join(), /nope: ENOENT/);
+    assert.match(readServerOptions(path.join(dir, 'missing.cnf')).problems.join(), /ENOENT/);
+  });
+
+  it('resolves members from the server config, and this node from wsrep_node_address', () => {
+    fs.writeFileSync(path.join(dir, 'my.cnf'), '[galera]\nwsrep_cluster_address=gcomm://10.0.0.1,10.0.0.2,10.0.0.3\nwsrep_node_address=10.0.0.2\n');
+    const cfg = buildConfig({ init: { serverConfig: path.join(dir, 'my.cnf'), snmpPort: 1161 } }, 'x');
+    const r = resolveMembers(cfg);
+    assert.deepEqual(r.targets.map((t) => `${t.host}:${t.port}`), ['10.0.0.1:1161', '10.0.0.2:1161', '10.0.0.3:1161']);
+    assert.equal(r.selfId, '10.0.0.2');
+  });
+
+  it('lets its own config win, with per-member overrides, and explains what is missing', () => {
+    const cfg = buildConfig({ init: { members: ['a:1', { target: 'b:2', community: 'other' }], self: 'a:1', community: 'c' } }, 'x');
+    const r = resolveMembers(cfg);
+    assert.deepEqual(r.targets.map((t) => [t.id, t.community]), [['a:1', 'c'], ['b:2', 'other']]);
+    assert.throws(() => resolveMembers(buildConfig({ init: { members: ['a:1'], self: 'z' } }, 'x')), /init.self 'z' is not among the members/);
+    assert.throws(() => resolveMembers(buildConfig({ init: { serverConfig: path.join(dir, 'none.cnf') } }, 'x')), /no members: set init.members .* or wsrep_cluster_address/);
+    assert.throws(() => resolveMembers(buildConfig({ init: { members: ['198.51.100.1', '198.51.100.2'] } }, 'x')), /cannot tell which member is this node.*set init.self/);
+  });
+
+  it('rejects malformed member entries at load time', () => {
+    assert.throws(() => buildConfig({ init: { members: [{ host: 'a' }] } }, 'x.yaml'), /'init.members' must be a list/);
+  });
+});
+
+describe('safe_to_bootstrap', () => {
+  it('is set to 1 and nothing else changes', () => {
+    const text = '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   -1\nsafe_to_bootstrap: 0\n';
+    assert.equal(withSafeToBootstrap(text), text.replace('safe_to_bootstrap: 0', 'safe_to_bootstrap: 1'));
+    assert.equal(withSafeToBootstrap(text.replace(': 0', ': 1')), text.replace(': 0', ': 1'));
+    assert.equal(withSafeToBootstrap('version: 2.1\nseqno: 5'), 'version: 2.1\nseqno: 5\nsafe_to_bootstrap: 1\n');
+  });
+});
+
+describe('the members table', () => {
+  it('shows every member, who answered, and the decision with its reason', () => {
+    const t = formatTable([
+      { id: 'a:161', self: true, answered: true, status: 'initiating', seqno: 9n, uuid: null, safeToBootstrap: null },
+      { id: 'b:161', self: false, answered: false, error: 'no answer (timeout)' },
+    ], { action: 'wait', waitingFor: ['b:161'], reason: 'waiting for b:161' });
+    assert.match(t, /a:161 \(this node\)\s+yes\s+initiating\s+9/);
+    assert.match(t, /b:161\s+no\s+\?\s+\?.*no answer \(timeout\)/);
+    assert.match(t, /decision: wait\nreason:   waiting for b:161/);
+  });
+});

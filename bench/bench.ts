@@ -11,6 +11,7 @@ import { startAgent, stopAgent } from '../test/helpers/agent';
 import { cleanupAll, tempDir, waitFor } from '../test/helpers/proc';
 import { snmpgetOne, startSnmpd } from '../test/helpers/snmp';
 import { loadMib } from '../src/snmp/mib';
+import { decisionBench } from './decision';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 6000);
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nsubagent CPU per GET: ${(agentTicks * TICK_US / agentGets).toFixed(1)} µs (${agentTicks} ticks over ${agentGets} GETs, includes its 100 ms process scans)\n`);
     process.stdout.write(`snmpd CPU per GET: ${(masterTicks.native * TICK_US / agentGets).toFixed(1)} µs native, ${(masterTicks.agentx * TICK_US / agentGets).toFixed(1)} µs when it forwards to the subagent over AgentX\n`);
     process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs\n`);
+    process.stdout.write('\ngalera-init: one ask-everyone round + decision, peers asked in parallel:\n');
+    await decisionBench(process.stdout);
     const errs = results.reduce((a, r) => a + r.errors, 0);
     if (errs) process.stdout.write(`WARNING: ${errs} requests failed\n`);
   } finally {

@@ -31,6 +31,11 @@ sysContact nobody
 # Traps leave from loopback, not 0.0.0.0.
 [snmp] clientaddr 127.0.0.1
 CONF
+# SNMPV3_USER / SNMPV3_AUTH / SNMPV3_PRIV (env): an SNMPv3 authPriv (SHA/AES) read-only user.
+if [ -n "${SNMPV3_USER:-}" ]; then
+  echo "createUser $SNMPV3_USER SHA \"$SNMPV3_AUTH\" AES \"$SNMPV3_PRIV\"" >> "$dir/snmpd.conf"
+  echo "rouser $SNMPV3_USER authpriv" >> "$dir/snmpd.conf"
+fi
 if [ -n "$trap_port" ]; then
   echo "trap2sink 127.0.0.1:$trap_port public" >> "$dir/snmpd.conf"
 fi

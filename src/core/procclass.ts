@@ -52,6 +52,7 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
   const facts: ProcessFacts = { servers: [], recoveries: [], initiators: [] };
   const datadir = norm(opts.datadir);
   for (const e of entries) {
+    if (e.argv.length === 0) continue; // a zombie or kernel thread: its comm alone proves nothing
     if (nameMatches(e, opts.serverNames)) {
       // Several nodes can share a host (tests, demos): a server that names another datadir is not
       // ours. Without --datadir it reads it from my.cnf, and a host runs one node: it is ours.

@@ -23,6 +23,10 @@ const YOUNG_MS = 1000;
 export function readProc(procDir: string, pid: number): ProcEntry | null {
   try {
     const raw = fs.readFileSync(`${procDir}/${pid}/cmdline`);
+    // Zombies and kernel threads have an empty command line. A zombie keeps its comm
+    // ("mariadbd") until its parent reaps it, which a container's PID 1 may never do: it is not
+    // a server.
+    if (raw.length === 0) return null;
     const argv = raw.toString('utf8').split('\0');
     if (argv.length && argv[argv.length - 1] === '') argv.pop();
     const comm = fs.readFileSync(`${procDir}/${pid}/comm`, 'utf8').trim();

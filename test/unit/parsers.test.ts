@@ -94,6 +94,7 @@ describe('process classification', () => {
       { pid: 5, comm: 'galera-init', argv: ['galera-init'] },
       { pid: 6, comm: 'bash', argv: ['bash', '-c', 'mariadbd'] },
       { pid: 7, comm: 'mariadbd', argv: ['mariadbd', '--version'] },
+      { pid: 8, comm: 'mariadbd', argv: [] }, // a zombie nobody reaped
     ], opts);
     assert.deepEqual(facts, { servers: [{ pid: 1, bootstrap: true }], recoveries: [3], initiators: [4, 5] });
   });

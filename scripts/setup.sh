@@ -14,6 +14,7 @@ for bin in "${!NEED[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || missing+=("${NEED[$bin]}")
 done
 [ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
+[ -x /usr/lib/nagios/plugins/check_snmp ] || missing+=(monitoring-plugins-standard)
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ]; then

@@ -11,12 +11,20 @@ import { Snmpd, snmpTool, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { Trap, Trapd, startTrapd } from '../helpers/traps';
 import { GaleraNode, createCluster, sql, startCluster, stopServer } from '../helpers/galera';
 import { loadMib } from '../../src/snmp/mib';
+import { commandOids, runService, serviceNames } from '../helpers/nagios';
 
 const mib = loadMib();
 const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
 
 interface Member { node: GaleraNode; master: Snmpd; agent: AgentProc; track: string }
+
+describe('the shipped Nagios commands', () => {
+  it('name only OIDs that GALERA-MIB defines', () => {
+    const known = new Set([...mib.objects.values()].map((o) => `.${o.oid.join('.')}.0`));
+    for (const o of commandOids()) assert.ok(known.has(o), `${o} is not a GALERA-MIB scalar instance`);
+  });
+});
 
 describe('a real 3-node Galera cluster, one agent per node', function () {
   this.timeout(180000);
@@ -68,6 +76,16 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     }
   });
 
+  it('Nagios: every shipped service is OK on a healthy node, with perfdata', async () => {
+    const m = members[0];
+    for (const svc of serviceNames()) {
+      const r = await runService(svc, m.master.port);
+      assert.equal(r.state, 'OK', `${svc}: ${r.output}`);
+      assert.match(r.output, /\|\s*\S+=\d+/, `${svc} perfdata: ${r.output}`);
+    }
+    assert.match((await runService('Galera cluster size', m.master.port)).output, /galeraClusterSize=3/);
+  });
+
   it('answers 10,000 GETs between refreshes with no extra MySQL queries', async () => {
     const m = members[0];
     const count = async (): Promise<number> => Number((await sql<{ Value: string }[]>(m.node, "SHOW GLOBAL STATUS LIKE 'Com_show_status'"))[0].Value);
@@ -103,6 +121,7 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     await sql(m.node, 'SET GLOBAL wsrep_desync = ON');
     await waitFor('donor/desynced', async () => (await get(m, 'galeraLocalState')) === 'donorDesynced', 10000, 100);
     await waitFor('the trap', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 1, 5000);
+    assert.equal((await runService('Galera local state', m.master.port)).state, 'WARNING', 'Nagios: a Donor/Desynced node warns');
     await sql(m.node, 'SET GLOBAL wsrep_desync = OFF');
     await waitFor('the trap back', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 2, 10000);
     const [down, up] = trapsOf('galeraLocalStateChanged', m.node.name);
@@ -141,6 +160,7 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       // The first change after the kill starts from 3. (On a loaded machine a survivor may pass
       // through a component of 1 before re-forming with the other: 3 -> 1 -> 2, each reported.)
       assert.equal(fresh(m)[0].varbinds.get(oid('galeraPrevClusterSize')), '3');
+      assert.equal((await runService('Galera cluster size', m.master.port)).state, 'WARNING', 'Nagios: one node short warns');
     }
     await waitFor('status stopped on the killed node', async () => (await get(members[2], 'galeraStatus')) === 'stopped', 5000, 100);
   });
@@ -153,6 +173,9 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     const t = trapsOf('galeraClusterStatusChanged', m.node.name).find((x) => x.varbinds.get(oid('galeraClusterStatus')) === '2')!;
     assert.equal(t.varbinds.get(oid('galeraPrevClusterStatus')), '1');
     assert.equal(await get(m, 'galeraClusterConfId'), '-1');
+    assert.equal((await runService('Galera cluster Primary', m.master.port)).state, 'CRITICAL', 'Nagios: non-Primary pages');
+    await waitFor('Nagios: a lone node is critical', async () => (await runService('Galera cluster size', m.master.port)).state === 'CRITICAL', 10000, 200)
+      .catch(async (e: Error) => { throw new Error(`${e.message} (galeraClusterSize ${await get(m, 'galeraClusterSize')})`); });
     await waitFor('track file unhealthy', () => fs.readFileSync(m.track, 'utf8') === '-50\n', 5000);
     await stopAgent(m.agent);
     assert.equal(fs.readFileSync(m.track, 'utf8'), '-50\n', 'left unhealthy on stop');

@@ -1,0 +1,54 @@
+// Runs the shipped Nagios command lines (integrations/nagios/*.cfg) with the real check_snmp, as
+// Nagios would: the service's check_command gives the command and its !ARGs, macros are expanded.
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './proc';
+
+const DIR = path.join(ROOT, 'integrations', 'nagios');
+export const PLUGINS = '/usr/lib/nagios/plugins';
+
+function objects(file: string, type: string): Record<string, string>[] {
+  const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+  const out: Record<string, string>[] = [];
+  for (const m of text.matchAll(new RegExp(`define\\s+${type}\\s*\\{([^}]*)\\}`, 'g'))) {
+    const o: Record<string, string> = {};
+    for (const line of m[1].split('\n')) {
+      const kv = /^\s*(\w+)\s+(.*?)\s*$/.exec(line);
+      if (kv && !line.trim().startsWith('#')) o[kv[1]] = kv[2];
+    }
+    out.push(o);
+  }
+  return out;
+}
+
+export interface CheckResult { code: number; state: 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'; output: string }
+
+/** Runs the service with this description against 127.0.0.1:port. */
+export function runService(description: string, port: number, community = 'public'): Promise<CheckResult> {
+  const svc = objects('galera-services.cfg', 'service').find((s) => s.service_description === description);
+  if (!svc) throw new Error(`no service '${description}' in galera-services.cfg`);
+  const [name, ...args] = svc.check_command.split('!');
+  const cmd = objects('galera-commands.cfg', 'command').find((c) => c.command_name === name);
+  if (!cmd) throw new Error(`no command '${name}' in galera-commands.cfg`);
+  let line = cmd.command_line
+    .replace(/\$USER1\$/g, PLUGINS).replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
+    .replace(/\$_HOSTSNMP_PORT\$/g, String(port)).replace(/\$_HOSTSNMP_COMMUNITY\$/g, community);
+  args.forEach((a, i) => { line = line.replace(new RegExp(`\\$ARG${i + 1}\\$`, 'g'), a); });
+  if (/\$\w+\$/.test(line)) throw new Error(`unexpanded macro in: ${line}`);
+  return new Promise((resolve) => {
+    execFile('bash', ['-c', line], { env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, timeout: 20000 }, (err, stdout) => {
+      const code = err ? Number((err as { code?: number }).code ?? 3) : 0;
+      resolve({ code, state: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[code] ?? 'UNKNOWN', output: stdout.trim() });
+    });
+  });
+}
+
+export function serviceNames(): string[] {
+  return objects('galera-services.cfg', 'service').map((s) => s.service_description);
+}
+
+export function commandOids(): string[] {
+  return objects('galera-commands.cfg', 'command').map((c) => /-o\s+(\S+)/.exec(c.command_line)?.[1] ?? '');
+}

@@ -68,6 +68,7 @@ export class Agent {
     const recompute = (): void => this.schedule();
     this.processes.on('change', recompute);
     this.lock.on('change', recompute);
+    this.lock.on('recovery-cache', recompute);
     this.grastate.on('change', recompute);
     this.wsrep.on('change', recompute);
     this.processes.start();
@@ -201,16 +202,19 @@ export class Agent {
 
   private maybeRecover(busy: boolean): void {
     const gs = this.grastate.facts;
-    if (!this.cfg.recovery.enabled || this.recovery.running || this.recovery.version === gs.version) return;
+    if (this.recovery.running || this.recovery.version === gs.version) return;
     if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.grastate })) return;
-    // Never while a lock is held: the holder may be about to start the server on this datadir.
-    if (this.lock.state.state === 'held') return;
+    // A result found by galera-init or galera-check (root) is served even when this agent may not
+    // run the recovery itself (an unprivileged agent cannot write the datadir).
     const cached = readRecoveryCache(this.cfg.lockFile, gs.version);
     if (cached) {
       this.recovery = { version: gs.version, position: cached, running: false, error: '', at: Date.now() };
       this.schedule();
       return;
     }
+    if (!this.cfg.recovery.enabled) return;
+    // Never while a lock is held: the holder may be about to start the server on this datadir.
+    if (this.lock.state.state === 'held') return;
     // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
     // scan, so look at the process table again before touching the datadir.
     const fresh = this.processes.scan();

@@ -129,6 +129,8 @@ export class LockSource extends EventEmitter {
     try {
       this.watcher = fs.watch(path.dirname(this.lockFile), { persistent: false }, (_ev, name) => {
         if (!name || name === path.basename(this.lockFile)) this.refresh();
+        // The recovery cache lives beside the lock: a result written by galera-init/galera-check.
+        if (!name || name === `${path.basename(this.lockFile)}.recovered`) this.emit('recovery-cache');
       });
       this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; });
     } catch {

@@ -56,6 +56,17 @@ describe('galera-agentx through a real snmpd', function () {
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSafeToBootstrap.0'), 'false');
   });
 
+  it('serves a recovery result cached by galera-init/galera-check even with its own recovery disabled', async () => {
+    const uuid = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+    fs.writeFileSync(path.join(datadir, 'grastate.dat'), `uuid: ${uuid}\nseqno: -1\nsafe_to_bootstrap: 0\n`);
+    await waitFor('seqno -1', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '-1');
+    const st = fs.statSync(path.join(datadir, 'grastate.dat'));
+    // What writeRecoveryCache writes, keyed by this version of grastate.dat.
+    fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: `${st.ino}:${st.size}:${st.mtimeMs}`, uuid, seqno: '777' }));
+    await waitFor('the cached seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '777', 10000, 100);
+    assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0'), 'recovered');
+  });
+
   it('answers a garbage grastate.dat with -1 and says so in the source table, logging once', async () => {
     fs.writeFileSync(path.join(datadir, 'grastate.dat'), Buffer.from([0, 1, 2, 0xff, 0xfe]));
     await waitFor('seqno -1', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '-1');

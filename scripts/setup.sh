@@ -15,6 +15,7 @@ for bin in "${!NEED[@]}"; do
 done
 [ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
 [ -x /usr/lib/nagios/plugins/check_snmp ] || missing+=(monitoring-plugins-standard)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ]; then

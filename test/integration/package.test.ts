@@ -1,0 +1,62 @@
+// Installable: `npm pack` makes a tarball whose bins work after `npm install -g` into a clean
+// prefix, with the MIB, snmpd configs, systemd units and templates inside; the units verify.
+
+import { strict as assert } from 'node:assert';
+import { execFile, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT, tempDir } from '../helpers/proc';
+
+const pexec = promisify(execFile);
+
+describe('the npm package', function () {
+  this.timeout(240000);
+  let prefix: string;
+  let pkgDir: string;
+
+  before(async () => {
+    const dir = tempDir('gx-pack-');
+    const { stdout } = await pexec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
+    const tarball = path.join(dir, stdout.trim().split('\n').pop()!);
+    prefix = path.join(dir, 'prefix');
+    await pexec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir });
+    pkgDir = path.join(prefix, 'lib', 'node_modules', 'galera-agentx');
+  });
+
+  it('installs galera-agentx, galera-check and galera-init as working commands', async () => {
+    for (const bin of ['galera-agentx', 'galera-check', 'galera-init']) {
+      const { stdout } = await pexec(path.join(prefix, 'bin', bin), ['--help']);
+      assert.match(stdout, new RegExp(`^Usage: ${bin} `), bin);
+    }
+    const ok = await pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', path.join(pkgDir, 'config-sample.yaml')]);
+    assert.match(ok.stdout, /OK/);
+    const bad = path.join(tempDir('gx-bad-'), 'c.yaml');
+    fs.writeFileSync(bad, 'agentx:\n  mastr: /x\n');
+    await assert.rejects(pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', bad]),
+      (e: { code: number; stderr: string }) => e.code === 78 && /unknown key 'agentx.mastr'/.test(e.stderr));
+  });
+
+  it('ships the MIB (loadable from the install), snmpd configs, units, templates and docs', async () => {
+    for (const f of ['mibs/GALERA-MIB.txt', 'mibs/ietf/SNMPv2-SMI.txt', 'snmpd/snmpd.conf', 'snmpd/private-snmpd.sh', 'systemd/galera-agentx.service',
+      'systemd/galera-init.service', 'integrations/zabbix/galera_agentx_zabbix_7.0.yaml', 'integrations/nagios/galera-commands.cfg',
+      'docs/keepalived.conf', 'config-sample.yaml', 'README.md']) {
+      assert.ok(fs.existsSync(path.join(pkgDir, f)), f);
+    }
+    assert.ok(!fs.existsSync(path.join(pkgDir, 'dist', 'test')), 'tests are not shipped');
+    const { stdout } = await pexec(process.execPath, ['-e', `const {loadMib}=require(${JSON.stringify(path.join(pkgDir, 'dist/src/snmp/mib.js'))}); console.log(loadMib().objects.size)`]);
+    assert.ok(Number(stdout) > 50);
+  });
+
+  it('has systemd units that systemd-analyze verifies', () => {
+    const dir = tempDir('gx-units-');
+    for (const u of ['galera-agentx.service', 'galera-init.service']) {
+      // The units name /usr/bin/...; point them at the installed bins for the check.
+      const text = fs.readFileSync(path.join(pkgDir, 'systemd', u), 'utf8').replace(/\/usr\/bin\/(galera-\w+)/g, (_m, b: string) => `${process.execPath} ${path.join(prefix, 'bin', b)}`);
+      fs.writeFileSync(path.join(dir, u), text);
+      const r = spawnSync('systemd-analyze', ['verify', path.join(dir, u)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${u}: ${r.stderr}`);
+      assert.equal(`${r.stdout}${r.stderr}`.trim(), '', `${u}: warnings`);
+    }
+  });
+});

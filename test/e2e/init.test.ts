@@ -2,67 +2,29 @@
 // node, galera-init deciding for real. Every story writes a row count before and checks it after.
 
 import { strict as assert } from 'node:assert';
-import { ChildProcess, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, sleep, start, tempDir, waitFor } from '../helpers/proc';
-import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../helpers/snmp';
-import { GaleraNode, createCluster, readGrastate, recoveryCommand, rowCount, serverArgs, serverPid, sql, stopServerByPid, waitSynced, wsrepStatus } from '../helpers/galera';
+import { stopAgent } from '../helpers/agent';
+import { ROOT, cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import { snmpgetOne } from '../helpers/snmp';
+import { readGrastate, rowCount, serverPid, sql, stopServerByPid, waitSynced, wsrepStatus } from '../helpers/galera';
+import { Harness, HarnessNode, INIT_BIN as INIT, createHarness, exitCode } from '../helpers/harness';
 
 const pexec = promisify(execFile);
-const INIT = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
-
-interface Node { g: GaleraNode; master: Snmpd; agent: AgentProc; target: string; optionFile: string }
 
 describe('galera-init on a real 3-node cluster', function () {
   this.timeout(300000);
-  const nodes: Node[] = [];
-
-  const initConfig = (n: Node): Record<string, unknown> => ({
-    members: nodes.map((x) => x.target),
-    self: n.target,
-    snmpTimeoutMs: 500,
-    snmpRetries: 1,
-    pollIntervalMs: 400,
-    startTimeoutSeconds: 120,
-    joinCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g)],
-    bootstrapCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g, { bootstrap: true })],
-  });
-
-  async function bringUpAgent(n: Node): Promise<void> {
-    n.master = await startSnmpd({ dir: n.master?.dir, port: n.master?.port });
-    n.agent = startAgent({
-      master: n.master.socket, datadir: n.g.datadir, optionFile: n.optionFile, nodeName: n.g.name, recoveryCommand: recoveryCommand(n.g),
-      lockFile: path.join(n.g.dir, 'galera-init.lock'),
-      extra: { mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 }, init: initConfig(n), log: { level: 'info' } },
-    });
-    await waitFor(`${n.g.name} agent`, async () => ['stopped', 'running', 'locked', 'initiating'].includes(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraStatus.0')), 15000, 100);
-  }
-
-  async function bringDownAgent(n: Node): Promise<void> {
-    await stopAgent(n.agent);
-    await stopSnmpd(n.master);
-  }
-
-  const runInit = (n: Node, extra: string[] = []): ChildProcess & { output: () => string } => {
-    const log = path.join(tempDir('gx-init-'), 'init.log');
-    const child = start(process.execPath, [INIT, '--config', n.agent.configFile, ...extra], { logFile: log });
-    return Object.assign(child, { output: () => fs.readFileSync(log, 'utf8') });
-  };
-  const exitCode = (c: ChildProcess): Promise<number> => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code ?? -1))));
+  let h: Harness;
+  let nodes: HarnessNode[] = [];
+  const runInit = (n: HarnessNode, extra: string[] = []): ReturnType<Harness['runInit']> => h.runInit(n, extra);
+  const bringUpAgent = (n: HarnessNode): Promise<void> => h.bringUpAgent(n);
+  const bringDownAgent = (n: HarnessNode): Promise<void> => h.bringDownAgent(n);
 
   before(async () => {
-    const gs = await createCluster(3, 'i');
-    for (const g of gs) {
-      const optionFile = path.join(g.dir, 'agent.cnf');
-      fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${g.socket}\n`, { mode: 0o600 });
-      const master = await startSnmpd();
-      nodes.push({ g, master, agent: null as unknown as AgentProc, target: `127.0.0.1:${master.port}`, optionFile });
-    }
-    for (const n of nodes) await stopSnmpd(n.master); // ports are now reserved in the targets
-    for (const n of nodes) await bringUpAgent(n);
+    h = await createHarness(3, { prefix: 'i' });
+    nodes = h.nodes;
   });
 
   after(async () => {

@@ -1,89 +1,142 @@
-// The local demo: a private snmpd master, a real MariaDB Galera node, galera-agentx, and what
-// snmpget and galera-check report as the node is bootstrapped, written to, killed and recovered.
-// Everything runs on loopback in temp dirs and is torn down at the end or on Ctrl-C.
+// The demo (README's first command): a real 3-node MariaDB Galera cluster on loopback, each node
+// with its own private snmpd and galera-agentx (as on real hosts), a real snmptrapd, and a live
+// table of what an NMS sees. The story: galera-init forms the cluster; a node stops (the table and
+// a trap show it); every node crashes; galera-init brings the cluster back from the most advanced
+// node with every row. Ctrl-C or the end of the story tears everything down.
+//
+//   node dist/demo/demo.js [--non-interactive]     (non-interactive when not on a TTY or CI=true)
 
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import YAML from 'yaml';
-import { agentConfig, startAgent, stopAgent, AgentProc } from '../test/helpers/agent';
-import { ROOT, cleanupAll, tempDir, waitFor } from '../test/helpers/proc';
-import { MIB_DIRS, snmpTool, snmpgetOne, startSnmpd } from '../test/helpers/snmp';
-import { createAgentUser, createNode, recoveryCommand, sql, startServer, stopServer, waitSynced } from '../test/helpers/galera';
+import * as snmp from 'net-snmp';
+import { ROOT, cleanupAll, sleep, waitFor } from '../test/helpers/proc';
+import { snmpTool } from '../test/helpers/snmp';
+import { Trapd, startTrapd } from '../test/helpers/traps';
+import { rowCount, sql, stopServerByPid, waitSynced } from '../test/helpers/galera';
+import { Harness, createHarness, exitCode } from '../test/helpers/harness';
+import { stopAgent } from '../test/helpers/agent';
+import { loadMib } from '../src/snmp/mib';
 
 const pexec = promisify(execFile);
-const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const say = (s: string): void => { process.stdout.write(`\n${bold(`== ${s}`)}\n`); };
+const mib = loadMib();
+const interactive = process.stdout.isTTY && !process.argv.includes('--non-interactive') && process.env.CI !== 'true';
+const COLS = ['galeraStatus', 'galeraSeqno', 'galeraSeqnoSource', 'galeraLocalState', 'galeraClusterStatus', 'galeraClusterSize', 'galeraWindowShort'] as const;
+const label = (obj: string, v: unknown): string => {
+  if (Buffer.isBuffer(v)) return v.toString();
+  const e = Object.entries(mib.object(obj).enumValues ?? {}).find(([, n]) => n === v);
+  if (e) return e[0];
+  if (obj === 'galeraWindowShort') return v === 4294967295 ? 'unbounded' : `${v}s`;
+  return String(v);
+};
+
+async function poll(h: Harness): Promise<string[][]> {
+  return Promise.all(h.nodes.map((n) => new Promise<string[]>((resolve) => {
+    const s = snmp.createSession('127.0.0.1', 'public', { port: n.master.port, version: 1, timeout: 400, retries: 0 });
+    s.get(COLS.map((c) => `${mib.object(c).oid.join('.')}.0`), (err: Error | null, vbs: { value: unknown }[]) => {
+      s.close();
+      resolve([n.g.name, `udp 127.0.0.1:${n.master.port}`, ...(err ? COLS.map(() => '(no answer)') : vbs.map((vb, i) => label(COLS[i], vb.value)))]);
+    });
+  })));
+}
+
+function render(rows: string[][]): string {
+  const head = ['node', 'snmpd', 'status', 'seqno', 'source', 'local state', 'cluster', 'size', 'window'];
+  const w = head.map((x, c) => Math.max(x.length, ...rows.map((r) => r[c].length)));
+  const line = (r: string[]): string => r.map((x, c) => x.padEnd(w[c])).join('  ');
+  return `${line(head)}\n${w.map((n) => '-'.repeat(n)).join('  ')}\n${rows.map(line).join('\n')}\n`;
+}
+
+function lastTraps(trapd: Trapd, n = 4): string {
+  const names = new Map([...mib.notifications].map(([name, x]) => [x.oid.join('.'), name]));
+  const nodeOid = `${mib.object('galeraNodeName').oid.join('.')}.0`;
+  return trapd.traps().slice(-n).map((t) => {
+    const vals = [...t.varbinds].filter(([k]) => !k.startsWith('1.3.6.1.2.1.1.3') && !k.startsWith('1.3.6.1.6.3.1.1.4.1') && k !== nodeOid)
+      .map(([k, v]) => `${[...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === k)?.name ?? k}=${v}`);
+    return `  trap ${names.get(t.trapOid) ?? t.trapOid} from ${t.varbinds.get(nodeOid)}: ${vals.join(' ')}`;
+  }).join('\n');
+}
 
 async function main(): Promise<void> {
-  let agent: AgentProc | null = null;
+  let h: Harness | null = null;
+  let trapd: Trapd | null = null;
+  let live: NodeJS.Timeout | null = null;
+  let caption = '';
+  const say = (s: string): void => {
+    caption = s;
+    if (!interactive) process.stdout.write(`\n== ${s}\n`);
+  };
+  const show = async (): Promise<void> => {
+    if (!h || !trapd) return;
+    const text = `${render(await poll(h))}\nlast notifications received by snmptrapd:\n${lastTraps(trapd) || '  (none yet)'}\n`;
+    if (interactive) process.stdout.write(`\x1b[H\x1b[2J== galera-agentx demo (Ctrl-C to stop)\n\n${caption}\n\n${text}`);
+    else process.stdout.write(text);
+  };
   const teardown = async (): Promise<void> => {
-    if (agent) await stopAgent(agent);
+    if (live) clearInterval(live);
+    if (h) {
+      for (const n of h.nodes) await stopServerByPid(n.g, 'SIGKILL').catch(() => undefined);
+      for (const n of h.nodes) await stopAgent(n.agent).catch(() => undefined);
+    }
     await cleanupAll();
   };
-  process.on('SIGINT', () => { void teardown().then(() => process.exit(130)); });
+  process.on('SIGINT', () => { void teardown().then(() => { process.stdout.write('\ntorn down\n'); process.exit(130); }); });
+  const pause = async (ms: number): Promise<void> => { if (interactive) await sleep(ms); else await show(); };
   try {
-    say('Starting a private snmpd (AgentX master) on loopback');
-    const master = await startSnmpd();
-    process.stdout.write(`snmpd: udp 127.0.0.1:${master.port}, AgentX socket ${master.socket}\n`);
+    process.stdout.write('Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n');
+    trapd = await startTrapd();
+    h = await createHarness(3, { prefix: 'demo', trapPort: trapd.port, logLevel: 'warn' });
+    if (interactive) live = setInterval(() => void show(), 500);
+    const [a, b, c] = h.nodes;
 
-    say('Creating a MariaDB + Galera node in a temp datadir (runs as --user=mysql)');
-    const node = await createNode('demo1');
-    const optionFile = path.join(tempDir('gx-demo-'), 'my.cnf');
-    agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node), nodeName: 'demo1', extra: { log: { level: 'info' } } });
-    const cfgDir = tempDir('gx-demo-cfg-');
-    const cfgFile = path.join(cfgDir, 'config.yaml');
-    fs.writeFileSync(cfgFile, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) }, cfgDir)));
-
-    const get = (name: string): Promise<string> => snmpgetOne(master.port, `GALERA-MIB::${name}.0`);
-    await waitFor('the agent to register', async () => (await get('galeraStatus')) === 'stopped', 15000, 100);
-
-    const show = async (): Promise<void> => {
-      const cmd = ['snmpget', '-v2c', '-c', 'public', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraSeqnoSource.0', 'GALERA-MIB::galeraStatusReason.0'];
-      process.stdout.write(`$ MIBDIRS=mibs:mibs/ietf MIBS=GALERA-MIB ${cmd.join(' ')}\n`);
-      process.stdout.write(`${(await snmpTool(cmd[0], cmd.slice(1))).trimEnd().replace(/^/gm, '  ')}\n`);
+    say('1. Every node is down. What snmpget and galera-check say on node 1:');
+    if (!interactive) {
+      process.stdout.write(`$ snmpget -v2c -c public ${a.target} GALERA-MIB::galeraStatus.0 GALERA-MIB::galeraSeqno.0\n`);
+      process.stdout.write((await snmpTool('snmpget', ['-v2c', '-c', 'public', a.target, 'GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0'])).replace(/^/gm, '  '));
       const check = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
-      for (const what of ['status', 'seqno']) {
-        const out = (await pexec(process.execPath, [check, '--config', cfgFile, what])).stdout.trim();
-        process.stdout.write(`$ galera-check ${what}\n  ${out}\n`);
-      }
-    };
+      process.stdout.write(`$ galera-check status\n  ${(await pexec(process.execPath, [check, '--config', a.agent.configFile, 'status'])).stdout.trim()}\n`);
+    }
+    await pause(3000);
 
-    say('1. The node is down and has never run');
-    await show();
+    say('2. galera-init starts on all three at the same moment: exactly one bootstraps, two join.');
+    const first = h.nodes.map((n) => h!.runInit(n));
+    await Promise.all(first.map(exitCode));
+    for (const n of h.nodes) await waitSynced(n.g, 60000);
+    const booted = h.nodes.filter((_, i) => /bootstrapped a new cluster/.test(first[i].output())).map((n) => n.g.name);
+    say(`2. The cluster is up: ${booted.join(', ')} bootstrapped, the others joined. Writing 100 rows...`);
+    await sql(a.g, 'CREATE DATABASE demo');
+    await sql(a.g, 'CREATE TABLE demo.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
+    for (let i = 0; i < 100; i++) await sql(h.nodes[i % 3].g, `INSERT INTO demo.t (v) VALUES (${i})`);
+    await pause(3000);
 
-    say('2. Bootstrapping a new cluster: mariadbd --wsrep-new-cluster');
-    startServer(node, { bootstrap: true });
-    const seen = new Set<string>();
-    await waitFor('running', async () => { const s = await get('galeraStatus'); seen.add(`${s} (${await get('galeraStatusReason')})`); return s === 'running'; }, 30000, 20).catch(() => undefined);
-    await waitSynced(node);
-    await createAgentUser(node, 'agentx', 'demo-password', optionFile);
-    await waitFor('running', async () => (await get('galeraStatus')) === 'running', 15000, 100);
-    process.stdout.write(`statuses seen while it came up: ${[...seen].join(' -> ')}\n`);
-    await show();
+    say(`3. ${c.g.name} stops cleanly: the table shows the size drop; the survivors send galeraClusterSizeChanged.`);
+    await stopServerByPid(c.g, 'SIGTERM');
+    await waitFor('the size trap', () => trapd!.traps().some((t) => t.varbinds.get(`${mib.object('galeraClusterSize').oid.join('.')}.0`) === '2'), 20000);
+    await pause(4000);
 
-    say('3. Writing 100 rows: the live seqno follows wsrep_last_committed');
-    await sql(node, 'CREATE DATABASE demo');
-    await sql(node, 'CREATE TABLE demo.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
-    for (let i = 0; i < 100; i++) await sql(node, `INSERT INTO demo.t (v) VALUES (${i})`);
-    await new Promise((r) => setTimeout(r, 800));
-    await show();
+    say(`4. 50 more rows on ${a.g.name} and ${b.g.name} (${c.g.name} misses them), then both crash (kill -9).`);
+    for (let i = 0; i < 50; i++) await sql(a.g, `INSERT INTO demo.t (v) VALUES (${i})`);
+    const want = await rowCount(a.g, 'demo.t');
+    await stopServerByPid(a.g, 'SIGKILL');
+    await stopServerByPid(b.g, 'SIGKILL');
+    say(`4. Everything is down. The agents recover the crashed nodes' seqnos with --wsrep-recover (source "recovered"); ${c.g.name} is behind.`);
+    for (const n of [a, b]) await waitFor('recovered', async () => (await poll(h!)).find((r) => r[0] === n.g.name)?.[4] === 'recovered', 30000, 200);
+    await pause(4000);
 
-    say('4. kill -9 of the server: grastate.dat says seqno -1, the agent runs --wsrep-recover under the lock');
-    await stopServer(node, 'SIGKILL');
-    process.stdout.write(`grastate.dat now:\n${fs.readFileSync(path.join(node.datadir, 'grastate.dat'), 'utf8').replace(/^/gm, '  ')}`);
-    await waitFor('the recovered seqno', async () => (await get('galeraSeqnoSource')) === 'recovered', 30000, 100);
-    await waitFor('stopped', async () => (await get('galeraStatus')) === 'stopped', 5000, 50);
-    await show();
-
-    say('5. The whole MIB, as an NMS walks it');
-    process.stdout.write((await snmpTool('snmpwalk', ['-v2c', '-c', 'public', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraMIB'])).replace(/^/gm, '  '));
-    process.stdout.write(`\n(MIB path for your own snmpget: ${MIB_DIRS})\n`);
-    say('Done: tearing everything down');
+    say(`5. galera-init on all three: ${c.g.name} (stale) must not bootstrap; the most advanced does, the others join.`);
+    const again = h.nodes.map((n) => h!.runInit(n));
+    await Promise.all(again.map(exitCode));
+    for (const n of h.nodes) await waitSynced(n.g, 60000);
+    const winner = h.nodes.filter((_, i) => /bootstrapped a new cluster/.test(again[i].output())).map((n) => n.g.name);
+    const counts = await Promise.all(h.nodes.map((n) => rowCount(n.g, 'demo.t')));
+    say(`5. Back: ${winner.join(', ')} bootstrapped. Rows on each node: ${counts.join(', ')} (expected ${want}): ${counts.every((x) => x === want) ? 'nothing lost' : 'ROWS LOST'}.`);
+    await pause(5000);
+    if (interactive) await show();
+    process.stdout.write('\nDone: tearing everything down.\n');
+    if (!counts.every((x) => x === want)) process.exitCode = 1;
   } finally {
     await teardown();
   }
 }
 
-main().catch((err) => { process.stderr.write(`demo failed: ${(err as Error).stack}\n`); process.exit(1); });
+main().catch((err) => { process.stderr.write(`demo failed: ${(err as Error).stack}\n`); void cleanupAll().then(() => process.exit(1)); });

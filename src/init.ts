@@ -92,8 +92,11 @@ function markSafeToBootstrap(datadir: string, log: Logger): void {
 }
 
 /** Starts the server; resolves once the process exists (so the lock may go) or the command failed. */
-async function startServer(cfg: Config, argv: string[], log: Logger): Promise<{ ok: boolean; error?: string }> {
-  const cmd = expandCommand(argv, { datadir: cfg.datadir });
+async function startServer(cfg: Config, argv: string[], position: string, log: Logger): Promise<{ ok: boolean; error?: string }> {
+  // {position} is the uuid:seqno found for this node, for a direct `mariadbd --wsrep-start-position=`
+  // start (what MariaDB's unit does through galera_recovery): without it a crashed node that
+  // bootstraps starts a new history, and every joiner then needs a full SST.
+  const cmd = expandCommand(argv, { datadir: cfg.datadir, position });
   log.info({ argv: cmd }, 'starting the server');
   // Detached and with no pipes: a server run directly must outlive us and never get SIGPIPE.
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore', detached: true });
@@ -175,7 +178,8 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
             if (decision.forced) log.warn({ reason: decision.reason }, 'FORCED BOOTSTRAP');
             markSafeToBootstrap(cfg.datadir, log);
           }
-          const started = await startServer(cfg, decision.action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, log);
+          const position = `${mine.uuid ?? '00000000-0000-0000-0000-000000000000'}:${mine.seqno}`;
+          const started = await startServer(cfg, decision.action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log);
           releaseLock(cfg.lockFile);
           if (!started.ok) {
             log.error({ err: started.error }, 'the server did not start: look at its error log and at the start command');

@@ -101,12 +101,17 @@ describe('galera-init on a real 3-node cluster', function () {
     }
     const seqnos = await Promise.all(nodes.map(async (n) => BigInt(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqno.0'))));
     const max = seqnos.reduce((a, b) => (b > a ? b : a));
+    const uuidBefore = await snmpgetOne(nodes[1].master.port, 'GALERA-MIB::galeraStateUuid.0');
     assert.ok(seqnos[0] < max, `seqnos ${seqnos.join(', ')}: node 1 missed a write`);
     const inits = nodes.map((n) => runInit(n));
     assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'));
     const booted = inits.map((i, k) => (/bootstrapped a new cluster/.test(i.output()) ? k : -1)).filter((k) => k >= 0);
     assert.equal(booted.length, 1, 'exactly one bootstrap');
     assert.equal(seqnos[booted[0]], max, `the bootstrapper (node ${booted[0] + 1}) has the highest seqno ${max}`);
+    // Started at its recovered position, the cluster keeps its history: same state UUID, seqno goes on.
+    const after = await wsrepStatus(nodes[booted[0]].g);
+    assert.equal(after.wsrep_local_state_uuid, uuidBefore);
+    assert.ok(BigInt(after.wsrep_last_committed) >= max, `seqno ${after.wsrep_last_committed} continues from ${max}`);
     await allRunning();
     for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
   });

@@ -40,8 +40,8 @@ export async function createHarness(size: number, opts: { prefix?: string; trapP
     snmpRetries: 1,
     pollIntervalMs: 400,
     startTimeoutSeconds: 120,
-    joinCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g)],
-    bootstrapCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g, { bootstrap: true })],
+    joinCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g), '--wsrep-start-position={position}'],
+    bootstrapCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g, { bootstrap: true }), '--wsrep-start-position={position}'],
   });
 
   const h: Harness = {

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write('Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n');
     trapd = await startTrapd();
-    h = await createHarness(3, { prefix: 'demo', trapPort: trapd.port, logLevel: 'warn' });
+    h = await createHarness(3, { prefix: 'demo', trapPort: trapd.port, logLevel: 'info' });
     if (interactive) live = setInterval(() => void show(), 500);
     const [a, b, c] = h.nodes;
 

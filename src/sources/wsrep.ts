@@ -64,6 +64,8 @@ export class WsrepSource extends EventEmitter {
   private active = false;
   private busy = false;
   private failures = 0;
+  /** When the current server process was first seen: a starting server is polled without backoff. */
+  private since = 0;
   private lastLogged = '';
 
   constructor(private readonly opts: WsrepSourceOptions) {
@@ -76,6 +78,7 @@ export class WsrepSource extends EventEmitter {
     this.active = active;
     if (active) {
       this.failures = 0;
+      this.since = Date.now();
       this.schedule(0);
     } else {
       if (this.timer) clearTimeout(this.timer);
@@ -90,6 +93,8 @@ export class WsrepSource extends EventEmitter {
   reset(): void {
     this.facts = { ...this.facts, status: null, at: 0, reachable: false, variables: null, members: null };
     this.membersConfId = null;
+    this.since = Date.now();
+    this.failures = 0;
     this.closeConn();
     this.emit('change', this.facts);
     if (this.active) this.schedule(0);
@@ -192,11 +197,7 @@ export class WsrepSource extends EventEmitter {
     } finally {
       this.busy = false;
     }
-    if (this.active) {
-      // Back off on failure (up to 10 intervals) so a dead server is not hammered.
-      const factor = Math.min(2 ** Math.max(0, this.failures - 1), 10);
-      this.schedule(this.opts.refreshIntervalMs * factor);
-    }
+    if (this.active) this.schedule(retryDelay(this.failures, this.opts.refreshIntervalMs, Date.now() - this.since));
   }
 
   private query(sql: string): Promise<Record<string, unknown>[]> {
@@ -220,6 +221,16 @@ export class WsrepSource extends EventEmitter {
       });
     });
   }
+}
+
+/**
+ * The wait before the next poll. A server that appeared less than a minute ago (starting, or
+ * receiving a state transfer) is asked every interval, so its readiness shows at once; after that
+ * failures back off to at most 4 intervals, so a dead server is not hammered.
+ */
+export function retryDelay(failures: number, intervalMs: number, sinceServerMs: number): number {
+  if (failures === 0 || sinceServerMs < 60_000) return intervalMs;
+  return intervalMs * Math.min(2 ** (failures - 1), 4);
 }
 
 export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; sqlMessage?: string }): string {

@@ -91,3 +91,14 @@ describe('wsrep health parsing', () => {
     assert.deepEqual(membersOf([{ name: 'a', address: 'x', uuid: null }], 'y'), [{ name: 'a', address: 'x', uuid: null }]);
   });
 });
+
+describe('the MySQL poll schedule', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { retryDelay } = require('../../src/sources/wsrep') as typeof import('../../src/sources/wsrep');
+  it('polls a server that just appeared every interval, however often it failed', () => {
+    assert.equal(retryDelay(9, 300, 5_000), 300);
+  });
+  it('backs off an older failing server to at most 4 intervals', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 9].map((f) => retryDelay(f, 1000, 120_000)), [1000, 1000, 2000, 4000, 4000, 4000]);
+  });
+});

@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     }
     await cleanupAll();
   };
-  process.on('SIGINT', () => { void teardown().then(() => { process.stdout.write('\ntorn down\n'); process.exit(130); }); });
+  // Ctrl-C, a closed terminal (SIGHUP) or a kill: the cluster must not outlive the demo.
+  for (const sig of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
+    process.on(sig, () => { void teardown().then(() => { try { process.stdout.write('\ntorn down\n'); } catch { /* terminal gone */ } process.exit(130); }); });
+  }
   const pause = async (ms: number): Promise<void> => { if (interactive) await sleep(ms); else await show(); };
   try {
     process.stdout.write('Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n');

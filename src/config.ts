@@ -220,7 +220,8 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
   const out = structuredClone(base) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-    const spec = SCHEMA[key];
+    // Own keys only: "valueOf" or "__proto__" must be unknown keys, not Object.prototype's (fuzzing).
+    const spec = Object.hasOwn(SCHEMA, key) ? SCHEMA[key] : undefined;
     if (!spec) { errors.push(`${source}: unknown key '${key}' (known: ${Object.keys(SCHEMA).join(', ')})`); continue; }
     if (typeof spec === 'function') {
       const want = spec(value);
@@ -234,7 +235,7 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     }
     const section = out[key] as Record<string, unknown>;
     for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
-      const check = spec[sub];
+      const check = Object.hasOwn(spec, sub) ? spec[sub] : undefined;
       if (!check) { errors.push(`${source}: unknown key '${key}.${sub}' (known: ${Object.keys(spec).join(', ')})`); continue; }
       const want = check(v);
       if (want) errors.push(`${source}: '${key}.${sub}' must be ${want}, got ${JSON.stringify(v)}`);
@@ -242,12 +243,27 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     }
   }
   const cfg = out as unknown as Config;
+  if (cfg.mysql.enabled) {
+    try { checkPrivateFile(cfg.mysql.optionFile, 'the MySQL option file'); } catch (err) { errors.push((err as Error).message); }
+  }
   cfg.init.members = cfg.init.members.map((m) => (typeof m === 'string' ? { target: m } : m));
   if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs) errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
   if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds) errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
   if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs) errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
   if (errors.length) throw new ConfigError(errors.join('\n'));
   return cfg;
+}
+
+/**
+ * Refuses a secret-bearing file that other users may read or anyone may write, like ssh does with
+ * keys: the config can hold SNMP communities and keys, the option file the MySQL password.
+ */
+export function checkPrivateFile(path: string, what: string): void {
+  let st: fs.Stats;
+  try { st = fs.statSync(path); } catch { return; } // absence is judged elsewhere
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  if (st.mode & 0o002) throw new ConfigError(`${path}: ${what} is writable by every user (mode ${mode}); run: chmod o-rwx ${path}`);
+  if (st.mode & 0o004) throw new ConfigError(`${path}: ${what} is readable by every user (mode ${mode}) and may hold secrets; run: chmod o-rwx ${path}`);
 }
 
 /**
@@ -265,6 +281,7 @@ export function loadConfig(file: string | undefined): Config {
     throw new ConfigError(`${path}: cannot read the config file (${e.code ?? e.message}); ` +
       (e.code === 'ENOENT' ? 'create it from config-sample.yaml or pass --config' : 'check its permissions'));
   }
+  checkPrivateFile(path, 'the config file');
   let doc: unknown;
   try {
     doc = YAML.parse(text, { prettyErrors: true, uniqueKeys: true });

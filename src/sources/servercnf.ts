@@ -61,8 +61,8 @@ export function readServerOptions(file: string): ServerOptions {
 export function clusterHosts(address: string): string[] {
   const m = /^gcomm:\/\/([^?]*)/.exec(address.trim());
   if (!m) return [];
-  return m[1].split(',').map((h) => h.trim()).filter(Boolean).map((h) => {
+  return m[1].split(',').map((h) => h.trim()).map((h) => {
     const v6 = /^\[([^\]]+)\]/.exec(h);
     return v6 ? v6[1] : h.replace(/:\d+$/, '');
-  });
+  }).filter((h) => h.length > 0); // ":4567" names no host (found by fuzzing)
 }

@@ -148,7 +148,7 @@ describe('galera-init on a real 3-node cluster', function () {
     // Only this node and a silent member: no running peer, so the silence is a real doubt.
     const cfg = fs.readFileSync(n.agent.configFile, 'utf8').replace(/members:\n(\s+- .*\n)+/, `members:\n    - ${n.target}\n    - 127.0.0.1:9\n`);
     const file = path.join(tempDir('gx-cfg-'), 'config.yaml');
-    fs.writeFileSync(file, cfg);
+    fs.writeFileSync(file, cfg, { mode: 0o600 });
     const r = await pexec(process.execPath, [INIT, '--config', file, '--once']).catch((e: { code: number; stderr: string; stdout: string }) => e);
     assert.equal((r as { code: number }).code, 75);
     assert.match((r as { stderr: string }).stderr, /waiting for 127\.0\.0\.1:9 \(no answer/);

@@ -35,7 +35,7 @@ export function agentConfig(o: AgentOptions, dir: string): Record<string, unknow
 export function startAgent(o: AgentOptions): AgentProc {
   const dir = tempDir('gx-agent-');
   const configFile = path.join(dir, 'config.yaml');
-  fs.writeFileSync(configFile, YAML.stringify(agentConfig(o, dir)));
+  fs.writeFileSync(configFile, YAML.stringify(agentConfig(o, dir)), { mode: 0o600 });
   const logFile = path.join(dir, 'agent.log');
   const child = start(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), '--config', configFile], { logFile });
   return { child, configFile, logFile, dir, log: () => fs.readFileSync(logFile, 'utf8') };

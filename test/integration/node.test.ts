@@ -86,7 +86,7 @@ describe('a real MariaDB Galera node', function () {
   it('galera-check prints the same status and seqno, one word each', async () => {
     const dir = tempDir('gx-check-');
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) }, dir)));
+    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) }, dir)), { mode: 0o600 });
     const bin = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
     const status = (await pexec(process.execPath, [bin, '--config', cfg, 'status'])).stdout;
     const seqno = (await pexec(process.execPath, [bin, '--config', cfg, 'seqno'])).stdout;
@@ -116,7 +116,7 @@ describe('a real MariaDB Galera node', function () {
     // galera-check reuses the agent's result (no second InnoDB run) and prints the same seqno.
     const dir = tempDir('gx-check2-');
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: ['false'] }, dir)));
+    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: ['false'] }, dir)), { mode: 0o600 });
     const out = (await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'seqno'])).stdout;
     assert.equal(out, `${before}\n`);
   });

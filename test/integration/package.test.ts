@@ -29,10 +29,16 @@ describe('the npm package', function () {
       const { stdout } = await pexec(path.join(prefix, 'bin', bin), ['--help']);
       assert.match(stdout, new RegExp(`^Usage: ${bin} `), bin);
     }
-    const ok = await pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', path.join(pkgDir, 'config-sample.yaml')]);
+    // The shipped sample is world-readable, as a sample is: the agent says so and what to run.
+    await assert.rejects(pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', path.join(pkgDir, 'config-sample.yaml')]),
+      (e: { code: number; stderr: string }) => e.code === 78 && /readable by every user \(mode 0644\).*chmod o-rwx/.test(e.stderr));
+    const mine = path.join(tempDir('gx-cfg-'), 'config.yaml');
+    fs.copyFileSync(path.join(pkgDir, 'config-sample.yaml'), mine);
+    fs.chmodSync(mine, 0o600);
+    const ok = await pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', mine]);
     assert.match(ok.stdout, /OK/);
     const bad = path.join(tempDir('gx-bad-'), 'c.yaml');
-    fs.writeFileSync(bad, 'agentx:\n  mastr: /x\n');
+    fs.writeFileSync(bad, 'agentx:\n  mastr: /x\n', { mode: 0o600 });
     await assert.rejects(pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', bad]),
       (e: { code: number; stderr: string }) => e.code === 78 && /unknown key 'agentx.mastr'/.test(e.stderr));
   });

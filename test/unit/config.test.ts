@@ -32,15 +32,35 @@ describe('config', () => {
   it('reports every error at once', () => {
     assert.throws(() => buildConfig({ a: 1, b: 2 }, 'x.yaml'), (e: Error) => e.message.split('\n').length === 2);
   });
+  it('refuses a config or MySQL option file that other users may read or anyone may write, saying what to run', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-perm-'));
+    try {
+      const f = path.join(d, 'c.yaml');
+      const cnf = path.join(d, 'my.cnf');
+      fs.writeFileSync(cnf, '[client]\npassword=x\n', { mode: 0o600 });
+      fs.writeFileSync(f, `mysql:\n  optionFile: ${cnf}\n`, { mode: 0o644 });
+      fs.chmodSync(f, 0o644);
+      assert.throws(() => loadConfig(f), /c.yaml: the config file is readable by every user \(mode 0644\).*chmod o-rwx/);
+      fs.chmodSync(f, 0o622);
+      assert.throws(() => loadConfig(f), /writable by every user \(mode 0622\)/);
+      fs.chmodSync(f, 0o640);
+      assert.equal(loadConfig(f).mysql.optionFile, cnf);
+      fs.chmodSync(cnf, 0o644);
+      assert.throws(() => loadConfig(f), /my.cnf: the MySQL option file is readable by every user/);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('loads YAML from a file and says what to do when it is missing or broken', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-cfg-'));
     try {
       const f = path.join(d, 'c.yaml');
-      fs.writeFileSync(f, 'datadir: /srv/mysql\nagentx:\n  master: tcp:127.0.0.1:705\n');
+      fs.writeFileSync(f, 'datadir: /srv/mysql\nagentx:\n  master: tcp:127.0.0.1:705\n', { mode: 0o600 });
       assert.equal(loadConfig(f).agentx.master, 'tcp:127.0.0.1:705');
-      fs.writeFileSync(f, 'datadir: [unclosed\n');
+      fs.writeFileSync(f, 'datadir: [unclosed\n', { mode: 0o600 });
       assert.throws(() => loadConfig(f), /not valid YAML/);
-      fs.writeFileSync(f, 'a: 1\na: 2\n');
+      fs.writeFileSync(f, 'a: 1\na: 2\n', { mode: 0o600 });
       assert.throws(() => loadConfig(f), /not valid YAML/);
       assert.throws(() => loadConfig(path.join(d, 'missing.yaml')), /create it from config-sample.yaml or pass --config/);
     } finally {

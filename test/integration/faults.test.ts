@@ -1,0 +1,106 @@
+// Faults against the real components: the master killed and restarted 20 times, grastate.dat in
+// every broken shape, a full filesystem under the keepalived track file. The agent keeps answering
+// with defined values, logs one line per condition, and never exits or leaks.
+
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
+import { alive, cleanupAll, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../helpers/snmp';
+
+const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+const fdCount = (pid: number): number => fs.readdirSync(`/proc/${pid}/fd`).length;
+
+describe('faults', function () {
+  this.timeout(180000);
+  let master: Snmpd;
+  let agent: AgentProc;
+  let work: string;
+  let datadir: string;
+  const get = (name: string, idx = 0): Promise<string> => snmpgetOne(master.port, `GALERA-MIB::${name}.${idx}`);
+
+  before(async () => {
+    master = await startSnmpd();
+    work = tempDir('gx-fault-');
+    datadir = path.join(work, 'data');
+    fs.mkdirSync(datadir);
+    agent = startAgent({ master: master.socket, datadir, lockFile: path.join(work, 'galera-init.lock') });
+    await waitFor('registration', async () => (await get('galeraStatus')) === 'stopped', 15000, 100);
+  });
+  after(async () => { await stopAgent(agent); await cleanupAll(); });
+
+  it('snmpd SIGKILLed and restarted 20 times: re-registers every time, never exits, leaks no descriptors', async () => {
+    const pid = agent.child.pid!;
+    const fds0 = fdCount(pid);
+    const regs0 = (agent.log().match(/registered with the AgentX master/g) ?? []).length;
+    for (let i = 0; i < 20; i++) {
+      await stopSnmpd(master, 'SIGKILL');
+      master = await startSnmpd({ dir: master.dir, port: master.port });
+      await waitFor(`OIDs back after restart ${i + 1}`, async () => (await get('galeraStatus')) === 'stopped', 10000, 50);
+    }
+    assert.ok(alive(pid));
+    assert.equal((agent.log().match(/registered with the AgentX master/g) ?? []).length - regs0, 20);
+    await sleep(500);
+    assert.ok(fdCount(pid) <= fds0 + 2, `fds ${fds0} -> ${fdCount(pid)}`);
+  });
+
+  it('grastate.dat truncated, deleted, replaced, a directory, a symlink loop, its datadir removed and recreated: defined values, one log line per condition', async () => {
+    const file = path.join(datadir, 'grastate.dat');
+    const seqno = (): Promise<string> => get('galeraSeqno');
+    const steps: [string, () => void, string, string?][] = [
+      ['valid', () => fs.writeFileSync(file, `uuid: ${U}\nseqno: 10\nsafe_to_bootstrap: 1\n`), '10'],
+      ['truncated mid-write', () => fs.writeFileSync(file, `uuid: ${U}\nseq`), '-1'],
+      ['replaced atomically', () => { fs.writeFileSync(`${file}.new`, `uuid: ${U}\nseqno: 20\n`); fs.renameSync(`${file}.new`, file); }, '20'],
+      ['deleted', () => fs.rmSync(file), '-1'],
+      ['a directory', () => fs.mkdirSync(file), '-1', 'not a regular file'],
+      ['a symlink loop', () => { fs.rmdirSync(file); fs.symlinkSync(file, file); }, '-1', 'symlink'],
+      ['valid again', () => { fs.rmSync(file); fs.writeFileSync(file, `uuid: ${U}\nseqno: 25\n`); }, '25'],
+      ['datadir removed', () => fs.rmSync(datadir, { recursive: true }), '-1'],
+      ['datadir recreated', () => { fs.mkdirSync(datadir); fs.writeFileSync(file, `uuid: ${U}\nseqno: 30\n`); }, '30'],
+    ];
+    for (const [what, act, want, error] of steps) {
+      act();
+      await waitFor(`${what}: seqno ${want}`, async () => (await seqno()) === want, 10000, 100);
+      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 3)).includes(error), 5000, 100);
+      assert.equal(await get('galeraStatus'), 'stopped', what);
+    }
+    await sleep(2500); // backstop re-reads of the same state must not log again
+    const lines = agent.log().split('\n').filter((l) => l.includes('grastate.dat problem'));
+    assert.ok(lines.length <= 6, `${lines.length} problem lines for 6 broken states:\n${lines.join('\n')}`);
+    assert.equal(await get('galeraSourceState', 3), 'ok');
+  });
+
+  it('a full filesystem under the track file: SNMP goes on, one error line, the file is written once there is room', async function () {
+    const mnt = tempDir('gx-tmpfs-');
+    try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]); } catch { this.skip(); }
+    try {
+      // Fill it (dd stops at "no space", which is what we want).
+      try { execFileSync('dd', ['if=/dev/zero', `of=${mnt}/fill`, 'bs=1k', 'count=100'], { stdio: 'ignore' }); } catch { /* full */ }
+      const track = path.join(mnt, 'keepalived.track');
+      const lockFile = path.join(work, 'full.lock');
+      const a = startAgent({ master: master.socket, datadir, lockFile, extra: { keepalived: { trackFile: track } } });
+      try {
+        await sleep(1500);
+        assert.ok(alive(a.child.pid));
+        assert.ok(['stopped', 'locked'].includes(await get('galeraStatus')), 'the first agent still answers');
+        const holder = start('sleep', ['30']);
+        for (let i = 0; i < 3; i++) { // recomputes that retry the write
+          fs.writeFileSync(lockFile, `${holder.pid}\n`); await sleep(250); fs.rmSync(lockFile); await sleep(250);
+        }
+        assert.equal((a.log().match(/cannot write the keepalived track file/g) ?? []).length, 1, 'one line per condition');
+        assert.ok(!fs.existsSync(track));
+        fs.rmSync(path.join(mnt, 'fill'));
+        fs.writeFileSync(lockFile, `${holder.pid}\n`); await sleep(300); fs.rmSync(lockFile);
+        await waitFor('the track file', () => fs.existsSync(track) && fs.readFileSync(track, 'utf8') === '-50\n', 5000);
+        assert.match(a.log(), /track file writable again/);
+        await stopChild(holder, 'SIGKILL');
+      } finally {
+        await stopAgent(a);
+      }
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});

@@ -112,7 +112,7 @@ export function defaultConfig(): Config {
       adminTimeoutMs: 5000,
       pingIntervalMs: 15000,
       reconnectMinMs: 200,
-      reconnectMaxMs: 10000,
+      reconnectMaxMs: 1000,
     },
     processes: {
       serverNames: ['mariadbd', 'mysqld'],

@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
 import { ROOT, cleanupAll, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
-import { GaleraNode, createAgentUser, createNode, recoveryCommand, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+import { GaleraNode, createAgentUser, createNode, recoveryCommand, serverArgs, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
 
 const pexec = promisify(execFile);
 const PASSWORD = 'S3cret-ÿ-pw-6e1f';
@@ -129,5 +129,29 @@ describe('a real MariaDB Galera node', function () {
     await stopServer(node, 'SIGTERM');
     await waitFor('grastate seqno', async () => (await get('galeraSeqnoSource')) === 'grastate', 30000, 100);
     assert.equal(await get('galeraSeqno'), last);
+  });
+
+  it('two galera-init started at the same instant on this node: one server, both exit 0', async () => {
+    await stopServer(node, 'SIGTERM');
+    await waitFor('stopped', async () => (await get('galeraStatus')) === 'stopped', 10000, 100);
+    const dir = tempDir('gx-twin-');
+    const cfg = path.join(dir, 'config.yaml');
+    const self = `127.0.0.1:${master.port}`;
+    const server = ['/usr/sbin/mariadbd', ...serverArgs(node, { bootstrap: true }), '--wsrep-start-position={position}'];
+    fs.writeFileSync(cfg, YAML.stringify({
+      ...agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: recoveryCommand(node) }, dir),
+      init: { members: [self], self, pollIntervalMs: 200, snmpTimeoutMs: 500, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: 60 },
+    }), { mode: 0o600 });
+    const bin = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
+    const twins = await Promise.all([0, 1].map(() => pexec(process.execPath, [bin, '--config', cfg]).then((r) => ({ code: 0, log: r.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }))));
+    assert.deepEqual(twins.map((t) => t.code), [0, 0]);
+    // Exactly one tried to start a server; the other found the lock taken, then the server up.
+    assert.equal(twins.filter((t) => /starting the server/.test(t.log)).length, 1, twins.map((t) => t.log).join('\n---\n'));
+    const servers = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { const c = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'); return c.startsWith('/usr/sbin/mariadbd') && c.includes(node.datadir); } catch { return false; }
+    });
+    assert.equal(servers.length, 1, `one server for the datadir, got ${servers.length}`);
+    await waitSynced(node);
+    process.kill(Number(servers[0]), 'SIGKILL');
   });
 });

@@ -18,7 +18,9 @@ import type { RecoveredPosition } from './core/recoverlog';
 import type { NodeStatus } from './core/status';
 import { ProcessSource } from './sources/processes';
 import { LockSource } from './sources/lock';
-import { GrastateSource } from './sources/grastate';
+import { DataFileSource } from './sources/datafile';
+import { GRASTATE_FILE, Grastate } from './core/grastate';
+import { GVWSTATE_FILE, Gvwstate } from './core/gvwstate';
 import { WsrepSource, wsrepView } from './sources/wsrep';
 import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
 
@@ -26,7 +28,8 @@ export class Agent {
   readonly mib: Mib;
   readonly processes: ProcessSource;
   readonly lock: LockSource;
-  readonly grastate: GrastateSource;
+  readonly grastate: DataFileSource<Grastate>;
+  readonly gvwstate: DataFileSource<Gvwstate>;
   readonly wsrep: WsrepSource;
   session: AgentxSession | null = null;
   snapshot: NodeSnapshot | null = null;
@@ -49,7 +52,9 @@ export class Agent {
     this.view = makeView([], []);
     this.processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
     this.lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
-    this.grastate = new GrastateSource(cfg.datadir, Math.max(cfg.processes.fullScanIntervalMs, 1000), log);
+    const backstopMs = Math.max(cfg.processes.fullScanIntervalMs, 1000);
+    this.grastate = new DataFileSource(cfg.datadir, GRASTATE_FILE, backstopMs, log);
+    this.gvwstate = new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log);
     this.wsrep = new WsrepSource({ ...cfg.mysql, log });
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
     if (opts.snmp !== false) {
@@ -70,10 +75,12 @@ export class Agent {
     this.lock.on('change', recompute);
     this.lock.on('recovery-cache', recompute);
     this.grastate.on('change', recompute);
+    this.gvwstate.on('change', recompute);
     this.wsrep.on('change', recompute);
     this.processes.start();
     this.lock.start();
     await this.grastate.start();
+    await this.gvwstate.start();
     this.recompute();
     this.session?.start();
   }
@@ -95,6 +102,7 @@ export class Agent {
       h('grastate', this.grastate.facts.error ? 'failing' : 'ok', this.grastate.lastReadAt, this.grastate.facts.error),
       h('mysql', !serverRunning || !this.cfg.mysql.enabled ? 'idle' : w.reachable ? 'ok' : 'failing', w.at, w.error),
       h('recovery', this.recovery.running || this.recovery.error ? (this.recovery.error ? 'failing' : 'ok') : 'idle', this.recovery.at, this.recovery.error || null),
+      h('gvwstate', this.gvwstate.facts.error ? 'failing' : 'ok', this.gvwstate.lastReadAt, this.gvwstate.facts.error),
     ];
   }
 
@@ -120,7 +128,8 @@ export class Agent {
       nodeName: this.cfg.nodeName,
       processes: procs,
       lock: this.lock.state,
-      grastate: gs.grastate,
+      grastate: gs.value,
+      gvwstate: this.gvwstate.facts.value,
       wsrep: { reachable: this.wsrep.facts.reachable, accepting: this.wsrep.facts.accepting, ...wv },
       recovered,
       sources: this.sourceHealth(),
@@ -203,7 +212,7 @@ export class Agent {
   private maybeRecover(busy: boolean): void {
     const gs = this.grastate.facts;
     if (this.recovery.running || this.recovery.version === gs.version) return;
-    if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.grastate })) return;
+    if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.value })) return;
     // A result found by galera-init or galera-check (root) is served even when this agent may not
     // run the recovery itself (an unprivileged agent cannot write the datadir).
     const cached = readRecoveryCache(this.cfg.lockFile, gs.version);
@@ -253,6 +262,7 @@ export class Agent {
     this.lock.stop();
     this.wsrep.stop();
     await this.grastate.stop();
+    await this.gvwstate.stop();
     await this.session?.stop();
   }
 }

@@ -5,14 +5,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { NodeSnapshot, SourceHealth, buildSnapshot } from './core/snapshot';
 import { needsRecovery } from './core/seqno';
-import { GRASTATE_MAX_BYTES, Grastate, parseGrastate } from './core/grastate';
+import { GRASTATE_FILE } from './core/grastate';
+import { GVWSTATE_FILE } from './core/gvwstate';
 import type { RecoveredPosition } from './core/recoverlog';
 import { ProcessSource } from './sources/processes';
 import { readLockState } from './sources/lock';
-import { readSmallFile } from './sources/grastate';
+import { readDataFile } from './sources/datafile';
 import { WsrepSource, wsrepView } from './sources/wsrep';
 import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
-import * as path from 'node:path';
 import { healthOf } from './core/health';
 
 export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean; lockHeld?: boolean }): Promise<NodeSnapshot> {
@@ -20,16 +20,10 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const procs = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
   const facts = procs.scan();
   const lock = readLockState(cfg.lockFile);
-  let grastate: Grastate | null = null;
-  let gsVersion = 'absent';
-  let gsError = '';
-  try {
-    const file = await readSmallFile(path.join(cfg.datadir, 'grastate.dat'), GRASTATE_MAX_BYTES);
-    grastate = parseGrastate(file.data);
-    gsVersion = file.version;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') gsError = (err as Error).message;
-  }
+  const gs = await readDataFile(cfg.datadir, GRASTATE_FILE);
+  const gv = await readDataFile(cfg.datadir, GVWSTATE_FILE);
+  const grastate = gs.value;
+  const gsVersion = gs.version;
   const serverRunning = facts.servers.length > 0;
   const wsrep = new WsrepSource({ ...cfg.mysql, log });
   const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
@@ -44,12 +38,13 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const sources: SourceHealth[] = [
     { name: 'processes', state: procs.lastError ? 'failing' : 'ok', lastOkAt: procs.lastScanAt, error: procs.lastError ?? '' },
     { name: 'lock', state: lock.state === 'unreadable' ? 'failing' : 'ok', lastOkAt: now, error: lock.state === 'unreadable' ? lock.error : '' },
-    { name: 'grastate', state: gsError ? 'failing' : 'ok', lastOkAt: now, error: gsError },
+    { name: 'grastate', state: gs.error ? 'failing' : 'ok', lastOkAt: now, error: gs.error ?? '' },
     { name: 'mysql', state: !serverRunning ? 'idle' : w.reachable ? 'ok' : 'failing', lastOkAt: w.at, error: w.error ?? '' },
     { name: 'recovery', state: recError ? 'failing' : recovered ? 'ok' : 'idle', lastOkAt: recovered ? Date.now() : 0, error: recError },
+    { name: 'gvwstate', state: gv.error ? 'failing' : 'ok', lastOkAt: now, error: gv.error ?? '' },
   ];
   const snap = buildSnapshot({
-    at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate,
+    at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate, gvwstate: gv.value,
     wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources,
   });
   snap.wsrep = healthOf(w.status, w.variables, w.members, w.reachable, w.at);

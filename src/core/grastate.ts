@@ -45,3 +45,5 @@ export function parseGrastate(data: Buffer | string): Grastate {
   if (out.seqno === null && !out.problems.some((p) => p.startsWith('seqno'))) out.problems.push('no seqno line');
   return out;
 }
+
+export const GRASTATE_FILE = { name: 'grastate.dat', maxBytes: GRASTATE_MAX_BYTES, parse: parseGrastate };

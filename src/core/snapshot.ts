@@ -2,6 +2,7 @@
 // The SNMP view, galera-check and the notifications all read this and nothing else.
 
 import type { Grastate } from './grastate';
+import type { Gvwstate, SavedView } from './gvwstate';
 import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, seqnoOf } from './seqno';
@@ -18,8 +19,9 @@ export interface WindowEstimate {
   low: boolean;
 }
 
-export type SourceName = 'processes' | 'lock' | 'grastate' | 'mysql' | 'recovery';
-export const SOURCE_NAMES: readonly SourceName[] = ['processes', 'lock', 'grastate', 'mysql', 'recovery'];
+export type SourceName = 'processes' | 'lock' | 'grastate' | 'mysql' | 'recovery' | 'gvwstate';
+/** In galeraSourceTable's index order: new sources go at the end so indexes stay put. */
+export const SOURCE_NAMES: readonly SourceName[] = ['processes', 'lock', 'grastate', 'mysql', 'recovery', 'gvwstate'];
 
 export interface SourceHealth {
   name: SourceName;
@@ -45,6 +47,7 @@ export interface SnapshotInput {
   processes: ProcessFacts;
   lock: LockState;
   grastate: Grastate | null;
+  gvwstate: Gvwstate | null;
   wsrep: WsrepInput;
   recovered: RecoveredPosition | null;
   sources: SourceHealth[];
@@ -59,6 +62,8 @@ export interface NodeSnapshot {
   seqnoSource: SeqnoSource;
   uuid: string | null;
   safeToBootstrap: boolean | null;
+  /** The last primary component saved in gvwstate.dat; null without a (valid) file. */
+  savedView: SavedView | null;
   serverPid: number;
   lockPid: number;
   sources: SourceHealth[];
@@ -85,6 +90,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     seqnoSource: seq.source,
     uuid: seq.uuid,
     safeToBootstrap: i.grastate?.safeToBootstrap ?? null,
+    savedView: i.gvwstate?.view ?? null,
     serverPid: i.processes.servers[0]?.pid ?? 0,
     lockPid: i.lock.state === 'held' ? i.lock.pid : 0,
     sources: i.sources,

@@ -39,6 +39,8 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   scalar('galeraServerPid', gauge(s.serverPid));
   scalar('galeraLockPid', gauge(s.lockPid));
   scalar('galeraNodeName', { type: ValueType.OctetString, value: clipUtf8(s.nodeName, 255) });
+  scalar('galeraSavedPcMembers', gauge(s.savedView?.members.length ?? 0));
+  scalar('galeraSavedPcViewId', str(s.savedView?.viewId ?? ''));
   scalar('galeraAgentDataAge', () => gauge(dataAge(s, now())));
   for (const src of s.sources) {
     const idx = SOURCE_NAMES.indexOf(src.name) + 1;

@@ -40,7 +40,8 @@ export async function snmpTool(tool: string, args: string[]): Promise<string> {
 /** snmpget -Oqv: one line per value. */
 export async function snmpget(port: number, oids: string[], extra: string[] = []): Promise<string[]> {
   const out = await snmpTool('snmpget', ['-v2c', '-c', 'public', '-OqvU', '-t', '2', '-r', '1', ...extra, `127.0.0.1:${port}`, ...oids]);
-  return out.split('\n').filter((l) => l !== '');
+  // One line per value; an empty string is an empty line, so only the final newline goes.
+  return out.replace(/\n$/, '').split('\n');
 }
 
 export async function snmpgetOne(port: number, oid: string): Promise<string> {

@@ -1,13 +1,14 @@
-// Faults against the real components: the master killed and restarted 20 times, grastate.dat in
-// every broken shape, a full filesystem under the keepalived track file. The agent keeps answering
-// with defined values, logs one line per condition, and never exits or leaks.
+// Faults against the real components: the master killed and restarted 20 times, grastate.dat,
+// gvwstate.dat and the lock file in every broken shape, a full filesystem under the keepalived
+// track file. The agent keeps answering with defined values, logs one line per condition, and
+// never exits or leaks.
 
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { alive, cleanupAll, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { ROOT, alive, cleanupAll, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../helpers/snmp';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
@@ -70,6 +71,65 @@ describe('faults', function () {
     const lines = agent.log().split('\n').filter((l) => l.includes('grastate.dat problem'));
     assert.ok(lines.length <= 6, `${lines.length} problem lines for 6 broken states:\n${lines.join('\n')}`);
     assert.equal(await get('galeraSourceState', 3), 'ok');
+  });
+
+  it('gvwstate.dat truncated, replaced, deleted, a directory, a symlink loop: defined values, one log line per condition', async () => {
+    const file = path.join(datadir, 'gvwstate.dat');
+    const three = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gvwstate-3-members.dat'), 'utf8');
+    const one = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gvwstate-1-member.dat'), 'utf8');
+    const saved = async (): Promise<string> => `${await get('galeraSavedPcMembers')} ${await get('galeraSavedPcViewId')}`;
+    const steps: [string, () => void, string, string?][] = [
+      ['valid', () => fs.writeFileSync(file, three), '3 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3'],
+      ['truncated mid-write', () => fs.writeFileSync(file, three.slice(0, 120)), '0 '],
+      ['replaced atomically', () => { fs.writeFileSync(`${file}.new`, one); fs.renameSync(`${file}.new`, file); }, '1 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:5'],
+      ['deleted (a clean shutdown)', () => fs.rmSync(file), '0 '],
+      ['a directory', () => fs.mkdirSync(file), '0 ', 'not a regular file'],
+      ['a symlink loop', () => { fs.rmdirSync(file); fs.symlinkSync(file, file); }, '0 ', 'symlink'],
+      ['valid again', () => { fs.rmSync(file); fs.writeFileSync(file, three); }, '3 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3'],
+    ];
+    for (const [what, act, want, error] of steps) {
+      act();
+      await waitFor(`${what}: ${want}`, async () => (await saved()).trim() === want.trim(), 10000, 100);
+      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 6)).includes(error), 5000, 100);
+    }
+    assert.equal(await get('galeraSourceName', 6), 'gvwstate');
+    assert.equal(await get('galeraSourceState', 6), 'ok');
+    await sleep(2500);
+    const lines = agent.log().split('\n').filter((l) => l.includes('gvwstate.dat problem'));
+    assert.equal(lines.length, 3, `one line for each of the 3 broken states:\n${lines.join('\n')}`);
+    fs.rmSync(file);
+  });
+
+  it('the lock file held, its owner killed, truncated, garbage, a directory, a symlink, its directory removed and recreated: defined status, one line per condition', async () => {
+    const lock = path.join(work, 'galera-init.lock');
+    const owner = start('sleep', ['600']);
+    await waitFor('owner started', () => alive(owner.pid), 5000);
+    const victim = path.join(tempDir('gx-victim-'), 'victim');
+    fs.writeFileSync(victim, 'keep me');
+    const steps: [string, () => void | Promise<void>, string, string?][] = [
+      ['held by a live process', () => fs.writeFileSync(lock, `${owner.pid}\n`), 'locked'],
+      ['its owner killed (stale)', () => stopChild(owner, 'SIGKILL'), 'stopped'],
+      ['held again', () => fs.writeFileSync(lock, `${process.pid}\n`), 'locked'],
+      ['truncated to nothing', () => fs.writeFileSync(lock, ''), 'stopped', 'does not start with a PID'],
+      ['garbage', () => fs.writeFileSync(lock, '\u0000\u0001garbage'), 'stopped', 'does not start with a PID'],
+      ['deleted', () => fs.rmSync(lock), 'stopped'],
+      ['a directory', () => fs.mkdirSync(lock), 'stopped', 'not a regular file'],
+      ['a symlink to another file', () => { fs.rmdirSync(lock); fs.symlinkSync(victim, lock); }, 'stopped', 'symlink'],
+      ['its directory removed', () => fs.rmSync(work, { recursive: true }), 'stopped'],
+      ['its directory recreated, held', () => { fs.mkdirSync(datadir, { recursive: true }); fs.writeFileSync(lock, `${process.pid}\n`); }, 'locked'],
+    ];
+    for (const [what, act, want, error] of steps) {
+      await act();
+      await waitFor(`${what}: ${want}`, async () => (await get('galeraStatus')) === want, 10000, 50);
+      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 2)).includes(error), 5000, 50);
+    }
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me', 'a planted symlink is never followed or written through');
+    assert.equal(await get('galeraLockPid'), String(process.pid));
+    fs.rmSync(lock);
+    await waitFor('free', async () => (await get('galeraStatus')) === 'stopped', 5000, 50);
+    const unreadable = agent.log().split('\n').filter((l) => l.includes('initiator lock unreadable'));
+    assert.equal(unreadable.length, 4, unreadable.join('\n'));
+    assert.equal(agent.log().split('\n').filter((l) => l.includes('stale initiator lock')).length, 1);
   });
 
   it('a full filesystem under the track file: SNMP goes on, one error line, the file is written once there is room', async function () {

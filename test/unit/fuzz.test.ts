@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseGrastate } from '../../src/core/grastate';
 import { parseRecoveredPosition } from '../../src/core/recoverlog';
+import { parseGvwstate } from '../../src/core/gvwstate';
 import { clientOptions, parseOptionFile } from '../../src/core/mycnf';
 import { parseLock } from '../../src/core/lockfmt';
 import { healthOf } from '../../src/core/health';
@@ -43,6 +44,15 @@ describe('fuzzing the parsers of outside text', () => {
     assert.ok(g.seqno === null || (g.seqno >= SEQNO_MIN && g.seqno <= SEQNO_MAX));
     assert.ok(g.uuid === null || /^[0-9a-f-]{36}$/.test(g.uuid));
     assert.ok(Array.isArray(g.problems));
+  });
+
+  check('gvwstate', textLike(['my_uuid: ', '#vwbeg', '#vwend', 'view_id: 3 ', 'bootstrap: 0', 'member: ', ' 0', 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48']), (s) => s, (t) => {
+    const g = parseGvwstate(t);
+    assert.ok(Array.isArray(g.problems));
+    if (g.view) {
+      assert.ok(g.view.members.length > 0 && g.view.members.every((m) => /^[0-9a-f-]{36}$/.test(m)));
+      assert.match(g.view.viewId, /^[0-9a-f-]{36}:\d+$/);
+    } else assert.ok(g.problems.length > 0, 'no view without a reason');
   });
 
   check('recover-log', textLike(['[Note] WSREP: Recovered position: ', '[WSREP] Recovered position: ', '84e32a09-e6d7-11f1-92ef-87e236721ec1:', ',0-1-', '12']), (s) => s, (t) => {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseGrastate } from '../../src/core/grastate';
 import { parseRecoveredPosition } from '../../src/core/recoverlog';
+import { parseGvwstate } from '../../src/core/gvwstate';
 import { formatLock, parseLock } from '../../src/core/lockfmt';
 import { classifyProcesses, isBootstrapCommand } from '../../src/core/procclass';
 import { clientOptions, parseOptionFile } from '../../src/core/mycnf';
@@ -43,6 +44,47 @@ describe('grastate.dat parser', () => {
       assert.match(g.problems.join('; '), problem);
     });
   }
+});
+
+describe('gvwstate.dat parser', () => {
+  const three = fixture('gvwstate-3-members.dat');
+  it('reads a real file of a 3-node primary component', () => {
+    const g = parseGvwstate(three);
+    assert.deepEqual(g.problems, []);
+    assert.equal(g.view?.myUuid, 'ef7717df-e6e6-11f1-bbaa-8630e67cc465');
+    assert.equal(g.view?.viewId, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3');
+    assert.equal(g.view?.members.length, 3);
+    assert.equal(g.view?.includesSelf, true);
+  });
+  it('reads the file a lone survivor left (1 member, a later view)', () => {
+    const g = parseGvwstate(fixture('gvwstate-1-member.dat'));
+    assert.equal(g.view?.viewId, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:5');
+    assert.deepEqual(g.view?.members, ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48']);
+  });
+  const broken: [string, string, RegExp][] = [
+    ['empty', '', /empty/],
+    ['binary', 'my_uuid: \0\0', /binary/],
+    ['cut before #vwend', three.slice(0, three.indexOf('#vwend')), /cut short/],
+    ['cut mid-line', three.slice(0, three.indexOf('member:') + 20), /member/],
+    ['without my_uuid', three.replace(/^my_uuid.*\n/, ''), /no my_uuid/],
+    ['with a bad my_uuid', three.replace('my_uuid: ef77', 'my_uuid: zz77'), /my_uuid/],
+    ['with a view_id of two words', three.replace(/view_id: 3 /, 'view_id: '), /view_id/],
+    ['with no members', three.replace(/^member.*\n/gm, ''), /no members/],
+    ['with a member lacking its segment', three.replace(/(member: [0-9a-f-]+) 0\n/, '$1\n'), /member/],
+    ['huge', 'x'.repeat(70000), /larger/],
+  ];
+  for (const [what, text, why] of broken) {
+    it(`gives no view and says why for a file that is ${what}`, () => {
+      const g = parseGvwstate(text);
+      assert.equal(g.view, null);
+      assert.match(g.problems.join(';'), why);
+    });
+  }
+  it('keeps the view but flags a file whose own node is not a member', () => {
+    const g = parseGvwstate(three.replace('my_uuid: ef7717df', 'my_uuid: 00000000'));
+    assert.equal(g.view?.includesSelf, false);
+    assert.match(g.problems[0], /not among/);
+  });
 });
 
 describe('--wsrep-recover output parser', () => {

@@ -10,6 +10,7 @@ const mib = loadMib();
 const snap: NodeSnapshot = {
   at: 1000, nodeName: 'n1', status: 'running', reason: 'server pid 1 is running', seqno: -9223372036854775808n, seqnoSource: 'live',
   uuid: null, safeToBootstrap: null, serverPid: 1, lockPid: 0,
+  savedView: { myUuid: 'ef7717df-e6e6-11f1-bbaa-8630e67cc465', viewId: 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3', members: ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48', 'ef7717df-e6e6-11f1-bbaa-8630e67cc465'], includesSelf: true },
   sources: [{ name: 'processes', state: 'ok', lastOkAt: 900, error: '' }, { name: 'mysql', state: 'failing', lastOkAt: 0, error: 'refused' }],
 };
 
@@ -22,6 +23,8 @@ describe('publishing a snapshot', () => {
     assert.equal(get('galeraSeqno').value, '-9223372036854775808');
     assert.equal(get('galeraSafeToBootstrap').value, 3);
     assert.equal(get('galeraStateUuid').value, '');
+    assert.equal(get('galeraSavedPcMembers').value, 2);
+    assert.equal(get('galeraSavedPcViewId').value, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3');
     assert.equal(get('galeraAgentDataAge').value, 1500, 'the never-succeeded mysql source makes the data as old as it gets');
     assert.equal(get('galeraSourceAge', 1).value, 600);
     assert.equal(get('galeraSourceAge', 4).value, 0xffffffff);

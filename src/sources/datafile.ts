@@ -1,0 +1,115 @@
+// A small state file in the datadir (grastate.dat, gvwstate.dat), watched (chokidar) with a slow
+// stat as a backstop, read off the request path and parsed once per change. Each distinct problem
+// is logged once, not per read.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
+import chokidar, { FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+
+export interface FileFacts<T> {
+  /** null when the file is absent or unreadable. */
+  value: T | null;
+  /** Identifies this version of the file: a recovery result is valid for one version only. */
+  version: string;
+  error: string | null;
+}
+
+export interface DataFileSpec<T extends { problems: string[] }> {
+  /** The file name in the datadir. */
+  name: string;
+  maxBytes: number;
+  parse: (data: Buffer) => T;
+}
+
+/** Reads a file without following a symlink at its path, at most maxBytes (+1 to see "too big"). */
+export async function readSmallFile(file: string, maxBytes: number): Promise<{ data: Buffer; version: string }> {
+  const fh = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw Object.assign(new Error('is not a regular file'), { code: 'ENOTFILE' });
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return { data: buf.subarray(0, bytesRead), version: `${st.ino}:${st.size}:${st.mtimeMs}` };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** One read of the file: absent is a fact (no error); anything else unreadable is an error. */
+export async function readDataFile<T extends { problems: string[] }>(datadir: string, spec: DataFileSpec<T>): Promise<FileFacts<T>> {
+  const file = path.join(datadir, spec.name);
+  try {
+    const { data, version } = await readSmallFile(file, spec.maxBytes);
+    return { value: spec.parse(data), version, error: null };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return { value: null, version: 'absent', error: null };
+    const why = e.code === 'ELOOP' ? 'is a symlink (not followed)' : e.code === 'EACCES' ? 'is not readable by the agent' : e.message;
+    return { value: null, version: `error:${e.code}`, error: `${file} ${why}` };
+  }
+}
+
+export class DataFileSource<T extends { problems: string[] }> extends EventEmitter {
+  readonly file: string;
+  facts: FileFacts<T> = { value: null, version: 'none', error: null };
+  lastReadAt = 0;
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reading = false;
+  private again = false;
+  private lastLogged = '';
+
+  constructor(private readonly datadir: string, private readonly spec: DataFileSpec<T>, private readonly backstopMs: number, private readonly log: Logger) {
+    super();
+    this.file = path.join(datadir, spec.name);
+  }
+
+  async start(): Promise<void> {
+    await this.read();
+    this.watcher = chokidar.watch(this.file, { ignoreInitial: true, persistent: false, atomic: 50 });
+    this.watcher.on('all', () => void this.read());
+    this.watcher.on('error', (err) => {
+      // A loop, a missing or unreadable path is the file's condition, which the read reports in
+      // its own words: one line per condition, not one from the watcher and one from the read.
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (['ELOOP', 'ENOENT', 'ENOTDIR', 'EACCES'].includes(code)) void this.read();
+      else this.logOnce(`watcher: ${(err as Error).message}`);
+    });
+    this.timer = setInterval(() => void this.read(), this.backstopMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+
+  private logOnce(msg: string): void {
+    if (msg === this.lastLogged) return;
+    this.lastLogged = msg;
+    if (msg) this.log.warn({ file: this.file, err: msg }, `${this.spec.name} problem`);
+  }
+
+  /** Reads and parses the file; coalesces overlapping calls. */
+  async read(): Promise<void> {
+    if (this.reading) { this.again = true; return; }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        const next = await readDataFile(this.datadir, this.spec);
+        this.lastReadAt = Date.now();
+        this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
+        if (next.version !== this.facts.version || next.error !== this.facts.error) {
+          this.facts = next;
+          this.emit('change', next);
+        }
+      } while (this.again);
+    } finally {
+      this.reading = false;
+    }
+  }
+}

@@ -239,6 +239,8 @@ export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; 
     case 'ENOENT': return 'socket file not found (server not running, or wrong socket in the option file)';
     case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return `server did not answer in time (${e.message})`;
     case 'ER_ACCESS_DENIED_ERROR': return 'access denied: check user and password in the option file';
+    case 'ER_CON_COUNT_ERROR': return 'too many connections (max_connections reached): raise it, or keep a slot for monitoring with extra_port/extra_max_connections';
+    case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return `the agent's user is at its connection limit (${(e.sqlMessage ?? '').slice(0, 120)})`;
     case 'ER_UNKNOWN_COM_ERROR': return 'WSREP has not yet prepared node for application use (non-Primary)';
     default: return `${e.code ?? 'error'}: ${(e.sqlMessage ?? e.message).slice(0, 200)}`;
   }

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { ROOT, cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
-import { GaleraNode, createAgentUser, createNode, recoveryCommand, serverArgs, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+import { GaleraNode, connect, createAgentUser, createNode, recoveryCommand, serverArgs, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
 
 const pexec = promisify(execFile);
 const PASSWORD = 'S3cret-ÿ-pw-6e1f';
@@ -83,6 +83,34 @@ describe('a real MariaDB Galera node', function () {
     await waitFor('reachable again', async () => (await get('galeraWsrepReachable')) === 'true', 15000, 100);
   });
 
+  it('at max_connections: answers at once from the snapshot, says so once, and recovers when a slot frees', async () => {
+    const seqno = await get('galeraSeqno');
+    // MariaDB's floor for max_connections is 10: root sessions fill the slots until refused, and
+    // the agent's user, KILLed, finds none when it reconnects.
+    const root = await connect(node);
+    const hogs: Awaited<ReturnType<typeof connect>>[] = [];
+    try {
+      await root.query('SET GLOBAL max_connections = 10');
+      for (let i = 0; i < 12; i++) {
+        try { hogs.push(await connect(node)); } catch (err) { assert.match((err as Error).message, /Too many connections/); break; }
+      }
+      const [sessions] = await root.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'agentx'");
+      for (const { ID } of sessions as { ID: number }[]) await root.query(`KILL ${ID}`);
+      await waitFor('unreachable', async () => (await get('galeraWsrepReachable')) === 'false', 10000, 100);
+      assert.match(await snmpgetOne(master.port, 'GALERA-MIB::galeraSourceError.4'), /too many connections/);
+      // snmpget (1 s timeout, no retry) gets every answer: nothing waits on the refused server.
+      const quick = await snmpget(master.port, ['GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraClusterSize.0'], ['-t', '1', '-r', '0']);
+      assert.deepEqual(quick, ['running', seqno, '1'], 'status, the last live seqno and the last size');
+      await sleep(1500); // a few more refused polls
+      assert.equal(agent.log().split('\n').filter((l) => l.includes('too many connections')).length, 1, 'one line, not one per poll');
+    } finally {
+      await root.query('SET GLOBAL max_connections = 151');
+      for (const h of hogs) await h.end();
+      await root.end();
+    }
+    await waitFor('reachable again', async () => (await get('galeraWsrepReachable')) === 'true', 15000, 100);
+  });
+
   it('galera-check prints the same status and seqno, one word each', async () => {
     const dir = tempDir('gx-check-');
     const cfg = path.join(dir, 'config.yaml');
@@ -122,8 +150,10 @@ describe('a real MariaDB Galera node', function () {
   });
 
   it('reads a clean shutdown\'s seqno from grastate.dat', async () => {
+    // Restarted after the kill -9: the MySQL source comes back by itself, live again.
     startServer(node, { bootstrap: true });
     await waitSynced(node);
+    await waitFor('live after the restart', async () => (await get('galeraSeqnoSource')) === 'live' && (await get('galeraWsrepReachable')) === 'true', 15000, 100);
     await sql(node, 'INSERT INTO gx.t (v) VALUES (2)');
     const last = (await wsrepStatus(node)).wsrep_last_committed;
     await stopServer(node, 'SIGTERM');

@@ -1,0 +1,79 @@
+// The wsrep source against a MySQL-protocol server in the states a Galera node reaches on a bad
+// night: ER 1047 on every query (non-Primary), "Too many connections", a hung server. The client
+// is the agent's real mysql2 code; the server speaks the real protocol (mysql2's server side).
+
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log';
+import { WsrepSource, wsrepView } from '../../src/sources/wsrep';
+import { FakeMysql, startFakeMysql, syncedStatusRows } from '../helpers/fakemysql';
+
+const until = async (what: string, cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('the wsrep source against a misbehaving server', function () {
+  this.timeout(20000);
+  let dir: string;
+  let fake: FakeMysql;
+  let src: WsrepSource;
+  let lines: string[];
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-fakemy-'));
+    fake = await startFakeMysql(dir);
+    const optionFile = path.join(dir, 'my.cnf');
+    fs.writeFileSync(optionFile, `[client]\nuser=agentx\npassword=Pw-not-logged-7\nsocket=${fake.socket}\n`, { mode: 0o600 });
+    lines = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
+    src = new WsrepSource({ optionFile, refreshIntervalMs: 30, connectTimeoutMs: 300, queryTimeoutMs: 300, log: createLogger('info', 'test', sink) });
+    src.setActive(true);
+    await until('first answer', () => src.facts.reachable);
+  });
+  afterEach(async () => {
+    src.stop();
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const size = (): string => syncedStatusRows().find(([k]) => k === 'wsrep_cluster_size')![1];
+  const failuresLogged = (): string[] => lines.filter((l) => l.includes('MySQL status query failed'));
+
+  it('reads the real Synced capture through the protocol', () => {
+    assert.equal(src.facts.status?.wsrep_cluster_size, size());
+    assert.equal(wsrepView(src.facts.status).clusterStatus, 'Primary');
+  });
+
+  for (const [mode, why] of [
+    ['non-primary', /non-Primary/],
+    ['too-many', /too many connections/i],
+    ['hang', /did not answer in time/],
+  ] as const) {
+    it(`${mode}: keeps the last status, says why once, and recovers by itself`, async () => {
+      fake.mode = mode;
+      if (mode === 'too-many') fake.dropConnections(); // the limit bites at the next connect
+      await until('unreachable', () => !src.facts.reachable);
+      const failedAt = src.stats.failures;
+      await until('several failed polls', () => src.stats.failures >= failedAt + 3);
+      assert.match(src.facts.error ?? '', why);
+      assert.equal(src.facts.status?.wsrep_cluster_size, size(), 'the last values stay for the snapshot');
+      assert.equal(src.facts.accepting, mode !== 'hang', 'a server that answers, even with an error, accepts connections');
+      assert.equal(failuresLogged().length, 1, failuresLogged().join('\n'));
+      if (mode === 'hang') {
+        // One stuck query at a time, never a pile: each poll waits for the last one's timeout.
+        assert.ok(fake.queries.length <= src.stats.queries, `${fake.queries.length} queries reached the server`);
+      }
+      fake.mode = 'synced';
+      await until('reachable again', () => src.facts.reachable, 10000);
+      assert.ok(lines.some((l) => l.includes('MySQL connection regained')));
+      assert.ok(!lines.join('\n').includes('Pw-not-logged-7'));
+    });
+  }
+});

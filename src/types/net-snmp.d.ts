@@ -6,6 +6,14 @@ declare module 'net-snmp' {
     getProvidersForModule(name: string): unknown[];
   }
   export function createModuleStore(): ModuleStore;
+  type Callback = (err: Error | null, varbinds: unknown[]) => void;
+  /** The client session (tests, bench and galera-init's peer queries). */
+  export interface Session {
+    get(oids: string[], cb: Callback): void;
+    getNext(oids: string[], cb: Callback): void;
+    getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: Callback): void;
+    close(): void;
+  }
   export function createSession(target: string, community: string, options?: Record<string, unknown>): any;
   export const ObjectType: Record<string, number>;
   export const Version2c: number;

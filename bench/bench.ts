@@ -2,6 +2,7 @@
 // the same run on the same client. Prints ratios (the machine's speed cancels out), the
 // subagent's CPU per GET (from /proc, utime+stime) and its RSS before and after.
 
+import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -115,7 +116,12 @@ async function main(): Promise<void> {
     process.stdout.write(`\ntrap latency (lock taken -> galeraStatusChanged at the receiver, hold ${HOLD_MS} ms, 40 events): p50 ${lat[20].toFixed(1)} ms, max ${lat[39].toFixed(1)} ms\n`);
     process.stdout.write(`\nsubagent CPU per GET: ${(agentTicks * TICK_US / agentGets).toFixed(1)} µs (${agentTicks} ticks over ${agentGets} GETs, includes its 100 ms process scans)\n`);
     process.stdout.write(`snmpd CPU per GET: ${(masterTicks.native * TICK_US / agentGets).toFixed(1)} µs native, ${(masterTicks.agentx * TICK_US / agentGets).toFixed(1)} µs when it forwards to the subagent over AgentX\n`);
-    process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs\n`);
+    // Yardstick for memory: the same Node binary doing nothing, measured now.
+    const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+    await sleep(500);
+    const bare = rssKb(idle.pid!);
+    idle.kill('SIGKILL');
+    process.stdout.write(`subagent RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up, ${(rss1 / 1024).toFixed(1)} MiB after ${agentGets} GETs (yardstick: an idle node process, ${(bare / 1024).toFixed(1)} MiB)\n`);
     // Re-registration: snmpd killed, down for 2 s (so the agent's backoff has grown), restarted;
     // from the moment snmpd answers its own sysUpTime.0 to the moment galeraStatus.0 answers.
     const back: number[] = [];

@@ -96,6 +96,13 @@ export interface InitConfig {
   joinCommand: string[];
   bootstrapCommand: string[];
   startTimeoutSeconds: number;
+  /**
+   * A started server that is up but Disconnected from the cluster this long (Galera's "node
+   * restart required", e.g. after a failed IST) is stopped and the decision made again; 0: never.
+   */
+  leftClusterSeconds: number;
+  /** How many such restarts before giving up (exit 1). */
+  restartAttempts: number;
   /** Give up waiting after this long (exit 75); 0: wait for ever. */
   waitTimeoutSeconds: number;
 }
@@ -156,6 +163,8 @@ export function defaultConfig(): Config {
       joinCommand: ['systemctl', 'start', 'mariadb'],
       bootstrapCommand: ['galera_new_cluster'],
       startTimeoutSeconds: 600,
+      leftClusterSeconds: 15,
+      restartAttempts: 2,
       waitTimeoutSeconds: 0,
     },
   };
@@ -209,7 +218,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     members, self: anyStr, serverConfig: absPath, snmpPort: port, snmpVersion: oneOf('2c', '3'), community: anyStr,
     snmpUser: anyStr, authProtocol: oneOf('sha', 'md5', 'sha256'), authKey: anyStr, privProtocol: oneOf('aes', 'des'), privKey: anyStr,
     snmpTimeoutMs: ms(100, 60000), snmpRetries: count(10), pollIntervalMs: ms(100, 600000), force: bool,
-    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), waitTimeoutSeconds: count(604800),
+    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), leftClusterSeconds: count(3600), restartAttempts: count(100), waitTimeoutSeconds: count(604800),
   },
 };
 

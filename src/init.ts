@@ -115,16 +115,60 @@ async function startServer(cfg: Config, argv: string[], position: string, log: L
   }
 }
 
-async function waitReady(cfg: Config, log: Logger): Promise<{ ok: boolean; error?: string }> {
+interface Readiness { ok: boolean; error?: string; leftCluster?: boolean }
+
+/**
+ * Waits for the started server to be Synced in a Primary component. A server whose MySQL is not
+ * reachable yet (a joiner receiving its state transfer opens its socket only after) is not ready;
+ * only a login that is refused (the credentials are wrong, so the state cannot be read) or MySQL
+ * polling switched off make "its process runs" enough, with a warning.
+ */
+async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
+  let disconnectedSince = 0;
+  let warned = false;
+  // Polled 4 times a second for as long as a state transfer takes: a refused MySQL is expected
+  // here, not a line every 250 ms.
+  const quiet = log.child({}, { level: 'error' });
   for (;;) {
-    const s = await collectOnce(cfg, log, { recover: false });
+    const s = await collectOnce(cfg, quiet, { recover: false });
     const w = s.wsrep;
     if (s.serverPid === 0) return { ok: false, error: 'the server process exited; see its error log' };
-    if (w?.reachable ? w.clusterStatus === 'primary' && w.localState === 4 : s.status === 'running') return { ok: true };
+    if (w?.reachable) {
+      if (w.clusterStatus === 'primary' && w.localState === 4) return { ok: true };
+      // Up, answering, and out of the cluster: Galera gives up on a failed IST this way and asks
+      // for a restart ("node restart required"); it will not rejoin by itself.
+      if (w.clusterStatus === 'disconnected') {
+        disconnectedSince ||= Date.now();
+        if (cfg.init.leftClusterSeconds > 0 && Date.now() - disconnectedSince > cfg.init.leftClusterSeconds * 1000) {
+          return { ok: false, leftCluster: true, error: `the server is up but Disconnected from the cluster for ${cfg.init.leftClusterSeconds} s (Galera asks for a restart after a failed state transfer; see its error log)` };
+        }
+      } else disconnectedSince = 0;
+    } else {
+      const why = s.sources.find((x) => x.name === 'mysql')?.error ?? '';
+      if (!cfg.mysql.enabled || /access denied/.test(why)) {
+        if (!warned) log.warn({ err: why || 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
+        warned = true;
+        if (s.status === 'running') return { ok: true };
+      }
+    }
     if (Date.now() > until) return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (local state ${w?.localStateComment || 'unknown'})` };
     await sleep(250);
   }
+}
+
+/** Stops the server this run started (SIGTERM, as systemctl stop does) and waits for it to go. */
+async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
+  const s = await collectOnce({ ...cfg, mysql: { ...cfg.mysql, enabled: false } }, log, { recover: false });
+  if (!s.serverPid) return;
+  try { process.kill(s.serverPid, 'SIGTERM'); } catch { return; }
+  const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
+  while (Date.now() < until) {
+    await sleep(200);
+    const now = await collectOnce({ ...cfg, mysql: { ...cfg.mysql, enabled: false } }, log, { recover: false });
+    if (now.serverPid !== s.serverPid) return;
+  }
+  log.error({ pid: s.serverPid }, 'the server did not stop after SIGTERM');
 }
 
 /** galera-check cluster: the members table as galera-init would see it now, without the lock. */
@@ -144,6 +188,7 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
   if (policy.force) log.warn('FORCE: may bootstrap without every member\'s answer; committed transactions on silent members can be lost');
   const t0 = Date.now();
   let lastReason = '';
+  let restarts = 0;
   for (let round = 1; ; round++) {
     const local = await collectOnce(cfg, log, { recover: false });
     if (local.status === 'running' || local.status === 'bootstrapping') {
@@ -186,6 +231,12 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
             return EXIT.FAILED;
           }
           const ready = await waitReady(cfg, log);
+          if (!ready.ok && ready.leftCluster && restarts < cfg.init.restartAttempts) {
+            restarts++;
+            log.warn({ err: ready.error, restart: restarts, of: cfg.init.restartAttempts }, 'the server left the cluster after it started: stopping it and deciding again');
+            await stopStartedServer(cfg, log);
+            continue;
+          }
           if (!ready.ok) {
             log.error({ err: ready.error }, 'the server started but did not become ready');
             return EXIT.FAILED;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2';
 
-export type FakeMode = 'synced' | 'non-primary' | 'too-many' | 'hang';
+export type FakeMode = 'synced' | 'disconnected' | 'non-primary' | 'too-many' | 'hang';
 
 export interface FakeMysql {
   socket: string;
@@ -33,6 +33,7 @@ const column = (name: string): Record<string, unknown> => ({
 
 export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Promise<FakeMysql> {
   const socket = path.join(dir, 'fake-mysqld.sock');
+  fs.rmSync(socket, { force: true }); // left by a predecessor that was killed
   const open = new Set<mysql.Connection>();
   const fake: FakeMysql = {
     socket, mode, queries: [], connections: 0,
@@ -73,7 +74,9 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
       }
       const q = String(sql);
       c.writeColumns([column('Variable_name'), column('Value')]);
-      if (q.startsWith('SHOW GLOBAL STATUS')) for (const r of rows) c.writeTextRow(r);
+      // Disconnected: what a node shows after "Receiving IST failed, node restart required".
+      const left: Record<string, string> = { wsrep_cluster_status: 'Disconnected', wsrep_local_state: '0', wsrep_local_state_comment: 'Initialized', wsrep_ready: 'OFF', wsrep_connected: 'OFF', wsrep_cluster_size: '0' };
+      if (q.startsWith('SHOW GLOBAL STATUS')) for (const [k, v] of rows) c.writeTextRow([k, fake.mode === 'disconnected' ? left[k] ?? v : v]);
       else if (q.startsWith('SHOW GLOBAL VARIABLES')) c.writeTextRow(['wsrep_node_name', 'fake']);
       c.writeEof();
     });

@@ -1,0 +1,71 @@
+// galera-init after the start: a server that comes up and then leaves the cluster (what Galera does
+// after "Receiving IST failed, node restart required", seen here on MariaDB 10.11 + Galera 4 in the
+// e2e stories) is stopped and the decision made again, a bounded number of times.
+// The server is a stand-in process named mariadbd that speaks the MySQL protocol (mysql2's server
+// side) with the status of a real node: Disconnected on its first start(s), Synced after.
+
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { agentConfig } from '../helpers/agent';
+import { ROOT, alive, cleanupAll, tempDir } from '../helpers/proc';
+
+const pexec = promisify(execFile);
+
+interface Run { code: number; log: string; pids: number[] }
+
+async function runWith(modes: string[], restartAttempts: number): Promise<Run> {
+  const dir = tempDir('gx-restart-');
+  const datadir = path.join(dir, 'data');
+  fs.mkdirSync(datadir);
+  fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 10\nsafe_to_bootstrap: 1\n');
+  const pidsFile = path.join(dir, 'started');
+  const bin = path.join(tempDir('gx-bin-'), 'mariadbd');
+  // comm = mariadbd (the script's name), argv names the datadir: the agent's code takes it for the server.
+  fs.writeFileSync(bin, `#!${process.execPath}
+const fs = require('fs');
+const n = fs.existsSync(${JSON.stringify(pidsFile)}) ? fs.readFileSync(${JSON.stringify(pidsFile)}, 'utf8').trim().split('\\n').length : 0;
+fs.appendFileSync(${JSON.stringify(pidsFile)}, process.pid + '\\n');
+const modes = ${JSON.stringify(modes)};
+require(${JSON.stringify(path.join(ROOT, 'dist', 'test', 'helpers', 'fakemysql.js'))}).startFakeMysql(${JSON.stringify(dir)}, modes[Math.min(n, modes.length - 1)]);
+setInterval(() => {}, 1000);
+`, { mode: 0o755 });
+  const optionFile = path.join(dir, 'my.cnf');
+  fs.writeFileSync(optionFile, `[client]\nuser=agentx\nsocket=${path.join(dir, 'fake-mysqld.sock')}\n`, { mode: 0o600 });
+  const cfg = path.join(dir, 'config.yaml');
+  const self = '127.0.0.1:1';
+  const server = [bin, `--datadir=${datadir}`, '--wsrep-start-position={position}'];
+  fs.writeFileSync(cfg, YAML.stringify({
+    ...agentConfig({ master: path.join(dir, 'no-master'), datadir, optionFile }, dir),
+    init: { members: [self], self, pollIntervalMs: 200, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: 30, leftClusterSeconds: 1, restartAttempts },
+  }), { mode: 0o600 });
+  const r = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg])
+    .then((x) => ({ code: 0, log: x.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }));
+  const pids = fs.readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number);
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  return { ...r, pids };
+}
+
+describe('galera-init when the started server leaves the cluster', function () {
+  this.timeout(60000);
+  after(cleanupAll);
+
+  it('stops it, decides again and starts it again; done once it is Synced', async () => {
+    const r = await runWith(['disconnected', 'synced'], 2);
+    assert.equal(r.code, 0, r.log);
+    assert.equal(r.pids.length, 2, 'started twice');
+    assert.equal((r.log.match(/left the cluster after it started/g) ?? []).length, 1);
+    assert.match(r.log, /bootstrapped a new cluster from this node/);
+  });
+
+  it('gives up after restartAttempts with exit 1 and says why', async () => {
+    const r = await runWith(['disconnected'], 1);
+    assert.equal(r.code, 1, r.log);
+    assert.equal(r.pids.length, 2, 'the first start and one restart');
+    assert.match(r.log, /Disconnected from the cluster.*did not become ready/);
+    assert.ok(!/MySQL status query failed/.test(r.log), 'no line per poll while the server starts');
+  });
+});

@@ -47,10 +47,13 @@ function render(rows: string[][]): string {
   return `${line(head)}\n${w.map((n) => '-'.repeat(n)).join('  ')}\n${rows.map(line).join('\n')}\n`;
 }
 
-function lastTraps(trapd: Trapd, n = 4): string {
+/** The notifications of the current step (up to 8), or the last 4 when it has none yet. */
+function lastTraps(trapd: Trapd, since: number): string {
+  const all = trapd.traps();
+  const shown = all.length > since ? all.slice(since).slice(-8) : all.slice(-4);
   const names = new Map([...mib.notifications].map(([name, x]) => [x.oid.join('.'), name]));
   const nodeOid = `${mib.object('galeraNodeName').oid.join('.')}.0`;
-  return trapd.traps().slice(-n).map((t) => {
+  return shown.map((t) => {
     const vals = [...t.varbinds].filter(([k]) => !k.startsWith('1.3.6.1.2.1.1.3') && !k.startsWith('1.3.6.1.6.3.1.1.4.1') && k !== nodeOid)
       .map(([k, v]) => `${[...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === k)?.name ?? k}=${v}`);
     return `  trap ${names.get(t.trapOid) ?? t.trapOid} from ${t.varbinds.get(nodeOid)}: ${vals.join(' ')}`;
@@ -62,13 +65,15 @@ async function main(): Promise<void> {
   let trapd: Trapd | null = null;
   let live: NodeJS.Timeout | null = null;
   let caption = '';
+  let stepStart = 0;
   const say = (s: string): void => {
     caption = s;
+    stepStart = trapd?.traps().length ?? 0;
     if (!interactive) process.stdout.write(`\n== ${s}\n`);
   };
   const show = async (): Promise<void> => {
     if (!h || !trapd) return;
-    const text = `${render(await poll(h))}\nlast notifications received by snmptrapd:\n${lastTraps(trapd) || '  (none yet)'}\n`;
+    const text = `${render(await poll(h))}\nlast notifications received by snmptrapd:\n${lastTraps(trapd, stepStart) || '  (none yet)'}\n`;
     if (interactive) process.stdout.write(`\x1b[H\x1b[2J== galera-agentx demo (Ctrl-C to stop)\n\n${caption}\n\n${text}`);
     else process.stdout.write(text);
   };

@@ -36,6 +36,8 @@ export class Agent {
   private view: View;
   private scheduled = false;
   private serverPids = '';
+  /** A bootstrap server seen ready: it stays running for its life (see Readiness.wasReady). */
+  private readyBootstrapPid = 0;
   private recovery: { version: string; position: RecoveredPosition | null; running: boolean; error: string; at: number } =
     { version: '', position: null, running: false, error: '', at: 0 };
   private statusNotifier: HeldChange<NodeStatus> | null = null;
@@ -133,7 +135,10 @@ export class Agent {
       wsrep: { reachable: this.wsrep.facts.reachable, accepting: this.wsrep.facts.accepting, ...wv },
       recovered,
       sources: this.sourceHealth(),
+      readyBootstrapPid: this.readyBootstrapPid,
     });
+    const boot = procs.servers.find((p) => p.bootstrap);
+    if (boot && snap.status === 'running') this.readyBootstrapPid = boot.pid;
     const wf = this.wsrep.facts;
     snap.wsrep = healthOf(wf.status, wf.variables, wf.members, wf.reachable, wf.at);
     snap.window = this.windowEstimate(snap.wsrep);
@@ -189,7 +194,14 @@ export class Agent {
       this.watch('windowLow', s.window!.low, (low) => this.send(low ? 'galeraWindowLowAlarm' : 'galeraWindowRecovered'));
     }
     // Lost: a server runs, the agent had read it since it started, and now cannot.
-    const lost = serverRunning && this.cfg.mysql.enabled && w.at > 0 && !w.reachable;
+    // A server that stops ends the condition silently: "regained" would say the opposite of what
+    // happened (the status change tells it).
+    if (!serverRunning) {
+      this.watchers.get('mysqlLost')?.stop();
+      this.watchers.delete('mysqlLost');
+      return;
+    }
+    const lost = this.cfg.mysql.enabled && w.at > 0 && !w.reachable;
     this.watch('mysqlLost', lost, (isLost) => this.send(isLost ? 'galeraMysqlLost' : 'galeraMysqlRegained',
       isLost ? { galeraNotifyText: { type: 4, value: (this.wsrep.facts.error ?? 'unknown error').slice(0, 255) } as Value } : {}), false);
   }

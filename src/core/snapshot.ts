@@ -51,6 +51,8 @@ export interface SnapshotInput {
   wsrep: WsrepInput;
   recovered: RecoveredPosition | null;
   sources: SourceHealth[];
+  /** The PID of a bootstrap server already seen ready (the daemon remembers it; 0: none). */
+  readyBootstrapPid?: number;
 }
 
 export interface NodeSnapshot {
@@ -77,7 +79,8 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const syncedPrimary = w.reachable && w.localState !== null && w.clusterStatus !== null
     ? w.localState === 4 && w.clusterStatus === 'Primary' && w.ready !== false
     : null;
-  const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness: { accepting: w.accepting, syncedPrimary } });
+  const wasReady = !!i.readyBootstrapPid && i.processes.servers.some((p) => p.bootstrap && p.pid === i.readyBootstrapPid);
+  const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness: { accepting: w.accepting, syncedPrimary, wasReady } });
   const serverRunning = i.processes.servers.length > 0;
   const live = serverRunning && w.lastCommitted !== null ? { seqno: w.lastCommitted, uuid: w.uuid } : null;
   const seq = seqnoOf({ serverRunning, live, grastate: i.grastate, recovered: i.recovered });

@@ -18,6 +18,12 @@ export interface Readiness {
   accepting: boolean;
   /** wsrep_local_state = 4 (Synced), wsrep_cluster_status = Primary and wsrep_ready = ON; null when unknown. */
   syncedPrimary: boolean | null;
+  /**
+   * This very server process has been ready before. Bootstrapping is a phase of a process's start,
+   * not of its life: a bootstrapped server that later stops answering (shutting down, at
+   * max_connections) is a running server with a MySQL problem, not a bootstrap again.
+   */
+  wasReady?: boolean;
 }
 
 export interface StatusInput { processes: ProcessFacts; lock: LockState; readiness: Readiness }
@@ -26,7 +32,7 @@ export interface StatusResult { status: NodeStatus; reason: string }
 export function isReady(r: Readiness): boolean {
   // With credentials the agent knows wsrep state; without them a server that accepts connections
   // is the best readiness it can see (the original scripts knew less).
-  return r.syncedPrimary ?? r.accepting;
+  return r.wasReady === true || (r.syncedPrimary ?? r.accepting);
 }
 
 export function statusOf(input: StatusInput): StatusResult {

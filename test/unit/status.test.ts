@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { buildSnapshot } from '../../src/core/snapshot';
 import { LockState, NODE_STATUSES, NodeStatus, Readiness, statusOf } from '../../src/core/status';
 import type { ProcessFacts } from '../../src/core/procclass';
 
@@ -64,6 +65,17 @@ describe('galeraStatus: the cases that once went wrong', () => {
   });
   it('a bootstrapped server that is Synced and Primary is running, not bootstrapping', () => {
     assert.equal(statusOf({ processes: p({ servers: servers.bootstrap }), lock: locks.free, readiness: readiness['synced primary'] }).status, 'running');
+  });
+  it('a bootstrapped server once ready stays running when it stops answering (shutdown, max_connections), not bootstrapping again', () => {
+    const gone = { ...readiness['not accepting'] };
+    assert.equal(statusOf({ processes: p({ servers: servers.bootstrap }), lock: locks.free, readiness: gone }).status, 'bootstrapping', 'never seen ready');
+    assert.equal(statusOf({ processes: p({ servers: servers.bootstrap }), lock: locks.free, readiness: { ...gone, wasReady: true } }).status, 'running');
+  });
+  it('the daemon remembers readiness per server PID: a new bootstrap process starts as bootstrapping', () => {
+    const base = { at: 1, nodeName: 'n', lock: locks.free, grastate: null, gvwstate: null, recovered: null, sources: [],
+      wsrep: { reachable: false, accepting: false, lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null } };
+    assert.equal(buildSnapshot({ ...base, processes: p({ servers: servers.bootstrap }), readyBootstrapPid: 11 }).status, 'running');
+    assert.equal(buildSnapshot({ ...base, processes: p({ servers: [{ pid: 12, bootstrap: true }] }), readyBootstrapPid: 11 }).status, 'bootstrapping');
   });
   it('the initiator holding the lock is locked; another initiator waiting is initiating', () => {
     assert.equal(statusOf({ processes: p({ initiators: [50] }), lock: locks['held by the initiator'], readiness: readiness['not accepting'] }).status, 'locked');

@@ -195,6 +195,26 @@ describe('galera-agentx without a master', function () {
     assert.equal(agent.child.exitCode, 0, 'SIGTERM is a clean exit');
   });
 
+  it('waits out a frozen snmpd at start (Open never answered), and registers once it thaws', async () => {
+    const dir = tempDir('gx-slow-');
+    const datadir = path.join(dir, 'data');
+    fs.mkdirSync(datadir);
+    const master = await startSnmpd({ dir });
+    const pid = Number(fs.readFileSync(path.join(dir, 'snmpd.pid'), 'utf8'));
+    process.kill(pid, 'SIGSTOP'); // the socket still accepts (listen backlog); nothing answers
+    let agent: ReturnType<typeof startAgent> | null = null;
+    try {
+      agent = startAgent({ master: master.socket, datadir });
+      const a = agent;
+      await waitFor('the Open to time out', () => /AgentX open\/register failed/.test(a.log()), 15000, 100);
+      assert.ok(alive(a.child.pid), 'a slow master is no reason to exit');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await stopAgent(agent!);
+  });
+
   it('speaks AgentX over TCP as well as the unix socket', async () => {
     const dir = tempDir('gx-tcp-');
     const datadir = path.join(dir, 'data');

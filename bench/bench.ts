@@ -13,18 +13,12 @@ import { cleanupAll, sleep, tempDir, waitFor } from '../test/helpers/proc';
 import { snmpgetOne, startSnmpd, stopSnmpd } from '../test/helpers/snmp';
 import { loadMib } from '../src/snmp/mib';
 import { decisionBench } from './decision';
+import { TICK_US, cpuTicks, rssKb } from './procstat';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 6000);
-const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
 interface Result { name: string; inFlight: number; rps: number; p50: number; p99: number; errors: number }
 
-function cpuTicks(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 async function run(port: number, oid: string, name: string, inFlight: number, count: number): Promise<Result> {
   const sessions = Array.from({ length: inFlight }, () => snmp.createSession('127.0.0.1', 'public', { port, version: 1, timeout: 2000, retries: 0 }));

@@ -20,14 +20,9 @@ import { cleanupAll, sleep, tempDir, waitFor } from '../test/helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../test/helpers/snmp';
 import { GaleraNode, createNode, sql, startServer, stopServer, waitSynced } from '../test/helpers/galera';
 import { loadMib } from '../src/snmp/mib';
+import { TICK_US, cpuTicks, rssKb } from './procstat';
 
-const TICK_US = 1e6 / 100; // USER_HZ
-const cpuTicks = (pid: number): number => {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMiB = (pid: number): number => rssKb(pid) / 1024;
 
 export interface SoakOptions {
   seconds: number;

@@ -22,17 +22,15 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const lock = readLockState(cfg.lockFile);
   const gs = await readDataFile(cfg.datadir, GRASTATE_FILE);
   const gv = await readDataFile(cfg.datadir, GVWSTATE_FILE);
-  const grastate = gs.value;
-  const gsVersion = gs.version;
   const serverRunning = facts.servers.length > 0;
   const wsrep = new WsrepSource({ ...cfg.mysql, log });
   const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
-  let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, gsVersion);
+  let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, gs.version);
   let recError = '';
   if (!recovered && opts.recover && cfg.recovery.enabled && (lock.state !== 'held' || opts.lockHeld) &&
-      needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate })) {
+      needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate: gs.value })) {
     const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log, lockHeld: opts.lockHeld });
-    if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, gsVersion, r.position); }
+    if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, gs.version, r.position); }
     else recError = r.error;
   }
   const sources: SourceHealth[] = [
@@ -44,7 +42,7 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
     { name: 'gvwstate', state: gv.error ? 'failing' : 'ok', lastOkAt: now, error: gv.error ?? '' },
   ];
   const snap = buildSnapshot({
-    at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate, gvwstate: gv.value,
+    at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate: gs.value, gvwstate: gv.value,
     wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources,
   });
   snap.wsrep = healthOf(w.status, w.variables, w.members, w.reachable, w.at);

@@ -14,6 +14,8 @@ import type { NodeSnapshot } from './core/snapshot';
 import { loadMib, Mib } from './snmp/mib';
 import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
 import { acquireLock, releaseLock } from './sources/lock';
+import { ProcessSource } from './sources/processes';
+import { ACCESS_DENIED } from './sources/wsrep';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
 
@@ -106,8 +108,7 @@ async function startServer(cfg: Config, argv: string[], position: string, log: L
   child.unref();
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   for (;;) {
-    const snap = await collectOnce({ ...cfg, mysql: { ...cfg.mysql, enabled: false } }, log, { recover: false });
-    if (snap.status === 'running' || snap.status === 'bootstrapping') return { ok: true };
+    if (serverPids(cfg, log).length > 0) return { ok: true };
     const e = exit as { code: number | null; error?: string } | null;
     if (e && (e.code !== 0 || e.error)) return { ok: false, error: e.error ?? `${cmd[0]} exited with ${e.code}` };
     if (Date.now() > until) return { ok: false, error: `no server process after ${cfg.init.startTimeoutSeconds} s` };
@@ -146,7 +147,7 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
       } else disconnectedSince = 0;
     } else {
       const why = s.sources.find((x) => x.name === 'mysql')?.error ?? '';
-      if (!cfg.mysql.enabled || /access denied/.test(why)) {
+      if (!cfg.mysql.enabled || why === ACCESS_DENIED) {
         if (!warned) log.warn({ err: why || 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
         warned = true;
         if (s.status === 'running') return { ok: true };
@@ -157,18 +158,22 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   }
 }
 
+/** This datadir's server processes, from the process table alone (no file or MySQL I/O). */
+function serverPids(cfg: Config, log: Logger): number[] {
+  return new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log }).scan().servers.map((s) => s.pid);
+}
+
 /** Stops the server this run started (SIGTERM, as systemctl stop does) and waits for it to go. */
 async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
-  const s = await collectOnce({ ...cfg, mysql: { ...cfg.mysql, enabled: false } }, log, { recover: false });
-  if (!s.serverPid) return;
-  try { process.kill(s.serverPid, 'SIGTERM'); } catch { return; }
+  const [pid] = serverPids(cfg, log);
+  if (!pid) return;
+  try { process.kill(pid, 'SIGTERM'); } catch { return; }
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   while (Date.now() < until) {
     await sleep(200);
-    const now = await collectOnce({ ...cfg, mysql: { ...cfg.mysql, enabled: false } }, log, { recover: false });
-    if (now.serverPid !== s.serverPid) return;
+    if (!serverPids(cfg, log).includes(pid)) return;
   }
-  log.error({ pid: s.serverPid }, 'the server did not stop after SIGTERM');
+  log.error({ pid }, 'the server did not stop after SIGTERM');
 }
 
 /** galera-check cluster: the members table as galera-init would see it now, without the lock. */

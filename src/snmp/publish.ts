@@ -126,7 +126,6 @@ export function notificationVarbinds(mib: Mib, view: View, name: string, extra: 
   ];
 }
 
-
 export const SNMP_TRAP_OID: Oid = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
 
 /**

@@ -233,12 +233,15 @@ export function retryDelay(failures: number, intervalMs: number, sinceServerMs: 
   return intervalMs * Math.min(2 ** (failures - 1), 4);
 }
 
+/** How a refused login is described: the server is up, its state cannot be read with these credentials. */
+export const ACCESS_DENIED = 'access denied: check user and password in the option file';
+
 export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; sqlMessage?: string }): string {
   switch (e.code) {
     case 'ECONNREFUSED': return 'connection refused (server not listening)';
     case 'ENOENT': return 'socket file not found (server not running, or wrong socket in the option file)';
     case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return `server did not answer in time (${e.message})`;
-    case 'ER_ACCESS_DENIED_ERROR': return 'access denied: check user and password in the option file';
+    case 'ER_ACCESS_DENIED_ERROR': return ACCESS_DENIED;
     case 'ER_CON_COUNT_ERROR': return 'too many connections (max_connections reached): raise it, or keep a slot for monitoring with extra_port/extra_max_connections';
     case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return `the agent's user is at its connection limit (${(e.sqlMessage ?? '').slice(0, 120)})`;
     case 'ER_UNKNOWN_COM_ERROR': return 'WSREP has not yet prepared node for application use (non-Primary)';

@@ -10,14 +10,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log';
 import { WsrepSource, wsrepView } from '../../src/sources/wsrep';
 import { FakeMysql, startFakeMysql, syncedStatusRows } from '../helpers/fakemysql';
-
-const until = async (what: string, cond: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+import { waitFor } from '../helpers/proc';
 
 describe('the wsrep source against a misbehaving server', function () {
   this.timeout(20000);
@@ -35,7 +28,7 @@ describe('the wsrep source against a misbehaving server', function () {
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
     src = new WsrepSource({ optionFile, refreshIntervalMs: 30, connectTimeoutMs: 300, queryTimeoutMs: 300, log: createLogger('info', 'test', sink) });
     src.setActive(true);
-    await until('first answer', () => src.facts.reachable);
+    await waitFor('first answer', () => src.facts.reachable, 5000, 10);
   });
   afterEach(async () => {
     src.stop();
@@ -59,9 +52,9 @@ describe('the wsrep source against a misbehaving server', function () {
     it(`${mode}: keeps the last status, says why once, and recovers by itself`, async () => {
       fake.mode = mode;
       if (mode === 'too-many') fake.dropConnections(); // the limit bites at the next connect
-      await until('unreachable', () => !src.facts.reachable);
+      await waitFor('unreachable', () => !src.facts.reachable, 5000, 10);
       const failedAt = src.stats.failures;
-      await until('several failed polls', () => src.stats.failures >= failedAt + 3);
+      await waitFor('several failed polls', () => src.stats.failures >= failedAt + 3, 5000, 10);
       assert.match(src.facts.error ?? '', why);
       assert.equal(src.facts.status?.wsrep_cluster_size, size(), 'the last values stay for the snapshot');
       assert.equal(src.facts.accepting, mode !== 'hang', 'a server that answers, even with an error, accepts connections');
@@ -71,7 +64,7 @@ describe('the wsrep source against a misbehaving server', function () {
         assert.ok(fake.queries.length <= src.stats.queries, `${fake.queries.length} queries reached the server`);
       }
       fake.mode = 'synced';
-      await until('reachable again', () => src.facts.reachable, 10000);
+      await waitFor('reachable again', () => src.facts.reachable, 10000, 10);
       assert.ok(lines.some((l) => l.includes('MySQL connection regained')));
       assert.ok(!lines.join('\n').includes('Pw-not-logged-7'));
     });

@@ -1,0 +1,17 @@
+// A process's CPU time and memory from /proc, for the bench and the soak.
+
+import * as fs from 'node:fs';
+
+/** Microseconds per clock tick (USER_HZ is 100 on Linux). */
+export const TICK_US = 1e6 / 100;
+
+/** utime + stime of a process, in clock ticks. */
+export function cpuTicks(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // comm (field 2) may hold spaces: count the fields after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** Resident set size in KiB. */
+export const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);

@@ -3,7 +3,7 @@
 // session reads the last view. Nothing on the request path touches a file, a socket or a process.
 
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { Config, detectLatencyMs } from './config';
 import { AgentxSession } from './snmp/agentx/session';
 import { Mib, loadMib } from './snmp/mib';
 import { HeldChange, buildView, intValue, notificationVarbinds } from './snmp/publish';
@@ -13,16 +13,17 @@ import { NodeSnapshot, SourceHealth, SourceName, WindowEstimate, buildSnapshot }
 import { WsrepHealth, healthOf, isHealthy } from './core/health';
 import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
 import { TrackFile } from './outputs/trackfile';
-import { needsRecovery } from './core/seqno';
+import { grastateDamaged, needsRecovery } from './core/seqno';
 import type { RecoveredPosition } from './core/recoverlog';
 import type { NodeStatus } from './core/status';
 import { ProcessSource } from './sources/processes';
 import { LockSource } from './sources/lock';
-import { DataFileSource } from './sources/datafile';
+import { DataFileSource, innodbStamp } from './sources/datafile';
 import { GRASTATE_FILE, Grastate } from './core/grastate';
 import { GVWSTATE_FILE, Gvwstate } from './core/gvwstate';
 import { WsrepSource, wsrepView } from './sources/wsrep';
-import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
+import { readRecoveryCache, recoveryKey, runRecovery, writeRecoveryCache } from './sources/recover';
+import { Promoter } from './promoter';
 
 export class Agent {
   readonly mib: Mib;
@@ -38,6 +39,8 @@ export class Agent {
   private serverPids = '';
   /** A bootstrap server seen ready: it stays running for its life (see Readiness.wasReady). */
   private readyBootstrapPid = 0;
+  /** The InnoDB data's stamp, taken again when grastate.dat or the server processes change. */
+  private stamp = { for: '', value: '' };
   private recovery: { version: string; position: RecoveredPosition | null; running: boolean; error: string; at: number } =
     { version: '', position: null, running: false, error: '', at: 0 };
   private statusNotifier: HeldChange<NodeStatus> | null = null;
@@ -46,6 +49,7 @@ export class Agent {
   private history: ByteSample[] = [];
   private lastSampleAt = 0;
   private readonly track: TrackFile | null;
+  private readonly promoter: Promoter;
   private stopped = false;
   readonly stats = { recomputes: 0, notifications: 0 };
 
@@ -59,6 +63,8 @@ export class Agent {
     this.gvwstate = new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log);
     this.wsrep = new WsrepSource({ ...cfg.mysql, log });
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
+    this.promoter = new Promoter(cfg, log, this.mib, this.wsrep,
+      (text) => void this.send('galeraPromotedPrimary', { galeraNotifyText: { type: 4, value: text.slice(0, 255) } as Value }));
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
         ...cfg.agentx,
@@ -84,6 +90,7 @@ export class Agent {
     await this.grastate.start();
     await this.gvwstate.start();
     this.recompute();
+    this.promoter.start();
     this.session?.start();
   }
 
@@ -124,7 +131,8 @@ export class Agent {
     this.wsrep.setActive(this.cfg.mysql.enabled && procs.servers.length > 0);
     const gs = this.grastate.facts;
     const wv = wsrepView(this.wsrep.facts.status);
-    const recovered = this.recovery.version === gs.version ? this.recovery.position : null;
+    const key = this.recoveryKeyNow(pids);
+    const recovered = this.recovery.version === key ? this.recovery.position : null;
     const snap = buildSnapshot({
       at: now,
       nodeName: this.cfg.nodeName,
@@ -134,8 +142,11 @@ export class Agent {
       gvwstate: this.gvwstate.facts.value,
       wsrep: { reachable: this.wsrep.facts.reachable, accepting: this.wsrep.facts.accepting, ...wv },
       recovered,
+      grastateDamaged: grastateDamaged(gs),
+      hasData: this.stamp.value !== '',
       sources: this.sourceHealth(),
       readyBootstrapPid: this.readyBootstrapPid,
+      detectMs: detectLatencyMs(this.cfg),
     });
     const boot = procs.servers.find((p) => p.bootstrap);
     if (boot && snap.status === 'running') this.readyBootstrapPid = boot.pid;
@@ -144,6 +155,7 @@ export class Agent {
     snap.window = this.windowEstimate(snap.wsrep);
     const prev = this.snapshot;
     this.snapshot = snap;
+    this.promoter.observe(snap);
     this.view = buildView(this.mib, snap);
     this.watchWsrep(snap, procs.servers.length > 0);
     this.track?.write(isHealthy(snap.wsrep, procs.servers.length > 0, this.cfg.keepalived.donorIsHealthy)
@@ -156,7 +168,15 @@ export class Agent {
     } else {
       this.statusNotifier.update(snap.status);
     }
-    this.maybeRecover(procs.servers.length > 0 || procs.recoveries.length > 0);
+    this.maybeRecover(procs.servers.length > 0 || procs.recoveries.length > 0, key);
+  }
+
+  /** The recovery key for the files now on disk; stats InnoDB only when no server runs. */
+  private recoveryKeyNow(pids: string): string {
+    const gs = this.grastate.facts;
+    const forWhat = `${gs.version}|${pids}`;
+    if (this.stamp.for !== forWhat) this.stamp = { for: forWhat, value: pids === '' ? innodbStamp(this.cfg.datadir) : '' };
+    return recoveryKey(gs.version, this.stamp.value);
   }
 
   private windowEstimate(w: WsrepHealth): WindowEstimate {
@@ -221,15 +241,15 @@ export class Agent {
     if (await this.session.notify(notificationVarbinds(this.mib, this.view, name, extra))) this.stats.notifications++;
   }
 
-  private maybeRecover(busy: boolean): void {
+  private maybeRecover(busy: boolean, key: string): void {
     const gs = this.grastate.facts;
-    if (this.recovery.running || this.recovery.version === gs.version) return;
-    if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.value })) return;
+    if (this.recovery.running || this.recovery.version === key) return;
+    if (!needsRecovery({ serverRunning: busy, recoveryRunning: false, grastate: gs.value, grastateDamaged: grastateDamaged(gs), hasData: this.stamp.value !== '' })) return;
     // A result found by galera-init or galera-check (root) is served even when this agent may not
     // run the recovery itself (an unprivileged agent cannot write the datadir).
-    const cached = readRecoveryCache(this.cfg.lockFile, gs.version);
+    const cached = readRecoveryCache(this.cfg.lockFile, key);
     if (cached) {
-      this.recovery = { version: gs.version, position: cached, running: false, error: '', at: Date.now() };
+      this.recovery = { version: key, position: cached, running: false, error: '', at: Date.now() };
       this.schedule();
       return;
     }
@@ -240,7 +260,7 @@ export class Agent {
     // scan, so look at the process table again before touching the datadir.
     const fresh = this.processes.scan();
     if (fresh.servers.length > 0 || fresh.recoveries.length > 0) return;
-    this.recovery = { version: gs.version, position: null, running: true, error: '', at: this.recovery.at };
+    this.recovery = { version: key, position: null, running: true, error: '', at: this.recovery.at };
     void runRecovery({
       command: this.cfg.recovery.command, datadir: this.cfg.datadir, lockFile: this.cfg.lockFile, timeoutMs: this.cfg.recovery.timeoutMs, log: this.log,
       abortIf: () => this.processes.facts.servers.length > 0,
@@ -248,12 +268,15 @@ export class Agent {
       .then((r) => {
         if (r.ok) {
           this.log.info({ uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms }, 'recovered the seqno');
-          this.recovery = { version: gs.version, position: r.position, running: false, error: '', at: Date.now() };
-          writeRecoveryCache(this.cfg.lockFile, gs.version, r.position);
+          // Keyed by the data as the run left it (it may have applied InnoDB's redo log).
+          this.stamp = { for: '', value: '' };
+          const after = this.recoveryKeyNow('');
+          this.recovery = { version: after, position: r.position, running: false, error: '', at: Date.now() };
+          writeRecoveryCache(this.cfg.lockFile, after, r.position);
         } else {
           this.log.warn({ err: r.error, ms: r.ms }, r.busy ? 'recovery postponed: the lock is busy' : 'recovery failed; seqno stays unknown until grastate.dat changes');
           // A busy lock is retried at the next change; a failure only when grastate.dat changes.
-          this.recovery = { version: r.busy ? '' : gs.version, position: null, running: false, error: r.busy ? '' : r.error, at: this.recovery.at };
+          this.recovery = { version: r.busy ? '' : key, position: null, running: false, error: r.busy ? '' : r.error, at: this.recovery.at };
         }
         this.lock.refresh();
         this.schedule();
@@ -266,6 +289,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.promoter.stop();
     this.statusNotifier?.stop();
     for (const h of this.watchers.values()) h.stop();
     // keepalived keeps the last weight it read: leave the unhealthy one behind.

@@ -2,17 +2,17 @@
 // galera-check (and later galera-init's view of its own node).
 
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { Config, detectLatencyMs } from './config';
 import { NodeSnapshot, SourceHealth, buildSnapshot } from './core/snapshot';
-import { needsRecovery } from './core/seqno';
+import { grastateDamaged, needsRecovery } from './core/seqno';
 import { GRASTATE_FILE } from './core/grastate';
 import { GVWSTATE_FILE } from './core/gvwstate';
 import type { RecoveredPosition } from './core/recoverlog';
 import { ProcessSource } from './sources/processes';
 import { readLockState } from './sources/lock';
-import { readDataFile } from './sources/datafile';
+import { innodbStamp, readDataFile } from './sources/datafile';
 import { WsrepSource, wsrepView } from './sources/wsrep';
-import { readRecoveryCache, runRecovery, writeRecoveryCache } from './sources/recover';
+import { readRecoveryCache, recoveryKey, runRecovery, writeRecoveryCache } from './sources/recover';
 import { healthOf } from './core/health';
 
 export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean; lockHeld?: boolean }): Promise<NodeSnapshot> {
@@ -25,12 +25,16 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   const serverRunning = facts.servers.length > 0;
   const wsrep = new WsrepSource({ ...cfg.mysql, log });
   const w = serverRunning && cfg.mysql.enabled ? await wsrep.refreshOnce() : wsrep.facts;
-  let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, gs.version);
+  const damaged = grastateDamaged(gs);
+  const stamp = serverRunning ? '' : innodbStamp(cfg.datadir);
+  const hasData = stamp !== '';
+  const key = recoveryKey(gs.version, stamp);
+  let recovered: RecoveredPosition | null = serverRunning ? null : readRecoveryCache(cfg.lockFile, key);
   let recError = '';
   if (!recovered && opts.recover && cfg.recovery.enabled && (lock.state !== 'held' || opts.lockHeld) &&
-      needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate: gs.value })) {
+      needsRecovery({ serverRunning, recoveryRunning: facts.recoveries.length > 0, grastate: gs.value, grastateDamaged: damaged, hasData })) {
     const r = await runRecovery({ command: cfg.recovery.command, datadir: cfg.datadir, lockFile: cfg.lockFile, timeoutMs: cfg.recovery.timeoutMs, log, lockHeld: opts.lockHeld });
-    if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, gs.version, r.position); }
+    if (r.ok) { recovered = r.position; writeRecoveryCache(cfg.lockFile, recoveryKey(gs.version, innodbStamp(cfg.datadir)), r.position); }
     else recError = r.error;
   }
   const sources: SourceHealth[] = [
@@ -43,7 +47,7 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   ];
   const snap = buildSnapshot({
     at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate: gs.value, gvwstate: gv.value,
-    wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources,
+    wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources, grastateDamaged: damaged, hasData, detectMs: detectLatencyMs(cfg),
   });
   snap.wsrep = healthOf(w.status, w.variables, w.members, w.reachable, w.at);
   return snap;

@@ -105,7 +105,21 @@ export interface InitConfig {
   restartAttempts: number;
   /** Give up waiting after this long (exit 75); 0: wait for ever. */
   waitTimeoutSeconds: number;
+  /**
+   * The agent makes its own non-Primary server Primary (pc.bootstrap=YES) after this long, when
+   * every other member's agent answers, none is Primary and this node is the most advanced;
+   * 0: never (the default). Its MySQL user needs SUPER.
+   */
+  promoteNonPrimaryAfterSeconds: number;
 }
+
+/**
+ * The longest time the agent takes to show a change of the process table or the lock: one scan
+ * interval (both are polled at it), plus a margin for the read and the recompute on a loaded host.
+ * Published as galeraAgentDetectMs; galera-init waits for its own agent to show its lock, at most a
+ * few times this long, before it asks the other members.
+ */
+export const detectLatencyMs = (cfg: Config): number => cfg.processes.scanIntervalMs + 100;
 
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
 
@@ -166,6 +180,7 @@ export function defaultConfig(): Config {
       leftClusterSeconds: 15,
       restartAttempts: 2,
       waitTimeoutSeconds: 0,
+      promoteNonPrimaryAfterSeconds: 0,
     },
   };
 }
@@ -218,7 +233,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
     members, self: anyStr, serverConfig: absPath, snmpPort: port, snmpVersion: oneOf('2c', '3'), community: anyStr,
     snmpUser: anyStr, authProtocol: oneOf('sha', 'md5', 'sha256'), authKey: anyStr, privProtocol: oneOf('aes', 'des'), privKey: anyStr,
     snmpTimeoutMs: ms(100, 60000), snmpRetries: count(10), pollIntervalMs: ms(100, 600000), force: bool,
-    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), leftClusterSeconds: count(3600), restartAttempts: count(100), waitTimeoutSeconds: count(604800),
+    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), leftClusterSeconds: count(3600), restartAttempts: count(100), waitTimeoutSeconds: count(604800), promoteNonPrimaryAfterSeconds: count(86400),
   },
 };
 

@@ -6,25 +6,39 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { Config, ConfigError } from './config';
+import { Config, ConfigError, detectLatencyMs } from './config';
 import { collectOnce } from './collect';
-import { Decision, MemberFacts, decide } from './core/decide';
+import type { Decision, MemberFacts } from './core/decide';
 import { withSafeToBootstrap } from './core/grastate-edit';
-import type { NodeSnapshot } from './core/snapshot';
-import { loadMib, Mib } from './snmp/mib';
+import { loadMib } from './snmp/mib';
 import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
 import { acquireLock, releaseLock } from './sources/lock';
 import { ProcessSource } from './sources/processes';
-import { ACCESS_DENIED } from './sources/wsrep';
+import { WsrepSource, wsrepView } from './sources/wsrep';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
+import { InitEnv, Members, Readiness, initLoop, look } from './initround';
 
 export const EXIT = { OK: 0, FAILED: 1, TEMPFAIL: 75, CONFIG: 78 } as const;
 
 export interface InitOptions { dryRun: boolean; force: boolean; once: boolean; out: NodeJS.WritableStream }
 
-/** Every member's SNMP target, and which one is this node. */
-export function resolveMembers(cfg: Config): { targets: PeerTarget[]; selfId: string } {
+/** How two spellings of one target compare: host case and IPv6 brackets do not matter, the port does. */
+export const targetKey = (t: { host: string; port: number }): string => `${t.host.toLowerCase()}:${t.port}`;
+
+export interface ResolvedMembers {
+  targets: PeerTarget[];
+  selfId: string;
+  /** Configured entries dropped as copies of another (same host and port) or as other names of this node. */
+  dropped: string[];
+}
+
+/**
+ * Every member's SNMP target, normalised and de-duplicated, and which one is this node. Whatever
+ * is left that still names one node twice (a DNS alias, say) is caught by the decision, which
+ * compares the identities the agents answer with.
+ */
+export function resolveMembers(cfg: Config): ResolvedMembers {
   const i = cfg.init;
   const defaults = {
     port: i.snmpPort, version: i.snmpVersion, community: i.community, user: i.snmpUser, authProtocol: i.authProtocol,
@@ -32,10 +46,11 @@ export function resolveMembers(cfg: Config): { targets: PeerTarget[]; selfId: st
   };
   let members = i.members;
   let nodeHost = '';
+  const fromServer = members.length === 0;
   if (members.length === 0 || !i.self) {
     const server = readServerOptions(i.serverConfig);
     const address = server.values.get('wsrep_cluster_address') ?? '';
-    nodeHost = (server.values.get('wsrep_node_address') ?? '').replace(/:\d+$/, '');
+    nodeHost = (server.values.get('wsrep_node_address') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     if (members.length === 0) {
       const hosts = clusterHosts(address);
       if (hosts.length === 0) {
@@ -45,41 +60,59 @@ export function resolveMembers(cfg: Config): { targets: PeerTarget[]; selfId: st
       members = hosts.map((h) => ({ target: h.includes(':') ? `[${h}]` : h }));
     }
   }
-  const targets = members.map((m) => {
+  const dropped: string[] = [];
+  const seen = new Map<string, PeerTarget>();
+  for (const m of members) {
     const t = parseTarget(m.target, defaults);
-    return { ...t, community: m.community ?? t.community, user: m.snmpUser ?? t.user, authKey: m.authKey ?? t.authKey, privKey: m.privKey ?? t.privKey };
-  });
-  let selfId = i.self;
-  if (!selfId) {
-    const locals = new Set([nodeHost, os.hostname(), ...Object.values(os.networkInterfaces()).flat().map((a) => a?.address ?? '')].filter(Boolean));
-    const mine = targets.filter((t) => locals.has(t.host));
-    if (mine.length !== 1) {
-      throw new ConfigError(`cannot tell which member is this node (${mine.length} match its addresses): set init.self to one of ${targets.map((t) => t.id).join(', ')}`);
-    }
-    selfId = mine[0].id;
+    const key = targetKey(t);
+    if (seen.has(key)) { dropped.push(`${t.id} (same as ${seen.get(key)!.id})`); continue; }
+    seen.set(key, { ...t, community: m.community ?? t.community, user: m.snmpUser ?? t.user, authKey: m.authKey ?? t.authKey, privKey: m.privKey ?? t.privKey });
   }
-  if (!targets.some((t) => t.id === selfId)) throw new ConfigError(`init.self '${selfId}' is not among the members ${targets.map((t) => t.id).join(', ')}`);
-  return { targets, selfId };
-}
-
-function selfFacts(id: string, s: NodeSnapshot): MemberFacts {
-  return { id, self: true, answered: true, status: s.status, seqno: s.seqno, uuid: s.uuid, safeToBootstrap: s.safeToBootstrap };
+  let targets = [...seen.values()];
+  let selfId: string;
+  if (i.self) {
+    const want = targetKey(parseTarget(i.self, defaults));
+    const mine = targets.find((t) => targetKey(t) === want);
+    if (!mine) throw new ConfigError(`init.self '${i.self}' is not among the members ${targets.map((t) => t.id).join(', ')}`);
+    selfId = mine.id;
+  } else {
+    const locals = new Set([nodeHost, os.hostname(), ...Object.values(os.networkInterfaces()).flat().map((a) => a?.address ?? '')].filter(Boolean).map((h) => h.toLowerCase()));
+    const mine = targets.filter((t) => locals.has(t.host.toLowerCase()));
+    if (mine.length === 0 && fromServer) {
+      // wsrep_cluster_address often leaves out the node it is written on: this node is a member
+      // all the same, and its own agent answers on loopback.
+      const self = parseTarget(`127.0.0.1:${i.snmpPort}`, defaults);
+      targets = [self, ...targets];
+      selfId = self.id;
+    } else if (mine.length === 0 || new Set(mine.map((t) => t.port)).size > 1) {
+      throw new ConfigError(`cannot tell which member is this node (${mine.length} match its addresses): set init.self to one of ${targets.map((t) => t.id).join(', ')}`);
+    } else {
+      // The host name and an address of this node, on the same port: one agent, one member.
+      selfId = mine[0].id;
+      for (const t of mine.slice(1)) dropped.push(`${t.id} (this node, as ${selfId})`);
+      targets = targets.filter((t) => !mine.slice(1).includes(t));
+    }
+  }
+  return { targets, selfId, dropped };
 }
 
 export function formatTable(members: MemberFacts[], d: Decision): string {
   const rows = members.map((m) => [
-    `${m.id}${m.self ? ' (this node)' : ''}`, m.answered ? 'yes' : 'no', m.status ?? '?', m.seqno?.toString() ?? '?', m.uuid ?? '', m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?', m.error ?? '',
+    `${m.id}${m.self ? ' (this node)' : ''}`, m.name ?? '?', m.answered ? 'yes' : 'no', m.status ?? '?',
+    m.status === 'running' || m.status === 'bootstrapping' ? m.clusterStatus ?? '?' : '-', m.seqno?.toString() ?? '?', m.seqnoSource ?? '?', m.uuid ?? '',
+    m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?', m.error ?? '',
   ]);
-  const head = ['member', 'answered', 'status', 'seqno', 'uuid', 'safe', 'note'];
+  const head = ['member', 'name', 'answered', 'status', 'cluster', 'seqno', 'source', 'uuid', 'safe', 'note'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]): string => r.map((x, c) => x.padEnd(widths[c])).join('  ').trimEnd();
-  return `${[line(head), ...rows.map(line)].join('\n')}\n\ndecision: ${d.action}${'target' in d ? ` ${d.target}` : ''}\nreason:   ${d.reason}\n`;
+  const advice = 'advice' in d && d.advice ? `advice:   ${d.advice}\n` : '';
+  return `${[line(head), ...rows.map(line)].join('\n')}\n\ndecision: ${d.action}${'target' in d ? ` ${d.target}` : ''}\nreason:   ${d.reason}\n${advice}`;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Sets safe_to_bootstrap: 1 (atomically, keeping owner and mode) when the chosen node's file says 0. */
-function markSafeToBootstrap(datadir: string, log: Logger): void {
+export function markSafeToBootstrap(datadir: string, log: Logger): void {
   const file = path.join(datadir, 'grastate.dat');
   let text: string;
   let st: fs.Stats;
@@ -116,13 +149,11 @@ async function startServer(cfg: Config, argv: string[], position: string, log: L
   }
 }
 
-interface Readiness { ok: boolean; error?: string; leftCluster?: boolean }
-
 /**
  * Waits for the started server to be Synced in a Primary component. A server whose MySQL is not
  * reachable yet (a joiner receiving its state transfer opens its socket only after) is not ready;
- * only a login that is refused (the credentials are wrong, so the state cannot be read) or MySQL
- * polling switched off make "its process runs" enough, with a warning.
+ * only a login that is refused (any auth error: the credentials are wrong, so the state cannot be
+ * read) or MySQL polling switched off make "its process runs" enough, with a warning.
  */
 async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
@@ -132,28 +163,27 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   // here, not a line every 250 ms.
   const quiet = log.child({}, { level: 'error' });
   for (;;) {
-    const s = await collectOnce(cfg, quiet, { recover: false });
-    const w = s.wsrep;
-    if (s.serverPid === 0) return { ok: false, error: 'the server process exited; see its error log' };
-    if (w?.reachable) {
-      if (w.clusterStatus === 'primary' && w.localState === 4) return { ok: true };
+    if (serverPids(cfg, log).length === 0) return { ok: false, error: 'the server process exited; see its error log' };
+    const f = cfg.mysql.enabled ? await new WsrepSource({ ...cfg.mysql, log: quiet }).refreshOnce() : null;
+    const w = wsrepView(f?.status ?? null);
+    if (f?.reachable) {
+      if (w.clusterStatus === 'Primary' && w.localState === 4) return { ok: true };
       // Up, answering, and out of the cluster: Galera gives up on a failed IST this way and asks
       // for a restart ("node restart required"); it will not rejoin by itself.
-      if (w.clusterStatus === 'disconnected') {
+      if (w.clusterStatus === 'Disconnected') {
         disconnectedSince ||= Date.now();
         if (cfg.init.leftClusterSeconds > 0 && Date.now() - disconnectedSince > cfg.init.leftClusterSeconds * 1000) {
           return { ok: false, leftCluster: true, error: `the server is up but Disconnected from the cluster for ${cfg.init.leftClusterSeconds} s (Galera asks for a restart after a failed state transfer; see its error log)` };
         }
       } else disconnectedSince = 0;
-    } else {
-      const why = s.sources.find((x) => x.name === 'mysql')?.error ?? '';
-      if (!cfg.mysql.enabled || why === ACCESS_DENIED) {
-        if (!warned) log.warn({ err: why || 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
-        warned = true;
-        if (s.status === 'running') return { ok: true };
-      }
+    } else if (!f || f.errorKind === 'auth') {
+      if (!warned) log.warn({ err: f?.error ?? 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
+      warned = true;
+      return { ok: true };
     }
-    if (Date.now() > until) return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (local state ${w?.localStateComment || 'unknown'})` };
+    if (Date.now() > until) {
+      return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${w.clusterStatus ?? '?'}, local state ${w.localState ?? '?'}` : f?.error ?? 'MySQL unknown'})` };
+    }
     await sleep(250);
   }
 }
@@ -176,95 +206,72 @@ async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
   log.error({ pid }, 'the server did not stop after SIGTERM');
 }
 
+/** The real world behind galera-init's protocol (initround.ts). */
+export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEnv {
+  const mib = loadMib(cfg.mibFile);
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  return {
+    now: () => Date.now(),
+    sleep,
+    random: Math.random,
+    pid: process.pid,
+    lock: () => {
+      const got = acquireLock(cfg.lockFile, 'galera-init');
+      if (got.ok) return { ok: true };
+      const h = got.holder;
+      return { ok: false, holder: h.state === 'held' ? `pid ${h.pid}${h.purpose ? `, ${h.purpose}` : ''}` : h.state };
+    },
+    unlock: () => releaseLock(cfg.lockFile),
+    serverRunning: () => serverPids(cfg, log).length > 0,
+    localFacts: async ({ recover }) => {
+      const s = await collectOnce(cfg, log, { recover, lockHeld: recover });
+      return { status: s.status, seqno: s.seqno, seqnoSource: s.seqnoSource, uuid: s.uuid, safeToBootstrap: s.safeToBootstrap, serverRunning: s.serverPid > 0 };
+    },
+    ask: async (ids) => {
+      const answers = await askPeers(mib, ids.map((id) => byId.get(id)!));
+      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error }, 'agent answer');
+      return answers;
+    },
+    markSafeToBootstrap: () => markSafeToBootstrap(cfg.datadir, log),
+    start: (action, position) => startServer(cfg, action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log),
+    waitReady: () => waitReady(cfg, log),
+    stopServer: () => stopStartedServer(cfg, log),
+    log: {
+      info: (f, m) => log.info(f, m),
+      warn: (f, m) => log.warn(f, m),
+      error: (f, m) => log.error(f, m),
+    },
+  };
+}
+
+function membersOf(cfg: Config, log: Logger): { members: Members; targets: PeerTarget[] } {
+  const { targets, selfId, dropped } = resolveMembers(cfg);
+  if (dropped.length) log.info({ dropped }, 'member list: entries that name a member already listed are asked once');
+  return { targets, members: { selfId, peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id), selfName: cfg.nodeName } };
+}
+
 /** galera-check cluster: the members table as galera-init would see it now, without the lock. */
 export async function clusterTable(cfg: Config, log: Logger): Promise<string> {
-  const mib = loadMib(cfg.mibFile);
-  const { targets, selfId } = resolveMembers(cfg);
-  const local = await collectOnce(cfg, log, { recover: false });
-  const members = [selfFacts(selfId, local), ...await askPeers(mib, targets.filter((t) => t.id !== selfId))];
-  return formatTable(members, decide(members, { force: false, quorumAfterMs: 0 }));
+  const { members, targets } = membersOf(cfg, log);
+  const seen = await look(realEnv(cfg, log, targets), members, { force: false, quorumAfterMs: 0 }, 0);
+  return formatTable(seen.members, seen.decision);
 }
 
 export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
-  const mib: Mib = loadMib(cfg.mibFile);
-  const { targets, selfId } = resolveMembers(cfg);
-  const peers = targets.filter((t) => t.id !== selfId);
+  const { members, targets } = membersOf(cfg, log);
+  const env = realEnv(cfg, log, targets);
   const policy = { force: opts.force || cfg.init.force, quorumAfterMs: cfg.init.quorumAfterSeconds * 1000 };
-  if (policy.force) log.warn('FORCE: may bootstrap without every member\'s answer; committed transactions on silent members can be lost');
-  const t0 = Date.now();
-  let lastReason = '';
-  let restarts = 0;
-  for (let round = 1; ; round++) {
-    const local = await collectOnce(cfg, log, { recover: false });
-    if (local.status === 'running' || local.status === 'bootstrapping') {
-      log.info({ status: local.status }, 'the local server is already up: nothing to do');
-      if (opts.dryRun) opts.out.write(`the local server is ${local.status}: nothing to do\n`);
-      return EXIT.OK;
-    }
-    const answers = await askPeers(mib, peers);
-    for (const a of answers) log.debug({ peer: a.id, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), uuid: a.uuid, error: a.error }, 'peer answer');
-
-    if (opts.dryRun) {
-      const d = decide([selfFacts(selfId, local), ...answers], policy, Date.now() - t0);
-      opts.out.write(formatTable([selfFacts(selfId, local), ...answers], d));
-      return EXIT.OK;
-    }
-
-    const got = acquireLock(cfg.lockFile, 'galera-init');
-    let decision: Decision;
-    let members: MemberFacts[];
-    if (!got.ok) {
-      decision = { action: 'wait', waitingFor: [], reason: `the local lock is held (${got.holder.state === 'held' ? `pid ${got.holder.pid}${got.holder.purpose ? `, ${got.holder.purpose}` : ''}` : got.holder.state})` };
-      members = [];
-    } else {
-      try {
-        // Under the lock: the seqno lookup (a --wsrep-recover if needed) and the decision.
-        const mine = await collectOnce(cfg, log, { recover: true, lockHeld: true });
-        members = [selfFacts(selfId, mine), ...answers];
-        decision = decide(members, policy, Date.now() - t0);
-        if (decision.action === 'bootstrap' || decision.action === 'join') {
-          log.info({ members: members.map((m) => ({ id: m.id, answered: m.answered, status: m.status, seqno: m.seqno?.toString(), error: m.error })), decision: decision.action, reason: decision.reason }, 'decision');
-          if (decision.action === 'bootstrap') {
-            if (decision.forced) log.warn({ reason: decision.reason }, 'FORCED BOOTSTRAP');
-            markSafeToBootstrap(cfg.datadir, log);
-          }
-          const position = `${mine.uuid ?? '00000000-0000-0000-0000-000000000000'}:${mine.seqno}`;
-          const started = await startServer(cfg, decision.action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log);
-          releaseLock(cfg.lockFile);
-          if (!started.ok) {
-            log.error({ err: started.error }, 'the server did not start: look at its error log and at the start command');
-            return EXIT.FAILED;
-          }
-          const ready = await waitReady(cfg, log);
-          if (!ready.ok && ready.leftCluster && restarts < cfg.init.restartAttempts) {
-            restarts++;
-            log.warn({ err: ready.error, restart: restarts, of: cfg.init.restartAttempts }, 'the server left the cluster after it started: stopping it and deciding again');
-            await stopStartedServer(cfg, log);
-            continue;
-          }
-          if (!ready.ok) {
-            log.error({ err: ready.error }, 'the server started but did not become ready');
-            return EXIT.FAILED;
-          }
-          log.info({ action: decision.action }, decision.action === 'bootstrap' ? 'bootstrapped a new cluster from this node' : 'joined the cluster');
-          return EXIT.OK;
-        }
-      } finally {
-        releaseLock(cfg.lockFile);
-      }
-    }
-    if (decision.action === 'done') { log.info({ reason: decision.reason }, 'nothing to do'); return EXIT.OK; }
-    if (decision.action === 'refuse') { log.error({ reason: decision.reason }, 'refusing to decide'); return EXIT.FAILED; }
-    if (decision.reason !== lastReason) {
-      log.info({ round, members: members.map((m) => ({ id: m.id, answered: m.answered, status: m.status, seqno: m.seqno?.toString(), error: m.error })), reason: decision.reason }, 'waiting');
-      lastReason = decision.reason;
-    }
-    if (opts.once) return EXIT.TEMPFAIL;
-    if (cfg.init.waitTimeoutSeconds > 0 && Date.now() - t0 > cfg.init.waitTimeoutSeconds * 1000) {
-      log.error({ reason: decision.reason, waitedSeconds: Math.round((Date.now() - t0) / 1000) }, 'gave up waiting');
-      return EXIT.TEMPFAIL;
-    }
-    // Jitter, so initiators started together do not stay in step.
-    await sleep(cfg.init.pollIntervalMs * (0.75 + Math.random() * 0.5));
+  if (opts.dryRun) {
+    const seen = await look(env, members, policy, 0);
+    opts.out.write(formatTable(seen.members, seen.decision));
+    return EXIT.OK;
   }
+  if (policy.force) log.warn('FORCE: may bootstrap or join without every member\'s answer or against a refusal; committed transactions can be lost');
+  const outcome = await initLoop(env, members, {
+    policy, pollIntervalMs: cfg.init.pollIntervalMs, detectMs: detectLatencyMs(cfg), startTimeoutMs: cfg.init.startTimeoutSeconds * 1000, confirmFactor: 5,
+    once: opts.once, waitTimeoutMs: cfg.init.waitTimeoutSeconds * 1000, leftClusterRestarts: cfg.init.restartAttempts,
+  });
+  if (outcome.code === 'ok') return EXIT.OK;
+  if (outcome.code === 'tempfail' && opts.once) opts.out.write('');
+  return outcome.code === 'failed' ? EXIT.FAILED : EXIT.TEMPFAIL;
 }

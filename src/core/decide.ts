@@ -1,28 +1,42 @@
 // galera-init's decision, as a pure function of (this node, the peers' answers, the policy), with a
-// reason for every outcome. Its one promise: never bootstrap from a node that may be behind.
+// reason for every outcome and, where an operator can resolve a wait, the one command that does.
+// Its promises:
+//   - never bootstrap from a node that may be behind, nor on incomplete or contradictory facts
+//     (unless the operator forces it, and then the reason says so);
+//   - every node orders the members the same way: by the identity each member's own agent
+//     publishes (galeraNodeName), never by how this node happens to spell its member list;
+//   - join only a Primary component of the same history, and never when that throws away
+//     transactions this node has and the cluster does not.
 //
 // The original galera_init compared seqnos as strings ("9" > "10"), let tied nodes both bootstrap,
-// and skipped peers it could not reach, which is how a stale node came to bootstrap and the
-// advanced nodes threw their data away by SST. Here: 64-bit comparison, a deterministic tie-break,
-// and an unreachable peer is unknown, never stopped.
+// skipped peers it could not reach and joined whatever ran. Here: 64-bit comparison, a total order
+// on identities, an unreachable peer is unknown (never stopped), and a running peer is joined only
+// when it is Primary.
 
+import type { ClusterStatus } from './health';
+import type { SeqnoSource } from './seqno';
 import type { NodeStatus } from './status';
 
 export interface MemberFacts {
-  /** The member's name as configured (its SNMP target); the tie-break orders by it. */
+  /** The member as configured on this node (its SNMP target): shown to the operator, never compared. */
   id: string;
+  /** The member's identity from its own agent (galeraNodeName): what members are compared and ordered by. */
+  name?: string;
   self: boolean;
   answered: boolean;
   /** Why there is no answer (timeout, bad value, ...). */
   error?: string;
   status?: NodeStatus;
   seqno?: bigint;
+  seqnoSource?: SeqnoSource;
   uuid?: string | null;
   safeToBootstrap?: boolean | null;
+  /** The running server's wsrep_cluster_status, as its agent reads it. */
+  clusterStatus?: ClusterStatus;
 }
 
 export interface Policy {
-  /** Bootstrap even without every member's answer (operator's explicit choice, logged loudly). */
+  /** The operator's explicit override (--force / init.force): logged and named in every reason it changes. */
   force: boolean;
   /** With a quorum of answers (> half the members), proceed once this long has passed; 0: never. */
   quorumAfterMs: number;
@@ -30,77 +44,195 @@ export interface Policy {
 
 export type Decision =
   | { action: 'done'; reason: string }
-  | { action: 'join'; target: string; reason: string }
+  | { action: 'join'; target: string; reason: string; forced: boolean }
   | { action: 'bootstrap'; reason: string; forced: boolean }
-  | { action: 'wait'; reason: string; waitingFor: string[] }
-  | { action: 'refuse'; reason: string };
+  /** retry: another initiator holds its lock; back off with jitter. advice: the command that ends the wait. */
+  | { action: 'wait'; reason: string; waitingFor: string[]; advice?: string; retry?: boolean }
+  | { action: 'refuse'; reason: string; advice?: string };
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** A member with no Galera state at all (fresh datadir): comparable, and the least advanced. */
-const fresh = (m: MemberFacts): boolean => (m.uuid === null || m.uuid === undefined || m.uuid === ZERO_UUID || m.uuid === '') && (m.seqno ?? -1n) < 0n;
+/** How a member is named in reasons: by its identity once it answered, else as configured. */
+export const who = (m: MemberFacts): string => m.name ?? m.id;
+const names = (ms: MemberFacts[]): string => ms.map(who).join(', ');
+const seq = (m: MemberFacts): bigint => m.seqno ?? -1n;
 
-/** Orders candidates: highest seqno, then safe_to_bootstrap, then the member id. Deterministic. */
+/**
+ * A member with no Galera state at all: no UUID (or the zero one) and no seqno. A member whose
+ * datadir holds data it cannot place (grastate.dat damaged or missing, recovery failed) is never
+ * fresh: it may be the most advanced one.
+ */
+export const fresh = (m: MemberFacts): boolean =>
+  m.seqnoSource !== 'unreadable' && (m.uuid === null || m.uuid === undefined || m.uuid === ZERO_UUID || m.uuid === '') && seq(m) < 0n;
+
+/** Orders candidates: highest seqno, then safe_to_bootstrap, then the identity. The same on every node. */
 export function rank(a: MemberFacts, b: MemberFacts): number {
-  const sa = a.seqno ?? -1n;
-  const sb = b.seqno ?? -1n;
+  const sa = seq(a);
+  const sb = seq(b);
   if (sa !== sb) return sa > sb ? -1 : 1;
   const ta = a.safeToBootstrap === true ? 1 : 0;
   const tb = b.safeToBootstrap === true ? 1 : 0;
   if (ta !== tb) return tb - ta;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const ka = who(a);
+  const kb = who(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export const PC_BOOTSTRAP = 'SET GLOBAL wsrep_provider_options=\'pc.bootstrap=YES\'';
+
+/** Two configured members that answer as one node: refuse, the member list is not what it claims. */
+function identityConflict(members: MemberFacts[]): Decision | null {
+  const byName = new Map<string, MemberFacts[]>();
+  for (const m of members) {
+    if (!m.answered || m.name === undefined) continue;
+    byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+  }
+  for (const [name, ms] of byName) {
+    if (ms.length < 2) continue;
+    const ids = ms.map((m) => m.id).join(' and ');
+    if (ms.some((m) => m.self)) {
+      return {
+        action: 'refuse',
+        reason: `${ids} both answer as this node ('${name}'): this node is listed twice under different names, so its vote would count twice`,
+        advice: 'list each node once in init.members (or in wsrep_cluster_address), and set init.self to this node\'s entry',
+      };
+    }
+    return {
+      action: 'refuse',
+      reason: `${ids} both answer as '${name}': the same node is listed twice, or two nodes share one nodeName`,
+      advice: 'list each node once, and give every node its own nodeName in the agent\'s config',
+    };
+  }
+  return null;
+}
+
+/** A refusal that --force turns into the action, saying so. */
+function refuseUnlessForced(policy: Policy, reason: string, advice: string, forced: Decision): Decision {
+  if (!policy.force) return { action: 'refuse', reason, advice };
+  return { ...forced, reason: `FORCED (--force): ${reason}; ${forced.reason}` } as Decision;
+}
+
+/** No Primary component, but servers run non-Primary: wait, and say who could be made Primary. */
+function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decision {
+  const waitingFor = survivors.map(who);
+  const list = survivors.map((m) => `${who(m)} (seqno ${seq(m)})`).join(', ');
+  const head = `no Primary component: ${list} ${survivors.length > 1 ? 'run' : 'runs'} non-Primary; joining would only add to a component that refuses writes`;
+  const unknown = members.filter((m) => !m.answered || (!fresh(m) && seq(m) < 0n));
+  if (unknown.length) {
+    return { action: 'wait', waitingFor: [...waitingFor, ...unknown.map(who)], reason: `${head}; ${names(unknown)} unknown, so no survivor can be named the most advanced`, advice: `bring back ${names(unknown)} (or its agent), or check their seqnos with galera-check seqno` };
+  }
+  const best = [...survivors].sort(rank)[0];
+  const ahead = [...members].sort(rank)[0];
+  if (seq(ahead) > seq(best)) {
+    if (ahead.self) {
+      return { action: 'wait', waitingFor, reason: `${head}; this node is ahead of them (seqno ${seq(ahead)} > ${seq(best)})`, advice: `stop the server on ${names(survivors)} (systemctl stop mariadb); galera-init then bootstraps here` };
+    }
+    return { action: 'wait', waitingFor: [...waitingFor, who(ahead)], reason: `${head}; ${who(ahead)} is ahead of them (seqno ${seq(ahead)})`, advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"` };
+  }
+  return { action: 'wait', waitingFor, reason: `${head}; ${who(best)} is the most advanced member`, advice: `if the missing members are gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"` };
+}
+
+/** The join case: a Primary component runs. Joins it unless that would lose or mix data. */
+function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy): Decision {
+  const clusters = new Set(primary.map((m) => m.uuid ?? ''));
+  if (clusters.size > 1) {
+    const detail = primary.map((m) => `${who(m)}=${m.uuid ?? '?'}`).join(', ');
+    return { action: 'refuse', reason: `running members are Primary in different clusters (${detail}): a split brain`, advice: 'keep one cluster: stop the servers of the other, then run galera-init there' };
+  }
+  const target = [...primary].sort(rank)[0];
+  const uuid = target.uuid ?? null;
+  const top = seq(target);
+  const join: Decision = { action: 'join', target: target.id, forced: policy.force, reason: `${names(primary)} Primary (seqno ${top}): joining the cluster` };
+  if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
+    return refuseUnlessForced(policy, `this node's state ${self.uuid} is not the running cluster's ${uuid}: joining replaces this node's data by a full state transfer`,
+      'if this node\'s data is to be discarded: galera-init --force', join);
+  }
+  if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
+    const n = seq(self) - top;
+    return refuseUnlessForced(policy, `this node is ahead of the running cluster by ${n} transaction${n === 1n ? '' : 's'} (seqno ${seq(self)} > ${top} on ${who(target)}): joining would discard them by a full state transfer`,
+      'to keep them, stop the running members and run galera-init on every node (this node bootstraps); to discard them: galera-init --force', join);
+  }
+  return join;
 }
 
 export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): Decision {
   const self = members.find((m) => m.self);
-  if (!self) return { action: 'refuse', reason: 'this node is not among the members: set init.self or fix the member list' };
+  if (!self) return { action: 'refuse', reason: 'this node is not among the members', advice: 'set init.self, or fix the member list' };
+  const conflict = identityConflict(members);
+  if (conflict) return conflict;
   if (self.status === 'running' || self.status === 'bootstrapping') return { action: 'done', reason: `the local server is already ${self.status}` };
   const peers = members.filter((m) => !m.self);
+  const up = peers.filter((m) => m.answered && (m.status === 'running' || m.status === 'bootstrapping'));
 
-  const running = peers.filter((m) => m.answered && m.status === 'running');
-  if (running.length) return { action: 'join', target: running[0].id, reason: `${running.map((m) => m.id).join(', ')} running: joining the cluster` };
-
-  const booting = peers.filter((m) => m.answered && m.status === 'bootstrapping');
-  if (booting.length) {
-    return { action: 'wait', waitingFor: booting.map((m) => m.id), reason: `${booting.map((m) => m.id).join(', ')} bootstrapping: will join once it runs` };
+  const booting = up.filter((m) => m.status === 'bootstrapping');
+  const primary = up.filter((m) => m.status === 'running' && m.clusterStatus === 'primary');
+  if (booting.length > 1) {
+    return { action: 'refuse', reason: `${names(booting)} are all bootstrapping a new cluster: that makes two clusters (split brain)`, advice: `keep the most advanced of ${names(booting)}; stop the others' servers (systemctl stop mariadb)` };
   }
+  if (booting.length === 1 && primary.length > 0) {
+    return { action: 'refuse', reason: `${who(booting[0])} bootstraps a new cluster while ${names(primary)} run a Primary component: two clusters (split brain)`, advice: `stop the server on ${who(booting[0])} (systemctl stop mariadb), then run galera-init there` };
+  }
+  if (primary.length) return joinPrimary(self, primary, policy);
+  if (booting.length === 1) {
+    return { action: 'wait', waitingFor: [who(booting[0])], reason: `${who(booting[0])} bootstrapping a new cluster: will join once it is Primary` };
+  }
+  const blind = up.filter((m) => m.clusterStatus === undefined || m.clusterStatus === 'unknown');
+  if (blind.length) {
+    return { action: 'wait', waitingFor: blind.map(who), reason: `${names(blind)} ${blind.length > 1 ? 'run' : 'runs'} but ${blind.length > 1 ? 'their agents cannot' : 'its agent cannot'} read the cluster status, so it is not known to be Primary`, advice: `give the agent on ${names(blind)} MySQL credentials (mysql.optionFile); galera-check status there says why it cannot read them` };
+  }
+  if (up.length) return nonPrimaryWait(members, up);
 
   let considered = members;
-  let forcedNote = '';
+  let overridden = '';
   const silent = members.filter((m) => !m.answered);
   if (silent.length) {
-    const list = silent.map((m) => `${m.id} (${m.error ?? 'no answer'})`).join(', ');
+    const list = silent.map((m) => `${who(m)} (${m.error ?? 'no answer'})`).join(', ');
     const quorum = members.length - silent.length > members.length / 2;
-    if (policy.force) {
-      forcedNote = `FORCED without ${list}`;
-    } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs) {
-      forcedNote = `quorum policy after ${Math.round(waitedMs / 1000)} s without ${list}`;
-    } else {
-      return { action: 'wait', waitingFor: silent.map((m) => m.id), reason: `no bootstrap on incomplete information: waiting for ${list}` };
-    }
     considered = members.filter((m) => m.answered);
+    // A clean shutdown leaves safe_to_bootstrap: 1 on the last node to leave only. When every
+    // member that answers left cleanly with 0, the last one is among the silent: it ran after them.
+    const cleanZero = considered.filter((m) => !fresh(m) && m.safeToBootstrap === false && (m.seqnoSource === undefined ? seq(m) >= 0n : m.seqnoSource === 'grastate'));
+    const lastIsSilent = cleanZero.length > 0 && considered.every((m) => fresh(m) || cleanZero.includes(m));
+    if (policy.force) {
+      overridden = `FORCED (--force) without ${list}`;
+    } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs && !lastIsSilent) {
+      overridden = `quorum policy after ${Math.round(waitedMs / 1000)} s without ${list}`;
+    } else {
+      const why = lastIsSilent ? `; every member that answers left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}` : '';
+      return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}${why}`, advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the most advanced node` };
+    }
   }
 
   const locked = considered.filter((m) => !m.self && m.status === 'locked');
-  if (locked.length) return { action: 'wait', waitingFor: locked.map((m) => m.id), reason: `${locked.map((m) => m.id).join(', ')} locked (looking up its seqno): waiting` };
-
-  // A node that has state but no seqno yet (a crash whose recovery is pending or failed) may be
-  // the most advanced one: nobody may bootstrap past it.
-  const unknownSeqno = considered.filter((m) => !fresh(m) && (m.seqno ?? -1n) < 0n);
-  if (unknownSeqno.length && !policy.force) {
-    return { action: 'wait', waitingFor: unknownSeqno.map((m) => m.id), reason: `seqno unknown on ${unknownSeqno.map((m) => m.id).join(', ')} (recovery pending or failed): waiting` };
+  if (locked.length) {
+    return { action: 'wait', retry: true, waitingFor: locked.map(who), reason: `${names(locked)} locked (another initiator is deciding, or a recovery runs): retrying` };
   }
 
-  const uuids = new Set(considered.filter((m) => !fresh(m)).map((m) => m.uuid));
+  // A node that has state but no seqno yet (a crash whose recovery is pending or failed, or a
+  // damaged grastate.dat) may be the most advanced one: nobody may bootstrap past it.
+  const unknownSeqno = considered.filter((m) => !fresh(m) && seq(m) < 0n);
+  if (unknownSeqno.length && !policy.force) {
+    const unreadable = unknownSeqno.filter((m) => m.seqnoSource === 'unreadable');
+    const detail = unreadable.length ? `; on ${names(unreadable)} grastate.dat is missing or damaged and recovery found no position` : ' (recovery pending or failed)';
+    return {
+      action: 'wait', waitingFor: unknownSeqno.map(who), reason: `seqno unknown on ${names(unknownSeqno)}${detail}: it may be the most advanced node`,
+      advice: `galera-check seqno on ${names(unknownSeqno)} says why; once you know which node is the most advanced: galera-init --force there`,
+    };
+  }
+  if (unknownSeqno.length) overridden = overridden || `FORCED (--force) past the unknown seqno of ${names(unknownSeqno)}`;
+
+  const states = considered.filter((m) => !fresh(m) && seq(m) >= 0n);
+  const uuids = new Set(states.map((m) => m.uuid));
   if (uuids.size > 1) {
-    const detail = considered.filter((m) => !fresh(m)).map((m) => `${m.id}=${m.uuid}`).join(', ');
-    return { action: 'refuse', reason: `members belong to different cluster states (${detail}): their seqnos are not comparable; choose the node to bootstrap by hand` };
+    const detail = states.map((m) => `${who(m)}=${m.uuid}`).join(', ');
+    return { action: 'refuse', reason: `members belong to different cluster states (${detail}): their seqnos are not comparable`, advice: 'choose the node to keep by hand and bootstrap it (galera_new_cluster); the others then join' };
   }
 
   const winner = [...considered].sort(rank)[0];
-  const why = `most advanced: seqno ${winner.seqno ?? -1n}${winner.safeToBootstrap ? ', safe_to_bootstrap=1' : ''} (${considered.map((m) => `${m.id}:${m.seqno ?? -1n}`).join(' ')})`;
+  const why = `most advanced: seqno ${seq(winner)}${winner.safeToBootstrap ? ', safe_to_bootstrap=1' : ''} (${considered.map((m) => `${who(m)}:${seq(m)}`).join(' ')})`;
   if (winner.self) {
-    return { action: 'bootstrap', forced: forcedNote !== '', reason: `${forcedNote ? `${forcedNote}; ` : ''}bootstrapping: this node is the ${why}` };
+    const note = overridden || (policy.force ? 'FORCED (--force), though every member answered' : '');
+    return { action: 'bootstrap', forced: note !== '', reason: `${note ? `${note}; ` : ''}bootstrapping: this node is the ${why}` };
   }
-  return { action: 'wait', waitingFor: [winner.id], reason: `${winner.id} is the ${why}: waiting for it to bootstrap, then joining` };
+  return { action: 'wait', waitingFor: [who(winner)], reason: `${who(winner)} is the ${why}: waiting for it to bootstrap, then joining`, advice: `run galera-init on ${who(winner)}` };
 }

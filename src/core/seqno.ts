@@ -4,7 +4,7 @@ import type { Grastate } from './grastate';
 import type { RecoveredPosition } from './recoverlog';
 import { UNKNOWN_SEQNO } from './seqnum';
 
-export type SeqnoSource = 'live' | 'grastate' | 'recovered' | 'unknown';
+export type SeqnoSource = 'live' | 'grastate' | 'recovered' | 'unknown' | 'unreadable';
 
 export interface SeqnoInput {
   serverRunning: boolean;
@@ -13,6 +13,10 @@ export interface SeqnoInput {
   grastate: Grastate | null;
   /** The recovery result for the grastate.dat now on disk (the agent drops it when the file changes). */
   recovered: RecoveredPosition | null;
+  /** grastate.dat exists but cannot be read, or names no uuid or no seqno. */
+  grastateDamaged?: boolean;
+  /** The datadir holds InnoDB data (a node with no grastate.dat but data is not a fresh node). */
+  hasData?: boolean;
 }
 
 export interface SeqnoResult { seqno: bigint; source: SeqnoSource; uuid: string | null }
@@ -28,14 +32,29 @@ export function seqnoOf(input: SeqnoInput): SeqnoResult {
   if (input.recovered && input.recovered.seqno >= 0n) {
     return { seqno: input.recovered.seqno, source: 'recovered', uuid: input.recovered.uuid };
   }
+  // Data whose position nobody could read (recovery not run yet, or it failed): not a fresh node,
+  // and possibly the most advanced one. A recovery that finds no Galera position (the zero UUID,
+  // -1: a datadir that never ran Galera) does make it fresh.
+  if (!input.recovered && (input.grastateDamaged === true || (!gs && input.hasData === true))) {
+    return { seqno: UNKNOWN_SEQNO, source: 'unreadable', uuid: gs?.uuid ?? null };
+  }
   return { seqno: UNKNOWN_SEQNO, source: 'unknown', uuid: gs?.uuid ?? input.recovered?.uuid ?? null };
 }
 
+/** grastate.dat as a whole: absent, usable, or there but naming no position. */
+export function grastateDamaged(file: { value: Grastate | null; error: string | null }): boolean {
+  if (file.error) return true;
+  return file.value !== null && (file.value.uuid === null || file.value.seqno === null);
+}
+
 /**
- * Whether a --wsrep-recover run would tell more than grastate.dat: the server is down, the file
- * names a state (uuid) but seqno -1, which is what a crash leaves.
+ * Whether a --wsrep-recover run would tell more than grastate.dat: the server is down and the file
+ * names a state (uuid) but seqno -1, which is what a crash leaves; or the datadir holds InnoDB data
+ * while grastate.dat is missing or damaged (InnoDB keeps the position itself).
  */
-export function needsRecovery(input: { serverRunning: boolean; recoveryRunning: boolean; grastate: Grastate | null }): boolean {
+export function needsRecovery(input: { serverRunning: boolean; recoveryRunning: boolean; grastate: Grastate | null; grastateDamaged?: boolean; hasData?: boolean }): boolean {
+  if (input.serverRunning || input.recoveryRunning) return false;
   const gs = input.grastate;
-  return !input.serverRunning && !input.recoveryRunning && gs !== null && gs.uuid !== null && gs.seqno === -1n;
+  if (gs !== null && gs.uuid !== null && gs.seqno === -1n) return true;
+  return input.hasData === true && (input.grastateDamaged === true || gs === null);
 }

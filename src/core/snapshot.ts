@@ -50,9 +50,15 @@ export interface SnapshotInput {
   gvwstate: Gvwstate | null;
   wsrep: WsrepInput;
   recovered: RecoveredPosition | null;
+  /** grastate.dat is there but unusable (see grastateDamaged in seqno.ts). */
+  grastateDamaged?: boolean;
+  /** The datadir holds InnoDB data. */
+  hasData?: boolean;
   sources: SourceHealth[];
   /** The PID of a bootstrap server already seen ready (the daemon remembers it; 0: none). */
   readyBootstrapPid?: number;
+  /** The agent's published detection latency (galeraAgentDetectMs). */
+  detectMs?: number;
 }
 
 export interface NodeSnapshot {
@@ -68,6 +74,8 @@ export interface NodeSnapshot {
   savedView: SavedView | null;
   serverPid: number;
   lockPid: number;
+  /** How long the agent may take to show a change of the process table or the lock (ms). */
+  detectMs: number;
   sources: SourceHealth[];
   /** Present in the daemon; galera-check leaves them out. */
   wsrep?: WsrepHealth;
@@ -76,14 +84,12 @@ export interface NodeSnapshot {
 
 export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const w = i.wsrep;
-  const syncedPrimary = w.reachable && w.localState !== null && w.clusterStatus !== null
-    ? w.localState === 4 && w.clusterStatus === 'Primary' && w.ready !== false
-    : null;
   const wasReady = !!i.readyBootstrapPid && i.processes.servers.some((p) => p.bootstrap && p.pid === i.readyBootstrapPid);
-  const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness: { accepting: w.accepting, syncedPrimary, wasReady } });
+  const readiness = { accepting: w.accepting, clusterStatus: w.reachable ? w.clusterStatus : null, localState: w.reachable ? w.localState : null, wasReady };
+  const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness });
   const serverRunning = i.processes.servers.length > 0;
   const live = serverRunning && w.lastCommitted !== null ? { seqno: w.lastCommitted, uuid: w.uuid } : null;
-  const seq = seqnoOf({ serverRunning, live, grastate: i.grastate, recovered: i.recovered });
+  const seq = seqnoOf({ serverRunning, live, grastate: i.grastate, recovered: i.recovered, grastateDamaged: i.grastateDamaged, hasData: i.hasData });
   return {
     at: i.at,
     nodeName: i.nodeName,
@@ -96,6 +102,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     savedView: i.gvwstate?.view ?? null,
     serverPid: i.processes.servers[0]?.pid ?? 0,
     lockPid: i.lock.state === 'held' ? i.lock.pid : 0,
+    detectMs: i.detectMs ?? 0,
     sources: i.sources,
   };
 }

@@ -12,16 +12,20 @@ export type LockState =
   | { state: 'stale'; pid: number }
   | { state: 'unreadable'; error: string };
 
-/** Whether the server is ready to serve: what turns "bootstrapping" into "running". */
+/**
+ * What the server's own answers say about its start, all facts that survive an agent restart
+ * (the agent reads them again from the running server), plus what this agent process saw.
+ */
 export interface Readiness {
   /** The server answered a connection (even one that failed to authenticate). */
   accepting: boolean;
-  /** wsrep_local_state = 4 (Synced), wsrep_cluster_status = Primary and wsrep_ready = ON; null when unknown. */
-  syncedPrimary: boolean | null;
+  /** wsrep_cluster_status as read: 'Primary', 'non-Primary', 'Disconnected'; null when unknown. */
+  clusterStatus: string | null;
+  /** wsrep_local_state (4 Synced, 2 Donor/Desynced, ...); null when unknown. */
+  localState: number | null;
   /**
-   * This very server process has been ready before. Bootstrapping is a phase of a process's start,
-   * not of its life: a bootstrapped server that later stops answering (shutting down, at
-   * max_connections) is a running server with a MySQL problem, not a bootstrap again.
+   * This very server process was seen ready before by this agent. Bootstrapping is a phase of a
+   * process's start, not of its life.
    */
   wasReady?: boolean;
 }
@@ -29,21 +33,31 @@ export interface Readiness {
 export interface StatusInput { processes: ProcessFacts; lock: LockState; readiness: Readiness }
 export interface StatusResult { status: NodeStatus; reason: string }
 
+/**
+ * Whether a server started to bootstrap is past its start. A bootstrap forms its Primary component
+ * before the server accepts connections, so a server that answers and is non-Primary, Disconnected,
+ * Synced or Donor has been Primary already: it is a running server (perhaps in trouble), not a
+ * bootstrap in progress. Only Primary with Joining/Joined, or not answering yet, is still the start.
+ * Without wsrep credentials, accepting connections is the best readiness the agent can see.
+ */
 export function isReady(r: Readiness): boolean {
-  // With credentials the agent knows wsrep state; without them a server that accepts connections
-  // is the best readiness it can see (the original scripts knew less).
-  return r.wasReady === true || (r.syncedPrimary ?? r.accepting);
+  if (r.wasReady === true) return true;
+  if (!r.accepting) return false;
+  if (r.clusterStatus === null) return true;
+  if (r.clusterStatus !== 'Primary') return true;
+  return r.localState === null || r.localState === 4 || r.localState === 2;
 }
 
 export function statusOf(input: StatusInput): StatusResult {
   const { processes: p, lock, readiness } = input;
   const boot = p.servers.find((s) => s.bootstrap);
   if (boot && !isReady(readiness)) {
-    const why = readiness.accepting ? 'not yet Synced in a Primary component' : 'not yet accepting connections';
+    const why = readiness.accepting ? 'Primary, not yet Synced' : 'not yet accepting connections';
     return { status: 'bootstrapping', reason: `server pid ${boot.pid} started to bootstrap a new cluster, ${why}` };
   }
   if (p.servers.length > 0) {
-    return { status: 'running', reason: `server pid ${p.servers.map((s) => s.pid).join(',')} is running` };
+    const left = boot && readiness.accepting && readiness.clusterStatus !== null && readiness.clusterStatus !== 'Primary' ? ` (started to bootstrap; ${readiness.clusterStatus} now)` : '';
+    return { status: 'running', reason: `server pid ${p.servers.map((s) => s.pid).join(',')} is running${left}` };
   }
   const holder = lock.state === 'held' ? lock.pid : null;
   const waiting = p.initiators.filter((pid) => pid !== holder);

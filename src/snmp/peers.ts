@@ -7,6 +7,8 @@ import * as snmp from 'net-snmp';
 import type { Mib } from './mib';
 import type { MemberFacts } from '../core/decide';
 import { NODE_STATUSES, NodeStatus } from '../core/status';
+import type { SeqnoSource } from '../core/seqno';
+import type { ClusterStatus } from '../core/health';
 import { parseSeqno, parseUuid } from '../core/seqnum';
 
 export interface PeerTarget {
@@ -25,7 +27,24 @@ export interface PeerTarget {
   retries: number;
 }
 
-const OBJECTS = ['galeraStatus', 'galeraSeqno', 'galeraStateUuid', 'galeraSafeToBootstrap', 'galeraNodeName'] as const;
+/** What the decision needs from every member; a member that cannot give all of it is unknown. */
+const REQUIRED = ['galeraStatus', 'galeraSeqno', 'galeraStateUuid', 'galeraSafeToBootstrap', 'galeraNodeName'] as const;
+/**
+ * Asked in the same GET; an agent that predates them answers noSuchObject, and the member's facts
+ * then say "unknown" for them (so it is not taken for Primary, nor for a node with readable state).
+ */
+const OPTIONAL = ['galeraSeqnoSource', 'galeraClusterStatus', 'galeraLockPid', 'galeraServerPid', 'galeraAgentDetectMs'] as const;
+const OBJECTS = [...REQUIRED, ...OPTIONAL];
+
+/** What a member's agent said, beyond the decision's facts: galera-init checks its own agent with it. */
+export interface AgentAnswer extends MemberFacts {
+  lockPid?: number;
+  serverPid?: number;
+  detectMs?: number;
+}
+
+const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
+const CLUSTER_STATUSES: readonly ClusterStatus[] = ['primary', 'nonPrimary', 'disconnected', 'unknown'];
 
 export function parseTarget(text: string, defaults: Omit<PeerTarget, 'id' | 'host' | 'port'> & { port: number }): PeerTarget {
   const m = /^\[([^\]]+)\](?::(\d+))?$|^([^:]+)(?::(\d+))?$/.exec(text.trim());
@@ -55,17 +74,28 @@ function session(t: PeerTarget): { get: (oids: string[], cb: (err: Error | null,
 }
 
 /** Validates one peer's varbinds into member facts, or an error naming what was wrong. */
-export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type: number; value: unknown }[]): MemberFacts {
-  const bad = (why: string): MemberFacts => ({ id, self: false, answered: false, error: `bad answer: ${why}` });
-  if (vbs.length !== OBJECTS.length) return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
-  const byName = new Map(OBJECTS.map((name, i) => [name, vbs[i]]));
-  for (const [name, vb] of byName) {
+export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type: number; value: unknown }[]): AgentAnswer {
+  const bad = (why: string): AgentAnswer => ({ id, self: false, answered: false, error: `bad answer: ${why}` });
+  if (vbs.length !== OBJECTS.length && vbs.length !== REQUIRED.length) return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
+  const byName = new Map<string, { oid: string; type: number; value: unknown }>(OBJECTS.map((name, i) => [name, vbs[i]]));
+  for (const name of REQUIRED) {
+    const vb = byName.get(name)!;
     if (snmp.isVarbindError(vb)) return bad(`${name}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
   }
+  const enumLabel = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const vb = byName.get(name);
+    if (!vb || snmp.isVarbindError(vb) || vb.type !== snmp.ObjectType.Integer) return undefined;
+    const label = Object.entries(mib.object(name).enumValues ?? {}).find(([, v]) => v === vb.value)?.[0] as T | undefined;
+    return label !== undefined && allowed.includes(label) ? label : undefined;
+  };
+  const gauge = (name: string): number | undefined => {
+    const vb = byName.get(name);
+    return vb && !snmp.isVarbindError(vb) && vb.type === snmp.ObjectType.Gauge && typeof vb.value === 'number' ? vb.value : undefined;
+  };
   const st = byName.get('galeraStatus')!;
   if (st.type !== snmp.ObjectType.Integer) return bad('galeraStatus is not an INTEGER');
-  const status = Object.entries(mib.object('galeraStatus').enumValues ?? {}).find(([, v]) => v === st.value)?.[0] as NodeStatus | undefined;
-  if (!status || !NODE_STATUSES.includes(status)) return bad(`galeraStatus ${String(st.value)} is not a known status`);
+  const status = enumLabel<NodeStatus>('galeraStatus', NODE_STATUSES);
+  if (!status) return bad(`galeraStatus ${String(st.value)} is not a known status`);
   const sq = byName.get('galeraSeqno')!;
   const seqText = Buffer.isBuffer(sq.value) ? sq.value.toString('latin1') : String(sq.value);
   if (sq.type !== snmp.ObjectType.OctetString || seqText.length > 20) return bad('galeraSeqno is not a decimal string');
@@ -77,11 +107,19 @@ export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type
   if (uuidText !== '' && uuid === null) return bad('galeraStateUuid is not a UUID');
   const sf = byName.get('galeraSafeToBootstrap')!;
   if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number)) return bad('galeraSafeToBootstrap out of range');
-  return { id, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null };
+  const nv = byName.get('galeraNodeName')!;
+  const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
+  if (nv.type !== snmp.ObjectType.OctetString || name === '') return bad('galeraNodeName is empty: the agent needs a nodeName');
+  return {
+    id, name, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null,
+    seqnoSource: enumLabel<SeqnoSource>('galeraSeqnoSource', SEQNO_SOURCES) ?? 'unknown',
+    clusterStatus: enumLabel<ClusterStatus>('galeraClusterStatus', CLUSTER_STATUSES) ?? 'unknown',
+    lockPid: gauge('galeraLockPid'), serverPid: gauge('galeraServerPid'), detectMs: gauge('galeraAgentDetectMs'),
+  };
 }
 
 /** Asks one peer. Never throws; a failure is an unanswered member with the reason. */
-export function askPeer(mib: Mib, t: PeerTarget): Promise<MemberFacts> {
+export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
   const oids = OBJECTS.map((n) => `${mib.object(n).oid.join('.')}.0`);
   return new Promise((resolve) => {
     let s: ReturnType<typeof session>;
@@ -92,7 +130,7 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<MemberFacts> {
       return;
     }
     let settled = false;
-    const finish = (f: MemberFacts): void => { if (!settled) { settled = true; try { s.close(); } catch { /* closed */ } resolve(f); } };
+    const finish = (f: AgentAnswer): void => { if (!settled) { settled = true; try { s.close(); } catch { /* closed */ } resolve(f); } };
     // A guard in case the library never calls back (a dead socket): timeout x (retries + 1) + slack.
     const guard = setTimeout(() => finish({ id: t.id, self: false, answered: false, error: 'no answer' }), t.timeoutMs * (t.retries + 1) + 1000);
     (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => { clearTimeout(guard); finish({ id: t.id, self: false, answered: false, error: e.message }); });
@@ -104,4 +142,4 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<MemberFacts> {
   });
 }
 
-export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<MemberFacts[]> => Promise.all(targets.map((t) => askPeer(mib, t)));
+export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<AgentAnswer[]> => Promise.all(targets.map((t) => askPeer(mib, t)));

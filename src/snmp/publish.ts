@@ -42,6 +42,7 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   scalar('galeraSavedPcMembers', gauge(s.savedView?.members.length ?? 0));
   scalar('galeraSavedPcViewId', str(s.savedView?.viewId ?? ''));
   scalar('galeraAgentDataAge', () => gauge(dataAge(s, now())));
+  scalar('galeraAgentDetectMs', gauge(s.detectMs));
   for (const src of s.sources) {
     const idx = SOURCE_NAMES.indexOf(src.name) + 1;
     const col = (name: string, value: Instance['value']): void => { instances.push({ oid: [...mib.object(name).oid, idx], value }); };

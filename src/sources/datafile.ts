@@ -113,3 +113,21 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
     }
   }
 }
+
+/**
+ * Identifies the InnoDB data in the datadir ('' when there is none): a node with data is never a
+ * fresh node, and a recovery result found for this data is valid while these files are unchanged.
+ * Two stats, run only when grastate.dat cannot say where the node is.
+ */
+export function innodbStamp(datadir: string): string {
+  const part = (name: string): string => {
+    try {
+      const st = fs.statSync(path.join(datadir, name));
+      return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}` : '';
+    } catch {
+      return '';
+    }
+  };
+  const data = part('ibdata1');
+  return data ? `${data}/${part('ib_logfile0')}` : '';
+}

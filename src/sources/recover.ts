@@ -23,6 +23,12 @@ export function expandCommand(command: string[], vars: Record<string, string>): 
  * The last recovery result, kept beside the lock for the grastate.dat version it was found for,
  * so galera-check (and galera-init) reuse the agent's answer instead of running InnoDB again.
  */
+/**
+ * What a recovery result is valid for: this version of grastate.dat and this InnoDB data. A result
+ * found while grastate.dat was missing must not outlive the data it was found in.
+ */
+export const recoveryKey = (grastateVersion: string, innodb: string): string => `${grastateVersion}|${innodb}`;
+
 export const recoveryCacheFile = (lockFile: string): string => `${lockFile}.recovered`;
 
 export function readRecoveryCache(lockFile: string, grastateVersion: string): RecoveredPosition | null {

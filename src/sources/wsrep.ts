@@ -22,6 +22,8 @@ export interface WsrepFacts {
   /** When `status` was read (ms since epoch), 0 never. */
   at: number;
   error: string | null;
+  /** What kind of failure `error` is: decisions read this, never the text. */
+  errorKind?: MysqlErrorKind;
   /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
   variables: Record<string, string> | null;
   /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
@@ -50,6 +52,20 @@ export interface WsrepSourceOptions {
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   log: Logger;
+}
+
+export type MysqlErrorKind = 'auth' | 'refused' | 'timeout' | 'limit' | 'nonPrimary' | 'other';
+
+/** The kind of a MySQL client error: what a caller may decide on (a refused login still proves the server up). */
+export function mysqlErrorKind(code: string | undefined): MysqlErrorKind {
+  if (code !== undefined && AUTH_ERRORS.has(code)) return 'auth';
+  switch (code) {
+    case 'ECONNREFUSED': case 'ENOENT': return 'refused';
+    case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return 'timeout';
+    case 'ER_CON_COUNT_ERROR': case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return 'limit';
+    case 'ER_UNKNOWN_COM_ERROR': return 'nonPrimary';
+    default: return 'other';
+  }
 }
 
 const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
@@ -106,6 +122,25 @@ export class WsrepSource extends EventEmitter {
     await this.poll();
     this.stop();
     return this.facts;
+  }
+
+  /**
+   * One statement on a connection of its own (the poller's stays free), with the source's timeouts.
+   * Used for the rare action the agent takes on its server (pc.bootstrap=YES); never throws.
+   */
+  async execute(sql: string): Promise<{ ok: boolean; error?: string }> {
+    let conn: Connection | null = null;
+    try {
+      conn = mysql.createConnection({ ...this.connectionOptions(), connectTimeout: this.opts.connectTimeoutMs });
+      conn.on('error', () => undefined);
+      const c = conn;
+      await new Promise<void>((resolve, reject) => c.query({ sql, timeout: this.opts.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
+    } finally {
+      conn?.destroy();
+    }
   }
 
   stop(): void {
@@ -178,7 +213,7 @@ export class WsrepSource extends EventEmitter {
       this.failures = 0;
       if (this.lastLogged) this.opts.log.info('MySQL connection regained');
       this.lastLogged = '';
-      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null, variables, members };
+      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null, errorKind: undefined, variables, members };
       this.emit('change', this.facts);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
@@ -192,7 +227,7 @@ export class WsrepSource extends EventEmitter {
       }
       this.closeConn();
       this.membersConfId = null;
-      this.facts = { ...this.facts, reachable: false, accepting, error: why, variables: null };
+      this.facts = { ...this.facts, reachable: false, accepting, error: why, errorKind: mysqlErrorKind(e.code), variables: null };
       this.emit('change', this.facts);
     } finally {
       this.busy = false;
@@ -241,7 +276,8 @@ export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; 
     case 'ECONNREFUSED': return 'connection refused (server not listening)';
     case 'ENOENT': return 'socket file not found (server not running, or wrong socket in the option file)';
     case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return `server did not answer in time (${e.message})`;
-    case 'ER_ACCESS_DENIED_ERROR': return ACCESS_DENIED;
+    case 'ER_ACCESS_DENIED_ERROR': case 'ER_DBACCESS_DENIED_ERROR': case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR': return ACCESS_DENIED;
+    case 'ER_NOT_SUPPORTED_AUTH_MODE': return 'the account\'s authentication plugin is not supported by the agent\'s client: use mysql_native_password or ed25519';
     case 'ER_CON_COUNT_ERROR': return 'too many connections (max_connections reached): raise it, or keep a slot for monitoring with extra_port/extra_max_connections';
     case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return `the agent's user is at its connection limit (${(e.sqlMessage ?? '').slice(0, 120)})`;
     case 'ER_UNKNOWN_COM_ERROR': return 'WSREP has not yet prepared node for application use (non-Primary)';

@@ -49,6 +49,29 @@ describe('the server\'s option files', () => {
     assert.throws(() => resolveMembers(buildConfig({ init: { members: ['198.51.100.1', '198.51.100.2'] } }, 'x')), /cannot tell which member is this node.*set init.self/);
   });
 
+  it('normalises and de-duplicates the member list: case, brackets, default port; init.self matched the same way', () => {
+    const cfg = buildConfig({ init: { members: ['DB1', 'db1:161', 'db2', '[fd00::3]:161', '[FD00::3]', 'db3:1161'], self: 'db1', snmpPort: 161 } }, 'x');
+    const r = resolveMembers(cfg);
+    assert.deepEqual(r.targets.map((t) => t.id), ['DB1', 'db2', '[fd00::3]:161', 'db3:1161']);
+    assert.equal(r.selfId, 'DB1');
+    assert.deepEqual(r.dropped, ['db1:161 (same as DB1)', '[FD00::3] (same as [fd00::3]:161)']);
+  });
+
+  it('a wsrep_cluster_address that leaves this node out still makes it a member, asked on loopback', () => {
+    fs.writeFileSync(path.join(dir, 'my.cnf'), '[galera]\nwsrep_cluster_address=gcomm://198.51.100.2,198.51.100.3\n');
+    const r = resolveMembers(buildConfig({ init: { serverConfig: path.join(dir, 'my.cnf'), snmpPort: 1161 } }, 'x'));
+    assert.deepEqual(r.targets.map((t) => t.id), ['127.0.0.1:1161', '198.51.100.2', '198.51.100.3']);
+    assert.equal(r.selfId, '127.0.0.1:1161');
+  });
+
+  it('this node listed by two of its own names on one port is one member; on two ports it is ambiguous', () => {
+    fs.writeFileSync(path.join(dir, 'my.cnf'), `[galera]\nwsrep_cluster_address=gcomm://127.0.0.1,${os.hostname()},198.51.100.3\n`);
+    const r = resolveMembers(buildConfig({ init: { serverConfig: path.join(dir, 'my.cnf') } }, 'x'));
+    assert.deepEqual(r.targets.map((t) => t.id), ['127.0.0.1', '198.51.100.3']);
+    assert.deepEqual(r.dropped, [`${os.hostname()} (this node, as 127.0.0.1)`]);
+    assert.throws(() => resolveMembers(buildConfig({ init: { members: ['127.0.0.1:1', '127.0.0.1:2'] } }, 'x')), /cannot tell which member is this node \(2 match/);
+  });
+
   it('rejects malformed member entries at load time', () => {
     assert.throws(() => buildConfig({ init: { members: [{ host: 'a' }] } }, 'x.yaml'), /'init.members' must be a list/);
   });
@@ -66,11 +89,13 @@ describe('safe_to_bootstrap', () => {
 describe('the members table', () => {
   it('shows every member, who answered, and the decision with its reason', () => {
     const t = formatTable([
-      { id: 'a:161', self: true, answered: true, status: 'initiating', seqno: 9n, uuid: null, safeToBootstrap: null },
+      { id: 'a:161', name: 'db-a', self: true, answered: true, status: 'initiating', seqno: 9n, seqnoSource: 'grastate', uuid: null, safeToBootstrap: null },
+      { id: 'c:161', name: 'db-c', self: false, answered: true, status: 'running', clusterStatus: 'nonPrimary', seqno: 12n, seqnoSource: 'live', uuid: null, safeToBootstrap: null },
       { id: 'b:161', self: false, answered: false, error: 'no answer (timeout)' },
-    ], { action: 'wait', waitingFor: ['b:161'], reason: 'waiting for b:161' });
-    assert.match(t, /a:161 \(this node\)\s+yes\s+initiating\s+9/);
-    assert.match(t, /b:161\s+no\s+\?\s+\?.*no answer \(timeout\)/);
-    assert.match(t, /decision: wait\nreason:   waiting for b:161/);
+    ], { action: 'wait', waitingFor: ['b:161'], reason: 'waiting for b:161', advice: 'start the agent of b:161' });
+    assert.match(t, /a:161 \(this node\)\s+db-a\s+yes\s+initiating\s+-\s+9\s+grastate/);
+    assert.match(t, /c:161\s+db-c\s+yes\s+running\s+nonPrimary\s+12\s+live/);
+    assert.match(t, /b:161\s+\?\s+no\s+\?\s+-\s+\?.*no answer \(timeout\)/);
+    assert.match(t, /decision: wait\nreason:   waiting for b:161\nadvice:   start the agent of b:161\n$/);
   });
 });

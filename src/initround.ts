@@ -1,0 +1,262 @@
+// galera-init's protocol, one explicit round at a time:
+//   look (no lock) → lock → own agent shows the lock → this node's facts → ask the peers →
+//   decide (pure) → act
+// and, after an action, wait until the started server is ready.
+// Every effect goes through InitEnv, so the very same code runs against the real world (init.ts)
+// and against a simulated cluster with many initiators, random delays and lagging agents
+// (test/unit/initround.model.test.ts).
+//
+// Why this order: a peer must never decide from an answer that predates this node's decision.
+// This node takes its lock and waits until its own agent shows it; from then on every peer that
+// asks gets "locked" (then "bootstrapping"/"running" once a server starts, because the lock is
+// released only after the agent shows the server). Two initiators whose rounds overlap therefore
+// cannot both act: the later one to confirm its lock sees the other locked, or its server.
+// The look without the lock decides nothing: it only spares the lock to a node that would wait
+// anyway (every node but the most advanced one, on a cold start). Without it every initiator
+// would hold its lock on every round and keep the others waiting: the model test found such
+// histories with five nodes and a lossy network never converging.
+
+import { Decision, MemberFacts, Policy, decide } from './core/decide';
+import type { NodeStatus } from './core/status';
+import type { SeqnoSource } from './core/seqno';
+import type { AgentAnswer } from './snmp/peers';
+
+/** This node's own facts, read under the lock (a --wsrep-recover runs first when it must). */
+export interface LocalFacts {
+  status: NodeStatus;
+  seqno: bigint;
+  seqnoSource: SeqnoSource;
+  uuid: string | null;
+  safeToBootstrap: boolean | null;
+  serverRunning: boolean;
+}
+
+export interface Readiness { ok: boolean; error?: string; leftCluster?: boolean }
+
+export interface InitEnv {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** In [0, 1): jitter. */
+  random(): number;
+  /** Takes this node's initiator lock, never waiting; false with who holds it. */
+  lock(): { ok: true } | { ok: false; holder: string };
+  unlock(): void;
+  /** This process's PID, as the agent shows it in galeraLockPid. */
+  pid: number;
+  /** Whether a server runs on this datadir now (the process table only). */
+  serverRunning(): boolean;
+  /** With recover, under the lock: runs --wsrep-recover first when the position must be found. */
+  localFacts(opts: { recover: boolean }): Promise<LocalFacts>;
+  /** Asks the agents behind these member ids; never throws. */
+  ask(ids: string[]): Promise<AgentAnswer[]>;
+  markSafeToBootstrap(): void;
+  start(action: 'bootstrap' | 'join', position: string): Promise<{ ok: boolean; error?: string }>;
+  waitReady(): Promise<Readiness>;
+  stopServer(): Promise<void>;
+  log: {
+    info(fields: Record<string, unknown>, msg: string): void;
+    warn(fields: Record<string, unknown>, msg: string): void;
+    error(fields: Record<string, unknown>, msg: string): void;
+  };
+}
+
+export interface Members {
+  /** This node's member id (its own agent's target). */
+  selfId: string;
+  /** The other members' ids, normalised and de-duplicated. */
+  peerIds: string[];
+  /** This node's nodeName from its config: its identity when it has no peers to ask. */
+  selfName: string;
+}
+
+export interface RoundOptions {
+  policy: Policy;
+  pollIntervalMs: number;
+  /** Used when the own agent does not publish galeraAgentDetectMs. */
+  detectMs: number;
+  startTimeoutMs: number;
+  /** After the wait for the own agent: bounded by this many detection latencies (plus 1 s). */
+  confirmFactor: number;
+}
+
+export type RoundResult =
+  | { kind: 'decided'; decision: Decision; members: MemberFacts[] }
+  /** The round could not reach a decision (lock busy, own agent silent or lagging). */
+  | { kind: 'blocked'; reason: string; advice?: string };
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+function selfMember(id: string, name: string, l: LocalFacts): MemberFacts {
+  return { id, name, self: true, answered: true, status: l.status, seqno: l.seqno, seqnoSource: l.seqnoSource, uuid: l.uuid, safeToBootstrap: l.safeToBootstrap };
+}
+
+/**
+ * Polls this node's own agent until it shows what peers must see (the lock, or the started
+ * server), at most confirmFactor detection latencies plus 1 s. Returns the last answer, or null
+ * when the condition never held.
+ */
+async function untilOwnAgentShows(env: InitEnv, m: Members, o: RoundOptions, shows: (a: AgentAnswer) => boolean): Promise<{ answer: AgentAnswer | null; ok: boolean }> {
+  let answer: AgentAnswer | null = null;
+  let limit = o.detectMs * o.confirmFactor + 1000;
+  const t0 = env.now();
+  for (;;) {
+    [answer] = await env.ask([m.selfId]);
+    if (answer.answered && answer.detectMs) limit = answer.detectMs * o.confirmFactor + 1000;
+    if (answer.answered && shows(answer)) return { answer, ok: true };
+    if (env.now() - t0 > limit) return { answer, ok: false };
+    await env.sleep(Math.max(10, Math.min(100, (answer.detectMs ?? o.detectMs) / 4)));
+  }
+}
+
+/** What this node knows without the lock: the same facts and decision that --dry-run prints. */
+export async function look(env: InitEnv, m: Members, policy: Policy, waitedMs: number): Promise<{ decision: Decision; members: MemberFacts[] }> {
+  const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
+  const [own, ...peers] = answers;
+  const name = own.answered && own.name ? own.name : m.selfName;
+  const members = [selfMember(m.selfId, name, local), ...(m.peerIds.length ? peers : [])];
+  return { decision: decide(members, policy, waitedMs), members };
+}
+
+/** This node must take the lock to learn its own position: a --wsrep-recover has to run. */
+const needsOwnRecovery = (members: MemberFacts[]): boolean => {
+  const self = members.find((x) => x.self);
+  return self?.seqnoSource === 'unreadable' || (self?.seqnoSource === 'unknown' && !!self.uuid && self.uuid !== ZERO_UUID);
+};
+
+/** One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock held only when it returns an action. */
+export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, waitedMs: number): Promise<RoundResult> {
+  const first = await look(env, m, o.policy, waitedMs);
+  const mayAct = first.decision.action === 'bootstrap' || first.decision.action === 'join';
+  if (!mayAct && !needsOwnRecovery(first.members)) return { kind: 'decided', ...first };
+  const got = env.lock();
+  if (!got.ok) return { kind: 'blocked', reason: `the local lock is held (${got.holder})` };
+  let keep = false;
+  try {
+    let selfName = m.selfName;
+    if (m.peerIds.length > 0) {
+      const own = await untilOwnAgentShows(env, m, o, (a) => a.lockPid === env.pid || a.status === 'running' || a.status === 'bootstrapping');
+      if (!own.answer?.answered) {
+        if (!o.policy.force) {
+          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) does not answer (${own.answer?.error ?? 'no answer'}), so the other members cannot see this node's lock or state`, advice: 'start it: systemctl start galera-agentx (and check snmpd on this node)' };
+        }
+        env.log.warn({ member: m.selfId }, 'FORCED: this node\'s agent does not answer; the other members cannot see this lock');
+      } else {
+        selfName = own.answer.name ?? selfName;
+        if (!own.ok) {
+          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) did not show this initiator's lock in time (it shows ${own.answer.status}, lock pid ${own.answer.lockPid ?? '?'})`, advice: 'check that the agent watches the same lock file (lockFile) as galera-init' };
+        }
+      }
+    }
+    const local = await env.localFacts({ recover: true });
+    const answers = m.peerIds.length ? await env.ask(m.peerIds) : [];
+    const members = [selfMember(m.selfId, selfName, local), ...answers];
+    const decision = decide(members, o.policy, waitedMs);
+    keep = decision.action === 'bootstrap' || decision.action === 'join';
+    return { kind: 'decided', decision, members };
+  } finally {
+    if (!keep) env.unlock();
+  }
+}
+
+/**
+ * Carries out a bootstrap or a join decided by decideRound (the lock is held): starts the server,
+ * waits until its own agent shows it (so no peer asks in between and finds nobody), then lets the
+ * lock go.
+ */
+export async function act(env: InitEnv, m: Members, o: RoundOptions, d: Extract<Decision, { action: 'bootstrap' | 'join' }>, position: string): Promise<{ ok: boolean; error?: string }> {
+  try {
+    if (d.action === 'bootstrap') env.markSafeToBootstrap();
+    const started = await env.start(d.action, position);
+    if (!started.ok) return started;
+    if (m.peerIds.length > 0) {
+      const shown = await untilOwnAgentShows(env, m, o, (a) => (a.serverPid ?? 0) > 0 || a.status === 'running' || a.status === 'bootstrapping');
+      if (!shown.ok) env.log.warn({ member: m.selfId }, 'this node\'s agent did not show the started server in time; releasing the lock anyway');
+    }
+    return { ok: true };
+  } finally {
+    env.unlock();
+  }
+}
+
+export interface InitLoopOptions extends RoundOptions {
+  once: boolean;
+  /** 0: wait for ever. */
+  waitTimeoutMs: number;
+  leftClusterRestarts: number;
+}
+
+export type InitOutcome =
+  | { code: 'ok'; action: 'done' | 'bootstrap' | 'join'; reason: string }
+  | { code: 'failed'; reason: string; advice?: string }
+  | { code: 'tempfail'; reason: string; advice?: string };
+
+export const positionOf = (l: MemberFacts): string => `${l.uuid ?? ZERO_UUID}:${l.seqno ?? -1n}`;
+
+const summary = (members: MemberFacts[]): Record<string, unknown>[] =>
+  members.map((x) => ({ id: x.id, name: x.name, answered: x.answered, status: x.status, seqno: x.seqno?.toString(), source: x.seqnoSource, cluster: x.clusterStatus, error: x.error }));
+
+/** galera-init's whole run: rounds until an action succeeds, a refusal, or the wait times out. */
+export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Promise<InitOutcome> {
+  const t0 = env.now();
+  let lastReason = '';
+  let restarts = 0;
+  for (let round = 1; ; round++) {
+    if (env.serverRunning()) {
+      env.log.info({}, 'the local server is already up: nothing to do');
+      return { code: 'ok', action: 'done', reason: 'the local server is already up' };
+    }
+    const r = await decideRound(env, m, o, env.now() - t0);
+    let reason: string;
+    let advice: string | undefined;
+    let retry = false;
+    if (r.kind === 'decided') {
+      const d = r.decision;
+      if (d.action === 'done') { env.log.info({ reason: d.reason }, 'nothing to do'); return { code: 'ok', action: 'done', reason: d.reason }; }
+      if (d.action === 'refuse') {
+        env.log.error({ reason: d.reason, advice: d.advice, members: summary(r.members) }, 'refusing to decide');
+        return { code: 'failed', reason: d.reason, advice: d.advice };
+      }
+      if (d.action === 'bootstrap' || d.action === 'join') {
+        env.log.info({ members: summary(r.members), decision: d.action, reason: d.reason }, 'decision');
+        if (d.forced) env.log.warn({ reason: d.reason }, d.action === 'bootstrap' ? 'FORCED BOOTSTRAP' : 'FORCED JOIN');
+        const self = r.members.find((x) => x.self)!;
+        const started = await act(env, m, o, d, positionOf(self));
+        if (!started.ok) {
+          env.log.error({ err: started.error }, 'the server did not start: look at its error log and at the start command');
+          return { code: 'failed', reason: started.error ?? 'the server did not start' };
+        }
+        const ready = await env.waitReady();
+        if (!ready.ok && ready.leftCluster && restarts < o.leftClusterRestarts) {
+          restarts++;
+          env.log.warn({ err: ready.error, restart: restarts, of: o.leftClusterRestarts }, 'the server left the cluster after it started: stopping it and deciding again');
+          await env.stopServer();
+          continue;
+        }
+        if (!ready.ok) {
+          env.log.error({ err: ready.error }, 'the server started but did not become ready');
+          return { code: 'failed', reason: ready.error ?? 'not ready' };
+        }
+        env.log.info({ action: d.action }, d.action === 'bootstrap' ? 'bootstrapped a new cluster from this node' : 'joined the cluster');
+        return { code: 'ok', action: d.action, reason: d.reason };
+      }
+      reason = d.reason;
+      advice = d.advice;
+      retry = d.retry === true;
+      if (reason !== lastReason) env.log.info({ round, members: summary(r.members), reason, advice, waitingFor: d.waitingFor }, 'waiting');
+    } else {
+      reason = r.reason;
+      advice = r.advice;
+      retry = true;
+      if (reason !== lastReason) env.log.info({ round, reason, advice }, 'waiting');
+    }
+    lastReason = reason;
+    if (o.once) return { code: 'tempfail', reason, advice };
+    if (o.waitTimeoutMs > 0 && env.now() - t0 > o.waitTimeoutMs) {
+      env.log.error({ reason, advice, waitedSeconds: Math.round((env.now() - t0) / 1000) }, 'gave up waiting');
+      return { code: 'tempfail', reason, advice };
+    }
+    // Jitter, so initiators started together do not stay in step; contention backs off wider.
+    const spread = retry ? 1.0 : 0.5;
+    await env.sleep(o.pollIntervalMs * (1 - spread / 2 + env.random() * spread));
+  }
+}

@@ -1,0 +1,93 @@
+// Runs the opt-in promotion of a non-Primary survivor (see core/promote.ts for when it may):
+// watches how long the local server has been non-Primary, asks the other members' agents once a
+// second after the delay, and runs pc.bootstrap=YES on its own server when the rule allows.
+// Off the SNMP request path: it works from the snapshot the agent already built, and its own
+// SNMP client and MySQL connection.
+
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { MemberFacts } from './core/decide';
+import { PC_BOOTSTRAP } from './core/decide';
+import { promotionDecision } from './core/promote';
+import type { NodeSnapshot } from './core/snapshot';
+import { resolveMembers } from './init';
+import type { Mib } from './snmp/mib';
+import { PeerTarget, askPeers } from './snmp/peers';
+import type { WsrepSource } from './sources/wsrep';
+
+export class Promoter {
+  private timer: NodeJS.Timeout | null = null;
+  private nonPrimarySince = 0;
+  private busy = false;
+  private lastReason = '';
+  private peers: PeerTarget[] = [];
+  private selfId = '';
+  private latest: NodeSnapshot | null = null;
+
+  constructor(private readonly cfg: Config, private readonly log: Logger, private readonly mib: Mib, private readonly wsrep: WsrepSource,
+    private readonly notify: (text: string) => void, private readonly now: () => number = Date.now) {}
+
+  get enabled(): boolean { return this.cfg.init.promoteNonPrimaryAfterSeconds > 0; }
+
+  start(): void {
+    if (!this.enabled) return;
+    try {
+      const { targets, selfId } = resolveMembers(this.cfg);
+      this.selfId = selfId;
+      this.peers = targets.filter((t) => t.id !== selfId);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'init.promoteNonPrimaryAfterSeconds is set but the members cannot be resolved: promotion stays off');
+      return;
+    }
+    this.log.info({ afterSeconds: this.cfg.init.promoteNonPrimaryAfterSeconds, peers: this.peers.map((p) => p.id) }, 'promotion of a non-Primary survivor is on');
+    this.timer = setInterval(() => void this.tick(), 1000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Called with every new snapshot: tracks since when the running server is non-Primary. */
+  observe(s: NodeSnapshot): void {
+    this.latest = s;
+    const nonPrimary = s.serverPid > 0 && s.wsrep?.reachable === true && s.wsrep.clusterStatus === 'nonPrimary';
+    if (!nonPrimary) this.nonPrimarySince = 0;
+    else if (this.nonPrimarySince === 0) this.nonPrimarySince = this.now();
+  }
+
+  async tick(): Promise<void> {
+    const s = this.latest;
+    if (this.busy || !s || this.nonPrimarySince === 0) return;
+    const nonPrimaryMs = this.now() - this.nonPrimarySince;
+    const afterMs = this.cfg.init.promoteNonPrimaryAfterSeconds * 1000;
+    if (nonPrimaryMs < afterMs) return;
+    this.busy = true;
+    try {
+      const peers = await askPeers(this.mib, this.peers);
+      const self: MemberFacts = {
+        id: this.selfId, name: s.nodeName, self: true, answered: true, status: s.status, seqno: s.seqno, seqnoSource: s.seqnoSource,
+        uuid: s.uuid, safeToBootstrap: s.safeToBootstrap, clusterStatus: s.wsrep?.clusterStatus,
+      };
+      const d = promotionDecision({ self, peers, nonPrimaryMs, afterMs });
+      if (!d.promote) {
+        if (d.reason !== this.lastReason) this.log.info({ reason: d.reason }, 'non-Primary survivor: not promoting');
+        this.lastReason = d.reason;
+        return;
+      }
+      const r = await this.wsrep.execute(PC_BOOTSTRAP);
+      if (!r.ok) {
+        const why = `${PC_BOOTSTRAP} failed: ${r.error ?? '?'} (the agent's MySQL user needs SUPER)`;
+        if (why !== this.lastReason) this.log.error({ err: r.error }, why);
+        this.lastReason = why;
+        return;
+      }
+      this.log.warn({ reason: d.reason }, 'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)');
+      this.notify(d.reason);
+      this.nonPrimarySince = 0;
+      this.lastReason = '';
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { Config, ConfigError, detectLatencyMs } from './config';
 import { collectOnce } from './collect';
 import type { Decision, MemberFacts } from './core/decide';
-import { withSafeToBootstrap } from './core/grastate-edit';
+import { bootstrapGrastate } from './core/grastate-edit';
 import { loadMib } from './snmp/mib';
 import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
 import { acquireLock, releaseLock } from './sources/lock';
@@ -111,19 +111,48 @@ export function formatTable(members: MemberFacts[], d: Decision): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Sets safe_to_bootstrap: 1 (atomically, keeping owner and mode) when the chosen node's file says 0. */
-export function markSafeToBootstrap(datadir: string, log: Logger): void {
+/**
+ * Makes the chosen node's grastate.dat bootstrappable, atomically and keeping owner and mode:
+ * safe_to_bootstrap: 1 when a crash left 0, or the whole file from the recovered position when it
+ * names no state. A fresh node (no file, no position) is left alone.
+ */
+export function markSafeToBootstrap(datadir: string, log: Logger, position: { uuid: string | null; seqno: bigint } = { uuid: null, seqno: -1n }): void {
   const file = path.join(datadir, 'grastate.dat');
-  let text: string;
-  let st: fs.Stats;
-  try { st = fs.statSync(file); text = fs.readFileSync(file, 'utf8'); } catch { return; } // no file: a fresh node
-  const next = withSafeToBootstrap(text);
+  let text = '';
+  let owner: { mode: number; uid: number; gid: number };
+  try {
+    const st = fs.statSync(file);
+    text = fs.readFileSync(file, 'utf8');
+    owner = { mode: st.mode & 0o777, uid: st.uid, gid: st.gid };
+  } catch {
+    if (!position.uuid) return; // no file and no position: a fresh node
+    const dir = fs.statSync(datadir);
+    owner = { mode: 0o660, uid: dir.uid, gid: dir.gid };
+  }
+  const next = bootstrapGrastate(text, position);
   if (next === text) return;
   const tmp = `${file}.galera-init.tmp`;
-  fs.writeFileSync(tmp, next, { mode: st.mode & 0o777, flag: 'w' });
-  fs.chownSync(tmp, st.uid, st.gid);
+  fs.writeFileSync(tmp, next, { mode: owner.mode, flag: 'w' });
+  fs.chownSync(tmp, owner.uid, owner.gid);
   fs.renameSync(tmp, file);
-  log.warn({ file }, 'set safe_to_bootstrap: 1 on the chosen node (it said 0 after a crash)');
+  log.warn({ file, position: `${position.uuid}:${position.seqno}` }, /uuid:/.test(text) ? 'set safe_to_bootstrap: 1 on the chosen node (it said 0 after a crash)'
+    : 'wrote grastate.dat from the recovered position on the chosen node (it named no state), so the cluster keeps its history');
+}
+
+/**
+ * A forced join of a node ahead of the cluster: Galera aborts such a join ("Local state seqno is
+ * greater than group seqno: states diverged") and asks for grastate.dat to be removed. It is renamed,
+ * not removed, so the operator can still see what the node had.
+ */
+export function discardState(datadir: string, log: Logger): void {
+  const file = path.join(datadir, 'grastate.dat');
+  const aside = `${file}.discarded-${new Date().toISOString().replace(/[:.]/g, '')}`;
+  try {
+    fs.renameSync(file, aside);
+    log.warn({ file, aside }, 'FORCED: set grastate.dat aside; the server receives a full state transfer and this node\'s newer transactions are discarded');
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, 'could not set grastate.dat aside');
+  }
 }
 
 /** Starts the server; resolves once the process exists (so the lock may go) or the command failed. */
@@ -232,7 +261,8 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
       for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error }, 'agent answer');
       return answers;
     },
-    markSafeToBootstrap: () => markSafeToBootstrap(cfg.datadir, log),
+    markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),
+    discardState: () => discardState(cfg.datadir, log),
     start: (action, position) => startServer(cfg, action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log),
     waitReady: () => waitReady(cfg, log),
     stopServer: () => stopStartedServer(cfg, log),

@@ -49,7 +49,10 @@ export interface InitEnv {
   localFacts(opts: { recover: boolean }): Promise<LocalFacts>;
   /** Asks the agents behind these member ids; never throws. */
   ask(ids: string[]): Promise<AgentAnswer[]>;
-  markSafeToBootstrap(): void;
+  /** Makes grastate.dat bootstrappable at this node's position (safe_to_bootstrap: 1, or a new file). */
+  markSafeToBootstrap(position: { uuid: string | null; seqno: bigint }): void;
+  /** Sets grastate.dat aside (a forced join of a node ahead of the cluster: Galera would refuse it). */
+  discardState(): void;
   start(action: 'bootstrap' | 'join', position: string): Promise<{ ok: boolean; error?: string }>;
   waitReady(): Promise<Readiness>;
   stopServer(): Promise<void>;
@@ -163,10 +166,11 @@ export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, wai
  * waits until its own agent shows it (so no peer asks in between and finds nobody), then lets the
  * lock go.
  */
-export async function act(env: InitEnv, m: Members, o: RoundOptions, d: Extract<Decision, { action: 'bootstrap' | 'join' }>, position: string): Promise<{ ok: boolean; error?: string }> {
+export async function act(env: InitEnv, m: Members, o: RoundOptions, d: Extract<Decision, { action: 'bootstrap' | 'join' }>, self: MemberFacts): Promise<{ ok: boolean; error?: string }> {
   try {
-    if (d.action === 'bootstrap') env.markSafeToBootstrap();
-    const started = await env.start(d.action, position);
+    if (d.action === 'bootstrap') env.markSafeToBootstrap({ uuid: self.uuid ?? null, seqno: self.seqno ?? -1n });
+    if (d.action === 'join' && d.discardState) env.discardState();
+    const started = await env.start(d.action, positionOf(self));
     if (!started.ok) return started;
     if (m.peerIds.length > 0) {
       const shown = await untilOwnAgentShows(env, m, o, (a) => (a.serverPid ?? 0) > 0 || a.status === 'running' || a.status === 'bootstrapping');
@@ -220,7 +224,7 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
         env.log.info({ members: summary(r.members), decision: d.action, reason: d.reason }, 'decision');
         if (d.forced) env.log.warn({ reason: d.reason }, d.action === 'bootstrap' ? 'FORCED BOOTSTRAP' : 'FORCED JOIN');
         const self = r.members.find((x) => x.self)!;
-        const started = await act(env, m, o, d, positionOf(self));
+        const started = await act(env, m, o, d, self);
         if (!started.ok) {
           env.log.error({ err: started.error }, 'the server did not start: look at its error log and at the start command');
           return { code: 'failed', reason: started.error ?? 'the server did not start' };

@@ -44,7 +44,8 @@ export interface Policy {
 
 export type Decision =
   | { action: 'done'; reason: string }
-  | { action: 'join'; target: string; reason: string; forced: boolean }
+  /** discardState: Galera refuses to join with a seqno ahead of the group's; set aside grastate.dat so it transfers the state. */
+  | { action: 'join'; target: string; reason: string; forced: boolean; discardState?: boolean }
   | { action: 'bootstrap'; reason: string; forced: boolean }
   /** retry: another initiator holds its lock; back off with jitter. advice: the command that ends the wait. */
   | { action: 'wait'; reason: string; waitingFor: string[]; advice?: string; retry?: boolean }
@@ -150,7 +151,7 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
     const n = seq(self) - top;
     return refuseUnlessForced(policy, `this node is ahead of the running cluster by ${n} transaction${n === 1n ? '' : 's'} (seqno ${seq(self)} > ${top} on ${who(target)}): joining would discard them by a full state transfer`,
-      'to keep them, stop the running members and run galera-init on every node (this node bootstraps); to discard them: galera-init --force', join);
+      'to keep them, stop the running members and run galera-init on every node (this node bootstraps); to discard them: galera-init --force', { ...join, discardState: true });
   }
   return join;
 }

@@ -13,7 +13,17 @@ export interface ProcessFacts {
   initiators: number[];
 }
 
-export interface ClassifyOptions { serverNames: string[]; initiatorNames: string[]; datadir: string }
+export interface ClassifyOptions {
+  serverNames: string[];
+  initiatorNames: string[];
+  datadir: string;
+  /**
+   * Whether a server or initiator candidate runs in this agent's PID namespace. A process in another one (a
+   * container on this host, seen through /proc) runs on a filesystem of its own: it is not this
+   * node's server, whatever its command line says. Absent: everything is local.
+   */
+  sameHost?: (pid: number) => boolean;
+}
 
 const norm = (p: string): string => path.resolve(p).replace(/\/+$/, '');
 
@@ -54,6 +64,7 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
   for (const e of entries) {
     if (e.argv.length === 0) continue; // a zombie or kernel thread: its comm alone proves nothing
     if (nameMatches(e, opts.serverNames)) {
+      if (opts.sameHost && !opts.sameHost(e.pid)) continue;
       // Several nodes can share a host (tests, demos): a server that names another datadir is not
       // ours. Without --datadir it reads it from my.cnf, and a host runs one node: it is ours.
       const dd = optionValue(e.argv, 'datadir');
@@ -61,6 +72,7 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
       if (hasFlag(e.argv, 'wsrep-recover')) facts.recoveries.push(e.pid);
       else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help')) facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
     } else if (nameMatches(e, opts.initiatorNames)) {
+      if (opts.sameHost && !opts.sameHost(e.pid)) continue;
       facts.initiators.push(e.pid);
     }
   }

@@ -36,6 +36,19 @@ export function readProc(procDir: string, pid: number): ProcEntry | null {
   }
 }
 
+/**
+ * Whether the process shares this agent's PID namespace. Unknown (no permission to read the link,
+ * as for an unprivileged agent and a server of another user) counts as the same: only a namespace
+ * seen to differ excludes a process.
+ */
+export function samePidNamespace(procDir: string, pid: number): boolean {
+  try {
+    return fs.readlinkSync(`${procDir}/${pid}/ns/pid`) === fs.readlinkSync(`${procDir}/self/ns/pid`);
+  } catch {
+    return true;
+  }
+}
+
 /** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null when the PID is gone. */
 export function procStartTime(pid: number, procDir = '/proc'): number | null {
   try {
@@ -111,7 +124,7 @@ export class ProcessSource extends EventEmitter {
     if (!dirty) return this.facts;
     const entries: ProcEntry[] = [];
     for (const c of this.cache.values()) if (c.entry) entries.push(c.entry);
-    const facts = classifyProcesses(entries, this.opts);
+    const facts = classifyProcesses(entries, { ...this.opts, sameHost: (pid) => samePidNamespace(this.procDir, pid) });
     if (!sameProcessFacts(facts, this.facts)) {
       this.facts = facts;
       this.emit('change', facts);

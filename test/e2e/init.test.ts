@@ -7,10 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import YAML from 'yaml';
+import { ROOT, cleanupAll, sleep, start, tempDir, waitFor } from '../helpers/proc';
 import { snmpgetOne } from '../helpers/snmp';
 import { readGrastate, rowCount, serverPid, sql, stopServerByPid, waitSynced, wsrepStatus } from '../helpers/galera';
 import { Harness, HarnessNode, INIT_BIN as INIT, createHarness, exitCode } from '../helpers/harness';
+import { Trapd, startTrapd, stopTrapd } from '../helpers/traps';
 
 const pexec = promisify(execFile);
 
@@ -22,16 +24,44 @@ describe('galera-init on a real 3-node cluster', function () {
   const bringUpAgent = (n: HarnessNode): Promise<void> => h.bringUpAgent(n);
   const bringDownAgent = (n: HarnessNode): Promise<void> => h.bringDownAgent(n);
 
+  let trapd: Trapd;
   before(async () => {
-    h = await createHarness(3, { prefix: 'i' });
+    trapd = await startTrapd();
+    h = await createHarness(3, { prefix: 'i', trapPort: trapd.port });
     nodes = h.nodes;
   });
 
   after(async () => {
+    await stopTrapd(trapd).catch(() => undefined);
     for (const n of nodes) await stopServerByPid(n.g, 'SIGKILL').catch(() => undefined);
     for (const n of nodes) await stopAgent(n.agent).catch(() => undefined);
     await cleanupAll();
   });
+
+  /** galera-init with this node's own spelling of the member list (see the first-start story). */
+  const spelledConfig = (n: HarnessNode): string => {
+    const k = nodes.indexOf(n);
+    const doc = YAML.parse(fs.readFileSync(n.agent.configFile, 'utf8')) as { init: Record<string, unknown> };
+    const port = (x: HarnessNode): string => x.target.split(':')[1];
+    const spell = (x: HarnessNode, j: number): string => (x === n ? `127.0.0.1:${port(x)}` : `${(j + k) % 2 ? 'LOCALHOST' : 'localhost'}:${port(x)}`);
+    const list = nodes.map(spell);
+    const rotated = [...list.slice(k), ...list.slice(0, k)];
+    if (k === 2) rotated.push(`Localhost:${port(nodes[0])}`);
+    doc.init = { ...doc.init, members: rotated, self: `127.0.0.1:${port(n)}` };
+    const file = path.join(tempDir('gx-spelled-'), 'config.yaml');
+    fs.writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+    return file;
+  };
+  const runSpelled = (n: HarnessNode, extra: string[] = []): ReturnType<Harness['runInit']> => {
+    const log = path.join(tempDir('gx-init-'), 'init.log');
+    const child = start(process.execPath, [INIT, '--config', spelledConfig(n), ...extra], { logFile: log });
+    return Object.assign(child, { output: () => fs.readFileSync(log, 'utf8') });
+  };
+  const initOnce = async (n: HarnessNode, extra: string[] = []): Promise<{ code: number; out: string }> =>
+    pexec(process.execPath, [INIT, '--config', n.agent.configFile, '--once', ...extra])
+      .then((r) => ({ code: 0, out: `${r.stdout}${r.stderr}` }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }));
+  const seqnoSource = (n: HarnessNode): Promise<string> => snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0');
+  const waitSource = async (n: HarnessNode, want: string): Promise<void> => { await waitFor(`${n.g.name} seqno source ${want}`, async () => (await seqnoSource(n)) === want, 60000, 100); };
 
   const allRunning = async (): Promise<void> => {
     for (const n of nodes) await waitSynced(n.g, 60000);
@@ -39,24 +69,28 @@ describe('galera-init on a real 3-node cluster', function () {
   };
 
   it('--dry-run prints the members table and the decision, and starts nothing', async () => {
+    // A fresh datadir has InnoDB data but no grastate.dat: its agent runs a recovery, which finds
+    // no Galera position (the zero UUID), and only then is the node known to be fresh.
+    for (const n of nodes) await waitFor(`${n.g.name} known fresh`, async () => (await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown', 30000, 100);
     const { stdout } = await pexec(process.execPath, [INIT, '--config', nodes[0].agent.configFile, '--dry-run']);
-    assert.match(stdout, /member\s+answered\s+status\s+seqno/);
-    // A fresh cluster: all seqnos -1, so the tie-break picks the first member id.
-    const first = [...nodes].map((n) => n.target).sort()[0];
-    if (first === nodes[0].target) assert.match(stdout, /decision: bootstrap/);
-    else assert.match(stdout, new RegExp(`decision: wait\\nreason:   ${first.replace(/\./g, '\\.')} is the most advanced`));
-    for (const n of nodes) assert.match(stdout, new RegExp(n.target.replace(/\./g, '\\.')));
+    assert.match(stdout, /member\s+name\s+answered\s+status\s+cluster\s+seqno\s+source/);
+    // A fresh cluster: all seqnos -1, so the tie-break picks the first identity: i1, this node.
+    assert.match(stdout, /decision: bootstrap\nreason:   bootstrapping: this node is the most advanced: seqno -1 \(i1:-1 i2:-1 i3:-1\)/);
+    for (const n of nodes) assert.match(stdout, new RegExp(`${n.target.replace(/\./g, '\\.')}.*\\s${n.g.name}\\s`));
     assert.equal(serverPid(nodes[0].g), null);
   });
 
-  it('fresh cluster, three initiators at the same moment: exactly one bootstraps, two join', async () => {
-    const inits = nodes.map((n) => runInit(n));
+  it('fresh cluster, three initiators at the same moment, each spelling the members its own way: exactly one bootstraps, two join', async () => {
+    // Each node names itself by IP and the others by host name, in upper or lower case, in its
+    // own order, one of them twice: ranked by these spellings, every node would rank itself first.
+    const inits = nodes.map((n) => runSpelled(n));
     const codes = await Promise.all(inits.map(exitCode));
     assert.deepEqual(codes, [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-3).join('\n')).join('\n---\n'));
     const boots = inits.filter((i) => /bootstrapped a new cluster/.test(i.output()));
     const joins = inits.filter((i) => /joined the cluster/.test(i.output()));
     assert.equal(boots.length, 1);
     assert.equal(joins.length, 2);
+    assert.match(inits[0].output(), /bootstrapped a new cluster/, 'the first identity (i1) bootstrapped');
     await allRunning();
     const { stdout } = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', nodes[0].agent.configFile, 'cluster']);
     assert.equal((stdout.match(/\syes\s+running\s/g) ?? []).length, 3, stdout);
@@ -158,5 +192,149 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.equal(await exitCode(init), 0);
     assert.match(init.output(), /joined the cluster/);
     await waitSynced(n.g);
+  });
+
+  const CHECK = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
+  const PC = "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'";
+
+  it('kill -9 of every node, then a start with every node spelling the members its own way, three times: one bootstrap each time, the first identity among the most advanced', async () => {
+    for (let round = 1; round <= 3; round++) {
+      const want = await rowCount(nodes[0].g, 'e2e.t');
+      await Promise.all(nodes.map((n) => stopServerByPid(n.g, 'SIGKILL')));
+      for (const n of nodes) await waitSource(n, 'recovered');
+      const seqnos = await Promise.all(nodes.map(async (n) => BigInt(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqno.0'))));
+      const max = seqnos.reduce((a, b) => (b > a ? b : a));
+      const expected = nodes.findIndex((_, k) => seqnos[k] === max); // names i1 < i2 < i3 follow the index
+      // What each node would decide, asked one after the other: one and the same winner.
+      const dry = await Promise.all(nodes.map((n) => pexec(process.execPath, [INIT, '--config', spelledConfig(n), '--dry-run']).then((r) => r.stdout)));
+      assert.equal(dry.filter((o) => /decision: bootstrap/.test(o)).length, 1, dry.join('\n'));
+      assert.match(dry[expected], /decision: bootstrap/);
+      const inits = nodes.map((n) => runSpelled(n));
+      assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-3).join('\n')).join('\n---\n'));
+      const booted = inits.map((x, k) => (/bootstrapped a new cluster/.test(x.output()) ? k : -1)).filter((k) => k >= 0);
+      assert.deepEqual(booted, [expected], `round ${round}: seqnos ${seqnos.join(', ')}`);
+      await allRunning();
+      for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
+      await sql(nodes[round % 3].g, 'INSERT INTO e2e.t (v) VALUES (5)');
+    }
+  });
+
+  /** Kills the servers of every node but the survivor, and waits until the survivor is non-Primary. */
+  const leaveSurvivor = async (survivor: HarnessNode): Promise<number> => {
+    await sql(survivor.g, 'INSERT INTO e2e.t (v) VALUES (6)');
+    const want = await rowCount(survivor.g, 'e2e.t');
+    await Promise.all(nodes.filter((n) => n !== survivor).map((n) => stopServerByPid(n.g, 'SIGKILL')));
+    await waitFor('the survivor non-Primary', async () => (await snmpgetOne(survivor.master.port, 'GALERA-MIB::galeraClusterStatus.0')) === 'nonPrimary', 30000, 100);
+    for (const n of nodes.filter((x) => x !== survivor)) await waitSource(n, 'recovered');
+    return want;
+  };
+
+  it('two servers killed, one comes back: galera-init waits instead of joining the non-Primary survivor, names the pc.bootstrap statement, and joins once it is run', async () => {
+    const [survivor, back, down] = nodes;
+    const want = await leaveSurvivor(survivor);
+    const r = await initOnce(back);
+    assert.equal(r.code, 75, r.out);
+    assert.match(r.out, /no Primary component: i1 \(seqno \d+\) runs non-Primary/);
+    assert.ok(r.out.includes(`if the missing members are gone for good, run on i1: mysql -e \\"${PC}\\"`) || r.out.includes(`run on i1: mysql -e "${PC}"`), r.out);
+    assert.equal(serverPid(back.g), null, 'did not join the non-Primary survivor');
+    const { stdout } = await pexec(process.execPath, [CHECK, '--config', back.agent.configFile, 'cluster']);
+    assert.match(stdout, /i1\s+yes\s+running\s+nonPrimary/);
+    assert.match(stdout, /advice:   if the missing members are gone for good, run on i1: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/);
+    const waiting = runInit(back);
+    await sleep(1500);
+    assert.equal(waiting.exitCode, null, 'still waiting');
+    await sql(survivor.g, PC); // what the advice says
+    assert.equal(await exitCode(waiting), 0, waiting.output());
+    assert.match(waiting.output(), /joined the cluster/);
+    const last = runInit(down);
+    assert.equal(await exitCode(last), 0, last.output());
+    await allRunning();
+    for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
+  });
+
+  it('opt-in promotion (init.promoteNonPrimaryAfterSeconds): the survivor\'s agent makes it Primary, notifies, and the returning node joins', async () => {
+    const [survivor, back, down] = nodes;
+    await stopAgent(survivor.agent);
+    await bringDownAgent(survivor);
+    await h.bringUpAgent(survivor, { init: { promoteNonPrimaryAfterSeconds: 2 } });
+    const before = trapd.traps().length;
+    const want = await leaveSurvivor(survivor);
+    const init = runInit(back);
+    assert.equal(await exitCode(init), 0, init.output());
+    assert.match(init.output(), /joined the cluster/);
+    assert.match(survivor.agent.log(), /PROMOTED: this non-Primary survivor bootstrapped a Primary component/);
+    const promoted = trapd.traps().slice(before).filter((t) => t.trapOid.endsWith('.3306.0.9'));
+    assert.equal(promoted.length, 1, 'one galeraPromotedPrimary');
+    assert.match([...promoted[0].varbinds.values()].join(' '), /every member answered, none is Primary, and this node is the most advanced/);
+    const last = runInit(down);
+    assert.equal(await exitCode(last), 0, last.output());
+    await allRunning();
+    for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
+    await bringDownAgent(survivor);
+    await bringUpAgent(survivor);
+  });
+
+  it('a node ahead of the running cluster refuses to join, says by how much, and joins with --force', async function () {
+    this.timeout(600000);
+    const [ahead, b, c] = nodes;
+    await stopServerByPid(b.g, 'SIGTERM');
+    await stopServerByPid(c.g, 'SIGTERM');
+    for (let i = 0; i < 3; i++) await sql(ahead.g, 'INSERT INTO e2e.t (v) VALUES (7)');
+    await stopServerByPid(ahead.g, 'SIGTERM');
+    await bringDownAgent(ahead);
+    // The operator forces b and c up without i1 (its host "gone"): the more advanced of them
+    // bootstraps, the other joins; both say they were forced.
+    const forced = [runInit(b, ['--force']), runInit(c, ['--force'])];
+    assert.deepEqual(await Promise.all(forced.map(exitCode)), [0, 0], forced.map((x) => x.output().split('\n').slice(-3).join('\n')).join('\n---\n'));
+    assert.equal(forced.filter((x) => /FORCED \(--force\) without 127\.0\.0\.1:\d+ \(no answer/.test(x.output()) && /bootstrapped a new cluster/.test(x.output())).length, 1);
+    const want = await rowCount(b.g, 'e2e.t');
+    await bringUpAgent(ahead);
+    const r = await initOnce(ahead);
+    assert.equal(r.code, 1, r.out);
+    // By at least the 3 rows written on it alone (view changes take seqnos too, on both sides).
+    const m = /this node is ahead of the running cluster by (\d+) transactions? \(seqno (\d+) > (\d+) on i[23]\)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.equal(BigInt(m[2]) - BigInt(m[3]), BigInt(m[1]));
+    assert.match(r.out, /to keep them, stop the running members and run galera-init on every node/);
+    assert.equal(serverPid(ahead.g), null, 'its transactions are not thrown away by a join');
+    const f = await pexec(process.execPath, [INIT, '--config', ahead.agent.configFile, '--force']).then((x) => x.stderr);
+    assert.match(f, /FORCED JOIN/);
+    assert.ok(fs.readdirSync(ahead.g.datadir).some((x) => x.startsWith('grastate.dat.discarded-')), 'grastate.dat set aside, not deleted');
+    await allRunning();
+    // Forced: its 3 transactions were discarded by the state transfer, as the refusal warned.
+    for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
+  });
+
+  it('a damaged grastate.dat on the most advanced node: nobody bootstraps past it; once recovery reads its position it bootstraps and nothing is lost', async function () {
+    this.timeout(600000);
+    const [adv, b, c] = nodes;
+    await stopServerByPid(b.g, 'SIGTERM');
+    await stopServerByPid(c.g, 'SIGTERM');
+    await sql(adv.g, 'INSERT INTO e2e.t (v) VALUES (8)');
+    const want = await rowCount(adv.g, 'e2e.t');
+    await stopServerByPid(adv.g, 'SIGTERM');
+    // The file is emptied, and recovery cannot run for now (as when the agent may not run it).
+    await bringDownAgent(adv);
+    fs.writeFileSync(path.join(adv.g.datadir, 'grastate.dat'), '');
+    await h.bringUpAgent(adv, { recoveryCommand: ['/bin/false'] });
+    await waitSource(adv, 'unreadable');
+    const history = await snmpgetOne(b.master.port, 'GALERA-MIB::galeraStateUuid.0');
+    for (const n of [b, c]) {
+      const r = await initOnce(n);
+      assert.equal(r.code, 75, r.out);
+      assert.match(r.out, /seqno unknown on i1; on i1 grastate\.dat is missing or damaged and recovery found no position/);
+      assert.equal(serverPid(n.g), null);
+    }
+    // Recovery reads the position from InnoDB: the advanced node is known again, and wins.
+    await bringDownAgent(adv);
+    await bringUpAgent(adv);
+    await waitSource(adv, 'recovered');
+    const inits = nodes.map((n) => runInit(n));
+    assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'));
+    assert.match(inits[0].output(), /bootstrapped a new cluster/);
+    await allRunning();
+    // Bootstrapped from a grastate.dat rewritten at the recovered position: the same history.
+    assert.equal((await wsrepStatus(adv.g)).wsrep_local_state_uuid, history);
+    for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
   });
 });

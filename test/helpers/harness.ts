@@ -14,10 +14,13 @@ export interface HarnessNode { g: GaleraNode; master: Snmpd; agent: AgentProc; t
 
 export interface Harness {
   nodes: HarnessNode[];
-  bringUpAgent(n: HarnessNode): Promise<void>;
+  /** over: per-agent changes (init keys, another recovery command), until the next plain bring-up. */
+  bringUpAgent(n: HarnessNode, over?: AgentOverrides): Promise<void>;
   bringDownAgent(n: HarnessNode): Promise<void>;
   runInit(n: HarnessNode, extra?: string[]): ChildProcess & { output: () => string };
 }
+
+export interface AgentOverrides { init?: Record<string, unknown>; recoveryCommand?: string[] }
 
 export const INIT_BIN = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
 
@@ -46,13 +49,13 @@ export async function createHarness(size: number, opts: { prefix?: string; trapP
 
   const h: Harness = {
     nodes,
-    async bringUpAgent(n) {
+    async bringUpAgent(n, over = {}) {
       n.master = await startSnmpd({ dir: n.master.dir, port: n.master.port, trapPort: opts.trapPort });
       n.agent = startAgent({
-        master: n.master.socket, datadir: n.g.datadir, optionFile: n.optionFile, nodeName: n.g.name, recoveryCommand: recoveryCommand(n.g),
+        master: n.master.socket, datadir: n.g.datadir, optionFile: n.optionFile, nodeName: n.g.name, recoveryCommand: over.recoveryCommand ?? recoveryCommand(n.g),
         lockFile: path.join(n.g.dir, 'galera-init.lock'),
         extra: {
-          mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 }, init: initConfig(n), log: { level: opts.logLevel ?? 'info' },
+          mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 }, init: { ...initConfig(n), ...over.init }, log: { level: opts.logLevel ?? 'info' },
           window: { desiredSeconds: 3600, shortSpanSeconds: 10, longSpanSeconds: 300 },
         },
       });

@@ -78,6 +78,15 @@ describe('galera-init decision, case by case', () => {
     });
   }
 
+  it('a forced join of a node ahead sets its state aside (Galera aborts such a join), of another cluster\'s state not (Galera transfers it anyway)', () => {
+    const ahead = decide([m('a', { self: true, seqno: 15n }), run('b', { seqno: 12n })], force);
+    assert.ok(ahead.action === 'join' && ahead.discardState === true);
+    const other = decide([m('a', { self: true, uuid: V }), run('b')], force);
+    assert.ok(other.action === 'join' && !other.discardState);
+    const plain = decide([m('a', { self: true, seqno: 5n }), run('b', { seqno: 12n })], strict);
+    assert.ok(plain.action === 'join' && !plain.discardState && !plain.forced);
+  });
+
   it('the galera_initiator drawback: a stale node that comes up alone waits', () => {
     const d = decide([m('stale', { self: true, seqno: 100n }), m('adv1', { answered: false, error: 'timeout' }), m('adv2', { answered: false, error: 'timeout' })], strict);
     assert.equal(d.action, 'wait');

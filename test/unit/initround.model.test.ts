@@ -191,6 +191,7 @@ async function simulate(seed: number, initiator: Initiator = 'protocol'): Promis
         return a;
       })),
       markSafeToBootstrap: () => { me.safe = true; },
+      discardState: () => undefined,
       start: async (action) => {
         await clock.sleep(10 + r() * 50);
         if (action === 'bootstrap') {

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
+import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
 import { ROOT, cleanupAll, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 
@@ -34,9 +34,7 @@ describe('the README client snippet on a stock Debian client', function () {
     const work = tempDir('prom-client-');
     fs.mkdirSync(path.join(work, 'data'));
     fs.writeFileSync(path.join(work, 'data', 'grastate.dat'), `uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: ${SEQNO}\nsafe_to_bootstrap: 0\n`);
-    // No server or initiator of its own: those other tests run on this machine are not its.
-    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'client-node',
-      extra: { processes: { serverNames: ['prom-test-no-server'], initiatorNames: ['prom-test-no-initiator'] } } });
+    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'client-node', extra: NO_LOCAL_PROCESSES });
     await waitFor('the agent', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === SEQNO, 15000, 100);
     prefix = path.join(work, 'prefix');
     fs.mkdirSync(path.join(prefix, 'lib', 'node_modules'), { recursive: true });

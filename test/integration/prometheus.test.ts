@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
+import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
 import { ROOT, cleanupAll, freeTcpPort, start, tempDir, waitFor } from '../helpers/proc';
 import { requirePrograms } from '../helpers/programs';
 import { Exporter, PROM_DIR, Sample, generateSnmpYml, scrape, startExporter, stopExporter } from '../helpers/prometheus';
@@ -29,10 +29,6 @@ function mibEnumObjects(): string[] {
   }
   return out;
 }
-
-// These agents have no server or initiator of their own; the ones other tests run on this machine
-// must not be taken for theirs.
-const NO_SERVER = { processes: { serverNames: ['prom-test-no-server'], initiatorNames: ['prom-test-no-initiator'] } };
 
 const GALERA_PROGRAMS = { 'prometheus-snmp-generator': 'prometheus-snmp-exporter', 'prometheus-snmp-exporter': 'prometheus-snmp-exporter' };
 
@@ -77,7 +73,7 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     fs.mkdirSync(datadir);
     lockFile = path.join(work, 'galera-init.lock');
     writeSeqno('123456789012');
-    agent = startAgent({ master: master.socket, datadir, lockFile, nodeName: 'prom-node-1', extra: NO_SERVER });
+    agent = startAgent({ master: master.socket, datadir, lockFile, nodeName: 'prom-node-1', extra: NO_LOCAL_PROCESSES });
     await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '123456789012', 15000, 100);
     exporter = await startExporter();
   });
@@ -199,7 +195,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     const work = tempDir('prom-server-');
     fs.mkdirSync(path.join(work, 'data'));
     fs.writeFileSync(path.join(work, 'data', 'grastate.dat'), 'uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: 4242\nsafe_to_bootstrap: 0\n');
-    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'prom-node-2', extra: NO_SERVER });
+    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'prom-node-2', extra: NO_LOCAL_PROCESSES });
     await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '4242', 15000, 100);
     exporter = await startExporter();
     // The shipped config, with this test's addresses and a 1 s interval; the rules file verbatim.

@@ -1,7 +1,8 @@
 // Prometheus, with the real programs: integrations/prometheus/snmp.yml is what the real
 // prometheus-snmp-generator makes from generator.yml and GALERA-MIB; the real
 // prometheus-snmp-exporter, loaded with it, scrapes the real agent through a real snmpd and gives
-// galeraSeqno as a number and every enum as a state set; promtool checks the alert rules and runs
+// galeraSeqno as a number and every enum as a state set (on a real one-node MariaDB Galera cluster
+// too: wsrep_last_committed, Primary, Synced); promtool checks the alert rules and runs
 // their unit tests; a real Prometheus server with the shipped prometheus.yml scrapes through the
 // exporter and evaluates the shipped rules on what it scraped.
 
@@ -15,6 +16,7 @@ import { ROOT, cleanupAll, freeTcpPort, start, tempDir, waitFor } from '../helpe
 import { requirePrograms } from '../helpers/programs';
 import { Exporter, PROM_DIR, Sample, generateSnmpYml, scrape, startExporter, stopExporter } from '../helpers/prometheus';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
+import { GaleraNode, createAgentUser, createNode, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
 
 interface SnmpYmlMetric { name: string; oid: string; type: string; enum_values?: Record<string, string>; regex_extracts?: Record<string, unknown> }
 const SNMP_YML = path.join(PROM_DIR, 'snmp.yml');
@@ -136,6 +138,54 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     assert.deepEqual(names, ['grastate', 'gvwstate', 'lock', 'mysql', 'processes', 'recovery']);
     assert.deepEqual(sample(samples, 'galeraSourceState', { galeraSourceName: 'grastate', galeraSourceState: 'ok' }).map((s) => s.value), [1]);
     assert.equal(sample(samples, 'galeraSourceAge', { galeraSourceName: 'grastate' })[0].labels.galeraSourceIndex, undefined, 'the index is replaced by the name');
+  });
+});
+
+describe('Prometheus: the exporter on a real MariaDB Galera node (one-node cluster)', function () {
+  this.timeout(120000);
+  let master: Snmpd;
+  let node: GaleraNode;
+  let agent: AgentProc;
+  let exporter: Exporter;
+
+  before(async function () {
+    requirePrograms(this, { ...GALERA_PROGRAMS, mariadbd: 'mariadb-server' });
+    master = await startSnmpd();
+    node = await createNode('prom1');
+    startServer(node, { bootstrap: true });
+    await waitSynced(node);
+    const optionFile = path.join(tempDir('prom-cred-'), 'my.cnf');
+    await createAgentUser(node, 'agentx', 'prom-Secret-1', optionFile);
+    agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, nodeName: 'prom1' });
+    await waitFor('the live seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'live', 20000, 100);
+    exporter = await startExporter();
+  });
+
+  after(async () => {
+    if (node) await stopServer(node, 'SIGKILL');
+    if (agent) await stopAgent(agent);
+    if (exporter) await stopExporter(exporter);
+    await cleanupAll();
+  });
+
+  it('galeraSeqno is wsrep_last_committed as a number, following writes; Primary, Synced and ready are the states at 1', async () => {
+    await sql(node, 'CREATE DATABASE IF NOT EXISTS prom');
+    await sql(node, 'CREATE TABLE IF NOT EXISTS prom.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
+    for (let i = 0; i < 3; i++) await sql(node, 'INSERT INTO prom.t (v) VALUES (1)');
+    const live = (await wsrepStatus(node)).wsrep_last_committed;
+    await waitFor('the new seqno in snmpd', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === live, 10000, 100);
+    const { samples } = await scrape(exporter, `127.0.0.1:${master.port}`);
+    const value = (name: string): number[] => samples.filter((x) => x.name === name).map((x) => x.value);
+    const on = (name: string): string[] => samples.filter((x) => x.name === name && x.value === 1).map((x) => x.labels[name]);
+    assert.deepEqual(value('galeraSeqno'), [Number(live)]);
+    assert.ok(Number(live) >= 3);
+    assert.deepEqual(value('galeraLastCommitted'), [Number(live)]);
+    assert.deepEqual(value('galeraClusterConfId'), [Number((await wsrepStatus(node)).wsrep_cluster_conf_id)]);
+    assert.deepEqual(on('galeraSeqnoSource'), ['live']);
+    assert.deepEqual(on('galeraClusterStatus'), ['primary']);
+    assert.deepEqual(on('galeraLocalState'), ['synced']);
+    assert.deepEqual(on('galeraReady'), ['true']);
+    assert.deepEqual(value('galeraClusterSize'), [1]);
   });
 });
 

@@ -4,6 +4,7 @@
 import { ChildProcess, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import YAML from 'yaml';
 import { ROOT, freeTcpPort, start, stopChild, tempDir, waitFor } from './proc';
 import { MIB_DIRS } from './snmp';
 
@@ -57,4 +58,39 @@ export async function scrape(e: Exporter, target: string, module = 'galera'): Pr
   const text = await res.text();
   if (!res.ok) throw new Error(`scrape: HTTP ${res.status}: ${text}`);
   return { ...parseExposition(text), text };
+}
+
+export interface PrometheusServer { port: number; child: ChildProcess; dir: string; api<T = any>(p: string): Promise<T> }
+
+/**
+ * A real Prometheus server with the shipped prometheus.yml, only its addresses and intervals
+ * changed (targets = these snmpds, scraped through this exporter, every second), and the shipped
+ * rules file verbatim.
+ */
+export async function startPrometheus(targets: string[], exporter: Exporter): Promise<PrometheusServer> {
+  const dir = tempDir('prom-server-');
+  const cfg = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8'));
+  cfg.global = { scrape_interval: '1s', evaluation_interval: '1s' };
+  const job = cfg.scrape_configs.find((j: { job_name: string }) => j.job_name === 'galera');
+  job.static_configs = [{ targets }];
+  job.relabel_configs.find((r: { target_label: string }) => r.target_label === '__address__').replacement = `127.0.0.1:${exporter.port}`;
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(cfg));
+  fs.copyFileSync(path.join(PROM_DIR, 'galera-alerts.yml'), path.join(dir, 'galera-alerts.yml'));
+  const port = await freeTcpPort();
+  const child = start('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`], { logFile: path.join(dir, 'prometheus.log') });
+  await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 30000, 200);
+  const api = async (p: string): Promise<any> => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/${p}`);
+    const body = await res.json() as { status: string; data: unknown };
+    if (body.status !== 'success') throw new Error(`Prometheus API ${p}: ${JSON.stringify(body)}`);
+    return body.data;
+  };
+  return { port, child, dir, api };
+}
+
+export interface Alert { labels: Record<string, string>; state: string }
+
+export async function alerts(p: PrometheusServer): Promise<Alert[]> {
+  return ((await p.api('alerts')) as { alerts: Alert[] }).alerts;
 }

@@ -4,7 +4,8 @@
 // galeraSeqno as a number and every enum as a state set (on a real one-node MariaDB Galera cluster
 // too: wsrep_last_committed, Primary, Synced); promtool checks the alert rules and runs
 // their unit tests; a real Prometheus server with the shipped prometheus.yml scrapes through the
-// exporter and evaluates the shipped rules on what it scraped.
+// exporter and evaluates the shipped rules on what it scraped, down to the page when a real
+// 2-node cluster loses quorum.
 
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -12,11 +13,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, freeTcpPort, start, tempDir, waitFor } from '../helpers/proc';
+import { ROOT, cleanupAll, start, tempDir, waitFor } from '../helpers/proc';
 import { requirePrograms } from '../helpers/programs';
-import { Exporter, PROM_DIR, Sample, generateSnmpYml, scrape, startExporter, stopExporter } from '../helpers/prometheus';
+import { Exporter, PROM_DIR, PrometheusServer, Sample, alerts, generateSnmpYml, scrape, startExporter, startPrometheus, stopExporter } from '../helpers/prometheus';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
-import { GaleraNode, createAgentUser, createNode, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+import { GaleraNode, createAgentUser, createCluster, createNode, sql, startCluster, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
 
 interface SnmpYmlMetric { name: string; oid: string; type: string; enum_values?: Record<string, string>; regex_extracts?: Record<string, unknown> }
 const SNMP_YML = path.join(PROM_DIR, 'snmp.yml');
@@ -231,35 +232,18 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
   let master: Snmpd;
   let agent: AgentProc;
   let exporter: Exporter;
-  let promPort: number;
-  const api = async (p: string): Promise<any> => {
-    const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/${p}`);
-    const body = await res.json() as { status: string; data: unknown };
-    assert.equal(body.status, 'success', JSON.stringify(body));
-    return body.data;
-  };
+  let prom: PrometheusServer;
 
   before(async function () {
     requirePrograms(this, { ...GALERA_PROGRAMS, prometheus: 'prometheus' });
     master = await startSnmpd();
-    const work = tempDir('prom-server-');
+    const work = tempDir('prom-server-node-');
     fs.mkdirSync(path.join(work, 'data'));
     fs.writeFileSync(path.join(work, 'data', 'grastate.dat'), 'uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: 4242\nsafe_to_bootstrap: 0\n');
     agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'prom-node-2', extra: NO_LOCAL_PROCESSES });
     await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '4242', 15000, 100);
     exporter = await startExporter();
-    // The shipped config, with this test's addresses and a 1 s interval; the rules file verbatim.
-    const cfg = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8'));
-    cfg.global = { scrape_interval: '1s', evaluation_interval: '1s' };
-    const job = cfg.scrape_configs.find((j: { job_name: string }) => j.job_name === 'galera');
-    job.static_configs = [{ targets: [`127.0.0.1:${master.port}`] }];
-    job.relabel_configs.find((r: { target_label: string }) => r.target_label === '__address__').replacement = `127.0.0.1:${exporter.port}`;
-    fs.writeFileSync(path.join(work, 'prometheus.yml'), YAML.stringify(cfg));
-    fs.copyFileSync(path.join(PROM_DIR, 'galera-alerts.yml'), path.join(work, 'galera-alerts.yml'));
-    promPort = await freeTcpPort();
-    start('prometheus', [`--config.file=${path.join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(work, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`], { logFile: path.join(work, 'prometheus.log') });
-    await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok, 30000, 200);
+    prom = await startPrometheus([`127.0.0.1:${master.port}`], exporter);
   });
 
   after(async () => {
@@ -269,28 +253,65 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
   });
 
   it('stores galeraSeqno as the number snmpget returns, under the node as instance, and loads the rules', async () => {
-    const result = await waitFor('a galeraSeqno sample', async () => ((await api('query?query=galeraSeqno')) as { result: { metric: Record<string, string>; value: [number, string] }[] }).result[0], 20000, 250);
+    const result = await waitFor('a galeraSeqno sample', async () => ((await prom.api('query?query=galeraSeqno')) as { result: { metric: Record<string, string>; value: [number, string] }[] }).result[0], 20000, 250);
     assert.equal(result.value[1], await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0'));
     assert.equal(result.metric.instance, `127.0.0.1:${master.port}`);
     assert.equal(result.metric.job, 'galera');
-    const stopped = (await api('query?query=galeraStatus{galeraStatus="stopped"}')) as { result: { value: [number, string] }[] };
+    const stopped = (await prom.api('query?query=galeraStatus{galeraStatus="stopped"}')) as { result: { value: [number, string] }[] };
     assert.equal(stopped.result[0].value[1], '1');
-    const rules = ((await api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = ((await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }).groups.flatMap((g) => g.rules);
     assert.equal(rules.length, 3);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 
   it('raises no alert for a healthy agent whose server is down (cluster status unknown is not "not Primary")', async () => {
-    await waitFor('two rule evaluations', async () => ((await api('rules')) as { groups: { lastEvaluation: string }[] }).groups[0].lastEvaluation > new Date(Date.now() - 500).toISOString(), 10000, 250);
-    assert.deepEqual(((await api('alerts')) as { alerts: unknown[] }).alerts, []);
+    await waitFor('a rule evaluation after the first scrapes', async () => ((await prom.api('rules')) as { groups: { lastEvaluation: string }[] }).groups[0].lastEvaluation > new Date(Date.now() - 500).toISOString(), 10000, 250);
+    assert.deepEqual(await alerts(prom), []);
   });
 
   it('GaleraAgentDataStale becomes pending for the node once its agent stops (the walk comes back empty)', async () => {
     await stopAgent(agent);
-    const alerts = await waitFor('GaleraAgentDataStale', async () => {
-      const a = ((await api('alerts')) as { alerts: { labels: Record<string, string>; state: string }[] }).alerts;
-      return a.length > 0 ? a : null;
-    }, 20000, 250);
-    assert.deepEqual(alerts!.map((a) => [a.labels.alertname, a.labels.instance, a.state]), [['GaleraAgentDataStale', `127.0.0.1:${master.port}`, 'pending']]);
+    const firing = await waitFor('GaleraAgentDataStale', async () => { const a = await alerts(prom); return a.length > 0 ? a : null; }, 20000, 250);
+    assert.deepEqual(firing!.map((a) => [a.labels.alertname, a.labels.instance, a.state]), [['GaleraAgentDataStale', `127.0.0.1:${master.port}`, 'pending']]);
+  });
+});
+
+describe('Prometheus: GaleraClusterNotPrimary on a real 2-node cluster that loses quorum', function () {
+  this.timeout(180000);
+  let nodes: GaleraNode[] = [];
+  let master: Snmpd;
+  let agent: AgentProc;
+  let exporter: Exporter;
+  let prom: PrometheusServer;
+
+  before(async function () {
+    requirePrograms(this, { ...GALERA_PROGRAMS, prometheus: 'prometheus', mariadbd: 'mariadb-server' });
+    nodes = await createCluster(2, 'pq');
+    await startCluster(nodes);
+    master = await startSnmpd();
+    const optionFile = path.join(tempDir('prom-cred-'), 'my.cnf');
+    await createAgentUser(nodes[0], 'agentx', 'prom-Secret-2', optionFile);
+    agent = startAgent({ master: master.socket, datadir: nodes[0].datadir, optionFile, nodeName: nodes[0].name });
+    exporter = await startExporter();
+    prom = await startPrometheus([`127.0.0.1:${master.port}`], exporter);
+  });
+
+  after(async () => {
+    for (const n of nodes) await stopServer(n, 'SIGKILL');
+    if (agent) await stopAgent(agent);
+    if (exporter) await stopExporter(exporter);
+    await cleanupAll();
+  });
+
+  it('no alert while Primary; pending GaleraClusterNotPrimary (critical, nonPrimary) once its peer is killed', async () => {
+    const q = async (query: string): Promise<string[]> => ((await prom.api(`query?query=${encodeURIComponent(query)}`)) as { result: { value: [number, string] }[] }).result.map((r) => r.value[1]);
+    await waitFor('Primary in Prometheus', async () => (await q('galeraClusterStatus{galeraClusterStatus="primary"}')).join() === '1', 30000, 250);
+    assert.deepEqual(await q('galeraClusterSize'), ['2']);
+    assert.deepEqual(await alerts(prom), []);
+    await stopServer(nodes[1], 'SIGKILL');
+    const got = (await waitFor('GaleraClusterNotPrimary', async () => (await alerts(prom)).find((a) => a.labels.alertname === 'GaleraClusterNotPrimary'), 40000, 250))!;
+    assert.deepEqual([got.labels.instance, got.labels.severity, got.labels.galeraClusterStatus, got.state],
+      [`127.0.0.1:${master.port}`, 'critical', 'nonPrimary', 'pending']);
+    assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraClusterStatus.0'), 'nonPrimary');
   });
 });

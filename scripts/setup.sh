@@ -16,6 +16,11 @@ done
 [ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
 [ -x /usr/lib/nagios/plugins/check_snmp ] || missing+=(monitoring-plugins-standard)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+# The monitoring integrations' tests run the real programs (integrations/).
+command -v prometheus-snmp-generator >/dev/null 2>&1 || missing+=(prometheus-snmp-exporter)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/sbin/nagios4 ] || missing+=(nagios4-core)
+[ -x /usr/sbin/icinga2 ] || missing+=(icinga2-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ]; then
@@ -24,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
     # The packages' own services are not ours: tests run private instances on other ports.
-    for svc in snmpd snmptrapd mariadb; do
+    for svc in snmpd snmptrapd mariadb prometheus prometheus-snmp-exporter nagios4 icinga2; do
       if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
     done
   else

@@ -44,3 +44,7 @@ export function startAgent(o: AgentOptions): AgentProc {
 export async function stopAgent(a: AgentProc): Promise<void> {
   await stopChild(a.child, 'SIGTERM');
 }
+
+/** `extra` for an agent with no server or initiator of its own: the ones other tests run on this
+ * machine at the same time must not be taken for its own. */
+export const NO_LOCAL_PROCESSES = { processes: { serverNames: ['gx-test-no-server'], initiatorNames: ['gx-test-no-initiator'] } };

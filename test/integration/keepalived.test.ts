@@ -49,8 +49,10 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     const dir = tempDir('gxka-');
     for (let i = 1; i <= 3; i++) tracks.push(path.join(dir, `n${i}.track`));
     // Peers 2 and 3 start unhealthy, so node 1 (healthy once its agent sees its server) is elected.
+    // Node 3 has no file at all, as before its agent's first start: the shipped init_file must
+    // make that unhealthy, or node 3 (equal priority, higher address) would win the election.
     peers = [tracks[1], tracks[2]].map((f) => new TrackFile(f, silentLogger()));
-    for (const p of peers) p.write(-50);
+    peers[0].write(-50);
 
     node = await createNode('ka1');
     startServer(node, { bootstrap: true });
@@ -75,6 +77,7 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
       kas.push({ child, vrrpPidFile: path.join(d, 'vrrp.pid'), log });
     }
     await holder('node 1 to be elected', (h) => h.length === 1 && h[0] === 1, 15000);
+    assert.equal(fs.readFileSync(tracks[2], 'utf8').trim(), '-50', 'keepalived created the missing file as unhealthy (init_file)');
   });
 
   after(async () => {

@@ -132,6 +132,28 @@ describe('the health endpoint behind a real HAProxy, and galera-check healthy, o
     assert.equal(await servedBy(), 'hp1', 'the writer is db1 while it is healthy');
   });
 
+  it('answers from memory: 1000 checks cost no extra query on the server', async () => {
+    const shows = async (): Promise<number> =>
+      Number((await sql<{ Value: string }[]>(ms[1].g, "SHOW GLOBAL STATUS LIKE 'Com_show_status'"))[0].Value);
+    const before = await shows();
+    const t0 = Date.now();
+    const times: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(Array.from({ length: 50 }, async () => {
+        const t = Date.now();
+        assert.equal((await health(ms[1])).status, 200);
+        times.push(Date.now() - t);
+      }));
+    }
+    const elapsed = Date.now() - t0;
+    const delta = (await shows()) - before;
+    // The agent's own poll (every 200 ms) and the two reads above; nothing per request.
+    const polls = Math.ceil(elapsed / 200) + 3;
+    times.sort((x, y) => x - y);
+    process.stdout.write(`      1000 checks in ${elapsed} ms (p50 ${times[500]} ms, p99 ${times[990]} ms, 50 at a time); SHOW STATUS on the server: ${delta} (agent polls: about ${polls - 3})\n`);
+    assert.ok(delta <= polls, `${delta} SHOW STATUS for 1000 checks over ${elapsed} ms`);
+  });
+
   it('a desynced node leaves the backend (503 from the agent) and comes back UP when synced', async () => {
     const t0 = Date.now();
     await sql(ms[0].g, 'SET GLOBAL wsrep_desync = ON');

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 declare -A NEED=(
   [snmpd]=snmpd [snmpget]=snmp [snmptrapd]=snmptrapd [smilint]=smitools
   [mariadbd]=mariadb-server [mariadb]=mariadb-client [rsync]=rsync [pgrep]=procps
+  [keepalived]=keepalived [haproxy]=haproxy [ip]=iproute2
 )
 missing=()
 for bin in "${!NEED[@]}"; do
@@ -29,7 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
     # The packages' own services are not ours: tests run private instances on other ports.
-    for svc in snmpd snmptrapd mariadb prometheus prometheus-snmp-exporter nagios4 icinga2; do
+    for svc in snmpd snmptrapd mariadb prometheus prometheus-snmp-exporter nagios4 icinga2 haproxy keepalived; do
       if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
     done
   else

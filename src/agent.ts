@@ -10,10 +10,11 @@ import { HeldChange, buildView, intValue, notificationVarbinds } from './snmp/pu
 import { View, makeView } from './snmp/view';
 import type { Value } from './snmp/agentx/pdu';
 import { NodeSnapshot, SourceHealth, SourceName, WindowEstimate, buildSnapshot } from './core/snapshot';
-import { WsrepHealth, healthOf, isHealthy } from './core/health';
+import { HealthVerdict, WsrepHealth, healthOf, healthVerdict } from './core/health';
 import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
 import { TrackFile } from './outputs/trackfile';
 import { grastateDamaged, needsRecovery } from './core/seqno';
+import { HealthEndpoint } from './outputs/http';
 import type { RecoveredPosition } from './core/recoverlog';
 import type { NodeStatus } from './core/status';
 import { ProcessSource } from './sources/processes';
@@ -50,6 +51,9 @@ export class Agent {
   private lastSampleAt = 0;
   private readonly track: TrackFile | null;
   private readonly promoter: Promoter;
+  readonly http: HealthEndpoint | null;
+  /** The rule shared by the track file, the HTTP endpoint and galera-check healthy. */
+  health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
   private stopped = false;
   readonly stats = { recomputes: 0, notifications: 0 };
 
@@ -65,6 +69,7 @@ export class Agent {
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
     this.promoter = new Promoter(cfg, log, this.mib, this.wsrep,
       (text) => void this.send('galeraPromotedPrimary', { galeraNotifyText: { type: 4, value: text.slice(0, 255) } as Value }));
+    this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
         ...cfg.agentx,
@@ -91,6 +96,7 @@ export class Agent {
     await this.gvwstate.start();
     this.recompute();
     this.promoter.start();
+    await this.http?.start();
     this.session?.start();
   }
 
@@ -158,8 +164,10 @@ export class Agent {
     this.promoter.observe(snap);
     this.view = buildView(this.mib, snap);
     this.watchWsrep(snap, procs.servers.length > 0);
-    this.track?.write(isHealthy(snap.wsrep, procs.servers.length > 0, this.cfg.keepalived.donorIsHealthy)
-      ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
+    const health = healthVerdict(snap.wsrep, procs.servers.length > 0, this.cfg.keepalived.donorIsHealthy);
+    if (health.reason !== this.health.reason) this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
+    this.health = health;
+    this.track?.write(this.health.healthy ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
     if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
       this.log.info({ status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason }, 'node state');
     }
@@ -290,6 +298,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.promoter.stop();
+    await this.http?.stop();
     this.statusNotifier?.stop();
     for (const h of this.watchers.values()) h.stop();
     // keepalived keeps the last weight it read: leave the unhealthy one behind.

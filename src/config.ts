@@ -59,6 +59,8 @@ export interface Config {
     /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
     donorIsHealthy: boolean;
   };
+  /** The clustercheck-style health endpoint; listen '' (the default): off. */
+  http: { listen: string };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   init: InitConfig;
 }
@@ -156,6 +158,7 @@ export function defaultConfig(): Config {
     notifications: { holdMs: 50 },
     window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
     keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
+    http: { listen: '' },
     log: { level: 'info' },
     init: {
       members: [],
@@ -216,6 +219,12 @@ const oneOf = (...opts: string[]): Check => (v) => (opts.includes(v as string) ?
 const master: Check = (v) =>
   (typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/')) ? null : 'a unix socket path or tcp:HOST:PORT');
 
+const listen: Check = (v) => {
+  const m = typeof v === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(v) : null;
+  return v === '' || (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535) ? null
+    : "HOST:PORT ('127.0.0.1:9200'), ':PORT' for every address, '[::1]:PORT', or empty to disable";
+};
+
 const SCHEMA: Record<string, Check | Record<string, Check>> = {
   nodeName: str,
   datadir: absPath,
@@ -228,6 +237,7 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   notifications: { holdMs: ms(0, 600000) },
   window: { desiredSeconds: seconds, shortSpanSeconds: seconds, longSpanSeconds: seconds },
   keepalived: { trackFile: optPath, healthyWeight: weight, unhealthyWeight: weight, donorIsHealthy: bool },
+  http: { listen },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
   init: {
     members, self: anyStr, serverConfig: absPath, snmpPort: port, snmpVersion: oneOf('2c', '3'), community: anyStr,

@@ -8,17 +8,21 @@ import { collectOnce } from '../collect';
 import { snapshotToJson } from '../core/snapshot';
 import { parseFlags } from './args';
 import { clusterTable } from '../init';
+import { healthVerdict } from '../core/health';
 
-const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|cluster
+const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|healthy|cluster
 
   status        bootstrapping | running | initiating | locked | stopped
   seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
                 under the initiator lock, unless --no-recover)
+  healthy       exit 0 when the node should take traffic (Primary, Synced, or Donor when
+                keepalived.donorIsHealthy, and ready), 1 otherwise; prints the one-line reason.
+                The rule of the keepalived track file and of the HTTP health endpoint.
   cluster       every member's status and seqno from their agents (the init.members of the config),
                 and what galera-init would decide now
   --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources, wsrep)
   --config FILE as for galera-agentx (default /etc/galera-agentx/config.yaml)
-Exit status: 0 when answered, 64 on usage errors, 78 on config errors.
+Exit status: 0 when answered (healthy: 0 healthy, 1 unhealthy), 64 on usage errors, 78 on config errors.
 `;
 
 async function main(): Promise<void> {
@@ -27,7 +31,7 @@ async function main(): Promise<void> {
   }, USAGE);
   if (values.help) { process.stdout.write(USAGE); return; }
   const what = positionals[0];
-  if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'cluster'].includes(what))) {
+  if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'healthy', 'cluster'].includes(what))) {
     process.stderr.write(USAGE);
     process.exit(64);
   }
@@ -51,7 +55,11 @@ async function main(): Promise<void> {
   }
   const snap = await collectOnce(cfg, log, { recover: !values['no-recover'] && (what === 'seqno' || !!values.json) });
   if (values.json) process.stdout.write(`${JSON.stringify(snapshotToJson(snap), null, 2)}\n`);
-  else process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);
+  if (what === 'healthy') {
+    const v = healthVerdict(snap.wsrep!, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
+    if (!values.json) process.stdout.write(`${v.reason}\n`);
+    process.exitCode = v.healthy ? 0 : 1;
+  } else if (!values.json) process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);
 }
 
 void main();

@@ -112,11 +112,26 @@ export function healthOf(
   };
 }
 
+/** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
+export interface HealthVerdict { healthy: boolean; reason: string }
+
 /**
- * keepalived's idea of a healthy node, as Percona's clustercheck defines it: in the Primary
- * component, Synced (or Donor/Desynced when the donor may serve), and ready.
+ * The one rule behind the keepalived track file, the HTTP health endpoint and `galera-check
+ * healthy`, as Percona's clustercheck defines a serving node: in the Primary component, Synced (or
+ * Donor/Desynced when the donor may serve: clustercheck's available_when_donor), and ready.
  */
+export function healthVerdict(h: WsrepHealth, serverRunning: boolean, donorIsHealthy: boolean): HealthVerdict {
+  const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node is ${why}.` });
+  if (!serverRunning) return no('not running');
+  if (!h.reachable) return no('not readable (no MySQL connection)');
+  if (h.clusterStatus !== 'primary') return no(`not in the Primary component (${h.clusterStatus})`);
+  if (h.ready !== true) return no('not ready (wsrep_ready OFF)');
+  if (h.localState === 4) return { healthy: true, reason: 'Galera node is synced.' };
+  const state = h.localStateComment || (h.localState === null ? 'unknown state' : `state ${h.localState}`);
+  if (h.localState === 2 && donorIsHealthy) return { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
+  return no(`not synced (${state})`);
+}
+
 export function isHealthy(h: WsrepHealth, serverRunning: boolean, donorIsHealthy: boolean): boolean {
-  return serverRunning && h.reachable && h.clusterStatus === 'primary' && h.ready === true &&
-    (h.localState === 4 || (donorIsHealthy && h.localState === 2));
+  return healthVerdict(h, serverRunning, donorIsHealthy).healthy;
 }

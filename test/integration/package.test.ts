@@ -47,7 +47,7 @@ describe('the npm package', function () {
     for (const f of ['mibs/GALERA-MIB.txt', 'mibs/ietf/SNMPv2-SMI.txt', 'snmpd/snmpd.conf', 'snmpd/private-snmpd.sh', 'systemd/galera-agentx.service',
       'systemd/galera-init.service', 'integrations/zabbix/galera_agentx_zabbix_7.0.yaml', 'integrations/nagios/galera-commands.cfg',
       'integrations/prometheus/snmp.yml', 'integrations/prometheus/generator.yml', 'integrations/prometheus/galera-alerts.yml',
-      'docs/keepalived.conf', 'config-sample.yaml', 'README.md']) {
+      'integrations/haproxy/haproxy.cfg', 'docs/keepalived.conf', 'config-sample.yaml', 'README.md']) {
       assert.ok(fs.existsSync(path.join(pkgDir, f)), f);
     }
     assert.ok(!fs.existsSync(path.join(pkgDir, 'dist', 'test')), 'tests are not shipped');

@@ -1,0 +1,112 @@
+// The clustercheck-style endpoint: the status and body come from the verdict held in memory at
+// the moment of the request, for any method clustercheck answers; a taken port is logged, not fatal.
+
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { HealthVerdict, healthOf, healthVerdict } from '../../src/core/health';
+import { HealthEndpoint, parseListen } from '../../src/outputs/http';
+import { buildConfig } from '../../src/config';
+import { createLogger, silentLogger } from '../../src/log';
+
+/** One raw HTTP exchange, as HAProxy's check does it (HTTP/1.0, no Host, connection closed by the server). */
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(request));
+    let out = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => { out += d; });
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+    s.setTimeout(3000, () => { s.destroy(); reject(new Error(`no answer; got ${JSON.stringify(out)}`)); });
+  });
+}
+
+describe('the health verdict', () => {
+  const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+  const synced = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')));
+  const cases: [string, Record<string, string> | null, boolean, boolean, boolean, RegExp][] = [
+    ['a Synced Primary ready node', synced, true, true, false, /^Galera node is synced\.$/],
+    ['no server', synced, false, true, false, /not running/],
+    ['an unreadable server', null, true, false, false, /not readable/],
+    ['non-Primary', { ...synced, wsrep_cluster_status: 'non-Primary' }, true, true, false, /not in the Primary component \(nonPrimary\)/],
+    ['not ready', { ...synced, wsrep_ready: 'OFF' }, true, true, false, /not ready/],
+    ['a Joiner', { ...synced, wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' }, true, true, false, /not synced \(Joining\)/],
+    ['a Donor', { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, true, true, false, /not synced \(Donor\/Desynced\)/],
+  ];
+  for (const [what, status, running, reachable, donor, re] of cases) {
+    it(`${what}: ${re.source}`, () => {
+      const v = healthVerdict(healthOf(status, null, null, reachable, 1), running, donor);
+      assert.match(v.reason, re);
+      assert.equal(v.healthy, what.startsWith('a Synced'));
+      assert.ok(!v.reason.includes('\n'), 'one line');
+    });
+  }
+  it('a Donor serves when donorIsHealthy says so', () => {
+    const v = healthVerdict(healthOf({ ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, null, null, true, 1), true, true);
+    assert.deepEqual(v, { healthy: true, reason: 'Galera node is Donor/Desynced, serving (donorIsHealthy).' });
+  });
+});
+
+describe('http.listen', () => {
+  for (const ok of ['', '127.0.0.1:9200', ':9200', '[::1]:9200', 'db1.example:65535']) {
+    it(`accepts ${JSON.stringify(ok)}`, () => assert.equal(buildConfig({ http: { listen: ok }, mysql: { enabled: false } }, 'x.yaml').http.listen, ok));
+  }
+  for (const bad of ['9200', '127.0.0.1', ':0', ':65536', 'a b:1', 9200]) {
+    it(`rejects ${JSON.stringify(bad)}, naming the key`, () => assert.throws(() => buildConfig({ http: { listen: bad } }, 'x.yaml'), /x.yaml: 'http.listen' must be HOST:PORT/));
+  }
+  it('parses host and port', () => {
+    assert.deepEqual(parseListen(':9200'), { host: undefined, port: 9200 });
+    assert.deepEqual(parseListen('[::1]:80'), { host: '::1', port: 80 });
+    assert.deepEqual(parseListen('127.0.0.1:1'), { host: '127.0.0.1', port: 1 });
+  });
+});
+
+describe('the health endpoint', () => {
+  let verdict: HealthVerdict;
+  let ep: HealthEndpoint;
+  beforeEach(async () => {
+    verdict = { healthy: true, reason: 'Galera node is synced.' };
+    ep = new HealthEndpoint(`127.0.0.1:${await freePort()}`, () => verdict, silentLogger());
+    await ep.start();
+  });
+  afterEach(() => ep.stop());
+
+  it('answers HAProxy\'s default check (OPTIONS, HTTP/1.0, no Host) with 200 and the reason', async () => {
+    const r = await raw(ep.port(), 'OPTIONS / HTTP/1.0\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.[01] 200 OK\r\n/);
+    assert.match(r, /\r\n\r\nGalera node is synced\.\r\n$/);
+  });
+  it('follows the verdict at the moment of each request: 503 with the reason, then 200', async () => {
+    verdict = { healthy: false, reason: 'Galera node is not synced (Donor/Desynced).' };
+    const down = await fetch(`http://127.0.0.1:${ep.port()}/`);
+    assert.equal(down.status, 503);
+    assert.equal(await down.text(), 'Galera node is not synced (Donor/Desynced).\r\n');
+    verdict = { healthy: true, reason: 'Galera node is synced.' };
+    const up = await fetch(`http://127.0.0.1:${ep.port()}/anything?x=1`, { method: 'POST', body: 'ignored' });
+    assert.equal(up.status, 200);
+  });
+  it('sends no body to HEAD and closes every connection', async () => {
+    const r = await raw(ep.port(), 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(r, /\r\nConnection: close\r\n/i);
+    assert.ok(r.endsWith('\r\n\r\n'), 'headers only');
+  });
+  it('logs a taken port once and keeps the agent going', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', 't', { write: (l: string) => { lines.push(l); return true; } } as unknown as NodeJS.WritableStream);
+    const second = new HealthEndpoint(`127.0.0.1:${ep.port()}`, () => verdict, log);
+    await second.start();
+    assert.equal(second.port(), 0);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /"err":"EADDRINUSE".*cannot serve the health endpoint/);
+    await second.stop();
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+  });
+}

@@ -1,6 +1,7 @@
 // Parsers of outside text, against fixtures captured from a real MariaDB 10.11 + Galera 4 node
 // (test/fixtures) and their broken variants.
 
+import { samePidNamespace } from '../../src/sources/processes';
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -126,6 +127,20 @@ describe('process classification', () => {
     [['mariadbd', '--user=mysql'], false],
   ];
   for (const [argv, want] of boot) it(`${argv.slice(1).join(' ')} is ${want ? '' : 'not '}a bootstrap`, () => assert.equal(isBootstrapCommand(argv), want));
+
+  it('leaves out servers and initiators of another PID namespace (a container on this host)', () => {
+    const entries = [
+      { pid: 1, comm: 'mariadbd', argv: ['mariadbd', '--wsrep-new-cluster'] },
+      { pid: 2, comm: 'mariadbd', argv: ['mariadbd'] },
+      { pid: 3, comm: 'galera-init', argv: ['galera-init'] },
+      { pid: 4, comm: 'galera-init', argv: ['galera-init'] },
+    ];
+    const facts = classifyProcesses(entries, { ...opts, sameHost: (pid) => pid % 2 === 0 });
+    assert.deepEqual(facts.servers, [{ pid: 2, bootstrap: false }]);
+    assert.deepEqual(facts.initiators, [4]);
+    assert.equal(samePidNamespace('/proc', process.pid), true);
+    assert.equal(samePidNamespace('/proc', 999999999), true, 'unknown counts as the same');
+  });
 
   it('sorts servers, recoveries and initiators of this datadir', () => {
     const facts = classifyProcesses([

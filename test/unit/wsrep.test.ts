@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log';
-import { WsrepSource, wsrepView } from '../../src/sources/wsrep';
+import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind, wsrepView } from '../../src/sources/wsrep';
 import { FakeMysql, startFakeMysql, syncedStatusRows } from '../helpers/fakemysql';
 import { waitFor } from '../helpers/proc';
 
@@ -69,4 +69,15 @@ describe('the wsrep source against a misbehaving server', function () {
       assert.ok(!lines.join('\n').includes('Pw-not-logged-7'));
     });
   }
+});
+
+describe('MySQL errors by kind', () => {
+  it('every access-denied code is auth (galera-init then takes a running process as ready), and the others have their kinds', () => {
+    for (const code of ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']) {
+      assert.equal(mysqlErrorKind(code), 'auth', code);
+    }
+    assert.deepEqual(['ECONNREFUSED', 'ENOENT', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ER_UNKNOWN_COM_ERROR', 'EPIPE', undefined].map(mysqlErrorKind),
+      ['refused', 'refused', 'timeout', 'limit', 'nonPrimary', 'other', 'other']);
+    assert.equal(describeMysqlError(Object.assign(new Error('x'), { code: 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' })), ACCESS_DENIED);
+  });
 });

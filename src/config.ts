@@ -117,11 +117,11 @@ export interface InitConfig {
 
 /**
  * The longest time the agent takes to show a change of the process table or the lock: one scan
- * interval (both are polled at it), plus a margin for the read and the recompute on a loaded host.
+ * interval (both are polled at it), plus 400 ms for the read and the recompute on a loaded host.
  * Published as galeraAgentDetectMs; galera-init waits for its own agent to show its lock, at most a
  * few times this long, before it asks the other members.
  */
-export const detectLatencyMs = (cfg: Config): number => cfg.processes.scanIntervalMs + 100;
+export const detectLatencyMs = (cfg: Config): number => cfg.processes.scanIntervalMs + 400;
 
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
 

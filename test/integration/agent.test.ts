@@ -119,6 +119,41 @@ describe('galera-agentx through a real snmpd', function () {
     await waitFor('stopped', async () => (await status()) === 'stopped');
   });
 
+  it('shows a taken lock and a new server within the detection latency it publishes (galeraAgentDetectMs)', async () => {
+    const bound = Number(await snmpgetOne(master.port, 'GALERA-MIB::galeraAgentDetectMs.0'));
+    assert.equal(bound, 500, 'scanIntervalMs 100 + 400');
+    const session = snmp.createSession('127.0.0.1', 'public', { port: master.port, timeout: 1000, retries: 0 });
+    const get = (name: string): Promise<number> => new Promise((resolve, reject) => session.get([oidOf(name)], (err: Error | null, vbs: { value: unknown }[]) => (err ? reject(err) : resolve(Number(vbs[0].value)))));
+    /** Time from the change until the agent's answer shows it, polled every 5 ms. */
+    const shows = async (name: string, want: (v: number) => boolean, change: () => void): Promise<number> => {
+      const t0 = Date.now();
+      change();
+      while (!want(await get(name))) await sleep(5);
+      return Date.now() - t0;
+    };
+    const bin = path.join(tempDir('gx-bin-'), 'mariadbd');
+    fs.writeFileSync(bin, `#!${process.execPath}\nsetTimeout(() => {}, 30000);\n`, { mode: 0o755 });
+    const lockMs: number[] = [];
+    const serverMs: number[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const holder = start('sleep', ['30']);
+        lockMs.push(await shows('galeraLockPid', (v) => v === holder.pid, () => fs.writeFileSync(lockFile, `${holder.pid}\npurpose=galera-init\n`)));
+        fs.rmSync(lockFile);
+        await stopChild(holder, 'SIGKILL');
+        let server: ReturnType<typeof start> | null = null;
+        serverMs.push(await shows('galeraServerPid', (v) => v > 0 && v === server?.pid, () => { server = start(bin, [`--datadir=${datadir}`]); }));
+        await stopChild(server!, 'SIGKILL');
+        await waitFor('stopped', async () => (await status()) === 'stopped');
+      }
+    } finally {
+      session.close();
+    }
+    console.log(`      lock shown after max ${Math.max(...lockMs)} ms, server after max ${Math.max(...serverMs)} ms (bound ${bound} ms)`);
+    assert.ok(Math.max(...lockMs) <= bound, `lock shown after ${lockMs.join(', ')} ms`);
+    assert.ok(Math.max(...serverMs) <= bound, `server shown after ${serverMs.join(', ')} ms`);
+  });
+
   it('serves non-ASCII strings with their byte length, and the session survives them', async () => {
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraNodeName.0'), 'nœud-1 ☃ 节点');
     assert.equal(await status(), 'stopped');

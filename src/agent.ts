@@ -2,6 +2,7 @@
 // Every source pushes its facts; a change schedules one recompute on the next tick; the SNMP
 // session reads the last view. Nothing on the request path touches a file, a socket or a process.
 
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Config, detectLatencyMs } from './config';
 import { AgentxSession } from './snmp/agentx/session';
@@ -56,6 +57,8 @@ export class Agent {
   health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
   private stopped = false;
   readonly stats = { recomputes: 0, notifications: 0 };
+  /** galeraAgentInstance: tells one agent reached under two names from two nodes sharing a name. */
+  private readonly instance = randomUUID();
 
   constructor(private readonly cfg: Config, private readonly log: Logger, opts: { snmp?: boolean } = {}) {
     this.mib = loadMib(cfg.mibFile);
@@ -153,6 +156,8 @@ export class Agent {
       sources: this.sourceHealth(),
       readyBootstrapPid: this.readyBootstrapPid,
       detectMs: detectLatencyMs(this.cfg),
+      instance: this.instance,
+      mysqlPolled: this.cfg.mysql.enabled,
     });
     const boot = procs.servers.find((p) => p.bootstrap);
     if (boot && snap.status === 'running') this.readyBootstrapPid = boot.pid;

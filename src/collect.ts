@@ -47,7 +47,7 @@ export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boo
   ];
   const snap = buildSnapshot({
     at: now, nodeName: cfg.nodeName, processes: facts, lock, grastate: gs.value, gvwstate: gv.value,
-    wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources, grastateDamaged: damaged, hasData, detectMs: detectLatencyMs(cfg),
+    wsrep: { reachable: w.reachable, accepting: w.accepting, ...wsrepView(w.status) }, recovered, sources, grastateDamaged: damaged, hasData, detectMs: detectLatencyMs(cfg), mysqlPolled: cfg.mysql.enabled,
   });
   snap.wsrep = healthOf(w.status, w.variables, w.members, w.reachable, w.at);
   return snap;

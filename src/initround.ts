@@ -73,6 +73,8 @@ export interface Members {
 }
 
 export interface RoundOptions {
+  /** What this run last saw of a member that is silent now (initLoop fills it in). */
+  lastSeen?: (id: string) => bigint | undefined;
   policy: Policy;
   pollIntervalMs: number;
   /** Used when the own agent does not publish galeraAgentDetectMs. */
@@ -89,8 +91,8 @@ export type RoundResult =
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-function selfMember(id: string, name: string, l: LocalFacts): MemberFacts {
-  return { id, name, self: true, answered: true, status: l.status, seqno: l.seqno, seqnoSource: l.seqnoSource, uuid: l.uuid, safeToBootstrap: l.safeToBootstrap };
+function selfMember(id: string, name: string, instance: string | undefined, l: LocalFacts): MemberFacts {
+  return { id, name, instance, self: true, answered: true, status: l.status, seqno: l.seqno, seqnoSource: l.seqnoSource, uuid: l.uuid, safeToBootstrap: l.safeToBootstrap };
 }
 
 /**
@@ -112,12 +114,16 @@ async function untilOwnAgentShows(env: InitEnv, m: Members, o: RoundOptions, sho
 }
 
 /** What this node knows without the lock: the same facts and decision that --dry-run prints. */
-export async function look(env: InitEnv, m: Members, policy: Policy, waitedMs: number): Promise<{ decision: Decision; members: MemberFacts[] }> {
+/** How long the members that are silent now have been silent (ms): what the quorum policy waits on. */
+export type SilenceOf = (members: MemberFacts[]) => number;
+const fromNumber = (n: number | SilenceOf): SilenceOf => (typeof n === 'number' ? () => n : n);
+
+export async function look(env: InitEnv, m: Members, policy: Policy, waited: number | SilenceOf, lastSeen?: (id: string) => bigint | undefined): Promise<{ decision: Decision; members: MemberFacts[] }> {
   const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
-  const [own, ...peers] = answers;
+  const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, lastSeenSeqno: lastSeen(a.id) }));
   const name = own.answered && own.name ? own.name : m.selfName;
-  const members = [selfMember(m.selfId, name, local), ...(m.peerIds.length ? peers : [])];
-  return { decision: decide(members, policy, waitedMs), members };
+  const members = [selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), ...(m.peerIds.length ? peers : [])];
+  return { decision: decide(members, policy, fromNumber(waited)(members)), members };
 }
 
 /** This node must take the lock to learn its own position: a --wsrep-recover has to run. */
@@ -127,15 +133,18 @@ const needsOwnRecovery = (members: MemberFacts[]): boolean => {
 };
 
 /** One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock held only when it returns an action. */
-export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, waitedMs: number): Promise<RoundResult> {
-  const first = await look(env, m, o.policy, waitedMs);
-  const mayAct = first.decision.action === 'bootstrap' || first.decision.action === 'join';
+export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, waited: number | SilenceOf): Promise<RoundResult> {
+  const first = await look(env, m, o.policy, waited, o.lastSeen);
+  // A refusal is final, so it too is made again from answers gathered under the lock: a peer seen
+  // in passing (a bootstrap server in its first second) must not fail the unit.
+  const mayAct = first.decision.action === 'bootstrap' || first.decision.action === 'join' || first.decision.action === 'refuse';
   if (!mayAct && !needsOwnRecovery(first.members)) return { kind: 'decided', ...first };
   const got = env.lock();
   if (!got.ok) return { kind: 'blocked', reason: `the local lock is held (${got.holder})` };
   let keep = false;
   try {
     let selfName = m.selfName;
+    let instance: string | undefined;
     if (m.peerIds.length > 0) {
       const own = await untilOwnAgentShows(env, m, o, (a) => a.lockPid === env.pid || a.status === 'running' || a.status === 'bootstrapping');
       if (!own.answer?.answered) {
@@ -145,15 +154,16 @@ export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, wai
         env.log.warn({ member: m.selfId }, 'FORCED: this node\'s agent does not answer; the other members cannot see this lock');
       } else {
         selfName = own.answer.name ?? selfName;
+        instance = own.answer.instance;
         if (!own.ok) {
           return { kind: 'blocked', reason: `this node's agent (${m.selfId}) did not show this initiator's lock in time (it shows ${own.answer.status}, lock pid ${own.answer.lockPid ?? '?'})`, advice: 'check that the agent watches the same lock file (lockFile) as galera-init' };
         }
       }
     }
     const local = await env.localFacts({ recover: true });
-    const answers = m.peerIds.length ? await env.ask(m.peerIds) : [];
-    const members = [selfMember(m.selfId, selfName, local), ...answers];
-    const decision = decide(members, o.policy, waitedMs);
+    const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) => (a.answered || !o.lastSeen ? a : { ...a, lastSeenSeqno: o.lastSeen(a.id) }));
+    const members = [selfMember(m.selfId, selfName, instance, local), ...answers];
+    const decision = decide(members, o.policy, fromNumber(waited)(members));
     keep = decision.action === 'bootstrap' || decision.action === 'join';
     return { kind: 'decided', decision, members };
   } finally {
@@ -204,12 +214,27 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
   const t0 = env.now();
   let lastReason = '';
   let restarts = 0;
+  // The quorum policy counts a member's silence from the last time it answered, not from this
+  // run's start: one unlucky round (an agent restarting) must not count as minutes of silence.
+  const heard = new Map<string, number>();
+  const lastSeqno = new Map<string, bigint>();
+  const silence: SilenceOf = (ms) => {
+    const silent = ms.filter((x) => !x.answered);
+    return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
+  };
   for (let round = 1; ; round++) {
     if (env.serverRunning()) {
       env.log.info({}, 'the local server is already up: nothing to do');
       return { code: 'ok', action: 'done', reason: 'the local server is already up' };
     }
-    const r = await decideRound(env, m, o, env.now() - t0);
+    const r = await decideRound(env, m, { ...o, lastSeen: (id) => lastSeqno.get(id) }, silence);
+    if (r.kind === 'decided') {
+      for (const x of r.members) {
+        if (!x.answered) continue;
+        heard.set(x.id, env.now());
+        if (x.seqno !== undefined && (x.seqnoSource !== 'unknown' && x.seqnoSource !== 'unreadable')) lastSeqno.set(x.id, x.seqno);
+      }
+    }
     let reason: string;
     let advice: string | undefined;
     let retry = false;

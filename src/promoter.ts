@@ -69,7 +69,7 @@ export class Promoter {
         id: this.selfId, name: s.nodeName, self: true, answered: true, status: s.status, seqno: s.seqno, seqnoSource: s.seqnoSource,
         uuid: s.uuid, safeToBootstrap: s.safeToBootstrap, clusterStatus: s.wsrep?.clusterStatus,
       };
-      const d = promotionDecision({ self, peers, nonPrimaryMs, afterMs });
+      const d = promotionDecision({ self, peers, nonPrimaryMs, afterMs, savedMembers: s.savedView?.members.length });
       if (!d.promote) {
         if (d.reason !== this.lastReason) this.log.info({ reason: d.reason }, 'non-Primary survivor: not promoting');
         this.lastReason = d.reason;

@@ -31,8 +31,14 @@ export interface MemberFacts {
   seqnoSource?: SeqnoSource;
   uuid?: string | null;
   safeToBootstrap?: boolean | null;
-  /** The running server's wsrep_cluster_status, as its agent reads it. */
+  /** The running server's wsrep_cluster_status, as its agent reads it now ('unknown' when stale). */
   clusterStatus?: ClusterStatus;
+  /** The initiator lock's holder on that node (0: free): held is held, whatever else its status says. */
+  lockPid?: number;
+  /** galeraAgentInstance: the same name and instance is one agent reached under two names. */
+  instance?: string;
+  /** A silent member's seqno when it last answered (this run): the quorum policy never passes it. */
+  lastSeenSeqno?: bigint;
 }
 
 export interface Policy {
@@ -57,6 +63,13 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export const who = (m: MemberFacts): string => m.name ?? m.id;
 const names = (ms: MemberFacts[]): string => ms.map(who).join(', ');
 const seq = (m: MemberFacts): bigint => m.seqno ?? -1n;
+/**
+ * A member with state whose position is not known. A recovery or a grastate.dat that says -1 for a
+ * history with no transaction yet is a known position, not an unknown one.
+ */
+const positionUnknown = (m: MemberFacts): boolean =>
+  !fresh(m) && seq(m) < 0n && (m.seqnoSource === undefined || m.seqnoSource === 'unknown' || m.seqnoSource === 'unreadable');
+const isLocked = (m: MemberFacts): boolean => m.status === 'locked' || (m.status !== 'running' && m.status !== 'bootstrapping' && (m.lockPid ?? 0) > 0);
 
 /**
  * A member with no Galera state at all: no UUID (or the zero one) and no seqno. A member whose
@@ -81,56 +94,75 @@ export function rank(a: MemberFacts, b: MemberFacts): number {
 
 export const PC_BOOTSTRAP = 'SET GLOBAL wsrep_provider_options=\'pc.bootstrap=YES\'';
 
-/** Two configured members that answer as one node: refuse, the member list is not what it claims. */
-function identityConflict(members: MemberFacts[]): Decision | null {
+/**
+ * Members that answer as one node. The same name and the same agent instance is one agent reached
+ * under two names (an FQDN and an address, say): it is asked once, as the first entry (this node's
+ * own when it is one of them). The same name from different agents is two nodes sharing a
+ * nodeName: refused, the ranking would not be total.
+ */
+function sameNode(members: MemberFacts[]): { members: MemberFacts[]; refusal: Decision | null } {
   const byName = new Map<string, MemberFacts[]>();
   for (const m of members) {
     if (!m.answered || m.name === undefined) continue;
     byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
   }
+  let kept = members;
   for (const [name, ms] of byName) {
     if (ms.length < 2) continue;
     const ids = ms.map((m) => m.id).join(' and ');
-    if (ms.some((m) => m.self)) {
-      return {
-        action: 'refuse',
-        reason: `${ids} both answer as this node ('${name}'): this node is listed twice under different names, so its vote would count twice`,
-        advice: 'list each node once in init.members (or in wsrep_cluster_address), and set init.self to this node\'s entry',
-      };
+    const oneAgent = ms.every((m) => m.instance !== undefined && m.instance === ms[0].instance);
+    if (oneAgent) {
+      const keep = ms.find((m) => m.self) ?? ms[0];
+      kept = kept.filter((m) => !ms.includes(m) || m === keep);
+      continue;
     }
-    return {
-      action: 'refuse',
-      reason: `${ids} both answer as '${name}': the same node is listed twice, or two nodes share one nodeName`,
-      advice: 'list each node once, and give every node its own nodeName in the agent\'s config',
-    };
+    if (ms.every((m) => m.instance !== undefined)) {
+      return { members, refusal: { action: 'refuse', reason: `${ids} answer as '${name}' from different agents: two nodes share one nodeName, so the members cannot be ordered`, advice: 'give every node its own nodeName in the agent\'s config (the default is the host name)' } };
+    }
+    // An agent that does not say its instance: one node twice, or two nodes with one name.
+    if (ms.some((m) => m.self)) {
+      return { members, refusal: { action: 'refuse', reason: `${ids} both answer as this node ('${name}'): this node is listed twice under different names, or another node has its nodeName`, advice: 'list each node once in init.members (or in wsrep_cluster_address), set init.self to this node\'s entry, and give every node its own nodeName' } };
+    }
+    return { members, refusal: { action: 'refuse', reason: `${ids} both answer as '${name}': the same node is listed twice, or two nodes share one nodeName`, advice: 'list each node once, and give every node its own nodeName in the agent\'s config' } };
   }
-  return null;
+  return { members: kept, refusal: null };
 }
 
 /** A refusal that --force turns into the action, saying so. */
 function refuseUnlessForced(policy: Policy, reason: string, advice: string, forced: Decision): Decision {
   if (!policy.force) return { action: 'refuse', reason, advice };
-  return { ...forced, reason: `FORCED (--force): ${reason}; ${forced.reason}` } as Decision;
+  return { ...forced, forced: true, reason: `FORCED (--force): ${reason}; ${forced.reason}` } as Decision;
 }
 
 /** No Primary component, but servers run non-Primary: wait, and say who could be made Primary. */
 function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decision {
   const waitingFor = survivors.map(who);
-  const list = survivors.map((m) => `${who(m)} (seqno ${seq(m)})`).join(', ');
+  const list = survivors.map((m) => `${who(m)} (seqno ${seq(m)}${m.clusterStatus === 'disconnected' ? ', Disconnected' : ''})`).join(', ');
   const head = `no Primary component: ${list} ${survivors.length > 1 ? 'run' : 'runs'} non-Primary; joining would only add to a component that refuses writes`;
-  const unknown = members.filter((m) => !m.answered || (!fresh(m) && seq(m) < 0n));
-  if (unknown.length) {
-    return { action: 'wait', waitingFor: [...waitingFor, ...unknown.map(who)], reason: `${head}; ${names(unknown)} unknown, so no survivor can be named the most advanced`, advice: `bring back ${names(unknown)} (or its agent), or check their seqnos with galera-check seqno` };
+  const candidates = survivors.filter((m) => m.clusterStatus === 'nonPrimary');
+  const down = members.filter((m) => !m.self && !survivors.includes(m));
+  const gone = down.length ? `if ${names(down)} ${down.length > 1 ? 'are' : 'is'} gone for good` : 'to go on with the members that run';
+  if (!candidates.length) {
+    return { action: 'wait', waitingFor, reason: `${head}; a Disconnected server cannot be made Primary`, advice: `restart the server on ${names(survivors)} (systemctl restart mariadb), then galera-init decides again` };
   }
-  const best = [...survivors].sort(rank)[0];
-  const ahead = [...members].sort(rank)[0];
-  if (seq(ahead) > seq(best)) {
+  const unknown = members.filter((m) => !m.answered || positionUnknown(m));
+  const best = [...candidates].sort(rank)[0];
+  const ahead = [...members.filter((m) => !unknown.includes(m))].sort(rank)[0];
+  if (ahead && seq(ahead) > seq(best) && (ahead.uuid ?? best.uuid) === best.uuid) {
     if (ahead.self) {
       return { action: 'wait', waitingFor, reason: `${head}; this node is ahead of them (seqno ${seq(ahead)} > ${seq(best)})`, advice: `stop the server on ${names(survivors)} (systemctl stop mariadb); galera-init then bootstraps here` };
     }
     return { action: 'wait', waitingFor: [...waitingFor, who(ahead)], reason: `${head}; ${who(ahead)} is ahead of them (seqno ${seq(ahead)})`, advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"` };
   }
-  return { action: 'wait', waitingFor, reason: `${head}; ${who(best)} is the most advanced member`, advice: `if the missing members are gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"` };
+  const pc = `run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"`;
+  if (unknown.length) {
+    return {
+      action: 'wait', waitingFor: [...waitingFor, ...unknown.map(who)],
+      reason: `${head}; ${who(best)} is the most advanced of the known members, but ${names(unknown)} ${unknown.length > 1 ? 'are' : 'is'} unknown and may be ahead`,
+      advice: `bring back ${names(unknown)} (or its agent); only if ${unknown.length > 1 ? 'they are' : 'it is'} gone for good and ${who(best)} is the last writer: ${pc}`,
+    };
+  }
+  return { action: 'wait', waitingFor, reason: `${head}; ${who(best)} is the most advanced member`, advice: `${gone}: ${pc}` };
 }
 
 /** The join case: a Primary component runs. Joins it unless that would lose or mix data. */
@@ -143,7 +175,8 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   const target = [...primary].sort(rank)[0];
   const uuid = target.uuid ?? null;
   const top = seq(target);
-  const join: Decision = { action: 'join', target: target.id, forced: policy.force, reason: `${names(primary)} Primary (seqno ${top}): joining the cluster` };
+  const unplaced = positionUnknown(self) ? '; this node\'s own position is unknown, so its data is replaced by a state transfer' : '';
+  const join: Decision = { action: 'join', target: target.id, forced: false, reason: `${names(primary)} Primary (seqno ${top}): joining the cluster${unplaced}` };
   if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
     return refuseUnlessForced(policy, `this node's state ${self.uuid} is not the running cluster's ${uuid}: joining replaces this node's data by a full state transfer`,
       'if this node\'s data is to be discarded: galera-init --force', join);
@@ -151,7 +184,7 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
     const n = seq(self) - top;
     return refuseUnlessForced(policy, `this node is ahead of the running cluster by ${n} transaction${n === 1n ? '' : 's'} (seqno ${seq(self)} > ${top} on ${who(target)}): joining would discard them by a full state transfer`,
-      'to keep them, stop the running members and run galera-init on every node (this node bootstraps); to discard them: galera-init --force', { ...join, discardState: true });
+      'the cluster was bootstrapped from a node behind this one, so the two histories may have diverged: compare them before choosing which to keep; to discard this node\'s: galera-init --force', { ...join, discardState: true });
   }
   return join;
 }
@@ -159,8 +192,9 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
 export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): Decision {
   const self = members.find((m) => m.self);
   if (!self) return { action: 'refuse', reason: 'this node is not among the members', advice: 'set init.self, or fix the member list' };
-  const conflict = identityConflict(members);
-  if (conflict) return conflict;
+  const same = sameNode(members);
+  if (same.refusal) return same.refusal;
+  members = same.members;
   if (self.status === 'running' || self.status === 'bootstrapping') return { action: 'done', reason: `the local server is already ${self.status}` };
   const peers = members.filter((m) => !m.self);
   const up = peers.filter((m) => m.answered && (m.status === 'running' || m.status === 'bootstrapping'));
@@ -175,7 +209,7 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   }
   if (primary.length) return joinPrimary(self, primary, policy);
   if (booting.length === 1) {
-    return { action: 'wait', waitingFor: [who(booting[0])], reason: `${who(booting[0])} bootstrapping a new cluster: will join once it is Primary` };
+    return { action: 'wait', waitingFor: [who(booting[0])], reason: `${who(booting[0])} bootstrapping a new cluster: will join once it is Primary`, advice: `if ${who(booting[0])} has been up for long, its agent cannot see it accept connections: check mysql.optionFile there (galera-check status)` };
   }
   const blind = up.filter((m) => m.clusterStatus === undefined || m.clusterStatus === 'unknown');
   if (blind.length) {
@@ -194,24 +228,34 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     // member that answers left cleanly with 0, the last one is among the silent: it ran after them.
     const cleanZero = considered.filter((m) => !fresh(m) && m.safeToBootstrap === false && (m.seqnoSource === undefined ? seq(m) >= 0n : m.seqnoSource === 'grastate'));
     const lastIsSilent = cleanZero.length > 0 && considered.every((m) => fresh(m) || cleanZero.includes(m));
+    // The would-be winner left cleanly with safe_to_bootstrap: 0, so a member ran after it; when no
+    // answering member that crashed is as far, that member is among the silent ones.
+    const top = [...considered].sort(rank)[0];
+    const topLeftEarly = top && !fresh(top) && top.safeToBootstrap === false && top.seqnoSource === 'grastate' &&
+      !considered.some((m) => m !== top && m.seqnoSource === 'recovered' && seq(m) >= seq(top));
+    const seenAhead = top ? silent.filter((m) => m.lastSeenSeqno !== undefined && m.lastSeenSeqno > seq(top)) : [];
     if (policy.force) {
       overridden = `FORCED (--force) without ${list}`;
-    } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs && !lastIsSilent) {
-      overridden = `quorum policy after ${Math.round(waitedMs / 1000)} s without ${list}`;
+    } else if (seenAhead.length && policy.quorumAfterMs > 0) {
+      return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenAhead.map((m) => `${who(m)} was seen at seqno ${m.lastSeenSeqno}`).join(', ')}, ahead of every member that answers, so the quorum policy does not pass it`, advice: `bring back ${names(seenAhead)}; galera-init --force on the most advanced node accepts the loss` };
+    } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs && !lastIsSilent && !topLeftEarly) {
+      overridden = `quorum policy after ${Math.round(waitedMs / 1000)} s of silence from ${list}`;
     } else {
-      const why = lastIsSilent ? `; every member that answers left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}` : '';
+      const why = lastIsSilent || topLeftEarly ? `; ${lastIsSilent ? 'every member that answers' : who(top)} left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}`
+        : policy.quorumAfterMs > 0 && !quorum ? ' (the quorum policy needs a majority of answers)' : '';
       return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}${why}`, advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the most advanced node` };
     }
   }
 
-  const locked = considered.filter((m) => !m.self && m.status === 'locked');
+  const locked = considered.filter((m) => !m.self && isLocked(m));
   if (locked.length) {
-    return { action: 'wait', retry: true, waitingFor: locked.map(who), reason: `${names(locked)} locked (another initiator is deciding, or a recovery runs): retrying` };
+    const holders = locked.map((m) => `${who(m)}${m.lockPid ? ` (pid ${m.lockPid})` : ''}`).join(', ');
+    return { action: 'wait', retry: true, waitingFor: locked.map(who), reason: `${holders} locked (another initiator is deciding, or a recovery runs): retrying`, advice: `if it lasts, galera-check status on ${names(locked)} says who holds the lock` };
   }
 
   // A node that has state but no seqno yet (a crash whose recovery is pending or failed, or a
   // damaged grastate.dat) may be the most advanced one: nobody may bootstrap past it.
-  const unknownSeqno = considered.filter((m) => !fresh(m) && seq(m) < 0n);
+  const unknownSeqno = considered.filter(positionUnknown);
   if (unknownSeqno.length && !policy.force) {
     const unreadable = unknownSeqno.filter((m) => m.seqnoSource === 'unreadable');
     const detail = unreadable.length ? `; on ${names(unreadable)} grastate.dat is missing or damaged and recovery found no position` : ' (recovery pending or failed)';

@@ -18,6 +18,8 @@ export interface PromotionInput {
   nonPrimaryMs: number;
   /** init.promoteNonPrimaryAfterSeconds in ms; 0: never. */
   afterMs: number;
+  /** Members of the last Primary component this node saved (gvwstate.dat), when it knows. */
+  savedMembers?: number;
 }
 
 export type Promotion = { promote: true; reason: string } | { promote: false; reason: string };
@@ -31,10 +33,20 @@ export function promotionDecision(i: PromotionInput): Promotion {
   if (twins.length) return no(`${twins.map((m) => m.id).join(', ')} answer as this node: the member list names it twice`);
   const silent = i.peers.filter((m) => !m.answered);
   if (silent.length) return no(`${silent.map(who).join(', ')} did not answer (a partition may be Primary on its side)`);
+  // A member outside the list cannot be asked: it may be Primary on its side.
+  if (i.savedMembers !== undefined && i.savedMembers > i.peers.length + 1) {
+    return no(`the last Primary component had ${i.savedMembers} members, the member list has ${i.peers.length + 1}: list every member (init.members)`);
+  }
   const primary = i.peers.filter((m) => (m.status === 'running' && m.clusterStatus === 'primary') || m.status === 'bootstrapping');
   if (primary.length) return no(`${primary.map(who).join(', ')} ${primary.length > 1 ? 'run or start' : 'runs or starts'} a Primary component`);
+  // A server whose cluster status its agent cannot read now (an old agent, a lost MySQL connection)
+  // may be Primary.
+  const blind = i.peers.filter((m) => m.status === 'running' && m.clusterStatus !== 'nonPrimary' && m.clusterStatus !== 'disconnected');
+  if (blind.length) return no(`the cluster status of ${blind.map(who).join(', ')} is unknown: it may be Primary`);
+  const locked = i.peers.filter((m) => m.status === 'locked' || (m.status !== 'running' && (m.lockPid ?? 0) > 0));
+  if (locked.length) return no(`${locked.map(who).join(', ')} ${locked.length > 1 ? 'hold their' : 'holds its'} initiator lock: an initiator is deciding there`);
   const all = [i.self, ...i.peers];
-  const unknown = all.filter((m) => !fresh(m) && (m.seqno ?? -1n) < 0n);
+  const unknown = all.filter((m) => !fresh(m) && (m.seqno ?? -1n) < 0n && m.seqnoSource !== 'recovered' && m.seqnoSource !== 'grastate');
   if (unknown.length) return no(`the seqno of ${unknown.map(who).join(', ')} is unknown`);
   const mine = i.self.seqno ?? -1n;
   const ahead = all.filter((m) => (m.seqno ?? -1n) > mine);

@@ -59,6 +59,10 @@ export interface SnapshotInput {
   readyBootstrapPid?: number;
   /** The agent's published detection latency (galeraAgentDetectMs). */
   detectMs?: number;
+  /** The agent's random identifier, drawn at its start (galeraAgentInstance). */
+  instance?: string;
+  /** MySQL polling is on (mysql.enabled); off, the agent cannot see readiness at all. */
+  mysqlPolled?: boolean;
 }
 
 export interface NodeSnapshot {
@@ -76,6 +80,7 @@ export interface NodeSnapshot {
   lockPid: number;
   /** How long the agent may take to show a change of the process table or the lock (ms). */
   detectMs: number;
+  instance: string;
   sources: SourceHealth[];
   /** Present in the daemon; galera-check leaves them out. */
   wsrep?: WsrepHealth;
@@ -85,7 +90,10 @@ export interface NodeSnapshot {
 export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const w = i.wsrep;
   const wasReady = !!i.readyBootstrapPid && i.processes.servers.some((p) => p.bootstrap && p.pid === i.readyBootstrapPid);
-  const readiness = { accepting: w.accepting, clusterStatus: w.reachable ? w.clusterStatus : null, localState: w.reachable ? w.localState : null, wasReady };
+  // With MySQL polling off nothing will ever show the start is over: a bootstrap server is taken as
+  // running at once rather than "bootstrapping" for its whole life (peers would wait on it for ever).
+  const accepting = i.mysqlPolled === false ? true : w.accepting;
+  const readiness = { accepting, clusterStatus: w.reachable ? w.clusterStatus : null, localState: w.reachable ? w.localState : null, wasReady };
   const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness });
   const serverRunning = i.processes.servers.length > 0;
   const live = serverRunning && w.lastCommitted !== null ? { seqno: w.lastCommitted, uuid: w.uuid } : null;
@@ -103,6 +111,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     serverPid: i.processes.servers[0]?.pid ?? 0,
     lockPid: i.lock.state === 'held' ? i.lock.pid : 0,
     detectMs: i.detectMs ?? 0,
+    instance: i.instance ?? '',
     sources: i.sources,
   };
 }

@@ -33,12 +33,11 @@ const REQUIRED = ['galeraStatus', 'galeraSeqno', 'galeraStateUuid', 'galeraSafeT
  * Asked in the same GET; an agent that predates them answers noSuchObject, and the member's facts
  * then say "unknown" for them (so it is not taken for Primary, nor for a node with readable state).
  */
-const OPTIONAL = ['galeraSeqnoSource', 'galeraClusterStatus', 'galeraLockPid', 'galeraServerPid', 'galeraAgentDetectMs'] as const;
+const OPTIONAL = ['galeraSeqnoSource', 'galeraClusterStatus', 'galeraLockPid', 'galeraServerPid', 'galeraAgentDetectMs', 'galeraAgentInstance', 'galeraWsrepReachable'] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
 /** What a member's agent said, beyond the decision's facts: galera-init checks its own agent with it. */
 export interface AgentAnswer extends MemberFacts {
-  lockPid?: number;
   serverPid?: number;
   detectMs?: number;
 }
@@ -107,13 +106,18 @@ export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type
   if (uuidText !== '' && uuid === null) return bad('galeraStateUuid is not a UUID');
   const sf = byName.get('galeraSafeToBootstrap')!;
   if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number)) return bad('galeraSafeToBootstrap out of range');
+  const iv = byName.get('galeraAgentInstance');
+  const instance = iv && !snmp.isVarbindError(iv) && Buffer.isBuffer(iv.value) && iv.value.length > 0 ? iv.value.toString('latin1') : undefined;
   const nv = byName.get('galeraNodeName')!;
   const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
   if (nv.type !== snmp.ObjectType.OctetString || name === '') return bad('galeraNodeName is empty: the agent needs a nodeName');
+  // A running server whose agent cannot read it now serves its last status: stale, so unknown.
+  const wr = byName.get('galeraWsrepReachable');
+  const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
   return {
-    id, name, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null,
+    id, name, instance, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null,
     seqnoSource: enumLabel<SeqnoSource>('galeraSeqnoSource', SEQNO_SOURCES) ?? 'unknown',
-    clusterStatus: enumLabel<ClusterStatus>('galeraClusterStatus', CLUSTER_STATUSES) ?? 'unknown',
+    clusterStatus: fresh ? enumLabel<ClusterStatus>('galeraClusterStatus', CLUSTER_STATUSES) ?? 'unknown' : 'unknown',
     lockPid: gauge('galeraLockPid'), serverPid: gauge('galeraServerPid'), detectMs: gauge('galeraAgentDetectMs'),
   };
 }

@@ -43,6 +43,7 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   scalar('galeraSavedPcViewId', str(s.savedView?.viewId ?? ''));
   scalar('galeraAgentDataAge', () => gauge(dataAge(s, now())));
   scalar('galeraAgentDetectMs', gauge(s.detectMs));
+  scalar('galeraAgentInstance', str(s.instance));
   for (const src of s.sources) {
     const idx = SOURCE_NAMES.indexOf(src.name) + 1;
     const col = (name: string, value: Instance['value']): void => { instances.push({ oid: [...mib.object(name).oid, idx], value }); };

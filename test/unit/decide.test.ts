@@ -23,14 +23,17 @@ describe('galera-init decision, case by case', () => {
     ['the local server bootstraps', [m('a', { self: true, status: 'bootstrapping' }), m('b')], 'done', /already bootstrapping/],
     ['not among the members', [m('a'), m('b')], 'refuse', /not among the members/, { advice: /init.self/ }],
     // Identity: the member list is compared by the names the agents answer with.
-    ['two targets answer as this node', [m('a', { self: true }), m('a-alias', { name: 'a' }), m('b')], 'refuse', /a and a-alias both answer as this node \('a'\)/, { advice: /list each node once/ }],
+    ['two targets answer as this node (an agent that does not say its instance)', [m('a', { self: true }), m('a-alias', { name: 'a' }), m('b')], 'refuse', /a and a-alias both answer as this node \('a'\)/, { advice: /list each node once/ }],
     ['two peers answer as one name', [m('a', { self: true }), m('10.0.0.2', { name: 'b' }), m('db2', { name: 'b' })], 'refuse', /10\.0\.0\.2 and db2 both answer as 'b'/, { advice: /own nodeName/ }],
+    ['one name from two agents (a copied nodeName)', [m('a', { self: true, instance: 'x1' }), m('db2', { name: 'b', instance: 'x2' }), m('db3', { name: 'b', instance: 'x3' })], 'refuse', /db2 and db3 answer as 'b' from different agents: two nodes share one nodeName/, { advice: /own nodeName/ }],
+    ['this node\'s FQDN next to its loopback entry (one agent, two names): asked once, it bootstraps', [m('127.0.0.1:161', { self: true, name: 'a', instance: 'x1', seqno: 12n }), m('a.example.com', { name: 'a', instance: 'x1', seqno: 12n }), m('b', { instance: 'x2' })], 'bootstrap', /seqno 12 \(a:12 b:10\)/],
+    ['a peer reached under two names is asked once', [m('a', { self: true, seqno: 5n }), m('10.0.0.2', { name: 'b', instance: 'x2', seqno: 9n }), m('db2', { name: 'b', instance: 'x2', seqno: 9n })], 'wait', /b is the most advanced: seqno 9 \(a:5 b:9\)/],
     // Joining: only a Primary component, of this node's history, not behind it.
     ['a Primary peer runs: join it', [m('a', { self: true }), run('b', { seqno: 20n }), m('c', { answered: false })], 'join', /b Primary \(seqno 20\): joining/, { target: 'b' }],
     ['a fresh node joins a Primary cluster', [m('a', { self: true, seqno: -1n, uuid: null, seqnoSource: 'unknown' }), run('b')], 'join', /joining/, { target: 'b' }],
     ['a node behind joins (IST or SST brings it up)', [m('a', { self: true, seqno: 5n }), run('b', { seqno: 9n }), run('c', { seqno: 9n })], 'join', /b, c Primary/, { target: 'b' }],
     ['the join target is ordered by identity, not by this node\'s spelling', [m('a', { self: true }), run('zz', { name: 'c' }), run('yy', { name: 'b' })], 'join', /joining/, { target: 'yy' }],
-    ['this node is ahead of the running cluster: refuse, and say by how much', [m('a', { self: true, seqno: 15n }), run('b', { seqno: 12n })], 'refuse', /ahead of the running cluster by 3 transactions \(seqno 15 > 12 on b\)/, { advice: /galera-init --force/ }],
+    ['this node is ahead of the running cluster: refuse, and say by how much', [m('a', { self: true, seqno: 15n }), run('b', { seqno: 12n })], 'refuse', /ahead of the running cluster by 3 transactions \(seqno 15 > 12 on b\)/, { advice: /histories may have diverged: compare them.*galera-init --force/ }],
     ['ahead by one: singular', [m('a', { self: true, seqno: 13n }), run('b', { seqno: 12n })], 'refuse', /by 1 transaction \(/],
     ['ahead, forced: join, and say it was forced', [m('a', { self: true, seqno: 15n }), run('b', { seqno: 12n })], 'join', /^FORCED \(--force\): this node is ahead/, { policy: force, forced: true, target: 'b' }],
     ['this node\'s state is another cluster\'s', [m('a', { self: true, uuid: V }), run('b')], 'refuse', /state 9acf4d34.* is not the running cluster's 84e32a09/, { advice: /--force/ }],
@@ -44,8 +47,12 @@ describe('galera-init decision, case by case', () => {
     ['a lone non-Primary survivor, the most advanced: wait, advise pc.bootstrap on it', [m('a', { self: true, seqno: 8n, seqnoSource: 'recovered' }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), m('c', { seqno: 11n, seqnoSource: 'recovered' })], 'wait', /no Primary component: b \(seqno 12\) runs non-Primary.*b is the most advanced member/, { advice: /on b: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/ }],
     ['a non-Primary survivor behind a stopped member: name the member ahead', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), m('c', { seqno: 14n })], 'wait', /c is ahead of them \(seqno 14\)/, { advice: /start galera-init on c/ }],
     ['a non-Primary survivor behind this node: stop the survivor', [m('a', { self: true, seqno: 20n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), m('c', { seqno: 11n })], 'wait', /this node is ahead of them \(seqno 20 > 12\)/, { advice: /stop the server on b/ }],
-    ['a non-Primary survivor with a silent member: no survivor is named', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), m('c', { answered: false, error: 'timeout', name: undefined })], 'wait', /c unknown, so no survivor can be named/, { advice: /bring back c/ }],
-    ['a Disconnected survivor is not Primary either', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'disconnected' })], 'wait', /no Primary component: b/],
+    ['a non-Primary survivor with a silent member: named, with the caveat', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), m('c', { answered: false, error: 'timeout', name: undefined })], 'wait', /b is the most advanced of the known members, but c is unknown and may be ahead/, { advice: /bring back c.*only if it is gone for good and b is the last writer: run on b: mysql -e/ }],
+    ['a Disconnected survivor is not Primary either, and pc.bootstrap cannot help it', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'disconnected' })], 'wait', /no Primary component: b \(seqno 12, Disconnected\).*a Disconnected server cannot be made Primary/, { advice: /restart the server on b/ }],
+    ['every member answered: the advice does not speak of missing members', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' }), run('c', { seqno: 12n, clusterStatus: 'nonPrimary' })], 'wait', /b is the most advanced member/, { advice: /^to go on with the members that run: run on b/ }],
+    ['a peer holding its lock while another galera-init there shows initiating: still locked', [m('a', { self: true, seqno: 99n }), m('b', { status: 'initiating', lockPid: 4242 })], 'wait', /b \(pid 4242\) locked/],
+    ['a crashed history with no transaction: recovered -1 is a known position', [m('a', { self: true, seqno: -1n, seqnoSource: 'recovered' }), m('b', { seqno: -1n, seqnoSource: 'recovered' })], 'bootstrap', /this node is the most advanced: seqno -1/],
+    ['this node\'s own position unknown, a Primary runs: join, and say its data is replaced', [m('a', { self: true, seqno: -1n, uuid: null, seqnoSource: 'unreadable' }), run('b')], 'join', /its data is replaced by a state transfer/],
     ['a non-Primary survivor is not joined even with --force', [m('a', { self: true, seqno: 8n }), run('b', { seqno: 12n, clusterStatus: 'nonPrimary' })], 'wait', /no Primary component/, { policy: force }],
     // Bootstrapping: only the most advanced, only on complete information.
     ['a peer is unreachable: wait, never treat it as stopped', [m('a', { self: true, seqno: 99n }), m('b'), m('c', { answered: false, error: 'timeout', name: undefined })], 'wait', /incomplete information: waiting for c \(timeout\)/, { advice: /galera-init --force on the most advanced node/ }],
@@ -105,7 +112,7 @@ describe('galera-init decision, case by case', () => {
     assert.equal(decide(ms, p, 59000).action, 'wait');
     const d = decide(ms, p, 60000);
     assert.equal(d.action, 'bootstrap');
-    assert.match(d.reason, /^quorum policy after 60 s without c/);
+    assert.match(d.reason, /^quorum policy after 60 s of silence from c/);
     assert.ok(d.action === 'bootstrap' && d.forced);
     const minority = [m('a', { self: true, seqno: 100n }), m('b', { answered: false }), m('c', { answered: false })];
     assert.equal(decide(minority, p, 600000).action, 'wait');
@@ -117,6 +124,12 @@ describe('galera-init decision, case by case', () => {
     // A crash (recovered seqno) proves nothing about order: the quorum policy may proceed.
     const crashed = [m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }), m('b', { seqno: 90n, seqnoSource: 'recovered' }), m('c', { answered: false })];
     assert.equal(decide(crashed, p, 600000).action, 'bootstrap');
+    // The would-be winner left cleanly with 0 and a long-crashed node answers: the last is still silent.
+    const stale = [m('a', { self: true, seqno: 50n, seqnoSource: 'recovered' }), m('b', { seqno: 99n }), m('c', { answered: false })];
+    const s2 = decide(stale, p, 600000);
+    assert.equal(s2.action, 'wait');
+    assert.match(s2.reason, /b left cleanly with safe_to_bootstrap: 0, so the last to leave is among c/);
+    assert.match(decide([m('a', { self: true, seqno: 100n, safeToBootstrap: true }), m('b', { answered: false }), m('c', { answered: false })], p, 600000).reason, /the quorum policy needs a majority of answers/);
   });
 
   it('ranks are a strict total order on distinct identities', () => {

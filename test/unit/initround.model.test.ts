@@ -141,7 +141,7 @@ function agentAnswer(world: NodeState[], j: number, t: number, id: string): Agen
   const at = t - s.lag;
   let view = s.history[0].view;
   for (const h of s.history) if (h.t <= at) view = h.view;
-  return { id, name: s.name, self: false, answered: true, detectMs: DETECT_MS, ...view };
+  return { id, name: s.name, instance: `agent-${j}`, self: false, answered: true, detectMs: DETECT_MS, ...view };
 }
 
 type Initiator = 'protocol' | 'naive';
@@ -311,8 +311,9 @@ describe('galera-init protocol, model-checked over seeded histories', function (
         assert.equal(out.joins.length, 0, `seed ${seed}: nobody joins a non-Primary survivor`);
       }
       if (sc.kind === 'alias') {
-        const doubled = sc.configs.map((c, i) => [...c.target.values()].filter((j) => j === i).length > 1);
-        out.results.forEach((x) => { if (doubled[x.node]) assert.equal(x.code, 'failed', `seed ${seed}: a node listed twice refuses`); });
+        // One agent reached under two names is one member: nothing else is wrong, so all run.
+        assert.equal(out.bootstraps.length, 1, `seed ${seed}: a node listed twice is asked once: ${JSON.stringify(out.results)}`);
+        assert.ok(sc.nodes.every((x) => x.server?.primary), `seed ${seed}: every node ends running: ${JSON.stringify(out.results)}`);
       }
     }
     assert.ok(stats.clean > RUNS / 3 && stats.bootstraps > RUNS / 3 && stats.joins > RUNS / 3, JSON.stringify(stats));

@@ -11,33 +11,39 @@ const T = snmp.ObjectType;
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
-// galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs (optional).
+// galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
+// galeraAgentInstance, galeraWsrepReachable (optional).
 const good = () => [vb(T.Integer, 5), vb(T.OctetString, Buffer.from('123')), vb(T.OctetString, Buffer.from(U)), vb(T.Integer, 1), vb(T.OctetString, Buffer.from('n1')),
-  vb(T.Integer, 2), vb(T.Integer, 4), vb(T.Gauge, 0), vb(T.Gauge, 0), vb(T.Gauge, 200)];
+  vb(T.Integer, 2), vb(T.Integer, 4), vb(T.Gauge, 0), vb(T.Gauge, 0), vb(T.Gauge, 200), vb(T.OctetString, Buffer.from('inst-1')), vb(T.Integer, 2)];
 
 describe('peer answers', () => {
   it('reads a well-formed answer', () => {
     assert.deepEqual(factsFromVarbinds(mib, 'p', good()), {
-      id: 'p', name: 'n1', self: false, answered: true, status: 'stopped', seqno: 123n, uuid: U, safeToBootstrap: true,
+      id: 'p', name: 'n1', instance: 'inst-1', self: false, answered: true, status: 'stopped', seqno: 123n, uuid: U, safeToBootstrap: true,
       seqnoSource: 'grastate', clusterStatus: 'unknown', lockPid: 0, serverPid: 0, detectMs: 200,
     });
   });
   it('reads a running Primary peer, and the unreadable seqno source', () => {
     const v = good();
-    v[0] = vb(T.Integer, 2); v[5] = vb(T.Integer, 5); v[6] = vb(T.Integer, 1); v[8] = vb(T.Gauge, 4242);
+    v[0] = vb(T.Integer, 2); v[5] = vb(T.Integer, 5); v[6] = vb(T.Integer, 1); v[8] = vb(T.Gauge, 4242); v[11] = vb(T.Integer, 1);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.deepEqual([f.status, f.seqnoSource, f.clusterStatus, f.serverPid], ['running', 'unreadable', 'primary', 4242]);
   });
+  it('a cluster status its agent cannot read now (the last one, stale) is unknown', () => {
+    const v = good();
+    v[0] = vb(T.Integer, 2); v[6] = vb(T.Integer, 1); v[11] = vb(T.Integer, 2);
+    assert.equal(factsFromVarbinds(mib, 'p', v).clusterStatus, 'unknown');
+  });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
     const v = good();
-    for (let i = 5; i < 10; i++) v[i] = vb(T.NoSuchObject, null);
+    for (let i = 5; i < 12; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
     assert.deepEqual([f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs], ['unknown', 'unknown', undefined, undefined]);
   });
   it('an out-of-range optional value is unknown, not trusted', () => {
     const v = good();
-    v[6] = vb(T.Integer, 77); v[5] = vb(T.OctetString, Buffer.from('live'));
+    v[6] = vb(T.Integer, 77); v[5] = vb(T.OctetString, Buffer.from('live')); v[11] = vb(T.Integer, 1);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.deepEqual([f.answered, f.clusterStatus, f.seqnoSource], [true, 'unknown', 'unknown']);
   });
@@ -51,7 +57,7 @@ describe('peer answers', () => {
     ['a bad uuid', (v) => { v[2] = vb(T.OctetString, Buffer.from('x')); }, /not a UUID/],
     ['safe_to_bootstrap out of range', (v) => { v[3] = vb(T.Integer, 0); }, /out of range/],
     ['noSuchObject (no agent registered)', (v) => { v[0] = vb(T.NoSuchObject, null); }, /is galera-agentx running there/],
-    ['too few values', (v) => { v.pop(); }, /9 values for 10 objects/],
+    ['too few values', (v) => { v.pop(); }, /11 values for 12 objects/],
     ['an empty node name (its identity)', (v) => { v[4] = vb(T.OctetString, Buffer.from('  ')); }, /galeraNodeName is empty/],
   ];
   for (const [what, mutate, re] of bad) {

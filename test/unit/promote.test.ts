@@ -25,6 +25,10 @@ describe('promoting a non-Primary survivor', () => {
     ['a member\'s seqno is unknown', survivor(), [m('b', { seqno: -1n, seqnoSource: 'unreadable', uuid: null })], {}, false, /seqno of b is unknown/],
     ['a tie: only the first identity promotes', survivor({ name: 'z' }), [m('b', { seqno: 12n, status: 'running', clusterStatus: 'nonPrimary' })], {}, false, /b ranks first/],
     ['a member answers as this node', survivor(), [m('s-alias', { name: 's' })], {}, false, /answer as this node/],
+    ['a running member whose cluster status is unknown (stale, or an old agent)', survivor(), [m('b', { status: 'running', clusterStatus: 'unknown', seqno: 12n })], {}, false, /cluster status of b is unknown: it may be Primary/],
+    ['a member holds its initiator lock', survivor(), [m('b', { status: 'initiating', lockPid: 77 })], {}, false, /b holds its initiator lock/],
+    ['the last Primary component had more members than the list', survivor(), [m('b')], { savedMembers: 7 } as Partial<typeof on>, false, /had 7 members, the member list has 2/],
+    ['a member recovered at -1 (no transaction yet) is a known position', survivor({ seqno: 0n }), [m('b', { seqno: -1n })], {}, true, /most advanced/],
   ];
   for (const [what, self, peers, over, want, reason] of cases) {
     it(`${what} -> ${want ? 'promote' : 'no'}`, () => {

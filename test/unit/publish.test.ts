@@ -9,7 +9,7 @@ import type { NodeSnapshot } from '../../src/core/snapshot';
 const mib = loadMib();
 const snap: NodeSnapshot = {
   at: 1000, nodeName: 'n1', status: 'running', reason: 'server pid 1 is running', seqno: -9223372036854775808n, seqnoSource: 'live',
-  uuid: null, safeToBootstrap: null, serverPid: 1, lockPid: 0, detectMs: 200,
+  uuid: null, safeToBootstrap: null, serverPid: 1, lockPid: 0, detectMs: 200, instance: 'i-1',
   savedView: { myUuid: 'ef7717df-e6e6-11f1-bbaa-8630e67cc465', viewId: 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3', members: ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48', 'ef7717df-e6e6-11f1-bbaa-8630e67cc465'], includesSelf: true },
   sources: [{ name: 'processes', state: 'ok', lastOkAt: 900, error: '' }, { name: 'mysql', state: 'failing', lastOkAt: 0, error: 'refused' }],
 };

@@ -71,6 +71,10 @@ describe('galeraStatus from the snapshot: facts that survive an agent restart', 
     assert.equal(buildSnapshot({ ...base, processes: p({ servers: boot }), wsrep: w({}), readyBootstrapPid: 11 }).status, 'running');
     assert.equal(buildSnapshot({ ...base, processes: p({ servers: [{ pid: 12, bootstrap: true }] }), wsrep: w({}), readyBootstrapPid: 11 }).status, 'bootstrapping');
   });
+  it('with MySQL polling off, a bootstrap server is running at once (nothing would ever show its start ended)', () => {
+    assert.equal(buildSnapshot({ ...base, processes: p({ servers: boot }), wsrep: w({}), mysqlPolled: false }).status, 'running');
+    assert.equal(buildSnapshot({ ...base, processes: p({ servers: boot }), wsrep: w({}), mysqlPolled: true }).status, 'bootstrapping');
+  });
   it('wsrep values of a server that no longer answers are not used for readiness', () => {
     const s = buildSnapshot({ ...base, processes: p({ servers: boot }), wsrep: w({ reachable: false, accepting: false, clusterStatus: 'non-Primary', localState: 1 }) });
     assert.equal(s.status, 'bootstrapping');

@@ -27,6 +27,9 @@ export interface ProcessSourceOptions extends ClassifyOptions {
 }
 
 interface Cached {
+  /** Its name (/proc/PID/comm); null: gone, or a kernel thread. */
+  comm: string | null;
+  /** Its command line, read only for a name that may be a server or an initiator. */
   entry: ProcEntry | null;
   firstSeen: number;
   /** When to re-read this PID next (0: only at a full re-read). */
@@ -35,19 +38,27 @@ interface Cached {
   optDatadir?: string | null;
 }
 
-const YOUNG_MS = 1000;
-const LAST_RECHECK_MS = 64_000;
+/** A new PID is looked at again at 0.1, 0.2, 0.4 ... s of age, up to LAST_RECHECK_MS. */
+const FIRST_RECHECK_MS = 100;
+/** More PIDs born than this since the last tick: one listing of /proc is cheaper than probing each. */
+const MAX_PROBES = 32;
+/**
+ * The last look at a new PID for an exec(): fork-then-exec (systemd, spawn, galera-init) takes
+ * milliseconds. A later exec (a container entrypoint that runs for a while before `exec
+ * mariadbd`) is found by the full re-read every fullScanIntervalMs.
+ */
+const LAST_RECHECK_MS = 6_400;
 
 export function readProc(procDir: string, pid: number): ProcEntry | null {
   try {
-    const raw = fs.readFileSync(`${procDir}/${pid}/cmdline`);
+    const raw = readProcFile(`${procDir}/${pid}/cmdline`, 'utf8');
     // Zombies and kernel threads have an empty command line. A zombie keeps its comm
     // ("mariadbd") until its parent reaps it, which a container's PID 1 may never do: it is not
     // a server.
     if (raw.length === 0) return null;
-    const argv = raw.toString('utf8').split('\0');
+    const argv = raw.split('\0');
     if (argv.length && argv[argv.length - 1] === '') argv.pop();
-    const comm = fs.readFileSync(`${procDir}/${pid}/comm`, 'utf8').trim();
+    const comm = readProcFile(`${procDir}/${pid}/comm`, 'utf8').trim();
     return { pid, comm, argv };
   } catch {
     return null; // gone between readdir and read, or a kernel thread
@@ -79,12 +90,69 @@ export function optionFileDatadir(argv: string[], cwd: string | undefined): stri
   return datadir;
 }
 
+const loadavgBuf = Buffer.alloc(128);
+
 /** The last PID the kernel allocated (/proc/loadavg, 5th field), or null when unreadable. */
 export function lastPid(procDir: string): number | null {
+  // Read ten times a second: one preallocated buffer, no string per read.
+  let fd = -1;
   try {
-    const s = fs.readFileSync(`${procDir}/loadavg`, 'latin1');
-    const v = Number(s.slice(s.lastIndexOf(' ') + 1));
-    return Number.isInteger(v) ? v : null;
+    fd = fs.openSync(`${procDir}/loadavg`, 'r');
+    const n = fs.readSync(fd, loadavgBuf, 0, loadavgBuf.length, 0);
+    let end = n;
+    while (end > 0 && (loadavgBuf[end - 1] < 48 || loadavgBuf[end - 1] > 57)) end--;
+    let start = end;
+    while (start > 0 && loadavgBuf[start - 1] >= 48 && loadavgBuf[start - 1] <= 57) start--;
+    let v = 0;
+    for (let i = start; i < end; i++) v = v * 10 + loadavgBuf[i] - 48;
+    return end > start ? v : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/**
+ * The name of the process with this PID, or null when the PID is a thread, gone or unreadable.
+ * /proc/TID answers for threads too, though a listing of /proc does not show them: a server's
+ * thread is not another server.
+ */
+export function processName(procDir: string, pid: number): string | null {
+  try {
+    const status = readProcFile(`${procDir}/${pid}/status`);
+    const m = /^Name:\t(.*)\n[^]*?\nTgid:\s*(\d+)/.exec(status);
+    return m !== null && Number(m[2]) === pid ? m[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+let readBuf = Buffer.alloc(4096);
+
+/**
+ * A /proc file's text, read into one shared buffer: open, read, close (readFileSync adds an
+ * fstat, a second read and a buffer per call, on a path taken tens of times a second).
+ */
+export function readProcFile(file: string, encoding: 'latin1' | 'utf8' = 'latin1'): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      const r = fs.readSync(fd, readBuf, n, readBuf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n === readBuf.length) { const bigger = Buffer.alloc(readBuf.length * 2); readBuf.copy(bigger); readBuf = bigger; }
+    }
+    return readBuf.toString(encoding, 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readComm(procDir: string, pid: number): string | null {
+  try {
+    return readProcFile(`${procDir}/${pid}/comm`).trim();
   } catch {
     return null;
   }
@@ -118,7 +186,7 @@ export class ProcessSource extends EventEmitter {
   facts: ProcessFacts = { servers: [], recoveries: [], initiators: [] };
   lastScanAt = 0;
   lastError: string | null = null;
-  readonly stats = { scans: 0, reads: 0, ticks: 0 };
+  readonly stats = { scans: 0, reads: 0, ticks: 0, probes: 0 };
 
   constructor(private readonly opts: ProcessSourceOptions) {
     super();
@@ -135,25 +203,41 @@ export class ProcessSource extends EventEmitter {
     this.timer = null;
   }
 
-  /** The cheap periodic look: a full listing only when a PID was born since the last one. */
+  /** The cheap periodic look: a full listing only when many PIDs were born since the last look. */
   tick(): void {
     this.stats.ticks++;
     const now = Date.now();
     const lp = lastPid(this.procDir);
+    const prev = this.lastPidSeen;
     // A lower last PID: the counter wrapped and PIDs may have been reused; list and re-read all.
-    if (lp === null || lp !== this.lastPidSeen || now - this.lastFull >= this.opts.fullScanIntervalMs) {
-      this.scan(lp !== null && this.lastPidSeen !== null && lp < this.lastPidSeen);
+    if (lp === null || prev === null || lp < prev || lp - prev > MAX_PROBES || now - this.lastFull >= this.opts.fullScanIntervalMs) {
+      this.scan(lp !== null && prev !== null && lp < prev);
       return;
     }
     this.lastScanAt = now;
     let dirty = false;
+    // A few PIDs born: look at each by number (most are threads or already gone) instead of
+    // listing /proc. Exits of other processes are pruned by the next listing.
+    if (lp !== prev) {
+      this.lastPidSeen = lp;
+      for (let pid = prev + 1; pid <= lp; pid++) {
+        this.stats.probes++;
+        if (this.cache.has(pid)) continue;
+        const comm = processName(this.procDir, pid);
+        if (comm === null) continue;
+        const c: Cached = { comm: null, entry: null, firstSeen: now, nextCheck: now + FIRST_RECHECK_MS };
+        dirty = this.read(pid, c, comm) || dirty;
+        this.cache.set(pid, c);
+        if (c.comm !== null) this.pending.add(pid);
+      }
+    }
     for (const pid of this.pending) {
       const c = this.cache.get(pid);
       if (c && c.nextCheck <= now) dirty = this.reread(pid, c, now) || dirty;
     }
     for (const pid of this.watchedPids()) {
       const c = this.cache.get(pid);
-      if (c && !this.pending.has(pid)) dirty = this.reread(pid, c, now) || dirty;
+      if (c) dirty = this.reread(pid, c, now, true) || dirty;
     }
     if (dirty) this.classify();
   }
@@ -164,28 +248,46 @@ export class ProcessSource extends EventEmitter {
     return [...f.servers.map((s) => s.pid), ...f.recoveries, ...f.initiators];
   }
 
-  /** Reads a PID's entry again; true when it changed. */
-  private reread(pid: number, c: Cached, now: number): boolean {
+  /** Looks at a PID again (in full when forced: watched, or a full re-read); true when it changed. */
+  private reread(pid: number, c: Cached, now: number, force = false): boolean {
     this.stats.reads++;
-    const entry = this.read(pid, c);
+    // Its name first: the command line is read again only when the name changed (an exec), or
+    // for a watched PID (whose exit leaves no name behind).
+    const comm = readComm(this.procDir, pid);
+    const changed = comm !== c.comm || force ? this.read(pid, c, comm) : false;
     const age = now - c.firstSeen;
-    if (age < YOUNG_MS) c.nextCheck = now;
-    else if (age < LAST_RECHECK_MS) c.nextCheck = c.firstSeen + 2 ** Math.ceil(Math.log2((age + 1) / 1000)) * 1000;
-    else { c.nextCheck = 0; this.pending.delete(pid); }
+    // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
+    // before the counter wraps, which forces a full re-read).
+    if (c.comm === null || age >= LAST_RECHECK_MS) { c.nextCheck = 0; this.pending.delete(pid); }
+    else c.nextCheck = c.firstSeen + FIRST_RECHECK_MS * 2 ** Math.ceil(Math.log2((age + 1) / FIRST_RECHECK_MS));
+    return changed;
+  }
+
+  /** Reads the command line (and a server's datadir); sets c.comm and c.entry. True when the entry changed. */
+  private read(pid: number, c: Cached, comm: string | null): boolean {
+    c.comm = comm;
+    const entry = comm !== null ? this.readEntry(pid, c) : null;
+    if (entry === null) c.comm = null; // gone, a zombie or a kernel thread
     if (sameEntry(entry, c.entry)) return false;
+    // Only a change to a process that is (or was) a server or an initiator is worth a classification.
+    const matters = this.relevant(entry) || this.relevant(c.entry);
     c.entry = entry;
-    return true;
+    return matters;
+  }
+
+  private relevant(e: ProcEntry | null): boolean {
+    return e !== null && (nameMatches(e, this.opts.serverNames) || nameMatches(e, this.opts.initiatorNames));
   }
 
   /** The entry, with the datadir of a server that does not name one on its command line. */
-  private read(pid: number, c: Cached | undefined): ProcEntry | null {
+  private readEntry(pid: number, c: Cached): ProcEntry | null {
     const entry = readProc(this.procDir, pid);
     if (!entry || !nameMatches(entry, this.opts.serverNames) || optionValue(entry.argv, 'datadir') !== undefined) return entry;
     const cwd = procCwd(this.procDir, pid);
     // Option files are read once per command line: a new PID, or an exec() into another one.
-    const same = c?.entry && c.optDatadir !== undefined && c.entry.argv.length === entry.argv.length && c.entry.argv.every((v, i) => v === entry.argv[i]);
-    const optDatadir = same ? c!.optDatadir! : optionFileDatadir(entry.argv, cwd);
-    if (c) c.optDatadir = optDatadir;
+    const same = c.entry && c.optDatadir !== undefined && c.entry.argv.length === entry.argv.length && c.entry.argv.every((v, i) => v === entry.argv[i]);
+    const optDatadir = same ? c.optDatadir! : optionFileDatadir(entry.argv, cwd);
+    c.optDatadir = optDatadir;
     const datadir = optDatadir ?? cwd;
     if (datadir !== undefined) entry.datadir = datadir;
     return entry;
@@ -211,10 +313,11 @@ export class ProcessSource extends EventEmitter {
     this.lastPidSeen = lp;
     this.lastError = null;
     this.stats.scans++;
-    const full = rereadAll || now - this.lastFull >= this.opts.fullScanIntervalMs;
-    if (full) this.lastFull = now;
+    const first = this.stats.scans === 1;
+    const full = !first && (rereadAll || now - this.lastFull >= this.opts.fullScanIntervalMs);
+    if (full || first) this.lastFull = now;
     const seen = new Set<number>();
-    let dirty = full;
+    let dirty = full || first;
     for (const name of names) {
       const c0 = name.charCodeAt(0);
       if (c0 < 48 || c0 > 57) continue;
@@ -223,21 +326,22 @@ export class ProcessSource extends EventEmitter {
       const cached = this.cache.get(pid);
       if (!cached) {
         this.stats.reads++;
-        const c: Cached = { entry: null, firstSeen: now, nextCheck: now };
-        c.entry = this.read(pid, c);
+        // At the first listing every process is old news (it ran before the agent): no re-reads
+        // for exec-after-fork, which would cost the whole table ten reads in the first minute.
+        const c: Cached = first ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 } : { comm: null, entry: null, firstSeen: now, nextCheck: now + FIRST_RECHECK_MS };
+        dirty = this.read(pid, c, readComm(this.procDir, pid)) || dirty;
         this.cache.set(pid, c);
-        this.pending.add(pid);
-        dirty = true;
+        if (!first && c.comm !== null) this.pending.add(pid);
       } else if (full || (cached.nextCheck !== 0 && cached.nextCheck <= now)) {
         if (full) cached.optDatadir = undefined;
-        dirty = this.reread(pid, cached, now) || dirty;
+        dirty = this.reread(pid, cached, now, full) || dirty;
       }
     }
-    for (const pid of this.cache.keys()) if (!seen.has(pid)) { this.cache.delete(pid); this.pending.delete(pid); dirty = true; }
+    for (const [pid, c] of this.cache) if (!seen.has(pid)) { this.cache.delete(pid); this.pending.delete(pid); if (this.relevant(c.entry)) dirty = true; }
     // The PIDs that matter are re-read on every tick; a listing must not skip them.
     for (const pid of this.watchedPids()) {
       const c = this.cache.get(pid);
-      if (c && seen.has(pid) && !full && !(c.nextCheck !== 0 && c.nextCheck <= now)) dirty = this.reread(pid, c, now) || dirty;
+      if (c && seen.has(pid) && !full) dirty = this.reread(pid, c, now, true) || dirty;
     }
     this.lastScanAt = now;
     // An idle node's table does not change: skip the classification when no entry did.

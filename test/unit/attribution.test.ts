@@ -71,6 +71,7 @@ describe('server attribution: the process source on a fixture /proc', () => {
     fs.mkdirSync(d);
     fs.writeFileSync(path.join(d, 'cmdline'), argv.join('\0') + '\0');
     fs.writeFileSync(path.join(d, 'comm'), `${comm}\n`);
+    fs.writeFileSync(path.join(d, 'status'), `Name:\t${comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\n`);
     fs.symlinkSync(cwd, path.join(d, 'cwd'));
   };
   /** Every cached PID old enough to be off its re-read schedule. */
@@ -106,7 +107,7 @@ describe('server attribution: the process source on a fixture /proc', () => {
     assert.deepEqual(n2.servers, [{ pid: 31, bootstrap: true }]);
   });
 
-  it('lists /proc only when a PID was born; a watched server that exits shows on the next tick', () => {
+  it('looks at /proc only when a PID was born; a watched server that exits shows on the next tick', () => {
     addProc(40, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/srv/mysql/node1');
     const src = source('/srv/mysql/node1');
     src.scan();
@@ -114,32 +115,54 @@ describe('server attribution: the process source on a fixture /proc', () => {
     const scans = src.stats.scans;
     for (let i = 0; i < 5; i++) src.tick();
     assert.equal(src.stats.scans, scans, 'no listing while the last PID stands still');
-    // A new process: the last PID moves, the next tick lists /proc and finds it.
-    addProc(41, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', '--wsrep-recover'], '/srv/mysql/node1');
+    assert.equal(src.stats.probes, 0);
+    // A new process: the last PID moves, the next tick probes the new PIDs by number.
+    addProc(102, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', '--wsrep-recover'], '/srv/mysql/node1');
     src.tick();
-    assert.equal(src.stats.scans, scans, 'the PID counter has not moved yet');
-    setLastPid(101);
+    assert.deepEqual(src.facts.recoveries, [], 'the PID counter has not moved yet');
+    setLastPid(102);
+    src.tick();
+    assert.equal(src.stats.scans, scans, 'two PIDs born: probed, not listed');
+    assert.equal(src.stats.probes, 2);
+    assert.deepEqual(src.facts.recoveries, [102]);
+    // A thread of the server (/proc/TID answers, with the server's command line) is not a server.
+    addProc(103, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/srv/mysql/node1');
+    fs.writeFileSync(path.join(proc, '103', 'status'), 'Name:\tmariadbd\nTgid:\t40\nPid:\t103\n');
+    setLastPid(103);
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 40, bootstrap: false }]);
+    fs.rmSync(path.join(proc, '103'), { recursive: true }); // a real listing of /proc shows no thread
+    // Many PIDs born at once: one listing instead.
+    addProc(500, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', '--wsrep-new-cluster'], '/srv/mysql/node1');
+    setLastPid(500);
     src.tick();
     assert.equal(src.stats.scans, scans + 1);
-    assert.deepEqual(src.facts.recoveries, [41]);
-    // The server exits: no new PID, but its own re-read sees it gone (old enough to be off the
+    assert.deepEqual(src.facts.servers.map((s) => s.pid), [40, 500]);
+    // A server exits: no new PID, but its own re-read sees it gone (old enough to be off the
     // young re-read schedule: only being a watched server gets it re-read).
     age(src);
     fs.rmSync(path.join(proc, '40'), { recursive: true });
     src.tick();
     assert.equal(src.stats.scans, scans + 1);
-    assert.deepEqual(src.facts.servers, []);
+    assert.deepEqual(src.facts.servers.map((s) => s.pid), [500]);
   });
 
   it('a young process that exec()s into the server is seen without a new PID', () => {
-    addProc(50, ['/bin/sh', '/usr/bin/mysqld_safe'], '/', 'sh');
+    // (Processes present at the first listing are old: they are not re-read for an exec.)
     const src = source('/srv/mysql/node1');
     src.scan();
-    assert.deepEqual(src.facts.servers, []);
-    fs.rmSync(path.join(proc, '50'), { recursive: true });
-    addProc(50, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node1.cnf`], '/');
+    addProc(101, ['/bin/sh', '/usr/bin/mysqld_safe'], '/', 'sh');
+    setLastPid(101);
     src.tick();
-    assert.deepEqual(src.facts.servers, [{ pid: 50, bootstrap: false }]);
+    assert.deepEqual(src.facts.servers, []);
+    fs.rmSync(path.join(proc, '101'), { recursive: true });
+    addProc(101, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node1.cnf`], '/');
+    src.tick();
+    assert.deepEqual(src.facts.servers, [], 'not re-read before its next check (0.1 s of age)');
+    const c = (src as unknown as { cache: Map<number, { nextCheck: number }> }).cache.get(101)!;
+    c.nextCheck = Date.now();
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 101, bootstrap: false }]);
   });
 
   it('a wrapped PID counter re-reads every PID (a reused PID is another process)', () => {

@@ -10,7 +10,7 @@
 //
 // BENCH_REQUESTS (GETs per row and round, default 20000), BENCH_ROUNDS (default 3, the median is
 // shown), BENCH_RSS_GETS (default 1000000), BENCH_IDLE_SECONDS (default 10), BENCH_NODE=0 skips
-// the real MariaDB node.
+// the real MariaDB node, BENCH_EXTRAS=0 skips the re-registration and galera-init figures.
 
 import { execFile, execFileSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
@@ -96,7 +96,15 @@ function agentExtra(master: string, more: Record<string, unknown> = {}): Record<
   };
 }
 
+/** The V8 flags the installed galera-agentx runs with (its first line), for the agents started here. */
+function installedNodeFlags(): string {
+  const first = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), 'utf8').split('\n')[0];
+  return /^#!\/usr\/bin\/env -S node\s*(.*)$/.exec(first)?.[1] ?? '';
+}
+
 async function main(): Promise<void> {
+  // The helper starts `node agent.js`, which skips the shebang: give its flags through the environment.
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${installedNodeFlags()}`.trim();
   let built: Built;
   try {
     built = buildC();
@@ -220,9 +228,11 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_NODE !== '0') await idleAgainstNode(built);
 
-    await reRegistration(datadir, galeraOid);
-    out('\ngalera-init: one ask-everyone round + decision, peers asked in parallel:\n');
-    await decisionBench(process.stdout);
+    if (process.env.BENCH_EXTRAS !== '0') {
+      await reRegistration(datadir, galeraOid);
+      out('\ngalera-init: one ask-everyone round + decision, peers asked in parallel:\n');
+      await decisionBench(process.stdout);
+    }
   } finally {
     if (csub) await stopChild(csub.child, 'SIGTERM');
     await stopAgent(agent);

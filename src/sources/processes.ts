@@ -38,7 +38,7 @@ interface Cached {
   optDatadir?: string | null;
 }
 
-/** A new PID is looked at again at 0.1, 0.2, 0.4 ... s of age, up to LAST_RECHECK_MS. */
+/** A new PID is looked at again on the next tick, then at 0.2, 0.4 ... s of age, up to LAST_RECHECK_MS. */
 const FIRST_RECHECK_MS = 100;
 /** More PIDs born than this since the last tick: one listing of /proc is cheaper than probing each. */
 const MAX_PROBES = 32;
@@ -225,7 +225,8 @@ export class ProcessSource extends EventEmitter {
         if (this.cache.has(pid)) continue;
         const comm = processName(this.procDir, pid);
         if (comm === null) continue;
-        const c: Cached = { comm: null, entry: null, firstSeen: now, nextCheck: now + FIRST_RECHECK_MS };
+        // Looked at again on the next tick: it may have been caught between fork() and exec().
+        const c: Cached = { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 };
         dirty = this.read(pid, c, comm) || dirty;
         this.cache.set(pid, c);
         if (c.comm !== null) this.pending.add(pid);
@@ -259,7 +260,7 @@ export class ProcessSource extends EventEmitter {
     // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
     // before the counter wraps, which forces a full re-read).
     if (c.comm === null || age >= LAST_RECHECK_MS) { c.nextCheck = 0; this.pending.delete(pid); }
-    else c.nextCheck = c.firstSeen + FIRST_RECHECK_MS * 2 ** Math.ceil(Math.log2((age + 1) / FIRST_RECHECK_MS));
+    else c.nextCheck = c.firstSeen + FIRST_RECHECK_MS * 2 ** Math.max(1, Math.ceil(Math.log2((age + 1) / FIRST_RECHECK_MS)));
     return changed;
   }
 
@@ -328,7 +329,7 @@ export class ProcessSource extends EventEmitter {
         this.stats.reads++;
         // At the first listing every process is old news (it ran before the agent): no re-reads
         // for exec-after-fork, which would cost the whole table ten reads in the first minute.
-        const c: Cached = first ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 } : { comm: null, entry: null, firstSeen: now, nextCheck: now + FIRST_RECHECK_MS };
+        const c: Cached = first ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 } : { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 };
         dirty = this.read(pid, c, readComm(this.procDir, pid)) || dirty;
         this.cache.set(pid, c);
         if (!first && c.comm !== null) this.pending.add(pid);

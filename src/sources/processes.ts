@@ -38,8 +38,8 @@ interface Cached {
   optDatadir?: string | null;
 }
 
-/** A new PID is looked at again on the next tick, then at 0.2, 0.4 ... s of age, up to LAST_RECHECK_MS. */
-const FIRST_RECHECK_MS = 100;
+/** A new PID is looked at again on the next tick, then at these ages (the last is LAST_RECHECK_MS). */
+const RECHECK_AGES_MS = [400, 1600, 6400];
 /** More PIDs born than this since the last tick: one listing of /proc is cheaper than probing each. */
 const MAX_PROBES = 32;
 /**
@@ -49,7 +49,8 @@ const MAX_PROBES = 32;
  */
 const LAST_RECHECK_MS = 6_400;
 
-export function readProc(procDir: string, pid: number): ProcEntry | null {
+/** The process's entry; `comm` when the caller has just read it (saves a read). */
+export function readProc(procDir: string, pid: number, comm?: string): ProcEntry | null {
   try {
     const raw = readProcFile(`${procDir}/${pid}/cmdline`, 'utf8');
     // Zombies and kernel threads have an empty command line. A zombie keeps its comm
@@ -58,8 +59,7 @@ export function readProc(procDir: string, pid: number): ProcEntry | null {
     if (raw.length === 0) return null;
     const argv = raw.split('\0');
     if (argv.length && argv[argv.length - 1] === '') argv.pop();
-    const comm = readProcFile(`${procDir}/${pid}/comm`, 'utf8').trim();
-    return { pid, comm, argv };
+    return { pid, comm: comm ?? readProcFile(`${procDir}/${pid}/comm`, 'utf8').trim(), argv };
   } catch {
     return null; // gone between readdir and read, or a kernel thread
   }
@@ -260,14 +260,14 @@ export class ProcessSource extends EventEmitter {
     // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
     // before the counter wraps, which forces a full re-read).
     if (c.comm === null || age >= LAST_RECHECK_MS) { c.nextCheck = 0; this.pending.delete(pid); }
-    else c.nextCheck = c.firstSeen + FIRST_RECHECK_MS * 2 ** Math.max(1, Math.ceil(Math.log2((age + 1) / FIRST_RECHECK_MS)));
+    else c.nextCheck = c.firstSeen + RECHECK_AGES_MS.find((a) => a > age)!;
     return changed;
   }
 
   /** Reads the command line (and a server's datadir); sets c.comm and c.entry. True when the entry changed. */
   private read(pid: number, c: Cached, comm: string | null): boolean {
     c.comm = comm;
-    const entry = comm !== null ? this.readEntry(pid, c) : null;
+    const entry = comm !== null ? this.readEntry(pid, c, comm) : null;
     if (entry === null) c.comm = null; // gone, a zombie or a kernel thread
     if (sameEntry(entry, c.entry)) return false;
     // Only a change to a process that is (or was) a server or an initiator is worth a classification.
@@ -281,8 +281,8 @@ export class ProcessSource extends EventEmitter {
   }
 
   /** The entry, with the datadir of a server that does not name one on its command line. */
-  private readEntry(pid: number, c: Cached): ProcEntry | null {
-    const entry = readProc(this.procDir, pid);
+  private readEntry(pid: number, c: Cached, comm: string): ProcEntry | null {
+    const entry = readProc(this.procDir, pid, comm);
     if (!entry || !nameMatches(entry, this.opts.serverNames) || optionValue(entry.argv, 'datadir') !== undefined) return entry;
     const cwd = procCwd(this.procDir, pid);
     // Option files are read once per command line: a new PID, or an exec() into another one.

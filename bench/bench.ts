@@ -175,8 +175,8 @@ async function main(): Promise<void> {
       const c8 = rowOf(targets[1].name, 8)!;
       const thr = median(g8.rps) / median(c8.rps);
       const cpu1 = (g1.cpuNs / g1.gets) / (c1.cpuNs / c1.gets);
-      out(`\ntarget GET/s at 8 in flight >= 1.0x C: ${thr.toFixed(2)}x, ${verdict(thr >= 1)}\n`);
-      out(`target CPU per GET at 1 in flight <= 1.5x C: ${(g1.cpuNs / 1000 / g1.gets).toFixed(1)} vs ${(c1.cpuNs / 1000 / c1.gets).toFixed(1)} µs = ${cpu1.toFixed(2)}x, ${verdict(cpu1 <= 1.5)}\n`);
+      out(`\ntarget GET/s at 8 in flight >= 1.0x C: ${thr.toFixed(3)}x, ${verdict(thr >= 1)}\n`);
+      out(`target CPU per GET at 1 in flight <= 1.5x C: ${(g1.cpuNs / 1000 / g1.gets).toFixed(1)} vs ${(c1.cpuNs / 1000 / c1.gets).toFixed(1)} µs = ${cpu1.toFixed(3)}x, ${verdict(cpu1 <= 1.5)}\n`);
     }
 
     // At rest: nothing asks anything. MySQL polling is off (no server on this datadir).

@@ -209,7 +209,9 @@ async function main(): Promise<void> {
       act();
       await waitFor('trap', () => arrivals.length > n0, 5000, 1);
       lat[kind].push(Number(arrivals[n0] - t0) / 1e6);
-      await sleep(HOLD_MS * 3);
+      // A random pause: the next event must not fall at the same phase of the agent's 100 ms tick
+      // (the trap that ends this one was itself sent from a tick).
+      await sleep(HOLD_MS * 3 + Math.random() * 100);
     };
     for (let i = 0; i < 10; i++) {
       let child: ReturnType<typeof start> | null = null;

@@ -8,14 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LockSource } from '../../src/sources/lock';
 import { silentLogger } from '../../src/log';
+import { waitFor } from '../helpers/proc';
 
-const until = async (what: string, fn: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (what: string, fn: () => boolean, ms = 2000): Promise<boolean> => waitFor(what, fn, ms, 5);
 
 describe('the lock source', () => {
   let dir: string;

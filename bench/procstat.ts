@@ -15,3 +15,15 @@ export function cpuTicks(pid: number): number {
 
 /** Resident set size in KiB. */
 export const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+/**
+ * CPU time of a process in nanoseconds: the sum over its threads of /proc/PID/task/TID/schedstat
+ * (the scheduler's own run time, not 10 ms ticks), for figures such as 0.5 ms over 10 s.
+ */
+export function cpuNs(pid: number): number {
+  let sum = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try { sum += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
+  }
+  return sum;
+}

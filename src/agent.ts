@@ -65,7 +65,8 @@ export class Agent {
     this.view = makeView([], []);
     this.processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log });
     this.lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
-    const backstopMs = Math.max(cfg.processes.fullScanIntervalMs, 1000);
+    // One lstat per file per backstop period; a read only when it changed (see DataFileSource).
+    const backstopMs = 2000;
     this.grastate = new DataFileSource(cfg.datadir, GRASTATE_FILE, backstopMs, log);
     this.gvwstate = new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log);
     this.wsrep = new WsrepSource({ ...cfg.mysql, log });

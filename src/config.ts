@@ -141,7 +141,7 @@ export function defaultConfig(): Config {
       serverNames: ['mariadbd', 'mysqld'],
       initiatorNames: ['galera-init'],
       scanIntervalMs: 100,
-      fullScanIntervalMs: 2000,
+      fullScanIntervalMs: 60000,
     },
     mysql: {
       enabled: true,

@@ -2,7 +2,16 @@
 
 import * as path from 'node:path';
 
-export interface ProcEntry { pid: number; comm: string; argv: string[] }
+export interface ProcEntry {
+  pid: number;
+  comm: string;
+  argv: string[];
+  /**
+   * The datadir a server will use when its command line does not say: from the option files it
+   * reads, else its working directory (mariadbd chdir()s to its datadir). Absent: not known.
+   */
+  datadir?: string;
+}
 
 export interface ServerProc { pid: number; bootstrap: boolean }
 
@@ -50,7 +59,7 @@ export function isBootstrapCommand(argv: string[]): boolean {
   return addr !== undefined && /^gcomm:\/\/(\?.*)?$/.test(addr.trim());
 }
 
-function nameMatches(e: ProcEntry, names: string[]): boolean {
+export function nameMatches(e: ProcEntry, names: string[]): boolean {
   const argv0 = path.basename(e.argv[0] ?? '');
   // A Node program run as `node /usr/bin/galera-init` shows its script as argv[1].
   const script = /^node(js)?$/.test(argv0) && e.argv[1] ? path.basename(e.argv[1]) : '';
@@ -65,9 +74,10 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
     if (e.argv.length === 0) continue; // a zombie or kernel thread: its comm alone proves nothing
     if (nameMatches(e, opts.serverNames)) {
       if (opts.sameHost && !opts.sameHost(e.pid)) continue;
-      // Several nodes can share a host (tests, demos): a server that names another datadir is not
-      // ours. Without --datadir it reads it from my.cnf, and a host runs one node: it is ours.
-      const dd = optionValue(e.argv, 'datadir');
+      // Several nodes can share a host: a server that will use another datadir is not ours.
+      // --datadir on the command line wins over the option files, which win over the cwd. A
+      // server with no known datadir is taken for ours (a host that runs one node).
+      const dd = optionValue(e.argv, 'datadir') ?? e.datadir;
       if (dd !== undefined && norm(dd) !== datadir) continue;
       if (hasFlag(e.argv, 'wsrep-recover')) facts.recoveries.push(e.pid);
       else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help')) facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
@@ -81,6 +91,31 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
   facts.recoveries.sort(byPid);
   facts.initiators.sort(byPid);
   return facts;
+}
+
+/** The server's built-in option files, in the order it reads them (my_default.c, Debian build). */
+export const DEFAULT_OPTION_FILES = ['/etc/my.cnf', '/etc/mysql/my.cnf'];
+
+export interface OptionFilePlan {
+  /** Files in the order the server reads them (later values win); relative paths as given. */
+  files: string[];
+  /** --defaults-group-suffix: [mysqld<suffix>] and the like are read too. */
+  groupSuffix: string;
+}
+
+/**
+ * The option files a server reads, from its command line. --no-defaults: none. --defaults-file:
+ * that file alone. Otherwise the built-in files, then --defaults-extra-file. Only the first
+ * arguments may carry these options (the server ignores them elsewhere), but they are looked for
+ * anywhere: a wrapper may reorder them, and reading one file too many only costs a read.
+ */
+export function optionFilesOf(argv: string[]): OptionFilePlan {
+  const groupSuffix = optionValue(argv, 'defaults-group-suffix') ?? '';
+  if (hasFlag(argv, 'no-defaults')) return { files: [], groupSuffix };
+  const only = optionValue(argv, 'defaults-file');
+  if (only !== undefined) return { files: [only], groupSuffix };
+  const extra = optionValue(argv, 'defaults-extra-file');
+  return { files: extra !== undefined ? [...DEFAULT_OPTION_FILES, extra] : [...DEFAULT_OPTION_FILES], groupSuffix };
 }
 
 export function sameProcessFacts(a: ProcessFacts, b: ProcessFacts): boolean {

@@ -101,8 +101,9 @@ export function releaseLock(lockFile: string): void {
 }
 
 /**
- * Watches the lock for the agent: the file through a directory watch, and the owner's liveness by
- * polling only while a lock is held (a PID dies without touching the file).
+ * Watches the lock for the agent: the file through a directory watch (inotify), and the owner's
+ * liveness by polling only while a lock is held or stale (a PID dies without touching the file).
+ * A free lock with a working watch costs nothing at rest: no timer runs.
  */
 export class LockSource extends EventEmitter {
   state: LockState = { state: 'free' };
@@ -110,29 +111,43 @@ export class LockSource extends EventEmitter {
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loggedStale = -1;
+  private stopped = false;
 
   constructor(private readonly lockFile: string, private readonly pollMs: number, private readonly log: Logger) {
     super();
   }
 
   start(): void {
-    this.refresh();
+    this.stopped = false;
     this.watchDir();
-    this.timer = setInterval(() => {
-      if (!this.watcher) this.watchDir();
-      // Cheap while free (one stat); a held lock is re-checked so a dead owner shows at once.
-      this.refresh();
-    }, this.pollMs);
+    this.refresh();
+  }
+
+  /** Polls while the watch is missing (no directory yet) or an owner must be watched for death. */
+  private arm(): void {
+    const need = !this.stopped && (!this.watcher || this.state.state === 'held' || this.state.state === 'stale');
+    if (need && !this.timer) {
+      this.timer = setInterval(() => {
+        if (!this.watcher) this.watchDir();
+        this.refresh();
+      }, this.pollMs);
+    } else if (!need && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
   }
 
   private watchDir(): void {
     try {
-      this.watcher = fs.watch(path.dirname(this.lockFile), { persistent: false }, (_ev, name) => {
+      const dir = path.dirname(this.lockFile);
+      this.watcher = fs.watch(dir, { persistent: false }, (_ev, name) => {
+        // The directory removed (and perhaps made again): this watch sees nothing any more.
+        if (!fs.existsSync(dir)) { this.watcher?.close(); this.watcher = null; this.arm(); }
         if (!name || name === path.basename(this.lockFile)) this.refresh();
         // The recovery cache lives beside the lock: a result written by galera-init/galera-check.
         if (!name || name === `${path.basename(this.lockFile)}.recovered`) this.emit('recovery-cache');
       });
-      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; });
+      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; this.arm(); });
     } catch {
       this.watcher = null; // the directory does not exist yet: polling covers it until it does
     }
@@ -150,9 +165,11 @@ export class LockSource extends EventEmitter {
       this.state = next;
       this.emit('change', next);
     }
+    this.arm();
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.watcher?.close();
     this.timer = null;

@@ -9,7 +9,15 @@ const SERVER_SECTIONS = ['mysqld', 'server', 'mariadbd', 'mariadb', 'galera', 'm
 
 export interface ServerOptions { values: Map<string, string>; files: string[]; problems: string[] }
 
-export function readServerOptions(file: string): ServerOptions {
+/**
+ * The server's options from one option file and what it includes. groupSuffix (the server's
+ * --defaults-group-suffix) adds the groups [mysqld<suffix>] and the like, as the server does.
+ */
+export function readServerOptions(file: string, groupSuffix = ''): ServerOptions {
+  const suffix = groupSuffix.toLowerCase();
+  const isServerSection = (section: string): boolean =>
+    SERVER_SECTIONS.includes(section) || /^mariadb-\d/.test(section) ||
+    (suffix !== '' && section.endsWith(suffix) && SERVER_SECTIONS.includes(section.slice(0, -suffix.length)));
   const out: ServerOptions = { values: new Map(), files: [], problems: [] };
   const seen = new Set<string>();
   const visit = (f: string, depth: number): void => {
@@ -43,7 +51,7 @@ export function readServerOptions(file: string): ServerOptions {
       }
       const sec = /^\[([^\]]+)\]$/.exec(line);
       if (sec) { section = sec[1].trim().toLowerCase(); continue; }
-      if (!SERVER_SECTIONS.includes(section) && !/^mariadb-\d/.test(section)) continue;
+      if (!isServerSection(section)) continue;
       const eq = line.indexOf('=');
       if (eq < 0) continue;
       const key = line.slice(0, eq).trim().toLowerCase().replace(/-/g, '_');

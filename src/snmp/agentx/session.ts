@@ -56,6 +56,7 @@ export class AgentxSession extends EventEmitter {
   private packetId = 1;
   private pending = new Map<number, Pending>();
   private inbuf: Buffer = Buffer.alloc(0);
+  private readonly readBuf = Buffer.alloc(64 * 1024);
   private pingTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -78,12 +79,16 @@ export class AgentxSession extends EventEmitter {
     this.reconnectTimer = null;
     if (this.stopping) return;
     this.state = 'connecting';
-    const sock = net.createConnection(parseMasterAddress(this.opts.master));
+    // Reads land in one buffer of the session's (onread): no Buffer per read, no stream
+    // machinery between the socket and the PDU decoder. Only a partial PDU is copied out.
+    const sock: net.Socket = net.createConnection({
+      ...parseMasterAddress(this.opts.master),
+      onread: { buffer: this.readBuf, callback: (n: number, buf: Uint8Array) => { this.onData(sock, (buf as Buffer).subarray(0, n)); return true; } },
+    } as net.NetConnectOpts);
     this.socket = sock;
     this.inbuf = Buffer.alloc(0);
     sock.setNoDelay(true);
     sock.on('connect', () => { void this.handshake(sock); });
-    sock.on('data', (chunk) => this.onData(sock, chunk));
     sock.on('error', (err: NodeJS.ErrnoException) => {
       // Log a refused connection once per outage, not every retry.
       const msg = `${err.code ?? ''} ${err.message}`.trim();
@@ -141,6 +146,8 @@ export class AgentxSession extends EventEmitter {
       this.drain(sock, max);
     } finally {
       sock.uncork();
+      // What is left is a partial PDU in the shared read buffer, which the next read overwrites.
+      if (this.inbuf.length > 0 && this.inbuf.buffer === this.readBuf.buffer) this.inbuf = Buffer.from(this.inbuf);
     }
   }
 

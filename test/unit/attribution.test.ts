@@ -1,0 +1,178 @@
+// Which server is this node's on a host that runs several: the datadir a server will really use,
+// from its command line, its option files or its cwd. Against a fixture /proc (cmdline, comm, a
+// cwd symlink, loadavg) and option files in test/fixtures/multi-instance.
+
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ProcEntry, classifyProcesses, optionFilesOf } from '../../src/core/procclass';
+import { ProcessSource, optionFileDatadir } from '../../src/sources/processes';
+import { readServerOptions } from '../../src/sources/servercnf';
+import { silentLogger } from '../../src/log';
+
+const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'multi-instance');
+
+describe('server attribution: option files', () => {
+  it('plans the files a server reads from its command line', () => {
+    const cases: [string[], string[], string][] = [
+      [['mariadbd'], ['/etc/my.cnf', '/etc/mysql/my.cnf'], ''],
+      [['mariadbd', '--defaults-file=/a.cnf'], ['/a.cnf'], ''],
+      [['mariadbd', '--defaults-file', '/a.cnf', '--defaults-extra-file=/b.cnf'], ['/a.cnf'], ''],
+      [['mariadbd', '--defaults-extra-file=/b.cnf'], ['/etc/my.cnf', '/etc/mysql/my.cnf', '/b.cnf'], ''],
+      [['mariadbd', '--defaults_group_suffix=.n2'], ['/etc/my.cnf', '/etc/mysql/my.cnf'], '.n2'],
+      [['mariadbd', '--no-defaults', '--defaults-file=/a.cnf'], [], ''],
+    ];
+    for (const [argv, files, suffix] of cases) assert.deepEqual(optionFilesOf(argv), { files, groupSuffix: suffix }, argv.join(' '));
+  });
+
+  it('reads [group<suffix>] only with --defaults-group-suffix', () => {
+    assert.equal(readServerOptions(path.join(FX, 'node1.cnf')).values.get('datadir'), '/srv/mysql/node1');
+    assert.equal(readServerOptions(path.join(FX, 'node1.cnf'), '.node2').values.get('datadir'), '/srv/mysql/node2');
+    assert.equal(readServerOptions(path.join(FX, 'node1.cnf'), '.other').values.get('datadir'), '/srv/mysql/node1');
+  });
+
+  it('takes the datadir from --defaults-file, includes followed, the last value winning', () => {
+    assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node1.cnf`], '/'), '/srv/mysql/node1');
+    assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node2.cnf`], '/'), '/srv/mysql/node2');
+    // A relative --defaults-file is the server's: resolved against its cwd.
+    assert.equal(optionFileDatadir(['mariadbd', '--defaults-file=node2.cnf'], FX), '/srv/mysql/node2');
+    assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node1.cnf`, '--defaults-group-suffix=.node2'], '/'), '/srv/mysql/node2');
+    assert.equal(optionFileDatadir(['mariadbd', '--no-defaults', `--defaults-extra-file=${FX}/extra.cnf`], '/'), null);
+    assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/missing.cnf`], '/'), null);
+  });
+});
+
+describe('server attribution: the classifier', () => {
+  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/srv/mysql/node1' };
+  const e = (pid: number, argv: string[], datadir?: string): ProcEntry => ({ pid, comm: 'mariadbd', argv: ['/usr/sbin/mariadbd', ...argv], ...(datadir !== undefined ? { datadir } : {}) });
+
+  it('another instance bootstrapping does not make this node bootstrapping', () => {
+    const f = classifyProcesses([e(10, ['--wsrep-new-cluster'], '/srv/mysql/node2')], opts);
+    assert.deepEqual(f.servers, []);
+  });
+
+  it('--datadir on the command line wins over what the option files or the cwd say', () => {
+    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node1'], '/srv/mysql/node2')], opts).servers, [{ pid: 10, bootstrap: false }]);
+    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node2'], '/srv/mysql/node1')], opts).servers, []);
+  });
+
+  it('a server whose datadir nobody can tell is taken for ours (one node per host)', () => {
+    assert.deepEqual(classifyProcesses([e(10, ['--wsrep-new-cluster'])], opts).servers, [{ pid: 10, bootstrap: true }]);
+  });
+});
+
+describe('server attribution: the process source on a fixture /proc', () => {
+  let proc: string;
+  let tmp: string;
+  const setLastPid = (n: number): void => fs.writeFileSync(path.join(proc, 'loadavg'), `0.00 0.01 0.05 1/100 ${n}\n`);
+  const addProc = (pid: number, argv: string[], cwd: string, comm = 'mariadbd'): void => {
+    const d = path.join(proc, String(pid));
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'cmdline'), argv.join('\0') + '\0');
+    fs.writeFileSync(path.join(d, 'comm'), `${comm}\n`);
+    fs.writeFileSync(path.join(d, 'status'), `Name:\t${comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\n`);
+    fs.symlinkSync(cwd, path.join(d, 'cwd'));
+  };
+  /** Every cached PID old enough to be off its re-read schedule. */
+  const age = (src: ProcessSource): void => {
+    const s = src as unknown as { cache: Map<number, { firstSeen: number; nextCheck: number }>; pending: Set<number> };
+    s.cache.forEach((c) => { c.firstSeen -= 100_000; c.nextCheck = 0; });
+    s.pending.clear();
+  };
+  const source = (datadir: string): ProcessSource => new ProcessSource({ serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir, procDir: proc, scanIntervalMs: 100, fullScanIntervalMs: 60000, log: silentLogger() });
+
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-attr-'));
+    proc = path.join(tmp, 'proc');
+    fs.mkdirSync(proc);
+    setLastPid(100);
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('two instances by --defaults-file: each node sees its own, the bootstrap stays with node2', () => {
+    addProc(20, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node1.cnf`, '--user=mysql'], '/srv/mysql/node1');
+    addProc(21, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node2.cnf`, '--wsrep-new-cluster'], '/srv/mysql/node2');
+    assert.deepEqual(source('/srv/mysql/node1').scan().servers, [{ pid: 20, bootstrap: false }]);
+    assert.deepEqual(source('/srv/mysql/node2').scan().servers, [{ pid: 21, bootstrap: true }]);
+    assert.deepEqual(source('/srv/mysql/node3').scan().servers, []);
+  });
+
+  it('option files win over the cwd; the cwd decides when they name no datadir', () => {
+    addProc(30, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node1.cnf`], '/srv/mysql/node2');
+    addProc(31, ['/usr/sbin/mariadbd', '--no-defaults', '--wsrep-new-cluster'], '/srv/mysql/node2');
+    const n1 = source('/srv/mysql/node1').scan();
+    assert.deepEqual(n1.servers, [{ pid: 30, bootstrap: false }]);
+    const n2 = source('/srv/mysql/node2').scan();
+    assert.deepEqual(n2.servers, [{ pid: 31, bootstrap: true }]);
+  });
+
+  it('looks at /proc only when a PID was born; a watched server that exits shows on the next tick', () => {
+    addProc(40, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/srv/mysql/node1');
+    const src = source('/srv/mysql/node1');
+    src.scan();
+    assert.equal(src.facts.servers.length, 1);
+    const scans = src.stats.scans;
+    for (let i = 0; i < 5; i++) src.tick();
+    assert.equal(src.stats.scans, scans, 'no listing while the last PID stands still');
+    assert.equal(src.stats.probes, 0);
+    // A new process: the last PID moves, the next tick probes the new PIDs by number.
+    addProc(102, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', '--wsrep-recover'], '/srv/mysql/node1');
+    src.tick();
+    assert.deepEqual(src.facts.recoveries, [], 'the PID counter has not moved yet');
+    setLastPid(102);
+    src.tick();
+    assert.equal(src.stats.scans, scans, 'two PIDs born: probed, not listed');
+    assert.equal(src.stats.probes, 2);
+    assert.deepEqual(src.facts.recoveries, [102]);
+    // A thread of the server (/proc/TID answers, with the server's command line) is not a server.
+    addProc(103, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/srv/mysql/node1');
+    fs.writeFileSync(path.join(proc, '103', 'status'), 'Name:\tmariadbd\nTgid:\t40\nPid:\t103\n');
+    setLastPid(103);
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 40, bootstrap: false }]);
+    fs.rmSync(path.join(proc, '103'), { recursive: true }); // a real listing of /proc shows no thread
+    // Many PIDs born at once: one listing instead.
+    addProc(500, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', '--wsrep-new-cluster'], '/srv/mysql/node1');
+    setLastPid(500);
+    src.tick();
+    assert.equal(src.stats.scans, scans + 1);
+    assert.deepEqual(src.facts.servers.map((s) => s.pid), [40, 500]);
+    // A server exits: no new PID, but its own re-read sees it gone (old enough to be off the
+    // young re-read schedule: only being a watched server gets it re-read).
+    age(src);
+    fs.rmSync(path.join(proc, '40'), { recursive: true });
+    src.tick();
+    assert.equal(src.stats.scans, scans + 1);
+    assert.deepEqual(src.facts.servers.map((s) => s.pid), [500]);
+  });
+
+  it('a young process that exec()s into the server is seen without a new PID', () => {
+    // (Processes present at the first listing are old: they are not re-read for an exec.)
+    const src = source('/srv/mysql/node1');
+    src.scan();
+    addProc(101, ['/bin/sh', '/usr/bin/mysqld_safe'], '/', 'sh');
+    setLastPid(101);
+    src.tick();
+    assert.deepEqual(src.facts.servers, []);
+    fs.rmSync(path.join(proc, '101'), { recursive: true });
+    addProc(101, ['/usr/sbin/mariadbd', `--defaults-file=${FX}/node1.cnf`], '/');
+    // Its next check (the next tick) is due.
+    const c = (src as unknown as { cache: Map<number, { nextCheck: number }> }).cache.get(101)!;
+    c.nextCheck = Date.now();
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 101, bootstrap: false }]);
+  });
+
+  it('a wrapped PID counter re-reads every PID (a reused PID is another process)', () => {
+    addProc(60, ['/usr/bin/sleep', '100'], '/', 'sleep');
+    const src = source('/srv/mysql/node1');
+    src.scan();
+    fs.rmSync(path.join(proc, '60'), { recursive: true });
+    addProc(60, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/');
+    age(src);
+    setLastPid(90);
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 60, bootstrap: false }]);
+  });
+});

@@ -233,18 +233,20 @@ export class Node {
     if (!this.pid) throw new Error(`node ${this.hostname} is not booted`);
     const env = Object.entries({ PATH: PATH_ENV, LANG: 'C.UTF-8', HOME: '/root', SYSTEMD_PAGER: '', ...o.env }).map(([k, v]) => `${k}=${v}`);
     return new Promise((resolve) => {
+      // stdin is /dev/null unless there is input: Node's pipes are sockets, and Debian's bash takes
+      // a socket on stdin for an ssh session (it then reads /etc/bash.bashrc, which fails under -u).
       // Its own process group: nsenter forks to enter the PID namespace, and a timeout must kill both.
-      const c = spawn('nsenter', ['--target', String(this.pid), '--all', '--', 'env', '-i', ...env, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const c = spawn('nsenter', ['--target', String(this.pid), '--all', '--', 'env', '-i', ...env, ...argv], { stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
       let stdout = '';
       let stderr = '';
-      c.stdout.on('data', (d) => { stdout += d; });
-      c.stderr.on('data', (d) => { stderr += d; });
+      c.stdout!.on('data', (d) => { stdout += d; });
+      c.stderr!.on('data', (d) => { stderr += d; });
       const t = setTimeout(() => {
         try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
         stderr += `\n(killed after ${o.timeoutMs ?? 60000} ms)`;
       }, o.timeoutMs ?? 60000);
       c.on('close', (code, sig) => { clearTimeout(t); resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr }); });
-      c.stdin.end(o.input ?? '');
+      c.stdin?.end(o.input);
     });
   }
 

@@ -132,6 +132,7 @@ export class Node {
   pid = 0;             // systemd's PID, as seen from the host
   boots = 0;
   lastBootMs = 0;
+  bootStartedAt = 0;  // ms since epoch
 
   constructor(readonly opts: NodeOptions = {}) {
     this.dir = tempDir('gxsd-node-');
@@ -199,6 +200,7 @@ export class Node {
   async boot(target: string, timeoutMs = 20000): Promise<void> {
     if (this.running) throw new Error(`node ${this.hostname} is already running`);
     const t0 = Date.now();
+    this.bootStartedAt = t0;
     const base = cgroup2Base();
     if (!base) throw new Error('no cgroup2 hierarchy');
     this.cgroup = path.join(base, `gxsd-${this.id}-${this.boots}`);
@@ -297,7 +299,10 @@ export class Node {
   }
 
   async journal(unit?: string): Promise<string> {
-    return (await this.exec(['journalctl', '--no-pager', '-o', 'short-monotonic', ...(unit ? ['-u', unit] : [])])).stdout;
+    // This boot only. The journal is persistent (/var/log/journal on the node's disk) and every boot
+    // has the host kernel's boot id, so `-b` cannot tell boots apart: the boot's start time can.
+    const since = `@${Math.floor(this.bootStartedAt / 1000) - 1}`;
+    return (await this.exec(['journalctl', '--no-pager', '--since', since, '-o', 'short-monotonic', ...(unit ? ['-u', unit] : [])])).stdout;
   }
 
   /** A clean shutdown: `systemctl poweroff`, and the namespace gone. */

@@ -235,7 +235,9 @@ export class Agent {
       this.watchers.delete('mysqlLost');
       return;
     }
-    const lost = this.cfg.mysql.enabled && w.at > 0 && !w.reachable;
+    // A clean stop resets our connection (ECONNRESET) and then refuses connections until the
+    // process exits: that is the server closing, reported by galeraStatusChanged, not a loss.
+    const lost = this.cfg.mysql.enabled && w.at > 0 && !w.reachable && !this.wsrep.facts.closed;
     this.watch('mysqlLost', lost, (isLost) => this.send(isLost ? 'galeraMysqlLost' : 'galeraMysqlRegained',
       isLost ? { galeraNotifyText: { type: 4, value: (this.wsrep.facts.error ?? 'unknown error').slice(0, 255) } as Value } : {}), false);
   }

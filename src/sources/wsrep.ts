@@ -17,6 +17,12 @@ export interface WsrepFacts {
   reachable: boolean;
   /** The server answered a connection (a failed login still proves it accepts connections). */
   accepting: boolean;
+  /**
+   * The last failure was the server closing its doors (connection reset or refused, socket gone,
+   * "shutdown in progress"): what a server that is stopping or starting does, unlike one that
+   * hangs, is full, or refuses our login.
+   */
+  closed: boolean;
   /** The last successful status, by lower-case variable name; null before the first success. */
   status: Record<string, string> | null;
   /** When `status` was read (ms since epoch), 0 never. */
@@ -30,7 +36,7 @@ export interface WsrepFacts {
   members: Member[] | null;
 }
 
-const EMPTY: WsrepFacts = { reachable: false, accepting: false, status: null, at: 0, error: null, variables: null, members: null };
+const EMPTY: WsrepFacts = { reachable: false, accepting: false, closed: false, status: null, at: 0, error: null, variables: null, members: null };
 
 export interface WsrepView { lastCommitted: bigint | null; uuid: string | null; localState: number | null; clusterStatus: string | null; ready: boolean | null }
 
@@ -68,6 +74,7 @@ export function mysqlErrorKind(code: string | undefined): MysqlErrorKind {
   }
 }
 
+const CLOSED_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN']);
 const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
 
 export class WsrepSource extends EventEmitter {
@@ -213,7 +220,7 @@ export class WsrepSource extends EventEmitter {
       this.failures = 0;
       if (this.lastLogged) this.opts.log.info('MySQL connection regained');
       this.lastLogged = '';
-      this.facts = { reachable: true, accepting: true, status, at: Date.now(), error: null, errorKind: undefined, variables, members };
+      this.facts = { reachable: true, accepting: true, closed: false, status, at: Date.now(), error: null, errorKind: undefined, variables, members };
       this.emit('change', this.facts);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
@@ -227,7 +234,7 @@ export class WsrepSource extends EventEmitter {
       }
       this.closeConn();
       this.membersConfId = null;
-      this.facts = { ...this.facts, reachable: false, accepting, error: why, errorKind: mysqlErrorKind(e.code), variables: null };
+      this.facts = { ...this.facts, reachable: false, accepting, closed: CLOSED_ERRORS.has(e.code ?? ''), error: why, errorKind: mysqlErrorKind(e.code), variables: null };
       this.emit('change', this.facts);
     } finally {
       this.busy = false;

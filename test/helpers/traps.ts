@@ -18,7 +18,18 @@ export async function startTrapd(): Promise<Trapd> {
     env: { ...process.env, MIBDIRS: dir, MIBS: '', SNMP_PERSISTENT_DIR: dir },
   });
   await waitFor('snmptrapd to start', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('NET-SNMP'), 5000);
-  const traps = (): Trap[] => fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ')).map((line) => {
+  const traps = (): Trap[] => parseTrapLog(log);
+  return { port, child, log, traps };
+}
+
+export async function stopTrapd(t: Trapd): Promise<void> {
+  await stopChild(t.child);
+}
+
+/** The traps in a log written by snmptrapd with `format2 TRAP %V\t %v\n` and -On. */
+export function parseTrapLog(log: string): Trap[] {
+  if (!fs.existsSync(log)) return [];
+  return fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ')).map((line) => {
     const varbinds = new Map<string, string>();
     for (const part of line.slice(5).split('\t ')) {
       const m = /^(\S+) = (?:[\w-]+: )?(.*)$/.exec(part.trim());
@@ -26,9 +37,4 @@ export async function startTrapd(): Promise<Trapd> {
     }
     return { trapOid: (varbinds.get('1.3.6.1.6.3.1.1.4.1.0') ?? '').replace(/^\./, ''), varbinds, line };
   });
-  return { port, child, log, traps };
-}
-
-export async function stopTrapd(t: Trapd): Promise<void> {
-  await stopChild(t.child);
 }

@@ -55,6 +55,20 @@ describe('the npm package', function () {
     assert.ok(Number(stdout) > 50);
   });
 
+  it('packs dist/ from a fresh clone too (prepack builds it)', async function () {
+    // A clone has no dist/ (it is not committed): without prepack, npm pack made a 17-file tarball
+    // whose install had no commands.
+    const head = spawnSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
+    if (head.status !== 0) { console.log('      skipped: not a git checkout'); this.skip(); }
+    const clone = path.join(tempDir('gx-clone-'), 'c');
+    await pexec('git', ['clone', '-q', '--no-checkout', ROOT, clone]);
+    await pexec('git', ['-C', clone, 'checkout', '-q', head.stdout.trim()]);
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
+    const { stdout } = await pexec('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: clone, maxBuffer: 1 << 24 });
+    const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
+    for (const f of ['dist/src/cli/agent.js', 'dist/src/cli/init.js', 'dist/src/cli/check.js']) assert.ok(files.includes(f), `${f} in the tarball`);
+  });
+
   it('has systemd units that systemd-analyze verifies', () => {
     const dir = tempDir('gx-units-');
     for (const u of ['galera-agentx.service', 'galera-init.service']) {

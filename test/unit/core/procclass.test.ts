@@ -1,0 +1,69 @@
+// Command-line reading for the process table: option values, flags, bootstrap detection.
+import { strict as assert } from 'node:assert';
+import { classifyProcesses, isBootstrapCommand, optionValue } from '../../../src/core/procclass';
+import { parseRecoveredPosition } from '../../../src/core/recoverlog';
+import { parseUuid } from '../../../src/core/seqnum';
+import { seqnoOf } from '../../../src/core/seqno';
+
+describe('command-line options', () => {
+  const cases: [string[], string | undefined][] = [
+    [['mysqld', '--datadir', '/x'], '/x'],
+    [['mysqld', '--datadir=/x'], '/x'],
+    [['mysqld', '--user', 'u', '--datadir', '/x'], '/x'],
+    [['mysqld', '--datadir'], undefined],
+    [['mysqld', '--datadir', '--user=x'], undefined],
+    [['mysqld', '--datadir', 'x--'], 'x--'],
+    [['mysqld', '--user', 'x'], undefined],
+    [['--datadir=/x'], undefined],
+  ];
+  for (const [argv, want] of cases) it(`${argv.join(' ')} → ${want}`, () => assert.equal(optionValue(argv, 'datadir'), want));
+});
+
+describe('a bootstrap command line', () => {
+  const cases: [string[], boolean][] = [
+    [['mysqld', '--wsrep-new-cluster'], true],
+    [['mysqld', '--wsrep_new_cluster'], true],
+    [['mysqld', '--wsrep-new-cluster=1'], true],
+    [['mysqld', '--wsrep_new_cluster=ON'], true],
+    [['--wsrep-new-cluster'], false],
+    [['mysqld', '--wsrep-cluster-address= gcomm:// '], true],
+    [['mysqld', '--wsrep-cluster-address=gcomm://?pc.wait_prim=no'], true],
+    [['mysqld', '--wsrep-cluster-address=xgcomm://'], false],
+    [['mysqld', '--wsrep-cluster-address=gcomm://a,b'], false],
+  ];
+  for (const [argv, want] of cases) it(`${argv.join(' ')} → ${want}`, () => assert.equal(isBootstrapCommand(argv), want));
+});
+
+describe('the process table, sorted', () => {
+  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/d' };
+  it('sorts each list by PID and leaves --help/--version runs out', () => {
+    const f = classifyProcesses([
+      { pid: 30, comm: 'mariadbd', argv: ['mariadbd'] },
+      { pid: 10, comm: 'mariadbd', argv: ['mariadbd', '--wsrep-new-cluster'] },
+      { pid: 20, comm: 'mariadbd', argv: ['mariadbd'] },
+      { pid: 40, comm: 'mariadbd', argv: ['mariadbd', '--help'] },
+      { pid: 41, comm: 'mariadbd', argv: ['mariadbd', '--version'] },
+      { pid: 9, comm: 'mariadbd', argv: ['mariadbd', '--wsrep-recover'] },
+      { pid: 3, comm: 'mariadbd', argv: ['mariadbd', '--wsrep-recover'] },
+      { pid: 8, comm: 'node', argv: ['node', '/usr/bin/galera-init'] },
+      { pid: 2, comm: 'galera-init', argv: ['galera-init'] },
+    ], opts);
+    assert.deepEqual(f, { servers: [{ pid: 10, bootstrap: true }, { pid: 20, bootstrap: false }, { pid: 30, bootstrap: false }], recoveries: [3, 9], initiators: [2, 8] });
+  });
+});
+
+describe('seqnos, UUIDs and recovered positions at their edges', () => {
+  const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
+  it('a UUID is trimmed and must be whole', () => {
+    assert.equal(parseUuid(` ${U.toUpperCase()} `), U);
+    assert.equal(parseUuid(`x${U}`), null);
+  });
+  it('the recovery line with no space after WSREP:, and with no colon after position', () => {
+    assert.deepEqual(parseRecoveredPosition(`[Note] WSREP:Recovered position: ${U}:5\n`), { uuid: U, seqno: 5n });
+    assert.deepEqual(parseRecoveredPosition(`[Note] WSREP: Recovered position ${U}:6\n`), { uuid: U, seqno: 6n });
+  });
+  it('seqno 0 is a real position, from grastate.dat or a recovery', () => {
+    assert.deepEqual(seqnoOf({ serverRunning: false, live: null, grastate: { uuid: U, seqno: 0n, safeToBootstrap: false, problems: [] }, recovered: null }), { seqno: 0n, source: 'grastate', uuid: U });
+    assert.deepEqual(seqnoOf({ serverRunning: false, live: null, grastate: null, recovered: { uuid: U, seqno: 0n } }), { seqno: 0n, source: 'recovered', uuid: U });
+  });
+});

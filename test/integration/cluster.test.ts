@@ -193,7 +193,7 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     }
   });
 
-  it('pages when the last node loses quorum: Primary -> non-Primary, and keepalived moves the VIP', async () => {
+  it('pages when the last node loses quorum: Primary -> non-Primary, and writes the keepalived track file unhealthy', async () => {
     await stopServer(members[1].node, 'SIGKILL');
     const m = members[0];
     await waitFor('non-Primary', async () => (await get(m, 'galeraClusterStatus')) === 'nonPrimary', 30000, 100);

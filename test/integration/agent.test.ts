@@ -104,9 +104,16 @@ describe('galera-agentx through a real snmpd', function () {
     // A direct shebang keeps the script's name as comm, and Node leaves no child behind.
     fs.writeFileSync(bin, `#!${process.execPath}\nsetTimeout(() => {}, 30000);\n`, { mode: 0o755 });
     const other = start(bin, ['--datadir=/somewhere/else']);
-    await sleep(400);
-    assert.equal(await status(), 'stopped', 'a server of another datadir is not ours');
+    // Not a sleep: a stand-in galera-init started after it shows the agent has scanned the process
+    // table since; the status it shows then (initiating, not running) says the server was not ours.
+    const initBin = path.join(path.dirname(bin), 'galera-init');
+    fs.writeFileSync(initBin, `#!${process.execPath}\nsetTimeout(() => {}, 30000);\n`, { mode: 0o755 });
+    const init = start(initBin, []);
+    await waitFor('the initiator seen', async () => (await status()) !== 'stopped', 10000, 50);
+    assert.equal(await status(), 'initiating', 'a server of another datadir is not ours');
+    await stopChild(init, 'SIGKILL');
     await stopChild(other, 'SIGKILL');
+    await waitFor('stopped again', async () => (await status()) === 'stopped', 10000, 50);
     const boot = start(bin, [`--datadir=${datadir}`, '--wsrep-new-cluster']);
     // No MySQL is reachable for it: not accepting connections, so still bootstrapping.
     await waitFor('bootstrapping', async () => (await status()) === 'bootstrapping');

@@ -143,10 +143,35 @@ describe('AgentX PDU codec', () => {
     for (const p of pdus) assert.deepEqual(decodePdu(encodePdu(p)), p, `type ${p.type}`);
   });
 
+  it('sends 1.3.6.1.X (0 < X < 256) as prefix X, and every other OID whole (RFC 2741 5.1)', () => {
+    // The OID header of a Register's subtree: [n_subid, prefix, include, reserved] at payload offset 4.
+    const head = (o: number[]): number[] => [...encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o }).subarray(24, 26)];
+    const cases: [number[], number[]][] = [
+      [[1, 3, 6, 1, 4, 1, 99], [2, 4]],
+      [[1, 3, 6, 1, 4], [0, 4]],
+      [[1, 3, 6, 1, 255, 7], [1, 255]],
+      [[1, 3, 6, 1, 1], [0, 1]],
+      [[1, 3, 6, 1, 0, 5], [6, 0]],
+      [[1, 3, 6, 1, 256, 1], [6, 0]],
+      [[1, 3, 6, 1], [4, 0]],
+      [[2, 3, 6, 1, 4, 1], [6, 0]],
+      [[1, 2, 6, 1, 4, 1], [6, 0]],
+      [[1, 3, 7, 1, 4, 1], [6, 0]],
+      [[1, 3, 6, 2, 4, 1], [6, 0]],
+    ];
+    for (const [o, want] of cases) {
+      assert.deepEqual(head(o), want, o.join('.'));
+      assert.deepEqual((decodePdu(encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o })) as unknown as { subtree: number[] }).subtree, o);
+    }
+  });
+
   it('OID helpers: prefix, text form, parsing', () => {
     assert.deepEqual([isPrefix([1, 2], [1, 2]), isPrefix([1, 2], [1, 2, 3]), isPrefix([1, 2, 3], [1, 2]), isPrefix([1, 3], [1, 2, 3])], [true, true, false, false]);
     assert.equal(oidToString([1, 3, 6]), '1.3.6');
     assert.deepEqual(parseOid('.1.3.6'), [1, 3, 6]);
+    assert.deepEqual(parseOid('1.3.6'), [1, 3, 6]);
+    assert.throws(() => parseOid('1.x3'), /not a numeric OID/);
+    assert.throws(() => parseOid('1.3x'), /not a numeric OID/);
     assert.throws(() => parseOid('1.x.3'), /^Error: not a numeric OID: 1\.x\.3$/);
     assert.throws(() => parseOid('1.4294967296'), /not a numeric OID/);
   });

@@ -1,6 +1,6 @@
 // Command-line reading for the process table: option values, flags, bootstrap detection.
 import { strict as assert } from 'node:assert';
-import { classifyProcesses, isBootstrapCommand, optionValue } from '../../../src/core/procclass';
+import { classifyProcesses, isBootstrapCommand, optionValue, sameProcessFacts } from '../../../src/core/procclass';
 import { parseRecoveredPosition } from '../../../src/core/recoverlog';
 import { parseUuid } from '../../../src/core/seqnum';
 import { seqnoOf } from '../../../src/core/seqno';
@@ -49,6 +49,26 @@ describe('the process table, sorted', () => {
       { pid: 2, comm: 'galera-init', argv: ['galera-init'] },
     ], opts);
     assert.deepEqual(f, { servers: [{ pid: 10, bootstrap: true }, { pid: 20, bootstrap: false }, { pid: 30, bootstrap: false }], recoveries: [3, 9], initiators: [2, 8] });
+  });
+});
+
+describe('which processes are ours, by name', () => {
+  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/d' };
+  it('comm alone, argv[0] alone, or a script run by node(js)', () => {
+    const f = classifyProcesses([
+      { pid: 1, comm: 'mariadbd', argv: ['/opt/x/bin/server', '--datadir=/d'] },
+      { pid: 2, comm: 'x', argv: ['/usr/sbin/mariadbd'] },
+      { pid: 3, comm: 'x', argv: ['nodejs', '/usr/bin/galera-init'] },
+      { pid: 4, comm: 'x', argv: ['xnode', '/usr/bin/galera-init'] },
+      { pid: 5, comm: 'x', argv: ['nodex', '/usr/bin/galera-init'] },
+      { pid: 6, comm: 'x', argv: ['node'] },
+    ], opts);
+    assert.deepEqual(f, { servers: [{ pid: 1, bootstrap: false }, { pid: 2, bootstrap: false }], recoveries: [], initiators: [3] });
+  });
+  it('compares process facts by value', () => {
+    const a = { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] };
+    assert.equal(sameProcessFacts(a, { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] }), true);
+    assert.equal(sameProcessFacts(a, { ...a, recoveries: [] }), false);
   });
 });
 

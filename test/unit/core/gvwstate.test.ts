@@ -16,6 +16,7 @@ describe('gvwstate.dat, exactly', () => {
     ['the real file', real, view([A, ME])],
     ['indented, CRLF, several spaces between words', `  my_uuid: ${ME}\r\n  #vwbeg  \r\nview_id:  3   ${A}   3\r\nmember:${A}   0\r\nmember :  ${ME} 1\r\n  #vwend\r\n`, view([A, ME])],
     ['a two-digit type and a 19-digit seq', file(`view_id: 12 ${A} 1234567890123456789\nmember: ${ME} 0\n`), view([ME], `${A}:1234567890123456789`)],
+    ['a two-digit segment', file(`view_id: 3 ${A} 3\nmember: ${ME} 12\n`), view([ME])],
     ['a member listed twice counts once', file(`view_id: 3 ${A} 3\nmember: ${ME} 0\nmember: ${ME} 0\n`), view([ME])],
     ['a key inside another line is not the key', `${file(`view_id: 3 ${A} 3\nmember: ${ME} 0\nold member: ${A} 0\n`)}`, view([ME])],
     ['not among its members', file(`view_id: 3 ${A} 3\nmember: ${A} 0\n`),

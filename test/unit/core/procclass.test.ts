@@ -1,9 +1,6 @@
-// Command-line reading for the process table: option values, flags, bootstrap detection.
+// Command-line reading for the process table: option values, flags, bootstrap detection, names.
 import { strict as assert } from 'node:assert';
 import { classifyProcesses, isBootstrapCommand, optionValue, sameProcessFacts } from '../../../src/core/procclass';
-import { parseRecoveredPosition } from '../../../src/core/recoverlog';
-import { parseUuid } from '../../../src/core/seqnum';
-import { seqnoOf } from '../../../src/core/seqno';
 
 describe('command-line options', () => {
   const cases: [string[], string | undefined][] = [
@@ -69,21 +66,5 @@ describe('which processes are ours, by name', () => {
     const a = { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] };
     assert.equal(sameProcessFacts(a, { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] }), true);
     assert.equal(sameProcessFacts(a, { ...a, recoveries: [] }), false);
-  });
-});
-
-describe('seqnos, UUIDs and recovered positions at their edges', () => {
-  const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
-  it('a UUID is trimmed and must be whole', () => {
-    assert.equal(parseUuid(` ${U.toUpperCase()} `), U);
-    assert.equal(parseUuid(`x${U}`), null);
-  });
-  it('the recovery line with no space after WSREP:, and with no colon after position', () => {
-    assert.deepEqual(parseRecoveredPosition(`[Note] WSREP:Recovered position: ${U}:5\n`), { uuid: U, seqno: 5n });
-    assert.deepEqual(parseRecoveredPosition(`[Note] WSREP: Recovered position ${U}:6\n`), { uuid: U, seqno: 6n });
-  });
-  it('seqno 0 is a real position, from grastate.dat or a recovery', () => {
-    assert.deepEqual(seqnoOf({ serverRunning: false, live: null, grastate: { uuid: U, seqno: 0n, safeToBootstrap: false, problems: [] }, recovered: null }), { seqno: 0n, source: 'grastate', uuid: U });
-    assert.deepEqual(seqnoOf({ serverRunning: false, live: null, grastate: null, recovered: { uuid: U, seqno: 0n } }), { seqno: 0n, source: 'recovered', uuid: U });
   });
 });

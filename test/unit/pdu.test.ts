@@ -174,6 +174,7 @@ describe('AgentX PDU codec', () => {
     assert.throws(() => parseOid('1.3x'), /not a numeric OID/);
     assert.throws(() => parseOid('1.x.3'), /^Error: not a numeric OID: 1\.x\.3$/);
     assert.throws(() => parseOid('1.4294967296'), /not a numeric OID/);
+    assert.deepEqual(parseOid('1.4294967295'), [1, 4294967295]);
   });
 
   it('orders OIDs lexicographically, shorter first on a common prefix', () => {

@@ -245,8 +245,11 @@ describe('AgentX session', () => {
     await until('12 attempts', () => master.connectedAt.length >= 12, 5000);
     const gaps = master.connectedAt.slice(1).map((t, i) => t - master.connectedAt[i]);
     // 20, 40, 80 ms (each +-25 %), then the cap: 75-100 ms. Uncapped, the 6th would be 640 ms.
-    assert.ok(gaps[0] < 60, `first gap ${gaps[0]} ms: ${gaps.join(',')}`);
-    for (const g of gaps.slice(4)) assert.ok(g >= 70 && g < 250, `gaps ${gaps.join(',')}`);
+    // Connection latency on a loaded host adds to each gap, so: the first three grow from below
+    // the cap, and no later one goes far past it.
+    const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    assert.ok(median(gaps.slice(0, 3)) < median(gaps.slice(4)), `gaps ${gaps.join(',')}`);
+    for (const g of gaps.slice(4)) assert.ok(g >= 70 && g < 300, `gaps ${gaps.join(',')}`);
   });
 
   it('survives a master that is not there (ECONNREFUSED/ENOENT), then finds it (defect 3)', async () => {

@@ -45,7 +45,7 @@ export interface SoakReport {
   showStatusQueries: number;
   /** SHOW STATUS queries per refresh interval of server uptime: 1 is the design. */
   queriesPerRefresh: number;
-  stateChanges: { writes: number; desyncToggles: number; lockToggles: number; restarts: number; statusesSeen: string[] };
+  stateChanges: { writes: number; desyncToggles: number; lockToggles: number; restarts: number; statusesSeen: string[]; statusPollFailures: number };
 }
 
 interface Counters { get: number; getnext: number; getbulk: number; walks: number; errors: number; samples: string[]; lat: number[] }
@@ -160,12 +160,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     }
 
     // The node changes under the load.
-    const changes = { writes: 0, desyncToggles: 0, lockToggles: 0, restarts: 0, statusesSeen: new Set<string>() };
+    const changes = { writes: 0, desyncToggles: 0, lockToggles: 0, restarts: 0, statusesSeen: new Set<string>(), statusPollFailures: 0 };
     const lockFile = path.join(agent.dir, 'galera-init.lock');
     const rss: number[] = [];
     const watcher = task((async () => {
       while (Date.now() < deadline) {
-        changes.statusesSeen.add(await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0').catch(() => 'no answer'));
+        // A poll that gets no answer is counted as such, never as a status seen.
+        const st = await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0').catch(() => null);
+        if (st === null) changes.statusPollFailures++;
+        else changes.statusesSeen.add(st);
         await sleep(100);
       }
     })());
@@ -260,7 +263,7 @@ export function formatSoak(r: SoakReport): string {
     `| agent RSS | ${r.rssMiB.start} MiB after warm-up → ${r.rssMiB.end} MiB at the end (every 5 s: ${r.rssMiB.samples.join(', ')}) |`,
     `| agent CPU per request | ${r.cpuUsPerRequest} µs |`,
     `| SHOW STATUS queries | ${r.showStatusQueries} in ${r.serverUpSeconds} s of server uptime = ${r.queriesPerRefresh} per refresh interval |`,
-    `| node changes | ${r.stateChanges.writes} writes, ${r.stateChanges.desyncToggles} desync toggles, ${r.stateChanges.lockToggles} lock toggles, ${r.stateChanges.restarts} restarts; statuses seen: ${r.stateChanges.statusesSeen.join(', ')} |`,
+    `| node changes | ${r.stateChanges.writes} writes, ${r.stateChanges.desyncToggles} desync toggles, ${r.stateChanges.lockToggles} lock toggles, ${r.stateChanges.restarts} restarts; statuses seen: ${r.stateChanges.statusesSeen.join(', ')} (${r.stateChanges.statusPollFailures} status polls unanswered) |`,
   ].join('\n');
 }
 

@@ -10,14 +10,23 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 90);
 describe('soak (bounded)', function () {
   this.timeout((SECONDS + 120) * 1000);
 
-  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, flat memory, one query per refresh`, async () => {
+  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS within 4 MiB, one query per refresh`, async () => {
     const r = await runSoak({ seconds: SECONDS, clientsPerKind: 4, refreshIntervalMs: 500, log: (l) => process.stdout.write(`${l}\n`) });
     assert.equal(r.errors, 0, r.errorSamples.join('\n'));
     assert.ok(r.walks > 100 && r.requests.getnext > 0 && r.requests.getbulk > 0 && r.requests.get > 0, 'every kind of request ran');
     assert.ok(r.stateChanges.restarts >= 1 && r.stateChanges.desyncToggles >= 1 && r.stateChanges.writes > 0, 'the node changed under the load');
-    assert.ok(r.stateChanges.statusesSeen.includes('running') && r.stateChanges.statusesSeen.length >= 2, r.stateChanges.statusesSeen.join(','));
-    // Memory: after warm-up it stays within noise (GC timing), not growing with the request count.
-    assert.ok(r.rssMiB.end - r.rssMiB.start < 16, `RSS ${r.rssMiB.start} -> ${r.rssMiB.end} MiB`);
+    // Statuses the agent answered (an unanswered poll is not a status): running, and the restart's
+    // stopped or bootstrapping, nothing else.
+    const seen = r.stateChanges.statusesSeen;
+    assert.ok(seen.includes('running') && (seen.includes('stopped') || seen.includes('bootstrapping')), seen.join(','));
+    assert.deepEqual(seen.filter((s) => !['running', 'stopped', 'bootstrapping', 'locked', 'initiating'].includes(s)), [], seen.join(','));
+    // Memory: after warm-up it stays within GC noise (a few MiB on a ~100 MiB process), with no
+    // upward trend: the last third of the 5-s samples is not above the first third.
+    const rssMsg = `RSS ${r.rssMiB.start} -> ${r.rssMiB.end} MiB (${r.rssMiB.samples.join(', ')})`;
+    assert.ok(r.rssMiB.end - r.rssMiB.start < 4, rssMsg);
+    const third = Math.max(1, Math.floor(r.rssMiB.samples.length / 3));
+    const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+    assert.ok(mean(r.rssMiB.samples.slice(-third)) - mean(r.rssMiB.samples.slice(0, third)) < 3, rssMsg);
     // MySQL: one SHOW STATUS per refresh whatever the SNMP rate (a little under 1: each poll waits
     // for the last one's answer before the next interval starts).
     assert.ok(r.queriesPerRefresh > 0.5 && r.queriesPerRefresh <= 1.05, `${r.queriesPerRefresh} SHOW STATUS per refresh`);

@@ -14,6 +14,9 @@ export interface FakeMysql {
   mode: FakeMode;
   queries: string[];
   connections: number;
+  /** Queries received and not yet answered on a connection still open, now and at most. */
+  inFlight: number;
+  maxInFlight: number;
   /** Closes every open connection, as KILL CONNECTION does: the client must reconnect. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -36,7 +39,7 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
   fs.rmSync(socket, { force: true }); // left by a predecessor that was killed
   const open = new Set<mysql.Connection>();
   const fake: FakeMysql = {
-    socket, mode, queries: [], connections: 0,
+    socket, mode, queries: [], connections: 0, inFlight: 0, maxInFlight: 0,
     dropConnections: () => { for (const c of open) (c as unknown as { stream: { destroy(): void } }).stream.destroy(); },
     close: () => new Promise((resolve) => {
       for (const c of open) (c as unknown as { stream: { destroy(): void } }).stream.destroy();
@@ -52,7 +55,9 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
     };
     fake.connections++;
     open.add(conn);
-    c.stream.on('close', () => open.delete(conn));
+    // A query left unanswered stays in flight until its connection closes (the client gave up).
+    let pending = 0;
+    c.stream.on('close', () => { open.delete(conn); fake.inFlight -= pending; pending = 0; });
     c.on('error', () => undefined);
     // mysql2's server side never takes the client's sequence id: each command from the client
     // starts at 0, and the answer goes on from there.
@@ -67,7 +72,12 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
     c.serverHandshake({ protocolVersion: 10, serverVersion: '10.11.14-MariaDB-fake', connectionId: fake.connections, statusFlags: 2, characterSet: 33, capabilityFlags: 0xf7ff });
     c.on('query', (sql: unknown) => {
       fake.queries.push(String(sql));
-      if (fake.mode === 'hang') return;
+      if (fake.mode === 'hang') {
+        pending++;
+        fake.inFlight++;
+        fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
+        return;
+      }
       if (fake.mode === 'non-primary') {
         c.writeError({ code: 1047, message: 'WSREP has not yet prepared node for application use' });
         return;

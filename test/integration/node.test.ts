@@ -103,6 +103,11 @@ describe('a real MariaDB Galera node', function () {
       assert.deepEqual(quick, ['running', seqno, '1'], 'status, the last live seqno and the last size');
       await sleep(1500); // a few more refused polls
       assert.equal(agent.log().split('\n').filter((l) => l.includes('too many connections')).length, 1, 'one line, not one per poll');
+      // A slot frees: two hogs leave (one was root's extra SUPER slot), max_connections stays 10.
+      for (let i = 0; i < 2; i++) await hogs.pop()!.end();
+      await waitFor('reachable with a slot free', async () => (await get('galeraWsrepReachable')) === 'true', 15000, 100);
+      const [[limit]] = await root.query('SELECT @@GLOBAL.max_connections AS m') as unknown as [{ m: number }[]];
+      assert.equal(Number(limit.m), 10, 'recovered at the same limit, not by raising it');
     } finally {
       await root.query('SET GLOBAL max_connections = 151');
       for (const h of hogs) await h.end();

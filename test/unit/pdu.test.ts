@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Flag, PduError, PduType, SearchRange, ValueType, VarBind, compareOids, decodePdu, encodePdu, payloadLength, Pdu } from '../../src/snmp/agentx/pdu';
+import { Flag, PduError, PduType, SearchRange, ValueType, VarBind, compareOids, decodePdu, encodePdu, isPrefix, oidToString, parseOid, payloadLength, Pdu } from '../../src/snmp/agentx/pdu';
 
 const hdr = { flags: 0, sessionId: 7, transactionId: 8, packetId: 9 };
 
@@ -48,7 +48,7 @@ describe('AgentX PDU codec', () => {
       if (off >= 20 && off < 24) continue; // the OID header bytes are single bytes
       le.writeUInt32LE(be.readUInt32BE(off), off);
     }
-    const got = decodePdu(le) as unknown as { ranges: SearchRange[] };
+    const got = decodePdu(le) as unknown as unknown as { ranges: SearchRange[] };
     assert.deepEqual(got.ranges, [{ start: [1, 3, 6, 1, 4, 1, 5], include: true, end: [] }]);
   });
 
@@ -58,33 +58,124 @@ describe('AgentX PDU codec', () => {
     const buf = Buffer.concat([base.subarray(0, 20), ctx, base.subarray(20)]);
     buf[2] |= Flag.NonDefaultContext;
     buf.writeUInt32BE(buf.length - 20, 16);
-    const got = decodePdu(buf) as unknown as { ranges: SearchRange[] };
+    const got = decodePdu(buf) as unknown as unknown as { ranges: SearchRange[] };
     assert.deepEqual(got.ranges[0].start, [1, 3, 6, 1, 4, 1, 9]);
   });
 
-  const bad: [string, Buffer][] = [
-    ['shorter than a header', Buffer.alloc(10)],
-    ['version 2', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b[0] = 2; return b; })()],
-    ['unknown type', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b[1] = 99; return b; })()],
-    ['length disagrees', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b.writeUInt32BE(4, 16); return b; })()],
+  // A payload written by hand, little-endian (no NETWORK_BYTE_ORDER flag), as a master may send.
+  const raw = (type: number, payload: Buffer, flags = 0): Buffer => {
+    const h = Buffer.alloc(20);
+    h[0] = 1; h[1] = type; h[2] = flags;
+    h.writeUInt32LE(payload.length, 16);
+    return Buffer.concat([h, payload]);
+  };
+  const le32 = (...n: number[]): Buffer => { const b = Buffer.alloc(4 * n.length); n.forEach((x, i) => b.writeUInt32LE(x, 4 * i)); return b; };
+  const bad: [string, Buffer, RegExp][] = [
+    ['shorter than a header', Buffer.alloc(10), /^PDU of 10 bytes is shorter than the header$/],
+    ['version 2', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b[0] = 2; return b; })(), /^AgentX version 2, expected 1$/],
+    ['unknown type', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b[1] = 99; return b; })(), /^unknown PDU type 99$/],
+    ['length disagrees', (() => { const b = encodePdu({ ...hdr, type: PduType.Ping }); b.writeUInt32BE(4, 16); return b; })(), /^payload length 4 but 0 bytes follow$/],
     ['truncated varbind', (() => {
       const b = encodePdu({ ...hdr, type: PduType.TestSet, varbinds: [{ oid: [1, 3, 6, 1, 4, 1], value: { type: ValueType.OctetString, value: 'abcdef' } }] });
       const t = b.subarray(0, b.length - 8); t.writeUInt32BE(t.length - 20, 16); return t;
-    })()],
+    })(), /^truncated PDU: need 6 bytes at offset 16 of 16$/],
+    ['a field cut in the middle', raw(PduType.Close, Buffer.from([1, 0])), /^truncated PDU: need 3 bytes at offset 1 of 2$/],
     ['OID with 200 sub-ids', (() => {
       const b = encodePdu({ ...hdr, type: PduType.Get, ranges: [{ start: [1], include: false, end: [] }] });
       b[20] = 200; return b;
-    })()],
+    })(), /^OID with 200 sub-identifiers$/],
+    ['OID with 129 sub-ids', raw(PduType.Get, Buffer.concat([Buffer.from([129, 0, 0, 0]), le32(...Array(129).fill(1)), Buffer.from([0, 0, 0, 0])])), /^OID with 129 sub-identifiers$/],
     ['unknown varbind type', (() => {
       const b = encodePdu({ ...hdr, type: PduType.TestSet, varbinds: [{ oid: [1, 3, 6, 1, 4, 1], value: { type: ValueType.Null } }] });
       b.writeUInt16BE(77, 20); return b;
-    })()],
+    })(), /^unknown varbind type 77$/],
+    // type OctetString, an empty OID, length 1, one byte and no padding after it
+    ['an octet string without its padding', raw(PduType.Notify, Buffer.from([4, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x41])), /^truncated octet string padding$/],
   ];
-  for (const [what, buf] of bad) {
-    it(`rejects a PDU with ${what} as a PduError`, () => {
-      assert.throws(() => decodePdu(buf), PduError);
+  for (const [what, buf, re] of bad) {
+    it(`rejects a PDU with ${what} as a PduError that says so`, () => {
+      assert.throws(() => decodePdu(buf), (e: Error) => e instanceof PduError && re.test(e.message));
     });
   }
+
+  it('takes an OID of exactly 128 sub-ids, on the wire and in an encode; refuses 129 in an encode', () => {
+    const oid = Array(128).fill(2);
+    const got = decodePdu(raw(PduType.Get, Buffer.concat([Buffer.from([128, 0, 0, 0]), le32(...oid), Buffer.from([0, 0, 0, 0])]))) as unknown as { ranges: SearchRange[] };
+    assert.deepEqual(got.ranges[0].start, oid);
+    const enc = (o: number[]): Buffer => encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o });
+    assert.deepEqual((decodePdu(enc([1, 3, 6, 1, 4, ...oid])) as unknown as { subtree: number[] }).subtree, [1, 3, 6, 1, 4, ...oid], 'the 1.3.6.1.X prefix does not count');
+    assert.throws(() => enc([...oid, 2]), (e: Error) => e instanceof PduError && e.message === 'OID has 129 sub-identifiers; AgentX allows 128');
+  });
+
+  it('a PDU of exactly a header decodes', () => {
+    assert.deepEqual(decodePdu(raw(PduType.Ping, Buffer.alloc(0))), { type: PduType.Ping, flags: 0, sessionId: 0, transactionId: 0, packetId: 0 });
+    assert.equal(payloadLength(raw(PduType.Notify, Buffer.alloc(12)).subarray(0, 20)), 12, 'a little-endian length');
+  });
+
+  it('grows its buffer for a PDU far larger than the first allocation', () => {
+    const big = 'x'.repeat(3000);
+    const pdu: Pdu = { ...hdr, type: PduType.Response, sysUpTime: 1, error: 0, index: 0, varbinds: [
+      { oid: [1, 3, 6, 1, 4, 1, 1], value: { type: ValueType.OctetString, value: 'y'.repeat(300) } },
+      { oid: [1, 3, 6, 1, 4, 1, 2], value: { type: ValueType.OctetString, value: big } },
+    ] };
+    const back = decodePdu(encodePdu(pdu)) as unknown as { varbinds: VarBind[] };
+    assert.equal(String((back.varbinds[1].value as { value: Buffer }).value), big);
+    assert.equal(String((back.varbinds[0].value as { value: Buffer }).value), 'y'.repeat(300));
+  });
+
+  it('round-trips every PDU type it sends or receives', () => {
+    const h = { ...hdr, flags: Flag.NetworkByteOrder };
+    const range = { start: [1, 3, 6, 1, 4, 1, 9], include: true, end: [1, 3, 6, 1, 4, 2] };
+    const pdus: Pdu[] = [
+      { ...h, type: PduType.Open, timeout: 5, id: [1, 3, 6, 1, 4, 1, 99], descr: 'galera-agentx' },
+      { ...h, type: PduType.Close, reason: 5 },
+      { ...h, type: PduType.Register, timeout: 3, priority: 100, subtree: [1, 3, 6, 1, 4, 1, 99] },
+      { ...h, type: PduType.Unregister, timeout: 0, priority: 127, subtree: [1, 3, 6, 1, 4, 1, 98] },
+      { ...h, type: PduType.Get, ranges: [range] },
+      { ...h, type: PduType.GetNext, ranges: [range, { ...range, include: false }] },
+      { ...h, type: PduType.GetBulk, nonRepeaters: 1, maxRepetitions: 7, ranges: [range, range] },
+      { ...h, type: PduType.Notify, varbinds: [] },
+      { ...h, type: PduType.Ping },
+      { ...h, type: PduType.CommitSet },
+      { ...h, type: PduType.IndexAllocate },
+      { ...h, type: PduType.RemoveAgentCaps },
+    ];
+    for (const p of pdus) assert.deepEqual(decodePdu(encodePdu(p)), p, `type ${p.type}`);
+  });
+
+  it('sends 1.3.6.1.X (0 < X < 256) as prefix X, and every other OID whole (RFC 2741 5.1)', () => {
+    // The OID header of a Register's subtree: [n_subid, prefix, include, reserved] at payload offset 4.
+    const head = (o: number[]): number[] => [...encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o }).subarray(24, 26)];
+    const cases: [number[], number[]][] = [
+      [[1, 3, 6, 1, 4, 1, 99], [2, 4]],
+      [[1, 3, 6, 1, 4], [0, 4]],
+      [[1, 3, 6, 1, 255, 7], [1, 255]],
+      [[1, 3, 6, 1, 1], [0, 1]],
+      [[1, 3, 6, 1, 0, 5], [6, 0]],
+      [[1, 3, 6, 1, 256, 1], [6, 0]],
+      [[1, 3, 6, 1], [4, 0]],
+      [[2, 3, 6, 1, 4, 1], [6, 0]],
+      [[1, 2, 6, 1, 4, 1], [6, 0]],
+      [[1, 3, 7, 1, 4, 1], [6, 0]],
+      [[1, 3, 6, 2, 4, 1], [6, 0]],
+    ];
+    for (const [o, want] of cases) {
+      assert.deepEqual(head(o), want, o.join('.'));
+      assert.deepEqual((decodePdu(encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o })) as unknown as { subtree: number[] }).subtree, o);
+    }
+  });
+
+  it('OID helpers: prefix, text form, parsing', () => {
+    assert.deepEqual([isPrefix([1, 2], [1, 2]), isPrefix([1, 2], [1, 2, 3]), isPrefix([1, 2, 3], [1, 2]), isPrefix([1, 3], [1, 2, 3])], [true, true, false, false]);
+    assert.equal(oidToString([1, 3, 6]), '1.3.6');
+    assert.deepEqual(parseOid('.1.3.6'), [1, 3, 6]);
+    assert.deepEqual(parseOid('1.3.6'), [1, 3, 6]);
+    assert.throws(() => parseOid('1.x3'), /not a numeric OID/);
+    assert.throws(() => parseOid('1.3x'), /not a numeric OID/);
+    assert.throws(() => parseOid('1.x.3'), /^Error: not a numeric OID: 1\.x\.3$/);
+    assert.throws(() => parseOid('1.4294967296'), /not a numeric OID/);
+    assert.deepEqual(parseOid('1.4294967295'), [1, 4294967295]);
+  });
 
   it('orders OIDs lexicographically, shorter first on a common prefix', () => {
     const cases: [number[], number[], number][] = [[[1, 3], [1, 3], 0], [[1, 3], [1, 3, 0], -1], [[1, 4], [1, 3, 9], 1], [[2], [10], -1]];

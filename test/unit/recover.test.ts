@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { expandCommand, readRecoveryCache, runRecovery, writeRecoveryCache } from '../../src/sources/recover';
 import { readLockState } from '../../src/sources/lock';
 import { silentLogger } from '../../src/log';
+import { waitFor } from '../helpers/proc';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 
@@ -33,8 +34,15 @@ describe('the recovery run', () => {
   });
 
   it('is killed, with its children, when a server appears on the datadir', async () => {
-    const r = await run(['bash', '-c', 'sleep 30; echo done'], { abortIf: () => true });
+    // The command starts a child of its own (as mariadbd's wrapper scripts do) and says its PID;
+    // the "server" appears once both run.
+    const pidFile = path.join(dir, 'child.pid');
+    const r = await run(['bash', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], { abortIf: () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n') });
     assert.ok(!r.ok && /aborted/.test(r.error));
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    // Gone, or a zombie waiting for init to reap it: either way no longer running.
+    const running = (): boolean => { try { return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8')); } catch { return false; } };
+    await waitFor('the child killed too', () => !running(), 2000, 20);
   });
 
   it('is killed at its timeout', async () => {

@@ -9,17 +9,25 @@ import * as path from 'node:path';
 import { AgentxSession, parseMasterAddress } from '../../src/snmp/agentx/session';
 import { HEADER_SIZE, Pdu, PduType, ValueType, decodePdu, encodePdu, payloadLength } from '../../src/snmp/agentx/pdu';
 import { makeView } from '../../src/snmp/view';
-import { silentLogger } from '../../src/log';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/log';
 
 const ROOT = [1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3306];
 const view = makeView([[...ROOT, 1]], [{ oid: [...ROOT, 1, 0], value: { type: ValueType.OctetString, value: 'x' } }]);
 
-interface FakeMaster { server: net.Server; received: Pdu[]; conns: net.Socket[]; answerRegister: boolean; path: string }
+interface FakeMaster {
+  server: net.Server; received: Pdu[]; conns: net.Socket[]; answerRegister: boolean; path: string;
+  /** false: pings go unanswered (a hung snmpd); a number: the error the master answers them with. */
+  answerPing: boolean | number;
+  registerError: number;
+  connectedAt: number[];
+}
 
 async function fakeMaster(dir: string, answerRegister = true): Promise<FakeMaster> {
-  const m: FakeMaster = { server: net.createServer(), received: [], conns: [], answerRegister, path: path.join(dir, 'master.sock') };
+  const m: FakeMaster = { server: net.createServer(), received: [], conns: [], answerRegister, path: path.join(dir, 'master.sock'), answerPing: true, registerError: 0, connectedAt: [] };
   m.server.on('connection', (sock) => {
     m.conns.push(sock);
+    m.connectedAt.push(Date.now());
     let buf = Buffer.alloc(0);
     sock.on('error', () => undefined);
     sock.on('data', (chunk) => {
@@ -28,12 +36,13 @@ async function fakeMaster(dir: string, answerRegister = true): Promise<FakeMaste
         const pdu = decodePdu(buf.subarray(0, HEADER_SIZE + payloadLength(buf)));
         buf = buf.subarray(HEADER_SIZE + payloadLength(buf));
         m.received.push(pdu);
-        const reply = (sessionId: number): void => {
-          sock.write(encodePdu({ type: PduType.Response, flags: 0, sessionId, transactionId: pdu.transactionId, packetId: pdu.packetId, sysUpTime: 0, error: 0, index: 0, varbinds: [] }));
+        const reply = (sessionId: number, error = 0): void => {
+          sock.write(encodePdu({ type: PduType.Response, flags: 0, sessionId, transactionId: pdu.transactionId, packetId: pdu.packetId, sysUpTime: 0, error, index: 0, varbinds: [] }));
         };
         if (pdu.type === PduType.Open) reply(m.conns.length);
-        else if (pdu.type === PduType.Register && m.answerRegister) reply(pdu.sessionId);
-        else if (pdu.type === PduType.Ping || pdu.type === PduType.Close) reply(pdu.sessionId);
+        else if (pdu.type === PduType.Register && m.answerRegister) reply(pdu.sessionId, m.registerError);
+        else if (pdu.type === PduType.Ping && m.answerPing !== false) reply(pdu.sessionId, m.answerPing === true ? 0 : m.answerPing);
+        else if (pdu.type === PduType.Close) reply(pdu.sessionId);
       }
     });
   });
@@ -104,12 +113,143 @@ describe('AgentX session', () => {
     assert.equal(master.received.filter((p) => p.type === PduType.Register).length, 4);
   });
 
-  it('times out a Register that is never answered and tries again, without crashing (defect 3)', async () => {
+  // The session's log as lines, to see what it says and how often.
+  const logged = (): { log: ReturnType<typeof createLogger>; lines: string[] } => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
+    return { log: createLogger('info', 'test', sink), lines };
+  };
+
+  it('times out a Register that is never answered after adminTimeoutMs, and tries again, without crashing (defect 3)', async () => {
     master = await fakeMaster(dir, false);
-    session = make(master);
+    const { log, lines } = logged();
+    let registerAt = 0;
+    let closedAt = 0;
+    master.server.once('connection', (sock) => {
+      sock.on('data', () => { if (!registerAt && master.received.some((p) => p.type === PduType.Register)) registerAt = Date.now(); });
+      sock.on('close', () => { closedAt = Date.now(); });
+    });
+    session = make(master, { log });
     session.start();
     await until('three connections', () => master.conns.length >= 3);
     assert.notEqual(session.state, 'registered');
+    // The first connection is dropped once the Register has waited its 200 ms, not before.
+    assert.ok(registerAt > 0 && closedAt - registerAt >= 190 && closedAt - registerAt < 1500, `closed ${closedAt - registerAt} ms after the Register`);
+    assert.ok(lines.some((l) => l.includes('no answer from the AgentX master in 200 ms (PDU type 3)')), lines.join('\n'));
+  });
+
+  it('a ping unanswered while registered (a hung snmpd): reconnects and registers again', async () => {
+    master = await fakeMaster(dir);
+    const { log, lines } = logged();
+    session = make(master, { log, pingIntervalMs: 50 });
+    let registered = 0;
+    let disconnected = 0;
+    session.on('registered', () => registered++);
+    session.on('disconnected', () => disconnected++);
+    session.start();
+    await until('registration', () => registered === 1);
+    await until('a ping answered', () => master.received.filter((p) => p.type === PduType.Ping).length >= 2);
+    assert.equal(master.conns.length, 1, 'answered pings keep the session');
+    master.answerPing = false;
+    await until('disconnected', () => disconnected === 1);
+    await until('registered again', () => registered === 2);
+    assert.equal(master.conns.length, 2);
+    assert.ok(lines.some((l) => l.includes('AgentX ping failed; reconnecting') && l.includes('no answer from the AgentX master in 200 ms (PDU type 13)')), lines.join('\n'));
+  });
+
+  it('a ping answered notOpen: reconnects', async () => {
+    master = await fakeMaster(dir);
+    master.answerPing = 257; // notOpen
+    session = make(master, { pingIntervalMs: 50 });
+    let registered = 0;
+    session.on('registered', () => registered++);
+    session.start();
+    await until('registered twice', () => registered >= 2);
+    assert.ok(master.conns.length >= 2);
+  });
+
+  it('a Close from the master: reconnects and registers again', async () => {
+    master = await fakeMaster(dir);
+    const { log, lines } = logged();
+    session = make(master, { log });
+    let registered = 0;
+    session.on('registered', () => registered++);
+    session.start();
+    await until('registration', () => registered === 1);
+    master.conns[0].write(encodePdu({ type: PduType.Close, flags: 0, sessionId: 1, transactionId: 0, packetId: 77, reason: 6 }));
+    await until('registered again', () => registered === 2);
+    assert.equal(master.conns.length, 2);
+    assert.ok(lines.some((l) => l.includes('AgentX master closed the session; reconnecting') && l.includes('"reason":6')), lines.join('\n'));
+  });
+
+  it('an oversized PDU: drops the connection, counts it, reconnects', async () => {
+    master = await fakeMaster(dir);
+    session = make(master, { maxPduBytes: 1000 });
+    let registered = 0;
+    session.on('registered', () => registered++);
+    session.start();
+    await until('registration', () => registered === 1);
+    const h = Buffer.alloc(20);
+    h[0] = 1; h[1] = PduType.Get; h[2] = 0x10; h.writeUInt32BE(5000, 16);
+    master.conns[0].write(h);
+    await until('registered again', () => registered === 2);
+    assert.equal(session.stats.protocolErrors, 1);
+    assert.equal(master.conns.length, 2);
+  });
+
+  it('a garbage PDU in a good frame: answers parseError for its packet and keeps the session', async () => {
+    master = await fakeMaster(dir);
+    session = make(master);
+    session.start();
+    await until('registration', () => session.state === 'registered');
+    const responses: Pdu[] = [];
+    let buf = Buffer.alloc(0);
+    master.conns[0].on('data', (c) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= HEADER_SIZE && buf.length >= HEADER_SIZE + payloadLength(buf)) {
+        responses.push(decodePdu(buf.subarray(0, HEADER_SIZE + payloadLength(buf))));
+        buf = buf.subarray(HEADER_SIZE + payloadLength(buf));
+      }
+    });
+    const garbage = get(3000);
+    garbage[20] = 200; // an OID of 200 sub-identifiers: framed right, undecodable
+    master.conns[0].write(Buffer.concat([garbage, get(3001)]));
+    await until('two responses', () => responses.length === 2);
+    const [bad, good] = responses as (Pdu & { error: number; varbinds: unknown[] })[];
+    assert.deepEqual([bad.packetId, bad.error], [3000, 266]);
+    assert.deepEqual([good.packetId, good.error, good.varbinds.length], [3001, 0, 1]);
+    assert.equal(session.state, 'registered');
+    assert.equal(master.conns.length, 1);
+    assert.equal(session.stats.protocolErrors, 1);
+  });
+
+  it('a refused Register: says another agent serves it, never calls itself registered, retries', async () => {
+    master = await fakeMaster(dir);
+    master.registerError = 263; // duplicateRegistration
+    const { log, lines } = logged();
+    session = make(master, { log });
+    let registered = 0;
+    session.on('registered', () => registered++);
+    session.start();
+    await until('three connections', () => master.conns.length >= 3);
+    assert.equal(registered, 0);
+    assert.notEqual(session.state, 'registered');
+    assert.ok(lines.some((l) => l.includes(`master refused to register ${ROOT.join('.')} (error 263: another agent serves it)`)), lines.join('\n'));
+  });
+
+  it('backs off exponentially from reconnectMinMs and never waits longer than reconnectMaxMs', async () => {
+    master = await fakeMaster(dir);
+    master.server.on('connection', (sock) => sock.destroy()); // a master that drops every connection
+    session = make(master, { reconnectMinMs: 20, reconnectMaxMs: 100 });
+    session.start();
+    await until('12 attempts', () => master.connectedAt.length >= 12, 5000);
+    const gaps = master.connectedAt.slice(1).map((t, i) => t - master.connectedAt[i]);
+    // 20, 40, 80 ms (each +-25 %), then the cap: 75-100 ms. Uncapped, the 6th would be 640 ms.
+    // Connection latency on a loaded host adds to each gap, so: the first three grow from below
+    // the cap, and no later one goes far past it.
+    const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    assert.ok(median(gaps.slice(0, 3)) < median(gaps.slice(4)), `gaps ${gaps.join(',')}`);
+    for (const g of gaps.slice(4)) assert.ok(g >= 70 && g < 300, `gaps ${gaps.join(',')}`);
   });
 
   it('survives a master that is not there (ECONNREFUSED/ENOENT), then finds it (defect 3)', async () => {

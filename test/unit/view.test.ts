@@ -46,3 +46,14 @@ describe('the MIB view', () => {
     assert.throws(() => makeView([], [{ oid: [1], value: int(1) }, { oid: [1], value: int(2) }]), /duplicate/);
   });
 });
+
+describe('GETBULK bounds', () => {
+  const all = { start: [], include: false, end: [] };
+  const oids = (vbs: { oid: readonly number[] }[]): string[] => vbs.map((v) => v.oid.join('.'));
+  it('stops after maxRepetitions rounds', () => assert.deepEqual(oids(getBulk(view, 0, 2, [all])), ['1.1.0', '1.2.1']));
+  it('maxRepetitions 0: the non-repeaters only', () => assert.deepEqual(oids(getBulk(view, 1, 0, [all, all])), ['1.1.0']));
+  it('stops at the size limit', () => assert.deepEqual(oids(getBulk(view, 0, 10, [all], 2)), ['1.1.0', '1.2.1']));
+  it('a duplicate instance is refused by name', () => {
+    assert.throws(() => makeView([], [{ oid: [1, 1, 0], value: int(1) }, { oid: [1, 1, 0], value: int(2) }]), /^Error: duplicate instance 1\.1\.0$/);
+  });
+});

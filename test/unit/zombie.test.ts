@@ -15,13 +15,22 @@ describe('the process table', () => {
     const parent = spawn('bash', ['-c', `${bin} --datadir=${dir} & exec sleep 30`]);
     try {
       const src = new ProcessSource({ serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: dir, scanIntervalMs: 100, fullScanIntervalMs: 100, log: silentLogger() });
-      let zombie = false;
+      // Our zombie by PID: other mariadbd servers may run on this host (other tests), and one
+      // started without --datadir counts as this node's, so "no servers at all" would be wrong.
+      let zombie = 0;
       for (let i = 0; i < 50 && !zombie; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        zombie = fs.readdirSync('/proc').some((p) => /^\d+$/.test(p) && (() => { try { const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8'); return st.includes('(mariadbd) Z'); } catch { return false; } })());
+        for (const p of fs.readdirSync('/proc')) {
+          if (!/^\d+$/.test(p)) continue;
+          try {
+            const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+            const m = /^\d+ \(mariadbd\) Z (\d+) /.exec(st);
+            if (m && Number(m[1]) === parent.pid) zombie = Number(p);
+          } catch { /* gone */ }
+        }
       }
       assert.ok(zombie, 'a zombie mariadbd exists');
-      assert.deepEqual(src.scan().servers, []);
+      assert.deepEqual(src.scan().servers.filter((s) => s.pid === zombie), []);
     } finally {
       parent.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,86 @@
+// buildSnapshot: how the wsrep facts turn into readiness, which seqno a node shows, and the plain
+// fields the outputs read; dataAge over the sources in use.
+import { strict as assert } from 'node:assert';
+import { NodeSnapshot, SOURCE_NAMES, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson } from '../../../src/core/snapshot';
+import type { ProcessFacts } from '../../../src/core/procclass';
+
+const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
+const U2 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+const procs = (servers: { pid: number; bootstrap: boolean }[] = []): ProcessFacts => ({ servers, recoveries: [], initiators: [] });
+const BOOT = [{ pid: 11, bootstrap: true }];
+const synced: WsrepInput = { reachable: true, accepting: true, lastCommitted: 42n, uuid: U2, localState: 4, clusterStatus: 'Primary', ready: true };
+const input = (o: Partial<SnapshotInput> & { w?: Partial<WsrepInput> } = {}): SnapshotInput => ({
+  at: 1000, nodeName: 'n1', processes: procs(BOOT), lock: { state: 'free' }, grastate: { uuid: U, seqno: 7n, safeToBootstrap: true, problems: [] },
+  gvwstate: null, recovered: null, sources: [], ...o, wsrep: { ...synced, ...o.w },
+});
+
+describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
+  const cases: [string, Partial<WsrepInput>, 'running' | 'bootstrapping'][] = [
+    ['Synced, Primary, ready', {}, 'running'],
+    ['Synced, Primary, ready unknown', { ready: null }, 'running'],
+    ['Synced, Primary, not ready', { ready: false }, 'bootstrapping'],
+    ['Joined', { localState: 3 }, 'bootstrapping'],
+    ['non-Primary', { clusterStatus: 'non-Primary' }, 'bootstrapping'],
+    // Unknown wsrep state: whether it accepts connections is all there is.
+    ['unreachable, stale Synced values, not accepting', { reachable: false, accepting: false }, 'bootstrapping'],
+    ['unreachable, stale Joined values, accepting', { reachable: false, localState: 3 }, 'running'],
+    ['no local state, accepting', { localState: null, clusterStatus: 'non-Primary' }, 'running'],
+    ['no cluster status, accepting', { clusterStatus: null, localState: 3 }, 'running'],
+    ['no local state, not accepting', { localState: null, accepting: false }, 'bootstrapping'],
+  ];
+  for (const [what, w, want] of cases) it(what, () => assert.equal(buildSnapshot(input({ w })).status, want));
+
+  it('a bootstrap server seen ready before stays running, even next to another server', () => {
+    const servers = [{ pid: 11, bootstrap: true }, { pid: 12, bootstrap: false }];
+    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 11, w: { ready: false } })).status, 'running');
+    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 12, w: { ready: false } })).status, 'bootstrapping');
+  });
+});
+
+describe('the snapshot: seqno and plain fields', () => {
+  it('a running server shows its live seqno and UUID', () => {
+    const s = buildSnapshot(input());
+    assert.deepEqual([s.seqno, s.seqnoSource, s.uuid], [42n, 'live', U2]);
+  });
+  it('live values left over after the server stopped are not used', () => {
+    const s = buildSnapshot(input({ processes: procs() }));
+    assert.deepEqual([s.seqno, s.seqnoSource, s.uuid], [7n, 'grastate', U]);
+  });
+  it('a running server that cannot be asked shows -1', () => {
+    const s = buildSnapshot(input({ w: { lastCommitted: null } }));
+    assert.deepEqual([s.seqno, s.seqnoSource, s.uuid], [-1n, 'unknown', U]);
+  });
+  it('copies the plain fields', () => {
+    const view = { myUuid: U, viewId: `${U}:3`, members: [U], includesSelf: true };
+    const sources: SourceHealth[] = [{ name: 'lock', state: 'ok', lastOkAt: 5, error: '' }];
+    const s = buildSnapshot(input({ gvwstate: { view, problems: [] }, lock: { state: 'held', pid: 77, purpose: null }, sources }));
+    assert.deepEqual(
+      { at: s.at, nodeName: s.nodeName, safe: s.safeToBootstrap, view: s.savedView, serverPid: s.serverPid, lockPid: s.lockPid, sources: s.sources },
+      { at: 1000, nodeName: 'n1', safe: true, view, serverPid: 11, lockPid: 77, sources });
+  });
+  it('defaults when there is nothing to copy', () => {
+    const s = buildSnapshot(input({ processes: procs(), grastate: null, gvwstate: { view: null, problems: ['x'] }, lock: { state: 'stale', pid: 9 } }));
+    assert.deepEqual([s.safeToBootstrap, s.savedView, s.serverPid, s.lockPid], [null, null, 0, 0]);
+    const s2 = buildSnapshot(input({ grastate: { uuid: U, seqno: 1n, safeToBootstrap: false, problems: [] } }));
+    assert.equal(s2.safeToBootstrap, false);
+  });
+  it('the source names, in galeraSourceTable index order', () => {
+    assert.deepEqual(SOURCE_NAMES, ['processes', 'lock', 'grastate', 'mysql', 'recovery', 'gvwstate']);
+  });
+  it('as JSON: bigints as decimal strings', () => {
+    const j = snapshotToJson(buildSnapshot(input()));
+    assert.equal(j.seqno, '42');
+    assert.equal(j.status, 'running');
+  });
+});
+
+describe('the age of the data in use', () => {
+  const snap = (sources: SourceHealth[]): NodeSnapshot => buildSnapshot(input({ sources }));
+  const src = (state: SourceHealth['state'], lastOkAt: number): SourceHealth => ({ name: 'lock', state, lastOkAt, error: '' });
+  it('the oldest source that is not idle', () => assert.equal(dataAge(snap([src('ok', 4000), src('failing', 3000), src('idle', 1)]), 5000), 2000));
+  it('a source that never delivered makes the age "since ever"', () => assert.equal(dataAge(snap([src('failing', 0)]), 5000), 5000));
+  it('no sources, or facts from the future: 0', () => {
+    assert.equal(dataAge(snap([]), 5000), 0);
+    assert.equal(dataAge(snap([src('ok', 6000)]), 5000), 0);
+  });
+});

@@ -13,18 +13,19 @@ describe('config', () => {
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
       agentx: { master: '/var/agentx/master', adminTimeoutMs: 5000, pingIntervalMs: 15000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
-      processes: { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], scanIntervalMs: 100, fullScanIntervalMs: 2000 },
+      processes: { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], scanIntervalMs: 100, fullScanIntervalMs: 60000 },
       mysql: { enabled: true, optionFile: '/etc/galera-agentx/my.cnf', refreshIntervalMs: 1000, connectTimeoutMs: 2000, queryTimeoutMs: 2000 },
       recovery: { enabled: true, command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'], timeoutMs: 120000 },
       notifications: { holdMs: 50 },
       window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
       keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
+      http: { listen: '' },
       log: { level: 'info' },
       init: {
         members: [], self: '', serverConfig: '/etc/mysql/my.cnf', snmpPort: 161, snmpVersion: '2c', community: 'public',
         snmpUser: '', authProtocol: 'sha', authKey: '', privProtocol: 'aes', privKey: '', snmpTimeoutMs: 1000, snmpRetries: 2,
         pollIntervalMs: 2000, force: false, quorumAfterSeconds: 0, joinCommand: ['systemctl', 'start', 'mariadb'],
-        bootstrapCommand: ['galera_new_cluster'], startTimeoutSeconds: 600, leftClusterSeconds: 15, restartAttempts: 2, waitTimeoutSeconds: 0,
+        bootstrapCommand: ['galera_new_cluster'], startTimeoutSeconds: 600, leftClusterSeconds: 15, restartAttempts: 2, waitTimeoutSeconds: 0, promoteNonPrimaryAfterSeconds: 0,
       },
     };
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);

@@ -18,9 +18,13 @@ describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
   const cases: [string, Partial<WsrepInput>, 'running' | 'bootstrapping'][] = [
     ['Synced, Primary, ready', {}, 'running'],
     ['Synced, Primary, ready unknown', { ready: null }, 'running'],
-    ['Synced, Primary, not ready', { ready: false }, 'bootstrapping'],
+    // Synced in a Primary component: the bootstrap is over (wsrep_ready is a client matter).
+    ['Synced, Primary, not ready', { ready: false }, 'running'],
     ['Joined', { localState: 3 }, 'bootstrapping'],
-    ['non-Primary', { clusterStatus: 'non-Primary' }, 'bootstrapping'],
+    // A bootstrap forms its Primary component before it answers: non-Primary now means it was
+    // Primary before, a fact the server itself gives after an agent restart.
+    ['non-Primary', { clusterStatus: 'non-Primary' }, 'running'],
+    ['Donor/Desynced, Primary', { localState: 2 }, 'running'],
     // Unknown wsrep state: whether it accepts connections is all there is.
     ['unreachable, stale Synced values, not accepting', { reachable: false, accepting: false }, 'bootstrapping'],
     ['unreachable, stale Joined values, accepting', { reachable: false, localState: 3 }, 'running'],
@@ -32,8 +36,9 @@ describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
 
   it('a bootstrap server seen ready before stays running, even next to another server', () => {
     const servers = [{ pid: 11, bootstrap: true }, { pid: 12, bootstrap: false }];
-    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 11, w: { ready: false } })).status, 'running');
-    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 12, w: { ready: false } })).status, 'bootstrapping');
+    const silent = { reachable: false, accepting: false };
+    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 11, w: silent })).status, 'running');
+    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 12, w: silent })).status, 'bootstrapping');
   });
 });
 

@@ -55,6 +55,7 @@ const TRAPS: [string, string][] = [
   ['galeraWindowRecovered', 'Galera trap: replication window recovered'],
   ['galeraMysqlLost', 'Galera trap: agent lost MySQL'],
   ['galeraMysqlRegained', 'Galera trap: agent regained MySQL'],
+  ['galeraPromotedPrimary', 'Galera trap: agent made its non-Primary survivor Primary'],
 ];
 
 /** The snmptrap[] key for a notification OID: the OID as a regexp, then a space (no prefix matches). */

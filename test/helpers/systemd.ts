@@ -20,7 +20,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { sleep, tempDir, track, waitFor } from './proc';
+import { ROOT, sleep, tempDir, track, waitFor } from './proc';
 
 const pexec = promisify(execFile);
 export const SYSTEMD = '/lib/systemd/systemd';
@@ -378,6 +378,8 @@ mount -t tmpfs -o mode=1777 tmpfs ${R}/dev/shm
 mount -t tmpfs -o mode=755,size=256m tmpfs ${R}/run
 mount -t tmpfs -o mode=1777,size=256m tmpfs ${R}/tmp
 mount --bind ${n.unitDir} ${R}/etc/systemd/system
+${/^\/(tmp|run)\//.test(ROOT) ? `# The checkout (its dist/ is what the installed commands load) lives under a fresh tmpfs here.
+mkdir -p ${R}${ROOT}; mount --bind ${ROOT} ${R}${ROOT}` : ''}
 mkdir -p ${R}/run/systemd/system-generators ${R}/run/systemd/system-generators.early
 hostname ${n.hostname}
 # Wait for the host to plug the network in (a veth into this namespace).

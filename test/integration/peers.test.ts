@@ -31,9 +31,13 @@ describe('asking a peer agent over SNMP', function () {
   });
   after(async () => { await stopAgent(agent); await cleanupAll(); });
 
-  it('reads status, seqno, uuid and safe_to_bootstrap over SNMPv2c', async () => {
+  it('reads status, seqno, uuid, safe_to_bootstrap and the newer objects over SNMPv2c', async () => {
     const f = await askPeer(mib, base({}));
-    assert.deepEqual(f, { id: 'p', self: false, answered: true, status: 'stopped', seqno: 4242n, uuid: '84e32a09-e6d7-11f1-92ef-87e236721ec1', safeToBootstrap: true });
+    assert.ok(f.instance && /^[0-9a-f-]{36}$/.test(f.instance), `instance ${f.instance}`);
+    assert.deepEqual({ ...f, instance: 'x' }, {
+      id: 'p', name: 'test-node', instance: 'x', self: false, answered: true, status: 'stopped', seqno: 4242n, uuid: '84e32a09-e6d7-11f1-92ef-87e236721ec1', safeToBootstrap: true,
+      seqnoSource: 'grastate', clusterStatus: 'unknown', lockPid: 0, serverPid: 0, detectMs: 500,
+    });
   });
 
   it('reads them over SNMPv3 authPriv (SHA/AES)', async () => {

@@ -358,12 +358,11 @@ function tail(file: string, n = 15): string {
   try { return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n'); } catch { return ''; }
 }
 
-/** Every directory above p, nearest to the root first: /a, /a/b for /a/b/c. */
-function ancestors(p: string): string[] {
-  const out: string[] = [];
-  for (let d = path.dirname(p); d !== '/'; d = path.dirname(d)) out.unshift(d);
-  return out;
-}
+/**
+ * Where every node sees this checkout. Units run with PrivateTmp=/ProtectHome= and as unprivileged
+ * users, so the real path of a clone may be invisible or closed to them.
+ */
+export const NODE_ROOT = '/opt/galera-agentx-checkout';
 
 /** The script unshare runs: mounts, waits for the network, pivot_root, exec systemd. */
 function bootScript(n: Node, target: string, go: string): string {
@@ -385,11 +384,9 @@ mount -t tmpfs -o mode=1777 tmpfs ${R}/dev/shm
 mount -t tmpfs -o mode=755,size=256m tmpfs ${R}/run
 mount -t tmpfs -o mode=1777,size=256m tmpfs ${R}/tmp
 mount --bind ${n.unitDir} ${R}/etc/systemd/system
-# The checkout (its dist/ is what the installed commands load) may live under the fresh /tmp above, and
-# a clone made in a \`mktemp -d\` (0700) is closed to the unprivileged users the units run as: bind it
-# in and open the way to it, in this node's view only.
-mkdir -p ${R}${ROOT}; mount --bind ${ROOT} ${R}${ROOT}
-${ancestors(ROOT).map((a) => `chmod a+x ${R}${a}`).join('\n')}
+# The checkout (its dist/ is what the test's commands load) at a neutral path: where it really is may
+# be under /tmp (hidden from a unit by PrivateTmp=), /root (ProtectHome=) or behind a 0700 directory.
+mkdir -p ${R}${NODE_ROOT}; mount --bind ${ROOT} ${R}${NODE_ROOT}
 mkdir -p ${R}/run/systemd/system-generators ${R}/run/systemd/system-generators.early
 hostname ${n.hostname}
 # Wait for the host to plug the network in (a veth into this namespace).

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanupAll, ROOT, sleep, waitFor } from '../helpers/proc';
-import { maskGenerators, Node, systemdUnavailable } from '../helpers/systemd';
+import { maskGenerators, Node, NODE_ROOT, systemdUnavailable } from '../helpers/systemd';
 
 const OID = '.1.3.6.1.4.1.8072.9999.9999.3306';
 const STATUS = `${OID}.1.1.1.0`;
@@ -21,7 +21,7 @@ const NODE_NAME = `${OID}.1.1.9.0`;
 const FAKE_SERVER = `#!/usr/bin/node
 // argv: --wsrep-new-cluster when galera_new_cluster started it
 const fs = require('fs');
-require(${JSON.stringify(path.join(ROOT, 'dist/test/helpers/fakemysql.js'))}).startFakeMysql('/run/mysqld').then((f) => fs.chmodSync(f.socket, 0o666));
+require(${JSON.stringify(path.join(NODE_ROOT, 'dist/test/helpers/fakemysql.js'))}).startFakeMysql('/run/mysqld').then((f) => fs.chmodSync(f.socket, 0o666));
 `;
 
 const STAND_IN_UNIT = `[Unit]
@@ -41,7 +41,7 @@ RestartSec=1
 /** The package's commands as npm installs them: node scripts named galera-*, so the process names match. */
 function installBins(n: Node): void {
   for (const [bin, js] of [['galera-agentx', 'agent'], ['galera-init', 'init'], ['galera-check', 'check']]) {
-    n.writeFile(`/usr/bin/${bin}`, `#!/usr/bin/node\nrequire(${JSON.stringify(path.join(ROOT, 'dist/src/cli', `${js}.js`))});\n`, 0o755);
+    n.writeFile(`/usr/bin/${bin}`, `#!/usr/bin/node\nrequire(${JSON.stringify(path.join(NODE_ROOT, 'dist/src/cli', `${js}.js`))});\n`, 0o755);
   }
 }
 

@@ -30,6 +30,8 @@ After=network.target
 [Service]
 Type=simple
 RuntimeDirectory=mysqld
+# A real server works in its datadir; galera-init (root) reads a server's cwd to tell which node's it is.
+WorkingDirectory=/var/lib/mysql
 EnvironmentFile=-/run/mariadb-wsrep-new-cluster
 ExecStart=/usr/local/sbin/mariadbd $_WSREP_NEW_CLUSTER
 # A start that takes a while, like a real one: a start job ordered wrongly stays visible.
@@ -94,7 +96,10 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     await node.boot('gxsd.target');
     // A deadlock shows here: the boot's jobs never finish.
     await node.waitBooted(60000).catch(async (e) => {
-      throw new Error(`${(e as Error).message}\n${await node.journal('galera-init.service')}`);
+      const server = await node.exec(['systemctl', '--no-pager', 'status', 'mariadb.service']);
+      const seen = await node.exec(['galera-check', '--config', '/etc/galera-agentx/agent.yaml', '--json', 'status'], { timeoutMs: 20000 });
+      throw new Error(`${(e as Error).message}\n${await node.journal('galera-init.service')}\n${server.stdout}${await node.journal('mariadb.service')}` +
+        `\nthe agent:\n${await node.journal('galera-agentx.service')}\ngalera-check: ${seen.stdout}${seen.stderr}`);
     });
     assert.equal(await node.prop('galera-init.service', 'Result'), 'success', await node.journal('galera-init.service'));
     assert.notEqual(await node.prop('galera-init.service', 'ExecMainStartTimestampMonotonic'), '0', 'galera-init ran');

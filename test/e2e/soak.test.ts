@@ -10,7 +10,7 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 90);
 describe('soak (bounded)', function () {
   this.timeout((SECONDS + 120) * 1000);
 
-  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS within 4 MiB, one query per refresh`, async () => {
+  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS floor within 4 MiB, one query per refresh`, async () => {
     const r = await runSoak({ seconds: SECONDS, clientsPerKind: 4, refreshIntervalMs: 500, log: (l) => process.stdout.write(`${l}\n`) });
     assert.equal(r.errors, 0, r.errorSamples.join('\n'));
     assert.ok(r.walks > 100 && r.requests.getnext > 0 && r.requests.getbulk > 0 && r.requests.get > 0, 'every kind of request ran');
@@ -21,12 +21,16 @@ describe('soak (bounded)', function () {
     assert.ok(seen.includes('running') && (seen.includes('stopped') || seen.includes('bootstrapping')), seen.join(','));
     assert.deepEqual(seen.filter((s) => !['running', 'stopped', 'bootstrapping', 'locked', 'initiating'].includes(s)), [], seen.join(','));
     // Memory: after warm-up it stays within GC noise (a few MiB on a ~100 MiB process), with no
-    // upward trend: the last third of the 5-s samples is not above the first third.
+    // upward trend. A single 5-s sample may catch the heap just before a collection (one CI run:
+    // 96.6 MiB for a minute, then 107.5 at the last sample), so the start and end samples are not
+    // compared; a leak raises the floor the collections return to, and the average.
     const rssMsg = `RSS ${r.rssMiB.start} -> ${r.rssMiB.end} MiB (${r.rssMiB.samples.join(', ')})`;
-    assert.ok(r.rssMiB.end - r.rssMiB.start < 4, rssMsg);
     const third = Math.max(1, Math.floor(r.rssMiB.samples.length / 3));
+    const first = r.rssMiB.samples.slice(0, third);
+    const last = r.rssMiB.samples.slice(-third);
     const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
-    assert.ok(mean(r.rssMiB.samples.slice(-third)) - mean(r.rssMiB.samples.slice(0, third)) < 3, rssMsg);
+    assert.ok(Math.min(...last) - Math.min(...first) < 4, `the floor rose: ${rssMsg}`);
+    assert.ok(mean(last) - mean(first) < 3, `the average rose: ${rssMsg}`);
     // MySQL: one SHOW STATUS per refresh whatever the SNMP rate (a little under 1: each poll waits
     // for the last one's answer before the next interval starts).
     assert.ok(r.queriesPerRefresh > 0.5 && r.queriesPerRefresh <= 1.05, `${r.queriesPerRefresh} SHOW STATUS per refresh`);

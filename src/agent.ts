@@ -90,7 +90,9 @@ export class Agent {
     const recompute = (): void => this.schedule();
     this.processes.on('change', recompute);
     this.lock.on('change', recompute);
-    this.lock.on('recovery-cache', recompute);
+    // A recovery galera-init or galera-check ran has rewritten InnoDB's redo log, and their result is
+    // keyed by the data as the run left it: look at the data again, or the key never matches.
+    this.lock.on('recovery-cache', () => { this.stamp = { for: '', value: '' }; recompute(); });
     this.grastate.on('change', recompute);
     this.gvwstate.on('change', recompute);
     this.wsrep.on('change', recompute);

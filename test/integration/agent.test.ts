@@ -2,6 +2,7 @@
 // lock file, concurrency, master restarts, non-ASCII values, SETs. Real MariaDB tests are in
 // node.test.ts.
 
+import { innodbStamp } from '../../src/sources/datafile';
 import { recoveryKey } from '../../src/sources/recover';
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,6 +67,32 @@ describe('galera-agentx through a real snmpd', function () {
     fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: recoveryKey(`${st.ino}:${st.size}:${st.mtimeMs}`, ''), uuid, seqno: '777' }));
     await waitFor('the cached seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '777', 10000, 100);
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0'), 'recovered');
+  });
+
+  it('serves the position galera-init recovered from InnoDB data with no grastate.dat (a fresh Debian install), found after the agent started', async () => {
+    // Debian's mariadb-server creates InnoDB system tables and no grastate.dat. Until a recovery
+    // reads InnoDB the node may be anyone: unreadable. galera-init (root) runs it; the run rewrites
+    // the redo log, and the cache is keyed by the data as the run left it.
+    fs.rmSync(path.join(datadir, 'grastate.dat'), { force: true });
+    fs.writeFileSync(path.join(datadir, 'ibdata1'), Buffer.alloc(4096, 1));
+    fs.writeFileSync(path.join(datadir, 'ib_logfile0'), Buffer.alloc(4096, 2));
+    await waitFor('source unreadable', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unreadable', 10000, 100);
+    const recovered = (uuid: string, seqno: string): void => {
+      fs.appendFileSync(path.join(datadir, 'ib_logfile0'), Buffer.alloc(512, 3));
+      fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: recoveryKey('absent', innodbStamp(datadir)), uuid, seqno }));
+    };
+    try {
+      // A datadir that never ran Galera: the zero UUID, -1. Fresh, so peers may go on.
+      recovered('00000000-0000-0000-0000-000000000000', '-1');
+      await waitFor('source unknown (fresh)', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown', 10000, 100);
+      assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraStateUuid.0'), '00000000-0000-0000-0000-000000000000');
+      // A node whose grastate.dat was lost: InnoDB knows the position.
+      recovered('84e32a09-e6d7-11f1-92ef-87e236721ec1', '42');
+      await waitFor('the recovered seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '42', 10000, 100);
+      assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0'), 'recovered');
+    } finally {
+      for (const f of ['ibdata1', 'ib_logfile0']) fs.rmSync(path.join(datadir, f), { force: true });
+    }
   });
 
   it('answers a garbage grastate.dat with -1 and says so in the source table, logging once', async () => {

@@ -96,7 +96,17 @@ export class ProductionCluster {
         const s = await this.status(x);
         return s.size === size && s.state === 'Synced' && s.status === 'Primary' ? s : '';
       }, timeoutMs, 500).catch(async (e) => {
-        throw new Error(`${(e as Error).message}\ngalera-init:\n${(await x.node.journal('galera-init.service')).slice(-3000)}\nmariadb:\n${(await x.node.journal('mariadb.service')).slice(-2000)}`);
+        // Every node's view: a wait is usually about another node.
+        let views = '';
+        for (const y of this.nodes) {
+          if (!y.node.running) { views += `\n--- ${y.name}: down`; continue; }
+          const seqno = await y.node.exec(['galera-check', '--json', 'status'], { timeoutMs: 20000 });
+          views += `\n--- ${y.name} galera-init:\n${(await y.node.journal('galera-init.service')).slice(-2500)}` +
+            `\n--- ${y.name} mariadb:\n${(await y.node.journal('mariadb.service')).slice(-1500)}` +
+            `\n--- ${y.name} agent:\n${(await y.node.journal('galera-agentx.service')).slice(-1500)}` +
+            `\n--- ${y.name} galera-check --json status:\n${seqno.stdout.slice(0, 800)}${seqno.stderr.slice(-500)}`;
+        }
+        throw new Error(`${(e as Error).message}${views}`);
       });
     }
   }

@@ -81,7 +81,11 @@ export class Bridge {
   static async create(): Promise<Bridge> {
     const b = new Bridge(uniqueId());
     await pexec('ip', ['netns', 'add', b.ns]);
-    await pexec('ip', ['-n', b.ns, 'link', 'add', b.br, 'type', 'bridge']);
+    // A fixed MAC: a bridge otherwise takes the lowest MAC among its ports, so it changes whenever a
+    // node reboots (its veth goes and comes back), and every other node's ARP entry for an address
+    // on the bridge (the NMS) then points at a MAC the bridge no longer answers to: their traps were
+    // lost for half a minute after each reboot of another node.
+    await pexec('ip', ['-n', b.ns, 'link', 'add', b.br, 'address', '02:00:00:00:00:01', 'type', 'bridge']);
     await pexec('ip', ['-n', b.ns, 'link', 'set', b.br, 'up']);
     return b;
   }

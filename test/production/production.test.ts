@@ -19,6 +19,7 @@ const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.
 const NODE_NAME = `${mib.object('galeraNodeName').oid.join('.')}.0`;
 const STATUS = `${mib.object('galeraStatus').oid.join('.')}.0`;
 const SIZE = `${mib.object('galeraClusterSize').oid.join('.')}.0`;
+const SOURCES = mib.object('galeraSourceIndex').oid.slice(0, -2).join('.'); // galeraSourceTable
 
 function unavailable(): string | null {
   const why = systemdUnavailable();
@@ -64,8 +65,12 @@ describe('production: the README install on three systemd nodes', function () {
     for (const [name, nodes] of want) {
       for (const x of nodes) {
         await waitFor(`${name} from ${x.name} at the NMS`, () => trapsFrom(name, x.name) > before.get(`${name}/${x.name}`)!, 30000, 200).catch(async (e) => {
-          const sent = (await x.node.journal('galera-agentx.service')).split('\n').filter((l) => /notification|MySQL|size/.test(l)).slice(-15).join('\n');
-          throw new Error(`${(e as Error).message}\nthe agent on ${x.name}:\n${sent}\nthe NMS got:\n${c.traps().slice(-10).map((t) => t.line).join('\n')}`);
+          const sent = (await x.node.journal('galera-agentx.service')).split('\n').slice(-25).join('\n');
+          const server = (await x.node.journal('mariadb.service')).split('\n').slice(-12).join('\n');
+          const ps = (await x.node.exec(['ps', '-eo', 'pid,lstart,comm,args'])).stdout.split('\n').filter((l) => /mariadbd|galera/.test(l)).join('\n');
+          const sources = (await x.node.exec(['snmpwalk', '-v2c', '-c', 'galera-peers', '-Oqn', x.addr, SOURCES])).stdout;
+          throw new Error(`${(e as Error).message}\nthe agent on ${x.name}:\n${sent}\nits server:\n${server}\nprocesses:\n${ps}\nits sources:\n${sources}` +
+            `\nthe NMS got:\n${c.traps().slice(-10).map((t) => t.line).join('\n')}`);
         });
       }
     }

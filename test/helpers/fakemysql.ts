@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as mysql from 'mysql2';
 
-export type FakeMode = 'synced' | 'disconnected' | 'non-primary' | 'too-many' | 'hang';
+export type FakeMode = 'synced' | 'disconnected' | 'non-primary' | 'too-many' | 'hang' | 'denied';
 
 export interface FakeMysql {
   socket: string;
@@ -66,6 +66,12 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
     if (fake.mode === 'too-many') {
       // What MariaDB sends in place of the greeting when max_connections is reached.
       c.writeError({ code: 1040, message: 'Too many connections' });
+      c.stream.end();
+      return;
+    }
+    if (fake.mode === 'denied') {
+      // A login the server refuses (wrong user or password): up and answering, state unreadable.
+      c.writeError({ code: 1045, message: "Access denied for user 'agentx'@'localhost' (using password: NO)" });
       c.stream.end();
       return;
     }

@@ -17,7 +17,9 @@ const pexec = promisify(execFile);
 
 interface Run { code: number; log: string; pids: number[] }
 
-async function runWith(modes: string[], restartAttempts: number): Promise<Run> {
+interface RunOptions { command?: (server: string[]) => string[]; startTimeoutSeconds?: number; leftClusterSeconds?: number }
+
+async function runWith(modes: string[], restartAttempts: number, o: RunOptions = {}): Promise<Run> {
   const dir = tempDir('gx-restart-');
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir);
@@ -30,21 +32,24 @@ const fs = require('fs');
 const n = fs.existsSync(${JSON.stringify(pidsFile)}) ? fs.readFileSync(${JSON.stringify(pidsFile)}, 'utf8').trim().split('\\n').length : 0;
 fs.appendFileSync(${JSON.stringify(pidsFile)}, process.pid + '\\n');
 const modes = ${JSON.stringify(modes)};
-require(${JSON.stringify(path.join(ROOT, 'dist', 'test', 'helpers', 'fakemysql.js'))}).startFakeMysql(${JSON.stringify(dir)}, modes[Math.min(n, modes.length - 1)]);
+const mode = modes[Math.min(n, modes.length - 1)];
+// 'exit': a server that dies while starting (a bad option, a full disk), before it answers.
+if (mode === 'exit') setTimeout(() => process.exit(1), 300);
+else require(${JSON.stringify(path.join(ROOT, 'dist', 'test', 'helpers', 'fakemysql.js'))}).startFakeMysql(${JSON.stringify(dir)}, mode);
 setInterval(() => {}, 1000);
 `, { mode: 0o755 });
   const optionFile = path.join(dir, 'my.cnf');
   fs.writeFileSync(optionFile, `[client]\nuser=agentx\nsocket=${path.join(dir, 'fake-mysqld.sock')}\n`, { mode: 0o600 });
   const cfg = path.join(dir, 'config.yaml');
   const self = '127.0.0.1:1';
-  const server = [bin, `--datadir=${datadir}`, '--wsrep-start-position={position}'];
+  const server = (o.command ?? ((x: string[]) => x))([bin, `--datadir=${datadir}`, '--wsrep-start-position={position}']);
   fs.writeFileSync(cfg, YAML.stringify({
     ...agentConfig({ master: path.join(dir, 'no-master'), datadir, optionFile }, dir),
-    init: { members: [self], self, pollIntervalMs: 200, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: 30, leftClusterSeconds: 1, restartAttempts },
+    init: { members: [self], self, pollIntervalMs: 200, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: o.startTimeoutSeconds ?? 30, leftClusterSeconds: o.leftClusterSeconds ?? 1, restartAttempts },
   }), { mode: 0o600 });
   const r = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg])
     .then((x) => ({ code: 0, log: x.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }));
-  const pids = fs.readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number);
+  const pids = fs.existsSync(pidsFile) ? fs.readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number) : [];
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   return { ...r, pids };
 }
@@ -67,5 +72,50 @@ describe('galera-init when the started server leaves the cluster', function () {
     assert.equal(r.pids.length, 2, 'the first start and one restart');
     assert.match(r.log, /Disconnected from the cluster.*did not become ready/);
     assert.ok(!/MySQL status query failed/.test(r.log), 'no line per poll while the server starts');
+  });
+});
+
+describe('galera-init when the start fails', function () {
+  this.timeout(60000);
+  after(cleanupAll);
+
+  it('a start command that fails: exit 1 naming its exit status, no server', async () => {
+    const r = await runWith(['synced'], 0, { command: () => ['/bin/sh', '-c', 'exit 3'] });
+    assert.equal(r.code, 1, r.log);
+    assert.deepEqual(r.pids, []);
+    assert.match(r.log, /the server did not start/);
+    assert.match(r.log, /\/bin\/sh exited with 3/);
+  });
+
+  it('a start command that succeeds but never gives a server process: exit 1 after startTimeoutSeconds', async () => {
+    const t0 = Date.now();
+    const r = await runWith(['synced'], 0, { command: () => ['/bin/true'], startTimeoutSeconds: 1 });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /no server process after 1 s/);
+    assert.ok(Date.now() - t0 >= 1000, 'it waited the timeout');
+  });
+
+  it('a server that exits while starting: exit 1, "the server process exited", not a wait for the timeout', async () => {
+    const t0 = Date.now();
+    const r = await runWith(['exit'], 0, { startTimeoutSeconds: 30 });
+    assert.equal(r.code, 1, r.log);
+    assert.equal(r.pids.length, 1);
+    assert.match(r.log, /the server process exited; see its error log/);
+    assert.ok(Date.now() - t0 < 15000, `gave up at once, not after 30 s (${Date.now() - t0} ms)`);
+  });
+
+  it('a server that answers but never becomes Synced+Primary: exit 1 after startTimeoutSeconds, naming its state', async () => {
+    const r = await runWith(['disconnected'], 0, { startTimeoutSeconds: 2, leftClusterSeconds: 0 });
+    assert.equal(r.code, 1, r.log);
+    assert.match(r.log, /not Synced in a Primary component after 2 s \(cluster Disconnected, local state 0\)/);
+  });
+
+  it('a server that refuses the login: taken as ready at once, with one warning (exit 0)', async () => {
+    const t0 = Date.now();
+    const r = await runWith(['denied'], 0, { startTimeoutSeconds: 30 });
+    assert.equal(r.code, 0, r.log);
+    assert.equal((r.log.match(/taking a running process as ready/g) ?? []).length, 1, r.log);
+    assert.match(r.log, /access denied/);
+    assert.ok(Date.now() - t0 < 15000, `did not wait the 30 s timeout (${Date.now() - t0} ms)`);
   });
 });

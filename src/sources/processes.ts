@@ -34,6 +34,8 @@ interface Cached {
   firstSeen: number;
   /** When to re-read this PID next (0: only at a full re-read). */
   nextCheck: number;
+  /** It had a name and an empty command line at the last look. */
+  blank?: boolean;
   /** The datadir from the option files of this command line; null: they name none. */
   optDatadir?: string | null;
 }
@@ -268,7 +270,9 @@ export class ProcessSource extends EventEmitter {
     // Its name first: the command line is read again only when the name changed (an exec), or
     // for a watched PID (whose exit leaves no name behind).
     const comm = readComm(this.procDir, pid);
-    const changed = comm !== c.comm || force ? this.read(pid, c, comm) : false;
+    // A blank command line under a name is read again while the PID is young: exec() sets the new
+    // name before the new command line, so a look in between sees the new name and no argv.
+    const changed = comm !== c.comm || force || (c.blank && comm !== null) ? this.read(pid, c, comm) : false;
     const age = now - c.firstSeen;
     // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
     // before the counter wraps, which forces a full re-read).
@@ -281,12 +285,19 @@ export class ProcessSource extends EventEmitter {
   private read(pid: number, c: Cached, comm: string | null): boolean {
     c.comm = comm;
     const entry = comm !== null ? this.readEntry(pid, c, comm) : null;
-    if (entry === null) c.comm = null; // gone, a zombie or a kernel thread
+    // Named but without a command line: a zombie, a kernel thread, or caught inside exec(). It stays
+    // on the re-read schedule (a few reads) rather than being taken for a kernel thread for good.
+    c.blank = entry === null && comm !== null && this.exists(pid);
+    if (entry === null && !c.blank) c.comm = null; // gone
     if (sameEntry(entry, c.entry)) return false;
     // Only a change to a process that is (or was) a server or an initiator is worth a classification.
     const matters = this.relevant(entry) || this.relevant(c.entry);
     c.entry = entry;
     return matters;
+  }
+
+  private exists(pid: number): boolean {
+    return fs.existsSync(`${this.procDir}/${pid}`);
   }
 
   private relevant(e: ProcEntry | null): boolean {

@@ -164,6 +164,24 @@ describe('server attribution: the process source on a fixture /proc', () => {
     assert.deepEqual(src.facts.servers, [{ pid: 101, bootstrap: false }]);
   });
 
+  it('a process caught inside exec() (new name, no command line yet) is looked at again', () => {
+    // exec() sets /proc/PID/comm before the new command line exists: a look in between reads the
+    // new name and an empty cmdline, which is also what a kernel thread shows. Taking it for one
+    // hid `exec -a galera-init sleep 30` from the agent until the next full listing (60 s).
+    const src = source('/srv/mysql/node1');
+    src.scan();
+    addProc(101, ['galera-init', '30'], '/', 'sleep');
+    fs.writeFileSync(path.join(proc, '101', 'cmdline'), '');
+    setLastPid(101);
+    src.tick();
+    assert.deepEqual(src.facts.initiators, []);
+    fs.writeFileSync(path.join(proc, '101', 'cmdline'), 'galera-init\x0030\x00');
+    const c = (src as unknown as { cache: Map<number, { nextCheck: number }> }).cache.get(101)!;
+    c.nextCheck = Date.now();
+    src.tick();
+    assert.deepEqual(src.facts.initiators, [101]);
+  });
+
   it('a wrapped PID counter re-reads every PID (a reused PID is another process)', () => {
     addProc(60, ['/usr/bin/sleep', '100'], '/', 'sleep');
     const src = source('/srv/mysql/node1');

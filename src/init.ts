@@ -14,7 +14,8 @@ import { loadMib } from './snmp/mib';
 import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
 import { acquireLock, releaseLock } from './sources/lock';
 import { ProcessSource } from './sources/processes';
-import { WsrepSource, wsrepView } from './sources/wsrep';
+import { WsrepSource } from './sources/wsrep';
+import { healthOf } from './core/health';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
 import { InitEnv, Members, Readiness, initLoop, look } from './initround';
@@ -194,24 +195,24 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   for (;;) {
     if (serverPids(cfg, log).length === 0) return { ok: false, error: 'the server process exited; see its error log' };
     const f = cfg.mysql.enabled ? await new WsrepSource({ ...cfg.mysql, log: quiet }).refreshOnce() : null;
-    const w = wsrepView(f?.status ?? null);
+    const w = healthOf(f?.status ?? null, null, null, f?.reachable ?? false, f?.at ?? 0);
     if (f?.reachable) {
-      if (w.clusterStatus === 'Primary' && w.localState === 4) return { ok: true };
+      if (w.clusterStatus === 'primary' && w.localState === 4) return { ok: true };
       // Up, answering, and out of the cluster: Galera gives up on a failed IST this way and asks
       // for a restart ("node restart required"); it will not rejoin by itself.
-      if (w.clusterStatus === 'Disconnected') {
+      if (w.clusterStatus === 'disconnected') {
         disconnectedSince ||= Date.now();
         if (cfg.init.leftClusterSeconds > 0 && Date.now() - disconnectedSince > cfg.init.leftClusterSeconds * 1000) {
           return { ok: false, leftCluster: true, error: `the server is up but Disconnected from the cluster for ${cfg.init.leftClusterSeconds} s (Galera asks for a restart after a failed state transfer; see its error log)` };
         }
       } else disconnectedSince = 0;
-    } else if (!f || f.errorKind === 'auth') {
-      if (!warned) log.warn({ err: f?.error ?? 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
+    } else if (!f || f.error?.kind === 'auth') {
+      if (!warned) log.warn({ err: f?.error?.text ?? 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
       warned = true;
       return { ok: true };
     }
     if (Date.now() > until) {
-      return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${w.clusterStatus ?? '?'}, local state ${w.localState ?? '?'}` : f?.error ?? 'MySQL unknown'})` };
+      return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${f.status?.wsrep_cluster_status ?? '?'}, local state ${w.localState ?? '?'}` : f?.error?.text ?? 'MySQL unknown'})` };
     }
     await sleep(250);
   }

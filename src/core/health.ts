@@ -16,6 +16,8 @@ export interface WsrepHealth {
   clusterSize: number | null;
   confId: bigint | null;
   clusterUuid: string | null;
+  /** wsrep_local_state_uuid: the state this node holds (the live seqno's UUID). */
+  localUuid: string | null;
   localState: number | null;
   localStateComment: string;
   ready: boolean | null;
@@ -88,6 +90,7 @@ export function healthOf(
     // 2^64-1 when non-Primary: it is -1 as Galera's signed conf id.
     confId: conf === null ? null : BigInt.asIntN(64, conf),
     clusterUuid: s.wsrep_cluster_state_uuid ? parseUuid(s.wsrep_cluster_state_uuid) : null,
+    localUuid: s.wsrep_local_state_uuid ? parseUuid(s.wsrep_local_state_uuid) : null,
     localState: ls !== null && ls <= 5 ? ls : null,
     localStateComment: (s.wsrep_local_state_comment ?? '').slice(0, 255),
     ready: onOff(s.wsrep_ready),

@@ -5,10 +5,11 @@ import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
 import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
-import { SeqnoSource, seqnoOf } from './seqno';
+import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
-import type { WsrepHealth } from './health';
+import { MemberInfo, WsrepHealth, healthOf } from './health';
 import type { Window } from './window';
+import type { KindedError } from '../errors';
 
 export interface WindowEstimate {
   rateShort: number | null;
@@ -19,16 +20,71 @@ export interface WindowEstimate {
   low: boolean;
 }
 
-export type SourceName = 'processes' | 'lock' | 'grastate' | 'mysql' | 'recovery' | 'gvwstate';
-/** In galeraSourceTable's index order: new sources go at the end so indexes stay put. */
-export const SOURCE_NAMES: readonly SourceName[] = ['processes', 'lock', 'grastate', 'mysql', 'recovery', 'gvwstate'];
+export type SourceState = 'ok' | 'failing' | 'idle';
 
+/** One galeraSourceTable row. The rows come in the sources' list order (src/sources/index.ts). */
 export interface SourceHealth {
-  name: SourceName;
-  state: 'ok' | 'failing' | 'idle';
-  /** When the source last delivered a fact (ms since epoch); 0 never. */
+  name: string;
+  state: SourceState;
+  /** When the source last succeeded (ms since epoch); 0 never. Never the time of a failed attempt. */
   lastOkAt: number;
   error: string;
+}
+
+/** What the recovery source knows: a position recovered for the data now on disk, if any. */
+export interface RecoveryFacts {
+  /** Recovered (by this agent, or galera-init/galera-check) for the data as it is now; null none. */
+  position: RecoveredPosition | null;
+  /** The datadir holds InnoDB data: a node with data is never a fresh node. */
+  hasData: boolean;
+  running: boolean;
+  /** Why the last run for this data failed; '' when it did not. */
+  error: string;
+  /** When a position was last found (ms since epoch); 0 never. */
+  lastOkAt: number;
+}
+
+/** A state file's facts (grastate.dat, gvwstate.dat). */
+export interface FileFacts<T> {
+  /** null when the file is absent or unreadable. */
+  value: T | null;
+  /** Identifies this version of the file: a recovery result is valid for one version only. */
+  version: string;
+  error: string | null;
+}
+
+/** Every source's latest facts, by source name: the only input of assembleSnapshot. */
+export interface SourceFacts {
+  processes: ProcessFacts;
+  lock: LockState;
+  grastate: FileFacts<Grastate>;
+  mysql: MysqlFacts;
+  recovery: RecoveryFacts;
+  gvwstate: FileFacts<Gvwstate>;
+}
+
+/** The MySQL source's facts: the raw SHOW STATUS text, parsed once, here, by healthOf. */
+export interface MysqlFacts {
+  reachable: boolean;
+  accepting: boolean;
+  status: Record<string, string> | null;
+  variables: Record<string, string> | null;
+  members: MemberInfo[] | null;
+  at: number;
+  /** The last failure was the server closing its doors (a clean stop or a start), not a loss. */
+  closed: boolean;
+  error: KindedError | null;
+}
+
+/** What the agent itself is, for the snapshot: not a source's fact. */
+export interface NodeIdentity {
+  nodeName: string;
+  /** galeraAgentDetectMs. */
+  detectMs: number;
+  /** galeraAgentInstance ('' for galera-check, which is no agent). */
+  instance: string;
+  /** MySQL polling is on (mysql.enabled). */
+  mysqlPolled: boolean;
 }
 
 export interface WsrepInput {
@@ -113,6 +169,50 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     detectMs: i.detectMs ?? 0,
     instance: i.instance ?? '',
     sources: i.sources,
+  };
+}
+
+/**
+ * The snapshot from every source's facts and health rows: the one path shared by the agent and
+ * galera-check. SHOW STATUS is parsed once (healthOf); readiness and the live seqno read that parse.
+ * readyBootstrapPid is the agent's memory of a bootstrap server seen ready (0 in one-shot tools).
+ */
+export function assembleSnapshot(facts: SourceFacts, sources: SourceHealth[], now: number, node: NodeIdentity, readyBootstrapPid = 0): NodeSnapshot {
+  const m = facts.mysql;
+  const wsrep = healthOf(m.status, m.variables, m.members, m.reachable, m.at);
+  const snap = buildSnapshot({
+    at: now,
+    nodeName: node.nodeName,
+    processes: facts.processes,
+    lock: facts.lock,
+    grastate: facts.grastate.value,
+    gvwstate: facts.gvwstate.value,
+    wsrep: wsrepInput(wsrep, m.accepting),
+    recovered: facts.recovery.position,
+    grastateDamaged: grastateDamaged(facts.grastate),
+    hasData: facts.recovery.hasData,
+    sources,
+    readyBootstrapPid,
+    detectMs: node.detectMs,
+    instance: node.instance,
+    mysqlPolled: node.mysqlPolled,
+  });
+  snap.wsrep = wsrep;
+  return snap;
+}
+
+const GALERA_CLUSTER_STATUS = { primary: 'Primary', nonPrimary: 'non-Primary', disconnected: 'Disconnected', unknown: null } as const;
+
+/** The readiness facts of the parsed status, in Galera's own words (statusOf's reasons quote them). */
+export function wsrepInput(h: WsrepHealth, accepting: boolean): WsrepInput {
+  return {
+    reachable: h.reachable,
+    accepting,
+    lastCommitted: h.lastCommitted,
+    uuid: h.localUuid,
+    localState: h.localState,
+    clusterStatus: GALERA_CLUSTER_STATUS[h.clusterStatus],
+    ready: h.ready,
   };
 }
 

@@ -3,7 +3,7 @@
 import type { Mib } from './mib';
 import { Oid, Value, ValueType, VarBind } from './agentx/pdu';
 import { Instance, View, getExact, makeView } from './view';
-import { NodeSnapshot, SOURCE_NAMES, WindowEstimate, dataAge } from '../core/snapshot';
+import { NodeSnapshot, WindowEstimate, dataAge } from '../core/snapshot';
 import type { WsrepHealth } from '../core/health';
 import type { Window } from '../core/window';
 
@@ -44,8 +44,9 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   scalar('galeraAgentDataAge', () => gauge(dataAge(s, now())));
   scalar('galeraAgentDetectMs', gauge(s.detectMs));
   scalar('galeraAgentInstance', str(s.instance));
-  for (const src of s.sources) {
-    const idx = SOURCE_NAMES.indexOf(src.name) + 1;
+  // galeraSourceIndex: the source's place in the sources' list (src/sources/index.ts).
+  for (const [i, src] of s.sources.entries()) {
+    const idx = i + 1;
     const col = (name: string, value: Instance['value']): void => { instances.push({ oid: [...mib.object(name).oid, idx], value }); };
     col('galeraSourceName', str(src.name));
     col('galeraSourceState', e('galeraSourceState', src.state));
@@ -129,36 +130,3 @@ export function notificationVarbinds(mib: Mib, view: View, name: string, extra: 
 }
 
 export const SNMP_TRAP_OID: Oid = [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
-
-/**
- * Reports a value once it has held for holdMs: a value that flips and flips back within the hold
- * time is never reported, and a burst of changes is reported once, with the final value and the
- * value last reported as "previous".
- */
-export class HeldChange<T> {
-  private reported: T;
-  private pending: NodeJS.Timeout | null = null;
-
-  constructor(initial: T, private readonly holdMs: number, private readonly report: (next: T, prev: T) => void) {
-    this.reported = initial;
-  }
-
-  update(value: T): void {
-    if (value === this.reported) {
-      if (this.pending) { clearTimeout(this.pending); this.pending = null; }
-      return;
-    }
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = setTimeout(() => {
-      this.pending = null;
-      const prev = this.reported;
-      this.reported = value;
-      this.report(value, prev);
-    }, this.holdMs);
-  }
-
-  stop(): void {
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = null;
-  }
-}

@@ -7,14 +7,10 @@ import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import chokidar, { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import type { FileFacts, SourceHealth } from '../core/snapshot';
+import { Source, healthRow } from './source';
 
-export interface FileFacts<T> {
-  /** null when the file is absent or unreadable. */
-  value: T | null;
-  /** Identifies this version of the file: a recovery result is valid for one version only. */
-  version: string;
-  error: string | null;
-}
+export type { FileFacts } from '../core/snapshot';
 
 export interface DataFileSpec<T extends { problems: string[] }> {
   /** The file name in the datadir. */
@@ -51,10 +47,12 @@ export async function readDataFile<T extends { problems: string[] }>(datadir: st
   }
 }
 
-export class DataFileSource<T extends { problems: string[] }> extends EventEmitter {
+export class DataFileSource<T extends { problems: string[] }> extends EventEmitter implements Source<FileFacts<T>> {
+  readonly name: string;
   readonly file: string;
   facts: FileFacts<T> = { value: null, version: 'none', error: null };
-  lastReadAt = 0;
+  /** The last read that succeeded (the file read, or found absent). */
+  lastOkAt = 0;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reading = false;
@@ -64,6 +62,15 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   constructor(private readonly datadir: string, private readonly spec: DataFileSpec<T>, private readonly backstopMs: number, private readonly log: Logger) {
     super();
     this.file = path.join(datadir, spec.name);
+    this.name = spec.name.replace(/\.dat$/, '');
+  }
+
+  health(): SourceHealth {
+    return healthRow(this.name, this.facts.error ? 'failing' : 'ok', this.lastOkAt, this.facts.error);
+  }
+
+  async readOnce(): Promise<void> {
+    await this.read();
   }
 
   async start(): Promise<void> {
@@ -115,7 +122,7 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
       do {
         this.again = false;
         const next = await readDataFile(this.datadir, this.spec);
-        this.lastReadAt = Date.now();
+        if (!next.error) this.lastOkAt = Date.now();
         this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
         if (next.version !== this.facts.version || next.error !== this.facts.error) {
           this.facts = next;

@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { formatLock, LockInfo, parseLock } from '../core/lockfmt';
 import type { LockState } from '../core/status';
 import { procStartTime } from './processes';
+import type { SourceHealth } from '../core/snapshot';
+import { Source, healthRow } from './source';
 
 /** Whether the lock's owner is the live process that took it. */
 export function ownerAlive(info: LockInfo, procDir = '/proc'): boolean {
@@ -105,9 +107,11 @@ export function releaseLock(lockFile: string): void {
  * liveness by polling only while a lock is held or stale (a PID dies without touching the file).
  * A free lock with a working watch costs nothing at rest: no timer runs.
  */
-export class LockSource extends EventEmitter {
+export class LockSource extends EventEmitter implements Source<LockState> {
+  readonly name = 'lock';
   state: LockState = { state: 'free' };
-  lastReadAt = 0;
+  /** The last read that succeeded (free, held or stale: the file said something). */
+  lastOkAt = 0;
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loggedStale = -1;
@@ -117,10 +121,26 @@ export class LockSource extends EventEmitter {
     super();
   }
 
-  start(): void {
+  get facts(): LockState {
+    return this.state;
+  }
+
+  start(): Promise<void> {
     this.stopped = false;
     this.watchDir();
     this.refresh();
+    return Promise.resolve();
+  }
+
+  readOnce(): Promise<void> {
+    this.refresh();
+    this.stop();
+    return Promise.resolve();
+  }
+
+  health(): SourceHealth {
+    const s = this.state;
+    return healthRow(this.name, s.state === 'unreadable' ? 'failing' : 'ok', this.lastOkAt, s.state === 'unreadable' ? s.error : null);
   }
 
   /** Polls while the watch is missing (no directory yet) or an owner must be watched for death. */
@@ -155,7 +175,7 @@ export class LockSource extends EventEmitter {
 
   refresh(): void {
     const next = readLockState(this.lockFile);
-    this.lastReadAt = Date.now();
+    if (next.state !== 'unreadable') this.lastOkAt = Date.now();
     if (next.state === 'stale' && this.loggedStale !== next.pid) {
       this.log.warn({ lockFile: this.lockFile, pid: next.pid }, 'stale initiator lock (its owner is dead); ignoring it');
       this.loggedStale = next.pid;
@@ -168,11 +188,12 @@ export class LockSource extends EventEmitter {
     this.arm();
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.watcher?.close();
     this.timer = null;
     this.watcher = null;
+    return Promise.resolve();
   }
 }

@@ -18,6 +18,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ClassifyOptions, ProcEntry, ProcessFacts, classifyProcesses, nameMatches, optionFilesOf, optionValue, sameProcessFacts } from '../core/procclass';
 import { readServerOptions } from './servercnf';
+import type { SourceHealth } from '../core/snapshot';
+import { Source, healthRow } from './source';
 
 export interface ProcessSourceOptions extends ClassifyOptions {
   procDir?: string;
@@ -190,7 +192,8 @@ const sameEntry = (a: ProcEntry | null, b: ProcEntry | null): boolean =>
   a === b || (a !== null && b !== null && a.comm === b.comm && a.datadir === b.datadir &&
     a.argv.length === b.argv.length && a.argv.every((v, i) => v === b.argv[i]));
 
-export class ProcessSource extends EventEmitter {
+export class ProcessSource extends EventEmitter implements Source<ProcessFacts> {
+  readonly name = 'processes';
   private cache = new Map<number, Cached>();
   /** PIDs still on their re-read schedule (young, or backing off to LAST_RECHECK_MS). */
   private pending = new Set<number>();
@@ -199,6 +202,7 @@ export class ProcessSource extends EventEmitter {
   private lastPidSeen: number | null = null;
   private readonly procDir: string;
   facts: ProcessFacts = { servers: [], recoveries: [], initiators: [] };
+  /** The last look at the table that succeeded. */
   lastScanAt = 0;
   lastError: string | null = null;
   readonly stats = { scans: 0, reads: 0, ticks: 0, probes: 0 };
@@ -208,14 +212,25 @@ export class ProcessSource extends EventEmitter {
     this.procDir = opts.procDir ?? '/proc';
   }
 
-  start(): void {
+  start(): Promise<void> {
     this.scan();
     this.timer = setInterval(() => this.tick(), this.opts.scanIntervalMs);
+    return Promise.resolve();
   }
 
-  stop(): void {
+  readOnce(): Promise<void> {
+    this.scan();
+    return Promise.resolve();
+  }
+
+  health(): SourceHealth {
+    return healthRow(this.name, this.lastError ? 'failing' : 'ok', this.lastScanAt, this.lastError);
+  }
+
+  stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    return Promise.resolve();
   }
 
   /** The cheap periodic look: a full listing only when many PIDs were born since the last look. */

@@ -3,11 +3,16 @@
 // would be opened twice), and while it runs the node reports `locked`.
 
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import { parseRecoveredPosition, RecoveredPosition } from '../core/recoverlog';
 import { parseSeqno, parseUuid } from '../core/seqnum';
+import { needsRecovery, grastateDamaged } from '../core/seqno';
+import type { RecoveryFacts, SourceFacts, SourceHealth } from '../core/snapshot';
 import { acquireLock, releaseLock } from './lock';
+import { innodbStamp } from './datafile';
+import { Source, healthRow } from './source';
 
 export type RecoveryResult =
   | { ok: true; position: RecoveredPosition; ms: number }
@@ -104,5 +109,156 @@ export async function runRecovery(opts: {
     return { ok: true, position, ms };
   } finally {
     if (!opts.lockHeld) releaseLock(opts.lockFile);
+  }
+}
+
+export interface RecoverySourceOptions {
+  enabled: boolean;
+  command: string[];
+  timeoutMs: number;
+  datadir: string;
+  lockFile: string;
+  log: Logger;
+  /** Whether a server or a recovery runs on this datadir now (a fresh look, not the last scan). */
+  busyNow: () => boolean;
+  /** One-shot tools: once() may run a recovery (galera-check seqno, galera-init). */
+  recover?: boolean;
+  /** The caller (galera-init) holds the initiator lock and keeps it. */
+  lockHeld?: boolean;
+}
+
+/**
+ * The position a crashed node stopped at, when grastate.dat cannot tell (seqno -1, damaged, or
+ * absent next to InnoDB data): from a --wsrep-recover run, or from the result galera-init or
+ * galera-check left beside the lock. A result is valid for one version of grastate.dat and of the
+ * InnoDB data; anything else makes it unknown again.
+ */
+export class RecoverySource extends EventEmitter implements Source<RecoveryFacts, SourceFacts> {
+  readonly name = 'recovery';
+  /** The InnoDB data's stamp, taken again when grastate.dat or the server processes change. */
+  private stamp = { for: '', value: '' };
+  private key = '';
+  private result = { key: '', position: null as RecoveredPosition | null, error: '' };
+  private running = false;
+  private lastOkAt = 0;
+  private last: SourceFacts | null = null;
+  private daemon = false;
+
+  constructor(private readonly opts: RecoverySourceOptions) {
+    super();
+  }
+
+  get facts(): RecoveryFacts {
+    const mine = this.result.key === this.key && this.key !== '';
+    return {
+      position: mine ? this.result.position : null,
+      hasData: this.stamp.value !== '',
+      running: this.running,
+      error: mine ? this.result.error : '',
+      lastOkAt: this.lastOkAt,
+    };
+  }
+
+  /**
+   * ok while a run is in progress, failing when the last run for this data failed, idle otherwise
+   * (nothing to recover, or found: the position then shows as galeraSeqnoSource recovered).
+   */
+  health(): SourceHealth {
+    const f = this.facts;
+    return healthRow(this.name, f.error ? 'failing' : f.running ? 'ok' : 'idle', f.lastOkAt, f.error);
+  }
+
+  start(): Promise<void> {
+    this.daemon = true;
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.daemon = false;
+    return Promise.resolve();
+  }
+
+  /** A recovery result appeared beside the lock (galera-init, galera-check): look at the data again. */
+  dataChanged(): void {
+    this.stamp = { for: '', value: '' };
+    this.emit('change');
+  }
+
+  sync(all: SourceFacts): void {
+    this.rekey(all);
+    if (this.daemon) void this.maybeRun(false);
+  }
+
+  /** The key for the files now on disk. */
+  private rekey(all: SourceFacts): void {
+    this.last = all;
+    const pids = all.processes.servers.map((p) => p.pid).join(',');
+    const forWhat = `${all.grastate.version}|${pids}`;
+    // Stats InnoDB only when no server runs (a running server rewrites it all the time).
+    if (this.stamp.for !== forWhat) this.stamp = { for: forWhat, value: pids === '' ? innodbStamp(this.opts.datadir) : '' };
+    this.key = recoveryKey(all.grastate.version, this.stamp.value);
+  }
+
+  /** One-shot: the cached result, or a run when allowed (galera-check seqno, galera-init). */
+  async readOnce(): Promise<void> {
+    if (this.last) await this.maybeRun(true);
+  }
+
+  private needed(): boolean {
+    const f = this.last!;
+    return needsRecovery({
+      serverRunning: f.processes.servers.length > 0,
+      recoveryRunning: f.processes.recoveries.length > 0,
+      grastate: f.grastate.value,
+      grastateDamaged: grastateDamaged(f.grastate),
+      hasData: this.stamp.value !== '',
+    });
+  }
+
+  private async maybeRun(oneShot: boolean): Promise<void> {
+    const f = this.last;
+    if (!f || this.running || this.result.key === this.key || !this.needed()) return;
+    const key = this.key;
+    // A result found by galera-init or galera-check (root) is served even when this agent may not
+    // run the recovery itself (an unprivileged agent cannot write the datadir).
+    const cached = readRecoveryCache(this.opts.lockFile, key);
+    if (cached) {
+      this.found(key, cached);
+      return;
+    }
+    if (!this.opts.enabled || (oneShot && !this.opts.recover)) return;
+    // Never while a lock is held by another: the holder may be about to start the server here.
+    if (f.lock.state === 'held' && !this.opts.lockHeld) return;
+    // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
+    // scan, so look at the process table again before touching the datadir.
+    if (this.opts.busyNow()) return;
+    this.running = true;
+    this.result = { key, position: null, error: '' };
+    this.emit('change');
+    const r = await runRecovery({
+      command: this.opts.command, datadir: this.opts.datadir, lockFile: this.opts.lockFile, timeoutMs: this.opts.timeoutMs, log: this.opts.log,
+      lockHeld: this.opts.lockHeld,
+      abortIf: oneShot ? undefined : () => (this.last?.processes.servers.length ?? 0) > 0,
+    });
+    this.running = false;
+    if (r.ok) {
+      this.opts.log.info({ uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms }, 'recovered the seqno');
+      // Keyed by the data as the run left it (it may have applied InnoDB's redo log).
+      this.stamp = { for: '', value: '' };
+      if (this.last) this.rekey(this.last);
+      writeRecoveryCache(this.opts.lockFile, this.key, r.position);
+      this.found(this.key, r.position);
+    } else {
+      this.opts.log.warn({ err: r.error, ms: r.ms }, r.busy ? 'recovery postponed: the lock is busy' : 'recovery failed; seqno stays unknown until grastate.dat changes');
+      // A busy lock is retried at the next change; a failure only when the data changes.
+      this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error };
+      this.emit('change');
+    }
+  }
+
+  private found(key: string, position: RecoveredPosition): void {
+    this.result = { key, position, error: '' };
+    this.lastOkAt = Date.now();
+    this.emit('change');
   }
 }

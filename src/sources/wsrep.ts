@@ -8,7 +8,10 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
-import { parseSeqno, parseUuid } from '../core/seqnum';
+import { parseUuid } from '../core/seqnum';
+import type { ErrorKind, KindedError } from '../errors';
+import type { SourceFacts, SourceHealth } from '../core/snapshot';
+import { Source, healthRow } from './source';
 
 export interface Member { name: string; address: string; uuid: string | null }
 
@@ -27,9 +30,8 @@ export interface WsrepFacts {
   status: Record<string, string> | null;
   /** When `status` was read (ms since epoch), 0 never. */
   at: number;
-  error: string | null;
-  /** What kind of failure `error` is: decisions read this, never the text. */
-  errorKind?: MysqlErrorKind;
+  /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
+  error: KindedError | null;
   /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
   variables: Record<string, string> | null;
   /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
@@ -38,21 +40,9 @@ export interface WsrepFacts {
 
 const EMPTY: WsrepFacts = { reachable: false, accepting: false, closed: false, status: null, at: 0, error: null, variables: null, members: null };
 
-export interface WsrepView { lastCommitted: bigint | null; uuid: string | null; localState: number | null; clusterStatus: string | null; ready: boolean | null }
-
-export function wsrepView(status: Record<string, string> | null): WsrepView {
-  if (!status) return { lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null };
-  const ls = Number(status.wsrep_local_state);
-  return {
-    lastCommitted: status.wsrep_last_committed !== undefined ? parseSeqno(status.wsrep_last_committed) : null,
-    uuid: status.wsrep_local_state_uuid ? parseUuid(status.wsrep_local_state_uuid) : null,
-    localState: Number.isInteger(ls) && ls >= 0 && ls <= 5 ? ls : null,
-    clusterStatus: status.wsrep_cluster_status ?? null,
-    ready: status.wsrep_ready === undefined ? null : status.wsrep_ready === 'ON',
-  };
-}
-
 export interface WsrepSourceOptions {
+  /** mysql.enabled: off, the source stays idle (a server's state is not read at all). */
+  enabled?: boolean;
   optionFile: string;
   refreshIntervalMs: number;
   connectTimeoutMs: number;
@@ -60,10 +50,8 @@ export interface WsrepSourceOptions {
   log: Logger;
 }
 
-export type MysqlErrorKind = 'auth' | 'refused' | 'timeout' | 'limit' | 'nonPrimary' | 'other';
-
 /** The kind of a MySQL client error: what a caller may decide on (a refused login still proves the server up). */
-export function mysqlErrorKind(code: string | undefined): MysqlErrorKind {
+export function mysqlErrorKind(code: string | undefined): ErrorKind {
   if (code !== undefined && AUTH_ERRORS.has(code)) return 'auth';
   switch (code) {
     case 'ECONNREFUSED': case 'ENOENT': return 'refused';
@@ -77,8 +65,12 @@ export function mysqlErrorKind(code: string | undefined): MysqlErrorKind {
 const CLOSED_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN']);
 const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
 
-export class WsrepSource extends EventEmitter {
+export class WsrepSource extends EventEmitter implements Source<WsrepFacts, SourceFacts> {
+  readonly name = 'mysql';
   facts: WsrepFacts = { ...EMPTY };
+  /** A server runs and polling is on: this source has something to read. */
+  private wanted = false;
+  private serverPids = '';
   private polls = 0;
   private membersConfId: string | null = null;
   readonly stats = { queries: 0, failures: 0, connects: 0 };
@@ -93,6 +85,34 @@ export class WsrepSource extends EventEmitter {
 
   constructor(private readonly opts: WsrepSourceOptions) {
     super();
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve(); // polling starts with the first server seen (sync)
+  }
+
+  /** One poll when a server runs (sync says so), for one-shot tools: no timer is left behind. */
+  async readOnce(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.wanted) await this.refreshOnce();
+  }
+
+  /** A server's process came, went or changed: poll it, forget the old one's values, or stop. */
+  sync(all: SourceFacts): void {
+    const pids = all.processes.servers.map((s) => s.pid).join(',');
+    if (pids !== this.serverPids) {
+      // A different server process: the old one's wsrep values are not its values.
+      if (this.serverPids !== '' || pids !== '') this.reset();
+      this.serverPids = pids;
+    }
+    this.wanted = this.opts.enabled !== false && pids !== '';
+    this.setActive(this.wanted);
+  }
+
+  health(): SourceHealth {
+    if (!this.wanted) return healthRow(this.name, 'idle', this.facts.at, null);
+    return healthRow(this.name, this.facts.reachable ? 'ok' : 'failing', this.facts.at, this.facts.error?.text);
   }
 
   /** Polls while a server runs; stops (and closes the connection) when none does. */
@@ -127,7 +147,7 @@ export class WsrepSource extends EventEmitter {
   async refreshOnce(): Promise<WsrepFacts> {
     this.active = true;
     await this.poll();
-    this.stop();
+    void this.stop();
     return this.facts;
   }
 
@@ -150,11 +170,12 @@ export class WsrepSource extends EventEmitter {
     }
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     this.active = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.closeConn();
+    return Promise.resolve();
   }
 
   private schedule(ms: number): void {
@@ -220,7 +241,7 @@ export class WsrepSource extends EventEmitter {
       this.failures = 0;
       if (this.lastLogged) this.opts.log.info('MySQL connection regained');
       this.lastLogged = '';
-      this.facts = { reachable: true, accepting: true, closed: false, status, at: Date.now(), error: null, errorKind: undefined, variables, members };
+      this.facts = { reachable: true, accepting: true, closed: false, status, at: Date.now(), error: null, variables, members };
       this.emit('change', this.facts);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
@@ -234,7 +255,7 @@ export class WsrepSource extends EventEmitter {
       }
       this.closeConn();
       this.membersConfId = null;
-      this.facts = { ...this.facts, reachable: false, accepting, closed: CLOSED_ERRORS.has(e.code ?? ''), error: why, errorKind: mysqlErrorKind(e.code), variables: null };
+      this.facts = { ...this.facts, reachable: false, accepting, closed: CLOSED_ERRORS.has(e.code ?? ''), error: { kind: mysqlErrorKind(e.code), text: why }, variables: null };
       this.emit('change', this.facts);
     } finally {
       this.busy = false;

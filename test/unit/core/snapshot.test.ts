@@ -1,7 +1,7 @@
 // buildSnapshot: how the wsrep facts turn into readiness, which seqno a node shows, and the plain
 // fields the outputs read; dataAge over the sources in use.
 import { strict as assert } from 'node:assert';
-import { NodeSnapshot, SOURCE_NAMES, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson } from '../../../src/core/snapshot';
+import { NodeSnapshot, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson } from '../../../src/core/snapshot';
 import type { ProcessFacts } from '../../../src/core/procclass';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
@@ -68,9 +68,6 @@ describe('the snapshot: seqno and plain fields', () => {
     assert.deepEqual([s.safeToBootstrap, s.savedView, s.serverPid, s.lockPid], [null, null, 0, 0]);
     const s2 = buildSnapshot(input({ grastate: { uuid: U, seqno: 1n, safeToBootstrap: false, problems: [] } }));
     assert.equal(s2.safeToBootstrap, false);
-  });
-  it('the source names, in galeraSourceTable index order', () => {
-    assert.deepEqual(SOURCE_NAMES, ['processes', 'lock', 'grastate', 'mysql', 'recovery', 'gvwstate']);
   });
   it('as JSON: bigints as decimal strings', () => {
     const j = snapshotToJson(buildSnapshot(input()));

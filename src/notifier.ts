@@ -1,0 +1,186 @@
+// Notifications as a table: each row watches one value of the snapshot and names the notification
+// it sends and the MIB object that carries the previous value. The table is checked against the
+// MIB when the agent starts, so a misspelt name fails at start, not at the first trap.
+
+import type { Mib } from './snmp/mib';
+import { Value, ValueType } from './snmp/agentx/pdu';
+import type { NodeSnapshot } from './core/snapshot';
+import { clipUtf8 } from './snmp/publish';
+
+/** A raw value as the MIB types the object: an enum label becomes its number. */
+function typedValue(mib: Mib, object: string, raw: Watched): Value {
+  const o = mib.object(object);
+  if (typeof raw === 'string' && o.enumValues) return { type: ValueType.Integer, value: mib.enumValue(object, raw) };
+  if (typeof raw === 'string') return { type: ValueType.OctetString, value: clipUtf8(raw, 255) };
+  if (typeof raw === 'boolean') return { type: ValueType.Integer, value: raw ? 1 : 2 }; // TruthValue
+  return { type: o.type, value: raw } as Value;
+}
+
+export type Watched = string | number | boolean;
+
+/** Facts a rule may need beyond the snapshot. */
+export interface NotifyContext {
+  serverRunning: boolean;
+  mysqlPolled: boolean;
+  /** The last MySQL failure was the server closing its doors (a clean stop), not a loss. */
+  mysqlClosed: boolean;
+  mysqlError: string;
+}
+
+export interface NotificationRule {
+  key: string;
+  /** Every notification the rule may send (checked against the MIB at start). */
+  notifications: readonly string[];
+  /** The one to send for this change (a raise/clear pair picks by the new value). */
+  pick: (next: Watched) => string;
+  /** The notification's object that carries the previous value, or null. */
+  previous: string | null;
+  /** The value now; undefined while it is unknown (nothing is reported, the held value stays). */
+  value: (s: NodeSnapshot, c: NotifyContext) => Watched | undefined;
+  /** The watch starts from this value instead of its first known value. */
+  initial?: Watched;
+  /** When true the watch ends silently: its pending change and held value are dropped. */
+  endsWhen?: (s: NodeSnapshot, c: NotifyContext) => boolean;
+  /** More objects of the notification, set from the new value (e.g. the error text of a loss). */
+  extra?: (next: Watched, c: NotifyContext) => Record<string, Watched>;
+}
+
+/** The agent's notifications. wsrep values are watched only while known: a server that stops is
+ *  reported by galeraStatusChanged, not by a cascade of "unknown" traps. Alarms come in pairs. */
+export const RULES: readonly NotificationRule[] = [
+  { key: 'status', notifications: ['galeraStatusChanged'], pick: () => 'galeraStatusChanged', previous: 'galeraPrevStatus', value: (s) => s.status },
+  {
+    key: 'localState', notifications: ['galeraLocalStateChanged'], pick: () => 'galeraLocalStateChanged', previous: 'galeraPrevLocalState',
+    value: (s) => (s.wsrep?.reachable && s.wsrep.localState !== null ? s.wsrep.localState : undefined),
+  },
+  {
+    key: 'clusterStatus', notifications: ['galeraClusterStatusChanged'], pick: () => 'galeraClusterStatusChanged', previous: 'galeraPrevClusterStatus',
+    value: (s) => (s.wsrep?.reachable && s.wsrep.clusterStatus !== 'unknown' ? s.wsrep.clusterStatus : undefined),
+  },
+  {
+    key: 'clusterSize', notifications: ['galeraClusterSizeChanged'], pick: () => 'galeraClusterSizeChanged', previous: 'galeraPrevClusterSize',
+    value: (s) => (s.wsrep?.reachable && s.wsrep.clusterSize !== null ? s.wsrep.clusterSize : undefined),
+  },
+  {
+    key: 'windowLow', notifications: ['galeraWindowLowAlarm', 'galeraWindowRecovered'], previous: null,
+    pick: (low) => (low ? 'galeraWindowLowAlarm' : 'galeraWindowRecovered'),
+    value: (s) => (s.window && s.window.short.kind !== 'unknown' ? s.window.low : undefined),
+  },
+  {
+    // Lost: a server runs, the agent had read it since it started, and now cannot. A clean stop
+    // resets our connection and then refuses connections until the process exits: that is the
+    // server closing (galeraStatusChanged tells it), not a loss. A server that stops ends the
+    // condition silently: "regained" would say the opposite of what happened.
+    key: 'mysqlLost', notifications: ['galeraMysqlLost', 'galeraMysqlRegained'], previous: null, initial: false,
+    pick: (lost) => (lost ? 'galeraMysqlLost' : 'galeraMysqlRegained'),
+    value: (s, c) => c.mysqlPolled && (s.wsrep?.at ?? 0) > 0 && !s.wsrep?.reachable && !c.mysqlClosed,
+    endsWhen: (_s, c) => !c.serverRunning,
+    extra: (lost, c): Record<string, Watched> => (lost ? { galeraNotifyText: c.mysqlError || 'unknown error' } : {}),
+  },
+];
+
+/** Every name a rule uses must be in the MIB, and every object it sets in its notification. */
+export function checkRules(mib: Mib, rules: readonly NotificationRule[]): void {
+  for (const r of rules) {
+    const carries = (name: string, objects: string[]): void => {
+      const n = mib.notifications.get(name);
+      if (!n) throw new Error(`notification rule ${r.key}: ${mib.module} has no notification ${name}`);
+      for (const o of objects) {
+        if (!n.objects.includes(o)) throw new Error(`notification rule ${r.key}: ${name} does not carry ${o}`);
+        mib.object(o);
+      }
+    };
+    for (const name of r.notifications) carries(name, r.previous ? [r.previous] : []);
+    // Extra objects depend on the new value: those of a raise/clear pair's two sides.
+    if (r.extra) {
+      for (const v of [true, false]) {
+        const name = r.pick(v);
+        if (!r.notifications.includes(name)) throw new Error(`notification rule ${r.key}: picks ${name}, not in its list`);
+        carries(name, Object.keys(r.extra(v, CHECK_CONTEXT)));
+      }
+    }
+  }
+}
+
+const CHECK_CONTEXT: NotifyContext = { serverRunning: true, mysqlPolled: true, mysqlClosed: false, mysqlError: 'x' };
+
+/**
+ * Reports a value once it has held for holdMs: a value that flips and flips back within the hold
+ * time is never reported, and a burst of changes is reported once, with the final value and the
+ * value last reported as "previous".
+ */
+export class HeldChange<T> {
+  private reported: T;
+  private pending: NodeJS.Timeout | null = null;
+
+  constructor(initial: T, private readonly holdMs: number, private readonly report: (next: T, prev: T) => void) {
+    this.reported = initial;
+  }
+
+  update(value: T): void {
+    if (value === this.reported) {
+      if (this.pending) { clearTimeout(this.pending); this.pending = null; }
+      return;
+    }
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      const prev = this.reported;
+      this.reported = value;
+      this.report(value, prev);
+    }, this.holdMs);
+  }
+
+  stop(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
+  }
+}
+
+/** Drives the rules over successive snapshots and hands each notification to `send`. */
+export class Notifier {
+  private readonly watches = new Map<string, HeldChange<Watched>>();
+  /** The context of the latest snapshot: a change fires after its hold, with what is true then. */
+  private ctx: NotifyContext | null = null;
+
+  constructor(
+    private readonly mib: Mib,
+    private readonly holdMs: number,
+    private readonly send: (notification: string, extra: Record<string, Value>) => void,
+    private readonly rules: readonly NotificationRule[] = RULES,
+  ) {
+    checkRules(mib, rules);
+  }
+
+  observe(s: NodeSnapshot, c: NotifyContext): void {
+    this.ctx = c;
+    for (const r of this.rules) {
+      if (r.endsWhen?.(s, c)) {
+        this.watches.get(r.key)?.stop();
+        this.watches.delete(r.key);
+        continue;
+      }
+      const v = r.value(s, c);
+      if (v === undefined) continue;
+      let h = this.watches.get(r.key);
+      if (!h) {
+        h = new HeldChange<Watched>(r.initial ?? v, this.holdMs, (next, prev) => this.fire(r, next, prev));
+        this.watches.set(r.key, h);
+      }
+      h.update(v);
+    }
+  }
+
+  private fire(r: NotificationRule, next: Watched, prev: Watched): void {
+    const c = this.ctx!;
+    const extra: Record<string, Value> = {};
+    if (r.previous) extra[r.previous] = typedValue(this.mib, r.previous, prev);
+    for (const [o, raw] of Object.entries(r.extra?.(next, c) ?? {})) extra[o] = typedValue(this.mib, o, raw);
+    this.send(r.pick(next), extra);
+  }
+
+  stop(): void {
+    for (const h of this.watches.values()) h.stop();
+    this.watches.clear();
+  }
+}

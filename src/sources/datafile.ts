@@ -84,7 +84,12 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
       if (['ELOOP', 'ENOENT', 'ENOTDIR', 'EACCES'].includes(code)) void this.read();
       else this.logOnce(`watcher: ${(err as Error).message}`);
     });
-    this.timer = setInterval(() => { if (this.changedSinceRead()) void this.read(); }, this.backstopMs);
+    // An lstat that finds the file as last read confirms the facts: that is a success too, or
+    // galeraAgentDataAge would grow for ever on a node whose grastate.dat does not change.
+    this.timer = setInterval(() => {
+      if (this.changedSinceRead()) void this.read();
+      else if (!this.facts.error) this.lastOkAt = Date.now();
+    }, this.backstopMs);
   }
 
   async stop(): Promise<void> {

@@ -138,9 +138,14 @@ export class LockSource extends EventEmitter implements Source<LockState> {
     return Promise.resolve();
   }
 
+  /**
+   * A free lock under a working directory watch is known now (inotify would have said otherwise):
+   * lastOkAt is the present. Without a watch, or while an owner is polled, it is the last read.
+   */
   health(): SourceHealth {
     const s = this.state;
-    return healthRow(this.name, s.state === 'unreadable' ? 'failing' : 'ok', this.lastOkAt, s.state === 'unreadable' ? s.error : null);
+    if (s.state === 'unreadable') return healthRow(this.name, 'failing', this.lastOkAt, s.error);
+    return healthRow(this.name, 'ok', this.watcher && s.state === 'free' ? Date.now() : this.lastOkAt, null);
   }
 
   /** Polls while the watch is missing (no directory yet) or an owner must be watched for death. */

@@ -193,8 +193,26 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     }
   });
 
+  it('MySQL lost ends silently when the server stops: a status change, never "regained"', async () => {
+    // Frozen (MySQL lost), then killed while frozen: the loss ends because the server is gone, which
+    // galeraStatusChanged tells; a galeraMysqlRegained would say the opposite of what happened.
+    const m = members[1];
+    const statusSeen = trapsOf('galeraStatusChanged', m.node.name).length;
+    const lostSeen = trapsOf('galeraMysqlLost', m.node.name).length;
+    const regainedSeen = trapsOf('galeraMysqlRegained', m.node.name).length;
+    process.kill(m.node.child!.pid!, 'SIGSTOP');
+    await waitFor('MySQL lost', () => trapsOf('galeraMysqlLost', m.node.name).length > lostSeen, 15000);
+    await stopServer(m.node, 'SIGKILL');
+    await waitFor('the stop told by galeraStatusChanged', () => trapsOf('galeraStatusChanged', m.node.name).slice(statusSeen)
+      .some((t) => t.varbinds.get(oid('galeraStatus')) === String(mib.enumValue('galeraStatus', 'stopped'))), 10000);
+    // The watch ended with the snapshot that sent the status change; a regained would have been
+    // held 50 ms at most. Wait well past that before saying it never came.
+    await sleep(1000);
+    assert.equal(trapsOf('galeraMysqlRegained', m.node.name).length, regainedSeen, 'no galeraMysqlRegained after the server stopped');
+  });
+
   it('pages when the last node loses quorum: Primary -> non-Primary, and writes the keepalived track file unhealthy', async () => {
-    await stopServer(members[1].node, 'SIGKILL');
+    await stopServer(members[1].node, 'SIGKILL'); // already stopped by the test before, when run in order
     const m = members[0];
     await waitFor('non-Primary', async () => (await get(m, 'galeraClusterStatus')) === 'nonPrimary', 30000, 100);
     await waitFor('the non-Primary trap', () => trapsOf('galeraClusterStatusChanged', m.node.name).some((t) => t.varbinds.get(oid('galeraClusterStatus')) === '2'), 5000);

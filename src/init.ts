@@ -258,7 +258,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
     },
     ask: async (ids) => {
       const answers = await askPeers(mib, ids.map((id) => byId.get(id)!));
-      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error }, 'agent answer');
+      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error, errorKind: a.errorKind }, 'agent answer');
       return answers;
     },
     markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { Config, ConfigError, detectLatencyMs } from './config';
+import { EXIT } from './errors';
 import { collectOnce } from './collect';
 import type { Decision, MemberFacts } from './core/decide';
 import { bootstrapGrastate } from './core/grastate-edit';
@@ -19,7 +20,8 @@ import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
 import { InitEnv, Members, Readiness, initLoop, look } from './initround';
 
-export const EXIT = { OK: 0, FAILED: 1, TEMPFAIL: 75, CONFIG: 78 } as const;
+/** The CLIs' one exit-code table lives in errors.ts; re-exported for callers that import it from here. */
+export { EXIT };
 
 export interface InitOptions { dryRun: boolean; force: boolean; once: boolean; out: NodeJS.WritableStream }
 

@@ -60,7 +60,7 @@ export class Agent {
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
     this.promoter = new Promoter(cfg, log, this.mib, this.sources.get('mysql') as WsrepSource,
-      (text) => void this.send('galeraPromotedPrimary', { galeraNotifyText: { type: 4, value: text.slice(0, 255) } as Value }));
+      (_text, extra) => void this.send('galeraPromotedPrimary', extra));
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({

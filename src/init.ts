@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { Config, ConfigError, detectLatencyMs } from './config';
+import { EXIT } from './errors';
 import { collectOnce } from './collect';
 import type { Decision, MemberFacts } from './core/decide';
 import { bootstrapGrastate } from './core/grastate-edit';
@@ -20,7 +21,8 @@ import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
 import { InitEnv, Members, Readiness, initLoop, look } from './initround';
 
-export const EXIT = { OK: 0, FAILED: 1, TEMPFAIL: 75, CONFIG: 78 } as const;
+/** The CLIs' one exit-code table lives in errors.ts; re-exported for callers that import it from here. */
+export { EXIT };
 
 export interface InitOptions { dryRun: boolean; force: boolean; once: boolean; out: NodeJS.WritableStream }
 
@@ -259,7 +261,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
     },
     ask: async (ids) => {
       const answers = await askPeers(mib, ids.map((id) => byId.get(id)!));
-      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error }, 'agent answer');
+      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error, errorKind: a.errorKind }, 'agent answer');
       return answers;
     },
     markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),

@@ -132,6 +132,15 @@ const needsOwnRecovery = (members: MemberFacts[]): boolean => {
   return self?.seqnoSource === 'unreadable' || (self?.seqnoSource === 'unknown' && !!self.uuid && self.uuid !== ZERO_UUID);
 };
 
+/**
+ * What ends a wait on this node's silent agent, by the kind of its failure: snmpd turning the
+ * credentials down is not cured by starting the agent.
+ */
+export function ownAgentAdvice(a: AgentAnswer | null): string {
+  if (a?.errorKind === 'auth') return 'make init.snmpUser, init.authKey and init.privKey (or init.community) match the SNMP user in this node\'s snmpd.conf';
+  return 'start it: systemctl start galera-agentx (and check snmpd on this node)';
+}
+
 /** One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock held only when it returns an action. */
 export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, waited: number | SilenceOf): Promise<RoundResult> {
   const first = await look(env, m, o.policy, waited, o.lastSeen);
@@ -149,7 +158,7 @@ export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, wai
       const own = await untilOwnAgentShows(env, m, o, (a) => a.lockPid === env.pid || a.status === 'running' || a.status === 'bootstrapping');
       if (!own.answer?.answered) {
         if (!o.policy.force) {
-          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) does not answer (${own.answer?.error ?? 'no answer'}), so the other members cannot see this node's lock or state`, advice: 'start it: systemctl start galera-agentx (and check snmpd on this node)' };
+          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) does not answer (${own.answer?.error ?? 'no answer'}), so the other members cannot see this node's lock or state`, advice: ownAgentAdvice(own.answer) };
         }
         env.log.warn({ member: m.selfId }, 'FORCED: this node\'s agent does not answer; the other members cannot see this lock');
       } else {

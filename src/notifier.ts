@@ -3,18 +3,9 @@
 // MIB when the agent starts, so a misspelt name fails at start, not at the first trap.
 
 import type { Mib } from './snmp/mib';
-import { Value, ValueType } from './snmp/agentx/pdu';
+import type { Value } from './snmp/agentx/pdu';
 import type { NodeSnapshot } from './core/snapshot';
-import { clipUtf8 } from './snmp/publish';
 
-/** A raw value as the MIB types the object: an enum label becomes its number. */
-function typedValue(mib: Mib, object: string, raw: Watched): Value {
-  const o = mib.object(object);
-  if (typeof raw === 'string' && o.enumValues) return { type: ValueType.Integer, value: mib.enumValue(object, raw) };
-  if (typeof raw === 'string') return { type: ValueType.OctetString, value: clipUtf8(raw, 255) };
-  if (typeof raw === 'boolean') return { type: ValueType.Integer, value: raw ? 1 : 2 }; // TruthValue
-  return { type: o.type, value: raw } as Value;
-}
 
 export type Watched = string | number | boolean;
 
@@ -174,8 +165,8 @@ export class Notifier {
   private fire(r: NotificationRule, next: Watched, prev: Watched): void {
     const c = this.ctx!;
     const extra: Record<string, Value> = {};
-    if (r.previous) extra[r.previous] = typedValue(this.mib, r.previous, prev);
-    for (const [o, raw] of Object.entries(r.extra?.(next, c) ?? {})) extra[o] = typedValue(this.mib, o, raw);
+    if (r.previous) extra[r.previous] = this.mib.scalar(r.previous, prev);
+    for (const [o, raw] of Object.entries(r.extra?.(next, c) ?? {})) extra[o] = this.mib.scalar(o, raw);
     this.send(r.pick(next), extra);
   }
 

@@ -12,6 +12,7 @@ import { promotionDecision } from './core/promote';
 import type { NodeSnapshot } from './core/snapshot';
 import { resolveMembers } from './init';
 import type { Mib } from './snmp/mib';
+import type { Value } from './snmp/agentx/pdu';
 import { PeerTarget, askPeers } from './snmp/peers';
 import type { WsrepSource } from './sources/wsrep';
 
@@ -24,8 +25,12 @@ export class Promoter {
   private selfId = '';
   private latest: NodeSnapshot | null = null;
 
+  /**
+   * notify gets the reason, and galeraPromotedPrimary's varbinds beyond the view's (galeraNotifyText),
+   * typed from the MIB.
+   */
   constructor(private readonly cfg: Config, private readonly log: Logger, private readonly mib: Mib, private readonly wsrep: WsrepSource,
-    private readonly notify: (text: string) => void, private readonly now: () => number = Date.now) {}
+    private readonly notify: (text: string, extra: Record<string, Value>) => void, private readonly now: () => number = Date.now) {}
 
   get enabled(): boolean { return this.cfg.init.promoteNonPrimaryAfterSeconds > 0; }
 
@@ -83,7 +88,7 @@ export class Promoter {
         return;
       }
       this.log.warn({ reason: d.reason }, 'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)');
-      this.notify(d.reason);
+      this.notify(d.reason, { galeraNotifyText: this.mib.scalar('galeraNotifyText', d.reason) });
       this.nonPrimarySince = 0;
       this.lastReason = '';
     } finally {

@@ -5,6 +5,7 @@
 // only at start, so it cannot be set from the code.
 
 import { ConfigError, loadConfig } from '../config';
+import { EXIT } from '../errors';
 import { createLogger } from '../log';
 import { Agent } from '../agent';
 import { parseFlags } from './args';
@@ -14,8 +15,10 @@ const USAGE = `Usage: galera-agentx [--config FILE] [--log-level LEVEL] [--check
 Publishes GALERA-MIB (node status, seqno, health) through the local snmpd as an AgentX subagent.
   --config FILE     YAML config (default /etc/galera-agentx/config.yaml; every key has a default)
   --log-level L     fatal|error|warn|info|debug|trace (overrides log.level)
-  --check-config    validate the config and exit (0 when valid)
+  --check-config    validate the config and exit (${EXIT.OK} when valid)
   --help            this text
+Exit status: ${EXIT.OK} stopped by SIGTERM or SIGINT, or a valid config (--check-config); ${EXIT.FAILED} an unexpected error;
+${EXIT.USAGE} usage error; ${EXIT.CONFIG} bad config (systemd does not restart it).
 `;
 
 async function main(): Promise<void> {
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
     if (values['log-level']) cfg = { ...cfg, log: { level: values['log-level'] as typeof cfg.log.level } };
   } catch (err) {
     process.stderr.write(`galera-agentx: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? 78 : 1); // EX_CONFIG
+    process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
   }
   if (values['check-config']) { process.stdout.write(`${values.config ?? 'default config'}: OK\n`); return; }
   process.title = 'galera-agentx';
@@ -40,9 +43,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(0), 3000);
+    const force = setTimeout(() => process.exit(EXIT.OK), 3000);
     force.unref();
-    void agent.stop().then(() => { log.info('stopped'); process.exit(0); });
+    void agent.stop().then(() => { log.info('stopped'); process.exit(EXIT.OK); });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

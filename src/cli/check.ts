@@ -3,6 +3,7 @@
 // lines and keepalived. Computed here with the daemon's own sources and core.
 
 import { ConfigError, loadConfig } from '../config';
+import { EXIT } from '../errors';
 import { createLogger } from '../log';
 import { collectOnce } from '../collect';
 import { snapshotToJson } from '../core/snapshot';
@@ -15,14 +16,15 @@ const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] statu
   status        bootstrapping | running | initiating | locked | stopped
   seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
                 under the initiator lock, unless --no-recover)
-  healthy       exit 0 when the node should take traffic (Primary, Synced, or Donor when
-                keepalived.donorIsHealthy, and ready), 1 otherwise; prints the one-line reason.
+  healthy       exit ${EXIT.OK} when the node should take traffic (Primary, Synced, or Donor when
+                keepalived.donorIsHealthy, and ready), ${EXIT.FAILED} otherwise; prints the one-line reason.
                 The rule of the keepalived track file and of the HTTP health endpoint.
   cluster       every member's status and seqno from their agents (the init.members of the config),
                 and what galera-init would decide now
   --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources, wsrep)
   --config FILE as for galera-agentx (default /etc/galera-agentx/config.yaml)
-Exit status: 0 when answered (healthy: 0 healthy, 1 unhealthy), 64 on usage errors, 78 on config errors.
+Exit status: ${EXIT.OK} when answered (healthy: ${EXIT.OK} healthy, ${EXIT.FAILED} unhealthy), ${EXIT.FAILED} on an unexpected error,
+${EXIT.USAGE} on usage errors, ${EXIT.CONFIG} on config errors.
 `;
 
 async function main(): Promise<void> {
@@ -33,14 +35,14 @@ async function main(): Promise<void> {
   const what = positionals[0];
   if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'healthy', 'cluster'].includes(what))) {
     process.stderr.write(USAGE);
-    process.exit(64);
+    process.exit(EXIT.USAGE);
   }
   let cfg;
   try {
     cfg = loadConfig(values.config);
   } catch (err) {
     process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? 78 : 1);
+    process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
   }
   // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
   const log = createLogger('warn', 'galera-check');
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
       process.stdout.write(await clusterTable(cfg, log));
     } catch (err) {
       process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-      process.exit(err instanceof ConfigError ? 78 : 1);
+      process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
     }
     return;
   }
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   if (what === 'healthy') {
     const v = healthVerdict(snap.wsrep!, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
     if (!values.json) process.stdout.write(`${v.reason}\n`);
-    process.exitCode = v.healthy ? 0 : 1;
+    process.exitCode = v.healthy ? EXIT.OK : EXIT.FAILED;
   } else if (!values.json) process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);
 }
 

@@ -3,7 +3,8 @@
 
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../log';
-import { EXIT, runInit } from '../init';
+import { EXIT } from '../errors';
+import { runInit } from '../init';
 import { parseFlags } from './args';
 
 const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
@@ -13,8 +14,9 @@ joins a running cluster, bootstraps a new one if this node is the most advanced 
 answered, or waits (saying why) and asks again.
   --dry-run   print the members table and the decision; start nothing, take no lock
   --force     bootstrap even without every member's answer (data on silent members can be lost)
-  --once      one round only: exit 75 instead of waiting
-Exit status: 0 started or already running; 1 failed or refused; 75 gave up waiting; 78 bad config.
+  --once      one round only: exit ${EXIT.TEMPFAIL} instead of waiting
+Exit status: ${EXIT.OK} started or already running; ${EXIT.FAILED} failed or refused; ${EXIT.USAGE} usage error;
+${EXIT.TEMPFAIL} gave up waiting; ${EXIT.CONFIG} bad config.
 `;
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { NODE_STATUSES, NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
 import type { ClusterStatus } from '../core/health';
 import { parseSeqno, parseUuid } from '../core/seqnum';
+import type { ErrorKind } from '../errors';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -40,6 +41,12 @@ const OBJECTS = [...REQUIRED, ...OPTIONAL];
 export interface AgentAnswer extends MemberFacts {
   serverPid?: number;
   detectMs?: number;
+  /**
+   * Why the agent gave no usable answer, for decisions (error holds the text for the operator):
+   * timeout (nothing came back: agent or snmpd down, a firewall), refused (the host said no),
+   * auth (community or SNMPv3 credentials do not match), other (a bad answer, a bad target).
+   */
+  errorKind?: ErrorKind;
 }
 
 const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
@@ -74,7 +81,7 @@ function session(t: PeerTarget): { get: (oids: string[], cb: (err: Error | null,
 
 /** Validates one peer's varbinds into member facts, or an error naming what was wrong. */
 export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type: number; value: unknown }[]): AgentAnswer {
-  const bad = (why: string): AgentAnswer => ({ id, self: false, answered: false, error: `bad answer: ${why}` });
+  const bad = (why: string): AgentAnswer => ({ id, self: false, answered: false, error: `bad answer: ${why}`, errorKind: 'other' });
   if (vbs.length !== OBJECTS.length && vbs.length !== REQUIRED.length) return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
   const byName = new Map<string, { oid: string; type: number; value: unknown }>(OBJECTS.map((name, i) => [name, vbs[i]]));
   for (const name of REQUIRED) {
@@ -122,7 +129,30 @@ export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type
   };
 }
 
-/** Asks one peer. Never throws; a failure is an unanswered member with the reason. */
+/** Socket errors that mean the host (or a router on the way) said no: nothing listens there. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The kind of a client error, from its class and code, never its text: net-snmp says
+ * RequestTimedOutError when every retry went unanswered, and ResponseInvalidError with
+ * EAuthFailure (a USM report or a wrong digest) or ECommunityNoMatch when the credentials differ.
+ */
+export function peerErrorKind(err: Error): ErrorKind {
+  if (err instanceof snmp.RequestTimedOutError) return 'timeout';
+  const code = (err as { code?: unknown }).code;
+  if (err instanceof snmp.ResponseInvalidError) {
+    return code === snmp.ResponseInvalidCode.EAuthFailure || code === snmp.ResponseInvalidCode.ECommunityNoMatch ? 'auth' : 'other';
+  }
+  return typeof code === 'string' && REFUSED_CODES.has(code) ? 'refused' : 'other';
+}
+
+/** An unanswered member, with the text for the operator and the kind for decisions. */
+export function failedAnswer(id: string, err: Error): AgentAnswer {
+  const kind = peerErrorKind(err);
+  return { id, self: false, answered: false, error: kind === 'timeout' ? 'no answer (timeout)' : err.message, errorKind: kind };
+}
+
+/** Asks one peer. Never throws; a failure is an unanswered member with the reason and its kind. */
 export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
   const oids = OBJECTS.map((n) => `${mib.object(n).oid.join('.')}.0`);
   return new Promise((resolve) => {
@@ -130,17 +160,17 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
     try {
       s = session(t);
     } catch (err) {
-      resolve({ id: t.id, self: false, answered: false, error: (err as Error).message });
+      resolve(failedAnswer(t.id, err as Error));
       return;
     }
     let settled = false;
     const finish = (f: AgentAnswer): void => { if (!settled) { settled = true; try { s.close(); } catch { /* closed */ } resolve(f); } };
     // A guard in case the library never calls back (a dead socket): timeout x (retries + 1) + slack.
-    const guard = setTimeout(() => finish({ id: t.id, self: false, answered: false, error: 'no answer' }), t.timeoutMs * (t.retries + 1) + 1000);
-    (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => { clearTimeout(guard); finish({ id: t.id, self: false, answered: false, error: e.message }); });
+    const guard = setTimeout(() => finish({ id: t.id, self: false, answered: false, error: 'no answer', errorKind: 'timeout' }), t.timeoutMs * (t.retries + 1) + 1000);
+    (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => { clearTimeout(guard); finish(failedAnswer(t.id, e)); });
     s.get(oids, (err, vbs) => {
       clearTimeout(guard);
-      if (err) finish({ id: t.id, self: false, answered: false, error: /timed out/i.test(err.message) ? 'no answer (timeout)' : err.message });
+      if (err) finish(failedAnswer(t.id, err));
       else finish(factsFromVarbinds(mib, t.id, vbs));
     });
   });

@@ -24,5 +24,10 @@ declare module 'net-snmp' {
   export function createV3Session(target: string, user: Record<string, unknown>, options?: Record<string, unknown>): any;
   export function createAgent(options: Record<string, unknown>, callback: (err: Error | null, data: unknown) => void): any;
   export function isVarbindError(vb: unknown): boolean;
+  /** Every retry of a request went unanswered. */
+  export class RequestTimedOutError extends Error {}
+  /** An answer that does not fit the request; code is one of ResponseInvalidCode (EAuthFailure, ...). */
+  export class ResponseInvalidError extends Error { constructor(message: string, code: number, info?: unknown); code: number; }
+  export const ResponseInvalidCode: Record<string, number>;
   export function varbindError(vb: unknown): string;
 }

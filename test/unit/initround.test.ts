@@ -2,7 +2,7 @@
 // that it never passes a member it has seen ahead.
 
 import { strict as assert } from 'node:assert';
-import { InitEnv, InitOutcome, initLoop } from '../../src/initround';
+import { InitEnv, InitOutcome, decideRound, initLoop } from '../../src/initround';
 import type { AgentAnswer } from '../../src/snmp/peers';
 import type { NodeStatus } from '../../src/core/status';
 
@@ -55,5 +55,38 @@ describe('galera-init loop and the quorum policy', function () {
     assert.equal(bootAt, 0, 'no bootstrap');
     assert.equal(out.code, 'tempfail');
     assert.match(out.reason, /c was seen at seqno 120, ahead of every member that answers, so the quorum policy does not pass it/);
+  });
+});
+
+describe('galera-init when its own agent does not answer', () => {
+  // The same text, two kinds: the advice follows the kind, never the text.
+  async function blockedBy(own: AgentAnswer): Promise<{ reason: string; advice?: string }> {
+    let t = 0;
+    const env: InitEnv = {
+      now: () => (t += 500), sleep: async () => undefined, random: () => 0.5, pid: process.pid,
+      lock: () => ({ ok: true }), unlock: () => undefined, serverRunning: () => false,
+      localFacts: async () => ({ status: 'stopped', seqno: 100n, seqnoSource: 'grastate', uuid: U, safeToBootstrap: false, serverRunning: false }),
+      ask: async (ids) => ids.map((id) => (id === 'a' ? own
+        : { id, name: id, instance: id, self: false, answered: true, status: 'stopped', seqno: 90n, seqnoSource: 'grastate', uuid: U, safeToBootstrap: false, lockPid: 0, detectMs: 10 })),
+      markSafeToBootstrap: () => undefined, discardState: () => undefined, start: async () => ({ ok: true }),
+      waitReady: async () => ({ ok: true }), stopServer: async () => undefined,
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    };
+    const r = await decideRound(env, { selfId: 'a', peerIds: ['b'], selfName: 'a' }, {
+      policy: { force: false, quorumAfterMs: 0 }, pollIntervalMs: 50, detectMs: 10, startTimeoutMs: 1000, confirmFactor: 5,
+    }, 0);
+    assert.equal(r.kind, 'blocked', JSON.stringify(r));
+    return r as { reason: string; advice?: string };
+  }
+  const silent = (errorKind: AgentAnswer['errorKind']): AgentAnswer => ({ id: 'a', self: false, answered: false, error: 'Unknown User Name', errorKind });
+
+  it('a timeout asks to start the agent', async () => {
+    const r = await blockedBy(silent('timeout'));
+    assert.match(r.reason, /this node's agent \(a\) does not answer \(Unknown User Name\)/);
+    assert.equal(r.advice, 'start it: systemctl start galera-agentx (and check snmpd on this node)');
+  });
+  it('snmpd turning the credentials down asks to fix them, not to start the agent', async () => {
+    const r = await blockedBy(silent('auth'));
+    assert.match(r.advice ?? '', /init\.snmpUser.*snmpd\.conf/);
   });
 });

@@ -2,8 +2,9 @@
 // a huge string, an error varbind: each makes the peer unknown (never stopped), with the reason.
 
 import { strict as assert } from 'node:assert';
+import * as dgram from 'node:dgram';
 import * as snmp from 'net-snmp';
-import { factsFromVarbinds, parseTarget } from '../../src/snmp/peers';
+import { PeerTarget, askPeer, factsFromVarbinds, failedAnswer, parseTarget, peerErrorKind } from '../../src/snmp/peers';
 import { loadMib } from '../../src/snmp/mib';
 
 const mib = loadMib();
@@ -77,5 +78,63 @@ describe('peer answers', () => {
     assert.equal(parseTarget('[::1]:162', d).host, '::1');
     assert.throws(() => parseTarget('a:b:c', d), /host\[:port\]/);
     assert.throws(() => parseTarget('h:70000', d), /out of range/);
+  });
+});
+
+describe('peer failures by kind', () => {
+  // The kind comes from the error's class and code, never its text: the text may be reworded.
+  const kinds: [string, Error, string][] = [
+    ['net-snmp\'s timeout', new snmp.RequestTimedOutError('Request timed out'), 'timeout'],
+    ['a USM report (unknown user, wrong digest)', new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure), 'auth'],
+    ['a community that does not match', new snmp.ResponseInvalidError('x', snmp.ResponseInvalidCode.ECommunityNoMatch), 'auth'],
+    ['another invalid response', new snmp.ResponseInvalidError('Unknown PDU type', snmp.ResponseInvalidCode.EUnknownPduType), 'other'],
+    ['ICMP port unreachable', Object.assign(new Error('send ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'refused'],
+    ['no route', Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }), 'refused'],
+    ['a text that says "timed out" on an error of another class', new Error('Request timed out'), 'other'],
+    ['a text that says "refused" without the code', new Error('connection refused'), 'other'],
+  ];
+  for (const [what, err, kind] of kinds) {
+    it(`${what} is ${kind}`, () => assert.equal(peerErrorKind(err), kind));
+  }
+  it('keeps the operator\'s texts: "no answer (timeout)" for a timeout, the library\'s message otherwise', () => {
+    assert.deepEqual(failedAnswer('p', new snmp.RequestTimedOutError('Request timed out')), { id: 'p', self: false, answered: false, error: 'no answer (timeout)', errorKind: 'timeout' });
+    assert.deepEqual(failedAnswer('p', new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure)),
+      { id: 'p', self: false, answered: false, error: 'Unknown User Name', errorKind: 'auth' });
+  });
+  it('a bad answer is an error of kind other', () => {
+    const v = good();
+    v[0] = vb(T.Integer, 9);
+    assert.equal(factsFromVarbinds(mib, 'p', v).errorKind, 'other');
+  });
+
+  const freePort = async (): Promise<number> => {
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    const { port } = s.address();
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  };
+  const target = (port: number, extra: Partial<PeerTarget> = {}): PeerTarget => ({ id: `127.0.0.1:${port}`, host: '127.0.0.1', port, version: '2c', community: 'public', timeoutMs: 100, retries: 0, ...extra });
+
+  it('a real agent that does not know the SNMPv3 user: auth', async () => {
+    const port = await freePort();
+    const agent = snmp.createAgent({ port, address: '127.0.0.1' }, () => undefined);
+    try {
+      agent.getAuthorizer().addUser({ name: 'galera', level: snmp.SecurityLevel.noAuthNoPriv });
+      const a = await askPeer(mib, target(port, { version: '3', user: 'intruder', timeoutMs: 1000 }));
+      assert.deepEqual([a.answered, a.errorKind, a.error], [false, 'auth', 'Unknown User Name']);
+    } finally {
+      agent.close();
+    }
+  });
+  it('a port where nothing answers: timeout', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+    try {
+      const a = await askPeer(mib, target(silent.address().port));
+      assert.deepEqual([a.answered, a.errorKind, a.error], [false, 'timeout', 'no answer (timeout)']);
+    } finally {
+      silent.close();
+    }
   });
 });

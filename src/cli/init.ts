@@ -6,6 +6,7 @@ import { createLogger } from '../log';
 import { EXIT } from '../errors';
 import { runInit } from '../init';
 import { parseFlags } from './args';
+import { releaseLock } from '../sources/lock';
 
 const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
 
@@ -30,6 +31,16 @@ async function main(): Promise<void> {
   try {
     const cfg = loadConfig(values.config);
     const log = createLogger(cfg.log.level, 'galera-init');
+    // systemctl stop (or Ctrl-C) while it waits or decides: leave no lock behind and say so, then
+    // die of the signal, which systemd counts as a clean stop (an exit code would be a failure).
+    // A server this run already started is the server unit's now and keeps running.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      releaseLock(cfg.lockFile);
+      log.warn({ signal }, 'stopped by a signal: this run starts nothing more (its lock released)');
+      process.kill(process.pid, signal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
     code = await runInit(cfg, log, { dryRun: !!values['dry-run'], force: !!values.force, once: !!values.once, out: process.stdout });
   } catch (err) {
     process.stderr.write(`galera-init: ${(err as Error).message}\n`);

@@ -159,7 +159,7 @@ function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decis
     return {
       action: 'wait', waitingFor: [...waitingFor, ...unknown.map(who)],
       reason: `${head}; ${who(best)} is the most advanced of the known members, but ${names(unknown)} ${unknown.length > 1 ? 'are' : 'is'} unknown and may be ahead`,
-      advice: `bring back ${names(unknown)} (or its agent); only if ${unknown.length > 1 ? 'they are' : 'it is'} gone for good and ${who(best)} is the last writer: ${pc}`,
+      advice: `bring back ${names(unknown)} (or ${unknown.length > 1 ? 'their agents' : 'its agent'}); only if ${unknown.length > 1 ? 'they are' : 'it is'} gone for good and ${who(best)} is the last writer: ${pc}`,
     };
   }
   return { action: 'wait', waitingFor, reason: `${head}; ${who(best)} is the most advanced member`, advice: `${gone}: ${pc}` };
@@ -180,6 +180,15 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
     return refuseUnlessForced(policy, `this node's state ${self.uuid} is not the running cluster's ${uuid}: joining replaces this node's data by a full state transfer`,
       'if this node\'s data is to be discarded: galera-init --force', join);
+  }
+  // A node with a position of its own cannot tell whether it is ahead of a cluster whose state
+  // UUID its agent did not give: joining might discard transactions by a full state transfer.
+  if (!fresh(self) && self.uuid && self.uuid !== ZERO_UUID && seq(self) >= 0n && !uuid) {
+    return {
+      action: 'wait', waitingFor: [who(target)],
+      reason: `${who(target)} is Primary but its state UUID is unknown: cannot tell whether this node (seqno ${seq(self)}) is ahead of it`,
+      advice: `check that ${who(target)}'s agent reads its MySQL server: run on ${who(target)}: galera-check --json`,
+    };
   }
   if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
     const n = seq(self) - top;

@@ -96,9 +96,14 @@ describe('galera-agentx through a real snmpd', function () {
   });
 
   it('answers a garbage grastate.dat with -1 and says so in the source table, logging once', async () => {
-    fs.writeFileSync(path.join(datadir, 'grastate.dat'), Buffer.from([0, 1, 2, 0xff, 0xfe]));
+    const garbage = Buffer.from([0, 1, 2, 0xff, 0xfe]);
+    fs.writeFileSync(path.join(datadir, 'grastate.dat'), garbage);
     await waitFor('seqno -1', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '-1');
-    await sleep(2500); // two backstop re-reads of the same broken file
+    // The same garbage written again (a new version of the file: read again, the same problem),
+    // then a good file: once its seqno shows, every read before it has been made.
+    for (let i = 0; i < 2; i++) { await sleep(20); fs.writeFileSync(path.join(datadir, 'grastate.dat'), Buffer.concat([garbage, Buffer.alloc(i + 1)])); }
+    fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   77\nsafe_to_bootstrap: 0\n');
+    await waitFor('the good file after the rewrites', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '77');
     const lines = agent.log().split('\n').filter((l) => l.includes('binary data'));
     assert.equal(lines.length, 1, `one log line for one problem, got ${lines.length}`);
   });

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as snmp from 'net-snmp';
 import { AgentProc, startAgent, stopAgent } from '../test/helpers/agent';
-import { ROOT, cleanupAll, sleep, start, stopChild, tempDir, waitFor } from '../test/helpers/proc';
+import { ROOT, cleanupAll, pidOf, present, sleep, start, stopChild, tempDir, waitFor } from '../test/helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../test/helpers/snmp';
 import { createAgentUser, createNode, startServer, stopServer, waitSynced } from '../test/helpers/galera';
 import { loadMib } from '../src/snmp/mib';
@@ -128,11 +128,11 @@ async function main(): Promise<void> {
   try {
     const galeraOid = `${mib.object('galeraStatus').oid.join('.')}.0`;
     await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
-    const pid = agent.child.pid!;
+    const pid = pidOf(agent.child);
     const targets: Target[] = [{ name: 'snmpd native sysUpTime.0', oid: NATIVE_OID, pid: null }];
     if (csub) {
       await waitFor('the C subagent', async () => (await load(built.getload, master.port, C_OID, 1, 1)).errors === 0, 10000, 100);
-      targets.push({ name: 'C subagent (libnetsnmpagent)', oid: C_OID, pid: csub.child.pid! });
+      targets.push({ name: 'C subagent (libnetsnmpagent)', oid: C_OID, pid: pidOf(csub.child) });
     }
     targets.push({ name: 'galera-agentx galeraStatus.0', oid: galeraOid, pid });
     for (const t of targets) await load(built.getload, master.port, t.oid, 8, 2000); // warm-up (JIT, caches)
@@ -157,22 +157,23 @@ async function main(): Promise<void> {
     out(`${REQUESTS} GETs per row and round, ${ROUNDS} rounds (median GET/s), lean C client (pre-encoded SNMPv2c GETs, one UDP socket)\n`);
     if (!csub) out(`skipped: ${built.csubSkipped}\n`);
     out('\n| target | in flight | GET/s | vs native | vs C | subagent CPU µs/GET | snmpd CPU µs/GET | client CPU µs/GET | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
-    const rowOf = (name: string, k: number): Row | undefined => rows.find((r) => r.target.name === name && r.inFlight === k);
+    const rowOf = (name: string, k: number): Row =>
+      present(rows.find((r) => r.target.name === name && r.inFlight === k), `the row of ${name} at ${k} in flight`);
     for (const row of rows) {
-      const n = rowOf(targets[0].name, row.inFlight)!;
-      const c = csub ? rowOf(targets[1].name, row.inFlight)! : null;
+      const n = rowOf(targets[0].name, row.inFlight);
+      const c = csub ? rowOf(targets[1].name, row.inFlight) : null;
       const rps = median(row.rps);
       const vsN = (rps / median(n.rps)).toFixed(2);
       const vsC = c ? `${(rps / median(c.rps)).toFixed(2)}x` : '-';
       const sub = row.target.pid ? (row.cpuNs / 1000 / row.gets).toFixed(1) : '-';
       out(`| ${row.target.name} | ${row.inFlight} | ${rps.toFixed(0)} | ${vsN}x | ${vsC} | ${sub} | ${(row.snmpdNs / 1000 / row.gets).toFixed(1)} | ${(row.clientUs / row.gets).toFixed(1)} | ${row.errors} |\n`);
     }
-    const g1 = rowOf(targets[targets.length - 1].name, 1)!;
-    const g8 = rowOf(targets[targets.length - 1].name, 8)!;
+    const g1 = rowOf(targets[targets.length - 1].name, 1);
+    const g8 = rowOf(targets[targets.length - 1].name, 8);
     const verdict = (ok: boolean): string => (ok ? 'holds' : 'DOES NOT HOLD');
     if (csub) {
-      const c1 = rowOf(targets[1].name, 1)!;
-      const c8 = rowOf(targets[1].name, 8)!;
+      const c1 = rowOf(targets[1].name, 1);
+      const c8 = rowOf(targets[1].name, 8);
       const thr = median(g8.rps) / median(c8.rps);
       const cpu1 = (g1.cpuNs / g1.gets) / (c1.cpuNs / c1.gets);
       out(`\ntarget GET/s at 8 in flight >= 1.0x C: ${thr.toFixed(3)}x, ${verdict(thr >= 1)}\n`);
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     // host's other programs started meanwhile (each is looked at).
     const floor = start(process.execPath, ['-e', 'setInterval(() => {}, 100)']);
     await sleep(2000);
-    const idlePids = [pid, snmpdPid, floor.pid!, ...(csub ? [csub.child.pid!] : [])];
+    const idlePids = [pid, snmpdPid, pidOf(floor), ...(csub ? [pidOf(csub.child)] : [])];
     const lp0 = Number(fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop());
     const idle = await idleCpu(idlePids, IDLE_S);
     const born = (Number(fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop()) - lp0) / IDLE_S;
@@ -214,9 +215,9 @@ async function main(): Promise<void> {
       await sleep(HOLD_MS * 3 + Math.random() * 100);
     };
     for (let i = 0; i < 10; i++) {
-      let child: ReturnType<typeof start> | null = null;
-      await timed('server', () => { child = start(bin, [`--datadir=${datadir}`]); });
-      await timed('server', () => { process.kill(child!.pid!, 'SIGKILL'); });
+      let pid = 0;
+      await timed('server', () => { pid = pidOf(start(bin, [`--datadir=${datadir}`])); });
+      await timed('server', () => { process.kill(pid, 'SIGKILL'); });
       await timed('lock', () => fs.writeFileSync(lockFile, `${process.pid}\npurpose=bench\n`));
       await timed('lock', () => fs.rmSync(lockFile));
     }
@@ -235,9 +236,9 @@ async function main(): Promise<void> {
     const half = rssAt[4];
     const end = rssAt[9];
     out(`\ngalera-agentx RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up; after ${chunk * 10} GETs ${end.toFixed(1)} MiB (each tenth: ${rssAt.map((x) => x.toFixed(0)).join(' ')}); second half ${(end - half >= 0 ? '+' : '')}${(end - half).toFixed(1)} MiB\n`);
-    out(`target RSS <= 80 MiB and flat over the second half (< 2 MiB): ${verdict(end <= 80 && end - half < 2)}${csub ? `; C subagent RSS ${(rssKb(csub.child.pid!) / 1024).toFixed(1)} MiB` : ''}\n`);
+    out(`target RSS <= 80 MiB and flat over the second half (< 2 MiB): ${verdict(end <= 80 && end - half < 2)}${csub ? `; C subagent RSS ${(rssKb(pidOf(csub.child)) / 1024).toFixed(1)} MiB` : ''}\n`);
 
-    if (process.env.BENCH_NODE !== '0') await idleAgainstNode(built);
+    if (process.env.BENCH_NODE !== '0') await idleAgainstNode();
 
     if (process.env.BENCH_EXTRAS !== '0') {
       await reRegistration(datadir, galeraOid);
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
 }
 
 /** Idle CPU with MySQL polling on (the default 1 s refresh), against a real one-node Galera. */
-async function idleAgainstNode(_built: Built): Promise<void> {
+async function idleAgainstNode(): Promise<void> {
   let node;
   try {
     node = await createNode('bench');
@@ -271,7 +272,7 @@ async function idleAgainstNode(_built: Built): Promise<void> {
     agent = startAgent({ master: m.socket, datadir: node.datadir, optionFile, extra: agentExtra(m.socket, { mysql: { enabled: true, optionFile } }) });
     await waitFor('running', async () => (await snmpgetOne(m.port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 200);
     await sleep(3000);
-    const [ms] = await idleCpu([agent.child.pid!], IDLE_S);
+    const [ms] = await idleCpu([pidOf(agent.child)], IDLE_S);
     out(`idle CPU over ${IDLE_S} s against a real node (MySQL polling on, SHOW STATUS every 1 s): galera-agentx ${ms.toFixed(2)} ms/s; target <= 2 ms/s: ${ms <= 2 ? 'holds' : 'DOES NOT HOLD'}\n`);
   } finally {
     if (agent) await stopAgent(agent);
@@ -308,4 +309,7 @@ async function reRegistration(datadir: string, galeraOid: string): Promise<void>
   out(`\nOIDs back after snmpd returns (10 restarts after 2 s down, reconnect backoff 200 ms..1 s): p50 ${back[5].toFixed(0)} ms, max ${back[9].toFixed(0)} ms\n`);
 }
 
-main().catch((err) => { process.stderr.write(`bench failed: ${(err as Error).stack}\n`); process.exit(1); });
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -9,19 +9,18 @@ import { PeerTarget, askPeers } from '../src/snmp/peers';
 import { decide } from '../src/core/decide';
 
 const mib = loadMib();
-const S = snmp as unknown as Record<string, any>;
 
 async function simulatedAgent(seqno: number): Promise<{ port: number; close: () => void }> {
   const port = await new Promise<number>((r) => { const s = dgram.createSocket('udp4'); s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
-  const agent = S.createAgent({ port, address: '127.0.0.1', disableAuthorization: true, accessControlModelType: S.AccessControlModelType.None }, () => undefined);
+  const agent = snmp.createAgent({ port, address: '127.0.0.1', disableAuthorization: true, accessControlModelType: snmp.AccessControlModelType.None }, () => undefined);
   const m = agent.getMib();
   const scalars: [string, number, unknown][] = [
-    ['galeraStatus', S.ObjectType.Integer, 5], ['galeraSeqno', S.ObjectType.OctetString, String(seqno)],
-    ['galeraStateUuid', S.ObjectType.OctetString, '84e32a09-e6d7-11f1-92ef-87e236721ec1'], ['galeraSafeToBootstrap', S.ObjectType.Integer, 2],
-    ['galeraNodeName', S.ObjectType.OctetString, `sim${seqno}`],
+    ['galeraStatus', snmp.ObjectType.Integer, 5], ['galeraSeqno', snmp.ObjectType.OctetString, String(seqno)],
+    ['galeraStateUuid', snmp.ObjectType.OctetString, '84e32a09-e6d7-11f1-92ef-87e236721ec1'], ['galeraSafeToBootstrap', snmp.ObjectType.Integer, 2],
+    ['galeraNodeName', snmp.ObjectType.OctetString, `sim${seqno}`],
   ];
   for (const [name, type, value] of scalars) {
-    m.registerProvider({ name, type: S.MibProviderType.Scalar, oid: mib.object(name).oid.join('.'), scalarType: type, maxAccess: S.MaxAccess['read-only'] });
+    m.registerProvider({ name, type: snmp.MibProviderType.Scalar, oid: mib.object(name).oid.join('.'), scalarType: type, maxAccess: snmp.MaxAccess['read-only'] });
     m.setScalarValue(name, value);
   }
   return { port, close: () => agent.close() };

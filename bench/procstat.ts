@@ -14,7 +14,11 @@ export function cpuTicks(pid: number): number {
 }
 
 /** Resident set size in KiB. */
-export const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+export function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status (a kernel thread, or it exited)`);
+  return Number(m[1]);
+}
 
 /**
  * CPU time of a process in nanoseconds: the sum over its threads of /proc/PID/task/TID/schedstat

@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as snmp from 'net-snmp';
 import { AgentProc, startAgent, stopAgent } from '../test/helpers/agent';
-import { cleanupAll, sleep, tempDir, waitFor } from '../test/helpers/proc';
+import { cleanupAll, pidOf, sleep, tempDir, waitFor } from '../test/helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../test/helpers/snmp';
 import { GaleraNode, createNode, sql, startServer, stopServer, waitSynced } from '../test/helpers/galera';
 import { loadMib } from '../src/snmp/mib';
@@ -119,7 +119,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     });
     const port = master.port;
     await waitFor('the agent', async () => (await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 100);
-    const pid = agent.child.pid!;
+    const pid = pidOf(agent.child);
     const n = node;
 
     // The counter includes the statement that reads it: a segment from one read to the next
@@ -139,8 +139,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     };
     // Every task is caught where it starts: one failing must end the run through the finally
     // below (which stops what was started), never as an unhandled rejection.
-    let taskError: Error | null = null;
-    const task = (p: Promise<void>): Promise<void> => p.catch((err: Error) => { taskError ??= err; });
+    const taskErrors: unknown[] = []; // filled from the tasks' callbacks: an array, as flow analysis cannot see those
+    const task = (p: Promise<void>): Promise<void> => p.catch((err: unknown) => { taskErrors.push(err); });
     const clients: Promise<void>[] = [];
     for (let i = 0; i < o.clientsPerKind; i++) {
       const g = session();
@@ -172,25 +172,28 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         await sleep(100);
       }
     })());
-    let serverUp = true;
+    // Set by the restarter while the other tasks await: read it through isUp(), which TypeScript does
+    // not narrow (a plain variable read after an await would look constant to its flow analysis).
+    const server = { up: true };
+    const isUp = (): boolean => server.up;
     const writer = task((async () => {
       let desync = false;
       let t = 0;
       while (Date.now() < deadline) {
         await sleep(200);
         t++;
-        if (!serverUp) continue;
+        if (!server.up) continue;
         try {
           await sql(n, 'INSERT INTO soak.t (v) VALUES (1)');
           changes.writes++;
           if (t % 25 === 0) { desync = !desync; await sql(n, `SET GLOBAL wsrep_desync = ${desync ? 'ON' : 'OFF'}`); changes.desyncToggles++; }
         } catch { /* the server is going down for a restart */ }
-        if (t % 35 === 0 && serverUp) {
+        if (t % 35 === 0 && isUp()) {
           if (fs.existsSync(lockFile)) fs.rmSync(lockFile); else fs.writeFileSync(lockFile, `${process.pid}\npurpose=soak\n`);
           changes.lockToggles++;
         }
       }
-      if (desync && serverUp) await sql(n, 'SET GLOBAL wsrep_desync = OFF').catch(() => undefined);
+      if (desync && server.up) await sql(n, 'SET GLOBAL wsrep_desync = OFF').catch(() => undefined);
     })());
     // A restart every 40 s (the first at a third of the run): stopped -> bootstrapping -> running.
     const restarter = task((async () => {
@@ -201,7 +204,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         if (Date.now() < next) continue;
         queries += (await showStatusCount()) - base - 1;
         upMs += Date.now() - upSince;
-        serverUp = false;
+        server.up = false;
         fs.rmSync(lockFile, { force: true }); // so the status can show stopped (locked outranks it)
         await stopServer(n, 'SIGTERM');
         await sleep(1000);
@@ -209,7 +212,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         await waitSynced(n, 60000);
         upSince = Date.now();
         base = await showStatusCount();
-        serverUp = true;
+        server.up = true;
         changes.restarts++;
         next = Date.now() + every;
       }
@@ -221,10 +224,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const req0 = c.get + c.getnext + c.getbulk;
     const sampler = task((async () => { while (Date.now() < deadline) { rss.push(Number(rssMiB(pid).toFixed(1))); await sleep(5000); } })());
     await Promise.all([...clients, watcher, writer, restarter, sampler]);
-    if (taskError) throw taskError;
+    if (taskErrors.length > 0) throw taskErrors[0];
     const cpu1 = cpuTicks(pid);
     const rssEnd = rssMiB(pid);
-    if (serverUp) { queries += (await showStatusCount()) - base - 1; upMs += Date.now() - upSince; }
+    if (server.up) { queries += (await showStatusCount()) - base - 1; upMs += Date.now() - upSince; }
     for (const s of sessions) s.close();
     const total = c.get + c.getnext + c.getbulk;
     c.lat.sort((a, b) => a - b);
@@ -276,5 +279,8 @@ if (require.main === module) {
   }
   runSoak({ seconds, clientsPerKind: 4, refreshIntervalMs: 500, log: (l) => process.stdout.write(`${l}\n`) })
     .then((r) => process.exit(r.errors === 0 ? 0 : 1))
-    .catch((err) => { process.stderr.write(`soak failed: ${(err as Error).stack}\n`); process.exit(1); });
+    .catch((err: unknown) => {
+      process.stderr.write(`soak failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exit(1);
+    });
 }

@@ -204,7 +204,7 @@ const optPath: Check = (v) => (v === '' || (typeof v === 'string' && v.startsWit
 const seconds: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000 ? null : 'a whole number of seconds from 1 to 31536000');
 const members: Check = (v) => {
   if (!Array.isArray(v)) return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
-  for (const m of v) {
+  for (const m of v as unknown[]) {
     if (typeof m === 'string' && m.length > 0) continue;
     if (m && typeof m === 'object' && typeof (m as MemberConfig).target === 'string' &&
         Object.keys(m).every((k) => ['target', 'community', 'snmpUser', 'authKey', 'privKey'].includes(k))) continue;

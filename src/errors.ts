@@ -26,3 +26,8 @@ export const EXIT = {
   /** The config is invalid (EX_CONFIG): systemd must not restart in a loop (RestartPreventExitStatus). */
   CONFIG: 78,
 } as const;
+
+/** The message of a caught value: an Error's message, anything else as text (a rejection may carry any value). */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

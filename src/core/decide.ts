@@ -50,7 +50,10 @@ export interface Policy {
 
 export type Decision =
   | { action: 'done'; reason: string }
-  /** discardState: Galera refuses to join with a seqno ahead of the group's; set aside grastate.dat so it transfers the state. */
+  /**
+   * discardState: Galera refuses to join with a seqno ahead of the group's; set aside grastate.dat so it
+   * transfers the state.
+   */
   | { action: 'join'; target: string; reason: string; forced: boolean; discardState?: boolean }
   | { action: 'bootstrap'; reason: string; forced: boolean }
   /** retry: another initiator holds its lock; back off with jitter. advice: the command that ends the wait. */
@@ -147,7 +150,7 @@ function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decis
   }
   const unknown = members.filter((m) => !m.answered || positionUnknown(m));
   const best = [...candidates].sort(rank)[0];
-  const ahead = [...members.filter((m) => !unknown.includes(m))].sort(rank)[0];
+  const ahead = [...members.filter((m) => !unknown.includes(m))].sort(rank).at(0);
   if (ahead && seq(ahead) > seq(best) && (ahead.uuid ?? best.uuid) === best.uuid) {
     if (ahead.self) {
       return { action: 'wait', waitingFor, reason: `${head}; this node is ahead of them (seqno ${seq(ahead)} > ${seq(best)})`, advice: `stop the server on ${names(survivors)} (systemctl stop mariadb); galera-init then bootstraps here` };
@@ -239,7 +242,7 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     const lastIsSilent = cleanZero.length > 0 && considered.every((m) => fresh(m) || cleanZero.includes(m));
     // The would-be winner left cleanly with safe_to_bootstrap: 0, so a member ran after it; when no
     // answering member that crashed is as far, that member is among the silent ones.
-    const top = [...considered].sort(rank)[0];
+    const top = [...considered].sort(rank).at(0);
     const topLeftEarly = top && !fresh(top) && top.safeToBootstrap === false && top.seqnoSource === 'grastate' &&
       !considered.some((m) => m !== top && m.seqnoSource === 'recovered' && seq(m) >= seq(top));
     const seenAhead = top ? silent.filter((m) => m.lastSeenSeqno !== undefined && m.lastSeenSeqno > seq(top)) : [];
@@ -250,7 +253,7 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs && !lastIsSilent && !topLeftEarly) {
       overridden = `quorum policy after ${Math.round(waitedMs / 1000)} s of silence from ${list}`;
     } else {
-      const why = lastIsSilent || topLeftEarly ? `; ${lastIsSilent ? 'every member that answers' : who(top)} left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}`
+      const why = lastIsSilent || topLeftEarly ? `; ${lastIsSilent || top === undefined ? 'every member that answers' : who(top)} left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}`
         : policy.quorumAfterMs > 0 && !quorum ? ' (the quorum policy needs a majority of answers)' : '';
       return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}${why}`, advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the most advanced node` };
     }

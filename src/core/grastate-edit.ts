@@ -9,7 +9,10 @@ import { parseGrastate } from './grastate';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** The text to bootstrap from: the file with safe_to_bootstrap: 1, or a new one at `position` when it names no state. */
+/**
+ * The text to bootstrap from: the file with safe_to_bootstrap: 1, or a new one at `position` when it names
+ * no state.
+ */
 export function bootstrapGrastate(text: string, position: { uuid: string | null; seqno: bigint }): string {
   const g = parseGrastate(text);
   if ((g.uuid === null || g.seqno === null) && position.uuid && position.uuid !== ZERO_UUID) {

@@ -21,9 +21,9 @@ export function parseLock(text: string): LockInfo | null {
   const pid = Number(pidText);
   if (pid < 1 || pid > 4194304) return null; // Linux's pid_max ceiling
   const info: LockInfo = { pid, starttime: null, purpose: null };
-  for (const word of (lines[1] ?? '').trim().split(/\s+/)) {
-    const [k, v] = word.split('=', 2);
-    if (k === 'starttime' && /^\d{1,20}$/.test(v ?? '')) info.starttime = Number(v);
+  for (const word of (lines.at(1) ?? '').trim().split(/\s+/)) {
+    const [k, v = ''] = word.split('=', 2); // no '=': no value
+    if (k === 'starttime' && /^\d{1,20}$/.test(v)) info.starttime = Number(v);
     if (k === 'purpose' && v) info.purpose = v.slice(0, 32);
   }
   return info;

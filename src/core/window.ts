@@ -12,7 +12,7 @@ const MIN_SPAN_MS = 1_000;
 
 /** Appends a sample, dropping the history on a counter reset and samples older than the long span. */
 export function addSample(history: ByteSample[], s: ByteSample, keepMs = LONG_SPAN_MS): ByteSample[] {
-  const last = history[history.length - 1];
+  const last = history.at(-1);
   if (last && (s.bytes < last.bytes || s.t <= last.t)) {
     return s.bytes < last.bytes ? [s] : history; // reset: start again; same instant: ignore
   }

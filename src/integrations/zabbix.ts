@@ -64,7 +64,7 @@ export const trapKey = (oid: string): string => `snmptrap["${oid.replace(/\./g, 
 export function zabbixTemplate(mib: Mib): Record<string, unknown> {
   const e = (key: string): string => `last(/${T}/${key})`;
   const STALE = { name: 'Galera: agent data is stale', expression: `${e('galera.data.age')}>{$GALERA.DATA.AGE.MAX} or nodata(/${T}/galera.status,5m)=1` };
-  const triggers: Record<string, { name: string; expression: string; priority: string; description: string; dependsOnStale?: boolean }[]> = {
+  const triggers: Partial<Record<string, { name: string; expression: string; priority: string; description: string; dependsOnStale?: boolean }[]>> = {
     'galera.data.age': [{ ...STALE, priority: 'HIGH', description: 'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.' }],
     'galera.status': [{ name: 'Galera: node is not running', expression: `${e('galera.status')}<>${mib.enumValue('galeraStatus', 'running')}`, priority: 'AVERAGE', description: 'bootstrapping, initiating, locked or stopped.', dependsOnStale: true }],
     'galera.cluster.status': [{ name: 'Galera: node is not in the Primary component', expression: `${e('galera.cluster.status')}<>${mib.enumValue('galeraClusterStatus', 'primary')}`, priority: 'HIGH', description: 'It refuses queries (ER 1047). Page.', dependsOnStale: true }],

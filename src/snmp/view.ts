@@ -40,8 +40,7 @@ function lowerBound(view: View, oid: Oid, include: boolean): number {
 }
 
 export function getExact(view: View, oid: Oid): VarBind {
-  const i = lowerBound(view, oid, true);
-  const inst = view.instances[i];
+  const inst = view.instances.at(lowerBound(view, oid, true)); // lowerBound is 0..length
   if (inst && compareOids(inst.oid, oid) === 0) return { oid, value: valueOf(inst) };
   // noSuchInstance when the object exists but this instance does not (a missing table row);
   // noSuchObject otherwise, as an SNMP agent would say (RFC 3416 4.2.1).
@@ -50,8 +49,7 @@ export function getExact(view: View, oid: Oid): VarBind {
 }
 
 export function getNext(view: View, range: SearchRange): VarBind {
-  const i = lowerBound(view, range.start, range.include);
-  const inst = view.instances[i];
+  const inst = view.instances.at(lowerBound(view, range.start, range.include));
   if (inst && (range.end.length === 0 || compareOids(inst.oid, range.end) < 0)) {
     return { oid: inst.oid, value: valueOf(inst) };
   }

@@ -6,7 +6,13 @@ declare module 'net-snmp' {
     getProvidersForModule(name: string): unknown[];
   }
   export function createModuleStore(): ModuleStore;
-  type Callback = (err: Error | null, varbinds: unknown[]) => void;
+  /** A varbind as the client hands it over: value is a number, Buffer, bigint or null by type. */
+  export interface Varbind {
+    oid: string;
+    type: number;
+    value: unknown;
+  }
+  type Callback = (err: Error | null, varbinds: Varbind[]) => void;
   /** The client session (tests, bench and galera-init's peer queries). */
   export interface Session {
     get(oids: string[], cb: Callback): void;
@@ -14,15 +20,33 @@ declare module 'net-snmp' {
     getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: Callback): void;
     close(): void;
   }
-  export function createSession(target: string, community: string, options?: Record<string, unknown>): any;
+  export function createSession(target: string, community: string, options?: Record<string, unknown>): Session;
   export const ObjectType: Record<string, number>;
   export const Version2c: number;
   export const Version3: number;
   export const SecurityLevel: Record<string, number>;
   export const AuthProtocols: Record<string, number>;
   export const PrivProtocols: Record<string, number>;
-  export function createV3Session(target: string, user: Record<string, unknown>, options?: Record<string, unknown>): any;
-  export function createAgent(options: Record<string, unknown>, callback: (err: Error | null, data: unknown) => void): any;
+  export function createV3Session(
+    target: string,
+    user: Record<string, unknown>,
+    options?: Record<string, unknown>,
+  ): Session;
+  /** The MIB of an agent made by createAgent (the bench's simulated peers). */
+  export interface AgentMib {
+    registerProvider(provider: Record<string, unknown>): void;
+    setScalarValue(name: string, value: unknown): void;
+  }
+  export interface Agent {
+    getMib(): AgentMib;
+    /** The agent's users and communities (tests: an agent that knows one SNMPv3 user). */
+    getAuthorizer(): { addUser(user: Record<string, unknown>): void; addCommunity(community: string): void };
+    close(): void;
+  }
+  export const MibProviderType: Record<string, number>;
+  export const MaxAccess: Record<string, number>;
+  export const AccessControlModelType: Record<string, number>;
+  export function createAgent(options: Record<string, unknown>, callback: (err: Error | null, data: unknown) => void): Agent;
   export function isVarbindError(vb: unknown): boolean;
   /** Every retry of a request went unanswered. */
   export class RequestTimedOutError extends Error {}

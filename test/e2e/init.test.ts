@@ -75,7 +75,7 @@ describe('galera-init on a real 3-node cluster', function () {
     const { stdout } = await pexec(process.execPath, [INIT, '--config', nodes[0].agent.configFile, '--dry-run']);
     assert.match(stdout, /member\s+name\s+answered\s+status\s+cluster\s+seqno\s+source/);
     // A fresh cluster: all seqnos -1, so the tie-break picks the first identity: i1, this node.
-    assert.match(stdout, /decision: bootstrap\nreason:   bootstrapping: this node is the most advanced: seqno -1 \(i1:-1 i2:-1 i3:-1\)/);
+    assert.match(stdout, /decision: bootstrap\nreason: {3}bootstrapping: this node is the most advanced: seqno -1 \(i1:-1 i2:-1 i3:-1\)/);
     for (const n of nodes) assert.match(stdout, new RegExp(`${n.target.replace(/\./g, '\\.')}.*\\s${n.g.name}\\s`));
     assert.equal(serverPid(nodes[0].g), null);
   });
@@ -253,7 +253,7 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.equal(serverPid(back.g), null, 'did not join the non-Primary survivor');
     const { stdout } = await pexec(process.execPath, [CHECK, '--config', back.agent.configFile, 'cluster']);
     assert.match(stdout, /i1\s+yes\s+running\s+nonPrimary/);
-    assert.match(stdout, /advice:   if i3 is gone for good: run on i1: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/);
+    assert.match(stdout, /advice: {3}if i3 is gone for good: run on i1: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/);
     const waiting = runInit(back);
     await sleep(1500);
     assert.equal(waiting.exitCode, null, 'still waiting');

@@ -26,6 +26,18 @@ export function start(cmd: string, args: string[], opts: SpawnOptions & { logFil
   return track(child);
 }
 
+/** A started child's PID; throws when it has none (the spawn failed). */
+export function pidOf(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error(`${child.spawnfile}: not started (no PID)`);
+  return child.pid;
+}
+
+/** v itself, or an error naming what is missing: for lookups the caller knows must succeed. */
+export function present<T>(v: T | null | undefined, what: string): T {
+  if (v === null || v === undefined) throw new Error(`missing: ${what}`);
+  return v;
+}
+
 export function alive(pid: number | undefined): boolean {
   if (!pid) return false;
   try { process.kill(pid, 0); return true; } catch { return false; }

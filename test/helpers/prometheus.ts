@@ -5,7 +5,7 @@ import { ChildProcess, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { ROOT, freeTcpPort, start, stopChild, tempDir, waitFor } from './proc';
+import { ROOT, freeTcpPort, present, start, stopChild, tempDir, waitFor } from './proc';
 import { MIB_DIRS } from './snmp';
 
 export const PROM_DIR = path.join(ROOT, 'integrations', 'prometheus');
@@ -60,7 +60,18 @@ export async function scrape(e: Exporter, target: string, module = 'galera'): Pr
   return { ...parseExposition(text), text };
 }
 
-export interface PrometheusServer { port: number; child: ChildProcess; dir: string; api<T = any>(p: string): Promise<T> }
+/** api(p) answers the data of GET /api/v1/p, whose shape the caller knows. */
+export interface PrometheusServer { port: number; child: ChildProcess; dir: string; api(p: string): Promise<unknown> }
+
+/** The parts of prometheus.yml that startPrometheus changes. */
+interface PrometheusConfig {
+  global?: Record<string, string>;
+  scrape_configs: {
+    job_name: string;
+    static_configs?: { targets: string[] }[];
+    relabel_configs: { target_label: string; replacement?: string }[];
+  }[];
+}
 
 /**
  * A real Prometheus server with the shipped prometheus.yml, only its addresses and intervals
@@ -69,18 +80,19 @@ export interface PrometheusServer { port: number; child: ChildProcess; dir: stri
  */
 export async function startPrometheus(targets: string[], exporter: Exporter): Promise<PrometheusServer> {
   const dir = tempDir('prom-server-');
-  const cfg = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8'));
+  const cfg = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8')) as PrometheusConfig;
   cfg.global = { scrape_interval: '1s', evaluation_interval: '1s' };
-  const job = cfg.scrape_configs.find((j: { job_name: string }) => j.job_name === 'galera');
+  const job = present(cfg.scrape_configs.find((j) => j.job_name === 'galera'), 'the galera job in prometheus.yml');
   job.static_configs = [{ targets }];
-  job.relabel_configs.find((r: { target_label: string }) => r.target_label === '__address__').replacement = `127.0.0.1:${exporter.port}`;
+  const address = job.relabel_configs.find((r) => r.target_label === '__address__');
+  present(address, 'the __address__ relabelling of the galera job').replacement = `127.0.0.1:${exporter.port}`;
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(cfg));
   fs.copyFileSync(path.join(PROM_DIR, 'galera-alerts.yml'), path.join(dir, 'galera-alerts.yml'));
   const port = await freeTcpPort();
   const child = start('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${port}`], { logFile: path.join(dir, 'prometheus.log') });
   await waitFor('Prometheus to be ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, 30000, 200);
-  const api = async (p: string): Promise<any> => {
+  const api = async (p: string): Promise<unknown> => {
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/${p}`);
     const body = await res.json() as { status: string; data: unknown };
     if (body.status !== 'success') throw new Error(`Prometheus API ${p}: ${JSON.stringify(body)}`);

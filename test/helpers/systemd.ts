@@ -148,7 +148,7 @@ export class Node {
     this.writeFile('/etc/hostname', `${this.hostname}\n`);
     this.writeFile('/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${this.hostname}\n${opts.hosts ?? ''}`);
     // A machine-id of its own, so journald and D-Bus see a fresh machine.
-    this.writeFile('/etc/machine-id', `${[...Array(32)].map(() => Math.floor(Math.random() * 16).toString(16)).join('')}\n`);
+    this.writeFile('/etc/machine-id', `${Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}\n`);
   }
 
   /** Writes a unit (or drop-in, e.g. `mariadb.service.d/x.conf`) into the node's /etc/systemd/system. */
@@ -345,7 +345,10 @@ function childOf(pid: number): number | null {
   } catch { return null; }
 }
 
-/** The namespace's processes are gone once unshare has exited (--kill-child); systemd's sub-cgroups may linger for a moment. */
+/**
+ * The namespace's processes are gone once unshare has exited (--kill-child); systemd's sub-cgroups may linger
+ * for a moment.
+ */
 function removeCgroup(dir: string): void {
   if (!dir || !fs.existsSync(dir)) return;
   const rm = (d: string): void => {

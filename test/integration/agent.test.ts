@@ -287,7 +287,7 @@ describe('galera-agentx without a master', function () {
       process.kill(pid, 'SIGCONT');
     }
     await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
-    await stopAgent(agent!);
+    await stopAgent(agent);
   });
 
   it('speaks AgentX over TCP as well as the unix socket', async () => {

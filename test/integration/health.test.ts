@@ -44,7 +44,7 @@ function statsCommand(socket: string, cmd: string): Promise<string> {
     const c = net.connect(socket, () => c.end(`${cmd}\n`));
     let out = '';
     c.setEncoding('utf8');
-    c.on('data', (d) => { out += d; });
+    c.on('data', (d: string | Buffer) => { out += d.toString(); });
     c.on('end', () => resolve(out));
     c.on('error', reject);
   });

@@ -125,7 +125,7 @@ describe('a real MariaDB Galera node', function () {
     const seqno = (await pexec(process.execPath, [bin, '--config', cfg, 'seqno'])).stdout;
     assert.equal(status, 'running\n');
     assert.equal(seqno, `${(await wsrepStatus(node)).wsrep_last_committed}\n`);
-    const json = JSON.parse((await pexec(process.execPath, [bin, '--config', cfg, '--json'])).stdout);
+    const json = JSON.parse((await pexec(process.execPath, [bin, '--config', cfg, '--json'])).stdout) as { seqnoSource: string };
     assert.equal(json.seqnoSource, 'live');
   });
 

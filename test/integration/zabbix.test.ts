@@ -15,11 +15,23 @@ import { ROOT } from '../helpers/proc';
 const FILE = path.join(ROOT, 'integrations', 'zabbix', 'galera_agentx_zabbix_7.0.yaml');
 const mib = loadMib();
 
+// The parts of Zabbix's 7.0 export format that the tests read.
+interface ZTrigger { expression: string; name: string; dependencies?: { name: string }[] }
+interface ZItem {
+  key: string; name: string; type: string; value_type?: string; snmp_oid?: string; valuemap?: { name: string };
+  triggers?: ZTrigger[];
+}
+interface ZTemplate {
+  template: string; groups: unknown[]; items: ZItem[]; macros: { macro: string }[];
+  valuemaps: { name: string; mappings: { value: string; newvalue: string }[] }[];
+}
+interface ZExport { zabbix_export: { version: string; templates: ZTemplate[]; graphs: { graph_items: { item: { key: string } }[] }[] } }
+
 describe('the Zabbix template', () => {
   const text = fs.readFileSync(FILE, 'utf8');
-  const doc = YAML.parse(text) as { zabbix_export: { version: string; templates: Record<string, any>[]; graphs: Record<string, any>[] } };
+  const doc = YAML.parse(text) as ZExport;
   const tpl = doc.zabbix_export.templates[0];
-  const items = tpl.items as Record<string, any>[];
+  const items = tpl.items;
 
   it('is what the generator makes from the MIB (not edited by hand, not stale)', () => {
     assert.equal(text, zabbixYaml(mib));
@@ -37,20 +49,21 @@ describe('the Zabbix template', () => {
   });
 
   it('polls only OIDs that translate through GALERA-MIB to a scalar instance', () => {
-    const oids = items.filter((i) => i.type === 'SNMP_AGENT').map((i) => i.snmp_oid as string);
+    const oids = items.filter((i) => i.type === 'SNMP_AGENT').map((i) => i.snmp_oid ?? '');
     const out = execFileSync('snmptranslate', ['-M', `+${ROOT}/mibs:${ROOT}/mibs/ietf`, '-m', 'GALERA-MIB', ...oids.map((o) => `.${o}`)], { encoding: 'utf8' }).split('\n').filter((l) => l !== ''); // one name per OID, blank lines between
     assert.equal(out.length, oids.length);
     for (const name of out) assert.match(name, /^GALERA-MIB::galera\w+\.0$/);
   });
 
   it('maps every enumerated item with the MIB\'s own enumeration', () => {
-    const maps = new Map((tpl.valuemaps as { name: string; mappings: { value: string; newvalue: string }[] }[]).map((v) => [v.name, v.mappings]));
-    for (const i of items.filter((x) => x.valuemap)) {
+    const maps = new Map(tpl.valuemaps.map((v) => [v.name, v.mappings]));
+    for (const i of items) {
+      if (!i.valuemap) continue;
       const m = maps.get(i.valuemap.name);
       assert.ok(m, `value map ${i.valuemap.name} exists`);
       const object = [...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === i.snmp_oid)!;
       const want = object.enumValues ? Object.entries(object.enumValues).map(([k, v]) => `${v}=${k}`).sort() : ['1=true', '2=false'];
-      assert.deepEqual(m!.map((x) => `${x.value}=${x.newvalue}`).sort(), want, i.key);
+      assert.deepEqual(m.map((x) => `${x.value}=${x.newvalue}`).sort(), want, i.key);
     }
   });
 
@@ -61,8 +74,8 @@ describe('the Zabbix template', () => {
 
   it('builds triggers only on existing items and macros, with the stale-data dependency', () => {
     const keys = new Set(items.map((i) => i.key));
-    const macros = new Set((tpl.macros as { macro: string }[]).map((m) => m.macro));
-    const triggers = items.flatMap((i) => (i.triggers ?? []) as { expression: string; dependencies?: { name: string }[]; name: string }[]);
+    const macros = new Set(tpl.macros.map((m) => m.macro));
+    const triggers = items.flatMap((i) => i.triggers ?? []);
     assert.ok(triggers.length >= 7);
     for (const t of triggers) {
       for (const m of t.expression.matchAll(/\/[^/]+\/([\w.]+)/g)) assert.ok(keys.has(m[1]), `${t.name}: item ${m[1]}`);

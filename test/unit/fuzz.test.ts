@@ -16,7 +16,7 @@ import { ConfigError, buildConfig } from '../../src/config';
 import { PduError, decodePdu, encodePdu, PduType } from '../../src/snmp/agentx/pdu';
 import { factsFromVarbinds } from '../../src/snmp/peers';
 import { clusterHosts } from '../../src/sources/servercnf';
-import { classifyProcesses } from '../../src/core/procclass';
+import { ProcEntry, classifyProcesses } from '../../src/core/procclass';
 import { loadMib } from '../../src/snmp/mib';
 import { SEQNO_MAX, SEQNO_MIN } from '../../src/core/seqnum';
 
@@ -106,15 +106,15 @@ describe('fuzzing the parsers of outside text', () => {
   });
 
   const vbArb = fc.record({ oid: fc.constant('1.3'), type: fc.constantFrom(2, 4, 5, 6, 64, 65, 66, 67, 70, 128, 129, 130), value: fc.oneof(fc.integer(), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), fc.constant(null), fc.string()) });
-  check('peer-answer', fc.array(vbArb, { maxLength: 7 }), (s) => JSON.parse(s), (vbs) => {
+  check('peer-answer', fc.array(vbArb, { maxLength: 7 }), (s) => JSON.parse(s) as Parameters<typeof factsFromVarbinds>[2], (vbs) => {
     const f = factsFromVarbinds(mib, 'p', vbs);
     if (!f.answered) assert.ok(f.error && f.status === undefined);
     else assert.ok(f.status && f.seqno !== undefined);
   });
 
-  check('proc-table', fc.array(fc.record({ pid: fc.nat(), comm: fc.constantFrom('mariadbd', 'mysqld', 'galera-init', 'node', 'x'), argv: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--wsrep-new-cluster', '--datadir=/d', '--wsrep-recover', '--wsrep_cluster_address=gcomm://', 'node', '/usr/bin/galera-init')), { maxLength: 6 }) }), { maxLength: 10 }), (s) => JSON.parse(s), (entries) => {
+  check<ProcEntry[]>('proc-table', fc.array(fc.record({ pid: fc.nat(), comm: fc.constantFrom('mariadbd', 'mysqld', 'galera-init', 'node', 'x'), argv: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--wsrep-new-cluster', '--datadir=/d', '--wsrep-recover', '--wsrep_cluster_address=gcomm://', 'node', '/usr/bin/galera-init')), { maxLength: 6 }) }), { maxLength: 10 }), (s) => JSON.parse(s) as ProcEntry[], (entries) => {
     const f = classifyProcesses(entries, { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], datadir: '/d' });
-    for (const s of f.servers) assert.ok(entries.some((e: { pid: number; argv: string[] }) => e.pid === s.pid && e.argv.length > 0));
+    for (const s of f.servers) assert.ok(entries.some((e) => e.pid === s.pid && e.argv.length > 0));
   });
 
   it('keeps a corpus folder for inputs that once failed', () => {

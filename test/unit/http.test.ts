@@ -16,7 +16,7 @@ function raw(port: number, request: string): Promise<string> {
     const s = net.connect(port, '127.0.0.1', () => s.write(request));
     let out = '';
     s.setEncoding('utf8');
-    s.on('data', (d) => { out += d; });
+    s.on('data', (d: string | Buffer) => { out += d.toString(); });
     s.on('end', () => resolve(out));
     s.on('error', reject);
     s.setTimeout(3000, () => { s.destroy(); reject(new Error(`no answer; got ${JSON.stringify(out)}`)); });
@@ -25,7 +25,7 @@ function raw(port: number, request: string): Promise<string> {
 
 describe('the health verdict', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
-  const synced = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')));
+  const synced = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
   const cases: [string, Record<string, string> | null, boolean, boolean, boolean, RegExp][] = [
     ['a Synced Primary ready node', synced, true, true, false, /^Galera node is synced\.$/],
     ['no server', synced, false, true, false, /not running/],

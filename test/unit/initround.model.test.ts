@@ -219,7 +219,7 @@ async function simulate(seed: number, initiator: Initiator = 'protocol'): Promis
         }
         return { ok: false, error: 'not ready' };
       },
-      stopServer: async () => { me.server = null; record(world, clock); },
+      stopServer: () => { me.server = null; record(world, clock); return Promise.resolve(); },
       log: {
         info: (f) => { if ('reason' in f && !f.reason) out.waitsWithoutReason++; },
         warn: () => undefined,

@@ -20,16 +20,16 @@ async function run(c: { seqno: bigint; status: NodeStatus; forMs: number }): Pro
     now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => 0.5, pid: process.pid,
     lock: () => { locked = true; return { ok: true }; }, unlock: () => { locked = false; },
     serverRunning: () => bootAt > 0,
-    localFacts: async () => ({ status: 'locked', seqno: 100n, seqnoSource: 'recovered', uuid: U, safeToBootstrap: false, serverRunning: false }),
-    ask: async (ids) => ids.map((id) => {
+    localFacts: () => Promise.resolve({ status: 'locked', seqno: 100n, seqnoSource: 'recovered', uuid: U, safeToBootstrap: false, serverRunning: false }),
+    ask: (ids) => Promise.resolve(ids.map((id) => {
       if (id === 'a') return answer('a', 100n, locked ? 'locked' : 'initiating');
       if (id === 'b') return answer('b', 90n);
       if (Date.now() - t0 < c.forMs) { cLast = Date.now(); return answer('c', c.seqno, c.status); }
       return { id, self: false, answered: false, error: 'no answer (timeout)' };
-    }),
+    })),
     markSafeToBootstrap: () => undefined, discardState: () => undefined,
-    start: async () => { bootAt = Date.now(); return { ok: true }; },
-    waitReady: async () => ({ ok: true }), stopServer: async () => undefined,
+    start: () => { bootAt = Date.now(); return Promise.resolve({ ok: true }); },
+    waitReady: () => Promise.resolve({ ok: true }), stopServer: () => Promise.resolve(),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   const out = await initLoop(env, { selfId: 'a', peerIds: ['b', 'c'], selfName: 'a' }, {

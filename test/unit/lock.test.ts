@@ -71,7 +71,7 @@ describe('the initiator lock', () => {
     const outs = kids.map(() => '');
     const until = (re: RegExp): Promise<void[]> => Promise.all(kids.map((c, i) => new Promise<void>((resolve, reject) => {
       const check = (): void => { if (re.test(outs[i])) { c.stdout.off('data', onData); resolve(); } };
-      const onData = (b: Buffer): void => { outs[i] += b; check(); };
+      const onData = (b: Buffer): void => { outs[i] += b.toString(); check(); };
       c.stdout.on('data', onData);
       c.once('exit', () => reject(new Error(`taker ${i} exited: ${outs[i]}`)));
       check();

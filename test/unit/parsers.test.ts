@@ -170,7 +170,7 @@ describe('my.cnf option files', () => {
 
 describe('wsrep status values', () => {
   it('reads a real SHOW STATUS capture', () => {
-    const rows = Object.fromEntries(fixture('show-status-wsrep-synced.tsv').trim().split('\n').slice(1).map((l) => l.split('\t')));
+    const rows = Object.fromEntries(fixture('show-status-wsrep-synced.tsv').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
     const v = wsrepInput(healthOf(rows, null, null, true, 1), true);
     assert.equal(v.localState, 4);
     assert.equal(v.clusterStatus, 'Primary');

@@ -48,7 +48,7 @@ describe('AgentX PDU codec', () => {
       if (off >= 20 && off < 24) continue; // the OID header bytes are single bytes
       le.writeUInt32LE(be.readUInt32BE(off), off);
     }
-    const got = decodePdu(le) as unknown as unknown as { ranges: SearchRange[] };
+    const got = decodePdu(le) as unknown as { ranges: SearchRange[] };
     assert.deepEqual(got.ranges, [{ start: [1, 3, 6, 1, 4, 1, 5], include: true, end: [] }]);
   });
 
@@ -58,7 +58,7 @@ describe('AgentX PDU codec', () => {
     const buf = Buffer.concat([base.subarray(0, 20), ctx, base.subarray(20)]);
     buf[2] |= Flag.NonDefaultContext;
     buf.writeUInt32BE(buf.length - 20, 16);
-    const got = decodePdu(buf) as unknown as unknown as { ranges: SearchRange[] };
+    const got = decodePdu(buf) as unknown as { ranges: SearchRange[] };
     assert.deepEqual(got.ranges[0].start, [1, 3, 6, 1, 4, 1, 9]);
   });
 
@@ -84,7 +84,7 @@ describe('AgentX PDU codec', () => {
       const b = encodePdu({ ...hdr, type: PduType.Get, ranges: [{ start: [1], include: false, end: [] }] });
       b[20] = 200; return b;
     })(), /^OID with 200 sub-identifiers$/],
-    ['OID with 129 sub-ids', raw(PduType.Get, Buffer.concat([Buffer.from([129, 0, 0, 0]), le32(...Array(129).fill(1)), Buffer.from([0, 0, 0, 0])])), /^OID with 129 sub-identifiers$/],
+    ['OID with 129 sub-ids', raw(PduType.Get, Buffer.concat([Buffer.from([129, 0, 0, 0]), le32(...Array<number>(129).fill(1)), Buffer.from([0, 0, 0, 0])])), /^OID with 129 sub-identifiers$/],
     ['unknown varbind type', (() => {
       const b = encodePdu({ ...hdr, type: PduType.TestSet, varbinds: [{ oid: [1, 3, 6, 1, 4, 1], value: { type: ValueType.Null } }] });
       b.writeUInt16BE(77, 20); return b;
@@ -99,7 +99,7 @@ describe('AgentX PDU codec', () => {
   }
 
   it('takes an OID of exactly 128 sub-ids, on the wire and in an encode; refuses 129 in an encode', () => {
-    const oid = Array(128).fill(2);
+    const oid = Array<number>(128).fill(2);
     const got = decodePdu(raw(PduType.Get, Buffer.concat([Buffer.from([128, 0, 0, 0]), le32(...oid), Buffer.from([0, 0, 0, 0])]))) as unknown as { ranges: SearchRange[] };
     assert.deepEqual(got.ranges[0].start, oid);
     const enc = (o: number[]): Buffer => encodePdu({ ...hdr, type: PduType.Register, timeout: 0, priority: 127, subtree: o });
@@ -179,6 +179,6 @@ describe('AgentX PDU codec', () => {
 
   it('orders OIDs lexicographically, shorter first on a common prefix', () => {
     const cases: [number[], number[], number][] = [[[1, 3], [1, 3], 0], [[1, 3], [1, 3, 0], -1], [[1, 4], [1, 3, 9], 1], [[2], [10], -1]];
-    for (const [a, b, want] of cases) assert.equal(Math.sign(compareOids(a, b)), want, `${a} vs ${b}`);
+    for (const [a, b, want] of cases) assert.equal(Math.sign(compareOids(a, b)), want, `${a.join('.')} vs ${b.join('.')}`);
   });
 });

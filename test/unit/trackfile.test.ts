@@ -34,7 +34,7 @@ describe('the keepalived track file', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = require('node:fs') as { rmSync: typeof fs.rmSync }; // the module object itself, which the import forwards to
     const realRm = raw.rmSync;
-    raw.rmSync = ((p: fs.PathLike, o?: fs.RmOptions) => { realRm(p, o); if (p === tmp) fs.symlinkSync(victim, tmp); }) as typeof fs.rmSync;
+    raw.rmSync = ((p: fs.PathLike, o?: fs.RmOptions) => { realRm(p, o); if (p === tmp) fs.symlinkSync(victim, tmp); });
     try { t.write(0); } finally { raw.rmSync = realRm; }
     assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
     assert.ok(!fs.existsSync(file), 'nothing written this time; the next write tries again');

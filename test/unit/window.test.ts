@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ByteSample, addSample, gcacheSizeOf, rateOver, windowLow, windowOf } from '../../src/core/window';
 import { clusterStatusOf, healthOf, isHealthy, membersOf } from '../../src/core/health';
+import { retryDelay } from '../../src/sources/wsrep';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -53,7 +54,7 @@ describe('the replication window', () => {
 
 describe('wsrep health parsing', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
-  const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')));
+  const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
   it('reads a real Synced node', () => {
     const h = healthOf(status, { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' }, null, true, 5);
     assert.equal(h.clusterStatus, 'primary');
@@ -93,8 +94,6 @@ describe('wsrep health parsing', () => {
 });
 
 describe('the MySQL poll schedule', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { retryDelay } = require('../../src/sources/wsrep') as typeof import('../../src/sources/wsrep');
   it('polls a server that just appeared every interval, however often it failed', () => {
     assert.equal(retryDelay(9, 300, 5_000), 300);
   });

@@ -30,7 +30,14 @@ export const enum ResError {
   RequestDenied = 267, ProcessingError = 268,
 }
 
-export const enum CloseReason { Other = 1, ParseError = 2, ProtocolError = 3, Timeouts = 4, Shutdown = 5, ByManager = 6 }
+export const enum CloseReason {
+  Other = 1, ParseError = 2, ProtocolError = 3, Timeouts = 4, Shutdown = 5, ByManager = 6,
+}
+
+/** Whether a PDU type byte from the wire is one of RFC 2741's (they are 1 to 18, with no gaps). */
+export function isPduType(n: number): n is PduType {
+  return Number.isInteger(n) && n >= PduType.Open && n <= PduType.Response;
+}
 
 export type Value =
   | { type: ValueType.Integer | ValueType.Counter32 | ValueType.Gauge32 | ValueType.TimeTicks; value: number }
@@ -52,7 +59,8 @@ export interface Header {
 
 export type Pdu = Header & (
   | { type: PduType.Open; timeout: number; id: Oid; descr: string }
-  | { type: PduType.Close; reason: CloseReason }
+  // A CloseReason when we send it; any byte the master sent when decoded (logged as it came).
+  | { type: PduType.Close; reason: number }
   | { type: PduType.Register | PduType.Unregister; timeout: number; priority: number; subtree: Oid }
   | { type: PduType.Get | PduType.GetNext; ranges: SearchRange[] }
   | { type: PduType.GetBulk; nonRepeaters: number; maxRepetitions: number; ranges: SearchRange[] }
@@ -262,11 +270,11 @@ export function decodePdu(buf: Buffer): Pdu {
   if (buf.length < HEADER_SIZE) throw new PduError(`PDU of ${buf.length} bytes is shorter than the header`);
   const version = buf.readUInt8(0);
   if (version !== 1) throw new PduError(`AgentX version ${version}, expected 1`);
-  const type = buf.readUInt8(1) as PduType;
+  const type = buf.readUInt8(1);
   const flags = buf.readUInt8(2);
   const be = (flags & Flag.NetworkByteOrder) !== 0;
   const hdr = new Reader(buf.subarray(4, HEADER_SIZE), be);
-  const header = { type, flags, sessionId: hdr.u32(), transactionId: hdr.u32(), packetId: hdr.u32() };
+  const header = { flags, sessionId: hdr.u32(), transactionId: hdr.u32(), packetId: hdr.u32() };
   const len = hdr.u32();
   if (len !== buf.length - HEADER_SIZE) throw new PduError(`payload length ${len} but ${buf.length - HEADER_SIZE} bytes follow`);
   const r = new Reader(buf.subarray(HEADER_SIZE), be);
@@ -274,6 +282,7 @@ export function decodePdu(buf: Buffer): Pdu {
   // context is read past and dropped.
   const hasContext = (flags & Flag.NonDefaultContext) !== 0;
   const skipContext = (): void => { if (hasContext) r.octets(); };
+  if (!isPduType(type)) throw new PduError(`unknown PDU type ${type}`);
   switch (type) {
     case PduType.Open: {
       const timeout = r.u8(); r.skip(3);
@@ -305,8 +314,6 @@ export function decodePdu(buf: Buffer): Pdu {
     }
     case PduType.IndexAllocate: case PduType.IndexDeallocate: case PduType.AddAgentCaps: case PduType.RemoveAgentCaps:
       return { ...header, type };
-    default:
-      throw new PduError(`unknown PDU type ${type}`);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   oidToString, payloadLength,
 } from './pdu';
 import { View, getBulk, getExact, getNext } from '../view';
+import { errorText } from '../../errors';
 
 export interface SessionOptions {
   /** A unix socket path, or tcp:HOST:PORT (Net-SNMP's agentxsocket syntax). */
@@ -265,9 +266,9 @@ export class AgentxSession extends EventEmitter {
           if (r.error === ResError.NotOpen) throw new Error('master says the session is not open');
           this.schedulePing();
         })
-        .catch((err: Error) => {
+        .catch((err: unknown) => {
           if (sock !== this.socket) return;
-          this.opts.log.warn({ err: err.message }, 'AgentX ping failed; reconnecting');
+          this.opts.log.warn({ err: errorText(err) }, 'AgentX ping failed; reconnecting');
           sock.destroy();
         });
     }, this.opts.pingIntervalMs);

@@ -13,7 +13,8 @@ import { buildView, notificationVarbinds } from './snmp/publish';
 import { View, makeView } from './snmp/view';
 import type { Value } from './snmp/agentx/pdu';
 import { NodeSnapshot, NodeIdentity, WindowEstimate, assembleSnapshot } from './core/snapshot';
-import { HealthVerdict, WsrepHealth, healthVerdict } from './core/health';
+import { HealthVerdict, healthVerdict } from './core/health';
+import { WsrepStatus } from './core/wsrep-status';
 import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
 import { TrackFile } from './outputs/trackfile';
 import { HealthEndpoint } from './outputs/http';
@@ -117,7 +118,7 @@ export class Agent {
     }
   }
 
-  private windowEstimate(w: WsrepHealth): WindowEstimate {
+  private windowEstimate(w: WsrepStatus): WindowEstimate {
     if (w.at > this.lastSampleAt && w.receivedBytes !== null && w.replicatedBytes !== null) {
       this.history = addSample(this.history, { t: w.at, bytes: w.receivedBytes + w.replicatedBytes }, this.cfg.window.longSpanSeconds * 1000);
       this.lastSampleAt = w.at;

@@ -16,7 +16,7 @@ import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
 import { acquireLock, releaseLock } from './sources/lock';
 import { ProcessSource } from './sources/processes';
 import { WsrepSource } from './sources/wsrep';
-import { healthOf } from './core/health';
+import { parseWsrepStatus } from './core/wsrep-status';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
 import { expandCommand } from './sources/recover';
 import { InitEnv, Members, Readiness, initLoop, look } from './initround';
@@ -197,7 +197,7 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   for (;;) {
     if (serverPids(cfg, log).length === 0) return { ok: false, error: 'the server process exited; see its error log' };
     const f = cfg.mysql.enabled ? await new WsrepSource({ ...cfg.mysql, log: quiet }).refreshOnce() : null;
-    const w = healthOf(f?.status ?? null, null, null, f?.reachable ?? false, f?.at ?? 0);
+    const w = parseWsrepStatus(f?.status ?? null, null, null, f?.reachable ?? false, f?.at ?? 0);
     if (f?.reachable) {
       if (w.clusterStatus === 'primary' && w.localState === 4) return { ok: true };
       // Up, answering, and out of the cluster: Galera gives up on a failed IST this way and asks

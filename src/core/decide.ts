@@ -13,7 +13,7 @@
 // on identities, an unreachable peer is unknown (never stopped), and a running peer is joined only
 // when it is Primary.
 
-import type { ClusterStatus } from './health';
+import type { ClusterStatus } from './wsrep-status';
 import type { SeqnoSource } from './seqno';
 import type { NodeStatus } from './status';
 

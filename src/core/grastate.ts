@@ -6,7 +6,7 @@
 //   safe_to_bootstrap: 1
 // Galera writes seqno -1 while the server runs and leaves it there after a crash.
 
-import { parseSeqno, parseUuid } from './seqnum';
+import { parseSeqno, parseUuid } from './gtid';
 
 export interface Grastate {
   uuid: string | null;

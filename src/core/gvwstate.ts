@@ -11,7 +11,7 @@
 // node, the nodes that find the same view here re-form that component by themselves once all of
 // its members are back: that is what an operator wants to see from outside, per node.
 
-import { parseUuid } from './seqnum';
+import { parseUuid } from './gtid';
 
 export interface SavedView {
   /** This node's own gcomm UUID (not the state UUID of grastate.dat). */

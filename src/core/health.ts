@@ -1,119 +1,8 @@
-// The server's wsrep status text, parsed once into typed values (the core never sees raw strings).
-// Anything malformed becomes null ("unknown"), never an exception.
+// Whether the node should take client traffic: the one rule behind the keepalived track file,
+// the HTTP health endpoint and `galera-check healthy`. ("Health" means this and nothing else, apart
+// from a source's health(): its galeraSourceTable row.)
 
-import { parseSeqno, parseUuid } from './seqnum';
-import { gcacheSizeOf } from './window';
-
-export type ClusterStatus = 'primary' | 'nonPrimary' | 'disconnected' | 'unknown';
-
-export interface MemberInfo { name: string; address: string; uuid: string | null }
-
-export interface WsrepHealth {
-  reachable: boolean;
-  /** When the values were read (ms since epoch); 0 never. */
-  at: number;
-  clusterStatus: ClusterStatus;
-  clusterSize: number | null;
-  confId: bigint | null;
-  clusterUuid: string | null;
-  /** wsrep_local_state_uuid: the state this node holds (the live seqno's UUID). */
-  localUuid: string | null;
-  localState: number | null;
-  localStateComment: string;
-  ready: boolean | null;
-  connected: boolean | null;
-  localIndex: number | null;
-  nodeName: string;
-  incomingAddresses: string;
-  lastCommitted: bigint | null;
-  fcPaused: number | null;
-  fcSent: bigint | null;
-  fcRecv: bigint | null;
-  recvQueue: number | null;
-  recvQueueAvg: number | null;
-  sendQueue: number | null;
-  sendQueueAvg: number | null;
-  certDepsDistance: number | null;
-  receivedBytes: bigint | null;
-  replicatedBytes: bigint | null;
-  gcacheBytes: number | null;
-  desyncCount: number | null;
-  members: MemberInfo[];
-}
-
-const uint = (v: string | undefined): number | null => (v !== undefined && /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null);
-const int = (v: string | undefined): number | null => (v !== undefined && /^-?\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null);
-const u64 = (v: string | undefined): bigint | null => {
-  if (v === undefined || !/^\d{1,20}$/.test(v.trim())) return null;
-  const n = BigInt(v.trim());
-  return n < 2n ** 64n ? n : null;
-};
-const float = (v: string | undefined): number | null => {
-  if (v === undefined || !/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(v.trim())) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-};
-const onOff = (v: string | undefined): boolean | null => (v === 'ON' ? true : v === 'OFF' ? false : null);
-
-export function clusterStatusOf(v: string | undefined): ClusterStatus {
-  switch (v) {
-    case 'Primary': return 'primary';
-    case 'non-Primary': return 'nonPrimary';
-    case 'Disconnected': return 'disconnected';
-    default: return 'unknown';
-  }
-}
-
-/** Members from mysql.wsrep_cluster_members when read, else one per wsrep_incoming_addresses entry. */
-export function membersOf(table: MemberInfo[] | null, incoming: string): MemberInfo[] {
-  if (table && table.length) return table;
-  return incoming.split(',').map((a) => a.trim()).filter((a) => a && a !== 'AUTO').map((address) => ({ name: '', address, uuid: null }));
-}
-
-export function healthOf(
-  status: Record<string, string> | null,
-  variables: Record<string, string> | null,
-  members: MemberInfo[] | null,
-  reachable: boolean,
-  at: number,
-): WsrepHealth {
-  const s = status ?? {};
-  const v = variables ?? {};
-  const ls = uint(s.wsrep_local_state);
-  const conf = u64(s.wsrep_cluster_conf_id);
-  const incoming = (s.wsrep_incoming_addresses ?? '').slice(0, 4096);
-  return {
-    reachable,
-    at,
-    clusterStatus: status ? clusterStatusOf(s.wsrep_cluster_status) : 'unknown',
-    clusterSize: uint(s.wsrep_cluster_size),
-    // 2^64-1 when non-Primary: it is -1 as Galera's signed conf id.
-    confId: conf === null ? null : BigInt.asIntN(64, conf),
-    clusterUuid: s.wsrep_cluster_state_uuid ? parseUuid(s.wsrep_cluster_state_uuid) : null,
-    localUuid: s.wsrep_local_state_uuid ? parseUuid(s.wsrep_local_state_uuid) : null,
-    localState: ls !== null && ls <= 5 ? ls : null,
-    localStateComment: (s.wsrep_local_state_comment ?? '').slice(0, 255),
-    ready: onOff(s.wsrep_ready),
-    connected: onOff(s.wsrep_connected),
-    localIndex: int(s.wsrep_local_index),
-    nodeName: (v.wsrep_node_name ?? '').slice(0, 255),
-    incomingAddresses: incoming,
-    lastCommitted: s.wsrep_last_committed !== undefined ? parseSeqno(s.wsrep_last_committed) : null,
-    fcPaused: float(s.wsrep_flow_control_paused),
-    fcSent: u64(s.wsrep_flow_control_sent),
-    fcRecv: u64(s.wsrep_flow_control_recv),
-    recvQueue: uint(s.wsrep_local_recv_queue),
-    recvQueueAvg: float(s.wsrep_local_recv_queue_avg),
-    sendQueue: uint(s.wsrep_local_send_queue),
-    sendQueueAvg: float(s.wsrep_local_send_queue_avg),
-    certDepsDistance: float(s.wsrep_cert_deps_distance),
-    receivedBytes: u64(s.wsrep_received_bytes),
-    replicatedBytes: u64(s.wsrep_replicated_bytes),
-    gcacheBytes: gcacheSizeOf(v.wsrep_provider_options),
-    desyncCount: uint(s.wsrep_desync_count),
-    members: status ? membersOf(members, incoming) : [],
-  };
-}
+import type { WsrepStatus } from './wsrep-status';
 
 /** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
 export interface HealthVerdict { healthy: boolean; reason: string }
@@ -123,7 +12,7 @@ export interface HealthVerdict { healthy: boolean; reason: string }
  * healthy`, as Percona's clustercheck defines a serving node: in the Primary component, Synced (or
  * Donor/Desynced when the donor may serve: clustercheck's available_when_donor), and ready.
  */
-export function healthVerdict(h: WsrepHealth, serverRunning: boolean, donorIsHealthy: boolean): HealthVerdict {
+export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): HealthVerdict {
   const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node is ${why}.` });
   if (!serverRunning) return no('not running');
   if (!h.reachable) return no('not readable (no MySQL connection)');
@@ -135,6 +24,6 @@ export function healthVerdict(h: WsrepHealth, serverRunning: boolean, donorIsHea
   return no(`not synced (${state})`);
 }
 
-export function isHealthy(h: WsrepHealth, serverRunning: boolean, donorIsHealthy: boolean): boolean {
+export function isHealthy(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): boolean {
   return healthVerdict(h, serverRunning, donorIsHealthy).healthy;
 }

@@ -3,7 +3,7 @@
 //             (with wsrep_gtid_mode a ",domain-server-seqno" suffix follows)
 //   PXC 8:    [WSREP] Recovered position: 9acf4d34-acdb-11e6-bcc3-d3e36276629f:1234
 
-import { parseSeqno, parseUuid } from './seqnum';
+import { parseSeqno, parseUuid } from './gtid';
 
 export interface RecoveredPosition { uuid: string; seqno: bigint }
 

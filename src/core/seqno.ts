@@ -2,7 +2,7 @@
 
 import type { Grastate } from './grastate';
 import type { RecoveredPosition } from './recoverlog';
-import { UNKNOWN_SEQNO } from './seqnum';
+import { UNKNOWN_SEQNO } from './gtid';
 
 export type SeqnoSource = 'live' | 'grastate' | 'recovered' | 'unknown' | 'unreadable';
 

@@ -7,7 +7,7 @@ import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
-import { MemberInfo, WsrepHealth, healthOf } from './health';
+import { MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
 import type { Window } from './window';
 import type { KindedError } from '../errors';
 
@@ -63,7 +63,7 @@ export interface SourceFacts {
   gvwstate: FileFacts<Gvwstate>;
 }
 
-/** The MySQL source's facts: the raw SHOW STATUS text, parsed once, here, by healthOf. */
+/** The MySQL source's facts: the raw SHOW STATUS text, parsed once, here, by parseWsrepStatus. */
 export interface MysqlFacts {
   reachable: boolean;
   accepting: boolean;
@@ -139,7 +139,7 @@ export interface NodeSnapshot {
   instance: string;
   sources: SourceHealth[];
   /** Present in the daemon; galera-check leaves them out. */
-  wsrep?: WsrepHealth;
+  wsrep?: WsrepStatus;
   window?: WindowEstimate;
 }
 
@@ -174,12 +174,12 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
 
 /**
  * The snapshot from every source's facts and health rows: the one path shared by the agent and
- * galera-check. SHOW STATUS is parsed once (healthOf); readiness and the live seqno read that parse.
+ * galera-check. SHOW STATUS is parsed once (parseWsrepStatus); readiness and the live seqno read that parse.
  * readyBootstrapPid is the agent's memory of a bootstrap server seen ready (0 in one-shot tools).
  */
 export function assembleSnapshot(facts: SourceFacts, sources: SourceHealth[], now: number, node: NodeIdentity, readyBootstrapPid = 0): NodeSnapshot {
   const m = facts.mysql;
-  const wsrep = healthOf(m.status, m.variables, m.members, m.reachable, m.at);
+  const wsrep = parseWsrepStatus(m.status, m.variables, m.members, m.reachable, m.at);
   const snap = buildSnapshot({
     at: now,
     nodeName: node.nodeName,
@@ -204,7 +204,7 @@ export function assembleSnapshot(facts: SourceFacts, sources: SourceHealth[], no
 const GALERA_CLUSTER_STATUS = { primary: 'Primary', nonPrimary: 'non-Primary', disconnected: 'Disconnected', unknown: null } as const;
 
 /** The readiness facts of the parsed status, in Galera's own words (statusOf's reasons quote them). */
-export function wsrepInput(h: WsrepHealth, accepting: boolean): WsrepInput {
+export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
   return {
     reachable: h.reachable,
     accepting,

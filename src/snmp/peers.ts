@@ -8,8 +8,8 @@ import type { Mib } from './mib';
 import type { MemberFacts } from '../core/decide';
 import { NODE_STATUSES, NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
-import type { ClusterStatus } from '../core/health';
-import { parseSeqno, parseUuid } from '../core/seqnum';
+import type { ClusterStatus } from '../core/wsrep-status';
+import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 
 export interface PeerTarget {

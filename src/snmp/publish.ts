@@ -4,7 +4,7 @@ import { Mib, MibObject, RawValue, clipUtf8, typedValue } from './mib';
 import { Oid, Value, ValueType, VarBind } from './agentx/pdu';
 import { Instance, View, getExact, makeView } from './view';
 import { NodeSnapshot, WindowEstimate, dataAge } from '../core/snapshot';
-import type { WsrepHealth } from '../core/health';
+import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 
 /** What a gauge says for "as much as it can say": an age never seen, an unbounded window. */
@@ -66,7 +66,7 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
 /** Averages and distances are published in thousandths (the MIB's UNITS), 0 when unknown. */
 const thousandths = (n: number | null): number => (n === null ? 0 : n * 1000);
 
-function addWsrep(mib: Mib, w: WsrepHealth, out: Instance[], now: () => number): void {
+function addWsrep(mib: Mib, w: WsrepStatus, out: Instance[], now: () => number): void {
   const { scalar, column } = publisher(mib, out);
   // TruthValue: an unknown (null) reads as false(2), as before.
   scalar('galeraWsrepReachable', w.reachable);

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import { parseRecoveredPosition, RecoveredPosition } from '../core/recoverlog';
-import { parseSeqno, parseUuid } from '../core/seqnum';
+import { parseSeqno, parseUuid } from '../core/gtid';
 import { needsRecovery, grastateDamaged } from '../core/seqno';
 import type { RecoveryFacts, SourceFacts, SourceHealth } from '../core/snapshot';
 import { acquireLock, releaseLock } from './lock';

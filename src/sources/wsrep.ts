@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
-import { parseUuid } from '../core/seqnum';
+import { parseUuid } from '../core/gtid';
 import type { ErrorKind, KindedError } from '../errors';
 import type { SourceFacts, SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';

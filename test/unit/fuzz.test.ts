@@ -11,14 +11,14 @@ import { parseRecoveredPosition } from '../../src/core/recoverlog';
 import { parseGvwstate } from '../../src/core/gvwstate';
 import { clientOptions, parseOptionFile } from '../../src/core/mycnf';
 import { parseLock } from '../../src/core/lockfmt';
-import { healthOf } from '../../src/core/health';
+import { parseWsrepStatus } from '../../src/core/wsrep-status';
 import { ConfigError, buildConfig } from '../../src/config';
 import { PduError, decodePdu, encodePdu, PduType } from '../../src/snmp/agentx/pdu';
 import { factsFromVarbinds } from '../../src/snmp/peers';
 import { clusterHosts } from '../../src/sources/servercnf';
 import { ProcEntry, classifyProcesses } from '../../src/core/procclass';
 import { loadMib } from '../../src/snmp/mib';
-import { SEQNO_MAX, SEQNO_MIN } from '../../src/core/seqnum';
+import { SEQNO_MAX, SEQNO_MIN } from '../../src/core/gtid';
 
 const CORPUS = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'fuzz-corpus');
 const corpus = (name: string): string[] => { try { return JSON.parse(fs.readFileSync(path.join(CORPUS, `${name}.json`), 'utf8')) as string[]; } catch { return []; } };
@@ -76,7 +76,7 @@ describe('fuzzing the parsers of outside text', () => {
 
   const statusKeys = ['wsrep_local_state', 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_cluster_conf_id', 'wsrep_last_committed', 'wsrep_received_bytes', 'wsrep_flow_control_paused', 'wsrep_ready', 'wsrep_incoming_addresses'];
   check('wsrep-status', fc.dictionary(fc.constantFrom(...statusKeys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('4', '-1', 'Primary', 'ON', '18446744073709551615', '1e400', 'NaN'))), (s) => JSON.parse(s) as Record<string, string>, (st) => {
-    const h = healthOf(st, { wsrep_provider_options: String(st.wsrep_ready ?? '') }, null, true, 1);
+    const h = parseWsrepStatus(st, { wsrep_provider_options: String(st.wsrep_ready ?? '') }, null, true, 1);
     assert.ok(h.localState === null || (h.localState >= 0 && h.localState <= 5));
     assert.ok(h.fcPaused === null || Number.isFinite(h.fcPaused));
     assert.ok(['primary', 'nonPrimary', 'disconnected', 'unknown'].includes(h.clusterStatus));

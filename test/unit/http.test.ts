@@ -5,7 +5,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { HealthVerdict, healthOf, healthVerdict } from '../../src/core/health';
+import { HealthVerdict, healthVerdict } from '../../src/core/health';
+import { parseWsrepStatus } from '../../src/core/wsrep-status';
 import { HealthEndpoint, parseListen } from '../../src/outputs/http';
 import { buildConfig } from '../../src/config';
 import { createLogger, silentLogger } from '../../src/log';
@@ -37,14 +38,14 @@ describe('the health verdict', () => {
   ];
   for (const [what, status, running, reachable, donor, re] of cases) {
     it(`${what}: ${re.source}`, () => {
-      const v = healthVerdict(healthOf(status, null, null, reachable, 1), running, donor);
+      const v = healthVerdict(parseWsrepStatus(status, null, null, reachable, 1), running, donor);
       assert.match(v.reason, re);
       assert.equal(v.healthy, what.startsWith('a Synced'));
       assert.ok(!v.reason.includes('\n'), 'one line');
     });
   }
   it('a Donor serves when donorIsHealthy says so', () => {
-    const v = healthVerdict(healthOf({ ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, null, null, true, 1), true, true);
+    const v = healthVerdict(parseWsrepStatus({ ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, null, null, true, 1), true, true);
     assert.deepEqual(v, { healthy: true, reason: 'Galera node is Donor/Desynced, serving (donorIsHealthy).' });
   });
 });

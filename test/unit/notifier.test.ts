@@ -7,7 +7,7 @@ import { HeldChange, NotificationRule, Notifier, NotifyContext, RULES, checkRule
 import { loadMib } from '../../src/snmp/mib';
 import { ValueType, type Value } from '../../src/snmp/agentx/pdu';
 import type { NodeSnapshot, WindowEstimate } from '../../src/core/snapshot';
-import { healthOf } from '../../src/core/health';
+import { parseWsrepStatus } from '../../src/core/wsrep-status';
 import type { NodeStatus } from '../../src/core/status';
 
 const mib = loadMib();
@@ -23,7 +23,7 @@ const window = (low: boolean | null): WindowEstimate => ({
 const snap = (o: { status?: NodeStatus; wsrep?: Record<string, string> | null; reachable?: boolean; at?: number; low?: boolean | null } = {}): NodeSnapshot => ({
   at: 1, nodeName: 'n1', status: o.status ?? 'running', reason: '', seqno: 1n, seqnoSource: 'live', uuid: null, safeToBootstrap: null,
   savedView: null, serverPid: 10, lockPid: 0, detectMs: 0, instance: '', sources: [],
-  wsrep: healthOf(o.wsrep === null ? null : status(o.wsrep ?? {}), null, null, o.reachable ?? true, o.at ?? 1),
+  wsrep: parseWsrepStatus(o.wsrep === null ? null : status(o.wsrep ?? {}), null, null, o.reachable ?? true, o.at ?? 1),
   window: window(o.low === undefined ? null : o.low),
 });
 

@@ -11,7 +11,7 @@ import { parseGvwstate } from '../../src/core/gvwstate';
 import { formatLock, parseLock } from '../../src/core/lockfmt';
 import { classifyProcesses, isBootstrapCommand } from '../../src/core/procclass';
 import { clientOptions, parseOptionFile } from '../../src/core/mycnf';
-import { healthOf } from '../../src/core/health';
+import { parseWsrepStatus } from '../../src/core/wsrep-status';
 import { wsrepInput } from '../../src/core/snapshot';
 
 const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
@@ -171,7 +171,7 @@ describe('my.cnf option files', () => {
 describe('wsrep status values', () => {
   it('reads a real SHOW STATUS capture', () => {
     const rows = Object.fromEntries(fixture('show-status-wsrep-synced.tsv').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
-    const v = wsrepInput(healthOf(rows, null, null, true, 1), true);
+    const v = wsrepInput(parseWsrepStatus(rows, null, null, true, 1), true);
     assert.equal(v.localState, 4);
     assert.equal(v.clusterStatus, 'Primary');
     assert.equal(v.ready, true);
@@ -179,16 +179,16 @@ describe('wsrep status values', () => {
     assert.equal(v.uuid, rows.wsrep_local_state_uuid);
   });
   it('turns nonsense into unknowns, not exceptions', () => {
-    assert.deepEqual(wsrepInput(healthOf({ wsrep_local_state: '9', wsrep_last_committed: 'NaN', wsrep_local_state_uuid: 'x', wsrep_cluster_status: 'Weird' }, null, null, true, 1), true),
+    assert.deepEqual(wsrepInput(parseWsrepStatus({ wsrep_local_state: '9', wsrep_last_committed: 'NaN', wsrep_local_state_uuid: 'x', wsrep_cluster_status: 'Weird' }, null, null, true, 1), true),
       { reachable: true, accepting: true, lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null });
   });
   it('one parse: an empty wsrep_local_state is unknown, for readiness and for the MIB alike', () => {
-    const h = healthOf({ wsrep_local_state: '', wsrep_cluster_status: 'Primary' }, null, null, true, 1);
+    const h = parseWsrepStatus({ wsrep_local_state: '', wsrep_cluster_status: 'Primary' }, null, null, true, 1);
     assert.equal(h.localState, null);
     assert.equal(wsrepInput(h, true).localState, null);
   });
   it('Galera\'s own words for the cluster status, as statusOf\'s reasons quote them', () => {
-    const cs = (v: string): string | null => wsrepInput(healthOf({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
+    const cs = (v: string): string | null => wsrepInput(parseWsrepStatus({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
     assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(cs), ['Primary', 'non-Primary', 'Disconnected', null]);
   });
 });

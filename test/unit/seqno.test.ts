@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { needsRecovery, seqnoOf, SeqnoInput } from '../../src/core/seqno';
-import { parseSeqno, parseUuid } from '../../src/core/seqnum';
+import { parseSeqno, parseUuid } from '../../src/core/gtid';
 import type { Grastate } from '../../src/core/grastate';
 
 const U1 = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ByteSample, addSample, gcacheSizeOf, rateOver, windowLow, windowOf } from '../../src/core/window';
-import { clusterStatusOf, healthOf, isHealthy, membersOf } from '../../src/core/health';
+import { isHealthy } from '../../src/core/health';
+import { clusterStatusOf, parseWsrepStatus, membersOf } from '../../src/core/wsrep-status';
 import { retryDelay } from '../../src/sources/wsrep';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -56,7 +57,7 @@ describe('wsrep health parsing', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
   const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
   it('reads a real Synced node', () => {
-    const h = healthOf(status, { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' }, null, true, 5);
+    const h = parseWsrepStatus(status, { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' }, null, true, 5);
     assert.equal(h.clusterStatus, 'primary');
     assert.equal(h.clusterSize, 1);
     assert.equal(h.localState, 4);
@@ -68,10 +69,10 @@ describe('wsrep health parsing', () => {
     assert.equal(isHealthy(h, false, false), false);
   });
   it('turns a non-Primary conf id of 2^64-1 into -1', () => {
-    assert.equal(healthOf({ wsrep_cluster_conf_id: '18446744073709551615', wsrep_cluster_status: 'non-Primary' }, null, null, true, 1).confId, -1n);
+    assert.equal(parseWsrepStatus({ wsrep_cluster_conf_id: '18446744073709551615', wsrep_cluster_status: 'non-Primary' }, null, null, true, 1).confId, -1n);
   });
   it('makes garbage unknown, never an exception', () => {
-    const h = healthOf({ wsrep_local_state: '7', wsrep_cluster_size: '-3', wsrep_flow_control_paused: 'NaN', wsrep_received_bytes: '99999999999999999999999', wsrep_ready: 'maybe' }, null, null, true, 1);
+    const h = parseWsrepStatus({ wsrep_local_state: '7', wsrep_cluster_size: '-3', wsrep_flow_control_paused: 'NaN', wsrep_received_bytes: '99999999999999999999999', wsrep_ready: 'maybe' }, null, null, true, 1);
     assert.equal(h.localState, null);
     assert.equal(h.clusterSize, null);
     assert.equal(h.fcPaused, null);
@@ -80,7 +81,7 @@ describe('wsrep health parsing', () => {
     assert.equal(h.clusterStatus, 'unknown');
   });
   it('a Donor is healthy only when configured so', () => {
-    const donor = healthOf({ ...status, wsrep_local_state: '2' }, null, null, true, 1);
+    const donor = parseWsrepStatus({ ...status, wsrep_local_state: '2' }, null, null, true, 1);
     assert.equal(isHealthy(donor, true, false), false);
     assert.equal(isHealthy(donor, true, true), true);
   });

@@ -1,12 +1,13 @@
 // The wsrep status text into typed values: each parser's edges (trim, width, sign, overflow), the
 // defaults of a missing variable, and keepalived's idea of a healthy node.
 import { strict as assert } from 'node:assert';
-import { WsrepHealth, clusterStatusOf, healthOf, isHealthy, membersOf } from '../../../src/core/health';
+import { isHealthy } from '../../../src/core/health';
+import { WsrepStatus, clusterStatusOf, parseWsrepStatus, membersOf } from '../../../src/core/wsrep-status';
 
-const one = (k: string, v: string | undefined): WsrepHealth => healthOf(v === undefined ? {} : { [k]: v }, null, null, true, 1);
+const one = (k: string, v: string | undefined): WsrepStatus => parseWsrepStatus(v === undefined ? {} : { [k]: v }, null, null, true, 1);
 
 describe('wsrep status values, parsed', () => {
-  const cases: [string, keyof WsrepHealth, string | undefined, unknown][] = [
+  const cases: [string, keyof WsrepStatus, string | undefined, unknown][] = [
     ['wsrep_cluster_size', 'clusterSize', '3', 3],
     ['wsrep_cluster_size', 'clusterSize', ' 12 ', 12],
     ['wsrep_cluster_size', 'clusterSize', '1234567890', 1234567890],
@@ -70,12 +71,12 @@ describe('wsrep status values, parsed', () => {
   }
 
   it('names the node from the variables, cut to 255, empty without them', () => {
-    assert.equal(healthOf({}, { wsrep_node_name: 'n'.repeat(300) }, null, true, 1).nodeName, 'n'.repeat(255));
-    assert.equal(healthOf({}, null, null, true, 1).nodeName, '');
+    assert.equal(parseWsrepStatus({}, { wsrep_node_name: 'n'.repeat(300) }, null, true, 1).nodeName, 'n'.repeat(255));
+    assert.equal(parseWsrepStatus({}, null, null, true, 1).nodeName, '');
   });
 
   it('with no status at all: unknown, no members, nothing read', () => {
-    const h = healthOf(null, null, [{ name: 'a', address: 'x', uuid: null }], false, 0);
+    const h = parseWsrepStatus(null, null, [{ name: 'a', address: 'x', uuid: null }], false, 0);
     assert.equal(h.clusterStatus, 'unknown');
     assert.deepEqual(h.members, []);
     assert.equal(h.incomingAddresses, '');
@@ -87,7 +88,7 @@ describe('wsrep status values, parsed', () => {
     assert.equal(membersOf(t, 'x:1'), t);
     assert.deepEqual(membersOf([], ' x:1 , AUTO,, y:2'), [{ name: '', address: 'x:1', uuid: null }, { name: '', address: 'y:2', uuid: null }]);
     assert.deepEqual(membersOf(null, ''), []);
-    assert.deepEqual(healthOf({ wsrep_incoming_addresses: ' x:1 ' }, null, null, true, 1).members, [{ name: '', address: 'x:1', uuid: null }]);
+    assert.deepEqual(parseWsrepStatus({ wsrep_incoming_addresses: ' x:1 ' }, null, null, true, 1).members, [{ name: '', address: 'x:1', uuid: null }]);
   });
 
   it('cluster status names', () => {
@@ -96,8 +97,8 @@ describe('wsrep status values, parsed', () => {
 });
 
 describe('a healthy node, for keepalived', () => {
-  const h = (o: Partial<WsrepHealth>): WsrepHealth => ({ ...healthOf({}, null, null, true, 1), clusterStatus: 'primary', ready: true, localState: 4, ...o });
-  const cases: [string, Partial<WsrepHealth>, boolean, boolean, boolean][] = [
+  const h = (o: Partial<WsrepStatus>): WsrepStatus => ({ ...parseWsrepStatus({}, null, null, true, 1), clusterStatus: 'primary', ready: true, localState: 4, ...o });
+  const cases: [string, Partial<WsrepStatus>, boolean, boolean, boolean][] = [
     ['Synced, Primary, ready', {}, true, false, true],
     ['no server', {}, false, false, false],
     ['unreachable', { reachable: false }, true, false, false],

@@ -1,4 +1,5 @@
-// Seqnos are signed 64-bit integers: parsed once into bigint, never compared as strings or floats.
+// The two halves of a Galera position (a GTID, uuid:seqno), parsed once: the seqno into a signed
+// 64-bit bigint (never compared as strings or floats), the state UUID into its canonical text.
 
 export const SEQNO_MIN = -(2n ** 63n);
 export const SEQNO_MAX = 2n ** 63n - 1n;

@@ -1,7 +1,7 @@
 // Seqno/UUID parsing, the recovered-position line and the seqno choice at their edges.
 import { strict as assert } from 'node:assert';
 import { parseRecoveredPosition } from '../../../src/core/recoverlog';
-import { parseUuid } from '../../../src/core/seqnum';
+import { parseUuid } from '../../../src/core/gtid';
 import { seqnoOf } from '../../../src/core/seqno';
 
 describe('seqnos, UUIDs and recovered positions at their edges', () => {

@@ -67,28 +67,48 @@ export function acquireLock(lockFile: string, purpose: string): AcquireResult {
       }
       const holder = readLockState(lockFile);
       if (holder.state === 'held' || holder.state === 'unreadable') return { ok: false, holder };
-      if (holder.state === 'stale') {
-        // Move the stale file aside under a name of our own, then check that what we moved is the
-        // stale lock we judged (another taker may have replaced it meanwhile).
-        const aside = `${lockFile}.stale.${process.pid}`;
-        try {
-          fs.renameSync(lockFile, aside);
-        } catch {
-          continue;
-        }
-        const moved = parseLock(fs.readFileSync(aside, 'utf8'));
-        if (moved && moved.pid !== holder.pid) {
-          // We moved a fresh lock: put it back if nobody has taken the path since.
-          try { fs.linkSync(aside, lockFile); } catch { /* someone else holds it now */ }
-          fs.rmSync(aside, { force: true });
-          return { ok: false, holder: readLockState(lockFile) };
-        }
-        fs.rmSync(aside, { force: true });
-      }
+      if (holder.state === 'stale' && !breakStale(lockFile, tmp, holder.pid)) return { ok: false, holder: readLockState(lockFile) };
     }
     return { ok: false, holder: readLockState(lockFile) };
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Removes a stale lock, one taker at a time. Only the holder of `<lock>.break` removes anything, so
+ * a fresh lock that another taker linked after the stale one went can never be removed by a taker
+ * that judged the path a moment earlier (that race let two takers win). The path, once free, goes
+ * to whoever links first: exactly one. False when another taker is breaking it now.
+ */
+function breakStale(lockFile: string, tmp: string, stalePid: number): boolean {
+  const breaker = `${lockFile}.break`;
+  try {
+    fs.linkSync(tmp, breaker);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A breaker that died in the middle leaves its file: stale like any lock, and removed as one.
+    if (readLockState(breaker).state === 'stale') fs.rmSync(breaker, { force: true });
+    return false;
+  }
+  try {
+    const now = readLockState(lockFile);
+    if (now.state !== 'stale' || now.pid !== stalePid) return true; // gone or replaced meanwhile: look again
+    // Aside under our name, then checked: what we moved must be the stale lock we judged.
+    const aside = `${lockFile}.stale.${process.pid}`;
+    try {
+      fs.renameSync(lockFile, aside);
+    } catch {
+      return true;
+    }
+    const moved = parseLock(fs.readFileSync(aside, 'utf8'));
+    if (moved && moved.pid !== stalePid) {
+      try { fs.linkSync(aside, lockFile); } catch { /* the path is taken again: theirs stands */ }
+    }
+    fs.rmSync(aside, { force: true });
+    return true;
+  } finally {
+    fs.rmSync(breaker, { force: true });
   }
 }
 

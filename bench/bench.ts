@@ -37,7 +37,11 @@ const C_OID = '1.3.6.1.4.1.8072.9999.9999.77.1.0';
 const NATIVE_OID = '1.3.6.1.2.1.1.3.0';
 const out = (s: string): void => void process.stdout.write(s);
 
-interface Built { getload: string; csub: string | null; csubSkipped: string }
+interface Built {
+  getload: string;
+  csub: string | null;
+  csubSkipped: string;
+}
 
 /** Compiles the lean client and the C subagent; the subagent is skipped with a reason when it cannot build. */
 function buildC(): Built {
@@ -51,19 +55,42 @@ function buildC(): Built {
     return { getload, csub, csubSkipped: '' };
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    return { getload, csub: null, csubSkipped: `the C subagent cannot build (install libsnmp-dev and gcc): ${(e.stderr?.toString() || e.message).split('\n')[0]}` };
+    return {
+      getload,
+      csub: null,
+      csubSkipped: `the C subagent cannot build (install libsnmp-dev and gcc): ${(e.stderr?.toString() || e.message).split('\n')[0]}`,
+    };
   }
 }
 
-interface Load { gets: number; errors: number; lost: number; secs: number; cpuUs: number }
+interface Load {
+  gets: number;
+  errors: number;
+  lost: number;
+  secs: number;
+  cpuUs: number;
+}
 
 async function load(getload: string, port: number, oid: string, inFlight: number, count: number): Promise<Load> {
   const { stdout } = await pexec(getload, [String(port), oid, String(inFlight), String(count)], { timeout: 600_000 });
   return JSON.parse(stdout) as Load;
 }
 
-interface Target { name: string; oid: string; pid: number | null }
-interface Row { target: Target; inFlight: number; rps: number[]; cpuNs: number; snmpdNs: number; gets: number; clientUs: number; errors: number }
+interface Target {
+  name: string;
+  oid: string;
+  pid: number | null;
+}
+interface Row {
+  target: Target;
+  inFlight: number;
+  rps: number[];
+  cpuNs: number;
+  snmpdNs: number;
+  gets: number;
+  clientUs: number;
+  errors: number;
+}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -122,23 +149,38 @@ async function main(): Promise<void> {
   const dir = tempDir('gx-bench-');
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir);
-  fs.writeFileSync(path.join(datadir, 'grastate.dat'), 'uuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 123456789012\nsafe_to_bootstrap: 0\n');
+  fs.writeFileSync(
+    path.join(datadir, 'grastate.dat'),
+    'uuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 123456789012\nsafe_to_bootstrap: 0\n',
+  );
   const agent = startAgent({ master: master.socket, datadir, extra: agentExtra(master.socket) });
   const csub = built.csub ? startCsub(built.csub, master) : null;
   try {
     const galeraOid = `${mib.object('galeraStatus').oid.join('.')}.0`;
-    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'registration',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
     const pid = pidOf(agent.child);
     const targets: Target[] = [{ name: 'snmpd native sysUpTime.0', oid: NATIVE_OID, pid: null }];
     if (csub) {
-      await waitFor('the C subagent', async () => (await load(built.getload, master.port, C_OID, 1, 1)).errors === 0, 10000, 100);
+      await waitFor(
+        'the C subagent',
+        async () => (await load(built.getload, master.port, C_OID, 1, 1)).errors === 0,
+        10000,
+        100,
+      );
       targets.push({ name: 'C subagent (libnetsnmpagent)', oid: C_OID, pid: pidOf(csub.child) });
     }
     targets.push({ name: 'galera-agentx galeraStatus.0', oid: galeraOid, pid });
     for (const t of targets) await load(built.getload, master.port, t.oid, 8, 2000); // warm-up (JIT, caches)
     const rss0 = rssKb(pid);
     const rows: Row[] = [];
-    for (const k of [1, 8]) for (const t of targets) rows.push({ target: t, inFlight: k, rps: [], cpuNs: 0, snmpdNs: 0, gets: 0, clientUs: 0, errors: 0 });
+    for (const k of [1, 8])
+      for (const t of targets)
+        rows.push({ target: t, inFlight: k, rps: [], cpuNs: 0, snmpdNs: 0, gets: 0, clientUs: 0, errors: 0 });
     for (let round = 0; round < ROUNDS; round++) {
       for (const row of rows) {
         const c0 = row.target.pid ? cpuNs(row.target.pid) : 0;
@@ -153,12 +195,21 @@ async function main(): Promise<void> {
       }
     }
     const uptime = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    out(`\ngalera-agentx benchmark: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, load average ${uptime}\n`);
-    out(`${REQUESTS} GETs per row and round, ${ROUNDS} rounds (median GET/s), lean C client (pre-encoded SNMPv2c GETs, one UDP socket)\n`);
+    out(
+      `\ngalera-agentx benchmark: ${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}, load average ${uptime}\n`,
+    );
+    out(
+      `${REQUESTS} GETs per row and round, ${ROUNDS} rounds (median GET/s), lean C client (pre-encoded SNMPv2c GETs, one UDP socket)\n`,
+    );
     if (!csub) out(`skipped: ${built.csubSkipped}\n`);
-    out('\n| target | in flight | GET/s | vs native | vs C | subagent CPU µs/GET | snmpd CPU µs/GET | client CPU µs/GET | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
+    out(
+      '\n| target | in flight | GET/s | vs native | vs C | subagent CPU µs/GET | snmpd CPU µs/GET | client CPU µs/GET | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n',
+    );
     const rowOf = (name: string, k: number): Row =>
-      present(rows.find((r) => r.target.name === name && r.inFlight === k), `the row of ${name} at ${k} in flight`);
+      present(
+        rows.find((r) => r.target.name === name && r.inFlight === k),
+        `the row of ${name} at ${k} in flight`,
+      );
     for (const row of rows) {
       const n = rowOf(targets[0].name, row.inFlight);
       const c = csub ? rowOf(targets[1].name, row.inFlight) : null;
@@ -166,7 +217,9 @@ async function main(): Promise<void> {
       const vsN = (rps / median(n.rps)).toFixed(2);
       const vsC = c ? `${(rps / median(c.rps)).toFixed(2)}x` : '-';
       const sub = row.target.pid ? (row.cpuNs / 1000 / row.gets).toFixed(1) : '-';
-      out(`| ${row.target.name} | ${row.inFlight} | ${rps.toFixed(0)} | ${vsN}x | ${vsC} | ${sub} | ${(row.snmpdNs / 1000 / row.gets).toFixed(1)} | ${(row.clientUs / row.gets).toFixed(1)} | ${row.errors} |\n`);
+      out(
+        `| ${row.target.name} | ${row.inFlight} | ${rps.toFixed(0)} | ${vsN}x | ${vsC} | ${sub} | ${(row.snmpdNs / 1000 / row.gets).toFixed(1)} | ${(row.clientUs / row.gets).toFixed(1)} | ${row.errors} |\n`,
+      );
     }
     const g1 = rowOf(targets[targets.length - 1].name, 1);
     const g8 = rowOf(targets[targets.length - 1].name, 8);
@@ -175,9 +228,11 @@ async function main(): Promise<void> {
       const c1 = rowOf(targets[1].name, 1);
       const c8 = rowOf(targets[1].name, 8);
       const thr = median(g8.rps) / median(c8.rps);
-      const cpu1 = (g1.cpuNs / g1.gets) / (c1.cpuNs / c1.gets);
+      const cpu1 = g1.cpuNs / g1.gets / (c1.cpuNs / c1.gets);
       out(`\ntarget GET/s at 8 in flight >= 1.0x C: ${thr.toFixed(3)}x, ${verdict(thr >= 1)}\n`);
-      out(`target CPU per GET at 1 in flight <= 1.5x C: ${(g1.cpuNs / 1000 / g1.gets).toFixed(1)} vs ${(c1.cpuNs / 1000 / c1.gets).toFixed(1)} µs = ${cpu1.toFixed(3)}x, ${verdict(cpu1 <= 1.5)}\n`);
+      out(
+        `target CPU per GET at 1 in flight <= 1.5x C: ${(g1.cpuNs / 1000 / g1.gets).toFixed(1)} vs ${(c1.cpuNs / 1000 / c1.gets).toFixed(1)} µs = ${cpu1.toFixed(3)}x, ${verdict(cpu1 <= 1.5)}\n`,
+      );
     }
 
     // At rest: nothing asks anything. MySQL polling is off (no server on this datadir).
@@ -191,9 +246,13 @@ async function main(): Promise<void> {
     const idle = await idleCpu(idlePids, IDLE_S);
     const born = (Number(fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').pop()) - lp0) / IDLE_S;
     await stopChild(floor, 'SIGKILL');
-    out(`\nidle CPU over ${IDLE_S} s (ms per s): galera-agentx ${idle[0].toFixed(2)} (MySQL polling off), snmpd ${idle[1].toFixed(2)}${csub ? `, C subagent ${idle[3].toFixed(2)}` : ''}; ` +
-      `yardstick: node with one empty 100 ms timer ${idle[2].toFixed(2)}; PIDs born on the host ${born.toFixed(0)}/s\n`);
-    out(`target idle <= 2 ms/s: ${verdict(idle[0] <= 2)} (${(idle[0] / idle[2]).toFixed(1)}x the 100 ms timer floor)\n`);
+    out(
+      `\nidle CPU over ${IDLE_S} s (ms per s): galera-agentx ${idle[0].toFixed(2)} (MySQL polling off), snmpd ${idle[1].toFixed(2)}${csub ? `, C subagent ${idle[3].toFixed(2)}` : ''}; ` +
+        `yardstick: node with one empty 100 ms timer ${idle[2].toFixed(2)}; PIDs born on the host ${born.toFixed(0)}/s\n`,
+    );
+    out(
+      `target idle <= 2 ms/s: ${verdict(idle[0] <= 2)} (${(idle[0] / idle[2]).toFixed(1)}x the 100 ms timer floor)\n`,
+    );
 
     // Status changes must still show at once: a stand-in server (a script named mariadbd) starts
     // and stops; the initiator lock is taken and released. Measured to the galeraStatusChanged
@@ -216,15 +275,26 @@ async function main(): Promise<void> {
     };
     for (let i = 0; i < 10; i++) {
       let pid = 0;
-      await timed('server', () => { pid = pidOf(start(bin, [`--datadir=${datadir}`])); });
-      await timed('server', () => { process.kill(pid, 'SIGKILL'); });
+      await timed('server', () => {
+        pid = pidOf(start(bin, [`--datadir=${datadir}`]));
+      });
+      await timed('server', () => {
+        process.kill(pid, 'SIGKILL');
+      });
       await timed('lock', () => fs.writeFileSync(lockFile, `${process.pid}\npurpose=bench\n`));
       await timed('lock', () => fs.rmSync(lockFile));
     }
-    const pct = (xs: number[]): string => { const s = [...xs].sort((a, b) => a - b); return `p50 ${s[Math.floor(s.length / 2)].toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms`; };
-    out(`status change -> galeraStatusChanged trap (hold ${HOLD_MS} ms included): server start/stop ${pct(lat.server)}; lock taken/released ${pct(lat.lock)}\n`);
+    const pct = (xs: number[]): string => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `p50 ${s[Math.floor(s.length / 2)].toFixed(1)} ms, max ${s[s.length - 1].toFixed(1)} ms`;
+    };
+    out(
+      `status change -> galeraStatusChanged trap (hold ${HOLD_MS} ms included): server start/stop ${pct(lat.server)}; lock taken/released ${pct(lat.lock)}\n`,
+    );
     const worst = Math.max(...lat.server, ...lat.lock) - HOLD_MS;
-    out(`target status change visible within 100 ms (trap latency minus the hold): worst ${worst.toFixed(1)} ms, ${verdict(worst <= 100)}\n`);
+    out(
+      `target status change visible within 100 ms (trap latency minus the hold): worst ${worst.toFixed(1)} ms, ${verdict(worst <= 100)}\n`,
+    );
 
     // Memory under a long run of GETs: RSS every tenth, flat over the second half.
     const rssAt: number[] = [];
@@ -235,8 +305,12 @@ async function main(): Promise<void> {
     }
     const half = rssAt[4];
     const end = rssAt[9];
-    out(`\ngalera-agentx RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up; after ${chunk * 10} GETs ${end.toFixed(1)} MiB (each tenth: ${rssAt.map((x) => x.toFixed(0)).join(' ')}); second half ${(end - half >= 0 ? '+' : '')}${(end - half).toFixed(1)} MiB\n`);
-    out(`target RSS <= 80 MiB and flat over the second half (< 2 MiB): ${verdict(end <= 80 && end - half < 2)}${csub ? `; C subagent RSS ${(rssKb(pidOf(csub.child)) / 1024).toFixed(1)} MiB` : ''}\n`);
+    out(
+      `\ngalera-agentx RSS: ${(rss0 / 1024).toFixed(1)} MiB after warm-up; after ${chunk * 10} GETs ${end.toFixed(1)} MiB (each tenth: ${rssAt.map((x) => x.toFixed(0)).join(' ')}); second half ${end - half >= 0 ? '+' : ''}${(end - half).toFixed(1)} MiB\n`,
+    );
+    out(
+      `target RSS <= 80 MiB and flat over the second half (< 2 MiB): ${verdict(end <= 80 && end - half < 2)}${csub ? `; C subagent RSS ${(rssKb(pidOf(csub.child)) / 1024).toFixed(1)} MiB` : ''}\n`,
+    );
 
     if (process.env.BENCH_NODE !== '0') await idleAgainstNode();
 
@@ -259,7 +333,9 @@ async function idleAgainstNode(): Promise<void> {
   try {
     node = await createNode('bench');
   } catch (err) {
-    out(`skipped: idle CPU against a real node (MariaDB cannot start here: ${(err as Error).message.split('\n')[0]})\n`);
+    out(
+      `skipped: idle CPU against a real node (MariaDB cannot start here: ${(err as Error).message.split('\n')[0]})\n`,
+    );
     return;
   }
   const m = await startSnmpd();
@@ -269,11 +345,23 @@ async function idleAgainstNode(): Promise<void> {
     await waitSynced(node, 60000);
     const optionFile = path.join(node.dir, 'agent.cnf');
     await createAgentUser(node, 'agentx', 'bench-pw-7c1d', optionFile);
-    agent = startAgent({ master: m.socket, datadir: node.datadir, optionFile, extra: agentExtra(m.socket, { mysql: { enabled: true, optionFile } }) });
-    await waitFor('running', async () => (await snmpgetOne(m.port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 200);
+    agent = startAgent({
+      master: m.socket,
+      datadir: node.datadir,
+      optionFile,
+      extra: agentExtra(m.socket, { mysql: { enabled: true, optionFile } }),
+    });
+    await waitFor(
+      'running',
+      async () => (await snmpgetOne(m.port, 'GALERA-MIB::galeraStatus.0')) === 'running',
+      20000,
+      200,
+    );
     await sleep(3000);
     const [ms] = await idleCpu([pidOf(agent.child)], IDLE_S);
-    out(`idle CPU over ${IDLE_S} s against a real node (MySQL polling on, SHOW STATUS every 1 s): galera-agentx ${ms.toFixed(2)} ms/s; target <= 2 ms/s: ${ms <= 2 ? 'holds' : 'DOES NOT HOLD'}\n`);
+    out(
+      `idle CPU over ${IDLE_S} s against a real node (MySQL polling on, SHOW STATUS every 1 s): galera-agentx ${ms.toFixed(2)} ms/s; target <= 2 ms/s: ${ms <= 2 ? 'holds' : 'DOES NOT HOLD'}\n`,
+    );
   } finally {
     if (agent) await stopAgent(agent);
     await stopServer(node, 'SIGKILL');
@@ -288,11 +376,19 @@ async function idleAgainstNode(): Promise<void> {
 async function reRegistration(datadir: string, galeraOid: string): Promise<void> {
   const back: number[] = [];
   let m2 = await startSnmpd({ dir: tempDir('gx-rereg-') });
-  const reagent = startAgent({ master: m2.socket, datadir, extra: { log: { level: 'warn' }, agentx: { master: m2.socket, reconnectMinMs: 200, reconnectMaxMs: 1000 } } });
-  const fresh = (m: { port: number }, oid: string): Promise<boolean> => new Promise((resolve) => {
-    const s = snmp.createSession('127.0.0.1', 'public', { port: m.port, version: 1, timeout: 100, retries: 0 });
-    s.get([oid], (err: Error | null, vbs: unknown[]) => { s.close(); resolve(!err && !snmp.isVarbindError(vbs[0])); });
+  const reagent = startAgent({
+    master: m2.socket,
+    datadir,
+    extra: { log: { level: 'warn' }, agentx: { master: m2.socket, reconnectMinMs: 200, reconnectMaxMs: 1000 } },
   });
+  const fresh = (m: { port: number }, oid: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = snmp.createSession('127.0.0.1', 'public', { port: m.port, version: 1, timeout: 100, retries: 0 });
+      s.get([oid], (err: Error | null, vbs: unknown[]) => {
+        s.close();
+        resolve(!err && !snmp.isVarbindError(vbs[0]));
+      });
+    });
   await waitFor('registration', () => fresh(m2, galeraOid), 15000, 50);
   for (let i = 0; i < 10; i++) {
     await stopSnmpd(m2, 'SIGKILL');
@@ -306,10 +402,12 @@ async function reRegistration(datadir: string, galeraOid: string): Promise<void>
   await stopAgent(reagent);
   await stopSnmpd(m2);
   back.sort((a, b) => a - b);
-  out(`\nOIDs back after snmpd returns (10 restarts after 2 s down, reconnect backoff 200 ms..1 s): p50 ${back[5].toFixed(0)} ms, max ${back[9].toFixed(0)} ms\n`);
+  out(
+    `\nOIDs back after snmpd returns (10 restarts after 2 s down, reconnect backoff 200 ms..1 s): p50 ${back[5].toFixed(0)} ms, max ${back[9].toFixed(0)} ms\n`,
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -27,7 +27,11 @@ export function rssKb(pid: number): number {
 export function cpuNs(pid: number): number {
   let sum = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try { sum += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread gone */ }
+    try {
+      sum += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      /* thread gone */
+    }
   }
   return sum;
 }

@@ -45,12 +45,32 @@ export interface SoakReport {
   showStatusQueries: number;
   /** SHOW STATUS queries per refresh interval of server uptime: 1 is the design. */
   queriesPerRefresh: number;
-  stateChanges: { writes: number; desyncToggles: number; lockToggles: number; restarts: number; statusesSeen: string[]; statusPollFailures: number };
+  stateChanges: {
+    writes: number;
+    desyncToggles: number;
+    lockToggles: number;
+    restarts: number;
+    statusesSeen: string[];
+    statusPollFailures: number;
+  };
 }
 
-interface Counters { get: number; getnext: number; getbulk: number; walks: number; errors: number; samples: string[]; lat: number[] }
+interface Counters {
+  get: number;
+  getnext: number;
+  getbulk: number;
+  walks: number;
+  errors: number;
+  samples: string[];
+  lat: number[];
+}
 
-function request(s: snmp.Session, kind: 'get' | 'getnext' | 'getbulk', oids: string[], c: Counters): Promise<unknown[] | null> {
+function request(
+  s: snmp.Session,
+  kind: 'get' | 'getnext' | 'getbulk',
+  oids: string[],
+  c: Counters,
+): Promise<unknown[] | null> {
   const t = process.hrtime.bigint();
   return new Promise((resolve) => {
     const done = (err: Error | null, vbs: unknown[]): void => {
@@ -79,15 +99,26 @@ async function walk(s: snmp.Session, kind: 'getnext' | 'getbulk', root: string, 
     const vbs = (kind === 'getbulk' ? answer[0] : answer) as { oid: string; type: number }[];
     let end = false;
     for (const vb of vbs) {
-      if (!vb.oid.startsWith(`${root}.`) || vb.type === snmp.ObjectType.EndOfMibView) { end = true; break; }
-      if (snmp.isVarbindError(vb)) { c.errors++; if (c.samples.length < 5) c.samples.push(`${kind} ${vb.oid}: ${snmp.varbindError(vb)}`); end = true; break; }
+      if (!vb.oid.startsWith(`${root}.`) || vb.type === snmp.ObjectType.EndOfMibView) {
+        end = true;
+        break;
+      }
+      if (snmp.isVarbindError(vb)) {
+        c.errors++;
+        if (c.samples.length < 5) c.samples.push(`${kind} ${vb.oid}: ${snmp.varbindError(vb)}`);
+        end = true;
+        break;
+      }
       oid = vb.oid;
       seen++;
     }
     if (end) break;
   }
   c.walks++;
-  if (seen < 40) { c.errors++; if (c.samples.length < 5) c.samples.push(`${kind} walk saw only ${seen} instances`); }
+  if (seen < 40) {
+    c.errors++;
+    if (c.samples.length < 5) c.samples.push(`${kind} walk saw only ${seen} instances`);
+  }
 }
 
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
@@ -96,7 +127,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const root = mib.root.join('.');
   // Every readable scalar: not a table column, not a notification-only object (galeraNotifyObjects).
   const notifyArc = `${mib.object('galeraPrevStatus').oid.slice(0, -1).join('.')}.`;
-  const scalars = [...mib.objects.values()].filter((x) => x.column === undefined && !`${x.oid.join('.')}.`.startsWith(notifyArc) && !x.name.endsWith('Table') && !x.name.endsWith('Entry'))
+  const scalars = [...mib.objects.values()]
+    .filter(
+      (x) =>
+        x.column === undefined &&
+        !`${x.oid.join('.')}.`.startsWith(notifyArc) &&
+        !x.name.endsWith('Table') &&
+        !x.name.endsWith('Entry'),
+    )
     .map((x) => `${x.oid.join('.')}.0`);
   let master: Snmpd | null = null;
   let agent: AgentProc | null = null;
@@ -114,11 +152,19 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const optionFile = path.join(dir, 'my.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
     agent = startAgent({
-      master: master.socket, datadir: node.datadir, optionFile, nodeName: 'soak',
+      master: master.socket,
+      datadir: node.datadir,
+      optionFile,
+      nodeName: 'soak',
       extra: { mysql: { optionFile, refreshIntervalMs: o.refreshIntervalMs }, log: { level: 'info' } },
     });
     const port = master.port;
-    await waitFor('the agent', async () => (await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 100);
+    await waitFor(
+      'the agent',
+      async () => (await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0')) === 'running',
+      20000,
+      100,
+    );
     const pid = pidOf(agent.child);
     const n = node;
 
@@ -140,94 +186,148 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // Every task is caught where it starts: one failing must end the run through the finally
     // below (which stops what was started), never as an unhandled rejection.
     const taskErrors: unknown[] = []; // filled from the tasks' callbacks: an array, as flow analysis cannot see those
-    const task = (p: Promise<void>): Promise<void> => p.catch((err: unknown) => { taskErrors.push(err); });
+    const task = (p: Promise<void>): Promise<void> =>
+      p.catch((err: unknown) => {
+        taskErrors.push(err);
+      });
     const clients: Promise<void>[] = [];
     for (let i = 0; i < o.clientsPerKind; i++) {
       const g = session();
-      clients.push(task((async () => {
-        let k = i;
-        while (Date.now() < deadline) {
-          // Five scalars a GET, rotating through the MIB: every scalar is asked for.
-          const oids = Array.from({ length: 5 }, () => scalars[k++ % scalars.length]);
-          const vbs = await request(g, 'get', oids, c);
-          for (const vb of vbs ?? []) if (snmp.isVarbindError(vb)) { c.errors++; if (c.samples.length < 5) c.samples.push(`get ${(vb as { oid: string }).oid}: ${snmp.varbindError(vb)}`); }
-        }
-      })()));
+      clients.push(
+        task(
+          (async () => {
+            let k = i;
+            while (Date.now() < deadline) {
+              // Five scalars a GET, rotating through the MIB: every scalar is asked for.
+              const oids = Array.from({ length: 5 }, () => scalars[k++ % scalars.length]);
+              const vbs = await request(g, 'get', oids, c);
+              for (const vb of vbs ?? [])
+                if (snmp.isVarbindError(vb)) {
+                  c.errors++;
+                  if (c.samples.length < 5)
+                    c.samples.push(`get ${(vb as { oid: string }).oid}: ${snmp.varbindError(vb)}`);
+                }
+            }
+          })(),
+        ),
+      );
       const nx = session();
-      clients.push(task((async () => { while (Date.now() < deadline) await walk(nx, 'getnext', root, c); })()));
+      clients.push(
+        task(
+          (async () => {
+            while (Date.now() < deadline) await walk(nx, 'getnext', root, c);
+          })(),
+        ),
+      );
       const bk = session();
-      clients.push(task((async () => { while (Date.now() < deadline) await walk(bk, 'getbulk', root, c); })()));
+      clients.push(
+        task(
+          (async () => {
+            while (Date.now() < deadline) await walk(bk, 'getbulk', root, c);
+          })(),
+        ),
+      );
     }
 
     // The node changes under the load.
-    const changes = { writes: 0, desyncToggles: 0, lockToggles: 0, restarts: 0, statusesSeen: new Set<string>(), statusPollFailures: 0 };
+    const changes = {
+      writes: 0,
+      desyncToggles: 0,
+      lockToggles: 0,
+      restarts: 0,
+      statusesSeen: new Set<string>(),
+      statusPollFailures: 0,
+    };
     const lockFile = path.join(agent.dir, 'galera-init.lock');
     const rss: number[] = [];
-    const watcher = task((async () => {
-      while (Date.now() < deadline) {
-        // A poll that gets no answer is counted as such, never as a status seen.
-        const st = await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0').catch(() => null);
-        if (st === null) changes.statusPollFailures++;
-        else changes.statusesSeen.add(st);
-        await sleep(100);
-      }
-    })());
+    const watcher = task(
+      (async () => {
+        while (Date.now() < deadline) {
+          // A poll that gets no answer is counted as such, never as a status seen.
+          const st = await snmpgetOne(port, 'GALERA-MIB::galeraStatus.0').catch(() => null);
+          if (st === null) changes.statusPollFailures++;
+          else changes.statusesSeen.add(st);
+          await sleep(100);
+        }
+      })(),
+    );
     // Set by the restarter while the other tasks await: read it through isUp(), which TypeScript does
     // not narrow (a plain variable read after an await would look constant to its flow analysis).
     const server = { up: true };
     const isUp = (): boolean => server.up;
-    const writer = task((async () => {
-      let desync = false;
-      let t = 0;
-      while (Date.now() < deadline) {
-        await sleep(200);
-        t++;
-        if (!server.up) continue;
-        try {
-          await sql(n, 'INSERT INTO soak.t (v) VALUES (1)');
-          changes.writes++;
-          if (t % 25 === 0) { desync = !desync; await sql(n, `SET GLOBAL wsrep_desync = ${desync ? 'ON' : 'OFF'}`); changes.desyncToggles++; }
-        } catch { /* the server is going down for a restart */ }
-        if (t % 35 === 0 && isUp()) {
-          if (fs.existsSync(lockFile)) fs.rmSync(lockFile); else fs.writeFileSync(lockFile, `${process.pid}\npurpose=soak\n`);
-          changes.lockToggles++;
+    const writer = task(
+      (async () => {
+        let desync = false;
+        let t = 0;
+        while (Date.now() < deadline) {
+          await sleep(200);
+          t++;
+          if (!server.up) continue;
+          try {
+            await sql(n, 'INSERT INTO soak.t (v) VALUES (1)');
+            changes.writes++;
+            if (t % 25 === 0) {
+              desync = !desync;
+              await sql(n, `SET GLOBAL wsrep_desync = ${desync ? 'ON' : 'OFF'}`);
+              changes.desyncToggles++;
+            }
+          } catch {
+            /* the server is going down for a restart */
+          }
+          if (t % 35 === 0 && isUp()) {
+            if (fs.existsSync(lockFile)) fs.rmSync(lockFile);
+            else fs.writeFileSync(lockFile, `${process.pid}\npurpose=soak\n`);
+            changes.lockToggles++;
+          }
         }
-      }
-      if (desync && server.up) await sql(n, 'SET GLOBAL wsrep_desync = OFF').catch(() => undefined);
-    })());
+        if (desync && server.up) await sql(n, 'SET GLOBAL wsrep_desync = OFF').catch(() => undefined);
+      })(),
+    );
     // A restart every 40 s (the first at a third of the run): stopped -> bootstrapping -> running.
-    const restarter = task((async () => {
-      const every = Math.min(40_000, (o.seconds * 1000) / 3);
-      let next = Date.now() + every;
-      while (Date.now() < deadline - 15_000) {
-        await sleep(250);
-        if (Date.now() < next) continue;
-        queries += (await showStatusCount()) - base - 1;
-        upMs += Date.now() - upSince;
-        server.up = false;
-        fs.rmSync(lockFile, { force: true }); // so the status can show stopped (locked outranks it)
-        await stopServer(n, 'SIGTERM');
-        await sleep(1000);
-        startServer(n, { bootstrap: true });
-        await waitSynced(n, 60000);
-        upSince = Date.now();
-        base = await showStatusCount();
-        server.up = true;
-        changes.restarts++;
-        next = Date.now() + every;
-      }
-    })());
+    const restarter = task(
+      (async () => {
+        const every = Math.min(40_000, (o.seconds * 1000) / 3);
+        let next = Date.now() + every;
+        while (Date.now() < deadline - 15_000) {
+          await sleep(250);
+          if (Date.now() < next) continue;
+          queries += (await showStatusCount()) - base - 1;
+          upMs += Date.now() - upSince;
+          server.up = false;
+          fs.rmSync(lockFile, { force: true }); // so the status can show stopped (locked outranks it)
+          await stopServer(n, 'SIGTERM');
+          await sleep(1000);
+          startServer(n, { bootstrap: true });
+          await waitSynced(n, 60000);
+          upSince = Date.now();
+          base = await showStatusCount();
+          server.up = true;
+          changes.restarts++;
+          next = Date.now() + every;
+        }
+      })(),
+    );
     // Memory and CPU: start after a warm-up, RSS sampled every 5 s.
     await sleep(Math.min(5000, o.seconds * 100));
     const rssStart = rssMiB(pid);
     const cpu0 = cpuTicks(pid);
     const req0 = c.get + c.getnext + c.getbulk;
-    const sampler = task((async () => { while (Date.now() < deadline) { rss.push(Number(rssMiB(pid).toFixed(1))); await sleep(5000); } })());
+    const sampler = task(
+      (async () => {
+        while (Date.now() < deadline) {
+          rss.push(Number(rssMiB(pid).toFixed(1)));
+          await sleep(5000);
+        }
+      })(),
+    );
     await Promise.all([...clients, watcher, writer, restarter, sampler]);
     if (taskErrors.length > 0) throw taskErrors[0];
     const cpu1 = cpuTicks(pid);
     const rssEnd = rssMiB(pid);
-    if (server.up) { queries += (await showStatusCount()) - base - 1; upMs += Date.now() - upSince; }
+    if (server.up) {
+      queries += (await showStatusCount()) - base - 1;
+      upMs += Date.now() - upSince;
+    }
     for (const s of sessions) s.close();
     const total = c.get + c.getnext + c.getbulk;
     c.lat.sort((a, b) => a - b);
@@ -280,7 +380,7 @@ if (require.main === module) {
   runSoak({ seconds, clientsPerKind: 4, refreshIntervalMs: 500, log: (l) => process.stdout.write(`${l}\n`) })
     .then((r) => process.exit(r.errors === 0 ? 0 : 1))
     .catch((err: unknown) => {
-      process.stderr.write(`soak failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`soak failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     });
 }

@@ -21,7 +21,15 @@ import { loadMib } from '../src/snmp/mib';
 const pexec = promisify(execFile);
 const mib = loadMib();
 const interactive = process.stdout.isTTY && !process.argv.includes('--non-interactive') && process.env.CI !== 'true';
-const COLS = ['galeraStatus', 'galeraSeqno', 'galeraSeqnoSource', 'galeraLocalState', 'galeraClusterStatus', 'galeraClusterSize', 'galeraWindowShort'] as const;
+const COLS = [
+  'galeraStatus',
+  'galeraSeqno',
+  'galeraSeqnoSource',
+  'galeraLocalState',
+  'galeraClusterStatus',
+  'galeraClusterSize',
+  'galeraWindowShort',
+] as const;
 const label = (obj: string, v: unknown): string => {
   if (Buffer.isBuffer(v)) return v.toString();
   const e = Object.entries(mib.object(obj).enumValues ?? {}).find(([, n]) => n === v);
@@ -31,13 +39,30 @@ const label = (obj: string, v: unknown): string => {
 };
 
 async function poll(h: Harness): Promise<string[][]> {
-  return Promise.all(h.nodes.map((n) => new Promise<string[]>((resolve) => {
-    const s = snmp.createSession('127.0.0.1', 'public', { port: n.master.port, version: 1, timeout: 400, retries: 0 });
-    s.get(COLS.map((c) => `${mib.object(c).oid.join('.')}.0`), (err: Error | null, vbs: { value: unknown }[]) => {
-      s.close();
-      resolve([n.g.name, `udp 127.0.0.1:${n.master.port}`, ...(err ? COLS.map(() => '(no answer)') : vbs.map((vb, i) => label(COLS[i], vb.value)))]);
-    });
-  })));
+  return Promise.all(
+    h.nodes.map(
+      (n) =>
+        new Promise<string[]>((resolve) => {
+          const s = snmp.createSession('127.0.0.1', 'public', {
+            port: n.master.port,
+            version: 1,
+            timeout: 400,
+            retries: 0,
+          });
+          s.get(
+            COLS.map((c) => `${mib.object(c).oid.join('.')}.0`),
+            (err: Error | null, vbs: { value: unknown }[]) => {
+              s.close();
+              resolve([
+                n.g.name,
+                `udp 127.0.0.1:${n.master.port}`,
+                ...(err ? COLS.map(() => '(no answer)') : vbs.map((vb, i) => label(COLS[i], vb.value))),
+              ]);
+            },
+          );
+        }),
+    ),
+  );
 }
 
 function render(rows: string[][]): string {
@@ -53,11 +78,14 @@ function lastTraps(trapd: Trapd, since: number): string {
   const shown = all.length > since ? all.slice(since).slice(-8) : all.slice(-4);
   const names = new Map([...mib.notifications].map(([name, x]) => [x.oid.join('.'), name]));
   const nodeOid = `${mib.object('galeraNodeName').oid.join('.')}.0`;
-  return shown.map((t) => {
-    const vals = [...t.varbinds].filter(([k]) => !k.startsWith('1.3.6.1.2.1.1.3') && !k.startsWith('1.3.6.1.6.3.1.1.4.1') && k !== nodeOid)
-      .map(([k, v]) => `${[...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === k)?.name ?? k}=${v}`);
-    return `  trap ${names.get(t.trapOid) ?? t.trapOid} from ${t.varbinds.get(nodeOid)}: ${vals.join(' ')}`;
-  }).join('\n');
+  return shown
+    .map((t) => {
+      const vals = [...t.varbinds]
+        .filter(([k]) => !k.startsWith('1.3.6.1.2.1.1.3') && !k.startsWith('1.3.6.1.6.3.1.1.4.1') && k !== nodeOid)
+        .map(([k, v]) => `${[...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === k)?.name ?? k}=${v}`);
+      return `  trap ${names.get(t.trapOid) ?? t.trapOid} from ${t.varbinds.get(nodeOid)}: ${vals.join(' ')}`;
+    })
+    .join('\n');
 }
 
 async function main(): Promise<void> {
@@ -74,7 +102,8 @@ async function main(): Promise<void> {
   const show = async (): Promise<void> => {
     if (!h || !trapd) return;
     const text = `${render(await poll(h))}\nlast notifications received by snmptrapd:\n${lastTraps(trapd, stepStart) || '  (none yet)'}\n`;
-    if (interactive) process.stdout.write(`\x1b[H\x1b[2J== galera-agentx demo (Ctrl-C to stop)\n\n${caption}\n\n${text}`);
+    if (interactive)
+      process.stdout.write(`\x1b[H\x1b[2J== galera-agentx demo (Ctrl-C to stop)\n\n${caption}\n\n${text}`);
     else process.stdout.write(text);
   };
   const teardown = async (): Promise<void> => {
@@ -87,11 +116,25 @@ async function main(): Promise<void> {
   };
   // Ctrl-C, a closed terminal (SIGHUP) or a kill: the cluster must not outlive the demo.
   for (const sig of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
-    process.on(sig, () => { void teardown().then(() => { try { process.stdout.write('\ntorn down\n'); } catch { /* terminal gone */ } process.exit(130); }); });
+    process.on(sig, () => {
+      void teardown().then(() => {
+        try {
+          process.stdout.write('\ntorn down\n');
+        } catch {
+          /* terminal gone */
+        }
+        process.exit(130);
+      });
+    });
   }
-  const pause = async (ms: number): Promise<void> => { if (interactive) await sleep(ms); else await show(); };
+  const pause = async (ms: number): Promise<void> => {
+    if (interactive) await sleep(ms);
+    else await show();
+  };
   try {
-    process.stdout.write('Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n');
+    process.stdout.write(
+      'Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n',
+    );
     trapd = await startTrapd();
     h = await createHarness(3, { prefix: 'demo', trapPort: trapd.port, logLevel: 'info' });
     if (interactive) live = setInterval(() => void show(), 500);
@@ -99,10 +142,25 @@ async function main(): Promise<void> {
 
     say('1. Every node is down. What snmpget and galera-check say on node 1:');
     if (!interactive) {
-      process.stdout.write(`$ snmpget -v2c -c public ${a.target} GALERA-MIB::galeraStatus.0 GALERA-MIB::galeraSeqno.0\n`);
-      process.stdout.write((await snmpTool('snmpget', ['-v2c', '-c', 'public', a.target, 'GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0'])).replace(/^/gm, '  '));
+      process.stdout.write(
+        `$ snmpget -v2c -c public ${a.target} GALERA-MIB::galeraStatus.0 GALERA-MIB::galeraSeqno.0\n`,
+      );
+      process.stdout.write(
+        (
+          await snmpTool('snmpget', [
+            '-v2c',
+            '-c',
+            'public',
+            a.target,
+            'GALERA-MIB::galeraStatus.0',
+            'GALERA-MIB::galeraSeqno.0',
+          ])
+        ).replace(/^/gm, '  '),
+      );
       const check = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
-      process.stdout.write(`$ galera-check status\n  ${(await pexec(process.execPath, [check, '--config', a.agent.configFile, 'status'])).stdout.trim()}\n`);
+      process.stdout.write(
+        `$ galera-check status\n  ${(await pexec(process.execPath, [check, '--config', a.agent.configFile, 'status'])).stdout.trim()}\n`,
+      );
     }
     await pause(3000);
 
@@ -119,7 +177,11 @@ async function main(): Promise<void> {
 
     say(`3. ${c.g.name} stops cleanly: the table shows the size drop; the survivors send galeraClusterSizeChanged.`);
     await stopServerByPid(c.g, 'SIGTERM');
-    await waitFor('the size trap', () => trapd!.traps().some((t) => t.varbinds.get(`${mib.object('galeraClusterSize').oid.join('.')}.0`) === '2'), 20000);
+    await waitFor(
+      'the size trap',
+      () => trapd!.traps().some((t) => t.varbinds.get(`${mib.object('galeraClusterSize').oid.join('.')}.0`) === '2'),
+      20000,
+    );
     await pause(4000);
 
     say(`4. 50 more rows on ${a.g.name} and ${b.g.name} (${c.g.name} misses them), then both crash (kill -9).`);
@@ -127,17 +189,29 @@ async function main(): Promise<void> {
     const want = await rowCount(a.g, 'demo.t');
     await stopServerByPid(a.g, 'SIGKILL');
     await stopServerByPid(b.g, 'SIGKILL');
-    say(`4. Everything is down. The agents recover the crashed nodes' seqnos with --wsrep-recover (source "recovered"); ${c.g.name} is behind.`);
-    for (const n of [a, b]) await waitFor('recovered', async () => (await poll(h!)).find((r) => r[0] === n.g.name)?.[4] === 'recovered', 30000, 200);
+    say(
+      `4. Everything is down. The agents recover the crashed nodes' seqnos with --wsrep-recover (source "recovered"); ${c.g.name} is behind.`,
+    );
+    for (const n of [a, b])
+      await waitFor(
+        'recovered',
+        async () => (await poll(h!)).find((r) => r[0] === n.g.name)?.[4] === 'recovered',
+        30000,
+        200,
+      );
     await pause(4000);
 
-    say(`5. galera-init on all three: ${c.g.name} (stale) must not bootstrap; the most advanced does, the others join.`);
+    say(
+      `5. galera-init on all three: ${c.g.name} (stale) must not bootstrap; the most advanced does, the others join.`,
+    );
     const again = h.nodes.map((n) => h!.runInit(n));
     await Promise.all(again.map(exitCode));
     for (const n of h.nodes) await waitSynced(n.g, 60000);
     const winner = h.nodes.filter((_, i) => /bootstrapped a new cluster/.test(again[i].output())).map((n) => n.g.name);
     const counts = await Promise.all(h.nodes.map((n) => rowCount(n.g, 'demo.t')));
-    say(`5. Back: ${winner.join(', ')} bootstrapped. Rows on each node: ${counts.join(', ')} (expected ${want}): ${counts.every((x) => x === want) ? 'nothing lost' : 'ROWS LOST'}.`);
+    say(
+      `5. Back: ${winner.join(', ')} bootstrapped. Rows on each node: ${counts.join(', ')} (expected ${want}): ${counts.every((x) => x === want) ? 'nothing lost' : 'ROWS LOST'}.`,
+    );
     await pause(5000);
     if (interactive) await show();
     process.stdout.write('\nDone: tearing everything down.\n');
@@ -147,4 +221,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => { process.stderr.write(`demo failed: ${(err as Error).stack}\n`); void cleanupAll().then(() => process.exit(1)); });
+main().catch((err) => {
+  process.stderr.write(`demo failed: ${(err as Error).stack}\n`);
+  void cleanupAll().then(() => process.exit(1));
+});

@@ -52,16 +52,30 @@ export class Agent {
   private stopped = false;
   readonly stats = { recomputes: 0, notifications: 0 };
 
-  constructor(private readonly cfg: Config, private readonly log: Logger, opts: AgentOptions = {}) {
+  constructor(
+    private readonly cfg: Config,
+    private readonly log: Logger,
+    opts: AgentOptions = {},
+  ) {
     this.mib = loadMib(cfg.mibFile);
     this.view = makeView([], []);
     this.sources = opts.sources ?? createSources(cfg, log);
     // galeraAgentInstance: tells one agent reached under two names from two nodes sharing a name.
-    this.identity = { nodeName: cfg.nodeName, detectMs: detectLatencyMs(cfg), instance: randomUUID(), mysqlPolled: cfg.mysql.enabled };
+    this.identity = {
+      nodeName: cfg.nodeName,
+      detectMs: detectLatencyMs(cfg),
+      instance: randomUUID(),
+      mysqlPolled: cfg.mysql.enabled,
+    };
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
-    this.promoter = new Promoter(cfg, log, this.mib, this.sources.get('mysql') as WsrepSource,
-      (_text, extra) => void this.send('galeraPromotedPrimary', extra));
+    this.promoter = new Promoter(
+      cfg,
+      log,
+      this.mib,
+      this.sources.get('mysql') as WsrepSource,
+      (_text, extra) => void this.send('galeraPromotedPrimary', extra),
+    );
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
@@ -86,7 +100,10 @@ export class Agent {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => { this.scheduled = false; if (!this.stopped) this.recompute(); });
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.stopped) this.recompute();
+    });
   }
 
   /** Rebuilds the snapshot and the view from the sources' latest facts. */
@@ -100,34 +117,55 @@ export class Agent {
     if (boot && snap.status === 'running') this.readyBootstrapPid = boot.pid;
     const pids = servers.map((s) => s.pid).join(',');
     // A different server process: its byte counters started again at 0.
-    if (pids !== this.serverPids) { this.serverPids = pids; this.history = []; }
+    if (pids !== this.serverPids) {
+      this.serverPids = pids;
+      this.history = [];
+    }
     snap.window = this.windowEstimate(snap.wsrep!);
     const prev = this.snapshot;
     this.snapshot = snap;
     this.promoter.observe(snap);
     this.view = buildView(this.mib, snap);
     this.notifier.observe(snap, {
-      serverRunning: servers.length > 0, mysqlPolled: this.cfg.mysql.enabled, mysqlClosed: facts.mysql.closed, mysqlError: facts.mysql.error?.text ?? '',
+      serverRunning: servers.length > 0,
+      mysqlPolled: this.cfg.mysql.enabled,
+      mysqlClosed: facts.mysql.closed,
+      mysqlError: facts.mysql.error?.text ?? '',
     });
     const health = healthVerdict(snap.wsrep!, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
-    if (health.reason !== this.health.reason) this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
+    if (health.reason !== this.health.reason)
+      this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;
     this.track?.write(this.health.healthy ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
     if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
-      this.log.info({ status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason }, 'node state');
+      this.log.info(
+        { status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason },
+        'node state',
+      );
     }
   }
 
   private windowEstimate(w: WsrepStatus): WindowEstimate {
     if (w.at > this.lastSampleAt && w.receivedBytes !== null && w.replicatedBytes !== null) {
-      this.history = addSample(this.history, { t: w.at, bytes: w.receivedBytes + w.replicatedBytes }, this.cfg.window.longSpanSeconds * 1000);
+      this.history = addSample(
+        this.history,
+        { t: w.at, bytes: w.receivedBytes + w.replicatedBytes },
+        this.cfg.window.longSpanSeconds * 1000,
+      );
       this.lastSampleAt = w.at;
     }
     const rateShort = rateOver(this.history, this.cfg.window.shortSpanSeconds * 1000);
     const rateLong = rateOver(this.history, this.cfg.window.longSpanSeconds * 1000);
     const short = windowOf(w.gcacheBytes, rateShort);
     const desiredSeconds = this.cfg.window.desiredSeconds;
-    return { rateShort, rateLong, short, long: windowOf(w.gcacheBytes, rateLong), desiredSeconds, low: windowLow(short, desiredSeconds) };
+    return {
+      rateShort,
+      rateLong,
+      short,
+      long: windowOf(w.gcacheBytes, rateLong),
+      desiredSeconds,
+      low: windowLow(short, desiredSeconds),
+    };
   }
 
   private async send(name: string, extra: Record<string, Value> = {}): Promise<void> {

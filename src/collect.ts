@@ -7,9 +7,18 @@ import { Config, detectLatencyMs } from './config';
 import { NodeSnapshot, assembleSnapshot } from './core/snapshot';
 import { SourceSet, createSources } from './sources/index';
 
-export async function collectOnce(cfg: Config, log: Logger, opts: { recover: boolean; lockHeld?: boolean; sources?: SourceSet }): Promise<NodeSnapshot> {
+export async function collectOnce(
+  cfg: Config,
+  log: Logger,
+  opts: { recover: boolean; lockHeld?: boolean; sources?: SourceSet },
+): Promise<NodeSnapshot> {
   const sources = opts.sources ?? createSources(cfg, log, { recover: opts.recover, lockHeld: opts.lockHeld });
   await sources.readOnce();
-  const identity = { nodeName: cfg.nodeName, detectMs: detectLatencyMs(cfg), instance: '', mysqlPolled: cfg.mysql.enabled };
+  const identity = {
+    nodeName: cfg.nodeName,
+    detectMs: detectLatencyMs(cfg),
+    instance: '',
+    mysqlPolled: cfg.mysql.enabled,
+  };
   return assembleSnapshot(sources.facts(), sources.health(), Date.now(), identity);
 }

@@ -195,33 +195,61 @@ type Check = (v: unknown) => string | null; // null when fine, else what was exp
 const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
 const absPath: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? null : 'an absolute path');
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
-const ms = (min: number, max: number): Check => (v) =>
-  (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? null : `a whole number of milliseconds from ${min} to ${max}`);
+const ms =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? null
+      : `a whole number of milliseconds from ${min} to ${max}`;
 const strList: Check = (v) =>
-  (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0) ? null : 'a non-empty list of strings');
-const weight: Check = (v) => (Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254 ? null : 'a whole number from -254 to 254 (keepalived weights)');
-const optPath: Check = (v) => (v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable');
-const seconds: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000 ? null : 'a whole number of seconds from 1 to 31536000');
+  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0)
+    ? null
+    : 'a non-empty list of strings';
+const weight: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254
+    ? null
+    : 'a whole number from -254 to 254 (keepalived weights)';
+const optPath: Check = (v) =>
+  v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable';
+const seconds: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000
+    ? null
+    : 'a whole number of seconds from 1 to 31536000';
 const members: Check = (v) => {
-  if (!Array.isArray(v)) return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
+  if (!Array.isArray(v))
+    return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
   for (const m of v as unknown[]) {
     if (typeof m === 'string' && m.length > 0) continue;
-    if (m && typeof m === 'object' && typeof (m as MemberConfig).target === 'string' &&
-        Object.keys(m).every((k) => ['target', 'community', 'snmpUser', 'authKey', 'privKey'].includes(k))) continue;
+    if (
+      m &&
+      typeof m === 'object' &&
+      typeof (m as MemberConfig).target === 'string' &&
+      Object.keys(m).every((k) => ['target', 'community', 'snmpUser', 'authKey', 'privKey'].includes(k))
+    )
+      continue;
     return `a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey); bad entry ${JSON.stringify(m)}`;
   }
   return null;
 };
 const anyStr: Check = (v) => (typeof v === 'string' ? null : 'a string');
 const port: Check = (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? null : 'a port number');
-const count = (max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? null : `a whole number from 0 to ${max}`);
-const oneOf = (...opts: string[]): Check => (v) => (opts.includes(v as string) ? null : `one of ${opts.join(', ')}`);
+const count =
+  (max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? null : `a whole number from 0 to ${max}`;
+const oneOf =
+  (...opts: string[]): Check =>
+  (v) =>
+    opts.includes(v as string) ? null : `one of ${opts.join(', ')}`;
 const master: Check = (v) =>
-  (typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/')) ? null : 'a unix socket path or tcp:HOST:PORT');
+  typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/'))
+    ? null
+    : 'a unix socket path or tcp:HOST:PORT';
 
 const listen: Check = (v) => {
   const m = typeof v === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(v) : null;
-  return v === '' || (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535) ? null
+  return v === '' || (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535)
+    ? null
     : "HOST:PORT ('127.0.0.1:9200'), ':PORT' for every address, '[::1]:PORT', or empty to disable";
 };
 
@@ -230,9 +258,26 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   datadir: absPath,
   mibFile: absPath,
   lockFile: absPath,
-  agentx: { master, adminTimeoutMs: ms(100, 60000), pingIntervalMs: ms(1000, 3600000), reconnectMinMs: ms(10, 60000), reconnectMaxMs: ms(100, 600000) },
-  processes: { serverNames: strList, initiatorNames: strList, scanIntervalMs: ms(20, 10000), fullScanIntervalMs: ms(100, 600000) },
-  mysql: { enabled: bool, optionFile: absPath, refreshIntervalMs: ms(100, 600000), connectTimeoutMs: ms(100, 60000), queryTimeoutMs: ms(100, 60000) },
+  agentx: {
+    master,
+    adminTimeoutMs: ms(100, 60000),
+    pingIntervalMs: ms(1000, 3600000),
+    reconnectMinMs: ms(10, 60000),
+    reconnectMaxMs: ms(100, 600000),
+  },
+  processes: {
+    serverNames: strList,
+    initiatorNames: strList,
+    scanIntervalMs: ms(20, 10000),
+    fullScanIntervalMs: ms(100, 600000),
+  },
+  mysql: {
+    enabled: bool,
+    optionFile: absPath,
+    refreshIntervalMs: ms(100, 600000),
+    connectTimeoutMs: ms(100, 60000),
+    queryTimeoutMs: ms(100, 60000),
+  },
   recovery: { enabled: bool, command: strList, timeoutMs: ms(1000, 3600000) },
   notifications: { holdMs: ms(0, 600000) },
   window: { desiredSeconds: seconds, shortSpanSeconds: seconds, longSpanSeconds: seconds },
@@ -240,10 +285,29 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
   http: { listen },
   log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
   init: {
-    members, self: anyStr, serverConfig: absPath, snmpPort: port, snmpVersion: oneOf('2c', '3'), community: anyStr,
-    snmpUser: anyStr, authProtocol: oneOf('sha', 'md5', 'sha256'), authKey: anyStr, privProtocol: oneOf('aes', 'des'), privKey: anyStr,
-    snmpTimeoutMs: ms(100, 60000), snmpRetries: count(10), pollIntervalMs: ms(100, 600000), force: bool,
-    quorumAfterSeconds: count(86400), joinCommand: strList, bootstrapCommand: strList, startTimeoutSeconds: count(86400), leftClusterSeconds: count(3600), restartAttempts: count(100), waitTimeoutSeconds: count(604800), promoteNonPrimaryAfterSeconds: count(86400),
+    members,
+    self: anyStr,
+    serverConfig: absPath,
+    snmpPort: port,
+    snmpVersion: oneOf('2c', '3'),
+    community: anyStr,
+    snmpUser: anyStr,
+    authProtocol: oneOf('sha', 'md5', 'sha256'),
+    authKey: anyStr,
+    privProtocol: oneOf('aes', 'des'),
+    privKey: anyStr,
+    snmpTimeoutMs: ms(100, 60000),
+    snmpRetries: count(10),
+    pollIntervalMs: ms(100, 600000),
+    force: bool,
+    quorumAfterSeconds: count(86400),
+    joinCommand: strList,
+    bootstrapCommand: strList,
+    startTimeoutSeconds: count(86400),
+    leftClusterSeconds: count(3600),
+    restartAttempts: count(100),
+    waitTimeoutSeconds: count(604800),
+    promoteNonPrimaryAfterSeconds: count(86400),
   },
 };
 
@@ -251,12 +315,16 @@ const SCHEMA: Record<string, Check | Record<string, Check>> = {
 export function buildConfig(doc: unknown, source: string, base: Config = defaultConfig()): Config {
   const errors: string[] = [];
   if (doc === null || doc === undefined) return base;
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`${source}: the top level must be a mapping of keys`);
   const out = structuredClone(base) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     // Own keys only: "valueOf" or "__proto__" must be unknown keys, not Object.prototype's (fuzzing).
     const spec = Object.hasOwn(SCHEMA, key) ? SCHEMA[key] : undefined;
-    if (!spec) { errors.push(`${source}: unknown key '${key}' (known: ${Object.keys(SCHEMA).join(', ')})`); continue; }
+    if (!spec) {
+      errors.push(`${source}: unknown key '${key}' (known: ${Object.keys(SCHEMA).join(', ')})`);
+      continue;
+    }
     if (typeof spec === 'function') {
       const want = spec(value);
       if (want) errors.push(`${source}: '${key}' must be ${want}, got ${JSON.stringify(value)}`);
@@ -270,7 +338,10 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     const section = out[key] as Record<string, unknown>;
     for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
       const check = Object.hasOwn(spec, sub) ? spec[sub] : undefined;
-      if (!check) { errors.push(`${source}: unknown key '${key}.${sub}' (known: ${Object.keys(spec).join(', ')})`); continue; }
+      if (!check) {
+        errors.push(`${source}: unknown key '${key}.${sub}' (known: ${Object.keys(spec).join(', ')})`);
+        continue;
+      }
       const want = check(v);
       if (want) errors.push(`${source}: '${key}.${sub}' must be ${want}, got ${JSON.stringify(v)}`);
       else section[sub] = v;
@@ -278,12 +349,19 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
   }
   const cfg = out as unknown as Config;
   if (cfg.mysql.enabled) {
-    try { checkPrivateFile(cfg.mysql.optionFile, 'the MySQL option file'); } catch (err) { errors.push((err as Error).message); }
+    try {
+      checkPrivateFile(cfg.mysql.optionFile, 'the MySQL option file');
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
   }
   cfg.init.members = cfg.init.members.map((m) => (typeof m === 'string' ? { target: m } : m));
-  if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs) errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
-  if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds) errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
-  if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs) errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
+  if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs)
+    errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
+  if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds)
+    errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
+  if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs)
+    errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
   if (errors.length) throw new ConfigError(errors.join('\n'));
   return cfg;
 }
@@ -294,10 +372,18 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
  */
 export function checkPrivateFile(path: string, what: string): void {
   let st: fs.Stats;
-  try { st = fs.statSync(path); } catch { return; } // absence is judged elsewhere
+  try {
+    st = fs.statSync(path);
+  } catch {
+    return;
+  } // absence is judged elsewhere
   const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-  if (st.mode & 0o002) throw new ConfigError(`${path}: ${what} is writable by every user (mode ${mode}); run: chmod o-rwx ${path}`);
-  if (st.mode & 0o004) throw new ConfigError(`${path}: ${what} is readable by every user (mode ${mode}) and may hold secrets; run: chmod o-rwx ${path}`);
+  if (st.mode & 0o002)
+    throw new ConfigError(`${path}: ${what} is writable by every user (mode ${mode}); run: chmod o-rwx ${path}`);
+  if (st.mode & 0o004)
+    throw new ConfigError(
+      `${path}: ${what} is readable by every user (mode ${mode}) and may hold secrets; run: chmod o-rwx ${path}`,
+    );
 }
 
 /**
@@ -312,8 +398,10 @@ export function loadConfig(file: string | undefined): Config {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' && file === undefined) return defaultConfig();
-    throw new ConfigError(`${path}: cannot read the config file (${e.code ?? e.message}); ` +
-      (e.code === 'ENOENT' ? 'create it from config-sample.yaml or pass --config' : 'check its permissions'));
+    throw new ConfigError(
+      `${path}: cannot read the config file (${e.code ?? e.message}); ` +
+        (e.code === 'ENOENT' ? 'create it from config-sample.yaml or pass --config' : 'check its permissions'),
+    );
   }
   checkPrivateFile(path, 'the config file');
   let doc: unknown;

@@ -24,7 +24,12 @@ import { InitEnv, Members, Readiness, initLoop, look } from './initround';
 /** The CLIs' one exit-code table lives in errors.ts; re-exported for callers that import it from here. */
 export { EXIT };
 
-export interface InitOptions { dryRun: boolean; force: boolean; once: boolean; out: NodeJS.WritableStream }
+export interface InitOptions {
+  dryRun: boolean;
+  force: boolean;
+  once: boolean;
+  out: NodeJS.WritableStream;
+}
 
 /** How two spellings of one target compare: host case and IPv6 brackets do not matter, the port does. */
 export const targetKey = (t: { host: string; port: number }): string => `${t.host.toLowerCase()}:${t.port}`;
@@ -44,8 +49,16 @@ export interface ResolvedMembers {
 export function resolveMembers(cfg: Config): ResolvedMembers {
   const i = cfg.init;
   const defaults = {
-    port: i.snmpPort, version: i.snmpVersion, community: i.community, user: i.snmpUser, authProtocol: i.authProtocol,
-    authKey: i.authKey || undefined, privProtocol: i.privProtocol, privKey: i.privKey || undefined, timeoutMs: i.snmpTimeoutMs, retries: i.snmpRetries,
+    port: i.snmpPort,
+    version: i.snmpVersion,
+    community: i.community,
+    user: i.snmpUser,
+    authProtocol: i.authProtocol,
+    authKey: i.authKey || undefined,
+    privProtocol: i.privProtocol,
+    privKey: i.privKey || undefined,
+    timeoutMs: i.snmpTimeoutMs,
+    retries: i.snmpRetries,
   };
   let members = i.members;
   let nodeHost = '';
@@ -57,8 +70,10 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
     if (members.length === 0) {
       const hosts = clusterHosts(address);
       if (hosts.length === 0) {
-        throw new ConfigError(`no members: set init.members in the config, or wsrep_cluster_address in ${i.serverConfig}` +
-          `${server.problems.length ? ` (${server.problems.join('; ')})` : ''}`);
+        throw new ConfigError(
+          `no members: set init.members in the config, or wsrep_cluster_address in ${i.serverConfig}` +
+            `${server.problems.length ? ` (${server.problems.join('; ')})` : ''}`,
+        );
       }
       members = hosts.map((h) => ({ target: h.includes(':') ? `[${h}]` : h }));
     }
@@ -68,18 +83,38 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
   for (const m of members) {
     const t = parseTarget(m.target, defaults);
     const key = targetKey(t);
-    if (seen.has(key)) { dropped.push(`${t.id} (same as ${seen.get(key)!.id})`); continue; }
-    seen.set(key, { ...t, community: m.community ?? t.community, user: m.snmpUser ?? t.user, authKey: m.authKey ?? t.authKey, privKey: m.privKey ?? t.privKey });
+    if (seen.has(key)) {
+      dropped.push(`${t.id} (same as ${seen.get(key)!.id})`);
+      continue;
+    }
+    seen.set(key, {
+      ...t,
+      community: m.community ?? t.community,
+      user: m.snmpUser ?? t.user,
+      authKey: m.authKey ?? t.authKey,
+      privKey: m.privKey ?? t.privKey,
+    });
   }
   let targets = [...seen.values()];
   let selfId: string;
   if (i.self) {
     const want = targetKey(parseTarget(i.self, defaults));
     const mine = targets.find((t) => targetKey(t) === want);
-    if (!mine) throw new ConfigError(`init.self '${i.self}' is not among the members ${targets.map((t) => t.id).join(', ')}`);
+    if (!mine)
+      throw new ConfigError(`init.self '${i.self}' is not among the members ${targets.map((t) => t.id).join(', ')}`);
     selfId = mine.id;
   } else {
-    const locals = new Set([nodeHost, os.hostname(), ...Object.values(os.networkInterfaces()).flat().map((a) => a?.address ?? '')].filter(Boolean).map((h) => h.toLowerCase()));
+    const locals = new Set(
+      [
+        nodeHost,
+        os.hostname(),
+        ...Object.values(os.networkInterfaces())
+          .flat()
+          .map((a) => a?.address ?? ''),
+      ]
+        .filter(Boolean)
+        .map((h) => h.toLowerCase()),
+    );
     const mine = targets.filter((t) => locals.has(t.host.toLowerCase()));
     if (mine.length === 0 && fromServer) {
       // wsrep_cluster_address often leaves out the node it is written on: this node is a member
@@ -88,7 +123,9 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
       targets = [self, ...targets];
       selfId = self.id;
     } else if (mine.length === 0 || new Set(mine.map((t) => t.port)).size > 1) {
-      throw new ConfigError(`cannot tell which member is this node (${mine.length} match its addresses): set init.self to one of ${targets.map((t) => t.id).join(', ')}`);
+      throw new ConfigError(
+        `cannot tell which member is this node (${mine.length} match its addresses): set init.self to one of ${targets.map((t) => t.id).join(', ')}`,
+      );
     } else {
       // The host name and an address of this node, on the same port: one agent, one member.
       selfId = mine[0].id;
@@ -101,13 +138,24 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
 
 export function formatTable(members: MemberFacts[], d: Decision): string {
   const rows = members.map((m) => [
-    `${m.id}${m.self ? ' (this node)' : ''}`, m.name ?? '?', m.answered ? 'yes' : 'no', m.status ?? '?',
-    m.status === 'running' || m.status === 'bootstrapping' ? m.clusterStatus ?? '?' : '-', m.seqno?.toString() ?? '?', m.seqnoSource ?? '?', m.uuid ?? '',
-    m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?', m.error ?? '',
+    `${m.id}${m.self ? ' (this node)' : ''}`,
+    m.name ?? '?',
+    m.answered ? 'yes' : 'no',
+    m.status ?? '?',
+    m.status === 'running' || m.status === 'bootstrapping' ? (m.clusterStatus ?? '?') : '-',
+    m.seqno?.toString() ?? '?',
+    m.seqnoSource ?? '?',
+    m.uuid ?? '',
+    m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?',
+    m.error ?? '',
   ]);
   const head = ['member', 'name', 'answered', 'status', 'cluster', 'seqno', 'source', 'uuid', 'safe', 'note'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((x, c) => x.padEnd(widths[c])).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((x, c) => x.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
   const advice = 'advice' in d && d.advice ? `advice:   ${d.advice}\n` : '';
   return `${[line(head), ...rows.map(line)].join('\n')}\n\ndecision: ${d.action}${'target' in d ? ` ${d.target}` : ''}\nreason:   ${d.reason}\n${advice}`;
 }
@@ -119,7 +167,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * safe_to_bootstrap: 1 when a crash left 0, or the whole file from the recovered position when it
  * names no state. A fresh node (no file, no position) is left alone.
  */
-export function markSafeToBootstrap(datadir: string, log: Logger, position: { uuid: string | null; seqno: bigint } = { uuid: null, seqno: -1n }): void {
+export function markSafeToBootstrap(
+  datadir: string,
+  log: Logger,
+  position: { uuid: string | null; seqno: bigint } = { uuid: null, seqno: -1n },
+): void {
   const file = path.join(datadir, 'grastate.dat');
   let text = '';
   let owner: { mode: number; uid: number; gid: number };
@@ -138,8 +190,12 @@ export function markSafeToBootstrap(datadir: string, log: Logger, position: { uu
   fs.writeFileSync(tmp, next, { mode: owner.mode, flag: 'w' });
   fs.chownSync(tmp, owner.uid, owner.gid);
   fs.renameSync(tmp, file);
-  log.warn({ file, position: `${position.uuid}:${position.seqno}` }, /uuid:/.test(text) ? 'set safe_to_bootstrap: 1 on the chosen node (it said 0 after a crash)'
-    : 'wrote grastate.dat from the recovered position on the chosen node (it named no state), so the cluster keeps its history');
+  log.warn(
+    { file, position: `${position.uuid}:${position.seqno}` },
+    /uuid:/.test(text)
+      ? 'set safe_to_bootstrap: 1 on the chosen node (it said 0 after a crash)'
+      : 'wrote grastate.dat from the recovered position on the chosen node (it named no state), so the cluster keeps its history',
+  );
 }
 
 /**
@@ -152,14 +208,22 @@ export function discardState(datadir: string, log: Logger): void {
   const aside = `${file}.discarded-${new Date().toISOString().replace(/[:.]/g, '')}`;
   try {
     fs.renameSync(file, aside);
-    log.warn({ file, aside }, 'FORCED: set grastate.dat aside; the server receives a full state transfer and this node\'s newer transactions are discarded');
+    log.warn(
+      { file, aside },
+      "FORCED: set grastate.dat aside; the server receives a full state transfer and this node's newer transactions are discarded",
+    );
   } catch (err) {
     log.warn({ file, err: (err as Error).message }, 'could not set grastate.dat aside');
   }
 }
 
 /** Starts the server; resolves once the process exists (so the lock may go) or the command failed. */
-async function startServer(cfg: Config, argv: string[], position: string, log: Logger): Promise<{ ok: boolean; error?: string }> {
+async function startServer(
+  cfg: Config,
+  argv: string[],
+  position: string,
+  log: Logger,
+): Promise<{ ok: boolean; error?: string }> {
   // {position} is the uuid:seqno found for this node, for a direct `mariadbd --wsrep-start-position=`
   // start (what MariaDB's unit does through galera_recovery): without it a crashed node that
   // bootstraps starts a new history, and every joiner then needs a full SST.
@@ -168,8 +232,12 @@ async function startServer(cfg: Config, argv: string[], position: string, log: L
   // Detached and with no pipes: a server run directly must outlive us and never get SIGPIPE.
   const child = spawn(cmd[0], cmd.slice(1), { stdio: 'ignore', detached: true });
   let exit: { code: number | null; error?: string } | null = null;
-  child.on('exit', (code) => { exit = { code }; });
-  child.on('error', (err) => { exit = { code: null, error: err.message }; });
+  child.on('exit', (code) => {
+    exit = { code };
+  });
+  child.on('error', (err) => {
+    exit = { code: null, error: err.message };
+  });
   child.unref();
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   for (;;) {
@@ -205,16 +273,27 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
       if (w.clusterStatus === 'disconnected') {
         disconnectedSince ||= Date.now();
         if (cfg.init.leftClusterSeconds > 0 && Date.now() - disconnectedSince > cfg.init.leftClusterSeconds * 1000) {
-          return { ok: false, leftCluster: true, error: `the server is up but Disconnected from the cluster for ${cfg.init.leftClusterSeconds} s (Galera asks for a restart after a failed state transfer; see its error log)` };
+          return {
+            ok: false,
+            leftCluster: true,
+            error: `the server is up but Disconnected from the cluster for ${cfg.init.leftClusterSeconds} s (Galera asks for a restart after a failed state transfer; see its error log)`,
+          };
         }
       } else disconnectedSince = 0;
     } else if (!f || f.error?.kind === 'auth') {
-      if (!warned) log.warn({ err: f?.error?.text ?? 'mysql polling is disabled' }, 'cannot read the server\'s wsrep state: taking a running process as ready');
+      if (!warned)
+        log.warn(
+          { err: f?.error?.text ?? 'mysql polling is disabled' },
+          "cannot read the server's wsrep state: taking a running process as ready",
+        );
       warned = true;
       return { ok: true };
     }
     if (Date.now() > until) {
-      return { ok: false, error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${f.status?.wsrep_cluster_status ?? '?'}, local state ${w.localState ?? '?'}` : f?.error?.text ?? 'MySQL unknown'})` };
+      return {
+        ok: false,
+        error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${f.status?.wsrep_cluster_status ?? '?'}, local state ${w.localState ?? '?'}` : (f?.error?.text ?? 'MySQL unknown')})`,
+      };
     }
     await sleep(250);
   }
@@ -229,7 +308,11 @@ function serverPids(cfg: Config, log: Logger): number[] {
 async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
   const [pid] = serverPids(cfg, log);
   if (!pid) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   while (Date.now() < until) {
     await sleep(200);
@@ -257,16 +340,40 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
     serverRunning: () => serverPids(cfg, log).length > 0,
     localFacts: async ({ recover }) => {
       const s = await collectOnce(cfg, log, { recover, lockHeld: recover });
-      return { status: s.status, seqno: s.seqno, seqnoSource: s.seqnoSource, uuid: s.uuid, safeToBootstrap: s.safeToBootstrap, serverRunning: s.serverPid > 0 };
+      return {
+        status: s.status,
+        seqno: s.seqno,
+        seqnoSource: s.seqnoSource,
+        uuid: s.uuid,
+        safeToBootstrap: s.safeToBootstrap,
+        serverRunning: s.serverPid > 0,
+      };
     },
     ask: async (ids) => {
-      const answers = await askPeers(mib, ids.map((id) => byId.get(id)!));
-      for (const a of answers) log.debug({ peer: a.id, name: a.name, answered: a.answered, status: a.status, seqno: a.seqno?.toString(), cluster: a.clusterStatus, error: a.error, errorKind: a.errorKind }, 'agent answer');
+      const answers = await askPeers(
+        mib,
+        ids.map((id) => byId.get(id)!),
+      );
+      for (const a of answers)
+        log.debug(
+          {
+            peer: a.id,
+            name: a.name,
+            answered: a.answered,
+            status: a.status,
+            seqno: a.seqno?.toString(),
+            cluster: a.clusterStatus,
+            error: a.error,
+            errorKind: a.errorKind,
+          },
+          'agent answer',
+        );
       return answers;
     },
     markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),
     discardState: () => discardState(cfg.datadir, log),
-    start: (action, position) => startServer(cfg, action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log),
+    start: (action, position) =>
+      startServer(cfg, action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log),
     waitReady: () => waitReady(cfg, log),
     stopServer: () => stopStartedServer(cfg, log),
     log: {
@@ -280,7 +387,10 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
 function membersOf(cfg: Config, log: Logger): { members: Members; targets: PeerTarget[] } {
   const { targets, selfId, dropped } = resolveMembers(cfg);
   if (dropped.length) log.info({ dropped }, 'member list: entries that name a member already listed are asked once');
-  return { targets, members: { selfId, peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id), selfName: cfg.nodeName } };
+  return {
+    targets,
+    members: { selfId, peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id), selfName: cfg.nodeName },
+  };
 }
 
 /** galera-check cluster: the members table as galera-init would see it now, without the lock. */
@@ -299,10 +409,19 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
     opts.out.write(formatTable(seen.members, seen.decision));
     return EXIT.OK;
   }
-  if (policy.force) log.warn('FORCE: may bootstrap or join without every member\'s answer or against a refusal; committed transactions can be lost');
+  if (policy.force)
+    log.warn(
+      "FORCE: may bootstrap or join without every member's answer or against a refusal; committed transactions can be lost",
+    );
   const outcome = await initLoop(env, members, {
-    policy, pollIntervalMs: cfg.init.pollIntervalMs, detectMs: detectLatencyMs(cfg), startTimeoutMs: cfg.init.startTimeoutSeconds * 1000, confirmFactor: 5,
-    once: opts.once, waitTimeoutMs: cfg.init.waitTimeoutSeconds * 1000, leftClusterRestarts: cfg.init.restartAttempts,
+    policy,
+    pollIntervalMs: cfg.init.pollIntervalMs,
+    detectMs: detectLatencyMs(cfg),
+    startTimeoutMs: cfg.init.startTimeoutSeconds * 1000,
+    confirmFactor: 5,
+    once: opts.once,
+    waitTimeoutMs: cfg.init.waitTimeoutSeconds * 1000,
+    leftClusterRestarts: cfg.init.restartAttempts,
   });
   if (outcome.code === 'ok') return EXIT.OK;
   if (outcome.code === 'tempfail' && opts.once) opts.out.write('');

@@ -31,7 +31,11 @@ export interface LocalFacts {
   serverRunning: boolean;
 }
 
-export interface Readiness { ok: boolean; error?: string; leftCluster?: boolean }
+export interface Readiness {
+  ok: boolean;
+  error?: string;
+  leftCluster?: boolean;
+}
 
 export interface InitEnv {
   now(): number;
@@ -92,7 +96,18 @@ export type RoundResult =
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 function selfMember(id: string, name: string, instance: string | undefined, l: LocalFacts): MemberFacts {
-  return { id, name, instance, self: true, answered: true, status: l.status, seqno: l.seqno, seqnoSource: l.seqnoSource, uuid: l.uuid, safeToBootstrap: l.safeToBootstrap };
+  return {
+    id,
+    name,
+    instance,
+    self: true,
+    answered: true,
+    status: l.status,
+    seqno: l.seqno,
+    seqnoSource: l.seqnoSource,
+    uuid: l.uuid,
+    safeToBootstrap: l.safeToBootstrap,
+  };
 }
 
 /**
@@ -100,7 +115,12 @@ function selfMember(id: string, name: string, instance: string | undefined, l: L
  * server), at most confirmFactor detection latencies plus 1 s. Returns the last answer, or null
  * when the condition never held.
  */
-async function untilOwnAgentShows(env: InitEnv, m: Members, o: RoundOptions, shows: (a: AgentAnswer) => boolean): Promise<{ answer: AgentAnswer | null; ok: boolean }> {
+async function untilOwnAgentShows(
+  env: InitEnv,
+  m: Members,
+  o: RoundOptions,
+  shows: (a: AgentAnswer) => boolean,
+): Promise<{ answer: AgentAnswer | null; ok: boolean }> {
   let answer: AgentAnswer | null = null;
   let limit = o.detectMs * o.confirmFactor + 1000;
   const t0 = env.now();
@@ -118,18 +138,29 @@ async function untilOwnAgentShows(env: InitEnv, m: Members, o: RoundOptions, sho
 export type SilenceOf = (members: MemberFacts[]) => number;
 const fromNumber = (n: number | SilenceOf): SilenceOf => (typeof n === 'number' ? () => n : n);
 
-export async function look(env: InitEnv, m: Members, policy: Policy, waited: number | SilenceOf, lastSeen?: (id: string) => bigint | undefined): Promise<{ decision: Decision; members: MemberFacts[] }> {
+export async function look(
+  env: InitEnv,
+  m: Members,
+  policy: Policy,
+  waited: number | SilenceOf,
+  lastSeen?: (id: string) => bigint | undefined,
+): Promise<{ decision: Decision; members: MemberFacts[] }> {
   const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
   const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, lastSeenSeqno: lastSeen(a.id) }));
   const name = own.answered && own.name ? own.name : m.selfName;
-  const members = [selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), ...(m.peerIds.length ? peers : [])];
+  const members = [
+    selfMember(m.selfId, name, own.answered ? own.instance : undefined, local),
+    ...(m.peerIds.length ? peers : []),
+  ];
   return { decision: decide(members, policy, fromNumber(waited)(members)), members };
 }
 
 /** This node must take the lock to learn its own position: a --wsrep-recover has to run. */
 const needsOwnRecovery = (members: MemberFacts[]): boolean => {
   const self = members.find((x) => x.self);
-  return self?.seqnoSource === 'unreadable' || (self?.seqnoSource === 'unknown' && !!self.uuid && self.uuid !== ZERO_UUID);
+  return (
+    self?.seqnoSource === 'unreadable' || (self?.seqnoSource === 'unknown' && !!self.uuid && self.uuid !== ZERO_UUID)
+  );
 };
 
 /**
@@ -137,16 +168,23 @@ const needsOwnRecovery = (members: MemberFacts[]): boolean => {
  * credentials down is not cured by starting the agent.
  */
 export function ownAgentAdvice(a: AgentAnswer | null): string {
-  if (a?.errorKind === 'auth') return 'make init.snmpUser, init.authKey and init.privKey (or init.community) match the SNMP user in this node\'s snmpd.conf';
+  if (a?.errorKind === 'auth')
+    return "make init.snmpUser, init.authKey and init.privKey (or init.community) match the SNMP user in this node's snmpd.conf";
   return 'start it: systemctl start galera-agentx (and check snmpd on this node)';
 }
 
 /** One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock held only when it returns an action. */
-export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, waited: number | SilenceOf): Promise<RoundResult> {
+export async function decideRound(
+  env: InitEnv,
+  m: Members,
+  o: RoundOptions,
+  waited: number | SilenceOf,
+): Promise<RoundResult> {
   const first = await look(env, m, o.policy, waited, o.lastSeen);
   // A refusal is final, so it too is made again from answers gathered under the lock: a peer seen
   // in passing (a bootstrap server in its first second) must not fail the unit.
-  const mayAct = first.decision.action === 'bootstrap' || first.decision.action === 'join' || first.decision.action === 'refuse';
+  const mayAct =
+    first.decision.action === 'bootstrap' || first.decision.action === 'join' || first.decision.action === 'refuse';
   if (!mayAct && !needsOwnRecovery(first.members)) return { kind: 'decided', ...first };
   const got = env.lock();
   if (!got.ok) return { kind: 'blocked', reason: `the local lock is held (${got.holder})` };
@@ -155,22 +193,40 @@ export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, wai
     let selfName = m.selfName;
     let instance: string | undefined;
     if (m.peerIds.length > 0) {
-      const own = await untilOwnAgentShows(env, m, o, (a) => a.lockPid === env.pid || a.status === 'running' || a.status === 'bootstrapping');
+      const own = await untilOwnAgentShows(
+        env,
+        m,
+        o,
+        (a) => a.lockPid === env.pid || a.status === 'running' || a.status === 'bootstrapping',
+      );
       if (!own.answer?.answered) {
         if (!o.policy.force) {
-          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) does not answer (${own.answer?.error ?? 'no answer'}), so the other members cannot see this node's lock or state`, advice: ownAgentAdvice(own.answer) };
+          return {
+            kind: 'blocked',
+            reason: `this node's agent (${m.selfId}) does not answer (${own.answer?.error ?? 'no answer'}), so the other members cannot see this node's lock or state`,
+            advice: ownAgentAdvice(own.answer),
+          };
         }
-        env.log.warn({ member: m.selfId }, 'FORCED: this node\'s agent does not answer; the other members cannot see this lock');
+        env.log.warn(
+          { member: m.selfId },
+          "FORCED: this node's agent does not answer; the other members cannot see this lock",
+        );
       } else {
         selfName = own.answer.name ?? selfName;
         instance = own.answer.instance;
         if (!own.ok) {
-          return { kind: 'blocked', reason: `this node's agent (${m.selfId}) did not show this initiator's lock in time (it shows ${own.answer.status}, lock pid ${own.answer.lockPid ?? '?'})`, advice: 'check that the agent watches the same lock file (lockFile) as galera-init' };
+          return {
+            kind: 'blocked',
+            reason: `this node's agent (${m.selfId}) did not show this initiator's lock in time (it shows ${own.answer.status}, lock pid ${own.answer.lockPid ?? '?'})`,
+            advice: 'check that the agent watches the same lock file (lockFile) as galera-init',
+          };
         }
       }
     }
     const local = await env.localFacts({ recover: true });
-    const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) => (a.answered || !o.lastSeen ? a : { ...a, lastSeenSeqno: o.lastSeen(a.id) }));
+    const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) =>
+      a.answered || !o.lastSeen ? a : { ...a, lastSeenSeqno: o.lastSeen(a.id) },
+    );
     const members = [selfMember(m.selfId, selfName, instance, local), ...answers];
     const decision = decide(members, o.policy, fromNumber(waited)(members));
     keep = decision.action === 'bootstrap' || decision.action === 'join';
@@ -185,15 +241,30 @@ export async function decideRound(env: InitEnv, m: Members, o: RoundOptions, wai
  * waits until its own agent shows it (so no peer asks in between and finds nobody), then lets the
  * lock go.
  */
-export async function act(env: InitEnv, m: Members, o: RoundOptions, d: Extract<Decision, { action: 'bootstrap' | 'join' }>, self: MemberFacts): Promise<{ ok: boolean; error?: string }> {
+export async function act(
+  env: InitEnv,
+  m: Members,
+  o: RoundOptions,
+  d: Extract<Decision, { action: 'bootstrap' | 'join' }>,
+  self: MemberFacts,
+): Promise<{ ok: boolean; error?: string }> {
   try {
     if (d.action === 'bootstrap') env.markSafeToBootstrap({ uuid: self.uuid ?? null, seqno: self.seqno ?? -1n });
     if (d.action === 'join' && d.discardState) env.discardState();
     const started = await env.start(d.action, positionOf(self));
     if (!started.ok) return started;
     if (m.peerIds.length > 0) {
-      const shown = await untilOwnAgentShows(env, m, o, (a) => (a.serverPid ?? 0) > 0 || a.status === 'running' || a.status === 'bootstrapping');
-      if (!shown.ok) env.log.warn({ member: m.selfId }, 'this node\'s agent did not show the started server in time; releasing the lock anyway');
+      const shown = await untilOwnAgentShows(
+        env,
+        m,
+        o,
+        (a) => (a.serverPid ?? 0) > 0 || a.status === 'running' || a.status === 'bootstrapping',
+      );
+      if (!shown.ok)
+        env.log.warn(
+          { member: m.selfId },
+          "this node's agent did not show the started server in time; releasing the lock anyway",
+        );
     }
     return { ok: true };
   } finally {
@@ -216,7 +287,16 @@ export type InitOutcome =
 export const positionOf = (l: MemberFacts): string => `${l.uuid ?? ZERO_UUID}:${l.seqno ?? -1n}`;
 
 const summary = (members: MemberFacts[]): Record<string, unknown>[] =>
-  members.map((x) => ({ id: x.id, name: x.name, answered: x.answered, status: x.status, seqno: x.seqno?.toString(), source: x.seqnoSource, cluster: x.clusterStatus, error: x.error }));
+  members.map((x) => ({
+    id: x.id,
+    name: x.name,
+    answered: x.answered,
+    status: x.status,
+    seqno: x.seqno?.toString(),
+    source: x.seqnoSource,
+    cluster: x.clusterStatus,
+    error: x.error,
+  }));
 
 /** galera-init's whole run: rounds until an action succeeds, a refusal, or the wait times out. */
 export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Promise<InitOutcome> {
@@ -241,7 +321,8 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
       for (const x of r.members) {
         if (!x.answered) continue;
         heard.set(x.id, env.now());
-        if (x.seqno !== undefined && (x.seqnoSource !== 'unknown' && x.seqnoSource !== 'unreadable')) lastSeqno.set(x.id, x.seqno);
+        if (x.seqno !== undefined && x.seqnoSource !== 'unknown' && x.seqnoSource !== 'unreadable')
+          lastSeqno.set(x.id, x.seqno);
       }
     }
     let reason: string;
@@ -249,7 +330,10 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
     let retry = false;
     if (r.kind === 'decided') {
       const d = r.decision;
-      if (d.action === 'done') { env.log.info({ reason: d.reason }, 'nothing to do'); return { code: 'ok', action: 'done', reason: d.reason }; }
+      if (d.action === 'done') {
+        env.log.info({ reason: d.reason }, 'nothing to do');
+        return { code: 'ok', action: 'done', reason: d.reason };
+      }
       if (d.action === 'refuse') {
         env.log.error({ reason: d.reason, advice: d.advice, members: summary(r.members) }, 'refusing to decide');
         return { code: 'failed', reason: d.reason, advice: d.advice };
@@ -260,13 +344,19 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
         const self = r.members.find((x) => x.self)!;
         const started = await act(env, m, o, d, self);
         if (!started.ok) {
-          env.log.error({ err: started.error }, 'the server did not start: look at its error log and at the start command');
+          env.log.error(
+            { err: started.error },
+            'the server did not start: look at its error log and at the start command',
+          );
           return { code: 'failed', reason: started.error ?? 'the server did not start' };
         }
         const ready = await env.waitReady();
         if (!ready.ok && ready.leftCluster && restarts < o.leftClusterRestarts) {
           restarts++;
-          env.log.warn({ err: ready.error, restart: restarts, of: o.leftClusterRestarts }, 'the server left the cluster after it started: stopping it and deciding again');
+          env.log.warn(
+            { err: ready.error, restart: restarts, of: o.leftClusterRestarts },
+            'the server left the cluster after it started: stopping it and deciding again',
+          );
           await env.stopServer();
           continue;
         }
@@ -274,13 +364,17 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
           env.log.error({ err: ready.error }, 'the server started but did not become ready');
           return { code: 'failed', reason: ready.error ?? 'not ready' };
         }
-        env.log.info({ action: d.action }, d.action === 'bootstrap' ? 'bootstrapped a new cluster from this node' : 'joined the cluster');
+        env.log.info(
+          { action: d.action },
+          d.action === 'bootstrap' ? 'bootstrapped a new cluster from this node' : 'joined the cluster',
+        );
         return { code: 'ok', action: d.action, reason: d.reason };
       }
       reason = d.reason;
       advice = d.advice;
       retry = d.retry === true;
-      if (reason !== lastReason) env.log.info({ round, members: summary(r.members), reason, advice, waitingFor: d.waitingFor }, 'waiting');
+      if (reason !== lastReason)
+        env.log.info({ round, members: summary(r.members), reason, advice, waitingFor: d.waitingFor }, 'waiting');
     } else {
       reason = r.reason;
       advice = r.advice;

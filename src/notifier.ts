@@ -6,7 +6,6 @@ import type { Mib } from './snmp/mib';
 import type { Value } from './snmp/agentx/pdu';
 import type { NodeSnapshot } from './core/snapshot';
 
-
 export type Watched = string | number | boolean;
 
 /** Facts a rule may need beyond the snapshot. */
@@ -39,21 +38,38 @@ export interface NotificationRule {
 /** The agent's notifications. wsrep values are watched only while known: a server that stops is
  *  reported by galeraStatusChanged, not by a cascade of "unknown" traps. Alarms come in pairs. */
 export const RULES: readonly NotificationRule[] = [
-  { key: 'status', notifications: ['galeraStatusChanged'], pick: () => 'galeraStatusChanged', previous: 'galeraPrevStatus', value: (s) => s.status },
   {
-    key: 'localState', notifications: ['galeraLocalStateChanged'], pick: () => 'galeraLocalStateChanged', previous: 'galeraPrevLocalState',
+    key: 'status',
+    notifications: ['galeraStatusChanged'],
+    pick: () => 'galeraStatusChanged',
+    previous: 'galeraPrevStatus',
+    value: (s) => s.status,
+  },
+  {
+    key: 'localState',
+    notifications: ['galeraLocalStateChanged'],
+    pick: () => 'galeraLocalStateChanged',
+    previous: 'galeraPrevLocalState',
     value: (s) => (s.wsrep?.reachable && s.wsrep.localState !== null ? s.wsrep.localState : undefined),
   },
   {
-    key: 'clusterStatus', notifications: ['galeraClusterStatusChanged'], pick: () => 'galeraClusterStatusChanged', previous: 'galeraPrevClusterStatus',
+    key: 'clusterStatus',
+    notifications: ['galeraClusterStatusChanged'],
+    pick: () => 'galeraClusterStatusChanged',
+    previous: 'galeraPrevClusterStatus',
     value: (s) => (s.wsrep?.reachable && s.wsrep.clusterStatus !== 'unknown' ? s.wsrep.clusterStatus : undefined),
   },
   {
-    key: 'clusterSize', notifications: ['galeraClusterSizeChanged'], pick: () => 'galeraClusterSizeChanged', previous: 'galeraPrevClusterSize',
+    key: 'clusterSize',
+    notifications: ['galeraClusterSizeChanged'],
+    pick: () => 'galeraClusterSizeChanged',
+    previous: 'galeraPrevClusterSize',
     value: (s) => (s.wsrep?.reachable && s.wsrep.clusterSize !== null ? s.wsrep.clusterSize : undefined),
   },
   {
-    key: 'windowLow', notifications: ['galeraWindowLowAlarm', 'galeraWindowRecovered'], previous: null,
+    key: 'windowLow',
+    notifications: ['galeraWindowLowAlarm', 'galeraWindowRecovered'],
+    previous: null,
     pick: (low) => (low ? 'galeraWindowLowAlarm' : 'galeraWindowRecovered'),
     value: (s) => (s.window && s.window.short.kind !== 'unknown' ? s.window.low : undefined),
   },
@@ -62,7 +78,10 @@ export const RULES: readonly NotificationRule[] = [
     // resets our connection and then refuses connections until the process exits: that is the
     // server closing (galeraStatusChanged tells it), not a loss. A server that stops ends the
     // condition silently: "regained" would say the opposite of what happened.
-    key: 'mysqlLost', notifications: ['galeraMysqlLost', 'galeraMysqlRegained'], previous: null, initial: false,
+    key: 'mysqlLost',
+    notifications: ['galeraMysqlLost', 'galeraMysqlRegained'],
+    previous: null,
+    initial: false,
     pick: (lost) => (lost ? 'galeraMysqlLost' : 'galeraMysqlRegained'),
     value: (s, c) => c.mysqlPolled && (s.wsrep?.at ?? 0) > 0 && !s.wsrep?.reachable && !c.mysqlClosed,
     endsWhen: (_s, c) => !c.serverRunning,
@@ -86,7 +105,8 @@ export function checkRules(mib: Mib, rules: readonly NotificationRule[]): void {
     if (r.extra) {
       for (const v of [true, false]) {
         const name = r.pick(v);
-        if (!r.notifications.includes(name)) throw new Error(`notification rule ${r.key}: picks ${name}, not in its list`);
+        if (!r.notifications.includes(name))
+          throw new Error(`notification rule ${r.key}: picks ${name}, not in its list`);
         carries(name, Object.keys(r.extra(v, CHECK_CONTEXT)));
       }
     }
@@ -104,13 +124,20 @@ export class HeldChange<T> {
   private reported: T;
   private pending: NodeJS.Timeout | null = null;
 
-  constructor(initial: T, private readonly holdMs: number, private readonly report: (next: T, prev: T) => void) {
+  constructor(
+    initial: T,
+    private readonly holdMs: number,
+    private readonly report: (next: T, prev: T) => void,
+  ) {
     this.reported = initial;
   }
 
   update(value: T): void {
     if (value === this.reported) {
-      if (this.pending) { clearTimeout(this.pending); this.pending = null; }
+      if (this.pending) {
+        clearTimeout(this.pending);
+        this.pending = null;
+      }
       return;
     }
     if (this.pending) clearTimeout(this.pending);

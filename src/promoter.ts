@@ -29,10 +29,18 @@ export class Promoter {
    * notify gets the reason, and galeraPromotedPrimary's varbinds beyond the view's (galeraNotifyText),
    * typed from the MIB.
    */
-  constructor(private readonly cfg: Config, private readonly log: Logger, private readonly mib: Mib, private readonly wsrep: WsrepSource,
-    private readonly notify: (text: string, extra: Record<string, Value>) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly cfg: Config,
+    private readonly log: Logger,
+    private readonly mib: Mib,
+    private readonly wsrep: WsrepSource,
+    private readonly notify: (text: string, extra: Record<string, Value>) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  get enabled(): boolean { return this.cfg.init.promoteNonPrimaryAfterSeconds > 0; }
+  get enabled(): boolean {
+    return this.cfg.init.promoteNonPrimaryAfterSeconds > 0;
+  }
 
   start(): void {
     if (!this.enabled) return;
@@ -41,10 +49,16 @@ export class Promoter {
       this.selfId = selfId;
       this.peers = targets.filter((t) => t.id !== selfId);
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'init.promoteNonPrimaryAfterSeconds is set but the members cannot be resolved: promotion stays off');
+      this.log.error(
+        { err: (err as Error).message },
+        'init.promoteNonPrimaryAfterSeconds is set but the members cannot be resolved: promotion stays off',
+      );
       return;
     }
-    this.log.info({ afterSeconds: this.cfg.init.promoteNonPrimaryAfterSeconds, peers: this.peers.map((p) => p.id) }, 'promotion of a non-Primary survivor is on');
+    this.log.info(
+      { afterSeconds: this.cfg.init.promoteNonPrimaryAfterSeconds, peers: this.peers.map((p) => p.id) },
+      'promotion of a non-Primary survivor is on',
+    );
     this.timer = setInterval(() => void this.tick(), 1000);
   }
 
@@ -71,8 +85,16 @@ export class Promoter {
     try {
       const peers = await askPeers(this.mib, this.peers);
       const self: MemberFacts = {
-        id: this.selfId, name: s.nodeName, self: true, answered: true, status: s.status, seqno: s.seqno, seqnoSource: s.seqnoSource,
-        uuid: s.uuid, safeToBootstrap: s.safeToBootstrap, clusterStatus: s.wsrep?.clusterStatus,
+        id: this.selfId,
+        name: s.nodeName,
+        self: true,
+        answered: true,
+        status: s.status,
+        seqno: s.seqno,
+        seqnoSource: s.seqnoSource,
+        uuid: s.uuid,
+        safeToBootstrap: s.safeToBootstrap,
+        clusterStatus: s.wsrep?.clusterStatus,
       };
       const d = promotionDecision({ self, peers, nonPrimaryMs, afterMs, savedMembers: s.savedView?.members.length });
       if (!d.promote) {
@@ -87,7 +109,10 @@ export class Promoter {
         this.lastReason = why;
         return;
       }
-      this.log.warn({ reason: d.reason }, 'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)');
+      this.log.warn(
+        { reason: d.reason },
+        'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)',
+      );
       this.notify(d.reason, { galeraNotifyText: this.mib.scalar('galeraNotifyText', d.reason) });
       this.nonPrimarySince = 0;
       this.lastReason = '';

@@ -22,10 +22,20 @@ ${EXIT.USAGE} usage error; ${EXIT.CONFIG} bad config (systemd does not restart i
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseFlags(process.argv.slice(2), {
-    config: { type: 'string' }, 'log-level': { type: 'string' }, 'check-config': { type: 'boolean' }, help: { type: 'boolean' },
-  }, USAGE);
-  if (values.help) { process.stdout.write(USAGE); return; }
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    {
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      'check-config': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let cfg;
   try {
     cfg = loadConfig(values.config);
@@ -34,7 +44,10 @@ async function main(): Promise<void> {
     process.stderr.write(`galera-agentx: ${(err as Error).message}\n`);
     process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
   }
-  if (values['check-config']) { process.stdout.write(`${values.config ?? 'default config'}: OK\n`); return; }
+  if (values['check-config']) {
+    process.stdout.write(`${values.config ?? 'default config'}: OK\n`);
+    return;
+  }
   process.title = 'galera-agentx';
   const log = createLogger(cfg.log.level, 'galera-agentx');
   const agent = new Agent(cfg, log);
@@ -45,12 +58,17 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     const force = setTimeout(() => process.exit(EXIT.OK), 3000);
     force.unref();
-    void agent.stop().then(() => { log.info('stopped'); process.exit(EXIT.OK); });
+    void agent.stop().then(() => {
+      log.info('stopped');
+      process.exit(EXIT.OK);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // A daemon that answers from memory must not die of one bad fact: log and carry on.
-  process.on('uncaughtException', (err) => log.error({ err: err.stack ?? String(err) }, 'unexpected error (kept running)'));
+  process.on('uncaughtException', (err) =>
+    log.error({ err: err.stack ?? String(err) }, 'unexpected error (kept running)'),
+  );
   process.on('unhandledRejection', (err) => log.error({ err: String(err) }, 'unexpected rejection (kept running)'));
   log.info({ node: cfg.nodeName, datadir: cfg.datadir, master: cfg.agentx.master }, 'starting');
   await agent.start();

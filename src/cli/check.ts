@@ -28,10 +28,20 @@ ${EXIT.USAGE} on usage errors, ${EXIT.CONFIG} on config errors.
 `;
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseFlags(process.argv.slice(2), {
-    config: { type: 'string' }, json: { type: 'boolean' }, 'no-recover': { type: 'boolean' }, help: { type: 'boolean' },
-  }, USAGE);
-  if (values.help) { process.stdout.write(USAGE); return; }
+  const { values, positionals } = parseFlags(
+    process.argv.slice(2),
+    {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-recover': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const what = positionals[0];
   if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'healthy', 'cluster'].includes(what))) {
     process.stderr.write(USAGE);

@@ -21,10 +21,21 @@ ${EXIT.TEMPFAIL} gave up waiting; ${EXIT.CONFIG} bad config.
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseFlags(process.argv.slice(2), {
-    config: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' }, once: { type: 'boolean' }, help: { type: 'boolean' },
-  }, USAGE);
-  if (values.help) { process.stdout.write(USAGE); return; }
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    {
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      force: { type: 'boolean' },
+      once: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   // The agent reports this process as `initiating` by this name.
   process.title = 'galera-init';
   let code: number;
@@ -41,7 +52,12 @@ async function main(): Promise<void> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    code = await runInit(cfg, log, { dryRun: !!values['dry-run'], force: !!values.force, once: !!values.once, out: process.stdout });
+    code = await runInit(cfg, log, {
+      dryRun: !!values['dry-run'],
+      force: !!values.force,
+      once: !!values.once,
+      out: process.stdout,
+    });
   } catch (err) {
     process.stderr.write(`galera-init: ${(err as Error).message}\n`);
     code = err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED;

@@ -71,8 +71,11 @@ const seq = (m: MemberFacts): bigint => m.seqno ?? -1n;
  * history with no transaction yet is a known position, not an unknown one.
  */
 const positionUnknown = (m: MemberFacts): boolean =>
-  !fresh(m) && seq(m) < 0n && (m.seqnoSource === undefined || m.seqnoSource === 'unknown' || m.seqnoSource === 'unreadable');
-const isLocked = (m: MemberFacts): boolean => m.status === 'locked' || (m.status !== 'running' && m.status !== 'bootstrapping' && (m.lockPid ?? 0) > 0);
+  !fresh(m) &&
+  seq(m) < 0n &&
+  (m.seqnoSource === undefined || m.seqnoSource === 'unknown' || m.seqnoSource === 'unreadable');
+const isLocked = (m: MemberFacts): boolean =>
+  m.status === 'locked' || (m.status !== 'running' && m.status !== 'bootstrapping' && (m.lockPid ?? 0) > 0);
 
 /**
  * A member with no Galera state at all: no UUID (or the zero one) and no seqno. A member whose
@@ -80,7 +83,9 @@ const isLocked = (m: MemberFacts): boolean => m.status === 'locked' || (m.status
  * fresh: it may be the most advanced one.
  */
 export const fresh = (m: MemberFacts): boolean =>
-  m.seqnoSource !== 'unreadable' && (m.uuid === null || m.uuid === undefined || m.uuid === ZERO_UUID || m.uuid === '') && seq(m) < 0n;
+  m.seqnoSource !== 'unreadable' &&
+  (m.uuid === null || m.uuid === undefined || m.uuid === ZERO_UUID || m.uuid === '') &&
+  seq(m) < 0n;
 
 /** Orders candidates: highest seqno, then safe_to_bootstrap, then the identity. The same on every node. */
 export function rank(a: MemberFacts, b: MemberFacts): number {
@@ -95,7 +100,7 @@ export function rank(a: MemberFacts, b: MemberFacts): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-export const PC_BOOTSTRAP = 'SET GLOBAL wsrep_provider_options=\'pc.bootstrap=YES\'';
+export const PC_BOOTSTRAP = "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'";
 
 /**
  * Members that answer as one node. The same name and the same agent instance is one agent reached
@@ -120,13 +125,35 @@ function sameNode(members: MemberFacts[]): { members: MemberFacts[]; refusal: De
       continue;
     }
     if (ms.every((m) => m.instance !== undefined)) {
-      return { members, refusal: { action: 'refuse', reason: `${ids} answer as '${name}' from different agents: two nodes share one nodeName, so the members cannot be ordered`, advice: 'give every node its own nodeName in the agent\'s config (the default is the host name)' } };
+      return {
+        members,
+        refusal: {
+          action: 'refuse',
+          reason: `${ids} answer as '${name}' from different agents: two nodes share one nodeName, so the members cannot be ordered`,
+          advice: "give every node its own nodeName in the agent's config (the default is the host name)",
+        },
+      };
     }
     // An agent that does not say its instance: one node twice, or two nodes with one name.
     if (ms.some((m) => m.self)) {
-      return { members, refusal: { action: 'refuse', reason: `${ids} both answer as this node ('${name}'): this node is listed twice under different names, or another node has its nodeName`, advice: 'list each node once in init.members (or in wsrep_cluster_address), set init.self to this node\'s entry, and give every node its own nodeName' } };
+      return {
+        members,
+        refusal: {
+          action: 'refuse',
+          reason: `${ids} both answer as this node ('${name}'): this node is listed twice under different names, or another node has its nodeName`,
+          advice:
+            "list each node once in init.members (or in wsrep_cluster_address), set init.self to this node's entry, and give every node its own nodeName",
+        },
+      };
     }
-    return { members, refusal: { action: 'refuse', reason: `${ids} both answer as '${name}': the same node is listed twice, or two nodes share one nodeName`, advice: 'list each node once, and give every node its own nodeName in the agent\'s config' } };
+    return {
+      members,
+      refusal: {
+        action: 'refuse',
+        reason: `${ids} both answer as '${name}': the same node is listed twice, or two nodes share one nodeName`,
+        advice: "list each node once, and give every node its own nodeName in the agent's config",
+      },
+    };
   }
   return { members: kept, refusal: null };
 }
@@ -140,32 +167,57 @@ function refuseUnlessForced(policy: Policy, reason: string, advice: string, forc
 /** No Primary component, but servers run non-Primary: wait, and say who could be made Primary. */
 function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decision {
   const waitingFor = survivors.map(who);
-  const list = survivors.map((m) => `${who(m)} (seqno ${seq(m)}${m.clusterStatus === 'disconnected' ? ', Disconnected' : ''})`).join(', ');
+  const list = survivors
+    .map((m) => `${who(m)} (seqno ${seq(m)}${m.clusterStatus === 'disconnected' ? ', Disconnected' : ''})`)
+    .join(', ');
   const head = `no Primary component: ${list} ${survivors.length > 1 ? 'run' : 'runs'} non-Primary; joining would only add to a component that refuses writes`;
   const candidates = survivors.filter((m) => m.clusterStatus === 'nonPrimary');
   const down = members.filter((m) => !m.self && !survivors.includes(m));
-  const gone = down.length ? `if ${names(down)} ${down.length > 1 ? 'are' : 'is'} gone for good` : 'to go on with the members that run';
+  const gone = down.length
+    ? `if ${names(down)} ${down.length > 1 ? 'are' : 'is'} gone for good`
+    : 'to go on with the members that run';
   if (!candidates.length) {
-    return { action: 'wait', waitingFor, reason: `${head}; a Disconnected server cannot be made Primary`, advice: `restart the server on ${names(survivors)} (systemctl restart mariadb), then galera-init decides again` };
+    return {
+      action: 'wait',
+      waitingFor,
+      reason: `${head}; a Disconnected server cannot be made Primary`,
+      advice: `restart the server on ${names(survivors)} (systemctl restart mariadb), then galera-init decides again`,
+    };
   }
   const unknown = members.filter((m) => !m.answered || positionUnknown(m));
   const best = [...candidates].sort(rank)[0];
   const ahead = [...members.filter((m) => !unknown.includes(m))].sort(rank).at(0);
   if (ahead && seq(ahead) > seq(best) && (ahead.uuid ?? best.uuid) === best.uuid) {
     if (ahead.self) {
-      return { action: 'wait', waitingFor, reason: `${head}; this node is ahead of them (seqno ${seq(ahead)} > ${seq(best)})`, advice: `stop the server on ${names(survivors)} (systemctl stop mariadb); galera-init then bootstraps here` };
+      return {
+        action: 'wait',
+        waitingFor,
+        reason: `${head}; this node is ahead of them (seqno ${seq(ahead)} > ${seq(best)})`,
+        advice: `stop the server on ${names(survivors)} (systemctl stop mariadb); galera-init then bootstraps here`,
+      };
     }
-    return { action: 'wait', waitingFor: [...waitingFor, who(ahead)], reason: `${head}; ${who(ahead)} is ahead of them (seqno ${seq(ahead)})`, advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"` };
+    return {
+      action: 'wait',
+      waitingFor: [...waitingFor, who(ahead)],
+      reason: `${head}; ${who(ahead)} is ahead of them (seqno ${seq(ahead)})`,
+      advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"`,
+    };
   }
   const pc = `run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"`;
   if (unknown.length) {
     return {
-      action: 'wait', waitingFor: [...waitingFor, ...unknown.map(who)],
+      action: 'wait',
+      waitingFor: [...waitingFor, ...unknown.map(who)],
       reason: `${head}; ${who(best)} is the most advanced of the known members, but ${names(unknown)} ${unknown.length > 1 ? 'are' : 'is'} unknown and may be ahead`,
       advice: `bring back ${names(unknown)} (or ${unknown.length > 1 ? 'their agents' : 'its agent'}); only if ${unknown.length > 1 ? 'they are' : 'it is'} gone for good and ${who(best)} is the last writer: ${pc}`,
     };
   }
-  return { action: 'wait', waitingFor, reason: `${head}; ${who(best)} is the most advanced member`, advice: `${gone}: ${pc}` };
+  return {
+    action: 'wait',
+    waitingFor,
+    reason: `${head}; ${who(best)} is the most advanced member`,
+    advice: `${gone}: ${pc}`,
+  };
 }
 
 /** The join case: a Primary component runs. Joins it unless that would lose or mix data. */
@@ -173,59 +225,103 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   const clusters = new Set(primary.map((m) => m.uuid ?? ''));
   if (clusters.size > 1) {
     const detail = primary.map((m) => `${who(m)}=${m.uuid ?? '?'}`).join(', ');
-    return { action: 'refuse', reason: `running members are Primary in different clusters (${detail}): a split brain`, advice: 'keep one cluster: stop the servers of the other, then run galera-init there' };
+    return {
+      action: 'refuse',
+      reason: `running members are Primary in different clusters (${detail}): a split brain`,
+      advice: 'keep one cluster: stop the servers of the other, then run galera-init there',
+    };
   }
   const target = [...primary].sort(rank)[0];
   const uuid = target.uuid ?? null;
   const top = seq(target);
-  const unplaced = positionUnknown(self) ? '; this node\'s own position is unknown, so its data is replaced by a state transfer' : '';
-  const join: Decision = { action: 'join', target: target.id, forced: false, reason: `${names(primary)} Primary (seqno ${top}): joining the cluster${unplaced}` };
+  const unplaced = positionUnknown(self)
+    ? "; this node's own position is unknown, so its data is replaced by a state transfer"
+    : '';
+  const join: Decision = {
+    action: 'join',
+    target: target.id,
+    forced: false,
+    reason: `${names(primary)} Primary (seqno ${top}): joining the cluster${unplaced}`,
+  };
   if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
-    return refuseUnlessForced(policy, `this node's state ${self.uuid} is not the running cluster's ${uuid}: joining replaces this node's data by a full state transfer`,
-      'if this node\'s data is to be discarded: galera-init --force', join);
+    return refuseUnlessForced(
+      policy,
+      `this node's state ${self.uuid} is not the running cluster's ${uuid}: joining replaces this node's data by a full state transfer`,
+      "if this node's data is to be discarded: galera-init --force",
+      join,
+    );
   }
   // A node with a position of its own cannot tell whether it is ahead of a cluster whose state
   // UUID its agent did not give: joining might discard transactions by a full state transfer.
   if (!fresh(self) && self.uuid && self.uuid !== ZERO_UUID && seq(self) >= 0n && !uuid) {
     return {
-      action: 'wait', waitingFor: [who(target)],
+      action: 'wait',
+      waitingFor: [who(target)],
       reason: `${who(target)} is Primary but its state UUID is unknown: cannot tell whether this node (seqno ${seq(self)}) is ahead of it`,
       advice: `check that ${who(target)}'s agent reads its MySQL server: run on ${who(target)}: galera-check --json`,
     };
   }
   if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
     const n = seq(self) - top;
-    return refuseUnlessForced(policy, `this node is ahead of the running cluster by ${n} transaction${n === 1n ? '' : 's'} (seqno ${seq(self)} > ${top} on ${who(target)}): joining would discard them by a full state transfer`,
-      'the cluster was bootstrapped from a node behind this one, so the two histories may have diverged: compare them before choosing which to keep; to discard this node\'s: galera-init --force', { ...join, discardState: true });
+    return refuseUnlessForced(
+      policy,
+      `this node is ahead of the running cluster by ${n} transaction${n === 1n ? '' : 's'} (seqno ${seq(self)} > ${top} on ${who(target)}): joining would discard them by a full state transfer`,
+      "the cluster was bootstrapped from a node behind this one, so the two histories may have diverged: compare them before choosing which to keep; to discard this node's: galera-init --force",
+      { ...join, discardState: true },
+    );
   }
   return join;
 }
 
 export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): Decision {
   const self = members.find((m) => m.self);
-  if (!self) return { action: 'refuse', reason: 'this node is not among the members', advice: 'set init.self, or fix the member list' };
+  if (!self)
+    return {
+      action: 'refuse',
+      reason: 'this node is not among the members',
+      advice: 'set init.self, or fix the member list',
+    };
   const same = sameNode(members);
   if (same.refusal) return same.refusal;
   members = same.members;
-  if (self.status === 'running' || self.status === 'bootstrapping') return { action: 'done', reason: `the local server is already ${self.status}` };
+  if (self.status === 'running' || self.status === 'bootstrapping')
+    return { action: 'done', reason: `the local server is already ${self.status}` };
   const peers = members.filter((m) => !m.self);
   const up = peers.filter((m) => m.answered && (m.status === 'running' || m.status === 'bootstrapping'));
 
   const booting = up.filter((m) => m.status === 'bootstrapping');
   const primary = up.filter((m) => m.status === 'running' && m.clusterStatus === 'primary');
   if (booting.length > 1) {
-    return { action: 'refuse', reason: `${names(booting)} are all bootstrapping a new cluster: that makes two clusters (split brain)`, advice: `keep the most advanced of ${names(booting)}; stop the others' servers (systemctl stop mariadb)` };
+    return {
+      action: 'refuse',
+      reason: `${names(booting)} are all bootstrapping a new cluster: that makes two clusters (split brain)`,
+      advice: `keep the most advanced of ${names(booting)}; stop the others' servers (systemctl stop mariadb)`,
+    };
   }
   if (booting.length === 1 && primary.length > 0) {
-    return { action: 'refuse', reason: `${who(booting[0])} bootstraps a new cluster while ${names(primary)} run a Primary component: two clusters (split brain)`, advice: `stop the server on ${who(booting[0])} (systemctl stop mariadb), then run galera-init there` };
+    return {
+      action: 'refuse',
+      reason: `${who(booting[0])} bootstraps a new cluster while ${names(primary)} run a Primary component: two clusters (split brain)`,
+      advice: `stop the server on ${who(booting[0])} (systemctl stop mariadb), then run galera-init there`,
+    };
   }
   if (primary.length) return joinPrimary(self, primary, policy);
   if (booting.length === 1) {
-    return { action: 'wait', waitingFor: [who(booting[0])], reason: `${who(booting[0])} bootstrapping a new cluster: will join once it is Primary`, advice: `if ${who(booting[0])} has been up for long, its agent cannot see it accept connections: check mysql.optionFile there (galera-check status)` };
+    return {
+      action: 'wait',
+      waitingFor: [who(booting[0])],
+      reason: `${who(booting[0])} bootstrapping a new cluster: will join once it is Primary`,
+      advice: `if ${who(booting[0])} has been up for long, its agent cannot see it accept connections: check mysql.optionFile there (galera-check status)`,
+    };
   }
   const blind = up.filter((m) => m.clusterStatus === undefined || m.clusterStatus === 'unknown');
   if (blind.length) {
-    return { action: 'wait', waitingFor: blind.map(who), reason: `${names(blind)} ${blind.length > 1 ? 'run' : 'runs'} but ${blind.length > 1 ? 'their agents cannot' : 'its agent cannot'} read the cluster status, so it is not known to be Primary`, advice: `give the agent on ${names(blind)} MySQL credentials (mysql.optionFile); galera-check status there says why it cannot read them` };
+    return {
+      action: 'wait',
+      waitingFor: blind.map(who),
+      reason: `${names(blind)} ${blind.length > 1 ? 'run' : 'runs'} but ${blind.length > 1 ? 'their agents cannot' : 'its agent cannot'} read the cluster status, so it is not known to be Primary`,
+      advice: `give the agent on ${names(blind)} MySQL credentials (mysql.optionFile); galera-check status there says why it cannot read them`,
+    };
   }
   if (up.length) return nonPrimaryWait(members, up);
 
@@ -238,31 +334,66 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     considered = members.filter((m) => m.answered);
     // A clean shutdown leaves safe_to_bootstrap: 1 on the last node to leave only. When every
     // member that answers left cleanly with 0, the last one is among the silent: it ran after them.
-    const cleanZero = considered.filter((m) => !fresh(m) && m.safeToBootstrap === false && (m.seqnoSource === undefined ? seq(m) >= 0n : m.seqnoSource === 'grastate'));
+    const cleanZero = considered.filter(
+      (m) =>
+        !fresh(m) &&
+        m.safeToBootstrap === false &&
+        (m.seqnoSource === undefined ? seq(m) >= 0n : m.seqnoSource === 'grastate'),
+    );
     const lastIsSilent = cleanZero.length > 0 && considered.every((m) => fresh(m) || cleanZero.includes(m));
     // The would-be winner left cleanly with safe_to_bootstrap: 0, so a member ran after it; when no
     // answering member that crashed is as far, that member is among the silent ones.
     const top = [...considered].sort(rank).at(0);
-    const topLeftEarly = top && !fresh(top) && top.safeToBootstrap === false && top.seqnoSource === 'grastate' &&
+    const topLeftEarly =
+      top &&
+      !fresh(top) &&
+      top.safeToBootstrap === false &&
+      top.seqnoSource === 'grastate' &&
       !considered.some((m) => m !== top && m.seqnoSource === 'recovered' && seq(m) >= seq(top));
     const seenAhead = top ? silent.filter((m) => m.lastSeenSeqno !== undefined && m.lastSeenSeqno > seq(top)) : [];
     if (policy.force) {
       overridden = `FORCED (--force) without ${list}`;
     } else if (seenAhead.length && policy.quorumAfterMs > 0) {
-      return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenAhead.map((m) => `${who(m)} was seen at seqno ${m.lastSeenSeqno}`).join(', ')}, ahead of every member that answers, so the quorum policy does not pass it`, advice: `bring back ${names(seenAhead)}; galera-init --force on the most advanced node accepts the loss` };
-    } else if (policy.quorumAfterMs > 0 && quorum && waitedMs >= policy.quorumAfterMs && !lastIsSilent && !topLeftEarly) {
+      return {
+        action: 'wait',
+        waitingFor: silent.map(who),
+        reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenAhead.map((m) => `${who(m)} was seen at seqno ${m.lastSeenSeqno}`).join(', ')}, ahead of every member that answers, so the quorum policy does not pass it`,
+        advice: `bring back ${names(seenAhead)}; galera-init --force on the most advanced node accepts the loss`,
+      };
+    } else if (
+      policy.quorumAfterMs > 0 &&
+      quorum &&
+      waitedMs >= policy.quorumAfterMs &&
+      !lastIsSilent &&
+      !topLeftEarly
+    ) {
       overridden = `quorum policy after ${Math.round(waitedMs / 1000)} s of silence from ${list}`;
     } else {
-      const why = lastIsSilent || topLeftEarly ? `; ${lastIsSilent || top === undefined ? 'every member that answers' : who(top)} left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}`
-        : policy.quorumAfterMs > 0 && !quorum ? ' (the quorum policy needs a majority of answers)' : '';
-      return { action: 'wait', waitingFor: silent.map(who), reason: `no bootstrap on incomplete information: waiting for ${list}${why}`, advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the most advanced node` };
+      const why =
+        lastIsSilent || topLeftEarly
+          ? `; ${lastIsSilent || top === undefined ? 'every member that answers' : who(top)} left cleanly with safe_to_bootstrap: 0, so the last to leave is among ${names(silent)}`
+          : policy.quorumAfterMs > 0 && !quorum
+            ? ' (the quorum policy needs a majority of answers)'
+            : '';
+      return {
+        action: 'wait',
+        waitingFor: silent.map(who),
+        reason: `no bootstrap on incomplete information: waiting for ${list}${why}`,
+        advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the most advanced node`,
+      };
     }
   }
 
   const locked = considered.filter((m) => !m.self && isLocked(m));
   if (locked.length) {
     const holders = locked.map((m) => `${who(m)}${m.lockPid ? ` (pid ${m.lockPid})` : ''}`).join(', ');
-    return { action: 'wait', retry: true, waitingFor: locked.map(who), reason: `${holders} locked (another initiator is deciding, or a recovery runs): retrying`, advice: `if it lasts, galera-check status on ${names(locked)} says who holds the lock` };
+    return {
+      action: 'wait',
+      retry: true,
+      waitingFor: locked.map(who),
+      reason: `${holders} locked (another initiator is deciding, or a recovery runs): retrying`,
+      advice: `if it lasts, galera-check status on ${names(locked)} says who holds the lock`,
+    };
   }
 
   // A node that has state but no seqno yet (a crash whose recovery is pending or failed, or a
@@ -270,26 +401,44 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   const unknownSeqno = considered.filter(positionUnknown);
   if (unknownSeqno.length && !policy.force) {
     const unreadable = unknownSeqno.filter((m) => m.seqnoSource === 'unreadable');
-    const detail = unreadable.length ? `; on ${names(unreadable)} grastate.dat is missing or damaged and recovery found no position` : ' (recovery pending or failed)';
+    const detail = unreadable.length
+      ? `; on ${names(unreadable)} grastate.dat is missing or damaged and recovery found no position`
+      : ' (recovery pending or failed)';
     return {
-      action: 'wait', waitingFor: unknownSeqno.map(who), reason: `seqno unknown on ${names(unknownSeqno)}${detail}: it may be the most advanced node`,
+      action: 'wait',
+      waitingFor: unknownSeqno.map(who),
+      reason: `seqno unknown on ${names(unknownSeqno)}${detail}: it may be the most advanced node`,
       advice: `galera-check seqno on ${names(unknownSeqno)} says why; once you know which node is the most advanced: galera-init --force there`,
     };
   }
-  if (unknownSeqno.length) overridden = overridden || `FORCED (--force) past the unknown seqno of ${names(unknownSeqno)}`;
+  if (unknownSeqno.length)
+    overridden = overridden || `FORCED (--force) past the unknown seqno of ${names(unknownSeqno)}`;
 
   const states = considered.filter((m) => !fresh(m) && seq(m) >= 0n);
   const uuids = new Set(states.map((m) => m.uuid));
   if (uuids.size > 1) {
     const detail = states.map((m) => `${who(m)}=${m.uuid}`).join(', ');
-    return { action: 'refuse', reason: `members belong to different cluster states (${detail}): their seqnos are not comparable`, advice: 'choose the node to keep by hand and bootstrap it (galera_new_cluster); the others then join' };
+    return {
+      action: 'refuse',
+      reason: `members belong to different cluster states (${detail}): their seqnos are not comparable`,
+      advice: 'choose the node to keep by hand and bootstrap it (galera_new_cluster); the others then join',
+    };
   }
 
   const winner = [...considered].sort(rank)[0];
   const why = `most advanced: seqno ${seq(winner)}${winner.safeToBootstrap ? ', safe_to_bootstrap=1' : ''} (${considered.map((m) => `${who(m)}:${seq(m)}`).join(' ')})`;
   if (winner.self) {
     const note = overridden || (policy.force ? 'FORCED (--force), though every member answered' : '');
-    return { action: 'bootstrap', forced: note !== '', reason: `${note ? `${note}; ` : ''}bootstrapping: this node is the ${why}` };
+    return {
+      action: 'bootstrap',
+      forced: note !== '',
+      reason: `${note ? `${note}; ` : ''}bootstrapping: this node is the ${why}`,
+    };
   }
-  return { action: 'wait', waitingFor: [who(winner)], reason: `${who(winner)} is the ${why}: waiting for it to bootstrap, then joining`, advice: `run galera-init on ${who(winner)}` };
+  return {
+    action: 'wait',
+    waitingFor: [who(winner)],
+    reason: `${who(winner)} is the ${why}: waiting for it to bootstrap, then joining`,
+    advice: `run galera-init on ${who(winner)}`,
+  };
 }

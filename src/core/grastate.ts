@@ -21,9 +21,18 @@ export const GRASTATE_MAX_BYTES = 64 * 1024;
 export function parseGrastate(data: Buffer | string): Grastate {
   const out: Grastate = { uuid: null, seqno: null, safeToBootstrap: null, problems: [] };
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  if (buf.length === 0) { out.problems.push('file is empty'); return out; }
-  if (buf.length > GRASTATE_MAX_BYTES) { out.problems.push(`file is ${buf.length} bytes, larger than any real grastate.dat`); return out; }
-  if (buf.includes(0)) { out.problems.push('file holds binary data'); return out; }
+  if (buf.length === 0) {
+    out.problems.push('file is empty');
+    return out;
+  }
+  if (buf.length > GRASTATE_MAX_BYTES) {
+    out.problems.push(`file is ${buf.length} bytes, larger than any real grastate.dat`);
+    return out;
+  }
+  if (buf.includes(0)) {
+    out.problems.push('file holds binary data');
+    return out;
+  }
   for (const raw of buf.toString('utf8').split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;

@@ -47,8 +47,14 @@ export function parseGvwstate(data: Buffer | string): Gvwstate {
   let ended = false;
   for (const raw of buf.toString('utf8').split(/\r?\n/)) {
     const line = raw.trim();
-    if (line === '#vwbeg') { begun = true; continue; }
-    if (line === '#vwend') { ended = true; continue; }
+    if (line === '#vwbeg') {
+      begun = true;
+      continue;
+    }
+    if (line === '#vwend') {
+      ended = true;
+      continue;
+    }
     const m = /^([a-z_]+)\s*:\s*(.*)$/.exec(line);
     if (!m) continue;
     const [, key, value] = m;
@@ -64,7 +70,8 @@ export function parseGvwstate(data: Buffer | string): Gvwstate {
       viewSeq = BigInt(words[2]).toString();
     } else if (key === 'member') {
       const id = parseUuid(words[0] ?? '');
-      if (!id || words.length !== 2 || !/^\d{1,3}$/.test(words[1])) return fail(`member '${value.slice(0, 60)}' is not "<uuid> <segment>"`);
+      if (!id || words.length !== 2 || !/^\d{1,3}$/.test(words[1]))
+        return fail(`member '${value.slice(0, 60)}' is not "<uuid> <segment>"`);
       if (members.length >= MAX_MEMBERS) return fail(`more than ${MAX_MEMBERS} members`);
       if (!members.includes(id)) members.push(id);
     }

@@ -5,7 +5,10 @@
 import type { WsrepStatus } from './wsrep-status';
 
 /** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
-export interface HealthVerdict { healthy: boolean; reason: string }
+export interface HealthVerdict {
+  healthy: boolean;
+  reason: string;
+}
 
 /**
  * The one rule behind the keepalived track file, the HTTP health endpoint and `galera-check
@@ -20,7 +23,8 @@ export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHea
   if (h.ready !== true) return no('not ready (wsrep_ready OFF)');
   if (h.localState === 4) return { healthy: true, reason: 'Galera node is synced.' };
   const state = h.localStateComment || (h.localState === null ? 'unknown state' : `state ${h.localState}`);
-  if (h.localState === 2 && donorIsHealthy) return { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
+  if (h.localState === 2 && donorIsHealthy)
+    return { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
   return no(`not synced (${state})`);
 }
 

@@ -5,7 +5,11 @@
 // starttime is field 22 of /proc/PID/stat: a PID reused by another process after the owner died
 // has another start time, so a lock is never taken for live because its number came back.
 
-export interface LockInfo { pid: number; starttime: number | null; purpose: string | null }
+export interface LockInfo {
+  pid: number;
+  starttime: number | null;
+  purpose: string | null;
+}
 
 export function formatLock(info: LockInfo, host: string): string {
   const words = [`purpose=${info.purpose ?? 'unknown'}`, `host=${host}`];

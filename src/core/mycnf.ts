@@ -28,7 +28,13 @@ export function parseOptionFile(text: string): OptionSections {
   return out;
 }
 
-export interface ClientOptions { user?: string; password?: string; socketPath?: string; host?: string; port?: number }
+export interface ClientOptions {
+  user?: string;
+  password?: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+}
 
 /** The [client] section (then [galera-agentx], which wins) as connection options. */
 export function clientOptions(sections: OptionSections): ClientOptions {

@@ -13,7 +13,10 @@ export interface ProcEntry {
   datadir?: string;
 }
 
-export interface ServerProc { pid: number; bootstrap: boolean }
+export interface ServerProc {
+  pid: number;
+  bootstrap: boolean;
+}
 
 export interface ProcessFacts {
   servers: ServerProc[];
@@ -49,7 +52,15 @@ export function optionValue(argv: string[], name: string): string | undefined {
 }
 
 const hasFlag = (argv: string[], name: string): boolean =>
-  argv.slice(1).some((a) => a === `--${name}` || a === `--${name.replace(/-/g, '_')}` || a.startsWith(`--${name}=`) || a.startsWith(`--${name.replace(/-/g, '_')}=`));
+  argv
+    .slice(1)
+    .some(
+      (a) =>
+        a === `--${name}` ||
+        a === `--${name.replace(/-/g, '_')}` ||
+        a.startsWith(`--${name}=`) ||
+        a.startsWith(`--${name.replace(/-/g, '_')}=`),
+    );
 
 /** True when the command line forms a new cluster: --wsrep-new-cluster, or an empty gcomm://. */
 export function isBootstrapCommand(argv: string[]): boolean {
@@ -80,7 +91,8 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
       const dd = optionValue(e.argv, 'datadir') ?? e.datadir;
       if (dd !== undefined && norm(dd) !== datadir) continue;
       if (hasFlag(e.argv, 'wsrep-recover')) facts.recoveries.push(e.pid);
-      else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help')) facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
+      else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help'))
+        facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
     } else if (nameMatches(e, opts.initiatorNames)) {
       if (opts.sameHost && !opts.sameHost(e.pid)) continue;
       facts.initiators.push(e.pid);

@@ -5,7 +5,10 @@
 
 import { parseSeqno, parseUuid } from './gtid';
 
-export interface RecoveredPosition { uuid: string; seqno: bigint }
+export interface RecoveredPosition {
+  uuid: string;
+  seqno: bigint;
+}
 
 const RE = /(?:WSREP:|\[WSREP\])\s*Recovered position:?\s*([0-9a-fA-F-]{36}):(-?\d+)/g;
 

@@ -19,7 +19,11 @@ export interface SeqnoInput {
   hasData?: boolean;
 }
 
-export interface SeqnoResult { seqno: bigint; source: SeqnoSource; uuid: string | null }
+export interface SeqnoResult {
+  seqno: bigint;
+  source: SeqnoSource;
+  uuid: string | null;
+}
 
 export function seqnoOf(input: SeqnoInput): SeqnoResult {
   const gs = input.grastate;
@@ -52,7 +56,13 @@ export function grastateDamaged(file: { value: Grastate | null; error: string | 
  * names a state (uuid) but seqno -1, which is what a crash leaves; or the datadir holds InnoDB data
  * while grastate.dat is missing or damaged (InnoDB keeps the position itself).
  */
-export function needsRecovery(input: { serverRunning: boolean; recoveryRunning: boolean; grastate: Grastate | null; grastateDamaged?: boolean; hasData?: boolean }): boolean {
+export function needsRecovery(input: {
+  serverRunning: boolean;
+  recoveryRunning: boolean;
+  grastate: Grastate | null;
+  grastateDamaged?: boolean;
+  hasData?: boolean;
+}): boolean {
   if (input.serverRunning || input.recoveryRunning) return false;
   const gs = input.grastate;
   if (gs !== null && gs.uuid !== null && gs.seqno === -1n) return true;

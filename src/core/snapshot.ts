@@ -145,15 +145,28 @@ export interface NodeSnapshot {
 
 export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const w = i.wsrep;
-  const wasReady = !!i.readyBootstrapPid && i.processes.servers.some((p) => p.bootstrap && p.pid === i.readyBootstrapPid);
+  const wasReady =
+    !!i.readyBootstrapPid && i.processes.servers.some((p) => p.bootstrap && p.pid === i.readyBootstrapPid);
   // With MySQL polling off nothing will ever show the start is over: a bootstrap server is taken as
   // running at once rather than "bootstrapping" for its whole life (peers would wait on it for ever).
   const accepting = i.mysqlPolled === false ? true : w.accepting;
-  const readiness = { accepting, clusterStatus: w.reachable ? w.clusterStatus : null, localState: w.reachable ? w.localState : null, wasReady };
+  const readiness = {
+    accepting,
+    clusterStatus: w.reachable ? w.clusterStatus : null,
+    localState: w.reachable ? w.localState : null,
+    wasReady,
+  };
   const { status, reason } = statusOf({ processes: i.processes, lock: i.lock, readiness });
   const serverRunning = i.processes.servers.length > 0;
   const live = serverRunning && w.lastCommitted !== null ? { seqno: w.lastCommitted, uuid: w.uuid } : null;
-  const seq = seqnoOf({ serverRunning, live, grastate: i.grastate, recovered: i.recovered, grastateDamaged: i.grastateDamaged, hasData: i.hasData });
+  const seq = seqnoOf({
+    serverRunning,
+    live,
+    grastate: i.grastate,
+    recovered: i.recovered,
+    grastateDamaged: i.grastateDamaged,
+    hasData: i.hasData,
+  });
   return {
     at: i.at,
     nodeName: i.nodeName,
@@ -177,7 +190,13 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
  * galera-check. SHOW STATUS is parsed once (parseWsrepStatus); readiness and the live seqno read that parse.
  * readyBootstrapPid is the agent's memory of a bootstrap server seen ready (0 in one-shot tools).
  */
-export function assembleSnapshot(facts: SourceFacts, sources: SourceHealth[], now: number, node: NodeIdentity, readyBootstrapPid = 0): NodeSnapshot {
+export function assembleSnapshot(
+  facts: SourceFacts,
+  sources: SourceHealth[],
+  now: number,
+  node: NodeIdentity,
+  readyBootstrapPid = 0,
+): NodeSnapshot {
   const m = facts.mysql;
   const wsrep = parseWsrepStatus(m.status, m.variables, m.members, m.reachable, m.at);
   const snap = buildSnapshot({
@@ -201,7 +220,12 @@ export function assembleSnapshot(facts: SourceFacts, sources: SourceHealth[], no
   return snap;
 }
 
-const GALERA_CLUSTER_STATUS = { primary: 'Primary', nonPrimary: 'non-Primary', disconnected: 'Disconnected', unknown: null } as const;
+const GALERA_CLUSTER_STATUS = {
+  primary: 'Primary',
+  nonPrimary: 'non-Primary',
+  disconnected: 'Disconnected',
+  unknown: null,
+} as const;
 
 /** The readiness facts of the parsed status, in Galera's own words (statusOf's reasons quote them). */
 export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
@@ -228,5 +252,8 @@ export function dataAge(s: NodeSnapshot, now: number): number {
 
 /** The snapshot as JSON-friendly data (every bigint as a decimal string), for galera-check --json. */
 export function snapshotToJson(s: NodeSnapshot): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<
+    string,
+    unknown
+  >;
 }

@@ -30,8 +30,15 @@ export interface Readiness {
   wasReady?: boolean;
 }
 
-export interface StatusInput { processes: ProcessFacts; lock: LockState; readiness: Readiness }
-export interface StatusResult { status: NodeStatus; reason: string }
+export interface StatusInput {
+  processes: ProcessFacts;
+  lock: LockState;
+  readiness: Readiness;
+}
+export interface StatusResult {
+  status: NodeStatus;
+  reason: string;
+}
 
 /**
  * Whether a server started to bootstrap is past its start. A bootstrap forms its Primary component
@@ -56,7 +63,10 @@ export function statusOf(input: StatusInput): StatusResult {
     return { status: 'bootstrapping', reason: `server pid ${boot.pid} started to bootstrap a new cluster, ${why}` };
   }
   if (p.servers.length > 0) {
-    const left = boot && readiness.accepting && readiness.clusterStatus !== null && readiness.clusterStatus !== 'Primary' ? ` (started to bootstrap; ${readiness.clusterStatus} now)` : '';
+    const left =
+      boot && readiness.accepting && readiness.clusterStatus !== null && readiness.clusterStatus !== 'Primary'
+        ? ` (started to bootstrap; ${readiness.clusterStatus} now)`
+        : '';
     return { status: 'running', reason: `server pid ${p.servers.map((s) => s.pid).join(',')} is running${left}` };
   }
   const holder = lock.state === 'held' ? lock.pid : null;
@@ -70,6 +80,11 @@ export function statusOf(input: StatusInput): StatusResult {
   if (p.recoveries.length > 0) {
     return { status: 'locked', reason: `--wsrep-recover pid ${p.recoveries.join(',')} is looking up the seqno` };
   }
-  const note = lock.state === 'stale' ? `; stale lock of dead pid ${lock.pid} ignored` : lock.state === 'unreadable' ? `; lock file unreadable: ${lock.error}` : '';
+  const note =
+    lock.state === 'stale'
+      ? `; stale lock of dead pid ${lock.pid} ignored`
+      : lock.state === 'unreadable'
+        ? `; lock file unreadable: ${lock.error}`
+        : '';
   return { status: 'stopped', reason: `no server, initiator or lock${note}` };
 }

@@ -4,7 +4,10 @@
 // Short term ~1 min, long term ~1 h. Counters restart at 0 with the server (or FLUSH STATUS):
 // a sample lower than the last one starts a new history instead of making a negative rate.
 
-export interface ByteSample { t: number; bytes: bigint }
+export interface ByteSample {
+  t: number;
+  bytes: bigint;
+}
 
 export const SHORT_SPAN_MS = 60_000;
 export const LONG_SPAN_MS = 3_600_000;
@@ -27,7 +30,12 @@ export function rateOver(history: ByteSample[], spanMs: number): number | null {
   if (history.length < 2) return null;
   const last = history[history.length - 1];
   let first = history[0];
-  for (const s of history) { if (s.t >= last.t - spanMs) { first = s; break; } }
+  for (const s of history) {
+    if (s.t >= last.t - spanMs) {
+      first = s;
+      break;
+    }
+  }
   if (first === last) first = history[history.length - 2];
   const dt = last.t - first.t;
   if (dt < MIN_SPAN_MS) return null;
@@ -51,7 +59,9 @@ export function gcacheSizeOf(providerOptions: string | undefined): number | null
   if (!providerOptions) return null;
   const m = /(?:^|;)\s*gcache\.size\s*=\s*(\d+(?:\.\d+)?)\s*([KMGT]?)B?\s*(?:;|$)/i.exec(providerOptions);
   if (!m) return null;
-  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[
+    m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'
+  ];
   const n = Number(m[1]) * mult;
   return Number.isFinite(n) && n > 0 ? Math.round(n) : null;
 }

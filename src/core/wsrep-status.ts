@@ -6,7 +6,11 @@ import { gcacheSizeOf } from './window';
 
 export type ClusterStatus = 'primary' | 'nonPrimary' | 'disconnected' | 'unknown';
 
-export interface MemberInfo { name: string; address: string; uuid: string | null }
+export interface MemberInfo {
+  name: string;
+  address: string;
+  uuid: string | null;
+}
 
 export interface WsrepStatus {
   reachable: boolean;
@@ -41,8 +45,10 @@ export interface WsrepStatus {
   members: MemberInfo[];
 }
 
-const uint = (v: string | undefined): number | null => (v !== undefined && /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null);
-const int = (v: string | undefined): number | null => (v !== undefined && /^-?\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null);
+const uint = (v: string | undefined): number | null =>
+  v !== undefined && /^\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null;
+const int = (v: string | undefined): number | null =>
+  v !== undefined && /^-?\d{1,10}$/.test(v.trim()) ? Number(v.trim()) : null;
 const u64 = (v: string | undefined): bigint | null => {
   if (v === undefined || !/^\d{1,20}$/.test(v.trim())) return null;
   const n = BigInt(v.trim());
@@ -57,17 +63,25 @@ const onOff = (v: string | undefined): boolean | null => (v === 'ON' ? true : v 
 
 export function clusterStatusOf(v: string | undefined): ClusterStatus {
   switch (v) {
-    case 'Primary': return 'primary';
-    case 'non-Primary': return 'nonPrimary';
-    case 'Disconnected': return 'disconnected';
-    default: return 'unknown';
+    case 'Primary':
+      return 'primary';
+    case 'non-Primary':
+      return 'nonPrimary';
+    case 'Disconnected':
+      return 'disconnected';
+    default:
+      return 'unknown';
   }
 }
 
 /** Members from mysql.wsrep_cluster_members when read, else one per wsrep_incoming_addresses entry. */
 export function membersOf(table: MemberInfo[] | null, incoming: string): MemberInfo[] {
   if (table && table.length) return table;
-  return incoming.split(',').map((a) => a.trim()).filter((a) => a && a !== 'AUTO').map((address) => ({ name: '', address, uuid: null }));
+  return incoming
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a && a !== 'AUTO')
+    .map((address) => ({ name: '', address, uuid: null }));
 }
 
 export function parseWsrepStatus(

@@ -17,33 +17,145 @@ export function stableUuid(name: string): string {
 }
 
 interface ItemSpec {
-  object: string; key: string; name: string; valueType: 'UNSIGNED' | 'FLOAT' | 'TEXT' | 'CHAR';
-  units?: string; delay?: string; valuemap?: string; preprocessing?: { type: string; parameters: string[] }[]; description?: string;
+  object: string;
+  key: string;
+  name: string;
+  valueType: 'UNSIGNED' | 'FLOAT' | 'TEXT' | 'CHAR';
+  units?: string;
+  delay?: string;
+  valuemap?: string;
+  preprocessing?: { type: string; parameters: string[] }[];
+  description?: string;
 }
 
 const TRUTH = 'SNMPv2-TC::TruthValue';
 
 const ITEMS: ItemSpec[] = [
-  { object: 'galeraStatus', key: 'galera.status', name: 'Galera: node status', valueType: 'UNSIGNED', valuemap: 'GALERA-MIB::galeraStatus' },
-  { object: 'galeraSeqno', key: 'galera.seqno', name: 'Galera: seqno', valueType: 'CHAR', description: 'Signed 64-bit seqno as text; -1 unknown.' },
-  { object: 'galeraSeqnoSource', key: 'galera.seqno.source', name: 'Galera: seqno source', valueType: 'UNSIGNED', valuemap: 'GALERA-MIB::galeraSeqnoSource' },
-  { object: 'galeraAgentDataAge', key: 'galera.data.age', name: 'Galera: agent data age', valueType: 'FLOAT', units: 's', preprocessing: [{ type: 'MULTIPLIER', parameters: ['0.001'] }] },
-  { object: 'galeraWsrepReachable', key: 'galera.wsrep.reachable', name: 'Galera: server reachable by the agent', valueType: 'UNSIGNED', valuemap: TRUTH },
-  { object: 'galeraClusterStatus', key: 'galera.cluster.status', name: 'Galera: cluster status', valueType: 'UNSIGNED', valuemap: 'GALERA-MIB::galeraClusterStatus' },
+  {
+    object: 'galeraStatus',
+    key: 'galera.status',
+    name: 'Galera: node status',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraStatus',
+  },
+  {
+    object: 'galeraSeqno',
+    key: 'galera.seqno',
+    name: 'Galera: seqno',
+    valueType: 'CHAR',
+    description: 'Signed 64-bit seqno as text; -1 unknown.',
+  },
+  {
+    object: 'galeraSeqnoSource',
+    key: 'galera.seqno.source',
+    name: 'Galera: seqno source',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraSeqnoSource',
+  },
+  {
+    object: 'galeraAgentDataAge',
+    key: 'galera.data.age',
+    name: 'Galera: agent data age',
+    valueType: 'FLOAT',
+    units: 's',
+    preprocessing: [{ type: 'MULTIPLIER', parameters: ['0.001'] }],
+  },
+  {
+    object: 'galeraWsrepReachable',
+    key: 'galera.wsrep.reachable',
+    name: 'Galera: server reachable by the agent',
+    valueType: 'UNSIGNED',
+    valuemap: TRUTH,
+  },
+  {
+    object: 'galeraClusterStatus',
+    key: 'galera.cluster.status',
+    name: 'Galera: cluster status',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraClusterStatus',
+  },
   { object: 'galeraClusterSize', key: 'galera.cluster.size', name: 'Galera: cluster size', valueType: 'UNSIGNED' },
-  { object: 'galeraLocalState', key: 'galera.local.state', name: 'Galera: local state', valueType: 'UNSIGNED', valuemap: 'GALERA-MIB::galeraLocalState' },
+  {
+    object: 'galeraLocalState',
+    key: 'galera.local.state',
+    name: 'Galera: local state',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraLocalState',
+  },
   { object: 'galeraReady', key: 'galera.ready', name: 'Galera: ready', valueType: 'UNSIGNED', valuemap: TRUTH },
-  { object: 'galeraFlowControlPaused', key: 'galera.fc.paused', name: 'Galera: flow control paused', valueType: 'FLOAT', units: '%', preprocessing: [{ type: 'MULTIPLIER', parameters: ['0.0001'] }] },
-  { object: 'galeraFlowControlSent', key: 'galera.fc.sent', name: 'Galera: flow control pauses sent', valueType: 'FLOAT', units: '/s', preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }] },
-  { object: 'galeraFlowControlRecv', key: 'galera.fc.recv', name: 'Galera: flow control pauses received', valueType: 'FLOAT', units: '/s', preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }] },
+  {
+    object: 'galeraFlowControlPaused',
+    key: 'galera.fc.paused',
+    name: 'Galera: flow control paused',
+    valueType: 'FLOAT',
+    units: '%',
+    preprocessing: [{ type: 'MULTIPLIER', parameters: ['0.0001'] }],
+  },
+  {
+    object: 'galeraFlowControlSent',
+    key: 'galera.fc.sent',
+    name: 'Galera: flow control pauses sent',
+    valueType: 'FLOAT',
+    units: '/s',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+  },
+  {
+    object: 'galeraFlowControlRecv',
+    key: 'galera.fc.recv',
+    name: 'Galera: flow control pauses received',
+    valueType: 'FLOAT',
+    units: '/s',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+  },
   { object: 'galeraLocalRecvQueue', key: 'galera.recv.queue', name: 'Galera: receive queue', valueType: 'UNSIGNED' },
   { object: 'galeraLocalSendQueue', key: 'galera.send.queue', name: 'Galera: send queue', valueType: 'UNSIGNED' },
-  { object: 'galeraReceivedBytes', key: 'galera.received.bytes', name: 'Galera: received write-sets', valueType: 'FLOAT', units: 'Bps', preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }] },
-  { object: 'galeraReplicatedBytes', key: 'galera.replicated.bytes', name: 'Galera: replicated write-sets', valueType: 'FLOAT', units: 'Bps', preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }] },
-  { object: 'galeraGcacheSize', key: 'galera.gcache.size', name: 'Galera: gcache size', valueType: 'UNSIGNED', units: 'B', delay: '10m', preprocessing: [{ type: 'MULTIPLIER', parameters: ['1024'] }] },
-  { object: 'galeraWriteRateShort', key: 'galera.write.rate', name: 'Galera: write rate (1 min)', valueType: 'UNSIGNED', units: 'Bps' },
-  { object: 'galeraWindowShort', key: 'galera.window.short', name: 'Galera: replication window (1 min rate)', valueType: 'UNSIGNED', units: 's', description: '4294967295 = unbounded (no writes) or unknown.' },
-  { object: 'galeraWindowLong', key: 'galera.window.long', name: 'Galera: replication window (1 h rate)', valueType: 'UNSIGNED', units: 's' },
+  {
+    object: 'galeraReceivedBytes',
+    key: 'galera.received.bytes',
+    name: 'Galera: received write-sets',
+    valueType: 'FLOAT',
+    units: 'Bps',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+  },
+  {
+    object: 'galeraReplicatedBytes',
+    key: 'galera.replicated.bytes',
+    name: 'Galera: replicated write-sets',
+    valueType: 'FLOAT',
+    units: 'Bps',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+  },
+  {
+    object: 'galeraGcacheSize',
+    key: 'galera.gcache.size',
+    name: 'Galera: gcache size',
+    valueType: 'UNSIGNED',
+    units: 'B',
+    delay: '10m',
+    preprocessing: [{ type: 'MULTIPLIER', parameters: ['1024'] }],
+  },
+  {
+    object: 'galeraWriteRateShort',
+    key: 'galera.write.rate',
+    name: 'Galera: write rate (1 min)',
+    valueType: 'UNSIGNED',
+    units: 'Bps',
+  },
+  {
+    object: 'galeraWindowShort',
+    key: 'galera.window.short',
+    name: 'Galera: replication window (1 min rate)',
+    valueType: 'UNSIGNED',
+    units: 's',
+    description: '4294967295 = unbounded (no writes) or unknown.',
+  },
+  {
+    object: 'galeraWindowLong',
+    key: 'galera.window.long',
+    name: 'Galera: replication window (1 h rate)',
+    valueType: 'UNSIGNED',
+    units: 's',
+  },
 ];
 
 const TRAPS: [string, string][] = [
@@ -63,21 +175,90 @@ export const trapKey = (oid: string): string => `snmptrap["${oid.replace(/\./g, 
 
 export function zabbixTemplate(mib: Mib): Record<string, unknown> {
   const e = (key: string): string => `last(/${T}/${key})`;
-  const STALE = { name: 'Galera: agent data is stale', expression: `${e('galera.data.age')}>{$GALERA.DATA.AGE.MAX} or nodata(/${T}/galera.status,5m)=1` };
-  const triggers: Partial<Record<string, { name: string; expression: string; priority: string; description: string; dependsOnStale?: boolean }[]>> = {
-    'galera.data.age': [{ ...STALE, priority: 'HIGH', description: 'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.' }],
-    'galera.status': [{ name: 'Galera: node is not running', expression: `${e('galera.status')}<>${mib.enumValue('galeraStatus', 'running')}`, priority: 'AVERAGE', description: 'bootstrapping, initiating, locked or stopped.', dependsOnStale: true }],
-    'galera.cluster.status': [{ name: 'Galera: node is not in the Primary component', expression: `${e('galera.cluster.status')}<>${mib.enumValue('galeraClusterStatus', 'primary')}`, priority: 'HIGH', description: 'It refuses queries (ER 1047). Page.', dependsOnStale: true }],
-    'galera.local.state': [{ name: 'Galera: node is not Synced', expression: `${e('galera.local.state')}<>${mib.enumValue('galeraLocalState', 'synced')}`, priority: 'WARNING', description: 'Donor/Desynced, Joining or Joined.', dependsOnStale: true }],
-    'galera.cluster.size': [{ name: 'Galera: cluster size below {$GALERA.SIZE.MIN}', expression: `${e('galera.cluster.size')}<{$GALERA.SIZE.MIN}`, priority: 'AVERAGE', description: 'A node left the component.', dependsOnStale: true }],
-    'galera.fc.paused': [{ name: 'Galera: flow control paused above {$GALERA.FC.MAX}%', expression: `min(/${T}/galera.fc.paused,5m)>{$GALERA.FC.MAX}`, priority: 'WARNING', description: 'Replication is throttled by the slowest node.', dependsOnStale: true }],
-    'galera.window.short': [{ name: 'Galera: replication window below {$GALERA.WINDOW.MIN}', expression: `${e('galera.window.short')}<{$GALERA.WINDOW.MIN}`, priority: 'WARNING', description: 'A node away longer than this needs a full SST: grow gcache.size.', dependsOnStale: true }],
+  const STALE = {
+    name: 'Galera: agent data is stale',
+    expression: `${e('galera.data.age')}>{$GALERA.DATA.AGE.MAX} or nodata(/${T}/galera.status,5m)=1`,
+  };
+  const triggers: Partial<
+    Record<
+      string,
+      { name: string; expression: string; priority: string; description: string; dependsOnStale?: boolean }[]
+    >
+  > = {
+    'galera.data.age': [
+      {
+        ...STALE,
+        priority: 'HIGH',
+        description:
+          'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.',
+      },
+    ],
+    'galera.status': [
+      {
+        name: 'Galera: node is not running',
+        expression: `${e('galera.status')}<>${mib.enumValue('galeraStatus', 'running')}`,
+        priority: 'AVERAGE',
+        description: 'bootstrapping, initiating, locked or stopped.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.cluster.status': [
+      {
+        name: 'Galera: node is not in the Primary component',
+        expression: `${e('galera.cluster.status')}<>${mib.enumValue('galeraClusterStatus', 'primary')}`,
+        priority: 'HIGH',
+        description: 'It refuses queries (ER 1047). Page.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.local.state': [
+      {
+        name: 'Galera: node is not Synced',
+        expression: `${e('galera.local.state')}<>${mib.enumValue('galeraLocalState', 'synced')}`,
+        priority: 'WARNING',
+        description: 'Donor/Desynced, Joining or Joined.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.cluster.size': [
+      {
+        name: 'Galera: cluster size below {$GALERA.SIZE.MIN}',
+        expression: `${e('galera.cluster.size')}<{$GALERA.SIZE.MIN}`,
+        priority: 'AVERAGE',
+        description: 'A node left the component.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.fc.paused': [
+      {
+        name: 'Galera: flow control paused above {$GALERA.FC.MAX}%',
+        expression: `min(/${T}/galera.fc.paused,5m)>{$GALERA.FC.MAX}`,
+        priority: 'WARNING',
+        description: 'Replication is throttled by the slowest node.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.window.short': [
+      {
+        name: 'Galera: replication window below {$GALERA.WINDOW.MIN}',
+        expression: `${e('galera.window.short')}<{$GALERA.WINDOW.MIN}`,
+        priority: 'WARNING',
+        description: 'A node away longer than this needs a full SST: grow gcache.size.',
+        dependsOnStale: true,
+      },
+    ],
   };
   const items = ITEMS.map((it) => {
     const obj = mib.object(it.object);
     const item: Record<string, unknown> = {
-      uuid: stableUuid(it.key), name: it.name, type: 'SNMP_AGENT', snmp_oid: `${obj.oid.join('.')}.0`, key: it.key,
-      delay: it.delay ?? '1m', history: '7d', value_type: it.valueType,
+      uuid: stableUuid(it.key),
+      name: it.name,
+      type: 'SNMP_AGENT',
+      snmp_oid: `${obj.oid.join('.')}.0`,
+      key: it.key,
+      delay: it.delay ?? '1m',
+      history: '7d',
+      value_type: it.valueType,
     };
     if (it.valueType === 'TEXT' || it.valueType === 'CHAR') item.trends = '0';
     if (it.units) item.units = it.units;
@@ -88,7 +269,13 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
     const trs = triggers[it.key];
     if (trs) {
       item.triggers = trs.map((t) => {
-        const out: Record<string, unknown> = { uuid: stableUuid(t.name), expression: t.expression, name: t.name, priority: t.priority, description: t.description };
+        const out: Record<string, unknown> = {
+          uuid: stableUuid(t.name),
+          expression: t.expression,
+          name: t.name,
+          priority: t.priority,
+          description: t.description,
+        };
         if (t.dependsOnStale) out.dependencies = [{ name: STALE.name, expression: STALE.expression }];
         out.tags = [{ tag: 'scope', value: 'availability' }];
         return out;
@@ -99,42 +286,96 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
   for (const [name, label] of TRAPS) {
     const n = mib.notifications.get(name);
     if (!n) throw new Error(`GALERA-MIB has no ${name}`);
-    items.push({ uuid: stableUuid(name), name: label, type: 'SNMP_TRAP', key: trapKey(n.oid.join('.')), delay: '0', history: '30d', trends: '0', value_type: 'LOG', description: `GALERA-MIB::${name}`, tags: [{ tag: 'component', value: 'galera-trap' }] });
+    items.push({
+      uuid: stableUuid(name),
+      name: label,
+      type: 'SNMP_TRAP',
+      key: trapKey(n.oid.join('.')),
+      delay: '0',
+      history: '30d',
+      trends: '0',
+      value_type: 'LOG',
+      description: `GALERA-MIB::${name}`,
+      tags: [{ tag: 'component', value: 'galera-trap' }],
+    });
   }
   const enumMap = (obj: string): { value: string; newvalue: string }[] =>
-    Object.entries(mib.object(obj).enumValues ?? {}).sort((a, b) => a[1] - b[1]).map(([label, v]) => ({ value: String(v), newvalue: label }));
-  const valuemaps = ['galeraStatus', 'galeraSeqnoSource', 'galeraClusterStatus', 'galeraLocalState']
-    .map((o) => ({ uuid: stableUuid(`vm:${o}`), name: `GALERA-MIB::${o}`, mappings: enumMap(o) }));
-  valuemaps.push({ uuid: stableUuid('vm:truth'), name: TRUTH, mappings: [{ value: '1', newvalue: 'true' }, { value: '2', newvalue: 'false' }] });
+    Object.entries(mib.object(obj).enumValues ?? {})
+      .sort((a, b) => a[1] - b[1])
+      .map(([label, v]) => ({ value: String(v), newvalue: label }));
+  const valuemaps = ['galeraStatus', 'galeraSeqnoSource', 'galeraClusterStatus', 'galeraLocalState'].map((o) => ({
+    uuid: stableUuid(`vm:${o}`),
+    name: `GALERA-MIB::${o}`,
+    mappings: enumMap(o),
+  }));
+  valuemaps.push({
+    uuid: stableUuid('vm:truth'),
+    name: TRUTH,
+    mappings: [
+      { value: '1', newvalue: 'true' },
+      { value: '2', newvalue: 'false' },
+    ],
+  });
   return {
     zabbix_export: {
       version: '7.0',
       template_groups: [{ uuid: stableUuid('group'), name: 'Templates/Databases' }],
-      templates: [{
-        uuid: stableUuid('template'), template: T, name: T,
-        description: 'Galera node health from galera-agentx (GALERA-MIB) by SNMP polling and SNMP traps. Generated from the MIB: do not edit by hand.',
-        vendor: { name: 'galera-agentx', version: '7.0-0' },
-        groups: [{ name: 'Templates/Databases' }],
-        items,
-        tags: [{ tag: 'class', value: 'database' }, { tag: 'target', value: 'galera' }],
-        macros: [
-          { macro: '{$GALERA.SIZE.MIN}', value: '3', description: 'Expected cluster size.' },
-          { macro: '{$GALERA.FC.MAX}', value: '10', description: 'Flow control paused, percent.' },
-          { macro: '{$GALERA.WINDOW.MIN}', value: '3600', description: 'Desired replication window, seconds.' },
-          { macro: '{$GALERA.DATA.AGE.MAX}', value: '30', description: 'Seconds after which the agent data is stale.' },
-        ],
-        valuemaps,
-      }],
+      templates: [
+        {
+          uuid: stableUuid('template'),
+          template: T,
+          name: T,
+          description:
+            'Galera node health from galera-agentx (GALERA-MIB) by SNMP polling and SNMP traps. Generated from the MIB: do not edit by hand.',
+          vendor: { name: 'galera-agentx', version: '7.0-0' },
+          groups: [{ name: 'Templates/Databases' }],
+          items,
+          tags: [
+            { tag: 'class', value: 'database' },
+            { tag: 'target', value: 'galera' },
+          ],
+          macros: [
+            { macro: '{$GALERA.SIZE.MIN}', value: '3', description: 'Expected cluster size.' },
+            { macro: '{$GALERA.FC.MAX}', value: '10', description: 'Flow control paused, percent.' },
+            { macro: '{$GALERA.WINDOW.MIN}', value: '3600', description: 'Desired replication window, seconds.' },
+            {
+              macro: '{$GALERA.DATA.AGE.MAX}',
+              value: '30',
+              description: 'Seconds after which the agent data is stale.',
+            },
+          ],
+          valuemaps,
+        },
+      ],
       graphs: [
-        { uuid: stableUuid('g:queues'), name: 'Galera: queues', graph_items: [
-          { color: '1A7C11', item: { host: T, key: 'galera.recv.queue' } }, { sortorder: '1', color: 'F63100', item: { host: T, key: 'galera.send.queue' } }] },
-        { uuid: stableUuid('g:rates'), name: 'Galera: write-set rates', graph_items: [
-          { color: '1A7C11', item: { host: T, key: 'galera.received.bytes' } }, { sortorder: '1', color: '2774A4', item: { host: T, key: 'galera.replicated.bytes' } }] },
-        { uuid: stableUuid('g:window'), name: 'Galera: replication window', graph_items: [
-          { color: 'A54F10', item: { host: T, key: 'galera.window.short' } }, { sortorder: '1', color: 'FC6EA3', item: { host: T, key: 'galera.window.long' } }] },
+        {
+          uuid: stableUuid('g:queues'),
+          name: 'Galera: queues',
+          graph_items: [
+            { color: '1A7C11', item: { host: T, key: 'galera.recv.queue' } },
+            { sortorder: '1', color: 'F63100', item: { host: T, key: 'galera.send.queue' } },
+          ],
+        },
+        {
+          uuid: stableUuid('g:rates'),
+          name: 'Galera: write-set rates',
+          graph_items: [
+            { color: '1A7C11', item: { host: T, key: 'galera.received.bytes' } },
+            { sortorder: '1', color: '2774A4', item: { host: T, key: 'galera.replicated.bytes' } },
+          ],
+        },
+        {
+          uuid: stableUuid('g:window'),
+          name: 'Galera: replication window',
+          graph_items: [
+            { color: 'A54F10', item: { host: T, key: 'galera.window.short' } },
+            { sortorder: '1', color: 'FC6EA3', item: { host: T, key: 'galera.window.long' } },
+          ],
+        },
       ],
     },
   };
 }
 
-export const zabbixYaml = (mib: Mib): string => `# Generated from mibs/GALERA-MIB.txt by \`npm run gen:zabbix\`: edit src/integrations/zabbix.ts instead.\n${YAML.stringify(zabbixTemplate(mib), { lineWidth: 0 })}`;
+export const zabbixYaml = (mib: Mib): string =>
+  `# Generated from mibs/GALERA-MIB.txt by \`npm run gen:zabbix\`: edit src/integrations/zabbix.ts instead.\n${YAML.stringify(zabbixTemplate(mib), { lineWidth: 0 })}`;

@@ -9,7 +9,10 @@ import * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { HealthVerdict } from '../core/health';
 
-export interface ListenAddress { host: string | undefined; port: number }
+export interface ListenAddress {
+  host: string | undefined;
+  port: number;
+}
 
 /** 'HOST:PORT', ':PORT' (every address) or '[v6]:PORT', as validated by the config. */
 export function parseListen(listen: string): ListenAddress {
@@ -26,7 +29,11 @@ export function healthResponse(v: HealthVerdict): { status: number; body: string
 export class HealthEndpoint {
   private server: http.Server | null = null;
 
-  constructor(private readonly listen: string, private readonly verdict: () => HealthVerdict, private readonly log: Logger) {}
+  constructor(
+    private readonly listen: string,
+    private readonly verdict: () => HealthVerdict,
+    private readonly log: Logger,
+  ) {}
 
   /** Resolves once listening; a port that cannot be had is logged and the agent goes on without it. */
   async start(): Promise<void> {
@@ -36,7 +43,11 @@ export class HealthEndpoint {
       // Read and discard any request body; close the connection as clustercheck does, so a
       // checker never holds sockets between checks.
       req.resume();
-      res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.writeHead(status, {
+        'Content-Type': 'text/plain',
+        'Content-Length': Buffer.byteLength(body),
+        Connection: 'close',
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
     // A checker that connects and says nothing must not hold a socket for long.
@@ -46,7 +57,10 @@ export class HealthEndpoint {
     this.server = server;
     await new Promise<void>((resolve) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
-        this.log.error({ listen: this.listen, err: err.code ?? err.message }, 'cannot serve the health endpoint; SNMP and the track file go on');
+        this.log.error(
+          { listen: this.listen, err: err.code ?? err.message },
+          'cannot serve the health endpoint; SNMP and the track file go on',
+        );
         this.server = null;
         resolve();
       });

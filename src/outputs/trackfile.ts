@@ -12,7 +12,10 @@ export class TrackFile {
   private last: number | null = null;
   private lastError = '';
 
-  constructor(private readonly file: string, private readonly log: Logger) {}
+  constructor(
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {}
 
   write(weight: number): void {
     if (weight === this.last) return;
@@ -27,7 +30,8 @@ export class TrackFile {
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       const msg = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      if (msg !== this.lastError) this.log.error({ file: this.file, err: msg }, 'cannot write the keepalived track file; SNMP answers continue');
+      if (msg !== this.lastError)
+        this.log.error({ file: this.file, err: msg }, 'cannot write the keepalived track file; SNMP answers continue');
       this.lastError = msg;
     }
   }

@@ -56,24 +56,37 @@ interface ModuleEntry {
 }
 
 const BASE_TYPES: Record<string, ValueType> = {
-  INTEGER: ValueType.Integer, Integer32: ValueType.Integer, 'OCTET STRING': ValueType.OctetString,
-  DisplayString: ValueType.OctetString, Unsigned32: ValueType.Gauge32, Gauge32: ValueType.Gauge32,
-  Counter32: ValueType.Counter32, Counter64: ValueType.Counter64, TimeTicks: ValueType.TimeTicks,
-  IpAddress: ValueType.IpAddress, 'OBJECT IDENTIFIER': ValueType.ObjectIdentifier, Opaque: ValueType.Opaque,
+  INTEGER: ValueType.Integer,
+  Integer32: ValueType.Integer,
+  'OCTET STRING': ValueType.OctetString,
+  DisplayString: ValueType.OctetString,
+  Unsigned32: ValueType.Gauge32,
+  Gauge32: ValueType.Gauge32,
+  Counter32: ValueType.Counter32,
+  Counter64: ValueType.Counter64,
+  TimeTicks: ValueType.TimeTicks,
+  IpAddress: ValueType.IpAddress,
+  'OBJECT IDENTIFIER': ValueType.ObjectIdentifier,
+  Opaque: ValueType.Opaque,
   TruthValue: ValueType.Integer,
 };
 
 /** RFC 2579: DisplayString ::= OCTET STRING (SIZE (0..255)). */
 const DISPLAY_STRING_MAX = 255;
 
-interface Syntax { type: ValueType; enums?: Record<string, number>; maxSize?: number }
+interface Syntax {
+  type: ValueType;
+  enums?: Record<string, number>;
+  maxSize?: number;
+}
 
 /** Resolves a SYNTAX (possibly a local TEXTUAL-CONVENTION) to its base type, enumeration and SIZE. */
 function resolveSyntax(mod: Record<string, ModuleEntry & Record<string, unknown>>, syntax: unknown, depth = 0): Syntax {
   if (depth > 8) throw new Error('TEXTUAL-CONVENTION loop');
   if (typeof syntax === 'string') {
     const base = syntax.replace(/\s*\(.*$/s, '').trim();
-    if (base in BASE_TYPES) return { type: BASE_TYPES[base], maxSize: base === 'DisplayString' ? DISPLAY_STRING_MAX : undefined };
+    if (base in BASE_TYPES)
+      return { type: BASE_TYPES[base], maxSize: base === 'DisplayString' ? DISPLAY_STRING_MAX : undefined };
     const tc = mod[base];
     if (tc && tc.MACRO === 'TEXTUAL-CONVENTION') return resolveSyntax(mod, tc.SYNTAX, depth + 1);
     throw new Error(`unsupported SYNTAX ${syntax}`);
@@ -91,7 +104,8 @@ function resolveSyntax(mod: Record<string, ModuleEntry & Record<string, unknown>
     }
     // A SIZE written here narrows the base's (DisplayString (SIZE (0..64))).
     const sizes = (spec as { sizes?: { max?: number }[] } | null)?.sizes;
-    if (Array.isArray(sizes) && sizes.length) return { ...base, maxSize: Math.max(...sizes.map((r) => Number(r.max ?? 0))) };
+    if (Array.isArray(sizes) && sizes.length)
+      return { ...base, maxSize: Math.max(...sizes.map((r) => Number(r.max ?? 0))) };
     return base;
   }
   throw new Error(`unreadable SYNTAX ${JSON.stringify(syntax)}`);
@@ -100,7 +114,7 @@ function resolveSyntax(mod: Record<string, ModuleEntry & Record<string, unknown>
 /** The name a SYNTAX is written with: `DisplayString` for `DisplayString (SIZE (0..64))`. */
 function syntaxName(syntax: unknown): string {
   if (typeof syntax === 'string') return syntax.replace(/\s*\(.*$/s, '').trim();
-  return syntax && typeof syntax === 'object' ? Object.keys(syntax)[0] ?? '' : '';
+  return syntax && typeof syntax === 'object' ? (Object.keys(syntax)[0] ?? '') : '';
 }
 
 const U32_MAX = 0xffffffff;
@@ -133,7 +147,10 @@ export function clipUtf8(text: string, maxBytes: number): Buffer {
  * Anything else is a programming error and throws, naming the object.
  */
 export function typedValue(o: MibObject, raw: RawValue): Value {
-  const wrong = (): Error => new Error(`${o.name} (${o.syntax}) cannot hold ${typeof raw === 'object' ? (Buffer.isBuffer(raw) ? 'a Buffer' : 'an OID') : `the ${typeof raw} ${String(raw)}`}`);
+  const wrong = (): Error =>
+    new Error(
+      `${o.name} (${o.syntax}) cannot hold ${typeof raw === 'object' ? (Buffer.isBuffer(raw) ? 'a Buffer' : 'an OID') : `the ${typeof raw} ${String(raw)}`}`,
+    );
   switch (o.type) {
     case ValueType.Integer: {
       if (typeof raw === 'boolean') {
@@ -153,20 +170,33 @@ export function typedValue(o: MibObject, raw: RawValue): Value {
     case ValueType.Counter32: {
       if (typeof raw !== 'number' && typeof raw !== 'bigint') throw wrong();
       if (o.type === ValueType.Counter32) {
-        const wrapped = typeof raw === 'bigint' ? Number(BigInt.asUintN(32, raw)) : ((toInt(raw) % 2 ** 32) + 2 ** 32) % 2 ** 32;
+        const wrapped =
+          typeof raw === 'bigint' ? Number(BigInt.asUintN(32, raw)) : ((toInt(raw) % 2 ** 32) + 2 ** 32) % 2 ** 32;
         return { type: ValueType.Counter32, value: wrapped };
       }
-      const n = typeof raw === 'bigint' ? (raw > BigInt(U32_MAX) ? U32_MAX : raw < 0n ? 0 : Number(raw)) : clamp(toInt(raw), 0, U32_MAX);
+      const n =
+        typeof raw === 'bigint'
+          ? raw > BigInt(U32_MAX)
+            ? U32_MAX
+            : raw < 0n
+              ? 0
+              : Number(raw)
+          : clamp(toInt(raw), 0, U32_MAX);
       return { type: o.type, value: n };
     }
     case ValueType.Counter64: {
-      if (typeof raw === 'number') raw = Number.isFinite(raw) ? BigInt(Math.trunc(Math.max(0, raw))) : raw > 0 ? U64_MAX : 0n;
+      if (typeof raw === 'number')
+        raw = Number.isFinite(raw) ? BigInt(Math.trunc(Math.max(0, raw))) : raw > 0 ? U64_MAX : 0n;
       if (typeof raw !== 'bigint') throw wrong();
       return { type: ValueType.Counter64, value: raw < 0n ? 0n : raw > U64_MAX ? U64_MAX : raw };
     }
     case ValueType.OctetString:
     case ValueType.Opaque: {
-      if (Buffer.isBuffer(raw)) return { type: o.type, value: o.maxSize !== undefined && raw.length > o.maxSize ? raw.subarray(0, o.maxSize) : raw };
+      if (Buffer.isBuffer(raw))
+        return {
+          type: o.type,
+          value: o.maxSize !== undefined && raw.length > o.maxSize ? raw.subarray(0, o.maxSize) : raw,
+        };
       if (typeof raw === 'number' || typeof raw === 'bigint') raw = raw.toString();
       if (typeof raw !== 'string') throw wrong();
       // Kept a string when it fits: what a reader of the view compares with.
@@ -202,14 +232,23 @@ export function loadMib(file = DEFAULT_MIB_FILE, moduleName = 'GALERA-MIB'): Mib
     const syntax = def.SYNTAX;
     if (def.INDEX || def.AUGMENTS || (typeof syntax === 'string' && syntax.startsWith('SEQUENCE OF'))) continue; // tables, entries
     const { type, enums, maxSize } = resolveSyntax(mod, syntax);
-    objects.set(name, { name, oid, type, enumValues: enums, syntax: syntaxName(syntax), access: def['MAX-ACCESS'] ?? '', maxSize });
+    objects.set(name, {
+      name,
+      oid,
+      type,
+      enumValues: enums,
+      syntax: syntaxName(syntax),
+      access: def['MAX-ACCESS'] ?? '',
+      maxSize,
+    });
   }
   // A column is an object whose parent is an entry (an OBJECT-TYPE with an INDEX).
   for (const [, def] of Object.entries(mod)) {
     if (def?.MACRO === 'OBJECT-TYPE' && def.INDEX) {
       const entryOid = parseOid(def.OID as string);
       for (const o of objects.values()) {
-        if (o.oid.length === entryOid.length + 1 && entryOid.every((s, i) => o.oid[i] === s)) o.column = o.oid[o.oid.length - 1];
+        if (o.oid.length === entryOid.length + 1 && entryOid.every((s, i) => o.oid[i] === s))
+          o.column = o.oid[o.oid.length - 1];
       }
     }
   }

@@ -34,7 +34,15 @@ const REQUIRED = ['galeraStatus', 'galeraSeqno', 'galeraStateUuid', 'galeraSafeT
  * Asked in the same GET; an agent that predates them answers noSuchObject, and the member's facts
  * then say "unknown" for them (so it is not taken for Primary, nor for a node with readable state).
  */
-const OPTIONAL = ['galeraSeqnoSource', 'galeraClusterStatus', 'galeraLockPid', 'galeraServerPid', 'galeraAgentDetectMs', 'galeraAgentInstance', 'galeraWsrepReachable'] as const;
+const OPTIONAL = [
+  'galeraSeqnoSource',
+  'galeraClusterStatus',
+  'galeraLockPid',
+  'galeraServerPid',
+  'galeraAgentDetectMs',
+  'galeraAgentInstance',
+  'galeraWsrepReachable',
+] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
 /** What a member's agent said, beyond the decision's facts: galera-init checks its own agent with it. */
@@ -52,7 +60,10 @@ export interface AgentAnswer extends MemberFacts {
 const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
 const CLUSTER_STATUSES: readonly ClusterStatus[] = ['primary', 'nonPrimary', 'disconnected', 'unknown'];
 
-export function parseTarget(text: string, defaults: Omit<PeerTarget, 'id' | 'host' | 'port'> & { port: number }): PeerTarget {
+export function parseTarget(
+  text: string,
+  defaults: Omit<PeerTarget, 'id' | 'host' | 'port'> & { port: number },
+): PeerTarget {
   const m = /^\[([^\]]+)\](?::(\d+))?$|^([^:]+)(?::(\d+))?$/.exec(text.trim());
   if (!m) throw new Error(`peer '${text}' is not host[:port]`);
   const host = m[1] ?? m[3];
@@ -61,13 +72,26 @@ export function parseTarget(text: string, defaults: Omit<PeerTarget, 'id' | 'hos
   return { ...defaults, id: text.trim(), host, port };
 }
 
-function session(t: PeerTarget): { get: (oids: string[], cb: (err: Error | null, vbs: { oid: string; type: number; value: unknown }[]) => void) => void; close: () => void } {
-  const options = { port: t.port, timeout: t.timeoutMs, retries: t.retries, version: t.version === '3' ? snmp.Version3 : snmp.Version2c, idBitsSize: 32 };
+function session(t: PeerTarget): {
+  get: (oids: string[], cb: (err: Error | null, vbs: { oid: string; type: number; value: unknown }[]) => void) => void;
+  close: () => void;
+} {
+  const options = {
+    port: t.port,
+    timeout: t.timeoutMs,
+    retries: t.retries,
+    version: t.version === '3' ? snmp.Version3 : snmp.Version2c,
+    idBitsSize: 32,
+  };
   if (t.version === '3') {
     const user: Record<string, unknown> = { name: t.user, level: snmp.SecurityLevel.noAuthNoPriv };
     if (t.authKey) {
       user.level = t.privKey ? snmp.SecurityLevel.authPriv : snmp.SecurityLevel.authNoPriv;
-      user.authProtocol = { sha: snmp.AuthProtocols.sha, md5: snmp.AuthProtocols.md5, sha256: snmp.AuthProtocols.sha256 }[t.authProtocol ?? 'sha'];
+      user.authProtocol = {
+        sha: snmp.AuthProtocols.sha,
+        md5: snmp.AuthProtocols.md5,
+        sha256: snmp.AuthProtocols.sha256,
+      }[t.authProtocol ?? 'sha'];
       user.authKey = t.authKey;
     }
     if (t.privKey) {
@@ -80,10 +104,23 @@ function session(t: PeerTarget): { get: (oids: string[], cb: (err: Error | null,
 }
 
 /** Validates one peer's varbinds into member facts, or an error naming what was wrong. */
-export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type: number; value: unknown }[]): AgentAnswer {
-  const bad = (why: string): AgentAnswer => ({ id, self: false, answered: false, error: `bad answer: ${why}`, errorKind: 'other' });
-  if (vbs.length !== OBJECTS.length && vbs.length !== REQUIRED.length) return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
-  const byName = new Map<string, { oid: string; type: number; value: unknown }>(OBJECTS.map((name, i) => [name, vbs[i]]));
+export function factsFromVarbinds(
+  mib: Mib,
+  id: string,
+  vbs: { oid: string; type: number; value: unknown }[],
+): AgentAnswer {
+  const bad = (why: string): AgentAnswer => ({
+    id,
+    self: false,
+    answered: false,
+    error: `bad answer: ${why}`,
+    errorKind: 'other',
+  });
+  if (vbs.length !== OBJECTS.length && vbs.length !== REQUIRED.length)
+    return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
+  const byName = new Map<string, { oid: string; type: number; value: unknown }>(
+    OBJECTS.map((name, i) => [name, vbs[i]]),
+  );
   for (const name of REQUIRED) {
     const vb = byName.get(name)!;
     if (snmp.isVarbindError(vb)) return bad(`${name}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
@@ -91,12 +128,15 @@ export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type
   const enumLabel = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const vb = byName.get(name);
     if (!vb || snmp.isVarbindError(vb) || vb.type !== snmp.ObjectType.Integer) return undefined;
-    const label = Object.entries(mib.object(name).enumValues ?? {}).find(([, v]) => v === vb.value)?.[0] as T | undefined;
+    const label = Object.entries(mib.object(name).enumValues ?? {}).find(([, v]) => v === vb.value)?.[0] as
+      T | undefined;
     return label !== undefined && allowed.includes(label) ? label : undefined;
   };
   const gauge = (name: string): number | undefined => {
     const vb = byName.get(name);
-    return vb && !snmp.isVarbindError(vb) && vb.type === snmp.ObjectType.Gauge && typeof vb.value === 'number' ? vb.value : undefined;
+    return vb && !snmp.isVarbindError(vb) && vb.type === snmp.ObjectType.Gauge && typeof vb.value === 'number'
+      ? vb.value
+      : undefined;
   };
   const st = byName.get('galeraStatus')!;
   if (st.type !== snmp.ObjectType.Integer) return bad('galeraStatus is not an INTEGER');
@@ -112,20 +152,35 @@ export function factsFromVarbinds(mib: Mib, id: string, vbs: { oid: string; type
   const uuid = uuidText === '' ? null : parseUuid(uuidText);
   if (uuidText !== '' && uuid === null) return bad('galeraStateUuid is not a UUID');
   const sf = byName.get('galeraSafeToBootstrap')!;
-  if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number)) return bad('galeraSafeToBootstrap out of range');
+  if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number))
+    return bad('galeraSafeToBootstrap out of range');
   const iv = byName.get('galeraAgentInstance');
-  const instance = iv && !snmp.isVarbindError(iv) && Buffer.isBuffer(iv.value) && iv.value.length > 0 ? iv.value.toString('latin1') : undefined;
+  const instance =
+    iv && !snmp.isVarbindError(iv) && Buffer.isBuffer(iv.value) && iv.value.length > 0
+      ? iv.value.toString('latin1')
+      : undefined;
   const nv = byName.get('galeraNodeName')!;
   const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
-  if (nv.type !== snmp.ObjectType.OctetString || name === '') return bad('galeraNodeName is empty: the agent needs a nodeName');
+  if (nv.type !== snmp.ObjectType.OctetString || name === '')
+    return bad('galeraNodeName is empty: the agent needs a nodeName');
   // A running server whose agent cannot read it now serves its last status: stale, so unknown.
   const wr = byName.get('galeraWsrepReachable');
   const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
   return {
-    id, name, instance, self: false, answered: true, status, seqno, uuid, safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null,
+    id,
+    name,
+    instance,
+    self: false,
+    answered: true,
+    status,
+    seqno,
+    uuid,
+    safeToBootstrap: sf.value === 1 ? true : sf.value === 2 ? false : null,
     seqnoSource: enumLabel<SeqnoSource>('galeraSeqnoSource', SEQNO_SOURCES) ?? 'unknown',
-    clusterStatus: fresh ? enumLabel<ClusterStatus>('galeraClusterStatus', CLUSTER_STATUSES) ?? 'unknown' : 'unknown',
-    lockPid: gauge('galeraLockPid'), serverPid: gauge('galeraServerPid'), detectMs: gauge('galeraAgentDetectMs'),
+    clusterStatus: fresh ? (enumLabel<ClusterStatus>('galeraClusterStatus', CLUSTER_STATUSES) ?? 'unknown') : 'unknown',
+    lockPid: gauge('galeraLockPid'),
+    serverPid: gauge('galeraServerPid'),
+    detectMs: gauge('galeraAgentDetectMs'),
   };
 }
 
@@ -141,7 +196,9 @@ export function peerErrorKind(err: Error): ErrorKind {
   if (err instanceof snmp.RequestTimedOutError) return 'timeout';
   const code = (err as { code?: unknown }).code;
   if (err instanceof snmp.ResponseInvalidError) {
-    return code === snmp.ResponseInvalidCode.EAuthFailure || code === snmp.ResponseInvalidCode.ECommunityNoMatch ? 'auth' : 'other';
+    return code === snmp.ResponseInvalidCode.EAuthFailure || code === snmp.ResponseInvalidCode.ECommunityNoMatch
+      ? 'auth'
+      : 'other';
   }
   return typeof code === 'string' && REFUSED_CODES.has(code) ? 'refused' : 'other';
 }
@@ -149,7 +206,13 @@ export function peerErrorKind(err: Error): ErrorKind {
 /** An unanswered member, with the text for the operator and the kind for decisions. */
 export function failedAnswer(id: string, err: Error): AgentAnswer {
   const kind = peerErrorKind(err);
-  return { id, self: false, answered: false, error: kind === 'timeout' ? 'no answer (timeout)' : err.message, errorKind: kind };
+  return {
+    id,
+    self: false,
+    answered: false,
+    error: kind === 'timeout' ? 'no answer (timeout)' : err.message,
+    errorKind: kind,
+  };
 }
 
 /** Asks one peer. Never throws; a failure is an unanswered member with the reason and its kind. */
@@ -164,10 +227,26 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
       return;
     }
     let settled = false;
-    const finish = (f: AgentAnswer): void => { if (!settled) { settled = true; try { s.close(); } catch { /* closed */ } resolve(f); } };
+    const finish = (f: AgentAnswer): void => {
+      if (!settled) {
+        settled = true;
+        try {
+          s.close();
+        } catch {
+          /* closed */
+        }
+        resolve(f);
+      }
+    };
     // A guard in case the library never calls back (a dead socket): timeout x (retries + 1) + slack.
-    const guard = setTimeout(() => finish({ id: t.id, self: false, answered: false, error: 'no answer', errorKind: 'timeout' }), t.timeoutMs * (t.retries + 1) + 1000);
-    (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => { clearTimeout(guard); finish(failedAnswer(t.id, e)); });
+    const guard = setTimeout(
+      () => finish({ id: t.id, self: false, answered: false, error: 'no answer', errorKind: 'timeout' }),
+      t.timeoutMs * (t.retries + 1) + 1000,
+    );
+    (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => {
+      clearTimeout(guard);
+      finish(failedAnswer(t.id, e));
+    });
     s.get(oids, (err, vbs) => {
       clearTimeout(guard);
       if (err) finish(failedAnswer(t.id, err));
@@ -176,4 +255,5 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
   });
 }
 
-export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<AgentAnswer[]> => Promise.all(targets.map((t) => askPeer(mib, t)));
+export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<AgentAnswer[]> =>
+  Promise.all(targets.map((t) => askPeer(mib, t)));

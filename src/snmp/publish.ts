@@ -22,9 +22,15 @@ export const intValue = (value: number): Value => ({ type: ValueType.Integer, va
 type Raw = RawValue | (() => RawValue);
 
 /** Adds instances to a view: every value typed by the MIB, never by hand. */
-function publisher(mib: Mib, out: Instance[]): { scalar(name: string, raw: Raw): void; column(name: string, index: number, raw: Raw): void } {
+function publisher(
+  mib: Mib,
+  out: Instance[],
+): { scalar(name: string, raw: Raw): void; column(name: string, index: number, raw: Raw): void } {
   const put = (o: MibObject, index: number, raw: Raw): void => {
-    out.push({ oid: [...o.oid, index], value: typeof raw === 'function' ? () => typedValue(o, raw()) : typedValue(o, raw) });
+    out.push({
+      oid: [...o.oid, index],
+      value: typeof raw === 'function' ? () => typedValue(o, raw()) : typedValue(o, raw),
+    });
   };
   return {
     scalar: (name, raw) => put(mib.object(name), 0, raw),

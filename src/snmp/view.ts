@@ -19,7 +19,8 @@ export interface View {
 export function makeView(objects: readonly Oid[], instances: Instance[]): View {
   const sorted = [...instances].sort((a, b) => compareOids(a.oid, b.oid));
   for (let i = 1; i < sorted.length; i++) {
-    if (compareOids(sorted[i - 1].oid, sorted[i].oid) === 0) throw new Error(`duplicate instance ${sorted[i].oid.join('.')}`);
+    if (compareOids(sorted[i - 1].oid, sorted[i].oid) === 0)
+      throw new Error(`duplicate instance ${sorted[i].oid.join('.')}`);
   }
   return { objects, instances: sorted };
 }
@@ -57,7 +58,13 @@ export function getNext(view: View, range: SearchRange): VarBind {
 }
 
 /** RFC 2741 7.2.3.3: non-repeaters once each, then up to maxRepetitions rounds of the rest. */
-export function getBulk(view: View, nonRepeaters: number, maxRepetitions: number, ranges: SearchRange[], limit = 2048): VarBind[] {
+export function getBulk(
+  view: View,
+  nonRepeaters: number,
+  maxRepetitions: number,
+  ranges: SearchRange[],
+  limit = 2048,
+): VarBind[] {
   const out: VarBind[] = [];
   const n = Math.min(nonRepeaters, ranges.length);
   for (let i = 0; i < n; i++) out.push(getNext(view, ranges[i]));

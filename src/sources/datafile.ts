@@ -34,7 +34,10 @@ export async function readSmallFile(file: string, maxBytes: number): Promise<{ d
 }
 
 /** One read of the file: absent is a fact (no error); anything else unreadable is an error. */
-export async function readDataFile<T extends { problems: string[] }>(datadir: string, spec: DataFileSpec<T>): Promise<FileFacts<T>> {
+export async function readDataFile<T extends { problems: string[] }>(
+  datadir: string,
+  spec: DataFileSpec<T>,
+): Promise<FileFacts<T>> {
   const file = path.join(datadir, spec.name);
   try {
     const { data, version } = await readSmallFile(file, spec.maxBytes);
@@ -42,7 +45,12 @@ export async function readDataFile<T extends { problems: string[] }>(datadir: st
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return { value: null, version: 'absent', error: null };
-    const why = e.code === 'ELOOP' ? 'is a symlink (not followed)' : e.code === 'EACCES' ? 'is not readable by the agent' : e.message;
+    const why =
+      e.code === 'ELOOP'
+        ? 'is a symlink (not followed)'
+        : e.code === 'EACCES'
+          ? 'is not readable by the agent'
+          : e.message;
     return { value: null, version: `error:${e.code}`, error: `${file} ${why}` };
   }
 }
@@ -59,7 +67,12 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   private again = false;
   private lastLogged = '';
 
-  constructor(private readonly datadir: string, private readonly spec: DataFileSpec<T>, private readonly backstopMs: number, private readonly log: Logger) {
+  constructor(
+    private readonly datadir: string,
+    private readonly spec: DataFileSpec<T>,
+    private readonly backstopMs: number,
+    private readonly log: Logger,
+  ) {
     super();
     this.file = path.join(datadir, spec.name);
     this.name = spec.name.replace(/\.dat$/, '');
@@ -121,7 +134,10 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
 
   /** Reads and parses the file; coalesces overlapping calls. */
   async read(): Promise<void> {
-    if (this.reading) { this.again = true; return; }
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
     this.reading = true;
     try {
       do {

@@ -28,7 +28,12 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
   // One lstat per file per backstop period; a read only when it changed (see DataFileSource).
   const backstopMs = 2000;
   const recovery = new RecoverySource({
-    ...cfg.recovery, datadir: cfg.datadir, lockFile: cfg.lockFile, log, recover: o.recover, lockHeld: o.lockHeld,
+    ...cfg.recovery,
+    datadir: cfg.datadir,
+    lockFile: cfg.lockFile,
+    log,
+    recover: o.recover,
+    lockHeld: o.lockHeld,
     busyNow: () => {
       const now = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log, procDir: o.procDir }).scan();
       return now.servers.length > 0 || now.recoveries.length > 0;

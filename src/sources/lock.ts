@@ -67,7 +67,8 @@ export function acquireLock(lockFile: string, purpose: string): AcquireResult {
       }
       const holder = readLockState(lockFile);
       if (holder.state === 'held' || holder.state === 'unreadable') return { ok: false, holder };
-      if (holder.state === 'stale' && !breakStale(lockFile, tmp, holder.pid)) return { ok: false, holder: readLockState(lockFile) };
+      if (holder.state === 'stale' && !breakStale(lockFile, tmp, holder.pid))
+        return { ok: false, holder: readLockState(lockFile) };
     }
     return { ok: false, holder: readLockState(lockFile) };
   } finally {
@@ -103,7 +104,11 @@ function breakStale(lockFile: string, tmp: string, stalePid: number): boolean {
     }
     const moved = parseLock(fs.readFileSync(aside, 'utf8'));
     if (moved && moved.pid !== stalePid) {
-      try { fs.linkSync(aside, lockFile); } catch { /* the path is taken again: theirs stands */ }
+      try {
+        fs.linkSync(aside, lockFile);
+      } catch {
+        /* the path is taken again: theirs stands */
+      }
     }
     fs.rmSync(aside, { force: true });
     return true;
@@ -137,7 +142,11 @@ export class LockSource extends EventEmitter implements Source<LockState> {
   private loggedStale = -1;
   private stopped = false;
 
-  constructor(private readonly lockFile: string, private readonly pollMs: number, private readonly log: Logger) {
+  constructor(
+    private readonly lockFile: string,
+    private readonly pollMs: number,
+    private readonly log: Logger,
+  ) {
     super();
   }
 
@@ -187,12 +196,20 @@ export class LockSource extends EventEmitter implements Source<LockState> {
       const dir = path.dirname(this.lockFile);
       this.watcher = fs.watch(dir, { persistent: false }, (_ev, name) => {
         // The directory removed (and perhaps made again): this watch sees nothing any more.
-        if (!fs.existsSync(dir)) { this.watcher?.close(); this.watcher = null; this.arm(); }
+        if (!fs.existsSync(dir)) {
+          this.watcher?.close();
+          this.watcher = null;
+          this.arm();
+        }
         if (!name || name === path.basename(this.lockFile)) this.refresh();
         // The recovery cache lives beside the lock: a result written by galera-init/galera-check.
         if (!name || name === `${path.basename(this.lockFile)}.recovered`) this.emit('recovery-cache');
       });
-      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; this.arm(); });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+        this.arm();
+      });
     } catch {
       this.watcher = null; // the directory does not exist yet: polling covers it until it does
     }
@@ -202,11 +219,15 @@ export class LockSource extends EventEmitter implements Source<LockState> {
     const next = readLockState(this.lockFile);
     if (next.state !== 'unreadable') this.lastOkAt = Date.now();
     if (next.state === 'stale' && this.loggedStale !== next.pid) {
-      this.log.warn({ lockFile: this.lockFile, pid: next.pid }, 'stale initiator lock (its owner is dead); ignoring it');
+      this.log.warn(
+        { lockFile: this.lockFile, pid: next.pid },
+        'stale initiator lock (its owner is dead); ignoring it',
+      );
       this.loggedStale = next.pid;
     }
     if (JSON.stringify(next) !== JSON.stringify(this.state)) {
-      if (next.state === 'unreadable') this.log.warn({ lockFile: this.lockFile, err: next.error }, 'initiator lock unreadable');
+      if (next.state === 'unreadable')
+        this.log.warn({ lockFile: this.lockFile, err: next.error }, 'initiator lock unreadable');
       this.state = next;
       this.emit('change', next);
     }

@@ -16,7 +16,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { ClassifyOptions, ProcEntry, ProcessFacts, classifyProcesses, nameMatches, optionFilesOf, optionValue, sameProcessFacts } from '../core/procclass';
+import {
+  ClassifyOptions,
+  ProcEntry,
+  ProcessFacts,
+  classifyProcesses,
+  nameMatches,
+  optionFilesOf,
+  optionValue,
+  sameProcessFacts,
+} from '../core/procclass';
 import { readServerOptions } from './servercnf';
 import type { SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';
@@ -159,7 +168,11 @@ export function readProcFile(file: string, encoding: 'latin1' | 'utf8' = 'latin1
       const r = fs.readSync(fd, readBuf, n, readBuf.length - n, null);
       if (r === 0) break;
       n += r;
-      if (n === readBuf.length) { const bigger = Buffer.alloc(readBuf.length * 2); readBuf.copy(bigger); readBuf = bigger; }
+      if (n === readBuf.length) {
+        const bigger = Buffer.alloc(readBuf.length * 2);
+        readBuf.copy(bigger);
+        readBuf = bigger;
+      }
     }
     return readBuf.toString(encoding, 0, n);
   } finally {
@@ -189,8 +202,13 @@ export function procStartTime(pid: number, procDir = '/proc'): number | null {
 }
 
 const sameEntry = (a: ProcEntry | null, b: ProcEntry | null): boolean =>
-  a === b || (a !== null && b !== null && a.comm === b.comm && a.datadir === b.datadir &&
-    a.argv.length === b.argv.length && a.argv.every((v, i) => v === b.argv[i]));
+  a === b ||
+  (a !== null &&
+    b !== null &&
+    a.comm === b.comm &&
+    a.datadir === b.datadir &&
+    a.argv.length === b.argv.length &&
+    a.argv.every((v, i) => v === b.argv[i]));
 
 export class ProcessSource extends EventEmitter implements Source<ProcessFacts> {
   readonly name = 'processes';
@@ -240,7 +258,13 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
     const lp = lastPid(this.procDir);
     const prev = this.lastPidSeen;
     // A lower last PID: the counter wrapped and PIDs may have been reused; list and re-read all.
-    if (lp === null || prev === null || lp < prev || lp - prev > MAX_PROBES || now - this.lastFull >= this.opts.fullScanIntervalMs) {
+    if (
+      lp === null ||
+      prev === null ||
+      lp < prev ||
+      lp - prev > MAX_PROBES ||
+      now - this.lastFull >= this.opts.fullScanIntervalMs
+    ) {
       this.scan(lp !== null && prev !== null && lp < prev);
       return;
     }
@@ -291,8 +315,10 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
     const age = now - c.firstSeen;
     // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
     // before the counter wraps, which forces a full re-read).
-    if (c.comm === null || age >= LAST_RECHECK_MS) { c.nextCheck = 0; this.pending.delete(pid); }
-    else c.nextCheck = c.firstSeen + RECHECK_AGES_MS.find((a) => a > age)!;
+    if (c.comm === null || age >= LAST_RECHECK_MS) {
+      c.nextCheck = 0;
+      this.pending.delete(pid);
+    } else c.nextCheck = c.firstSeen + RECHECK_AGES_MS.find((a) => a > age)!;
     return changed;
   }
 
@@ -322,10 +348,15 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
   /** The entry, with the datadir of a server that does not name one on its command line. */
   private readEntry(pid: number, c: Cached, comm: string): ProcEntry | null {
     const entry = readProc(this.procDir, pid, comm);
-    if (!entry || !nameMatches(entry, this.opts.serverNames) || optionValue(entry.argv, 'datadir') !== undefined) return entry;
+    if (!entry || !nameMatches(entry, this.opts.serverNames) || optionValue(entry.argv, 'datadir') !== undefined)
+      return entry;
     const cwd = procCwd(this.procDir, pid);
     // Option files are read once per command line: a new PID, or an exec() into another one.
-    const same = c.entry && c.optDatadir !== undefined && c.entry.argv.length === entry.argv.length && c.entry.argv.every((v, i) => v === entry.argv[i]);
+    const same =
+      c.entry &&
+      c.optDatadir !== undefined &&
+      c.entry.argv.length === entry.argv.length &&
+      c.entry.argv.every((v, i) => v === entry.argv[i]);
     const optDatadir = same ? c.optDatadir! : optionFileDatadir(entry.argv, cwd);
     c.optDatadir = optDatadir;
     const datadir = optDatadir ?? cwd;
@@ -346,7 +377,8 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
       names = fs.readdirSync(this.procDir);
     } catch (err) {
       const msg = `cannot list ${this.procDir}: ${(err as Error).message}`;
-      if (msg !== this.lastError) this.opts.log.error({ err: msg }, 'process table unreadable; status kept from the last scan');
+      if (msg !== this.lastError)
+        this.opts.log.error({ err: msg }, 'process table unreadable; status kept from the last scan');
       this.lastError = msg;
       return this.facts;
     }
@@ -368,7 +400,9 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
         this.stats.reads++;
         // At the first listing every process is old news (it ran before the agent): no re-reads
         // for exec-after-fork, which would cost the whole table ten reads in the first minute.
-        const c: Cached = first ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 } : { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 };
+        const c: Cached = first
+          ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 }
+          : { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 };
         dirty = this.read(pid, c, readComm(this.procDir, pid)) || dirty;
         this.cache.set(pid, c);
         if (!first && c.comm !== null) this.pending.add(pid);
@@ -377,7 +411,12 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
         dirty = this.reread(pid, cached, now, full) || dirty;
       }
     }
-    for (const [pid, c] of this.cache) if (!seen.has(pid)) { this.cache.delete(pid); this.pending.delete(pid); if (this.relevant(c.entry)) dirty = true; }
+    for (const [pid, c] of this.cache)
+      if (!seen.has(pid)) {
+        this.cache.delete(pid);
+        this.pending.delete(pid);
+        if (this.relevant(c.entry)) dirty = true;
+      }
     // The PIDs that matter are re-read on every tick; a listing must not skip them.
     for (const pid of this.watchedPids()) {
       const c = this.cache.get(pid);

@@ -15,8 +15,7 @@ import { innodbStamp } from './datafile';
 import { Source, healthRow } from './source';
 
 export type RecoveryResult =
-  | { ok: true; position: RecoveredPosition; ms: number }
-  | { ok: false; busy: boolean; error: string; ms: number };
+  { ok: true; position: RecoveredPosition; ms: number } | { ok: false; busy: boolean; error: string; ms: number };
 
 const MAX_OUTPUT = 1 << 20;
 
@@ -38,7 +37,11 @@ export const recoveryCacheFile = (lockFile: string): string => `${lockFile}.reco
 
 export function readRecoveryCache(lockFile: string, grastateVersion: string): RecoveredPosition | null {
   try {
-    const doc = JSON.parse(fs.readFileSync(recoveryCacheFile(lockFile), 'utf8')) as { version?: string; uuid?: string; seqno?: string };
+    const doc = JSON.parse(fs.readFileSync(recoveryCacheFile(lockFile), 'utf8')) as {
+      version?: string;
+      uuid?: string;
+      seqno?: string;
+    };
     if (doc.version !== grastateVersion || typeof doc.uuid !== 'string' || typeof doc.seqno !== 'string') return null;
     const uuid = parseUuid(doc.uuid);
     const seqno = parseSeqno(doc.seqno);
@@ -52,7 +55,10 @@ export function writeRecoveryCache(lockFile: string, grastateVersion: string, po
   const file = recoveryCacheFile(lockFile);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify({ version: grastateVersion, uuid: pos.uuid, seqno: pos.seqno.toString() }), { flag: 'w', mode: 0o644 });
+    fs.writeFileSync(tmp, JSON.stringify({ version: grastateVersion, uuid: pos.uuid, seqno: pos.seqno.toString() }), {
+      flag: 'w',
+      mode: 0o644,
+    });
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true }); // a cache: failing to write it costs a second recovery, nothing else
@@ -60,7 +66,11 @@ export function writeRecoveryCache(lockFile: string, grastateVersion: string, po
 }
 
 export async function runRecovery(opts: {
-  command: string[]; datadir: string; lockFile: string; timeoutMs: number; log: Logger;
+  command: string[];
+  datadir: string;
+  lockFile: string;
+  timeoutMs: number;
+  log: Logger;
   /** Checked while the run lasts: when it turns true (a server started here), the run is killed. */
   abortIf?: () => boolean;
   /** The caller (galera-init) already holds the lock and keeps it. */
@@ -70,7 +80,12 @@ export async function runRecovery(opts: {
   const argv = expandCommand(opts.command, { datadir: opts.datadir });
   const got = opts.lockHeld ? { ok: true as const } : acquireLock(opts.lockFile, 'wsrep-recover');
   if (!got.ok) {
-    return { ok: false, busy: true, error: `lock busy (${got.holder.state === 'held' ? `pid ${got.holder.pid}` : got.holder.state})`, ms: Date.now() - t0 };
+    return {
+      ok: false,
+      busy: true,
+      error: `lock busy (${got.holder.state === 'held' ? `pid ${got.holder.pid}` : got.holder.state})`,
+      ms: Date.now() - t0,
+    };
   }
   try {
     opts.log.info({ argv }, 'running --wsrep-recover to find the seqno after a crash');
@@ -79,24 +94,45 @@ export async function runRecovery(opts: {
       let settled = false;
       // Own process group, so a timeout kills whatever the command started too.
       const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const collect = (b: Buffer): void => { if (text.length < MAX_OUTPUT) text += b.toString('utf8'); };
+      const collect = (b: Buffer): void => {
+        if (text.length < MAX_OUTPUT) text += b.toString('utf8');
+      };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
       const kill = (error: string): void => {
-        try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
-        if (!settled) { settled = true; resolve({ text, code: null, error }); }
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        if (!settled) {
+          settled = true;
+          resolve({ text, code: null, error });
+        }
       };
       const timer = setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
       // Two InnoDBs on one datadir is how data gets hurt: a server that appears wins.
-      const watch = opts.abortIf ? setInterval(() => { if (opts.abortIf!()) kill('aborted: a server started on this datadir'); }, 50) : null;
-      child.on('close', () => { if (watch) clearInterval(watch); });
+      const watch = opts.abortIf
+        ? setInterval(() => {
+            if (opts.abortIf!()) kill('aborted: a server started on this datadir');
+          }, 50)
+        : null;
+      child.on('close', () => {
+        if (watch) clearInterval(watch);
+      });
       child.on('error', (err) => {
         clearTimeout(timer);
-        if (!settled) { settled = true; resolve({ text, code: null, error: `cannot run ${argv[0]}: ${err.message}` }); }
+        if (!settled) {
+          settled = true;
+          resolve({ text, code: null, error: `cannot run ${argv[0]}: ${err.message}` });
+        }
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        if (!settled) { settled = true; resolve({ text, code }); }
+        if (!settled) {
+          settled = true;
+          resolve({ text, code });
+        }
       });
     });
     const ms = Date.now() - t0;
@@ -104,7 +140,12 @@ export async function runRecovery(opts: {
     const position = parseRecoveredPosition(output.text);
     if (!position) {
       const tail = output.text.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
-      return { ok: false, busy: false, error: `no "Recovered position" in the output (exit ${output.code}): ${tail}`, ms };
+      return {
+        ok: false,
+        busy: false,
+        error: `no "Recovered position" in the output (exit ${output.code}): ${tail}`,
+        ms,
+      };
     }
     return { ok: true, position, ms };
   } finally {
@@ -195,7 +236,8 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     const pids = all.processes.servers.map((p) => p.pid).join(',');
     const forWhat = `${all.grastate.version}|${pids}`;
     // Stats InnoDB only when no server runs (a running server rewrites it all the time).
-    if (this.stamp.for !== forWhat) this.stamp = { for: forWhat, value: pids === '' ? innodbStamp(this.opts.datadir) : '' };
+    if (this.stamp.for !== forWhat)
+      this.stamp = { for: forWhat, value: pids === '' ? innodbStamp(this.opts.datadir) : '' };
     this.key = recoveryKey(all.grastate.version, this.stamp.value);
   }
 
@@ -236,20 +278,32 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     this.result = { key, position: null, error: '' };
     this.emit('change');
     const r = await runRecovery({
-      command: this.opts.command, datadir: this.opts.datadir, lockFile: this.opts.lockFile, timeoutMs: this.opts.timeoutMs, log: this.opts.log,
+      command: this.opts.command,
+      datadir: this.opts.datadir,
+      lockFile: this.opts.lockFile,
+      timeoutMs: this.opts.timeoutMs,
+      log: this.opts.log,
       lockHeld: this.opts.lockHeld,
       abortIf: oneShot ? undefined : () => (this.last?.processes.servers.length ?? 0) > 0,
     });
     this.running = false;
     if (r.ok) {
-      this.opts.log.info({ uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms }, 'recovered the seqno');
+      this.opts.log.info(
+        { uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms },
+        'recovered the seqno',
+      );
       // Keyed by the data as the run left it (it may have applied InnoDB's redo log).
       this.stamp = { for: '', value: '' };
       if (this.last) this.rekey(this.last);
       writeRecoveryCache(this.opts.lockFile, this.key, r.position);
       this.found(this.key, r.position);
     } else {
-      this.opts.log.warn({ err: r.error, ms: r.ms }, r.busy ? 'recovery postponed: the lock is busy' : 'recovery failed; seqno stays unknown until grastate.dat changes');
+      this.opts.log.warn(
+        { err: r.error, ms: r.ms },
+        r.busy
+          ? 'recovery postponed: the lock is busy'
+          : 'recovery failed; seqno stays unknown until grastate.dat changes',
+      );
       // A busy lock is retried at the next change; a failure only when the data changes.
       this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error };
       this.emit('change');

@@ -7,7 +7,11 @@ import * as path from 'node:path';
 
 const SERVER_SECTIONS = ['mysqld', 'server', 'mariadbd', 'mariadb', 'galera', 'mysqld_safe'];
 
-export interface ServerOptions { values: Map<string, string>; files: string[]; problems: string[] }
+export interface ServerOptions {
+  values: Map<string, string>;
+  files: string[];
+  problems: string[];
+}
 
 /**
  * The server's options from one option file and what it includes. groupSuffix (the server's
@@ -16,14 +20,18 @@ export interface ServerOptions { values: Map<string, string>; files: string[]; p
 export function readServerOptions(file: string, groupSuffix = ''): ServerOptions {
   const suffix = groupSuffix.toLowerCase();
   const isServerSection = (section: string): boolean =>
-    SERVER_SECTIONS.includes(section) || /^mariadb-\d/.test(section) ||
+    SERVER_SECTIONS.includes(section) ||
+    /^mariadb-\d/.test(section) ||
     (suffix !== '' && section.endsWith(suffix) && SERVER_SECTIONS.includes(section.slice(0, -suffix.length)));
   const out: ServerOptions = { values: new Map(), files: [], problems: [] };
   const seen = new Set<string>();
   const visit = (f: string, depth: number): void => {
     const real = path.resolve(f);
     if (seen.has(real)) return;
-    if (depth > 10) { out.problems.push(`${f}: includes nested more than 10 deep`); return; }
+    if (depth > 10) {
+      out.problems.push(`${f}: includes nested more than 10 deep`);
+      return;
+    }
     seen.add(real);
     let text: string;
     try {
@@ -42,7 +50,14 @@ export function readServerOptions(file: string, groupSuffix = ''): ServerOptions
         const target = path.resolve(path.dirname(real), inc[2].trim());
         if (inc[1]) {
           let names: string[] = [];
-          try { names = fs.readdirSync(target).filter((n) => n.endsWith('.cnf')).sort(); } catch (err) { out.problems.push(`${target}: ${(err as NodeJS.ErrnoException).code}`); }
+          try {
+            names = fs
+              .readdirSync(target)
+              .filter((n) => n.endsWith('.cnf'))
+              .sort();
+          } catch (err) {
+            out.problems.push(`${target}: ${(err as NodeJS.ErrnoException).code}`);
+          }
           for (const n of names) visit(path.join(target, n), depth + 1);
         } else {
           visit(target, depth + 1);
@@ -50,7 +65,10 @@ export function readServerOptions(file: string, groupSuffix = ''): ServerOptions
         continue;
       }
       const sec = /^\[([^\]]+)\]$/.exec(line);
-      if (sec) { section = sec[1].trim().toLowerCase(); continue; }
+      if (sec) {
+        section = sec[1].trim().toLowerCase();
+        continue;
+      }
       if (!isServerSection(section)) continue;
       const eq = line.indexOf('=');
       if (eq < 0) continue;
@@ -69,8 +87,12 @@ export function readServerOptions(file: string, groupSuffix = ''): ServerOptions
 export function clusterHosts(address: string): string[] {
   const m = /^gcomm:\/\/([^?]*)/.exec(address.trim());
   if (!m) return [];
-  return m[1].split(',').map((h) => h.trim()).map((h) => {
-    const v6 = /^\[([^\]]+)\]/.exec(h);
-    return v6 ? v6[1] : h.replace(/:\d+$/, '');
-  }).filter((h) => h.length > 0); // ":4567" names no host (found by fuzzing)
+  return m[1]
+    .split(',')
+    .map((h) => h.trim())
+    .map((h) => {
+      const v6 = /^\[([^\]]+)\]/.exec(h);
+      return v6 ? v6[1] : h.replace(/:\d+$/, '');
+    })
+    .filter((h) => h.length > 0); // ":4567" names no host (found by fuzzing)
 }

@@ -29,6 +29,11 @@ export interface Source<F = unknown, All = unknown> {
 }
 
 /** The health row of a source, from its state. */
-export function healthRow(name: string, state: SourceHealth['state'], lastOkAt: number, error: string | null | undefined): SourceHealth {
+export function healthRow(
+  name: string,
+  state: SourceHealth['state'],
+  lastOkAt: number,
+  error: string | null | undefined,
+): SourceHealth {
   return { name, state, lastOkAt, error: error ?? '' };
 }

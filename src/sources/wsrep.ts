@@ -13,7 +13,11 @@ import type { ErrorKind, KindedError } from '../errors';
 import type { SourceFacts, SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';
 
-export interface Member { name: string; address: string; uuid: string | null }
+export interface Member {
+  name: string;
+  address: string;
+  uuid: string | null;
+}
 
 export interface WsrepFacts {
   /** The last query succeeded. */
@@ -38,7 +42,16 @@ export interface WsrepFacts {
   members: Member[] | null;
 }
 
-const EMPTY: WsrepFacts = { reachable: false, accepting: false, closed: false, status: null, at: 0, error: null, variables: null, members: null };
+const EMPTY: WsrepFacts = {
+  reachable: false,
+  accepting: false,
+  closed: false,
+  status: null,
+  at: 0,
+  error: null,
+  variables: null,
+  members: null,
+};
 
 export interface WsrepSourceOptions {
   /** mysql.enabled: off, the source stays idle (a server's state is not read at all). */
@@ -54,16 +67,38 @@ export interface WsrepSourceOptions {
 export function mysqlErrorKind(code: string | undefined): ErrorKind {
   if (code !== undefined && AUTH_ERRORS.has(code)) return 'auth';
   switch (code) {
-    case 'ECONNREFUSED': case 'ENOENT': return 'refused';
-    case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return 'timeout';
-    case 'ER_CON_COUNT_ERROR': case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return 'limit';
-    case 'ER_UNKNOWN_COM_ERROR': return 'nonPrimary';
-    default: return 'other';
+    case 'ECONNREFUSED':
+    case 'ENOENT':
+      return 'refused';
+    case 'TIMEOUT':
+    case 'PROTOCOL_SEQUENCE_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'ER_CON_COUNT_ERROR':
+    case 'ER_USER_LIMIT_REACHED':
+    case 'ER_TOO_MANY_USER_CONNECTIONS':
+      return 'limit';
+    case 'ER_UNKNOWN_COM_ERROR':
+      return 'nonPrimary';
+    default:
+      return 'other';
   }
 }
 
-const CLOSED_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ENOENT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN']);
-const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+const CLOSED_ERRORS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ENOENT',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+]);
+const AUTH_ERRORS = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+  'ER_NOT_SUPPORTED_AUTH_MODE',
+]);
 
 export class WsrepSource extends EventEmitter implements Source<WsrepFacts, SourceFacts> {
   readonly name = 'mysql';
@@ -161,7 +196,9 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       conn = mysql.createConnection({ ...this.connectionOptions(), connectTimeout: this.opts.connectTimeoutMs });
       conn.on('error', () => undefined);
       const c = conn;
-      await new Promise<void>((resolve, reject) => c.query({ sql, timeout: this.opts.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        c.query({ sql, timeout: this.opts.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())),
+      );
       return { ok: true };
     } catch (err) {
       return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
@@ -186,7 +223,11 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
   private closeConn(): void {
     const c = this.conn;
     this.conn = null;
-    if (c) { c.removeAllListeners('error'); c.on('error', () => undefined); c.destroy(); }
+    if (c) {
+      c.removeAllListeners('error');
+      c.on('error', () => undefined);
+      c.destroy();
+    }
   }
 
   private connectionOptions(): mysql.ConnectionOptions {
@@ -202,8 +243,11 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
     }
     const c = clientOptions(parseOptionFile(text));
     return {
-      user: c.user ?? 'root', password: c.password, socketPath: c.socketPath,
-      host: c.socketPath ? undefined : (c.host ?? 'localhost'), port: c.socketPath ? undefined : (c.port ?? 3306),
+      user: c.user ?? 'root',
+      password: c.password,
+      socketPath: c.socketPath,
+      host: c.socketPath ? undefined : (c.host ?? 'localhost'),
+      port: c.socketPath ? undefined : (c.port ?? 3306),
     };
   }
 
@@ -222,7 +266,9 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       let variables = this.facts.variables;
       if (!variables || this.polls++ % 60 === 0) {
         variables = {};
-        for (const r of await this.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')")) {
+        for (const r of await this.query(
+          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')",
+        )) {
           variables[String(r.Variable_name).toLowerCase()] = String(r.Value ?? '');
         }
       }
@@ -232,8 +278,15 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       if (confId !== this.membersConfId && status.wsrep_cluster_status === 'Primary') {
         this.membersConfId = confId;
         try {
-          members = (await this.query('SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members ORDER BY node_name'))
-            .map((r) => ({ uuid: parseUuid(String(r.node_uuid ?? '')), name: String(r.node_name ?? ''), address: String(r.node_incoming_address ?? '') }));
+          members = (
+            await this.query(
+              'SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members ORDER BY node_name',
+            )
+          ).map((r) => ({
+            uuid: parseUuid(String(r.node_uuid ?? '')),
+            name: String(r.node_name ?? ''),
+            address: String(r.node_incoming_address ?? ''),
+          }));
         } catch {
           members = null; // no SELECT grant on it: the incoming-address list stands in
         }
@@ -241,21 +294,41 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       this.failures = 0;
       if (this.lastLogged) this.opts.log.info('MySQL connection regained');
       this.lastLogged = '';
-      this.facts = { reachable: true, accepting: true, closed: false, status, at: Date.now(), error: null, variables, members };
+      this.facts = {
+        reachable: true,
+        accepting: true,
+        closed: false,
+        status,
+        at: Date.now(),
+        error: null,
+        variables,
+        members,
+      };
       this.emit('change', this.facts);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
       this.stats.failures++;
       this.failures++;
-      const accepting = AUTH_ERRORS.has(e.code ?? '') || (typeof e.errno === 'number' && e.errno >= 1000 && e.errno < 3000);
+      const accepting =
+        AUTH_ERRORS.has(e.code ?? '') || (typeof e.errno === 'number' && e.errno >= 1000 && e.errno < 3000);
       const why = describeMysqlError(e);
       if (why !== this.lastLogged) {
-        this.opts.log.warn({ err: why, optionFile: this.opts.optionFile }, 'MySQL status query failed; answering from the last snapshot');
+        this.opts.log.warn(
+          { err: why, optionFile: this.opts.optionFile },
+          'MySQL status query failed; answering from the last snapshot',
+        );
         this.lastLogged = why;
       }
       this.closeConn();
       this.membersConfId = null;
-      this.facts = { ...this.facts, reachable: false, accepting, closed: CLOSED_ERRORS.has(e.code ?? ''), error: { kind: mysqlErrorKind(e.code), text: why }, variables: null };
+      this.facts = {
+        ...this.facts,
+        reachable: false,
+        accepting,
+        closed: CLOSED_ERRORS.has(e.code ?? ''),
+        error: { kind: mysqlErrorKind(e.code), text: why },
+        variables: null,
+      };
       this.emit('change', this.facts);
     } finally {
       this.busy = false;
@@ -268,15 +341,27 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       let conn = this.conn;
       if (!conn) {
         let options: mysql.ConnectionOptions;
-        try { options = this.connectionOptions(); } catch (err) { reject(err); return; }
-        conn = mysql.createConnection({ ...options, connectTimeout: this.opts.connectTimeoutMs, multipleStatements: false });
+        try {
+          options = this.connectionOptions();
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        conn = mysql.createConnection({
+          ...options,
+          connectTimeout: this.opts.connectTimeoutMs,
+          multipleStatements: false,
+        });
         conn.on('error', () => this.closeConn());
         this.conn = conn;
         this.stats.connects++;
       }
       this.stats.queries++;
       // The timer guards the connect as well as the query: mysql2's query timeout starts late.
-      const guard = setTimeout(() => { this.closeConn(); reject(Object.assign(new Error(`no answer in ${this.opts.queryTimeoutMs} ms`), { code: 'TIMEOUT' })); }, this.opts.queryTimeoutMs);
+      const guard = setTimeout(() => {
+        this.closeConn();
+        reject(Object.assign(new Error(`no answer in ${this.opts.queryTimeoutMs} ms`), { code: 'TIMEOUT' }));
+      }, this.opts.queryTimeoutMs);
       conn.query({ sql, timeout: this.opts.queryTimeoutMs }, (err, rows) => {
         clearTimeout(guard);
         if (err) reject(err);
@@ -301,14 +386,28 @@ export const ACCESS_DENIED = 'access denied: check user and password in the opti
 
 export function describeMysqlError(e: NodeJS.ErrnoException & { errno?: number; sqlMessage?: string }): string {
   switch (e.code) {
-    case 'ECONNREFUSED': return 'connection refused (server not listening)';
-    case 'ENOENT': return 'socket file not found (server not running, or wrong socket in the option file)';
-    case 'TIMEOUT': case 'PROTOCOL_SEQUENCE_TIMEOUT': case 'ETIMEDOUT': return `server did not answer in time (${e.message})`;
-    case 'ER_ACCESS_DENIED_ERROR': case 'ER_DBACCESS_DENIED_ERROR': case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR': return ACCESS_DENIED;
-    case 'ER_NOT_SUPPORTED_AUTH_MODE': return 'the account\'s authentication plugin is not supported by the agent\'s client: use mysql_native_password or ed25519';
-    case 'ER_CON_COUNT_ERROR': return 'too many connections (max_connections reached): raise it, or keep a slot for monitoring with extra_port/extra_max_connections';
-    case 'ER_USER_LIMIT_REACHED': case 'ER_TOO_MANY_USER_CONNECTIONS': return `the agent's user is at its connection limit (${(e.sqlMessage ?? '').slice(0, 120)})`;
-    case 'ER_UNKNOWN_COM_ERROR': return 'WSREP has not yet prepared node for application use (non-Primary)';
-    default: return `${e.code ?? 'error'}: ${(e.sqlMessage ?? e.message).slice(0, 200)}`;
+    case 'ECONNREFUSED':
+      return 'connection refused (server not listening)';
+    case 'ENOENT':
+      return 'socket file not found (server not running, or wrong socket in the option file)';
+    case 'TIMEOUT':
+    case 'PROTOCOL_SEQUENCE_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `server did not answer in time (${e.message})`;
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR':
+      return ACCESS_DENIED;
+    case 'ER_NOT_SUPPORTED_AUTH_MODE':
+      return "the account's authentication plugin is not supported by the agent's client: use mysql_native_password or ed25519";
+    case 'ER_CON_COUNT_ERROR':
+      return 'too many connections (max_connections reached): raise it, or keep a slot for monitoring with extra_port/extra_max_connections';
+    case 'ER_USER_LIMIT_REACHED':
+    case 'ER_TOO_MANY_USER_CONNECTIONS':
+      return `the agent's user is at its connection limit (${(e.sqlMessage ?? '').slice(0, 120)})`;
+    case 'ER_UNKNOWN_COM_ERROR':
+      return 'WSREP has not yet prepared node for application use (non-Primary)';
+    default:
+      return `${e.code ?? 'error'}: ${(e.sqlMessage ?? e.message).slice(0, 200)}`;
   }
 }

@@ -46,12 +46,18 @@ declare module 'net-snmp' {
   export const MibProviderType: Record<string, number>;
   export const MaxAccess: Record<string, number>;
   export const AccessControlModelType: Record<string, number>;
-  export function createAgent(options: Record<string, unknown>, callback: (err: Error | null, data: unknown) => void): Agent;
+  export function createAgent(
+    options: Record<string, unknown>,
+    callback: (err: Error | null, data: unknown) => void,
+  ): Agent;
   export function isVarbindError(vb: unknown): boolean;
   /** Every retry of a request went unanswered. */
   export class RequestTimedOutError extends Error {}
   /** An answer that does not fit the request; code is one of ResponseInvalidCode (EAuthFailure, ...). */
-  export class ResponseInvalidError extends Error { constructor(message: string, code: number, info?: unknown); code: number; }
+  export class ResponseInvalidError extends Error {
+    constructor(message: string, code: number, info?: unknown);
+    code: number;
+  }
   export const ResponseInvalidCode: Record<string, number>;
   export function varbindError(vb: unknown): string;
 }

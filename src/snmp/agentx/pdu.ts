@@ -7,31 +7,71 @@
 export type Oid = readonly number[];
 
 export const enum PduType {
-  Open = 1, Close = 2, Register = 3, Unregister = 4, Get = 5, GetNext = 6, GetBulk = 7,
-  TestSet = 8, CommitSet = 9, UndoSet = 10, CleanupSet = 11, Notify = 12, Ping = 13,
-  IndexAllocate = 14, IndexDeallocate = 15, AddAgentCaps = 16, RemoveAgentCaps = 17, Response = 18,
+  Open = 1,
+  Close = 2,
+  Register = 3,
+  Unregister = 4,
+  Get = 5,
+  GetNext = 6,
+  GetBulk = 7,
+  TestSet = 8,
+  CommitSet = 9,
+  UndoSet = 10,
+  CleanupSet = 11,
+  Notify = 12,
+  Ping = 13,
+  IndexAllocate = 14,
+  IndexDeallocate = 15,
+  AddAgentCaps = 16,
+  RemoveAgentCaps = 17,
+  Response = 18,
 }
 
 export const enum Flag {
-  InstanceRegistration = 0x01, NewIndex = 0x02, AnyIndex = 0x04, NonDefaultContext = 0x08,
+  InstanceRegistration = 0x01,
+  NewIndex = 0x02,
+  AnyIndex = 0x04,
+  NonDefaultContext = 0x08,
   NetworkByteOrder = 0x10,
 }
 
 export const enum ValueType {
-  Integer = 2, OctetString = 4, Null = 5, ObjectIdentifier = 6, IpAddress = 64, Counter32 = 65,
-  Gauge32 = 66, TimeTicks = 67, Opaque = 68, Counter64 = 70, NoSuchObject = 128,
-  NoSuchInstance = 129, EndOfMibView = 130,
+  Integer = 2,
+  OctetString = 4,
+  Null = 5,
+  ObjectIdentifier = 6,
+  IpAddress = 64,
+  Counter32 = 65,
+  Gauge32 = 66,
+  TimeTicks = 67,
+  Opaque = 68,
+  Counter64 = 70,
+  NoSuchObject = 128,
+  NoSuchInstance = 129,
+  EndOfMibView = 130,
 }
 
 /** res.error values (RFC 2741 6.2.16) plus the SNMP error we use for sets. */
 export const enum ResError {
-  NoError = 0, GenErr = 5, NotWritable = 17, OpenFailed = 256, NotOpen = 257,
-  DuplicateRegistration = 263, UnknownRegistration = 264, ParseError = 266,
-  RequestDenied = 267, ProcessingError = 268,
+  NoError = 0,
+  GenErr = 5,
+  NotWritable = 17,
+  OpenFailed = 256,
+  NotOpen = 257,
+  DuplicateRegistration = 263,
+  UnknownRegistration = 264,
+  ParseError = 266,
+  RequestDenied = 267,
+  ProcessingError = 268,
 }
 
 export const enum CloseReason {
-  Other = 1, ParseError = 2, ProtocolError = 3, Timeouts = 4, Shutdown = 5, ByManager = 6,
+  Other = 1,
+  ParseError = 2,
+  ProtocolError = 3,
+  Timeouts = 4,
+  Shutdown = 5,
+  ByManager = 6,
 }
 
 /** Whether a PDU type byte from the wire is one of RFC 2741's (they are 1 to 18, with no gaps). */
@@ -46,8 +86,15 @@ export type Value =
   | { type: ValueType.ObjectIdentifier; value: Oid }
   | { type: ValueType.Null | ValueType.NoSuchObject | ValueType.NoSuchInstance | ValueType.EndOfMibView };
 
-export interface VarBind { oid: Oid; value: Value }
-export interface SearchRange { start: Oid; include: boolean; end: Oid }
+export interface VarBind {
+  oid: Oid;
+  value: Value;
+}
+export interface SearchRange {
+  start: Oid;
+  include: boolean;
+  end: Oid;
+}
 
 export interface Header {
   type: PduType;
@@ -57,18 +104,19 @@ export interface Header {
   packetId: number;
 }
 
-export type Pdu = Header & (
-  | { type: PduType.Open; timeout: number; id: Oid; descr: string }
-  // A CloseReason when we send it; any byte the master sent when decoded (logged as it came).
-  | { type: PduType.Close; reason: number }
-  | { type: PduType.Register | PduType.Unregister; timeout: number; priority: number; subtree: Oid }
-  | { type: PduType.Get | PduType.GetNext; ranges: SearchRange[] }
-  | { type: PduType.GetBulk; nonRepeaters: number; maxRepetitions: number; ranges: SearchRange[] }
-  | { type: PduType.TestSet | PduType.Notify; varbinds: VarBind[] }
-  | { type: PduType.CommitSet | PduType.UndoSet | PduType.CleanupSet | PduType.Ping }
-  | { type: PduType.Response; sysUpTime: number; error: number; index: number; varbinds: VarBind[] }
-  | { type: PduType.IndexAllocate | PduType.IndexDeallocate | PduType.AddAgentCaps | PduType.RemoveAgentCaps }
-);
+export type Pdu = Header &
+  (
+    | { type: PduType.Open; timeout: number; id: Oid; descr: string }
+    // A CloseReason when we send it; any byte the master sent when decoded (logged as it came).
+    | { type: PduType.Close; reason: number }
+    | { type: PduType.Register | PduType.Unregister; timeout: number; priority: number; subtree: Oid }
+    | { type: PduType.Get | PduType.GetNext; ranges: SearchRange[] }
+    | { type: PduType.GetBulk; nonRepeaters: number; maxRepetitions: number; ranges: SearchRange[] }
+    | { type: PduType.TestSet | PduType.Notify; varbinds: VarBind[] }
+    | { type: PduType.CommitSet | PduType.UndoSet | PduType.CleanupSet | PduType.Ping }
+    | { type: PduType.Response; sysUpTime: number; error: number; index: number; varbinds: VarBind[] }
+    | { type: PduType.IndexAllocate | PduType.IndexDeallocate | PduType.AddAgentCaps | PduType.RemoveAgentCaps }
+  );
 
 export const HEADER_SIZE = 20;
 
@@ -82,7 +130,9 @@ class Writer {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(size = 256) { this.buf = Buffer.allocUnsafe(size); }
+  constructor(size = 256) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -95,13 +145,33 @@ class Writer {
 
   u8x4(a: number, b: number, c: number, d: number): void {
     this.room(4);
-    this.buf[this.pos] = a; this.buf[this.pos + 1] = b; this.buf[this.pos + 2] = c; this.buf[this.pos + 3] = d;
+    this.buf[this.pos] = a;
+    this.buf[this.pos + 1] = b;
+    this.buf[this.pos + 2] = c;
+    this.buf[this.pos + 3] = d;
     this.pos += 4;
   }
-  u16pair(a: number, b: number): void { this.room(4); this.buf.writeUInt16BE(a, this.pos); this.buf.writeUInt16BE(b, this.pos + 2); this.pos += 4; }
-  u32(n: number): void { this.room(4); this.buf.writeUInt32BE(n >>> 0, this.pos); this.pos += 4; }
-  i32(n: number): void { this.room(4); this.buf.writeInt32BE(n, this.pos); this.pos += 4; }
-  u64(n: bigint): void { this.room(8); this.buf.writeBigUInt64BE(BigInt.asUintN(64, n), this.pos); this.pos += 8; }
+  u16pair(a: number, b: number): void {
+    this.room(4);
+    this.buf.writeUInt16BE(a, this.pos);
+    this.buf.writeUInt16BE(b, this.pos + 2);
+    this.pos += 4;
+  }
+  u32(n: number): void {
+    this.room(4);
+    this.buf.writeUInt32BE(n >>> 0, this.pos);
+    this.pos += 4;
+  }
+  i32(n: number): void {
+    this.room(4);
+    this.buf.writeInt32BE(n, this.pos);
+    this.pos += 4;
+  }
+  u64(n: bigint): void {
+    this.room(8);
+    this.buf.writeBigUInt64BE(BigInt.asUintN(64, n), this.pos);
+    this.pos += 8;
+  }
 
   oid(oid: Oid, include = false): void {
     let from = 0;
@@ -115,7 +185,10 @@ class Writer {
     if (n > 128) throw new PduError(`OID has ${oid.length} sub-identifiers; AgentX allows 128`);
     this.u8x4(n, prefix, include ? 1 : 0, 0);
     this.room(n * 4);
-    for (let i = from; i < oid.length; i++) { this.buf.writeUInt32BE(oid[i] >>> 0, this.pos); this.pos += 4; }
+    for (let i = from; i < oid.length; i++) {
+      this.buf.writeUInt32BE(oid[i] >>> 0, this.pos);
+      this.pos += 4;
+    }
   }
 
   octets(v: Buffer | string): void {
@@ -135,18 +208,38 @@ class Writer {
     this.oid(vb.oid);
     const v = vb.value;
     switch (v.type) {
-      case ValueType.Integer: this.i32(v.value); break;
-      case ValueType.Counter32: case ValueType.Gauge32: case ValueType.TimeTicks: this.u32(v.value); break;
-      case ValueType.Counter64: this.u64(v.value); break;
-      case ValueType.OctetString: case ValueType.IpAddress: case ValueType.Opaque: this.octets(v.value); break;
-      case ValueType.ObjectIdentifier: this.oid(v.value); break;
-      default: break; // Null and the exceptions carry no data
+      case ValueType.Integer:
+        this.i32(v.value);
+        break;
+      case ValueType.Counter32:
+      case ValueType.Gauge32:
+      case ValueType.TimeTicks:
+        this.u32(v.value);
+        break;
+      case ValueType.Counter64:
+        this.u64(v.value);
+        break;
+      case ValueType.OctetString:
+      case ValueType.IpAddress:
+      case ValueType.Opaque:
+        this.octets(v.value);
+        break;
+      case ValueType.ObjectIdentifier:
+        this.oid(v.value);
+        break;
+      default:
+        break; // Null and the exceptions carry no data
     }
   }
 
   /** Reserves the header, to be filled in once the payload length is known. */
-  skipHeader(): void { this.room(HEADER_SIZE); this.pos = HEADER_SIZE; }
-  done(): Buffer { return this.buf.subarray(0, this.pos); }
+  skipHeader(): void {
+    this.room(HEADER_SIZE);
+    this.pos = HEADER_SIZE;
+  }
+  done(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
 }
 
 export function encodePdu(pdu: Pdu): Buffer {
@@ -154,26 +247,43 @@ export function encodePdu(pdu: Pdu): Buffer {
   w.skipHeader();
   switch (pdu.type) {
     case PduType.Open:
-      w.u8x4(pdu.timeout, 0, 0, 0); w.oid(pdu.id); w.octets(pdu.descr); break;
+      w.u8x4(pdu.timeout, 0, 0, 0);
+      w.oid(pdu.id);
+      w.octets(pdu.descr);
+      break;
     case PduType.Close:
-      w.u8x4(pdu.reason, 0, 0, 0); break;
-    case PduType.Register: case PduType.Unregister:
-      w.u8x4(pdu.timeout, pdu.priority, 0, 0); w.oid(pdu.subtree); break;
-    case PduType.Get: case PduType.GetNext:
-      for (const r of pdu.ranges) { w.oid(r.start, r.include); w.oid(r.end); }
+      w.u8x4(pdu.reason, 0, 0, 0);
+      break;
+    case PduType.Register:
+    case PduType.Unregister:
+      w.u8x4(pdu.timeout, pdu.priority, 0, 0);
+      w.oid(pdu.subtree);
+      break;
+    case PduType.Get:
+    case PduType.GetNext:
+      for (const r of pdu.ranges) {
+        w.oid(r.start, r.include);
+        w.oid(r.end);
+      }
       break;
     case PduType.GetBulk:
       w.u16pair(pdu.nonRepeaters, pdu.maxRepetitions);
-      for (const r of pdu.ranges) { w.oid(r.start, r.include); w.oid(r.end); }
+      for (const r of pdu.ranges) {
+        w.oid(r.start, r.include);
+        w.oid(r.end);
+      }
       break;
-    case PduType.TestSet: case PduType.Notify:
+    case PduType.TestSet:
+    case PduType.Notify:
       for (const vb of pdu.varbinds) w.varbind(vb);
       break;
     case PduType.Response:
-      w.u32(pdu.sysUpTime); w.u16pair(pdu.error, pdu.index);
+      w.u32(pdu.sysUpTime);
+      w.u16pair(pdu.error, pdu.index);
       for (const vb of pdu.varbinds) w.varbind(vb);
       break;
-    default: break;
+    default:
+      break;
   }
   const out = w.done();
   out.writeUInt8(1, 0); // version
@@ -192,18 +302,50 @@ export function encodePdu(pdu: Pdu): Buffer {
 
 class Reader {
   pos = 0;
-  constructor(private readonly buf: Buffer, private readonly be: boolean) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly be: boolean,
+  ) {}
 
   need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new PduError(`truncated PDU: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
+    if (this.pos + n > this.buf.length)
+      throw new PduError(`truncated PDU: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
   }
-  u8(): number { this.need(1); return this.buf.readUInt8(this.pos++); }
-  u16(): number { this.need(2); const v = this.be ? this.buf.readUInt16BE(this.pos) : this.buf.readUInt16LE(this.pos); this.pos += 2; return v; }
-  u32(): number { this.need(4); const v = this.be ? this.buf.readUInt32BE(this.pos) : this.buf.readUInt32LE(this.pos); this.pos += 4; return v; }
-  i32(): number { this.need(4); const v = this.be ? this.buf.readInt32BE(this.pos) : this.buf.readInt32LE(this.pos); this.pos += 4; return v; }
-  u64(): bigint { this.need(8); const v = this.be ? this.buf.readBigUInt64BE(this.pos) : this.buf.readBigUInt64LE(this.pos); this.pos += 8; return v; }
-  skip(n: number): void { this.need(n); this.pos += n; }
-  atEnd(): boolean { return this.pos >= this.buf.length; }
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.pos++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.be ? this.buf.readUInt16BE(this.pos) : this.buf.readUInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.be ? this.buf.readUInt32BE(this.pos) : this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.be ? this.buf.readInt32BE(this.pos) : this.buf.readInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.be ? this.buf.readBigUInt64BE(this.pos) : this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+  atEnd(): boolean {
+    return this.pos >= this.buf.length;
+  }
 
   oid(): { oid: number[]; include: boolean } {
     const n = this.u8();
@@ -227,13 +369,27 @@ class Reader {
 
   value(type: number): Value {
     switch (type) {
-      case ValueType.Integer: return { type, value: this.i32() };
-      case ValueType.Counter32: case ValueType.Gauge32: case ValueType.TimeTicks: return { type, value: this.u32() };
-      case ValueType.Counter64: return { type, value: this.u64() };
-      case ValueType.OctetString: case ValueType.IpAddress: case ValueType.Opaque: return { type, value: Buffer.from(this.octets()) };
-      case ValueType.ObjectIdentifier: return { type, value: this.oid().oid };
-      case ValueType.Null: case ValueType.NoSuchObject: case ValueType.NoSuchInstance: case ValueType.EndOfMibView: return { type };
-      default: throw new PduError(`unknown varbind type ${type}`);
+      case ValueType.Integer:
+        return { type, value: this.i32() };
+      case ValueType.Counter32:
+      case ValueType.Gauge32:
+      case ValueType.TimeTicks:
+        return { type, value: this.u32() };
+      case ValueType.Counter64:
+        return { type, value: this.u64() };
+      case ValueType.OctetString:
+      case ValueType.IpAddress:
+      case ValueType.Opaque:
+        return { type, value: Buffer.from(this.octets()) };
+      case ValueType.ObjectIdentifier:
+        return { type, value: this.oid().oid };
+      case ValueType.Null:
+      case ValueType.NoSuchObject:
+      case ValueType.NoSuchInstance:
+      case ValueType.EndOfMibView:
+        return { type };
+      default:
+        throw new PduError(`unknown varbind type ${type}`);
     }
   }
 
@@ -276,43 +432,65 @@ export function decodePdu(buf: Buffer): Pdu {
   const hdr = new Reader(buf.subarray(4, HEADER_SIZE), be);
   const header = { flags, sessionId: hdr.u32(), transactionId: hdr.u32(), packetId: hdr.u32() };
   const len = hdr.u32();
-  if (len !== buf.length - HEADER_SIZE) throw new PduError(`payload length ${len} but ${buf.length - HEADER_SIZE} bytes follow`);
+  if (len !== buf.length - HEADER_SIZE)
+    throw new PduError(`payload length ${len} but ${buf.length - HEADER_SIZE} bytes follow`);
   const r = new Reader(buf.subarray(HEADER_SIZE), be);
   // Requests from the master may name a context; we register in the default one only, so the
   // context is read past and dropped.
   const hasContext = (flags & Flag.NonDefaultContext) !== 0;
-  const skipContext = (): void => { if (hasContext) r.octets(); };
+  const skipContext = (): void => {
+    if (hasContext) r.octets();
+  };
   if (!isPduType(type)) throw new PduError(`unknown PDU type ${type}`);
   switch (type) {
     case PduType.Open: {
-      const timeout = r.u8(); r.skip(3);
+      const timeout = r.u8();
+      r.skip(3);
       const id = r.oid().oid;
       return { ...header, type, timeout, id, descr: r.octets().toString('utf8') };
     }
-    case PduType.Close: { const reason = r.u8(); r.skip(3); return { ...header, type, reason }; }
-    case PduType.Register: case PduType.Unregister: {
+    case PduType.Close: {
+      const reason = r.u8();
+      r.skip(3);
+      return { ...header, type, reason };
+    }
+    case PduType.Register:
+    case PduType.Unregister: {
       skipContext();
-      const timeout = r.u8(); const priority = r.u8(); r.skip(2);
+      const timeout = r.u8();
+      const priority = r.u8();
+      r.skip(2);
       return { ...header, type, timeout, priority, subtree: r.oid().oid };
     }
-    case PduType.Get: case PduType.GetNext:
+    case PduType.Get:
+    case PduType.GetNext:
       skipContext();
       return { ...header, type, ranges: r.ranges() };
     case PduType.GetBulk: {
       skipContext();
-      const nonRepeaters = r.u16(); const maxRepetitions = r.u16();
+      const nonRepeaters = r.u16();
+      const maxRepetitions = r.u16();
       return { ...header, type, nonRepeaters, maxRepetitions, ranges: r.ranges() };
     }
-    case PduType.TestSet: case PduType.Notify:
+    case PduType.TestSet:
+    case PduType.Notify:
       skipContext();
       return { ...header, type, varbinds: r.varbinds() };
-    case PduType.CommitSet: case PduType.UndoSet: case PduType.CleanupSet: case PduType.Ping:
+    case PduType.CommitSet:
+    case PduType.UndoSet:
+    case PduType.CleanupSet:
+    case PduType.Ping:
       return { ...header, type };
     case PduType.Response: {
-      const sysUpTime = r.u32(); const error = r.u16(); const index = r.u16();
+      const sysUpTime = r.u32();
+      const error = r.u16();
+      const index = r.u16();
       return { ...header, type, sysUpTime, error, index, varbinds: r.varbinds() };
     }
-    case PduType.IndexAllocate: case PduType.IndexDeallocate: case PduType.AddAgentCaps: case PduType.RemoveAgentCaps:
+    case PduType.IndexAllocate:
+    case PduType.IndexDeallocate:
+    case PduType.AddAgentCaps:
+    case PduType.RemoveAgentCaps:
       return { ...header, type };
   }
 }

@@ -7,8 +7,18 @@ import * as net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
-  CloseReason, HEADER_SIZE, Oid, Pdu, PduError, PduType, ResError, VarBind, decodePdu, encodePdu,
-  oidToString, payloadLength,
+  CloseReason,
+  HEADER_SIZE,
+  Oid,
+  Pdu,
+  PduError,
+  PduType,
+  ResError,
+  VarBind,
+  decodePdu,
+  encodePdu,
+  oidToString,
+  payloadLength,
 } from './pdu';
 import { View, getBulk, getExact, getNext } from '../view';
 import { errorText } from '../../errors';
@@ -84,12 +94,20 @@ export class AgentxSession extends EventEmitter {
     // machinery between the socket and the PDU decoder. Only a partial PDU is copied out.
     const sock: net.Socket = net.createConnection({
       ...parseMasterAddress(this.opts.master),
-      onread: { buffer: this.readBuf, callback: (n: number, buf: Uint8Array) => { this.onData(sock, (buf as Buffer).subarray(0, n)); return true; } },
+      onread: {
+        buffer: this.readBuf,
+        callback: (n: number, buf: Uint8Array) => {
+          this.onData(sock, (buf as Buffer).subarray(0, n));
+          return true;
+        },
+      },
     } as net.NetConnectOpts);
     this.socket = sock;
     this.inbuf = Buffer.alloc(0);
     sock.setNoDelay(true);
-    sock.on('connect', () => { void this.handshake(sock); });
+    sock.on('connect', () => {
+      void this.handshake(sock);
+    });
     sock.on('error', (err: NodeJS.ErrnoException) => {
       // Log a refused connection once per outage, not every retry.
       const msg = `${err.code ?? ''} ${err.message}`.trim();
@@ -105,19 +123,33 @@ export class AgentxSession extends EventEmitter {
     try {
       this.stats.connects++;
       const open = await this.request({
-        type: PduType.Open, flags: 0, sessionId: 0, transactionId: 0, packetId: 0,
-        timeout: 0, id: this.opts.id, descr: this.opts.descr,
+        type: PduType.Open,
+        flags: 0,
+        sessionId: 0,
+        transactionId: 0,
+        packetId: 0,
+        timeout: 0,
+        id: this.opts.id,
+        descr: this.opts.descr,
       });
       if (open.error !== ResError.NoError) throw new Error(`master refused Open (error ${open.error})`);
       this.sessionId = open.sessionId;
       for (const subtree of this.opts.subtrees) {
         const reg = await this.request({
-          type: PduType.Register, flags: 0, sessionId: this.sessionId, transactionId: 0, packetId: 0,
-          timeout: 0, priority: 127, subtree,
+          type: PduType.Register,
+          flags: 0,
+          sessionId: this.sessionId,
+          transactionId: 0,
+          packetId: 0,
+          timeout: 0,
+          priority: 127,
+          subtree,
         });
         if (reg.error !== ResError.NoError) {
-          throw new Error(`master refused to register ${oidToString(subtree)} (error ${reg.error}` +
-            `${reg.error === ResError.DuplicateRegistration ? ': another agent serves it' : ''})`);
+          throw new Error(
+            `master refused to register ${oidToString(subtree)} (error ${reg.error}` +
+              `${reg.error === ResError.DuplicateRegistration ? ': another agent serves it' : ''})`,
+          );
         }
       }
       if (sock !== this.socket) return;
@@ -125,12 +157,17 @@ export class AgentxSession extends EventEmitter {
       this.lastConnectError = '';
       this.state = 'registered';
       this.stats.registrations++;
-      this.opts.log.info({ master: this.opts.master, sessionId: this.sessionId, subtrees: this.opts.subtrees.map(oidToString) },
-        'registered with the AgentX master');
+      this.opts.log.info(
+        { master: this.opts.master, sessionId: this.sessionId, subtrees: this.opts.subtrees.map(oidToString) },
+        'registered with the AgentX master',
+      );
       this.schedulePing();
       this.emit('registered');
     } catch (err) {
-      this.opts.log.warn({ master: this.opts.master, err: (err as Error).message }, 'AgentX open/register failed; reconnecting');
+      this.opts.log.warn(
+        { master: this.opts.master, err: (err as Error).message },
+        'AgentX open/register failed; reconnecting',
+      );
       sock.destroy();
     }
   }
@@ -191,23 +228,42 @@ export class AgentxSession extends EventEmitter {
       }
       case PduType.Get:
         this.stats.requests++;
-        this.respond(sock, pdu, ResError.NoError, 0, pdu.ranges.map((r) => getExact(this.opts.view(), r.start)));
+        this.respond(
+          sock,
+          pdu,
+          ResError.NoError,
+          0,
+          pdu.ranges.map((r) => getExact(this.opts.view(), r.start)),
+        );
         return;
       case PduType.GetNext: {
         this.stats.requests++;
         const view = this.opts.view();
-        this.respond(sock, pdu, ResError.NoError, 0, pdu.ranges.map((r) => getNext(view, r)));
+        this.respond(
+          sock,
+          pdu,
+          ResError.NoError,
+          0,
+          pdu.ranges.map((r) => getNext(view, r)),
+        );
         return;
       }
       case PduType.GetBulk:
         this.stats.requests++;
-        this.respond(sock, pdu, ResError.NoError, 0, getBulk(this.opts.view(), pdu.nonRepeaters, pdu.maxRepetitions, pdu.ranges));
+        this.respond(
+          sock,
+          pdu,
+          ResError.NoError,
+          0,
+          getBulk(this.opts.view(), pdu.nonRepeaters, pdu.maxRepetitions, pdu.ranges),
+        );
         return;
       case PduType.TestSet:
         // GALERA-MIB is read-only: refuse at the test phase, naming the first varbind.
         this.respond(sock, pdu, ResError.NotWritable, 1, pdu.varbinds);
         return;
-      case PduType.CommitSet: case PduType.UndoSet:
+      case PduType.CommitSet:
+      case PduType.UndoSet:
         this.respond(sock, pdu, ResError.NoError, 0, []);
         return;
       case PduType.CleanupSet:
@@ -223,8 +279,15 @@ export class AgentxSession extends EventEmitter {
 
   private respond(sock: net.Socket, req: Pdu, error: number, index: number, varbinds: VarBind[]): void {
     const out = encodePdu({
-      type: PduType.Response, flags: req.flags, sessionId: req.sessionId, transactionId: req.transactionId,
-      packetId: req.packetId, sysUpTime: 0, error, index, varbinds,
+      type: PduType.Response,
+      flags: req.flags,
+      sessionId: req.sessionId,
+      transactionId: req.transactionId,
+      packetId: req.packetId,
+      sysUpTime: 0,
+      error,
+      index,
+      varbinds,
     });
     sock.write(out);
   }
@@ -232,7 +295,13 @@ export class AgentxSession extends EventEmitter {
   private respondRaw(sock: net.Socket, raw: Buffer, error: number): void {
     const be = (raw.readUInt8(2) & 0x10) !== 0;
     const rd = (o: number): number => (be ? raw.readUInt32BE(o) : raw.readUInt32LE(o));
-    this.respond(sock, { type: PduType.Ping, flags: 0, sessionId: rd(4), transactionId: rd(8), packetId: rd(12) }, error, 0, []);
+    this.respond(
+      sock,
+      { type: PduType.Ping, flags: 0, sessionId: rd(4), transactionId: rd(8), packetId: rd(12) },
+      error,
+      0,
+      [],
+    );
   }
 
   private protocolError(sock: net.Socket, why: string): void {
@@ -245,7 +314,7 @@ export class AgentxSession extends EventEmitter {
   private request(pdu: Pdu): Promise<Pdu & { type: PduType.Response }> {
     const sock = this.socket;
     if (!sock || sock.destroyed) return Promise.reject(new Error('not connected to the AgentX master'));
-    const packetId = this.packetId = (this.packetId % 0x7fffffff) + 1;
+    const packetId = (this.packetId = (this.packetId % 0x7fffffff) + 1);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(packetId);
@@ -279,7 +348,14 @@ export class AgentxSession extends EventEmitter {
   async notify(varbinds: VarBind[]): Promise<boolean> {
     if (this.state !== 'registered') return false;
     try {
-      const r = await this.request({ type: PduType.Notify, flags: 0, sessionId: this.sessionId, transactionId: 0, packetId: 0, varbinds });
+      const r = await this.request({
+        type: PduType.Notify,
+        flags: 0,
+        sessionId: this.sessionId,
+        transactionId: 0,
+        packetId: 0,
+        varbinds,
+      });
       if (r.error !== ResError.NoError) throw new Error(`master answered error ${r.error}`);
       return true;
     } catch (err) {
@@ -292,7 +368,10 @@ export class AgentxSession extends EventEmitter {
     if (sock !== this.socket) return;
     const wasRegistered = this.state === 'registered';
     this.socket = null;
-    if (this.pingTimer) { clearTimeout(this.pingTimer); this.pingTimer = null; }
+    if (this.pingTimer) {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = null;
+    }
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new Error('AgentX connection closed'));
@@ -302,7 +381,10 @@ export class AgentxSession extends EventEmitter {
       this.opts.log.warn({ master: this.opts.master }, 'lost the AgentX master; reconnecting');
       this.emit('disconnected');
     }
-    if (this.stopping) { this.state = 'stopped'; return; }
+    if (this.stopping) {
+      this.state = 'stopped';
+      return;
+    }
     this.state = 'connecting';
     // Capped exponential backoff with jitter: a restarted snmpd is found again quickly, a missing
     // one is not hammered.
@@ -315,14 +397,32 @@ export class AgentxSession extends EventEmitter {
   /** Sends Close(shutdown) when connected, then closes. Resolves when the socket is gone. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.reconnectTimer) { clearTimeout(this.reconnectTimer); this.reconnectTimer = null; }
-    if (this.pingTimer) { clearTimeout(this.pingTimer); this.pingTimer = null; }
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    if (this.pingTimer) {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = null;
+    }
     const sock = this.socket;
-    if (!sock) { this.state = 'stopped'; return; }
+    if (!sock) {
+      this.state = 'stopped';
+      return;
+    }
     if (this.state === 'registered') {
       const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
       // The master answers Close with a Response; we do not need it, only to have said goodbye.
-      sock.end(encodePdu({ type: PduType.Close, flags: 0, sessionId: this.sessionId, transactionId: 0, packetId: 0, reason: CloseReason.Shutdown }));
+      sock.end(
+        encodePdu({
+          type: PduType.Close,
+          flags: 0,
+          sessionId: this.sessionId,
+          transactionId: 0,
+          packetId: 0,
+          reason: CloseReason.Shutdown,
+        }),
+      );
       const t = setTimeout(() => sock.destroy(), 500);
       await closed;
       clearTimeout(t);

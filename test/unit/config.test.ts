@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { ConfigError, buildConfig, loadConfig } from '../../src/config';
+import { check } from '../helpers/fuzz';
 
 describe('config', () => {
   it('has a default for every key: the documented values, written out here', () => {
@@ -88,6 +90,19 @@ describe('config', () => {
       assert.throws(() => loadConfig(path.join(d, 'missing.yaml')), /create it from config-sample.yaml or pass --config/);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check('config', fc.jsonValue({ maxDepth: 3 }), (s) => JSON.parse(s) as unknown, (doc) => {
+    try {
+      const c = buildConfig(doc, 'fuzz.yaml');
+      assert.ok(c.datadir.startsWith('/'));
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
     }
   });
 });

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterHosts, readServerOptions } from '../../src/sources/servercnf';
-import { withSafeToBootstrap } from '../../src/core/grastate-edit';
 import { resolveMembers, formatTable, markSafeToBootstrap, discardState } from '../../src/init';
 import { bootstrapGrastate } from '../../src/core/grastate-edit';
 import { silentLogger } from '../../src/log';
@@ -76,15 +75,6 @@ describe('the server\'s option files', () => {
 
   it('rejects malformed member entries at load time', () => {
     assert.throws(() => buildConfig({ init: { members: [{ host: 'a' }] } }, 'x.yaml'), /'init.members' must be a list/);
-  });
-});
-
-describe('safe_to_bootstrap', () => {
-  it('is set to 1 and nothing else changes', () => {
-    const text = '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   -1\nsafe_to_bootstrap: 0\n';
-    assert.equal(withSafeToBootstrap(text), text.replace('safe_to_bootstrap: 0', 'safe_to_bootstrap: 1'));
-    assert.equal(withSafeToBootstrap(text.replace(': 0', ': 1')), text.replace(': 0', ': 1'));
-    assert.equal(withSafeToBootstrap('version: 2.1\nseqno: 5'), 'version: 2.1\nseqno: 5\nsafe_to_bootstrap: 1\n');
   });
 });
 

@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Decision, MemberFacts, decide, fresh, rank } from '../../src/core/decide';
+import { Decision, MemberFacts, decide, fresh, rank } from '../../../src/core/decide';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const V = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';

@@ -1,8 +1,10 @@
-// grastate.dat parsing and the safe_to_bootstrap edit: exact results, so a parser that accepts a
+// grastate.dat parsing: exact results, so a parser that accepts a
 // little more or reports a little less fails here.
 import { strict as assert } from 'node:assert';
 import { GRASTATE_FILE, GRASTATE_MAX_BYTES, Grastate, parseGrastate } from '../../../src/core/grastate';
-import { withSafeToBootstrap } from '../../../src/core/grastate-edit';
+import { SEQNO_MAX, SEQNO_MIN } from '../../../src/core/gtid';
+import { fixture } from '../../helpers/fixtures';
+import { check, textLike } from '../../helpers/fuzz';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 const U2 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
@@ -50,18 +52,46 @@ describe('grastate.dat, exactly', () => {
   });
 });
 
-describe('setting safe_to_bootstrap: 1', () => {
-  const cases: [string, string, string][] = [
-    ['0 becomes 1, the rest kept', `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 0\n`, `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 1\n`],
-    ['already 1 without a space: left alone', 'seqno: 5\nsafe_to_bootstrap:1', 'seqno: 5\nsafe_to_bootstrap:1'],
-    ['already 1 with odd spacing: left alone', 'safe_to_bootstrap:  1  \nseqno: 5\n', 'safe_to_bootstrap:  1  \nseqno: 5\n'],
-    ['already 1, trailing space, last line', 'seqno: 5\nsafe_to_bootstrap:1 ', 'seqno: 5\nsafe_to_bootstrap:1 '],
-    ['a commented 1 is not the setting', '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 0\n', '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 1\n'],
-    ['a commented 0 is not the setting', '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 0\n', '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n'],
-    ['only a comment: the line is added', `seqno: 5\n# safe_to_bootstrap: 0\n`, `seqno: 5\n# safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n`],
-    ['missing: added after a final newline', 'seqno: 5\n', 'seqno: 5\nsafe_to_bootstrap: 1\n'],
-    ['missing, no final newline: one is added', 'seqno: 5', 'seqno: 5\nsafe_to_bootstrap: 1\n'],
-    ['a value of 10 is not 1', 'safe_to_bootstrap: 10\n', 'safe_to_bootstrap: 1\n'],
+// Against fixtures captured from a real MariaDB 10.11 + Galera 4 node (test/fixtures) and their
+// broken variants.
+describe('grastate.dat parser', () => {
+  it('reads a real crashed node\'s file: uuid, seqno -1, safe_to_bootstrap', () => {
+    const g = parseGrastate(fixture('grastate-crashed.dat'));
+    assert.equal(g.uuid, '84e32a09-e6d7-11f1-92ef-87e236721ec1');
+    assert.equal(g.seqno, -1n);
+    assert.equal(g.safeToBootstrap, true);
+    assert.deepEqual(g.problems, []);
+  });
+  const real = fixture('grastate-crashed.dat');
+  const broken: [string, string | Buffer, Partial<{ uuid: string | null; seqno: bigint | null; safe: boolean | null }>, RegExp][] = [
+    ['empty', '', { uuid: null, seqno: null }, /empty/],
+    ['binary', Buffer.from([0x23, 0, 0xff]), { uuid: null, seqno: null }, /binary/],
+    ['huge', 'x'.repeat(70000), { uuid: null, seqno: null }, /larger/],
+    ['truncated after uuid', real.slice(0, real.indexOf('seqno')), { uuid: '84e32a09-e6d7-11f1-92ef-87e236721ec1', seqno: null }, /no seqno/],
+    ['truncated mid-seqno', real.replace('seqno:   -1', 'seqno:   -'), { seqno: null }, /not a signed 64-bit/],
+    ['seqno out of range', real.replace('seqno:   -1', 'seqno:   9223372036854775808'), { seqno: null }, /not a signed 64-bit/],
+    ['uuid garbage', real.replace(/uuid:.*$/m, 'uuid: not-a-uuid'), { uuid: null, seqno: -1n }, /not a UUID/],
+    ['safe_to_bootstrap garbage', real.replace('safe_to_bootstrap: 1', 'safe_to_bootstrap: yes'), { safe: null }, /neither 0 nor 1/],
+    ['CRLF line ends and extra keys', real.replace(/\n/g, '\r\n') + 'future_key: 3\r\n', { seqno: -1n }, /^$/],
   ];
-  for (const [what, text, want] of cases) it(what, () => assert.equal(withSafeToBootstrap(text), want));
+  for (const [what, text, want, problem] of broken) {
+    it(`gives defined values for a file that is ${what}`, () => {
+      const g = parseGrastate(text);
+      if ('uuid' in want) assert.equal(g.uuid, want.uuid);
+      if ('seqno' in want) assert.equal(g.seqno, want.seqno);
+      if ('safe' in want) assert.equal(g.safeToBootstrap, want.safe);
+      assert.match(g.problems.join('; '), problem);
+    });
+  }
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check('grastate', textLike(['# GALERA saved state', 'version: 2.1', 'uuid:', 'seqno:', 'safe_to_bootstrap:', '84e32a09-e6d7-11f1-92ef-87e236721ec1']), (s) => s, (t) => {
+    const g = parseGrastate(t);
+    assert.ok(g.seqno === null || (g.seqno >= SEQNO_MIN && g.seqno <= SEQNO_MAX));
+    assert.ok(g.uuid === null || /^[0-9a-f-]{36}$/.test(g.uuid));
+    assert.ok(Array.isArray(g.problems));
+  });
 });

@@ -1,6 +1,8 @@
 // gvwstate.dat parsing: exact results for the real file and each way it can be wrong.
 import { strict as assert } from 'node:assert';
 import { GVWSTATE_FILE, GVWSTATE_MAX_BYTES, Gvwstate, parseGvwstate } from '../../../src/core/gvwstate';
+import { fixture } from '../../helpers/fixtures';
+import { check, textLike } from '../../helpers/fuzz';
 
 const ME = 'ef7717df-e6e6-11f1-bbaa-8630e67cc465';
 const A = 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48';
@@ -60,5 +62,61 @@ describe('gvwstate.dat, exactly', () => {
 
   it('is described for the file watcher', () => {
     assert.deepEqual(GVWSTATE_FILE, { name: 'gvwstate.dat', maxBytes: 65536, parse: parseGvwstate });
+  });
+});
+
+// Against fixtures captured from a real MariaDB 10.11 + Galera 4 node (test/fixtures) and their
+// broken variants.
+describe('gvwstate.dat parser', () => {
+  const three = fixture('gvwstate-3-members.dat');
+  it('reads a real file of a 3-node primary component', () => {
+    const g = parseGvwstate(three);
+    assert.deepEqual(g.problems, []);
+    assert.equal(g.view?.myUuid, 'ef7717df-e6e6-11f1-bbaa-8630e67cc465');
+    assert.equal(g.view?.viewId, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3');
+    assert.equal(g.view?.members.length, 3);
+    assert.equal(g.view?.includesSelf, true);
+  });
+  it('reads the file a lone survivor left (1 member, a later view)', () => {
+    const g = parseGvwstate(fixture('gvwstate-1-member.dat'));
+    assert.equal(g.view?.viewId, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:5');
+    assert.deepEqual(g.view?.members, ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48']);
+  });
+  const broken: [string, string, RegExp][] = [
+    ['empty', '', /empty/],
+    ['binary', 'my_uuid: \0\0', /binary/],
+    ['cut before #vwend', three.slice(0, three.indexOf('#vwend')), /cut short/],
+    ['cut mid-line', three.slice(0, three.indexOf('member:') + 20), /member/],
+    ['without my_uuid', three.replace(/^my_uuid.*\n/, ''), /no my_uuid/],
+    ['with a bad my_uuid', three.replace('my_uuid: ef77', 'my_uuid: zz77'), /my_uuid/],
+    ['with a view_id of two words', three.replace(/view_id: 3 /, 'view_id: '), /view_id/],
+    ['with no members', three.replace(/^member.*\n/gm, ''), /no members/],
+    ['with a member lacking its segment', three.replace(/(member: [0-9a-f-]+) 0\n/, '$1\n'), /member/],
+    ['huge', 'x'.repeat(70000), /larger/],
+  ];
+  for (const [what, text, why] of broken) {
+    it(`gives no view and says why for a file that is ${what}`, () => {
+      const g = parseGvwstate(text);
+      assert.equal(g.view, null);
+      assert.match(g.problems.join(';'), why);
+    });
+  }
+  it('keeps the view but flags a file whose own node is not a member', () => {
+    const g = parseGvwstate(three.replace('my_uuid: ef7717df', 'my_uuid: 00000000'));
+    assert.equal(g.view?.includesSelf, false);
+    assert.match(g.problems[0], /not among/);
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check('gvwstate', textLike(['my_uuid: ', '#vwbeg', '#vwend', 'view_id: 3 ', 'bootstrap: 0', 'member: ', ' 0', 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48']), (s) => s, (t) => {
+    const g = parseGvwstate(t);
+    assert.ok(Array.isArray(g.problems));
+    if (g.view) {
+      assert.ok(g.view.members.length > 0 && g.view.members.every((m) => /^[0-9a-f-]{36}$/.test(m)));
+      assert.match(g.view.viewId, /^[0-9a-f-]{36}:\d+$/);
+    } else assert.ok(g.problems.length > 0, 'no view without a reason');
   });
 });

@@ -1,6 +1,7 @@
 // The lock file format: exact text out, and what a read accepts.
 import { strict as assert } from 'node:assert';
 import { formatLock, parseLock } from '../../../src/core/lockfmt';
+import { check, textLike } from '../../helpers/fuzz';
 
 describe('the lock file format', () => {
   it('writes purpose and host, and starttime only when known', () => {
@@ -27,5 +28,23 @@ describe('the lock file format', () => {
     assert.equal(at.length, 4096);
     assert.deepEqual(parseLock(at), { pid: 5, starttime: null, purpose: null });
     assert.equal(parseLock(`${at} `), null);
+  });
+});
+
+describe('lock file format', () => {
+  it('round-trips', () => {
+    assert.deepEqual(parseLock(formatLock({ pid: 1234, starttime: 99, purpose: 'galera-init' }, 'h')), { pid: 1234, starttime: 99, purpose: 'galera-init' });
+  });
+  const bad = ['', '\n', 'abc', '-5\n', '0\n', '99999999999\n', 'x'.repeat(5000), '12 34\n'];
+  for (const text of bad) it(`rejects ${JSON.stringify(text.slice(0, 20))}`, () => assert.equal(parseLock(text), null));
+  it('accepts a bare PID (the simplest writer)', () => assert.deepEqual(parseLock('42'), { pid: 42, starttime: null, purpose: null }));
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check('lock', textLike(['12345', 'purpose=', 'starttime=', 'host=']), (s) => s, (t) => {
+    const l = parseLock(t);
+    assert.ok(l === null || (Number.isInteger(l.pid) && l.pid > 0));
   });
 });

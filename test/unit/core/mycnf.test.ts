@@ -1,6 +1,7 @@
 // my.cnf option files: exactly which lines are sections, keys, comments and values.
 import { strict as assert } from 'node:assert';
 import { clientOptions, parseOptionFile } from '../../../src/core/mycnf';
+import { check, textLike } from '../../helpers/fuzz';
 
 const flat = (text: string): Record<string, Record<string, string>> =>
   Object.fromEntries([...parseOptionFile(text)].map(([s, m]) => [s, Object.fromEntries(m)]));
@@ -34,5 +35,24 @@ describe('client options from my.cnf', () => {
   it('no port line, no port', () => assert.equal(clientOptions(parseOptionFile('[client]\nuser=a\n=5')).port, undefined));
   it('[galera-agentx] wins over [client]; an empty password is a password', () => {
     assert.deepEqual(clientOptions(parseOptionFile('[client]\nuser=a\nhost=h\nsocket=/s\n[galera-agentx]\nuser=b\npassword=\n')), { user: 'b', password: '', host: 'h', socketPath: '/s' });
+  });
+});
+
+describe('my.cnf option files', () => {
+  it('reads [client] and lets [galera-agentx] win, with quotes and comments', () => {
+    const o = clientOptions(parseOptionFile(`# c\n[mysqld]\nuser=mysql\n[client]\nuser = monitor\npassword = "p#ss word"\nsocket=/run/mysqld/mysqld.sock # trailing\n[galera-agentx]\nuser=agentx\n`));
+    assert.deepEqual(o, { user: 'agentx', password: 'p#ss word', socketPath: '/run/mysqld/mysqld.sock' });
+  });
+  it('ignores bad ports and lines outside sections', () => {
+    assert.deepEqual(clientOptions(parseOptionFile('user=x\n[client]\nport=99999\nhost=db\n')), { host: 'db' });
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check('mycnf', textLike(['[client]', '[mysqld]', '[galera-agentx]', 'user=', 'password=', 'socket=', 'port=', '"', "'", '!include ']), (s) => s, (t) => {
+    const o = clientOptions(parseOptionFile(t));
+    assert.ok(o.port === undefined || (Number.isInteger(o.port) && o.port > 0 && o.port < 65536));
   });
 });

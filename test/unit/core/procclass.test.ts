@@ -1,6 +1,9 @@
 // Command-line reading for the process table: option values, flags, bootstrap detection, names.
 import { strict as assert } from 'node:assert';
-import { classifyProcesses, isBootstrapCommand, optionValue, sameProcessFacts } from '../../../src/core/procclass';
+import fc from 'fast-check';
+import { ProcEntry, classifyProcesses, isBootstrapCommand, optionValue, sameProcessFacts } from '../../../src/core/procclass';
+import { samePidNamespace } from '../../../src/sources/processes';
+import { check } from '../../helpers/fuzz';
 
 describe('command-line options', () => {
   const cases: [string[], string | undefined][] = [
@@ -66,5 +69,76 @@ describe('which processes are ours, by name', () => {
     const a = { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] };
     assert.equal(sameProcessFacts(a, { servers: [{ pid: 1, bootstrap: true }], recoveries: [2], initiators: [] }), true);
     assert.equal(sameProcessFacts(a, { ...a, recoveries: [] }), false);
+  });
+});
+
+describe('process classification', () => {
+  const opts = { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], datadir: '/var/lib/mysql' };
+  const boot: [string[], boolean][] = [
+    [['mariadbd', '--wsrep-new-cluster'], true],
+    [['mariadbd', '--wsrep_new_cluster'], true],
+    [['mariadbd', '--wsrep-cluster-address=gcomm://'], true],
+    [['mariadbd', '--wsrep_cluster_address=gcomm://?pc.wait_prim=no'], true],
+    [['mariadbd', '--wsrep-cluster-address', 'gcomm://'], true],
+    [['mariadbd', '--wsrep-cluster-address=gcomm://10.0.0.1,10.0.0.2'], false],
+    [['mariadbd', '--user=mysql'], false],
+  ];
+  for (const [argv, want] of boot) it(`${argv.slice(1).join(' ')} is ${want ? '' : 'not '}a bootstrap`, () => assert.equal(isBootstrapCommand(argv), want));
+
+  it('leaves out servers and initiators of another PID namespace (a container on this host)', () => {
+    const entries = [
+      { pid: 1, comm: 'mariadbd', argv: ['mariadbd', '--wsrep-new-cluster'] },
+      { pid: 2, comm: 'mariadbd', argv: ['mariadbd'] },
+      { pid: 3, comm: 'galera-init', argv: ['galera-init'] },
+      { pid: 4, comm: 'galera-init', argv: ['galera-init'] },
+    ];
+    const facts = classifyProcesses(entries, { ...opts, sameHost: (pid) => pid % 2 === 0 });
+    assert.deepEqual(facts.servers, [{ pid: 2, bootstrap: false }]);
+    assert.deepEqual(facts.initiators, [4]);
+    assert.equal(samePidNamespace('/proc', process.pid), true);
+    assert.equal(samePidNamespace('/proc', 999999999), true, 'unknown counts as the same');
+  });
+
+  it('sorts servers, recoveries and initiators of this datadir', () => {
+    const facts = classifyProcesses([
+      { pid: 1, comm: 'mariadbd', argv: ['/usr/sbin/mariadbd', '--wsrep-new-cluster'] },
+      { pid: 2, comm: 'mariadbd', argv: ['mariadbd', '--datadir=/other'] },
+      { pid: 3, comm: 'mysqld', argv: ['mysqld', '--datadir=/var/lib/mysql/', '--wsrep-recover'] },
+      { pid: 4, comm: 'node', argv: ['node', '/usr/bin/galera-init'] },
+      { pid: 5, comm: 'galera-init', argv: ['galera-init'] },
+      { pid: 6, comm: 'bash', argv: ['bash', '-c', 'mariadbd'] },
+      { pid: 7, comm: 'mariadbd', argv: ['mariadbd', '--version'] },
+      { pid: 8, comm: 'mariadbd', argv: [] }, // a zombie nobody reaped
+    ], opts);
+    assert.deepEqual(facts, { servers: [{ pid: 1, bootstrap: true }], recoveries: [3], initiators: [4, 5] });
+  });
+});
+
+// Which server is this node's on a host that runs several (the rest: test/unit/sources/processes.test.ts).
+describe('server attribution: the classifier', () => {
+  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/srv/mysql/node1' };
+  const e = (pid: number, argv: string[], datadir?: string): ProcEntry => ({ pid, comm: 'mariadbd', argv: ['/usr/sbin/mariadbd', ...argv], ...(datadir !== undefined ? { datadir } : {}) });
+
+  it('another instance bootstrapping does not make this node bootstrapping', () => {
+    const f = classifyProcesses([e(10, ['--wsrep-new-cluster'], '/srv/mysql/node2')], opts);
+    assert.deepEqual(f.servers, []);
+  });
+
+  it('--datadir on the command line wins over what the option files or the cwd say', () => {
+    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node1'], '/srv/mysql/node2')], opts).servers, [{ pid: 10, bootstrap: false }]);
+    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node2'], '/srv/mysql/node1')], opts).servers, []);
+  });
+
+  it('a server whose datadir nobody can tell is taken for ours (one node per host)', () => {
+    assert.deepEqual(classifyProcesses([e(10, ['--wsrep-new-cluster'])], opts).servers, [{ pid: 10, bootstrap: true }]);
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  check<ProcEntry[]>('proc-table', fc.array(fc.record({ pid: fc.nat(), comm: fc.constantFrom('mariadbd', 'mysqld', 'galera-init', 'node', 'x'), argv: fc.array(fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('--wsrep-new-cluster', '--datadir=/d', '--wsrep-recover', '--wsrep_cluster_address=gcomm://', 'node', '/usr/bin/galera-init')), { maxLength: 6 }) }), { maxLength: 10 }), (s) => JSON.parse(s) as ProcEntry[], (entries) => {
+    const f = classifyProcesses(entries, { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], datadir: '/d' });
+    for (const s of f.servers) assert.ok(entries.some((e) => e.pid === s.pid && e.argv.length > 0));
   });
 });

@@ -2,8 +2,8 @@
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import type { MemberFacts } from '../../src/core/decide';
-import { promotionDecision } from '../../src/core/promote';
+import type { MemberFacts } from '../../../src/core/decide';
+import { promotionDecision } from '../../../src/core/promote';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const m = (id: string, over: Partial<MemberFacts> = {}): MemberFacts =>

@@ -1,7 +1,9 @@
 // buildSnapshot: how the wsrep facts turn into readiness, which seqno a node shows, and the plain
 // fields the outputs read; dataAge over the sources in use.
 import { strict as assert } from 'node:assert';
-import { NodeSnapshot, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson } from '../../../src/core/snapshot';
+import { NodeSnapshot, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson, wsrepInput } from '../../../src/core/snapshot';
+import { parseWsrepStatus } from '../../../src/core/wsrep-status';
+import { fixture } from '../../helpers/fixtures';
 import type { ProcessFacts } from '../../../src/core/procclass';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
@@ -84,5 +86,33 @@ describe('the age of the data in use', () => {
   it('no sources, or facts from the future: 0', () => {
     assert.equal(dataAge(snap([]), 5000), 0);
     assert.equal(dataAge(snap([src('ok', 6000)]), 5000), 0);
+  });
+});
+
+// The parsed SHOW STATUS as the readiness facts, in Galera's own words.
+// Against fixtures captured from a real MariaDB 10.11 + Galera 4 node (test/fixtures) and their
+// broken variants.
+describe('wsrep status values', () => {
+  it('reads a real SHOW STATUS capture', () => {
+    const rows = Object.fromEntries(fixture('show-status-wsrep-synced.tsv').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+    const v = wsrepInput(parseWsrepStatus(rows, null, null, true, 1), true);
+    assert.equal(v.localState, 4);
+    assert.equal(v.clusterStatus, 'Primary');
+    assert.equal(v.ready, true);
+    assert.equal(v.lastCommitted, 1n);
+    assert.equal(v.uuid, rows.wsrep_local_state_uuid);
+  });
+  it('turns nonsense into unknowns, not exceptions', () => {
+    assert.deepEqual(wsrepInput(parseWsrepStatus({ wsrep_local_state: '9', wsrep_last_committed: 'NaN', wsrep_local_state_uuid: 'x', wsrep_cluster_status: 'Weird' }, null, null, true, 1), true),
+      { reachable: true, accepting: true, lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null });
+  });
+  it('one parse: an empty wsrep_local_state is unknown, for readiness and for the MIB alike', () => {
+    const h = parseWsrepStatus({ wsrep_local_state: '', wsrep_cluster_status: 'Primary' }, null, null, true, 1);
+    assert.equal(h.localState, null);
+    assert.equal(wsrepInput(h, true).localState, null);
+  });
+  it('Galera\'s own words for the cluster status, as statusOf\'s reasons quote them', () => {
+    const cs = (v: string): string | null => wsrepInput(parseWsrepStatus({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
+    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(cs), ['Primary', 'non-Primary', 'Disconnected', null]);
   });
 });

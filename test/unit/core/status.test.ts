@@ -3,10 +3,10 @@
 // no oracle that mirrors statusOf.
 
 import { strict as assert } from 'node:assert';
-import { buildSnapshot } from '../../src/core/snapshot';
-import { loadMib } from '../../src/snmp/mib';
-import { LockState, NODE_STATUSES, NodeStatus, Readiness, isReady, statusOf } from '../../src/core/status';
-import type { ProcessFacts } from '../../src/core/procclass';
+import { buildSnapshot } from '../../../src/core/snapshot';
+import { loadMib } from '../../../src/snmp/mib';
+import { LockState, NODE_STATUSES, NodeStatus, Readiness, isReady, statusOf } from '../../../src/core/status';
+import type { ProcessFacts } from '../../../src/core/procclass';
 
 const p = (x: Partial<ProcessFacts>): ProcessFacts => ({ servers: [], initiators: [], recoveries: [], ...x });
 const boot = [{ pid: 11, bootstrap: true }];

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { ByteSample, addSample, gcacheSizeOf, rateOver, windowLow, windowOf } from '../../../src/core/window';
 
 const S = (t: number, bytes: number): ByteSample => ({ t, bytes: BigInt(bytes) });
+const feed = (points: [number, number][]): ByteSample[] => points.reduce<ByteSample[]>((h, [t, b]) => addSample(h, { t, bytes: BigInt(b) }), []);
 
 describe('the byte-sample history', () => {
   const h = [S(0, 0), S(1000, 10)];
@@ -67,4 +68,49 @@ describe('gcache.size from wsrep_provider_options', () => {
     [undefined, null],
   ];
   for (const [o, want] of cases) it(`${JSON.stringify(o)?.slice(0, 40)} → ${want}`, () => assert.equal(gcacheSizeOf(o), want));
+});
+
+describe('the replication window', () => {
+  it('measures the write rate over the span', () => {
+    const h = feed([[0, 0], [1000, 1000], [2000, 2000], [61000, 61000]]);
+    assert.equal(rateOver(h, 60_000), 1000);
+  });
+  it('gives no rate with under a second of history, and no window without a rate or gcache', () => {
+    assert.equal(rateOver(feed([[0, 0], [500, 10]]), 60_000), null);
+    assert.deepEqual(windowOf(128 * 1024 * 1024, null), { kind: 'unknown' });
+    assert.deepEqual(windowOf(null, 10), { kind: 'unknown' });
+  });
+  it('is unbounded, not a division by zero, when nothing is written', () => {
+    const h = feed([[0, 500], [10_000, 500]]);
+    assert.equal(rateOver(h, 60_000), 0);
+    assert.deepEqual(windowOf(1024, 0), { kind: 'unbounded' });
+    assert.equal(windowLow({ kind: 'unbounded' }, 3600), false);
+  });
+  it('starts again after a counter reset (server restart) instead of a negative rate', () => {
+    const h = feed([[0, 1_000_000], [5000, 2_000_000], [6000, 100], [8000, 2100]]);
+    assert.equal(h.length, 2);
+    assert.equal(rateOver(h, 60_000), 1000);
+  });
+  it('keeps an hour of history and no more', () => {
+    let h: ByteSample[] = [];
+    for (let t = 0; t <= 7_200_000; t += 10_000) h = addSample(h, { t, bytes: BigInt(t) });
+    assert.ok(h[0].t >= 7_200_000 - 3_600_000 - 10_000);
+    assert.equal(rateOver(h, 3_600_000), 1000);
+  });
+  it('computes window = gcache / rate and compares it to the desired window', () => {
+    const w = windowOf(128 * 1024 * 1024, 1024 * 1024);
+    assert.deepEqual(w, { kind: 'seconds', seconds: 128 });
+    assert.equal(windowLow(w, 3600), true);
+    assert.equal(windowLow(w, 60), false);
+  });
+  const sizes: [string | undefined, number | null][] = [
+    ['base_port = 4567; gcache.size = 128M; gcache.page_size = 128M', 128 * 1024 * 1024],
+    ['gcache.size=8M;evs.suspect_timeout=PT1S', 8 * 1024 * 1024],
+    ['gcache.size = 2G', 2 * 1024 ** 3],
+    ['gcache.size = 1048576', 1048576],
+    ['gcache.page_size = 128M', null],
+    ['gcache.size = lots', null],
+    [undefined, null],
+  ];
+  for (const [opts, want] of sizes) it(`gcache.size of ${JSON.stringify(opts)} -> ${want}`, () => assert.equal(gcacheSizeOf(opts), want));
 });

@@ -1,8 +1,12 @@
 // The wsrep status text into typed values: each parser's edges (trim, width, sign, overflow), the
-// defaults of a missing variable, and keepalived's idea of a healthy node.
+// defaults of a missing variable.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
 import { isHealthy } from '../../../src/core/health';
 import { WsrepStatus, clusterStatusOf, parseWsrepStatus, membersOf } from '../../../src/core/wsrep-status';
+import { check } from '../../helpers/fuzz';
 
 const one = (k: string, v: string | undefined): WsrepStatus => parseWsrepStatus(v === undefined ? {} : { [k]: v }, null, null, true, 1);
 
@@ -96,18 +100,50 @@ describe('wsrep status values, parsed', () => {
   });
 });
 
-describe('a healthy node, for keepalived', () => {
-  const h = (o: Partial<WsrepStatus>): WsrepStatus => ({ ...parseWsrepStatus({}, null, null, true, 1), clusterStatus: 'primary', ready: true, localState: 4, ...o });
-  const cases: [string, Partial<WsrepStatus>, boolean, boolean, boolean][] = [
-    ['Synced, Primary, ready', {}, true, false, true],
-    ['no server', {}, false, false, false],
-    ['unreachable', { reachable: false }, true, false, false],
-    ['non-Primary', { clusterStatus: 'nonPrimary' }, true, false, false],
-    ['not ready', { ready: false }, true, false, false],
-    ['ready unknown', { ready: null }, true, false, false],
-    ['Joined', { localState: 3 }, true, true, false],
-    ['donor, donors not healthy', { localState: 2 }, true, false, false],
-    ['donor, donors healthy', { localState: 2 }, true, true, true],
-  ];
-  for (const [what, o, running, donorOk, want] of cases) it(what, () => assert.equal(isHealthy(h(o), running, donorOk), want));
+describe('wsrep health parsing', () => {
+  const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
+  const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+  it('reads a real Synced node', () => {
+    const h = parseWsrepStatus(status, { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' }, null, true, 5);
+    assert.equal(h.clusterStatus, 'primary');
+    assert.equal(h.clusterSize, 1);
+    assert.equal(h.localState, 4);
+    assert.equal(h.ready, true);
+    assert.equal(h.gcacheBytes, 8 * 1024 * 1024);
+    assert.equal(h.nodeName, 'n1');
+    assert.ok(h.receivedBytes !== null && h.replicatedBytes !== null);
+    assert.ok(isHealthy(h, true, false));
+    assert.equal(isHealthy(h, false, false), false);
+  });
+  it('turns a non-Primary conf id of 2^64-1 into -1', () => {
+    assert.equal(parseWsrepStatus({ wsrep_cluster_conf_id: '18446744073709551615', wsrep_cluster_status: 'non-Primary' }, null, null, true, 1).confId, -1n);
+  });
+  it('makes garbage unknown, never an exception', () => {
+    const h = parseWsrepStatus({ wsrep_local_state: '7', wsrep_cluster_size: '-3', wsrep_flow_control_paused: 'NaN', wsrep_received_bytes: '99999999999999999999999', wsrep_ready: 'maybe' }, null, null, true, 1);
+    assert.equal(h.localState, null);
+    assert.equal(h.clusterSize, null);
+    assert.equal(h.fcPaused, null);
+    assert.equal(h.receivedBytes, null);
+    assert.equal(h.ready, null);
+    assert.equal(h.clusterStatus, 'unknown');
+  });
+  it('maps the cluster status strings', () => {
+    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(clusterStatusOf), ['primary', 'nonPrimary', 'disconnected', 'unknown']);
+  });
+  it('falls back to the incoming addresses for members', () => {
+    assert.deepEqual(membersOf(null, '127.0.0.1:3306,127.0.0.1:3307,AUTO'), [{ name: '', address: '127.0.0.1:3306', uuid: null }, { name: '', address: '127.0.0.1:3307', uuid: null }]);
+    assert.deepEqual(membersOf([{ name: 'a', address: 'x', uuid: null }], 'y'), [{ name: 'a', address: 'x', uuid: null }]);
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  const statusKeys = ['wsrep_local_state', 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_cluster_conf_id', 'wsrep_last_committed', 'wsrep_received_bytes', 'wsrep_flow_control_paused', 'wsrep_ready', 'wsrep_incoming_addresses'];
+  check('wsrep-status', fc.dictionary(fc.constantFrom(...statusKeys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('4', '-1', 'Primary', 'ON', '18446744073709551615', '1e400', 'NaN'))), (s) => JSON.parse(s) as Record<string, string>, (st) => {
+    const h = parseWsrepStatus(st, { wsrep_provider_options: String(st.wsrep_ready ?? '') }, null, true, 1);
+    assert.ok(h.localState === null || (h.localState >= 0 && h.localState <= 5));
+    assert.ok(h.fcPaused === null || Number.isFinite(h.fcPaused));
+    assert.ok(['primary', 'nonPrimary', 'disconnected', 'unknown'].includes(h.clusterStatus));
+  });
 });

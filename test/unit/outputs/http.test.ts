@@ -2,14 +2,11 @@
 // the moment of the request, for any method clustercheck answers; a taken port is logged, not fatal.
 
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
-import { HealthVerdict, healthVerdict } from '../../src/core/health';
-import { parseWsrepStatus } from '../../src/core/wsrep-status';
-import { HealthEndpoint, parseListen } from '../../src/outputs/http';
-import { buildConfig } from '../../src/config';
-import { createLogger, silentLogger } from '../../src/log';
+import type { HealthVerdict } from '../../../src/core/health';
+import { HealthEndpoint, parseListen } from '../../../src/outputs/http';
+import { buildConfig } from '../../../src/config';
+import { createLogger, silentLogger } from '../../../src/log';
 
 /** One raw HTTP exchange, as HAProxy's check does it (HTTP/1.0, no Host, connection closed by the server). */
 function raw(port: number, request: string): Promise<string> {
@@ -23,32 +20,6 @@ function raw(port: number, request: string): Promise<string> {
     s.setTimeout(3000, () => { s.destroy(); reject(new Error(`no answer; got ${JSON.stringify(out)}`)); });
   });
 }
-
-describe('the health verdict', () => {
-  const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
-  const synced = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
-  const cases: [string, Record<string, string> | null, boolean, boolean, boolean, RegExp][] = [
-    ['a Synced Primary ready node', synced, true, true, false, /^Galera node is synced\.$/],
-    ['no server', synced, false, true, false, /not running/],
-    ['an unreadable server', null, true, false, false, /not readable/],
-    ['non-Primary', { ...synced, wsrep_cluster_status: 'non-Primary' }, true, true, false, /not in the Primary component \(nonPrimary\)/],
-    ['not ready', { ...synced, wsrep_ready: 'OFF' }, true, true, false, /not ready/],
-    ['a Joiner', { ...synced, wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' }, true, true, false, /not synced \(Joining\)/],
-    ['a Donor', { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, true, true, false, /not synced \(Donor\/Desynced\)/],
-  ];
-  for (const [what, status, running, reachable, donor, re] of cases) {
-    it(`${what}: ${re.source}`, () => {
-      const v = healthVerdict(parseWsrepStatus(status, null, null, reachable, 1), running, donor);
-      assert.match(v.reason, re);
-      assert.equal(v.healthy, what.startsWith('a Synced'));
-      assert.ok(!v.reason.includes('\n'), 'one line');
-    });
-  }
-  it('a Donor serves when donorIsHealthy says so', () => {
-    const v = healthVerdict(parseWsrepStatus({ ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, null, null, true, 1), true, true);
-    assert.deepEqual(v, { healthy: true, reason: 'Galera node is Donor/Desynced, serving (donorIsHealthy).' });
-  });
-});
 
 describe('http.listen', () => {
   for (const ok of ['', '127.0.0.1:9200', ':9200', '[::1]:9200', 'db1.example:65535']) {

@@ -2,8 +2,8 @@
 // SNMP type by hand.
 
 import { strict as assert } from 'node:assert';
-import { MibObject, loadMib, typedValue } from '../../src/snmp/mib';
-import { ValueType } from '../../src/snmp/agentx/pdu';
+import { MibObject, loadMib, typedValue } from '../../../src/snmp/mib';
+import { ValueType } from '../../../src/snmp/agentx/pdu';
 
 const mib = loadMib();
 const obj = (type: ValueType, extra: Partial<MibObject> = {}): MibObject => ({ name: 'x', oid: [1], type, syntax: 'x', access: 'read-only', ...extra });

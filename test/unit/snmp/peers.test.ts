@@ -4,8 +4,10 @@
 import { strict as assert } from 'node:assert';
 import * as dgram from 'node:dgram';
 import * as snmp from 'net-snmp';
-import { PeerTarget, askPeer, factsFromVarbinds, failedAnswer, parseTarget, peerErrorKind } from '../../src/snmp/peers';
-import { loadMib } from '../../src/snmp/mib';
+import { PeerTarget, askPeer, factsFromVarbinds, failedAnswer, parseTarget, peerErrorKind } from '../../../src/snmp/peers';
+import { loadMib } from '../../../src/snmp/mib';
+import fc from 'fast-check';
+import { check } from '../../helpers/fuzz';
 
 const mib = loadMib();
 const T = snmp.ObjectType;
@@ -136,5 +138,16 @@ describe('peer failures by kind', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  const vbArb = fc.record({ oid: fc.constant('1.3'), type: fc.constantFrom(2, 4, 5, 6, 64, 65, 66, 67, 70, 128, 129, 130), value: fc.oneof(fc.integer(), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), fc.constant(null), fc.string()) });
+  check('peer-answer', fc.array(vbArb, { maxLength: 7 }), (s) => JSON.parse(s) as Parameters<typeof factsFromVarbinds>[2], (vbs) => {
+    const f = factsFromVarbinds(mib, 'p', vbs);
+    if (!f.answered) assert.ok(f.error && f.status === undefined);
+    else assert.ok(f.status && f.seqno !== undefined);
   });
 });

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { buildView, clipUtf8, intValue, notificationVarbinds } from '../../src/snmp/publish';
-import { DEFAULT_MIB_FILE, loadMib } from '../../src/snmp/mib';
-import { ValueType } from '../../src/snmp/agentx/pdu';
-import { getExact } from '../../src/snmp/view';
-import type { NodeSnapshot } from '../../src/core/snapshot';
-import { createSources } from '../../src/sources/index';
-import { defaultConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
+import { buildView, clipUtf8, intValue, notificationVarbinds } from '../../../src/snmp/publish';
+import { DEFAULT_MIB_FILE, loadMib } from '../../../src/snmp/mib';
+import { ValueType } from '../../../src/snmp/agentx/pdu';
+import { getExact } from '../../../src/snmp/view';
+import type { NodeSnapshot } from '../../../src/core/snapshot';
+import { createSources } from '../../../src/sources/index';
+import { defaultConfig } from '../../../src/config';
+import { silentLogger } from '../../../src/log';
 
 const mib = loadMib();
 /** The sources' names in the list's order: galeraSourceTable's index order. */

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { ValueType } from '../../src/snmp/agentx/pdu';
-import { getBulk, getExact, getNext, makeView } from '../../src/snmp/view';
+import { ValueType } from '../../../src/snmp/agentx/pdu';
+import { getBulk, getExact, getNext, makeView } from '../../../src/snmp/view';
 
 const int = (value: number) => ({ type: ValueType.Integer as const, value });
 // objects 1.1 (scalar) and 1.2 (column with rows 1 and 3)

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { acquireLock, readLockState, releaseLock } from '../../src/sources/lock';
+import { acquireLock, readLockState, releaseLock } from '../../../src/sources/lock';
 
 describe('the initiator lock', () => {
   let dir: string;
@@ -60,7 +60,7 @@ describe('the initiator lock', () => {
   // Six node processes take the lock at one signal. Each holds what it took until every one has
   // tried: a winner that exited early would leave a stale lock that a late taker rightly takes.
   const race = async (n = 6): Promise<{ results: string[]; pids: number[] }> => {
-    const script = `const { acquireLock } = require(${JSON.stringify(path.resolve(__dirname, '../../src/sources/lock.js'))});
+    const script = `const { acquireLock } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/sources/lock.js'))});
       process.stdout.write('ready\\n');
       process.stdin.once('data', () => {
         const r = acquireLock(${JSON.stringify(lock)}, 'race');

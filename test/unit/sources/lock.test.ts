@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LockSource } from '../../src/sources/lock';
-import { silentLogger } from '../../src/log';
-import { waitFor } from '../helpers/proc';
+import { LockSource } from '../../../src/sources/lock';
+import { silentLogger } from '../../../src/log';
+import { waitFor } from '../../helpers/proc';
 
 const until = (what: string, fn: () => boolean, ms = 2000): Promise<boolean> => waitFor(what, fn, ms, 5);
 

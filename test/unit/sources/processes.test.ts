@@ -6,12 +6,12 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ProcEntry, classifyProcesses, optionFilesOf } from '../../src/core/procclass';
-import { ProcessSource, optionFileDatadir } from '../../src/sources/processes';
-import { readServerOptions } from '../../src/sources/servercnf';
-import { silentLogger } from '../../src/log';
+import { optionFilesOf } from '../../../src/core/procclass';
+import { ProcessSource, optionFileDatadir } from '../../../src/sources/processes';
+import { readServerOptions } from '../../../src/sources/servercnf';
+import { silentLogger } from '../../../src/log';
 
-const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'multi-instance');
+const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'multi-instance');
 
 describe('server attribution: option files', () => {
   it('plans the files a server reads from its command line', () => {
@@ -40,25 +40,6 @@ describe('server attribution: option files', () => {
     assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node1.cnf`, '--defaults-group-suffix=.node2'], '/'), '/srv/mysql/node2');
     assert.equal(optionFileDatadir(['mariadbd', '--no-defaults', `--defaults-extra-file=${FX}/extra.cnf`], '/'), null);
     assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/missing.cnf`], '/'), null);
-  });
-});
-
-describe('server attribution: the classifier', () => {
-  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/srv/mysql/node1' };
-  const e = (pid: number, argv: string[], datadir?: string): ProcEntry => ({ pid, comm: 'mariadbd', argv: ['/usr/sbin/mariadbd', ...argv], ...(datadir !== undefined ? { datadir } : {}) });
-
-  it('another instance bootstrapping does not make this node bootstrapping', () => {
-    const f = classifyProcesses([e(10, ['--wsrep-new-cluster'], '/srv/mysql/node2')], opts);
-    assert.deepEqual(f.servers, []);
-  });
-
-  it('--datadir on the command line wins over what the option files or the cwd say', () => {
-    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node1'], '/srv/mysql/node2')], opts).servers, [{ pid: 10, bootstrap: false }]);
-    assert.deepEqual(classifyProcesses([e(10, ['--datadir=/srv/mysql/node2'], '/srv/mysql/node1')], opts).servers, []);
-  });
-
-  it('a server whose datadir nobody can tell is taken for ours (one node per host)', () => {
-    assert.deepEqual(classifyProcesses([e(10, ['--wsrep-new-cluster'])], opts).servers, [{ pid: 10, bootstrap: true }]);
   });
 });
 

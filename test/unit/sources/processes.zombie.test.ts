@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ProcessSource } from '../../src/sources/processes';
-import { silentLogger } from '../../src/log';
+import { ProcessSource } from '../../../src/sources/processes';
+import { silentLogger } from '../../../src/log';
 
 describe('the process table', () => {
   it('does not take a zombie mariadbd (unreaped, empty cmdline) for a running server', async () => {

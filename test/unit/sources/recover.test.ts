@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandCommand, readRecoveryCache, runRecovery, writeRecoveryCache } from '../../src/sources/recover';
-import { readLockState } from '../../src/sources/lock';
-import { silentLogger } from '../../src/log';
-import { waitFor } from '../helpers/proc';
+import { expandCommand, readRecoveryCache, runRecovery, writeRecoveryCache } from '../../../src/sources/recover';
+import { readLockState } from '../../../src/sources/lock';
+import { silentLogger } from '../../../src/log';
+import { waitFor } from '../../helpers/proc';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log';
-import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind } from '../../src/sources/wsrep';
-import { FakeMysql, startFakeMysql, syncedStatusRows } from '../helpers/fakemysql';
-import { waitFor } from '../helpers/proc';
+import { createLogger } from '../../../src/log';
+import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/wsrep';
+import { FakeMysql, startFakeMysql, syncedStatusRows } from '../../helpers/fakemysql';
+import { waitFor } from '../../helpers/proc';
 
 describe('the wsrep source against a misbehaving server', function () {
   this.timeout(20000);
@@ -81,5 +81,14 @@ describe('MySQL errors by kind', () => {
     assert.deepEqual(['ECONNREFUSED', 'ENOENT', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ER_UNKNOWN_COM_ERROR', 'EPIPE', undefined].map(mysqlErrorKind),
       ['refused', 'refused', 'timeout', 'limit', 'nonPrimary', 'other', 'other']);
     assert.equal(describeMysqlError(Object.assign(new Error('x'), { code: 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' })), ACCESS_DENIED);
+  });
+});
+
+describe('the MySQL poll schedule', () => {
+  it('polls a server that just appeared every interval, however often it failed', () => {
+    assert.equal(retryDelay(9, 300, 5_000), 300);
+  });
+  it('backs off an older failing server to at most 4 intervals', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 9].map((f) => retryDelay(f, 1000, 120_000)), [1000, 1000, 2000, 4000, 4000, 4000]);
   });
 });

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { Flag, PduError, PduType, SearchRange, ValueType, VarBind, compareOids, decodePdu, encodePdu, isPrefix, oidToString, parseOid, payloadLength, Pdu } from '../../src/snmp/agentx/pdu';
+import { Flag, PduError, PduType, SearchRange, ValueType, VarBind, compareOids, decodePdu, encodePdu, isPrefix, oidToString, parseOid, payloadLength, Pdu } from '../../../../src/snmp/agentx/pdu';
+import fc from 'fast-check';
+import { check } from '../../../helpers/fuzz';
 
 const hdr = { flags: 0, sessionId: 7, transactionId: 8, packetId: 9 };
 
@@ -180,5 +182,23 @@ describe('AgentX PDU codec', () => {
   it('orders OIDs lexicographically, shorter first on a common prefix', () => {
     const cases: [number[], number[], number][] = [[[1, 3], [1, 3], 0], [[1, 3], [1, 3, 0], -1], [[1, 4], [1, 3, 9], 1], [[2], [10], -1]];
     for (const [a, b, want] of cases) assert.equal(Math.sign(compareOids(a, b)), want, `${a.join('.')} vs ${b.join('.')}`);
+  });
+});
+
+// Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
+// parser's own typed error, never another exception.
+describe('fuzzing the parsers of outside text', () => {
+  // AgentX from the master: random bytes, and real PDUs with random corruption.
+  const realPdu = encodePdu({ type: PduType.GetBulk, flags: 0, sessionId: 1, transactionId: 2, packetId: 3, nonRepeaters: 1, maxRepetitions: 5,
+    ranges: [{ start: [1, 3, 6, 1, 4, 1, 8072], include: true, end: [] }] });
+  const corrupt = fc.tuple(fc.nat(realPdu.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(realPdu.length)).map(([i, b, cut]) => {
+    const x = Buffer.from(realPdu); x[i] = b; return x.subarray(0, Math.max(cut, 20));
+  });
+  check('agentx-pdu', fc.oneof(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), corrupt), (s) => Buffer.from(s, 'hex'), (buf) => {
+    try {
+      decodePdu(buf);
+    } catch (err) {
+      assert.ok(err instanceof PduError, `${(err as Error).name}: ${(err as Error).message} on ${buf.toString('hex')}`);
+    }
   });
 });

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentxSession, parseMasterAddress } from '../../src/snmp/agentx/session';
-import { HEADER_SIZE, Pdu, PduType, ValueType, decodePdu, encodePdu, payloadLength } from '../../src/snmp/agentx/pdu';
-import { makeView } from '../../src/snmp/view';
+import { AgentxSession, parseMasterAddress } from '../../../../src/snmp/agentx/session';
+import { HEADER_SIZE, Pdu, PduType, ValueType, decodePdu, encodePdu, payloadLength } from '../../../../src/snmp/agentx/pdu';
+import { makeView } from '../../../../src/snmp/view';
 import { Writable } from 'node:stream';
-import { createLogger, silentLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../../../src/log';
 
 const ROOT = [1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3306];
 const view = makeView([[...ROOT, 1]], [{ oid: [...ROOT, 1, 0], value: { type: ValueType.OctetString, value: 'x' } }]);

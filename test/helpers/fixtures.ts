@@ -1,0 +1,6 @@
+// Fixtures captured from a real MariaDB 10.11 + Galera 4 node, and the fuzz corpus (test/fixtures).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const FX = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures');
+export const fixture = (name: string): string => fs.readFileSync(path.join(FX, name), 'utf8');

@@ -10,7 +10,11 @@ const pexec = promisify(execFile);
 describe('the demo', function () {
   this.timeout(300000);
   it('runs its story on a real 3-node cluster and ends with every row on every node', async () => {
-    const { stdout } = await pexec(process.execPath, [path.join(ROOT, 'dist', 'demo', 'demo.js'), '--non-interactive'], { timeout: 280000, maxBuffer: 16 << 20 });
+    const { stdout } = await pexec(
+      process.execPath,
+      [path.join(ROOT, 'dist', 'demo', 'demo.js'), '--non-interactive'],
+      { timeout: 280000, maxBuffer: 16 << 20 },
+    );
     assert.match(stdout, /== 2\. The cluster is up: demo\d bootstrapped/);
     assert.match(stdout, /trap galeraClusterSizeChanged from demo\d: galeraClusterSize=2 galeraPrevClusterSize=3/);
     assert.match(stdout, /source "recovered"/);

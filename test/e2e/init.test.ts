@@ -43,7 +43,8 @@ describe('galera-init on a real 3-node cluster', function () {
     const k = nodes.indexOf(n);
     const doc = YAML.parse(fs.readFileSync(n.agent.configFile, 'utf8')) as { init: Record<string, unknown> };
     const port = (x: HarnessNode): string => x.target.split(':')[1];
-    const spell = (x: HarnessNode, j: number): string => (x === n ? `127.0.0.1:${port(x)}` : `${(j + k) % 2 ? 'LOCALHOST' : 'localhost'}:${port(x)}`);
+    const spell = (x: HarnessNode, j: number): string =>
+      x === n ? `127.0.0.1:${port(x)}` : `${(j + k) % 2 ? 'LOCALHOST' : 'localhost'}:${port(x)}`;
     const list = nodes.map(spell);
     const rotated = [...list.slice(k), ...list.slice(0, k)];
     if (k === 2) rotated.push(`Localhost:${port(nodes[0])}`);
@@ -58,10 +59,14 @@ describe('galera-init on a real 3-node cluster', function () {
     return Object.assign(child, { output: () => fs.readFileSync(log, 'utf8') });
   };
   const initOnce = async (n: HarnessNode, extra: string[] = []): Promise<{ code: number; out: string }> =>
-    pexec(process.execPath, [INIT, '--config', n.agent.configFile, '--once', ...extra])
-      .then((r) => ({ code: 0, out: `${r.stdout}${r.stderr}` }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }));
+    pexec(process.execPath, [INIT, '--config', n.agent.configFile, '--once', ...extra]).then(
+      (r) => ({ code: 0, out: `${r.stdout}${r.stderr}` }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+    );
   const seqnoSource = (n: HarnessNode): Promise<string> => snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0');
-  const waitSource = async (n: HarnessNode, want: string): Promise<void> => { await waitFor(`${n.g.name} seqno source ${want}`, async () => (await seqnoSource(n)) === want, 60000, 100); };
+  const waitSource = async (n: HarnessNode, want: string): Promise<void> => {
+    await waitFor(`${n.g.name} seqno source ${want}`, async () => (await seqnoSource(n)) === want, 60000, 100);
+  };
 
   const allRunning = async (): Promise<void> => {
     for (const n of nodes) await waitSynced(n.g, 60000);
@@ -71,11 +76,20 @@ describe('galera-init on a real 3-node cluster', function () {
   it('--dry-run prints the members table and the decision, and starts nothing', async () => {
     // A fresh datadir has InnoDB data but no grastate.dat: its agent runs a recovery, which finds
     // no Galera position (the zero UUID), and only then is the node known to be fresh.
-    for (const n of nodes) await waitFor(`${n.g.name} known fresh`, async () => (await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown', 30000, 100);
+    for (const n of nodes)
+      await waitFor(
+        `${n.g.name} known fresh`,
+        async () => (await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown',
+        30000,
+        100,
+      );
     const { stdout } = await pexec(process.execPath, [INIT, '--config', nodes[0].agent.configFile, '--dry-run']);
     assert.match(stdout, /member\s+name\s+answered\s+status\s+cluster\s+seqno\s+source/);
     // A fresh cluster: all seqnos -1, so the tie-break picks the first identity: i1, this node.
-    assert.match(stdout, /decision: bootstrap\nreason: {3}bootstrapping: this node is the most advanced: seqno -1 \(i1:-1 i2:-1 i3:-1\)/);
+    assert.match(
+      stdout,
+      /decision: bootstrap\nreason: {3}bootstrapping: this node is the most advanced: seqno -1 \(i1:-1 i2:-1 i3:-1\)/,
+    );
     for (const n of nodes) assert.match(stdout, new RegExp(`${n.target.replace(/\./g, '\\.')}.*\\s${n.g.name}\\s`));
     assert.equal(serverPid(nodes[0].g), null);
   });
@@ -92,7 +106,12 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.equal(joins.length, 2);
     assert.match(inits[0].output(), /bootstrapped a new cluster/, 'the first identity (i1) bootstrapped');
     await allRunning();
-    const { stdout } = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', nodes[0].agent.configFile, 'cluster']);
+    const { stdout } = await pexec(process.execPath, [
+      path.join(ROOT, 'dist', 'src', 'cli', 'check.js'),
+      '--config',
+      nodes[0].agent.configFile,
+      'cluster',
+    ]);
     assert.equal((stdout.match(/\syes\s+running\s/g) ?? []).length, 3, stdout);
     assert.match(stdout, /decision: done/);
     await sql(nodes[0].g, 'CREATE DATABASE e2e');
@@ -131,14 +150,25 @@ describe('galera-init on a real 3-node cluster', function () {
     await stopServerByPid(nodes[1].g, 'SIGKILL');
     const want = 22;
     for (const n of nodes) {
-      await waitFor(`${n.g.name} recovered seqno`, async () => (await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'recovered', 30000, 100);
+      await waitFor(
+        `${n.g.name} recovered seqno`,
+        async () => (await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'recovered',
+        30000,
+        100,
+      );
     }
-    const seqnos = await Promise.all(nodes.map(async (n) => BigInt(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqno.0'))));
+    const seqnos = await Promise.all(
+      nodes.map(async (n) => BigInt(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraSeqno.0'))),
+    );
     const max = seqnos.reduce((a, b) => (b > a ? b : a));
     const uuidBefore = await snmpgetOne(nodes[1].master.port, 'GALERA-MIB::galeraStateUuid.0');
     assert.ok(seqnos[0] < max, `seqnos ${seqnos.join(', ')}: node 1 missed a write`);
     const inits = nodes.map((n) => runInit(n));
-    assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'));
+    assert.deepEqual(
+      await Promise.all(inits.map(exitCode)),
+      [0, 0, 0],
+      inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'),
+    );
     const booted = inits.map((i, k) => (/bootstrapped a new cluster/.test(i.output()) ? k : -1)).filter((k) => k >= 0);
     assert.equal(booted.length, 1, 'exactly one bootstrap');
     assert.equal(seqnos[booted[0]], max, `the bootstrapper (node ${booted[0] + 1}) has the highest seqno ${max}`);
@@ -180,10 +210,14 @@ describe('galera-init on a real 3-node cluster', function () {
     const n = nodes[0];
     await stopServerByPid(n.g, 'SIGTERM');
     // Only this node and a silent member: no running peer, so the silence is a real doubt.
-    const cfg = fs.readFileSync(n.agent.configFile, 'utf8').replace(/members:\n(\s+- .*\n)+/, `members:\n    - ${n.target}\n    - 127.0.0.1:9\n`);
+    const cfg = fs
+      .readFileSync(n.agent.configFile, 'utf8')
+      .replace(/members:\n(\s+- .*\n)+/, `members:\n    - ${n.target}\n    - 127.0.0.1:9\n`);
     const file = path.join(tempDir('gx-cfg-'), 'config.yaml');
     fs.writeFileSync(file, cfg, { mode: 0o600 });
-    const r = await pexec(process.execPath, [INIT, '--config', file, '--once']).catch((e: { code: number; stderr: string; stdout: string }) => e);
+    const r = await pexec(process.execPath, [INIT, '--config', file, '--once']).catch(
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
     assert.equal((r as { code: number }).code, 75);
     assert.match((r as { stderr: string }).stderr, /waiting for 127\.0\.0\.1:9 \(no answer/);
     assert.equal(serverPid(n.g), null, 'did not start');
@@ -203,7 +237,11 @@ describe('galera-init on a real 3-node cluster', function () {
       await Promise.all(nodes.map((n) => stopServerByPid(n.g, 'SIGKILL')));
       for (const n of nodes) await waitSource(n, 'recovered');
       // What each node would decide, asked one after the other: one and the same winner.
-      const dry = await Promise.all(nodes.map((n) => pexec(process.execPath, [INIT, '--config', spelledConfig(n), '--dry-run']).then((r) => r.stdout)));
+      const dry = await Promise.all(
+        nodes.map((n) =>
+          pexec(process.execPath, [INIT, '--config', spelledConfig(n), '--dry-run']).then((r) => r.stdout),
+        ),
+      );
       assert.equal(dry.filter((o) => /decision: bootstrap/.test(o)).length, 1, dry.join('\n'));
       // The expected winner from the seqnos those same answers carried (a separate SNMP read can
       // see a position the agents were still settling): the first identity among the highest.
@@ -213,8 +251,14 @@ describe('galera-init on a real 3-node cluster', function () {
       const expected = nodes.findIndex((_, k) => seqnos[0].get(`i${k + 1}`) === max); // names i1 < i2 < i3 follow the index
       assert.match(dry[expected], /decision: bootstrap/);
       const inits = nodes.map((n) => runSpelled(n));
-      assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-3).join('\n')).join('\n---\n'));
-      const booted = inits.map((x, k) => (/bootstrapped a new cluster/.test(x.output()) ? k : -1)).filter((k) => k >= 0);
+      assert.deepEqual(
+        await Promise.all(inits.map(exitCode)),
+        [0, 0, 0],
+        inits.map((i) => i.output().split('\n').slice(-3).join('\n')).join('\n---\n'),
+      );
+      const booted = inits
+        .map((x, k) => (/bootstrapped a new cluster/.test(x.output()) ? k : -1))
+        .filter((k) => k >= 0);
       assert.deepEqual(booted, [expected], `round ${round}: seqnos ${[...seqnos[0]].join(', ')}`);
       await allRunning();
       for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
@@ -238,7 +282,12 @@ describe('galera-init on a real 3-node cluster', function () {
     await sql(survivor.g, 'INSERT INTO e2e.t (v) VALUES (6)');
     const want = await rowCount(survivor.g, 'e2e.t');
     await Promise.all(nodes.filter((n) => n !== survivor).map((n) => stopServerByPid(n.g, 'SIGKILL')));
-    await waitFor('the survivor non-Primary', async () => (await snmpgetOne(survivor.master.port, 'GALERA-MIB::galeraClusterStatus.0')) === 'nonPrimary', 30000, 100);
+    await waitFor(
+      'the survivor non-Primary',
+      async () => (await snmpgetOne(survivor.master.port, 'GALERA-MIB::galeraClusterStatus.0')) === 'nonPrimary',
+      30000,
+      100,
+    );
     for (const n of nodes.filter((x) => x !== survivor)) await waitSource(n, 'recovered');
     return want;
   };
@@ -253,7 +302,10 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.equal(serverPid(back.g), null, 'did not join the non-Primary survivor');
     const { stdout } = await pexec(process.execPath, [CHECK, '--config', back.agent.configFile, 'cluster']);
     assert.match(stdout, /i1\s+yes\s+running\s+nonPrimary/);
-    assert.match(stdout, /advice: {3}if i3 is gone for good: run on i1: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/);
+    assert.match(
+      stdout,
+      /advice: {3}if i3 is gone for good: run on i1: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"/,
+    );
     const waiting = runInit(back);
     await sleep(1500);
     assert.equal(waiting.exitCode, null, 'still waiting');
@@ -266,7 +318,7 @@ describe('galera-init on a real 3-node cluster', function () {
     for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
   });
 
-  it('opt-in promotion (init.promoteNonPrimaryAfterSeconds): the survivor\'s agent makes it Primary, notifies, and the returning node joins', async () => {
+  it("opt-in promotion (init.promoteNonPrimaryAfterSeconds): the survivor's agent makes it Primary, notifies, and the returning node joins", async () => {
     const [survivor, back, down] = nodes;
     await stopAgent(survivor.agent);
     await bringDownAgent(survivor);
@@ -277,9 +329,15 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.equal(await exitCode(init), 0, init.output());
     assert.match(init.output(), /joined the cluster/);
     assert.match(survivor.agent.log(), /PROMOTED: this non-Primary survivor bootstrapped a Primary component/);
-    const promoted = trapd.traps().slice(before).filter((t) => t.trapOid.endsWith('.3306.0.9'));
+    const promoted = trapd
+      .traps()
+      .slice(before)
+      .filter((t) => t.trapOid.endsWith('.3306.0.9'));
     assert.equal(promoted.length, 1, 'one galeraPromotedPrimary');
-    assert.match([...promoted[0].varbinds.values()].join(' '), /every member answered, none is Primary, and this node is the most advanced/);
+    assert.match(
+      [...promoted[0].varbinds.values()].join(' '),
+      /every member answered, none is Primary, and this node is the most advanced/,
+    );
     const last = runInit(down);
     assert.equal(await exitCode(last), 0, last.output());
     await allRunning();
@@ -299,21 +357,42 @@ describe('galera-init on a real 3-node cluster', function () {
     // The operator forces b and c up without i1 (its host "gone"): the more advanced of them
     // bootstraps, the other joins; both say they were forced.
     const forced = [runInit(b, ['--force']), runInit(c, ['--force'])];
-    assert.deepEqual(await Promise.all(forced.map(exitCode)), [0, 0], forced.map((x) => x.output().split('\n').slice(-3).join('\n')).join('\n---\n'));
-    assert.equal(forced.filter((x) => /FORCED \(--force\) without 127\.0\.0\.1:\d+ \(no answer/.test(x.output()) && /bootstrapped a new cluster/.test(x.output())).length, 1);
+    assert.deepEqual(
+      await Promise.all(forced.map(exitCode)),
+      [0, 0],
+      forced.map((x) => x.output().split('\n').slice(-3).join('\n')).join('\n---\n'),
+    );
+    assert.equal(
+      forced.filter(
+        (x) =>
+          /FORCED \(--force\) without 127\.0\.0\.1:\d+ \(no answer/.test(x.output()) &&
+          /bootstrapped a new cluster/.test(x.output()),
+      ).length,
+      1,
+    );
     const want = await rowCount(b.g, 'e2e.t');
     await bringUpAgent(ahead);
     const r = await initOnce(ahead);
     assert.equal(r.code, 1, r.out);
     // By at least the 3 rows written on it alone (view changes take seqnos too, on both sides).
-    const m = /this node is ahead of the running cluster by (\d+) transactions? \(seqno (\d+) > (\d+) on i[23]\)/.exec(r.out);
+    const m = /this node is ahead of the running cluster by (\d+) transactions? \(seqno (\d+) > (\d+) on i[23]\)/.exec(
+      r.out,
+    );
     assert.ok(m, r.out);
     assert.equal(BigInt(m[2]) - BigInt(m[3]), BigInt(m[1]));
-    assert.match(r.out, /histories may have diverged: compare them before choosing which to keep; to discard this node's: galera-init --force/);
+    assert.match(
+      r.out,
+      /histories may have diverged: compare them before choosing which to keep; to discard this node's: galera-init --force/,
+    );
     assert.equal(serverPid(ahead.g), null, 'its transactions are not thrown away by a join');
-    const f = await pexec(process.execPath, [INIT, '--config', ahead.agent.configFile, '--force']).then((x) => x.stderr);
+    const f = await pexec(process.execPath, [INIT, '--config', ahead.agent.configFile, '--force']).then(
+      (x) => x.stderr,
+    );
     assert.match(f, /FORCED JOIN/);
-    assert.ok(fs.readdirSync(ahead.g.datadir).some((x) => x.startsWith('grastate.dat.discarded-')), 'grastate.dat set aside, not deleted');
+    assert.ok(
+      fs.readdirSync(ahead.g.datadir).some((x) => x.startsWith('grastate.dat.discarded-')),
+      'grastate.dat set aside, not deleted',
+    );
     await allRunning();
     // Forced: its 3 transactions were discarded by the state transfer, as the refusal warned.
     for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
@@ -336,7 +415,10 @@ describe('galera-init on a real 3-node cluster', function () {
     for (const n of [b, c]) {
       const r = await initOnce(n);
       assert.equal(r.code, 75, r.out);
-      assert.match(r.out, /seqno unknown on i1; on i1 grastate\.dat is missing or damaged and recovery found no position/);
+      assert.match(
+        r.out,
+        /seqno unknown on i1; on i1 grastate\.dat is missing or damaged and recovery found no position/,
+      );
       assert.equal(serverPid(n.g), null);
     }
     // Recovery reads the position from InnoDB: the advanced node is known again, and wins.
@@ -344,7 +426,11 @@ describe('galera-init on a real 3-node cluster', function () {
     await bringUpAgent(adv);
     await waitSource(adv, 'recovered');
     const inits = nodes.map((n) => runInit(n));
-    assert.deepEqual(await Promise.all(inits.map(exitCode)), [0, 0, 0], inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'));
+    assert.deepEqual(
+      await Promise.all(inits.map(exitCode)),
+      [0, 0, 0],
+      inits.map((i) => i.output().split('\n').slice(-2).join('\n')).join('\n---\n'),
+    );
     assert.match(inits[0].output(), /bootstrapped a new cluster/);
     await allRunning();
     // Bootstrapped from a grastate.dat rewritten at the recovered position: the same history.

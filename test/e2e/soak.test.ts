@@ -11,15 +11,30 @@ describe('soak (bounded)', function () {
   this.timeout((SECONDS + 120) * 1000);
 
   it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS floor within 4 MiB, one query per refresh`, async () => {
-    const r = await runSoak({ seconds: SECONDS, clientsPerKind: 4, refreshIntervalMs: 500, log: (l) => process.stdout.write(`${l}\n`) });
+    const r = await runSoak({
+      seconds: SECONDS,
+      clientsPerKind: 4,
+      refreshIntervalMs: 500,
+      log: (l) => process.stdout.write(`${l}\n`),
+    });
     assert.equal(r.errors, 0, r.errorSamples.join('\n'));
-    assert.ok(r.walks > 100 && r.requests.getnext > 0 && r.requests.getbulk > 0 && r.requests.get > 0, 'every kind of request ran');
-    assert.ok(r.stateChanges.restarts >= 1 && r.stateChanges.desyncToggles >= 1 && r.stateChanges.writes > 0, 'the node changed under the load');
+    assert.ok(
+      r.walks > 100 && r.requests.getnext > 0 && r.requests.getbulk > 0 && r.requests.get > 0,
+      'every kind of request ran',
+    );
+    assert.ok(
+      r.stateChanges.restarts >= 1 && r.stateChanges.desyncToggles >= 1 && r.stateChanges.writes > 0,
+      'the node changed under the load',
+    );
     // Statuses the agent answered (an unanswered poll is not a status): running, and the restart's
     // stopped or bootstrapping, nothing else.
     const seen = r.stateChanges.statusesSeen;
     assert.ok(seen.includes('running') && (seen.includes('stopped') || seen.includes('bootstrapping')), seen.join(','));
-    assert.deepEqual(seen.filter((s) => !['running', 'stopped', 'bootstrapping', 'locked', 'initiating'].includes(s)), [], seen.join(','));
+    assert.deepEqual(
+      seen.filter((s) => !['running', 'stopped', 'bootstrapping', 'locked', 'initiating'].includes(s)),
+      [],
+      seen.join(','),
+    );
     // Memory: after warm-up it stays within GC noise (a few MiB on a ~100 MiB process), with no
     // upward trend. A single 5-s sample may catch the heap just before a collection (one CI run:
     // 96.6 MiB for a minute, then 107.5 at the last sample), so the start and end samples are not
@@ -33,6 +48,9 @@ describe('soak (bounded)', function () {
     assert.ok(mean(last) - mean(first) < 3, `the average rose: ${rssMsg}`);
     // MySQL: one SHOW STATUS per refresh whatever the SNMP rate (a little under 1: each poll waits
     // for the last one's answer before the next interval starts).
-    assert.ok(r.queriesPerRefresh > 0.5 && r.queriesPerRefresh <= 1.05, `${r.queriesPerRefresh} SHOW STATUS per refresh`);
+    assert.ok(
+      r.queriesPerRefresh > 0.5 && r.queriesPerRefresh <= 1.05,
+      `${r.queriesPerRefresh} SHOW STATUS per refresh`,
+    );
   });
 });

@@ -6,7 +6,13 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { ROOT, start, stopChild, tempDir } from './proc';
 
-export interface AgentProc { child: ChildProcess; configFile: string; logFile: string; dir: string; log(): string }
+export interface AgentProc {
+  child: ChildProcess;
+  configFile: string;
+  logFile: string;
+  dir: string;
+  log(): string;
+}
 
 export interface AgentOptions {
   master: string;
@@ -37,7 +43,9 @@ export function startAgent(o: AgentOptions): AgentProc {
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(configFile, YAML.stringify(agentConfig(o, dir)), { mode: 0o600 });
   const logFile = path.join(dir, 'agent.log');
-  const child = start(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), '--config', configFile], { logFile });
+  const child = start(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), '--config', configFile], {
+    logFile,
+  });
   return { child, configFile, logFile, dir, log: () => fs.readFileSync(logFile, 'utf8') };
 }
 
@@ -47,4 +55,6 @@ export async function stopAgent(a: AgentProc): Promise<void> {
 
 /** `extra` for an agent with no server or initiator of its own: the ones other tests run on this
  * machine at the same time must not be taken for its own. */
-export const NO_LOCAL_PROCESSES = { processes: { serverNames: ['gx-test-no-server'], initiatorNames: ['gx-test-no-initiator'] } };
+export const NO_LOCAL_PROCESSES = {
+  processes: { serverNames: ['gx-test-no-server'], initiatorNames: ['gx-test-no-initiator'] },
+};

@@ -26,12 +26,26 @@ const TSV = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'show-
 
 /** SHOW GLOBAL STATUS rows captured from a real Synced node. */
 export function syncedStatusRows(): [string, string][] {
-  return fs.readFileSync(TSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t') as [string, string]);
+  return fs
+    .readFileSync(TSV, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t') as [string, string]);
 }
 
 const column = (name: string): Record<string, unknown> => ({
-  catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name,
-  characterSet: 33, columnLength: 1024, columnType: 253 /* VAR_STRING */, flags: 0, decimals: 0,
+  catalog: 'def',
+  schema: '',
+  table: '',
+  orgTable: '',
+  name,
+  orgName: name,
+  characterSet: 33,
+  columnLength: 1024,
+  columnType: 253 /* VAR_STRING */,
+  flags: 0,
+  decimals: 0,
 });
 
 export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Promise<FakeMysql> {
@@ -39,30 +53,51 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
   fs.rmSync(socket, { force: true }); // left by a predecessor that was killed
   const open = new Set<mysql.Connection>();
   const fake: FakeMysql = {
-    socket, mode, queries: [], connections: 0, inFlight: 0, maxInFlight: 0,
-    dropConnections: () => { for (const c of open) (c as unknown as { stream: { destroy(): void } }).stream.destroy(); },
-    close: () => new Promise((resolve) => {
+    socket,
+    mode,
+    queries: [],
+    connections: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    dropConnections: () => {
       for (const c of open) (c as unknown as { stream: { destroy(): void } }).stream.destroy();
-      server.close(() => resolve());
-    }),
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const c of open) (c as unknown as { stream: { destroy(): void } }).stream.destroy();
+        server.close(() => resolve());
+      }),
   };
   const rows = syncedStatusRows();
   const server = mysql.createServer((conn: mysql.Connection) => {
     const c = conn as unknown as {
-      serverHandshake(a: object): void; writeError(a: object): void; writeColumns(c: object[]): void;
-      writeTextRow(r: unknown[]): void; writeEof(): void; on(ev: string, f: (...a: unknown[]) => void): void;
-      sequenceId: number; handlePacket(p?: { sequenceId: number }): void; stream: { destroy(): void; end(): void; on(ev: string, f: () => void): void };
+      serverHandshake(a: object): void;
+      writeError(a: object): void;
+      writeColumns(c: object[]): void;
+      writeTextRow(r: unknown[]): void;
+      writeEof(): void;
+      on(ev: string, f: (...a: unknown[]) => void): void;
+      sequenceId: number;
+      handlePacket(p?: { sequenceId: number }): void;
+      stream: { destroy(): void; end(): void; on(ev: string, f: () => void): void };
     };
     fake.connections++;
     open.add(conn);
     // A query left unanswered stays in flight until its connection closes (the client gave up).
     let pending = 0;
-    c.stream.on('close', () => { open.delete(conn); fake.inFlight -= pending; pending = 0; });
+    c.stream.on('close', () => {
+      open.delete(conn);
+      fake.inFlight -= pending;
+      pending = 0;
+    });
     c.on('error', () => undefined);
     // mysql2's server side never takes the client's sequence id: each command from the client
     // starts at 0, and the answer goes on from there.
     const handle = c.handlePacket.bind(c);
-    c.handlePacket = (p) => { if (p) c.sequenceId = p.sequenceId; handle(p); };
+    c.handlePacket = (p) => {
+      if (p) c.sequenceId = p.sequenceId;
+      handle(p);
+    };
     if (fake.mode === 'too-many') {
       // What MariaDB sends in place of the greeting when max_connections is reached.
       c.writeError({ code: 1040, message: 'Too many connections' });
@@ -75,7 +110,14 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
       c.stream.end();
       return;
     }
-    c.serverHandshake({ protocolVersion: 10, serverVersion: '10.11.14-MariaDB-fake', connectionId: fake.connections, statusFlags: 2, characterSet: 33, capabilityFlags: 0xf7ff });
+    c.serverHandshake({
+      protocolVersion: 10,
+      serverVersion: '10.11.14-MariaDB-fake',
+      connectionId: fake.connections,
+      statusFlags: 2,
+      characterSet: 33,
+      capabilityFlags: 0xf7ff,
+    });
     c.on('query', (sql: unknown) => {
       fake.queries.push(String(sql));
       if (fake.mode === 'hang') {
@@ -91,12 +133,22 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
       const q = String(sql);
       c.writeColumns([column('Variable_name'), column('Value')]);
       // Disconnected: what a node shows after "Receiving IST failed, node restart required".
-      const left: Record<string, string> = { wsrep_cluster_status: 'Disconnected', wsrep_local_state: '0', wsrep_local_state_comment: 'Initialized', wsrep_ready: 'OFF', wsrep_connected: 'OFF', wsrep_cluster_size: '0' };
-      if (q.startsWith('SHOW GLOBAL STATUS')) for (const [k, v] of rows) c.writeTextRow([k, fake.mode === 'disconnected' ? left[k] ?? v : v]);
+      const left: Record<string, string> = {
+        wsrep_cluster_status: 'Disconnected',
+        wsrep_local_state: '0',
+        wsrep_local_state_comment: 'Initialized',
+        wsrep_ready: 'OFF',
+        wsrep_connected: 'OFF',
+        wsrep_cluster_size: '0',
+      };
+      if (q.startsWith('SHOW GLOBAL STATUS'))
+        for (const [k, v] of rows) c.writeTextRow([k, fake.mode === 'disconnected' ? (left[k] ?? v) : v]);
       else if (q.startsWith('SHOW GLOBAL VARIABLES')) c.writeTextRow(['wsrep_node_name', 'fake']);
       c.writeEof();
     });
   });
-  await new Promise<void>((resolve) => (server.listen as unknown as (p: string, cb: () => void) => void)(socket, () => resolve()));
+  await new Promise<void>((resolve) =>
+    (server.listen as unknown as (p: string, cb: () => void) => void)(socket, () => resolve()),
+  );
   return fake;
 }

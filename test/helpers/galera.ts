@@ -36,17 +36,47 @@ export async function createNode(name: string, clusterPorts?: number[]): Promise
   fs.mkdirSync(datadir);
   fs.mkdirSync(runDir);
   chownMysql(dir);
-  const [port, gcommPort, istPort, sstPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
-  const node: GaleraNode = { name, dir, datadir, runDir, socket: path.join(runDir, 'mysqld.sock'), port, gcommPort, istPort, sstPort, cnf: path.join(dir, 'my.cnf'), child: null };
+  const [port, gcommPort, istPort, sstPort] = [
+    await freeTcpPort(),
+    await freeTcpPort(),
+    await freeTcpPort(),
+    await freeTcpPort(),
+  ];
+  const node: GaleraNode = {
+    name,
+    dir,
+    datadir,
+    runDir,
+    socket: path.join(runDir, 'mysqld.sock'),
+    port,
+    gcommPort,
+    istPort,
+    sstPort,
+    cnf: path.join(dir, 'my.cnf'),
+    child: null,
+  };
   writeCnf(node, clusterPorts ?? [gcommPort]);
-  execFileSync('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${datadir}`, '--auth-root-authentication-method=socket',
-    '--skip-test-db', '--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M'], { stdio: 'ignore', cwd: dir });
+  execFileSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      '--user=mysql',
+      `--datadir=${datadir}`,
+      '--auth-root-authentication-method=socket',
+      '--skip-test-db',
+      '--innodb-log-file-size=4M',
+      '--innodb-buffer-pool-size=16M',
+    ],
+    { stdio: 'ignore', cwd: dir },
+  );
   return node;
 }
 
 export function writeCnf(node: GaleraNode, clusterPorts: number[]): void {
   const others = clusterPorts.map((p) => `127.0.0.1:${p}`).join(',');
-  fs.writeFileSync(node.cnf, `[mariadbd]
+  fs.writeFileSync(
+    node.cnf,
+    `[mariadbd]
 datadir=${node.datadir}
 socket=${node.socket}
 port=${node.port}
@@ -67,7 +97,8 @@ wsrep_cluster_address=gcomm://${others}
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:${node.sstPort}
 wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:${node.gcommPort};ist.recv_addr=127.0.0.1:${node.istPort};gcache.size=8M;evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.keepalive_period=PT0.2S;evs.install_timeout=PT2S;evs.join_retrans_period=PT0.2S;pc.recovery=false"
-`);
+`,
+  );
 }
 
 /** The server's argv: --datadir on the command line so each agent can tell its own server apart. */
@@ -78,7 +109,14 @@ export function serverArgs(node: GaleraNode, opts: { bootstrap?: boolean } = {})
 }
 
 export function recoveryCommand(node: GaleraNode): string[] {
-  return [SERVER, `--defaults-file=${node.cnf}`, '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'];
+  return [
+    SERVER,
+    `--defaults-file=${node.cnf}`,
+    '--wsrep-recover',
+    '--disable-log-error',
+    '--datadir={datadir}',
+    '--user=mysql',
+  ];
 }
 
 export function startServer(node: GaleraNode, opts: { bootstrap?: boolean } = {}): ChildProcess {
@@ -108,19 +146,30 @@ export async function wsrepStatus(node: GaleraNode): Promise<Record<string, stri
 export async function waitSynced(node: GaleraNode, timeoutMs = 30000): Promise<void> {
   let last = '';
   try {
-    await waitFor(`${node.name} to be Synced`, async () => {
-      if (node.child && node.child.exitCode !== null) throw new Error(`${node.name} exited: ${errorLogTail(node)}`);
-      const s = await wsrepStatus(node);
-      last = `${s.wsrep_local_state_comment}/${s.wsrep_cluster_status}/size ${s.wsrep_cluster_size}/ready ${s.wsrep_ready}`;
-      return s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
-    }, timeoutMs, 100);
+    await waitFor(
+      `${node.name} to be Synced`,
+      async () => {
+        if (node.child && node.child.exitCode !== null) throw new Error(`${node.name} exited: ${errorLogTail(node)}`);
+        const s = await wsrepStatus(node);
+        last = `${s.wsrep_local_state_comment}/${s.wsrep_cluster_status}/size ${s.wsrep_cluster_size}/ready ${s.wsrep_ready}`;
+        return s.wsrep_local_state === '4' && s.wsrep_ready === 'ON';
+      },
+      timeoutMs,
+      100,
+    );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; wsrep: ${last || 'never answered'}; error log: ${errorLogTail(node, 8)}`);
+    throw new Error(
+      `${(err as Error).message}; wsrep: ${last || 'never answered'}; error log: ${errorLogTail(node, 8)}`,
+    );
   }
 }
 
 export function errorLogTail(node: GaleraNode, lines = 5): string {
-  try { return fs.readFileSync(path.join(node.runDir, 'error.log'), 'utf8').trim().split('\n').slice(-lines).join(' | '); } catch { return '(no error log)'; }
+  try {
+    return fs.readFileSync(path.join(node.runDir, 'error.log'), 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '(no error log)';
+  }
 }
 
 export async function stopServer(node: GaleraNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -142,7 +191,11 @@ export function readGrastate(node: GaleraNode): string {
 export async function createCluster(n: number, prefix = 'c'): Promise<GaleraNode[]> {
   const nodes: GaleraNode[] = [];
   for (let i = 0; i < n; i++) nodes.push(await createNode(`${prefix}${i + 1}`));
-  for (const node of nodes) writeCnf(node, nodes.map((x) => x.gcommPort));
+  for (const node of nodes)
+    writeCnf(
+      node,
+      nodes.map((x) => x.gcommPort),
+    );
   return nodes;
 }
 
@@ -167,12 +220,31 @@ export function serverPid(node: GaleraNode): number | null {
 }
 
 /** Stops the node's server, whoever started it, by PID; waits until it is gone. */
-export async function stopServerByPid(node: GaleraNode, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60000): Promise<void> {
-  if (node.child) { await stopServer(node, signal); return; }
+export async function stopServerByPid(
+  node: GaleraNode,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 60000,
+): Promise<void> {
+  if (node.child) {
+    await stopServer(node, signal);
+    return;
+  }
   const pid = serverPid(node);
   if (!pid) return;
   process.kill(pid, signal);
-  await waitFor(`${node.name} (pid ${pid}) to exit`, () => { try { process.kill(pid, 0); return false; } catch { return true; } }, timeoutMs, 50);
+  await waitFor(
+    `${node.name} (pid ${pid}) to exit`,
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 export async function rowCount(node: GaleraNode, table: string): Promise<number> {

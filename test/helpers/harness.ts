@@ -10,7 +10,13 @@ import { ROOT, start, tempDir, waitFor } from './proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from './snmp';
 import { GaleraNode, createCluster, recoveryCommand, serverArgs } from './galera';
 
-export interface HarnessNode { g: GaleraNode; master: Snmpd; agent: AgentProc; target: string; optionFile: string }
+export interface HarnessNode {
+  g: GaleraNode;
+  master: Snmpd;
+  agent: AgentProc;
+  target: string;
+  optionFile: string;
+}
 
 export interface Harness {
   nodes: HarnessNode[];
@@ -20,11 +26,17 @@ export interface Harness {
   runInit(n: HarnessNode, extra?: string[]): ChildProcess & { output: () => string };
 }
 
-export interface AgentOverrides { init?: Record<string, unknown>; recoveryCommand?: string[] }
+export interface AgentOverrides {
+  init?: Record<string, unknown>;
+  recoveryCommand?: string[];
+}
 
 export const INIT_BIN = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
 
-export async function createHarness(size: number, opts: { prefix?: string; trapPort?: number; logLevel?: string } = {}): Promise<Harness> {
+export async function createHarness(
+  size: number,
+  opts: { prefix?: string; trapPort?: number; logLevel?: string } = {},
+): Promise<Harness> {
   const nodes: HarnessNode[] = [];
   const gs = await createCluster(size, opts.prefix ?? 'n');
   for (const g of gs) {
@@ -44,7 +56,11 @@ export async function createHarness(size: number, opts: { prefix?: string; trapP
     pollIntervalMs: 400,
     startTimeoutSeconds: 120,
     joinCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g), '--wsrep-start-position={position}'],
-    bootstrapCommand: ['/usr/sbin/mariadbd', ...serverArgs(n.g, { bootstrap: true }), '--wsrep-start-position={position}'],
+    bootstrapCommand: [
+      '/usr/sbin/mariadbd',
+      ...serverArgs(n.g, { bootstrap: true }),
+      '--wsrep-start-position={position}',
+    ],
   });
 
   const h: Harness = {
@@ -52,14 +68,28 @@ export async function createHarness(size: number, opts: { prefix?: string; trapP
     async bringUpAgent(n, over = {}) {
       n.master = await startSnmpd({ dir: n.master.dir, port: n.master.port, trapPort: opts.trapPort });
       n.agent = startAgent({
-        master: n.master.socket, datadir: n.g.datadir, optionFile: n.optionFile, nodeName: n.g.name, recoveryCommand: over.recoveryCommand ?? recoveryCommand(n.g),
+        master: n.master.socket,
+        datadir: n.g.datadir,
+        optionFile: n.optionFile,
+        nodeName: n.g.name,
+        recoveryCommand: over.recoveryCommand ?? recoveryCommand(n.g),
         lockFile: path.join(n.g.dir, 'galera-init.lock'),
         extra: {
-          mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 }, init: { ...initConfig(n), ...over.init }, log: { level: opts.logLevel ?? 'info' },
+          mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 },
+          init: { ...initConfig(n), ...over.init },
+          log: { level: opts.logLevel ?? 'info' },
           window: { desiredSeconds: 3600, shortSpanSeconds: 10, longSpanSeconds: 300 },
         },
       });
-      await waitFor(`${n.g.name} agent`, async () => ['stopped', 'running', 'locked', 'initiating'].includes(await snmpgetOne(n.master.port, 'GALERA-MIB::galeraStatus.0')), 15000, 100);
+      await waitFor(
+        `${n.g.name} agent`,
+        async () =>
+          ['stopped', 'running', 'locked', 'initiating'].includes(
+            await snmpgetOne(n.master.port, 'GALERA-MIB::galeraStatus.0'),
+          ),
+        15000,
+        100,
+      );
     },
     async bringDownAgent(n) {
       await stopAgent(n.agent);
@@ -75,4 +105,5 @@ export async function createHarness(size: number, opts: { prefix?: string; trapP
   return h;
 }
 
-export const exitCode = (c: ChildProcess): Promise<number> => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code ?? -1))));
+export const exitCode = (c: ChildProcess): Promise<number> =>
+  new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code ?? -1))));

@@ -23,7 +23,11 @@ function objects(file: string, type: string): Record<string, string>[] {
   return out;
 }
 
-export interface CheckResult { code: number; state: 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN'; output: string }
+export interface CheckResult {
+  code: number;
+  state: 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+  output: string;
+}
 
 /** Runs the service with this description against 127.0.0.1:port. */
 export function runService(description: string, port: number, community = 'public'): Promise<CheckResult> {
@@ -33,15 +37,28 @@ export function runService(description: string, port: number, community = 'publi
   const cmd = objects('galera-commands.cfg', 'command').find((c) => c.command_name === name);
   if (!cmd) throw new Error(`no command '${name}' in galera-commands.cfg`);
   let line = cmd.command_line
-    .replace(/\$USER1\$/g, PLUGINS).replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
-    .replace(/\$_HOSTSNMP_PORT\$/g, String(port)).replace(/\$_HOSTSNMP_COMMUNITY\$/g, community);
-  args.forEach((a, i) => { line = line.replace(new RegExp(`\\$ARG${i + 1}\\$`, 'g'), a); });
+    .replace(/\$USER1\$/g, PLUGINS)
+    .replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
+    .replace(/\$_HOSTSNMP_PORT\$/g, String(port))
+    .replace(/\$_HOSTSNMP_COMMUNITY\$/g, community);
+  args.forEach((a, i) => {
+    line = line.replace(new RegExp(`\\$ARG${i + 1}\\$`, 'g'), a);
+  });
   if (/\$\w+\$/.test(line)) throw new Error(`unexpanded macro in: ${line}`);
   return new Promise((resolve) => {
-    execFile('bash', ['-c', line], { env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, timeout: 20000 }, (err, stdout) => {
-      const code = err ? Number((err as { code?: number }).code ?? 3) : 0;
-      resolve({ code, state: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[code] ?? 'UNKNOWN', output: stdout.trim() });
-    });
+    execFile(
+      'bash',
+      ['-c', line],
+      { env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, timeout: 20000 },
+      (err, stdout) => {
+        const code = err ? Number((err as { code?: number }).code ?? 3) : 0;
+        resolve({
+          code,
+          state: (['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const)[code] ?? 'UNKNOWN',
+          output: stdout.trim(),
+        });
+      },
+    );
   });
 }
 

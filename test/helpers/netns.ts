@@ -4,9 +4,14 @@
 
 import { execFileSync } from 'node:child_process';
 
-export interface Lan { prefix: string; bridge: string; nodes: string[] }
+export interface Lan {
+  prefix: string;
+  bridge: string;
+  nodes: string[];
+}
 
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const ip = (...args: string[]): string =>
+  execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** Why netns cannot be used here, or null when they can (root, iproute2, veth and bridge). */
 export function netnsUnavailable(prefix: string): string | null {
@@ -19,7 +24,11 @@ export function netnsUnavailable(prefix: string): string | null {
   } catch (err) {
     return `cannot create a network namespace with a bridge: ${(err as Error).message.split('\n')[0]}`;
   } finally {
-    try { ip('netns', 'del', probe); } catch { /* never made */ }
+    try {
+      ip('netns', 'del', probe);
+    } catch {
+      /* never made */
+    }
   }
 }
 
@@ -53,7 +62,11 @@ export function createLan(prefix: string, n: number, subnet: string): Lan {
 /** Deleting a namespace deletes its veth ends, and with them their peers. */
 export function deleteLan(lan: Lan): void {
   for (const ns of [...lan.nodes, lan.bridge]) {
-    try { ip('netns', 'del', ns); } catch { /* already gone */ }
+    try {
+      ip('netns', 'del', ns);
+    } catch {
+      /* already gone */
+    }
   }
 }
 

@@ -30,7 +30,11 @@ export function installScript(node: string, addr: string, members: string[]): st
   return [`NODE=${node} ADDR=${addr} MEMBERS="${members.join(' ')}" NMS=${NMS} NET=${NET}`, ...rest].join('\n');
 }
 
-export interface ClusterNode { name: string; addr: string; node: Node }
+export interface ClusterNode {
+  name: string;
+  addr: string;
+  node: Node;
+}
 
 export class ProductionCluster {
   nodes: ClusterNode[] = [];
@@ -55,10 +59,31 @@ export class ProductionCluster {
     const conf = path.join(dir, 'snmptrapd.conf');
     fs.writeFileSync(conf, `${readmeBlock('production-nms')}format2 TRAP %V\\t %v\\n\n`);
     this.trapLog = path.join(dir, 'traps.log');
-    this.trapd = start('ip', ['netns', 'exec', this.bridge.ns, 'snmptrapd', '-f', '-C', '-c', conf, '-Lf', this.trapLog, '-On', `udp:${NMS}:162`], {
-      env: { ...process.env, MIBDIRS: dir, MIBS: '', SNMP_PERSISTENT_DIR: dir },
-    });
-    await waitFor('snmptrapd', () => fs.existsSync(this.trapLog) && fs.readFileSync(this.trapLog, 'utf8').includes('NET-SNMP'), 5000);
+    this.trapd = start(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.bridge.ns,
+        'snmptrapd',
+        '-f',
+        '-C',
+        '-c',
+        conf,
+        '-Lf',
+        this.trapLog,
+        '-On',
+        `udp:${NMS}:162`,
+      ],
+      {
+        env: { ...process.env, MIBDIRS: dir, MIBS: '', SNMP_PERSISTENT_DIR: dir },
+      },
+    );
+    await waitFor(
+      'snmptrapd',
+      () => fs.existsSync(this.trapLog) && fs.readFileSync(this.trapLog, 'utf8').includes('NET-SNMP'),
+      5000,
+    );
   }
 
   /** Installs every node with the README's commands (booted to an empty target, then powered off). */
@@ -66,42 +91,69 @@ export class ProductionCluster {
     this.tarball = tarball;
     const members = this.nodes.map((x) => x.addr);
     const name = path.basename(tarball);
-    await Promise.all(this.nodes.map(async (x) => {
-      // Copied onto the node, as an operator would.
-      x.node.writeFile(`/root/${name}`, fs.readFileSync(tarball), 0o644);
-      await x.node.boot('gxsd-install.target');
-      await x.node.waitBooted(30000);
-      await x.node.run(['bash', '-euo', 'pipefail', '-c', `cd /root && ${installScript(x.name, x.addr, members)}`],
-        { timeoutMs: 300000, env: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', DEBIAN_FRONTEND: 'noninteractive' } });
-      await x.node.shutdown(60000);
-    }));
+    await Promise.all(
+      this.nodes.map(async (x) => {
+        // Copied onto the node, as an operator would.
+        x.node.writeFile(`/root/${name}`, fs.readFileSync(tarball), 0o644);
+        await x.node.boot('gxsd-install.target');
+        await x.node.waitBooted(30000);
+        await x.node.run(['bash', '-euo', 'pipefail', '-c', `cd /root && ${installScript(x.name, x.addr, members)}`], {
+          timeoutMs: 300000,
+          env: {
+            npm_config_offline: 'true',
+            npm_config_audit: 'false',
+            npm_config_fund: 'false',
+            DEBIAN_FRONTEND: 'noninteractive',
+          },
+        });
+        await x.node.shutdown(60000);
+      }),
+    );
   }
 
-  traps(): Trap[] { return parseTrapLog(this.trapLog); }
+  traps(): Trap[] {
+    return parseTrapLog(this.trapLog);
+  }
 
   async sql(x: ClusterNode, query: string): Promise<string> {
     return (await x.node.run(['mariadb', '-N', '-B', '-e', query], { timeoutMs: 60000 })).trim();
   }
 
   async status(x: ClusterNode): Promise<{ size: number; state: string; status: string }> {
-    const rows = await this.sql(x, "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_local_state_comment','wsrep_cluster_status')");
+    const rows = await this.sql(
+      x,
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_local_state_comment','wsrep_cluster_status')",
+    );
     const m = new Map(rows.split('\n').map((l) => l.split('\t') as [string, string]));
-    return { size: Number(m.get('wsrep_cluster_size')), state: m.get('wsrep_local_state_comment') ?? '', status: m.get('wsrep_cluster_status') ?? '' };
+    return {
+      size: Number(m.get('wsrep_cluster_size')),
+      state: m.get('wsrep_local_state_comment') ?? '',
+      status: m.get('wsrep_cluster_status') ?? '',
+    };
   }
 
   /** Waits until every running node is Synced in a Primary component of `size`. */
   async waitCluster(size: number, timeoutMs = 180000): Promise<void> {
     for (const x of this.nodes) {
-      await waitFor(`${x.name}: Synced, Primary, size ${size}`, async () => {
-        const s = await this.status(x);
-        return s.size === size && s.state === 'Synced' && s.status === 'Primary' ? s : '';
-      }, timeoutMs, 500).catch(async (e) => {
+      await waitFor(
+        `${x.name}: Synced, Primary, size ${size}`,
+        async () => {
+          const s = await this.status(x);
+          return s.size === size && s.state === 'Synced' && s.status === 'Primary' ? s : '';
+        },
+        timeoutMs,
+        500,
+      ).catch(async (e) => {
         // Every node's view: a wait is usually about another node.
         let views = '';
         for (const y of this.nodes) {
-          if (!y.node.running) { views += `\n--- ${y.name}: down`; continue; }
+          if (!y.node.running) {
+            views += `\n--- ${y.name}: down`;
+            continue;
+          }
           const seqno = await y.node.exec(['galera-check', '--json', 'status'], { timeoutMs: 20000 });
-          views += `\n--- ${y.name} galera-init:\n${(await y.node.journal('galera-init.service')).slice(-2500)}` +
+          views +=
+            `\n--- ${y.name} galera-init:\n${(await y.node.journal('galera-init.service')).slice(-2500)}` +
             `\n--- ${y.name} mariadb:\n${(await y.node.journal('mariadb.service')).slice(-1500)}` +
             `\n--- ${y.name} agent:\n${(await y.node.journal('galera-agentx.service')).slice(-1500)}` +
             `\n--- ${y.name} galera-check --json status:\n${seqno.stdout.slice(0, 800)}${seqno.stderr.slice(-500)}`;

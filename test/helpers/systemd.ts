@@ -28,17 +28,54 @@ const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Units that a minimal boot never needs and that slow it down or touch shared kernel state. */
 export const DEFAULT_MASKS = [
-  'systemd-udevd.service', 'systemd-udevd-control.socket', 'systemd-udevd-kernel.socket', 'systemd-udev-trigger.service',
-  'systemd-udev-settle.service', 'systemd-modules-load.service', 'systemd-sysctl.service', 'systemd-remount-fs.service',
-  'systemd-firstboot.service', 'systemd-random-seed.service', 'systemd-machine-id-commit.service', 'systemd-binfmt.service',
-  'systemd-hwdb-update.service', 'systemd-boot-system-token.service', 'systemd-timesyncd.service', 'systemd-logind.service',
-  'systemd-networkd.service', 'systemd-resolved.service', 'systemd-pstore.service', 'systemd-update-done.service',
-  'systemd-journal-catalog-update.service', 'ldconfig.service', 'kmod-static-nodes.service',
-  'dev-hugepages.mount', 'dev-mqueue.mount', 'sys-kernel-debug.mount', 'sys-kernel-tracing.mount', 'sys-kernel-config.mount',
-  'sys-fs-fuse-connections.mount', 'proc-sys-fs-binfmt_misc.automount', 'tmp.mount',
-  'getty.target', 'console-getty.service', 'getty@tty1.service', 'systemd-ask-password-console.path', 'systemd-ask-password-wall.path',
-  'cron.service', 'e2scrub_reap.service', 'e2scrub_all.timer', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'fstrim.timer',
-  'man-db.timer', 'logrotate.timer', 'dpkg-db-backup.timer', 'systemd-tmpfiles-clean.timer', 'ssh.service', 'rsync.service',
+  'systemd-udevd.service',
+  'systemd-udevd-control.socket',
+  'systemd-udevd-kernel.socket',
+  'systemd-udev-trigger.service',
+  'systemd-udev-settle.service',
+  'systemd-modules-load.service',
+  'systemd-sysctl.service',
+  'systemd-remount-fs.service',
+  'systemd-firstboot.service',
+  'systemd-random-seed.service',
+  'systemd-machine-id-commit.service',
+  'systemd-binfmt.service',
+  'systemd-hwdb-update.service',
+  'systemd-boot-system-token.service',
+  'systemd-timesyncd.service',
+  'systemd-logind.service',
+  'systemd-networkd.service',
+  'systemd-resolved.service',
+  'systemd-pstore.service',
+  'systemd-update-done.service',
+  'systemd-journal-catalog-update.service',
+  'ldconfig.service',
+  'kmod-static-nodes.service',
+  'dev-hugepages.mount',
+  'dev-mqueue.mount',
+  'sys-kernel-debug.mount',
+  'sys-kernel-tracing.mount',
+  'sys-kernel-config.mount',
+  'sys-fs-fuse-connections.mount',
+  'proc-sys-fs-binfmt_misc.automount',
+  'tmp.mount',
+  'getty.target',
+  'console-getty.service',
+  'getty@tty1.service',
+  'systemd-ask-password-console.path',
+  'systemd-ask-password-wall.path',
+  'cron.service',
+  'e2scrub_reap.service',
+  'e2scrub_all.timer',
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
+  'fstrim.timer',
+  'man-db.timer',
+  'logrotate.timer',
+  'dpkg-db-backup.timer',
+  'systemd-tmpfiles-clean.timer',
+  'ssh.service',
+  'rsync.service',
 ];
 
 /** Why this machine cannot boot a container, or null when it can (root, unshare, systemd, cgroup2, overlay). */
@@ -55,7 +92,10 @@ export function systemdUnavailable(): string | null {
 
 /** The directory of this process's own cgroup in the cgroup2 hierarchy (pure v2 or hybrid). */
 function cgroup2Base(): string | null {
-  const line = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  const line = fs
+    .readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
   if (!line) return null;
   const rel = line.slice(3);
   for (const mnt of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) {
@@ -70,13 +110,19 @@ export function uniqueId(): string {
   return `${(process.pid % 1296).toString(36).padStart(2, '0')}${(seq++ % 1296).toString(36).padStart(2, '0')}`;
 }
 
-export interface ExecResult { code: number; stdout: string; stderr: string }
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** An L2 segment in a network namespace of its own: nodes attach to it with a veth each. */
 export class Bridge {
   readonly ns: string;
   readonly br = 'gxsdbr';
-  private constructor(readonly id: string) { this.ns = `gxsd-${id}`; }
+  private constructor(readonly id: string) {
+    this.ns = `gxsd-${id}`;
+  }
 
   static async create(): Promise<Bridge> {
     const b = new Bridge(uniqueId());
@@ -92,7 +138,20 @@ export class Bridge {
 
   /** A veth from the bridge to the network namespace of PID, where it is eth0 with ADDR/24. */
   async attach(pid: number, hostSide: string, addr: string): Promise<void> {
-    await pexec('ip', ['-n', this.ns, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
+    await pexec('ip', [
+      '-n',
+      this.ns,
+      'link',
+      'add',
+      hostSide,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      String(pid),
+    ]);
     await pexec('ip', ['-n', this.ns, 'link', 'set', hostSide, 'master', this.br, 'up']);
     await pexec('nsenter', ['--target', String(pid), '--net', 'ip', 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
     await pexec('nsenter', ['--target', String(pid), '--net', 'ip', 'link', 'set', 'eth0', 'up']);
@@ -133,22 +192,26 @@ export class Node {
   readonly hostname: string;
   private child: ChildProcess | null = null;
   private cgroup = '';
-  pid = 0;             // systemd's PID, as seen from the host
+  pid = 0; // systemd's PID, as seen from the host
   boots = 0;
   lastBootMs = 0;
-  bootStartedAt = 0;  // ms since epoch
+  bootStartedAt = 0; // ms since epoch
 
   constructor(readonly opts: NodeOptions = {}) {
     this.dir = tempDir('gxsd-node-');
     this.upper = path.join(this.dir, 'upper');
     this.unitDir = path.join(this.dir, 'units');
-    for (const d of [this.upper, path.join(this.dir, 'work'), path.join(this.dir, 'root'), this.unitDir]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [this.upper, path.join(this.dir, 'work'), path.join(this.dir, 'root'), this.unitDir])
+      fs.mkdirSync(d, { recursive: true });
     this.hostname = opts.hostname ?? `gxsd-${this.id}`;
     for (const m of [...DEFAULT_MASKS, ...(opts.masks ?? [])]) this.mask(m);
     this.writeFile('/etc/hostname', `${this.hostname}\n`);
     this.writeFile('/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${this.hostname}\n${opts.hosts ?? ''}`);
     // A machine-id of its own, so journald and D-Bus see a fresh machine.
-    this.writeFile('/etc/machine-id', `${Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}\n`);
+    this.writeFile(
+      '/etc/machine-id',
+      `${Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}\n`,
+    );
   }
 
   /** Writes a unit (or drop-in, e.g. `mariadb.service.d/x.conf`) into the node's /etc/systemd/system. */
@@ -184,7 +247,10 @@ export class Node {
       if (!fs.existsSync(up)) {
         const st = fs.existsSync(host) ? fs.statSync(host) : null;
         fs.mkdirSync(up, { mode: st ? st.mode & 0o7777 : 0o755 });
-        if (st) { fs.chownSync(up, st.uid, st.gid); fs.chmodSync(up, st.mode & 0o7777); }
+        if (st) {
+          fs.chownSync(up, st.uid, st.gid);
+          fs.chmodSync(up, st.mode & 0o7777);
+        }
       }
     }
     const f = path.join(up, rel[rel.length - 1]);
@@ -194,8 +260,12 @@ export class Node {
     fs.chownSync(f, uid, gid);
   }
 
-  get running(): boolean { return this.child !== null && this.child.exitCode === null && this.child.signalCode === null; }
-  get consoleLog(): string { return path.join(this.dir, 'console.log'); }
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+  get consoleLog(): string {
+    return path.join(this.dir, 'console.log');
+  }
 
   /**
    * Boots systemd as PID 1 with `--unit=target` and resolves once the manager answers on D-Bus
@@ -215,51 +285,91 @@ export class Node {
     const log = fs.openSync(this.consoleLog, 'a');
     fs.writeSync(log, `\n==== boot ${this.boots} ${new Date().toISOString()} --unit=${target}\n`);
     // The shell joins the cgroup first, so unshare --cgroup makes that cgroup the namespace's root.
-    const child = spawn('sh', ['-c', `echo $$ > ${this.cgroup}/cgroup.procs && exec unshare --pid --fork --kill-child --mount --net --uts --ipc --cgroup --propagation private sh ${this.dir}/boot.sh`],
-      { stdio: ['ignore', log, log], detached: true });
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        `echo $$ > ${this.cgroup}/cgroup.procs && exec unshare --pid --fork --kill-child --mount --net --uts --ipc --cgroup --propagation private sh ${this.dir}/boot.sh`,
+      ],
+      { stdio: ['ignore', log, log], detached: true },
+    );
     fs.closeSync(log);
     track(child);
     this.child = child;
     this.boots++;
     // systemd is unshare's only child; give it its network before it starts.
-    const inner = await waitFor(`${this.hostname}: the namespace's first process`, () => childOf(child.pid!) ?? 0, 5000, 5);
+    const inner = await waitFor(
+      `${this.hostname}: the namespace's first process`,
+      () => childOf(child.pid!) ?? 0,
+      5000,
+      5,
+    );
     this.pid = inner;
-    if (this.opts.bridge && this.opts.address) await this.opts.bridge.attach(inner, `gxsd${this.id}`, this.opts.address);
+    if (this.opts.bridge && this.opts.address)
+      await this.opts.bridge.attach(inner, `gxsd${this.id}`, this.opts.address);
     fs.writeFileSync(go, '');
-    await waitFor(`${this.hostname}: systemd answering (see ${this.consoleLog})`, async () => {
-      if (!this.running) throw new Error(`the node exited during boot: ${tail(this.consoleLog)}`);
-      const r = await this.exec(['systemctl', 'is-system-running'], { timeoutMs: 2000 });
-      return /^(initializing|starting|running|degraded|maintenance)/.test(r.stdout);
-    }, timeoutMs, 20);
+    await waitFor(
+      `${this.hostname}: systemd answering (see ${this.consoleLog})`,
+      async () => {
+        if (!this.running) throw new Error(`the node exited during boot: ${tail(this.consoleLog)}`);
+        const r = await this.exec(['systemctl', 'is-system-running'], { timeoutMs: 2000 });
+        return /^(initializing|starting|running|degraded|maintenance)/.test(r.stdout);
+      },
+      timeoutMs,
+      20,
+    );
     this.lastBootMs = Date.now() - t0;
   }
 
   /** Runs argv inside the node (all its namespaces, its root), with a clean environment. */
-  async exec(argv: string[], o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+  async exec(
+    argv: string[],
+    o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<ExecResult> {
     if (!this.pid) throw new Error(`node ${this.hostname} is not booted`);
-    const env = Object.entries({ PATH: PATH_ENV, LANG: 'C.UTF-8', HOME: '/root', SYSTEMD_PAGER: '', ...o.env }).map(([k, v]) => `${k}=${v}`);
+    const env = Object.entries({ PATH: PATH_ENV, LANG: 'C.UTF-8', HOME: '/root', SYSTEMD_PAGER: '', ...o.env }).map(
+      ([k, v]) => `${k}=${v}`,
+    );
     return new Promise((resolve) => {
       // stdin is /dev/null unless there is input: Node's pipes are sockets, and Debian's bash takes
       // a socket on stdin for an ssh session (it then reads /etc/bash.bashrc, which fails under -u).
       // Its own process group: nsenter forks to enter the PID namespace, and a timeout must kill both.
-      const c = spawn('nsenter', ['--target', String(this.pid), '--all', '--', 'env', '-i', ...env, ...argv], { stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });
+      const c = spawn('nsenter', ['--target', String(this.pid), '--all', '--', 'env', '-i', ...env, ...argv], {
+        stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
       let stdout = '';
       let stderr = '';
-      c.stdout!.on('data', (d) => { stdout += d; });
-      c.stderr!.on('data', (d) => { stderr += d; });
+      c.stdout!.on('data', (d) => {
+        stdout += d;
+      });
+      c.stderr!.on('data', (d) => {
+        stderr += d;
+      });
       const t = setTimeout(() => {
-        try { process.kill(-c.pid!, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-c.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
         stderr += `\n(killed after ${o.timeoutMs ?? 60000} ms)`;
       }, o.timeoutMs ?? 60000);
-      c.on('close', (code, sig) => { clearTimeout(t); resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr }); });
+      c.on('close', (code, sig) => {
+        clearTimeout(t);
+        resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr });
+      });
       c.stdin?.end(o.input);
     });
   }
 
   /** exec that must exit 0; the error names the command, the node and its output. */
-  async run(argv: string[], o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<string> {
+  async run(
+    argv: string[],
+    o: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<string> {
     const r = await this.exec(argv, o);
-    if (r.code !== 0) throw new Error(`${this.hostname}: ${argv.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    if (r.code !== 0)
+      throw new Error(`${this.hostname}: ${argv.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout;
   }
 
@@ -280,10 +390,15 @@ export class Node {
   /** Waits until unit's ActiveState is one of states; fails with the unit's status and job list. */
   async waitState(unit: string, states: string[], timeoutMs = 30000): Promise<string> {
     try {
-      return await waitFor(`${this.hostname}: ${unit} ${states.join('|')}`, async () => {
-        const s = await this.prop(unit, 'ActiveState');
-        return states.includes(s) ? s : '';
-      }, timeoutMs, 50);
+      return await waitFor(
+        `${this.hostname}: ${unit} ${states.join('|')}`,
+        async () => {
+          const s = await this.prop(unit, 'ActiveState');
+          return states.includes(s) ? s : '';
+        },
+        timeoutMs,
+        50,
+      );
     } catch (e) {
       const st = await this.exec(['systemctl', '--no-pager', '-l', 'status', unit]);
       const jobs = await this.exec(['systemctl', '--no-pager', 'list-jobs']);
@@ -297,7 +412,9 @@ export class Node {
     const state = r.stdout.trim();
     if (state !== 'running' && state !== 'degraded') {
       const jobs = await this.exec(['systemctl', '--no-pager', 'list-jobs']);
-      throw new Error(`${this.hostname}: boot not finished within ${timeoutMs} ms (${state || r.stderr.trim()}); jobs:\n${jobs.stdout}`);
+      throw new Error(
+        `${this.hostname}: boot not finished within ${timeoutMs} ms (${state || r.stderr.trim()}); jobs:\n${jobs.stdout}`,
+      );
     }
     return state;
   }
@@ -306,7 +423,17 @@ export class Node {
     // This boot only. The journal is persistent (/var/log/journal on the node's disk) and every boot
     // has the host kernel's boot id, so `-b` cannot tell boots apart: the boot's start time can.
     const since = `@${Math.floor(this.bootStartedAt / 1000) - 1}`;
-    return (await this.exec(['journalctl', '--no-pager', '--since', since, '-o', 'short-monotonic', ...(unit ? ['-u', unit] : [])])).stdout;
+    return (
+      await this.exec([
+        'journalctl',
+        '--no-pager',
+        '--since',
+        since,
+        '-o',
+        'short-monotonic',
+        ...(unit ? ['-u', unit] : []),
+      ])
+    ).stdout;
   }
 
   /** A clean shutdown: `systemctl poweroff`, and the namespace gone. */
@@ -314,7 +441,12 @@ export class Node {
     if (!this.running) return;
     const exited = new Promise<void>((r) => this.child!.once('exit', () => r()));
     await this.exec(['systemctl', 'poweroff', '--no-block']);
-    await Promise.race([exited, sleep(timeoutMs).then(() => { throw new Error(`${this.hostname}: no poweroff within ${timeoutMs} ms: ${tail(this.consoleLog)}`); })]);
+    await Promise.race([
+      exited,
+      sleep(timeoutMs).then(() => {
+        throw new Error(`${this.hostname}: no poweroff within ${timeoutMs} ms: ${tail(this.consoleLog)}`);
+      }),
+    ]);
     this.afterExit();
   }
 
@@ -342,7 +474,9 @@ function childOf(pid: number): number | null {
   try {
     const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     return kids.length ? Number(kids[0]) : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -354,7 +488,12 @@ function removeCgroup(dir: string): void {
   const rm = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rm(path.join(d, e.name));
     for (let i = 0; i < 100; i++) {
-      try { fs.rmdirSync(d); return; } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EBUSY') return; }
+      try {
+        fs.rmdirSync(d);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY') return;
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   };
@@ -362,7 +501,11 @@ function removeCgroup(dir: string): void {
 }
 
 function tail(file: string, n = 15): string {
-  try { return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n'); } catch { return ''; }
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 /**

@@ -5,8 +5,17 @@ import * as path from 'node:path';
 import { ChildProcess } from 'node:child_process';
 import { freeUdpPort, start, stopChild, tempDir, waitFor } from './proc';
 
-export interface Trap { trapOid: string; varbinds: Map<string, string>; line: string }
-export interface Trapd { port: number; child: ChildProcess; log: string; traps(): Trap[] }
+export interface Trap {
+  trapOid: string;
+  varbinds: Map<string, string>;
+  line: string;
+}
+export interface Trapd {
+  port: number;
+  child: ChildProcess;
+  log: string;
+  traps(): Trap[];
+}
 
 export async function startTrapd(): Promise<Trapd> {
   const dir = tempDir('gx-trapd-');
@@ -17,7 +26,11 @@ export async function startTrapd(): Promise<Trapd> {
   const child = start('snmptrapd', ['-f', '-C', '-c', conf, '-Lf', log, '-On', `udp:127.0.0.1:${port}`], {
     env: { ...process.env, MIBDIRS: dir, MIBS: '', SNMP_PERSISTENT_DIR: dir },
   });
-  await waitFor('snmptrapd to start', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('NET-SNMP'), 5000);
+  await waitFor(
+    'snmptrapd to start',
+    () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('NET-SNMP'),
+    5000,
+  );
   const traps = (): Trap[] => parseTrapLog(log);
   return { port, child, log, traps };
 }
@@ -29,12 +42,16 @@ export async function stopTrapd(t: Trapd): Promise<void> {
 /** The traps in a log written by snmptrapd with `format2 TRAP %V\t %v\n` and -On. */
 export function parseTrapLog(log: string): Trap[] {
   if (!fs.existsSync(log)) return [];
-  return fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('TRAP ')).map((line) => {
-    const varbinds = new Map<string, string>();
-    for (const part of line.slice(5).split('\t ')) {
-      const m = /^(\S+) = (?:[\w-]+: )?(.*)$/.exec(part.trim());
-      if (m) varbinds.set(m[1].replace(/^\./, ''), m[2].replace(/^"(.*)"$/, '$1'));
-    }
-    return { trapOid: (varbinds.get('1.3.6.1.6.3.1.1.4.1.0') ?? '').replace(/^\./, ''), varbinds, line };
-  });
+  return fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TRAP '))
+    .map((line) => {
+      const varbinds = new Map<string, string>();
+      for (const part of line.slice(5).split('\t ')) {
+        const m = /^(\S+) = (?:[\w-]+: )?(.*)$/.exec(part.trim());
+        if (m) varbinds.set(m[1].replace(/^\./, ''), m[2].replace(/^"(.*)"$/, '$1'));
+      }
+      return { trapOid: (varbinds.get('1.3.6.1.6.3.1.1.4.1.0') ?? '').replace(/^\./, ''), varbinds, line };
+    });
 }

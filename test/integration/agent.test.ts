@@ -32,7 +32,12 @@ describe('galera-agentx through a real snmpd', function () {
     fs.mkdirSync(datadir);
     lockFile = path.join(work, 'galera-init.lock');
     agent = startAgent({ master: master.socket, datadir, lockFile, nodeName: 'nœud-1 ☃ 节点' });
-    await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'the agent to register',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
   });
 
   after(async () => {
@@ -43,18 +48,39 @@ describe('galera-agentx through a real snmpd', function () {
   const status = (): Promise<string> => snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0');
 
   it('reports stopped, seqno -1 and source unknown on an empty datadir', async () => {
-    assert.deepEqual(await snmpget(master.port, ['GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraSeqnoSource.0']),
-      ['stopped', '-1', 'unknown']);
+    assert.deepEqual(
+      await snmpget(master.port, [
+        'GALERA-MIB::galeraStatus.0',
+        'GALERA-MIB::galeraSeqno.0',
+        'GALERA-MIB::galeraSeqnoSource.0',
+      ]),
+      ['stopped', '-1', 'unknown'],
+    );
   });
 
   it('serves a seqno past 2^63-1 boundary exactly, from grastate.dat, as snmpget -Oqv prints it', async () => {
     const uuid = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
-    fs.writeFileSync(path.join(datadir, 'grastate.dat'), `# GALERA saved state\nversion: 2.1\nuuid:    ${uuid}\nseqno:   9223372036854775807\nsafe_to_bootstrap: 1\n`);
-    await waitFor('the seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '9223372036854775807');
-    assert.deepEqual(await snmpget(master.port, ['GALERA-MIB::galeraSeqnoSource.0', 'GALERA-MIB::galeraStateUuid.0', 'GALERA-MIB::galeraSafeToBootstrap.0']),
-      ['grastate', uuid, 'true']);
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      `# GALERA saved state\nversion: 2.1\nuuid:    ${uuid}\nseqno:   9223372036854775807\nsafe_to_bootstrap: 1\n`,
+    );
+    await waitFor(
+      'the seqno',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '9223372036854775807',
+    );
+    assert.deepEqual(
+      await snmpget(master.port, [
+        'GALERA-MIB::galeraSeqnoSource.0',
+        'GALERA-MIB::galeraStateUuid.0',
+        'GALERA-MIB::galeraSafeToBootstrap.0',
+      ]),
+      ['grastate', uuid, 'true'],
+    );
     fs.writeFileSync(path.join(datadir, 'grastate.dat'), `uuid: ${uuid}\nseqno: 2147483648\nsafe_to_bootstrap: 0\n`);
-    await waitFor('the new seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '2147483648');
+    await waitFor(
+      'the new seqno',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '2147483648',
+    );
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSafeToBootstrap.0'), 'false');
   });
 
@@ -64,8 +90,16 @@ describe('galera-agentx through a real snmpd', function () {
     await waitFor('seqno -1', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '-1');
     const st = fs.statSync(path.join(datadir, 'grastate.dat'));
     // What writeRecoveryCache writes, keyed by this version of grastate.dat and the (absent) InnoDB data.
-    fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: recoveryKey(`${st.ino}:${st.size}:${st.mtimeMs}`, ''), uuid, seqno: '777' }));
-    await waitFor('the cached seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '777', 10000, 100);
+    fs.writeFileSync(
+      `${lockFile}.recovered`,
+      JSON.stringify({ version: recoveryKey(`${st.ino}:${st.size}:${st.mtimeMs}`, ''), uuid, seqno: '777' }),
+    );
+    await waitFor(
+      'the cached seqno',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '777',
+      10000,
+      100,
+    );
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0'), 'recovered');
   });
 
@@ -76,19 +110,40 @@ describe('galera-agentx through a real snmpd', function () {
     fs.rmSync(path.join(datadir, 'grastate.dat'), { force: true });
     fs.writeFileSync(path.join(datadir, 'ibdata1'), Buffer.alloc(4096, 1));
     fs.writeFileSync(path.join(datadir, 'ib_logfile0'), Buffer.alloc(4096, 2));
-    await waitFor('source unreadable', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unreadable', 10000, 100);
+    await waitFor(
+      'source unreadable',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unreadable',
+      10000,
+      100,
+    );
     const recovered = (uuid: string, seqno: string): void => {
       fs.appendFileSync(path.join(datadir, 'ib_logfile0'), Buffer.alloc(512, 3));
-      fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: recoveryKey('absent', innodbStamp(datadir)), uuid, seqno }));
+      fs.writeFileSync(
+        `${lockFile}.recovered`,
+        JSON.stringify({ version: recoveryKey('absent', innodbStamp(datadir)), uuid, seqno }),
+      );
     };
     try {
       // A datadir that never ran Galera: the zero UUID, -1. Fresh, so peers may go on.
       recovered('00000000-0000-0000-0000-000000000000', '-1');
-      await waitFor('source unknown (fresh)', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown', 10000, 100);
-      assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraStateUuid.0'), '00000000-0000-0000-0000-000000000000');
+      await waitFor(
+        'source unknown (fresh)',
+        async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'unknown',
+        10000,
+        100,
+      );
+      assert.equal(
+        await snmpgetOne(master.port, 'GALERA-MIB::galeraStateUuid.0'),
+        '00000000-0000-0000-0000-000000000000',
+      );
       // A node whose grastate.dat was lost: InnoDB knows the position.
       recovered('84e32a09-e6d7-11f1-92ef-87e236721ec1', '42');
-      await waitFor('the recovered seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '42', 10000, 100);
+      await waitFor(
+        'the recovered seqno',
+        async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '42',
+        10000,
+        100,
+      );
       assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0'), 'recovered');
     } finally {
       for (const f of ['ibdata1', 'ib_logfile0']) fs.rmSync(path.join(datadir, f), { force: true });
@@ -101,10 +156,22 @@ describe('galera-agentx through a real snmpd', function () {
     await waitFor('seqno -1', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '-1');
     // The same garbage written again (a new version of the file: read again, the same problem),
     // then a good file: once its seqno shows, every read before it has been made.
-    for (let i = 0; i < 2; i++) { await sleep(20); fs.writeFileSync(path.join(datadir, 'grastate.dat'), Buffer.concat([garbage, Buffer.alloc(i + 1)])); }
-    fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   77\nsafe_to_bootstrap: 0\n');
-    await waitFor('the good file after the rewrites', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '77');
-    const lines = agent.log().split('\n').filter((l) => l.includes('binary data'));
+    for (let i = 0; i < 2; i++) {
+      await sleep(20);
+      fs.writeFileSync(path.join(datadir, 'grastate.dat'), Buffer.concat([garbage, Buffer.alloc(i + 1)]));
+    }
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   77\nsafe_to_bootstrap: 0\n',
+    );
+    await waitFor(
+      'the good file after the rewrites',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '77',
+    );
+    const lines = agent
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('binary data'));
     assert.equal(lines.length, 1, `one log line for one problem, got ${lines.length}`);
   });
 
@@ -131,7 +198,7 @@ describe('galera-agentx through a real snmpd', function () {
     await waitFor('stopped', async () => (await status()) === 'stopped');
   });
 
-  it('tells its own server from another datadir\'s, and bootstrapping from running', async () => {
+  it("tells its own server from another datadir's, and bootstrapping from running", async () => {
     // A stand-in server: a script named mariadbd (comm = mariadbd) with a server's arguments.
     const bin = path.join(tempDir('gx-bin-'), 'mariadbd');
     // A direct shebang keeps the script's name as comm, and Node leaves no child behind.
@@ -162,7 +229,12 @@ describe('galera-agentx through a real snmpd', function () {
     const bound = Number(await snmpgetOne(master.port, 'GALERA-MIB::galeraAgentDetectMs.0'));
     assert.equal(bound, 500, 'scanIntervalMs 100 + 400');
     const session = snmp.createSession('127.0.0.1', 'public', { port: master.port, timeout: 1000, retries: 0 });
-    const get = (name: string): Promise<number> => new Promise((resolve, reject) => session.get([oidOf(name)], (err: Error | null, vbs: { value: unknown }[]) => (err ? reject(err) : resolve(Number(vbs[0].value)))));
+    const get = (name: string): Promise<number> =>
+      new Promise((resolve, reject) =>
+        session.get([oidOf(name)], (err: Error | null, vbs: { value: unknown }[]) =>
+          err ? reject(err) : resolve(Number(vbs[0].value)),
+        ),
+      );
     /** Time from the change until the agent's answer shows it, polled every 5 ms. */
     const shows = async (name: string, want: (v: number) => boolean, change: () => void): Promise<number> => {
       const t0 = Date.now();
@@ -177,18 +249,34 @@ describe('galera-agentx through a real snmpd', function () {
     try {
       for (let i = 0; i < 10; i++) {
         const holder = start('sleep', ['30']);
-        lockMs.push(await shows('galeraLockPid', (v) => v === holder.pid, () => fs.writeFileSync(lockFile, `${holder.pid}\npurpose=galera-init\n`)));
+        lockMs.push(
+          await shows(
+            'galeraLockPid',
+            (v) => v === holder.pid,
+            () => fs.writeFileSync(lockFile, `${holder.pid}\npurpose=galera-init\n`),
+          ),
+        );
         fs.rmSync(lockFile);
         await stopChild(holder, 'SIGKILL');
         let server: ReturnType<typeof start> | null = null;
-        serverMs.push(await shows('galeraServerPid', (v) => v > 0 && v === server?.pid, () => { server = start(bin, [`--datadir=${datadir}`]); }));
+        serverMs.push(
+          await shows(
+            'galeraServerPid',
+            (v) => v > 0 && v === server?.pid,
+            () => {
+              server = start(bin, [`--datadir=${datadir}`]);
+            },
+          ),
+        );
         await stopChild(server!, 'SIGKILL');
         await waitFor('stopped', async () => (await status()) === 'stopped');
       }
     } finally {
       session.close();
     }
-    console.log(`      lock shown after max ${Math.max(...lockMs)} ms, server after max ${Math.max(...serverMs)} ms (bound ${bound} ms)`);
+    console.log(
+      `      lock shown after max ${Math.max(...lockMs)} ms, server after max ${Math.max(...serverMs)} ms (bound ${bound} ms)`,
+    );
     assert.ok(Math.max(...lockMs) <= bound, `lock shown after ${lockMs.join(', ')} ms`);
     assert.ok(Math.max(...serverMs) <= bound, `server shown after ${serverMs.join(', ')} ms`);
   });
@@ -200,29 +288,49 @@ describe('galera-agentx through a real snmpd', function () {
 
   it('refuses SET anywhere in the MIB with notWritable', async () => {
     await assert.rejects(
-      snmpTool('snmpset', ['-v2c', '-c', 'private', '-t', '2', '-r', '0', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraStatus.0', 'i', '2']),
+      snmpTool('snmpset', [
+        '-v2c',
+        '-c',
+        'private',
+        '-t',
+        '2',
+        '-r',
+        '0',
+        `127.0.0.1:${master.port}`,
+        'GALERA-MIB::galeraStatus.0',
+        'i',
+        '2',
+      ]),
       (err: Error & { stderr?: string }) => /notWritable/.test(String(err.stderr ?? err.message)),
     );
     assert.equal(await status(), 'stopped');
   });
 
   it('answers 64 concurrent GET/GETNEXT through the master, round after round, with none lost', async () => {
-    const sessions = Array.from({ length: 8 }, () => snmp.createSession('127.0.0.1', 'public', { port: master.port, version: 1, timeout: 3000, retries: 0 }));
+    const sessions = Array.from({ length: 8 }, () =>
+      snmp.createSession('127.0.0.1', 'public', { port: master.port, version: 1, timeout: 3000, retries: 0 }),
+    );
     const statusOid = oidOf('galeraStatus');
     let ok = 0;
     let failed = 0;
     try {
       for (let round = 0; round < 25; round++) {
-        await Promise.all(Array.from({ length: 64 }, (_, i) => new Promise<void>((resolve) => {
-          const s = sessions[i % sessions.length];
-          const cb = (err: Error | null, vbs: { oid: string; value: unknown }[]): void => {
-            if (!err && vbs.length === 1 && !snmp.isVarbindError(vbs[0]) && Number(vbs[0].value) === 5) ok++;
-            else failed++;
-            resolve();
-          };
-          if (i % 2) s.get([statusOid], cb);
-          else s.getNext([statusOid.replace(/\.0$/, '')], cb);
-        })));
+        await Promise.all(
+          Array.from(
+            { length: 64 },
+            (_, i) =>
+              new Promise<void>((resolve) => {
+                const s = sessions[i % sessions.length];
+                const cb = (err: Error | null, vbs: { oid: string; value: unknown }[]): void => {
+                  if (!err && vbs.length === 1 && !snmp.isVarbindError(vbs[0]) && Number(vbs[0].value) === 5) ok++;
+                  else failed++;
+                  resolve();
+                };
+                if (i % 2) s.get([statusOid], cb);
+                else s.getNext([statusOid.replace(/\.0$/, '')], cb);
+              }),
+          ),
+        );
       }
     } finally {
       sessions.forEach((s) => s.close());
@@ -233,9 +341,28 @@ describe('galera-agentx through a real snmpd', function () {
   });
 
   it('walks the whole MIB with GETBULK in the same order as GETNEXT', async () => {
-    const walk = await snmpTool('snmpwalk', ['-v2c', '-c', 'public', '-On', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraMIB']);
-    const bulk = await snmpTool('snmpbulkwalk', ['-v2c', '-c', 'public', '-On', '-Cr7', `127.0.0.1:${master.port}`, 'GALERA-MIB::galeraMIB']);
-    const oids = (t: string): string[] => t.trim().split('\n').map((l) => l.split(' ')[0]);
+    const walk = await snmpTool('snmpwalk', [
+      '-v2c',
+      '-c',
+      'public',
+      '-On',
+      `127.0.0.1:${master.port}`,
+      'GALERA-MIB::galeraMIB',
+    ]);
+    const bulk = await snmpTool('snmpbulkwalk', [
+      '-v2c',
+      '-c',
+      'public',
+      '-On',
+      '-Cr7',
+      `127.0.0.1:${master.port}`,
+      'GALERA-MIB::galeraMIB',
+    ]);
+    const oids = (t: string): string[] =>
+      t
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]);
     assert.deepEqual(oids(bulk), oids(walk));
     assert.ok(oids(walk).length >= 30);
   });
@@ -263,7 +390,12 @@ describe('galera-agentx without a master', function () {
     await sleep(1500);
     assert.ok(alive(agent.child.pid), 'no master is no reason to exit');
     const master = await startSnmpd({ dir });
-    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'registration',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
     // One warning for the outage, not one per retry.
     assert.ok((agent.log().match(/AgentX master connection failed/g) ?? []).length <= 2);
     await stopAgent(agent);
@@ -286,7 +418,12 @@ describe('galera-agentx without a master', function () {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'registration',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
     await stopAgent(agent);
   });
 
@@ -297,9 +434,18 @@ describe('galera-agentx without a master', function () {
     const tcp = await freeTcpPort();
     process.env.AGENTX_SOCKET = `tcp:127.0.0.1:${tcp}`;
     let master: Snmpd;
-    try { master = await startSnmpd({ dir }); } finally { delete process.env.AGENTX_SOCKET; }
+    try {
+      master = await startSnmpd({ dir });
+    } finally {
+      delete process.env.AGENTX_SOCKET;
+    }
     startAgent({ master: `tcp:127.0.0.1:${tcp}`, datadir });
-    await waitFor('registration over TCP', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'registration over TCP',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
   });
 });
 
@@ -307,15 +453,25 @@ describe('the MIB file', () => {
   it('passes smilint with no errors and translates with the shipped IETF MIBs', () => {
     const root = path.resolve(__dirname, '..', '..', '..');
     const env = { ...process.env, SMIPATH: `${root}/mibs:${root}/mibs/ietf` };
-    const r = spawnSync('smilint', ['-l', '6', '-s', path.join(root, 'mibs', 'GALERA-MIB.txt')], { env, encoding: 'utf8' });
+    const r = spawnSync('smilint', ['-l', '6', '-s', path.join(root, 'mibs', 'GALERA-MIB.txt')], {
+      env,
+      encoding: 'utf8',
+    });
     const out = `${r.stdout}${r.stderr}`;
     assert.equal(r.error, undefined, `smilint did not run: ${r.error}`);
     // smilint prints each problem as "file:line: [level] ..."; levels 1-3 are errors (level 2,
     // the common one, has no word "error" in it). Levels 4-6 are warnings and style notes.
     const errors = out.split('\n').filter((l) => /:\d+: \[[1-3]\] /.test(l));
     assert.deepEqual(errors, [], out);
-    assert.ok(out.split('\n').every((l) => l === '' || /:\d+: \[[4-6]\] /.test(l)), `smilint printed something unexpected:\n${out}`);
-    const oid = execFileSync('snmptranslate', ['-M', `+${root}/mibs:${root}/mibs/ietf`, '-m', 'GALERA-MIB', '-On', 'GALERA-MIB::galeraSeqno.0'], { encoding: 'utf8' }).trim();
+    assert.ok(
+      out.split('\n').every((l) => l === '' || /:\d+: \[[4-6]\] /.test(l)),
+      `smilint printed something unexpected:\n${out}`,
+    );
+    const oid = execFileSync(
+      'snmptranslate',
+      ['-M', `+${root}/mibs:${root}/mibs/ietf`, '-m', 'GALERA-MIB', '-On', 'GALERA-MIB::galeraSeqno.0'],
+      { encoding: 'utf8' },
+    ).trim();
     assert.equal(oid, `.${oidOf('galeraSeqno')}`);
   });
 });

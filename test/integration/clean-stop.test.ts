@@ -29,11 +29,21 @@ describe('a clean stop of a real Galera node', function () {
     node = await createNode('cs1');
     const optionFile = path.join(tempDir('gx-cs-'), 'my.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
-    agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, nodeName: 'cs1',
-      extra: { mysql: { optionFile, refreshIntervalMs: 100, queryTimeoutMs: 1000 } } });
+    agent = startAgent({
+      master: master.socket,
+      datadir: node.datadir,
+      optionFile,
+      nodeName: 'cs1',
+      extra: { mysql: { optionFile, refreshIntervalMs: 100, queryTimeoutMs: 1000 } },
+    });
     startServer(node, { bootstrap: true });
     await waitSynced(node);
-    await waitFor('running', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 100);
+    await waitFor(
+      'running',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'running',
+      20000,
+      100,
+    );
   });
 
   after(async () => {
@@ -47,20 +57,43 @@ describe('a clean stop of a real Galera node', function () {
     // The agent must see the server closing (a query that fails while its process still runs) for
     // this to test anything; a stop can be quicker than a poll, so stop and start again until one
     // did (polls every 100 ms, the least the config takes).
-    const failedQueries = (): number => agent.log().split('\n').filter((l) => l.includes('MySQL status query failed')).length;
+    const failedQueries = (): number =>
+      agent
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('MySQL status query failed')).length;
     for (let cycle = 1; ; cycle++) {
       const stoppedBefore = trapsOf('galeraStatusChanged').filter((t) => [...t.varbinds.values()].includes('5')).length;
       const failedBefore = failedQueries();
       await stopServer(node, 'SIGTERM');
-      await waitFor('the stopped trap', () => trapsOf('galeraStatusChanged').filter((t) => [...t.varbinds.values()].includes('5')).length > stoppedBefore, 20000, 100);
+      await waitFor(
+        'the stopped trap',
+        () =>
+          trapsOf('galeraStatusChanged').filter((t) => [...t.varbinds.values()].includes('5')).length > stoppedBefore,
+        20000,
+        100,
+      );
       await sleep(500); // a late trap would arrive within this
       const lost = trapsOf('galeraMysqlLost');
-      assert.equal(lost.length, 0, `spurious galeraMysqlLost: ${lost.map((t) => t.line).join('\n')}\nagent log:\n${agent.log().split('\n').filter((l) => /MySQL|notification/.test(l)).join('\n')}`);
+      assert.equal(
+        lost.length,
+        0,
+        `spurious galeraMysqlLost: ${lost.map((t) => t.line).join('\n')}\nagent log:\n${agent
+          .log()
+          .split('\n')
+          .filter((l) => /MySQL|notification/.test(l))
+          .join('\n')}`,
+      );
       if (failedQueries() > failedBefore) break;
       assert.ok(cycle < 5, `in 5 clean stops the agent never saw the server closing:\n${agent.log()}`);
       startServer(node, { bootstrap: true });
       await waitSynced(node);
-      await waitFor('running', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'running', 20000, 50);
+      await waitFor(
+        'running',
+        async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'running',
+        20000,
+        50,
+      );
     }
   });
 });

@@ -33,9 +33,22 @@ describe('the README client snippet on a stock Debian client', function () {
     master = await startSnmpd();
     const work = tempDir('prom-client-');
     fs.mkdirSync(path.join(work, 'data'));
-    fs.writeFileSync(path.join(work, 'data', 'grastate.dat'), `uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: ${SEQNO}\nsafe_to_bootstrap: 0\n`);
-    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'client-node', extra: NO_LOCAL_PROCESSES });
-    await waitFor('the agent', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === SEQNO, 15000, 100);
+    fs.writeFileSync(
+      path.join(work, 'data', 'grastate.dat'),
+      `uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: ${SEQNO}\nsafe_to_bootstrap: 0\n`,
+    );
+    agent = startAgent({
+      master: master.socket,
+      datadir: path.join(work, 'data'),
+      nodeName: 'client-node',
+      extra: NO_LOCAL_PROCESSES,
+    });
+    await waitFor(
+      'the agent',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === SEQNO,
+      15000,
+      100,
+    );
     prefix = path.join(work, 'prefix');
     fs.mkdirSync(path.join(prefix, 'lib', 'node_modules'), { recursive: true });
     fs.symlinkSync(ROOT, path.join(prefix, 'lib', 'node_modules', 'galera-agentx'));
@@ -44,7 +57,13 @@ describe('the README client snippet on a stock Debian client', function () {
     // machine's very first run is not what this test is about.
     fs.mkdirSync(path.join(work, 'persist', 'cert_indexes'), { recursive: true });
     fs.mkdirSync(home);
-    env = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', npm_config_prefix: prefix, SNMP_PERSISTENT_DIR: path.join(work, 'persist') };
+    env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      LANG: 'C.UTF-8',
+      npm_config_prefix: prefix,
+      SNMP_PERSISTENT_DIR: path.join(work, 'persist'),
+    };
   });
 
   after(async () => {
@@ -53,7 +72,11 @@ describe('the README client snippet on a stock Debian client', function () {
   });
 
   const run = (script: string): { status: number | null; stdout: string; stderr: string } => {
-    const r = spawnSync('bash', ['-e', '-c', script.replace(/\bnode1\b/g, `127.0.0.1:${master.port}`)], { env, encoding: 'utf8', timeout: 20000 });
+    const r = spawnSync('bash', ['-e', '-c', script.replace(/\bnode1\b/g, `127.0.0.1:${master.port}`)], {
+      env,
+      encoding: 'utf8',
+      timeout: 20000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -76,7 +99,10 @@ describe('the README client snippet on a stock Debian client', function () {
       const r = run('snmpget -v2c -c public node1 GALERA-MIB::galeraStatus.0 GALERA-MIB::galeraSeqno.0');
       assert.equal(r.stderr, '');
       assert.equal(r.status, 0);
-      assert.deepEqual(r.stdout.trim().split('\n'), ['GALERA-MIB::galeraStatus.0 = INTEGER: stopped(5)', `GALERA-MIB::galeraSeqno.0 = STRING: ${SEQNO}`]);
+      assert.deepEqual(r.stdout.trim().split('\n'), [
+        'GALERA-MIB::galeraStatus.0 = INTEGER: stopped(5)',
+        `GALERA-MIB::galeraSeqno.0 = STRING: ${SEQNO}`,
+      ]);
     } finally {
       fs.rmSync(path.join(home, '.snmp'), { recursive: true, force: true });
     }
@@ -87,7 +113,9 @@ describe('the README client snippet on a stock Debian client', function () {
     assert.notEqual(old, readmeBlock('client-snippet'));
     const r = run(old);
     if (r.stderr === '') {
-      console.log('      skipped: this machine has net-snmp\'s default MIBs (snmp-mibs-downloader?), so the old form was quiet here too');
+      console.log(
+        "      skipped: this machine has net-snmp's default MIBs (snmp-mibs-downloader?), so the old form was quiet here too",
+      );
       this.skip();
     }
     assert.match(r.stderr, /Cannot find module \((IF|IP|TCP|UDP)-MIB\)/);

@@ -17,7 +17,12 @@ const mib = loadMib();
 const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
 
-interface Member { node: GaleraNode; master: Snmpd; agent: AgentProc; track: string }
+interface Member {
+  node: GaleraNode;
+  master: Snmpd;
+  agent: AgentProc;
+  track: string;
+}
 
 describe('the shipped Nagios commands', () => {
   it('name only OIDs that GALERA-MIB defines', () => {
@@ -31,14 +36,16 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
   let trapd: Trapd;
   const members: Member[] = [];
   const get = (m: Member, name: string): Promise<string> => snmpgetOne(m.master.port, `GALERA-MIB::${name}.0`);
-  const trapsOf = (name: string, node?: string): Trap[] => trapd.traps().filter((t) => t.trapOid === notif(name) && (!node || t.varbinds.get(oid('galeraNodeName')) === node));
+  const trapsOf = (name: string, node?: string): Trap[] =>
+    trapd.traps().filter((t) => t.trapOid === notif(name) && (!node || t.varbinds.get(oid('galeraNodeName')) === node));
 
   before(async () => {
     trapd = await startTrapd();
     const nodes = await createCluster(3);
     // The recovery stories (e2e) turn pc.recovery off; here it is on, as in production, so the
     // saved primary component (gvwstate.dat) is real.
-    for (const n of nodes) fs.writeFileSync(n.cnf, fs.readFileSync(n.cnf, 'utf8').replace('pc.recovery=false', 'pc.recovery=true'));
+    for (const n of nodes)
+      fs.writeFileSync(n.cnf, fs.readFileSync(n.cnf, 'utf8').replace('pc.recovery=false', 'pc.recovery=true'));
     await startCluster(nodes);
     for (const node of nodes) {
       const master = await startSnmpd({ trapPort: trapd.port });
@@ -47,7 +54,10 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
       const track = path.join(dir, 'track');
       const agent = startAgent({
-        master: master.socket, datadir: node.datadir, optionFile, nodeName: node.name,
+        master: master.socket,
+        datadir: node.datadir,
+        optionFile,
+        nodeName: node.name,
         extra: {
           mysql: { optionFile, refreshIntervalMs: 300, queryTimeoutMs: 1000 },
           window: { desiredSeconds: 1000000, shortSpanSeconds: 3, longSpanSeconds: 30 },
@@ -57,11 +67,15 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       });
       members.push({ node, master, agent, track });
     }
-    for (const m of members) await waitFor(`${m.node.name} agent`, async () => (await get(m, 'galeraClusterSize')) === '3', 20000, 100);
+    for (const m of members)
+      await waitFor(`${m.node.name} agent`, async () => (await get(m, 'galeraClusterSize')) === '3', 20000, 100);
   });
 
   after(async () => {
-    for (const m of members) { await stopServer(m.node, 'SIGKILL'); await stopAgent(m.agent); }
+    for (const m of members) {
+      await stopServer(m.node, 'SIGKILL');
+      await stopAgent(m.agent);
+    }
     await cleanupAll();
   });
 
@@ -73,13 +87,26 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       assert.equal(await get(m, 'galeraStatus'), 'running');
       assert.equal(await get(m, 'galeraWsrepNodeName'), m.node.name);
       assert.equal(await get(m, 'galeraGcacheSize'), String(8 * 1024));
-      const walk = await snmpTool('snmpwalk', ['-v2c', '-c', 'public', '-Oqv', `127.0.0.1:${m.master.port}`, 'GALERA-MIB::galeraMemberName']);
+      const walk = await snmpTool('snmpwalk', [
+        '-v2c',
+        '-c',
+        'public',
+        '-Oqv',
+        `127.0.0.1:${m.master.port}`,
+        'GALERA-MIB::galeraMemberName',
+      ]);
       assert.deepEqual(walk.trim().split('\n').sort(), members.map((x) => x.node.name).sort());
       assert.equal(fs.readFileSync(m.track, 'utf8'), '0\n', 'keepalived weight 0 when healthy');
     }
     // Galera saves the primary component when it forms; the view id is the same on every member.
-    const saved = async (m: Member): Promise<string> => `${await get(m, 'galeraSavedPcMembers')} ${await get(m, 'galeraSavedPcViewId')}`;
-    await waitFor('saved component of 3 on every node', async () => (await Promise.all(members.map(saved))).every((v) => v.startsWith('3 ')), 10000, 100);
+    const saved = async (m: Member): Promise<string> =>
+      `${await get(m, 'galeraSavedPcMembers')} ${await get(m, 'galeraSavedPcViewId')}`;
+    await waitFor(
+      'saved component of 3 on every node',
+      async () => (await Promise.all(members.map(saved))).every((v) => v.startsWith('3 ')),
+      10000,
+      100,
+    );
     assert.equal(new Set(await Promise.all(members.map(saved))).size, 1);
   });
 
@@ -95,23 +122,30 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
 
   it('answers 10,000 GETs correctly between refreshes with no extra MySQL queries', async () => {
     const m = members[0];
-    const count = async (): Promise<number> => Number((await sql<{ Value: string }[]>(m.node, "SHOW GLOBAL STATUS LIKE 'Com_show_status'"))[0].Value);
+    const count = async (): Promise<number> =>
+      Number((await sql<{ Value: string }[]>(m.node, "SHOW GLOBAL STATUS LIKE 'Com_show_status'"))[0].Value);
     const c0 = await count();
     const t0 = Date.now();
-    const sessions = Array.from({ length: 8 }, () => snmp.createSession('127.0.0.1', 'public', { port: m.master.port, version: 1, timeout: 3000, retries: 1 }));
+    const sessions = Array.from({ length: 8 }, () =>
+      snmp.createSession('127.0.0.1', 'public', { port: m.master.port, version: 1, timeout: 3000, retries: 1 }),
+    );
     let done = 0;
     const wrong: string[] = [];
     let correct = 0;
-    await Promise.all(sessions.map(async (s) => {
-      while (done < 10000) {
-        done++;
-        await new Promise<void>((r) => s.get([oid('galeraClusterSize')], (err: Error | null, vbs?: { value: unknown }[]) => {
-          if (!err && vbs && vbs.length === 1 && !snmp.isVarbindError(vbs[0]) && vbs[0].value === 3) correct++;
-          else if (wrong.length < 5) wrong.push(err ? String(err) : JSON.stringify(vbs));
-          r();
-        }));
-      }
-    }));
+    await Promise.all(
+      sessions.map(async (s) => {
+        while (done < 10000) {
+          done++;
+          await new Promise<void>((r) =>
+            s.get([oid('galeraClusterSize')], (err: Error | null, vbs?: { value: unknown }[]) => {
+              if (!err && vbs && vbs.length === 1 && !snmp.isVarbindError(vbs[0]) && vbs[0].value === 3) correct++;
+              else if (wrong.length < 5) wrong.push(err ? String(err) : JSON.stringify(vbs));
+              r();
+            }),
+          );
+        }
+      }),
+    );
     sessions.forEach((s) => s.close());
     const elapsed = Date.now() - t0;
     assert.equal(correct, 10000, `${10000 - correct} GETs without galeraClusterSize = 3, e.g. ${wrong.join('; ')}`);
@@ -129,9 +163,19 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     await waitFor('a write rate', async () => Number(await get(m, 'galeraWriteRateShort')) > 1000, 10000, 100);
     const win = Number(await get(m, 'galeraWindowShort'));
     assert.ok(win > 0 && win < 1000000, `window ${win} s`);
-    for (const x of members) await waitFor(`${x.node.name} window alarm`, () => trapsOf('galeraWindowLowAlarm', x.node.name).length >= 1, 10000);
+    for (const x of members)
+      await waitFor(
+        `${x.node.name} window alarm`,
+        () => trapsOf('galeraWindowLowAlarm', x.node.name).length >= 1,
+        10000,
+      );
     // No writes for longer than the short span: the rate falls to 0 and the window is unbounded.
-    for (const x of members) await waitFor(`${x.node.name} window recovered`, () => trapsOf('galeraWindowRecovered', x.node.name).length >= 1, 20000);
+    for (const x of members)
+      await waitFor(
+        `${x.node.name} window recovered`,
+        () => trapsOf('galeraWindowRecovered', x.node.name).length >= 1,
+        20000,
+      );
     assert.equal(await get(m, 'galeraWindowShort'), '4294967295');
   });
 
@@ -140,7 +184,11 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     await sql(m.node, 'SET GLOBAL wsrep_desync = ON');
     await waitFor('donor/desynced', async () => (await get(m, 'galeraLocalState')) === 'donorDesynced', 10000, 100);
     await waitFor('the trap', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 1, 5000);
-    assert.equal((await runService('Galera local state', m.master.port)).state, 'WARNING', 'Nagios: a Donor/Desynced node warns');
+    assert.equal(
+      (await runService('Galera local state', m.master.port)).state,
+      'WARNING',
+      'Nagios: a Donor/Desynced node warns',
+    );
     await sql(m.node, 'SET GLOBAL wsrep_desync = OFF');
     await waitFor('the trap back', () => trapsOf('galeraLocalStateChanged', m.node.name).length >= 2, 10000);
     const [down, up] = trapsOf('galeraLocalStateChanged', m.node.name);
@@ -158,7 +206,11 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       assert.equal(await get(m, 'galeraClusterSize'), '3', 'the last values are still served');
       assert.ok(Number(await get(m, 'galeraWsrepDataAge')) >= 1000);
       await waitFor('MySQL lost', () => trapsOf('galeraMysqlLost', m.node.name).length >= 1, 10000);
-      assert.equal(fs.readFileSync(m.track, 'utf8'), '-50\n', 'keepalived weight drops when the agent loses the server');
+      assert.equal(
+        fs.readFileSync(m.track, 'utf8'),
+        '-50\n',
+        'keepalived weight drops when the agent loses the server',
+      );
     } finally {
       process.kill(m.node.child!.pid!, 'SIGCONT');
     }
@@ -166,30 +218,55 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     await waitFor('reachable', async () => (await get(m, 'galeraWsrepReachable')) === 'true', 10000, 100);
   });
 
-  it('tells the survivors\' NMS that the size dropped when a node is killed', async () => {
+  it("tells the survivors' NMS that the size dropped when a node is killed", async () => {
     // The frozen node may have been evicted and readmitted meanwhile: start from a settled 3.
-    for (const m of members) await waitFor(`${m.node.name} back at size 3`, async () => (await get(m, 'galeraClusterSize')) === '3', 30000, 100);
+    for (const m of members)
+      await waitFor(
+        `${m.node.name} back at size 3`,
+        async () => (await get(m, 'galeraClusterSize')) === '3',
+        30000,
+        100,
+      );
     await sleep(300);
     const seen = new Map(members.map((m) => [m.node.name, trapsOf('galeraClusterSizeChanged', m.node.name).length]));
     await stopServer(members[2].node, 'SIGKILL');
     const fresh = (m: Member): Trap[] => trapsOf('galeraClusterSizeChanged', m.node.name).slice(seen.get(m.node.name));
     for (const m of members.slice(0, 2)) {
       await waitFor(`${m.node.name} size 2`, async () => (await get(m, 'galeraClusterSize')) === '2', 20000, 100);
-      await waitFor(`${m.node.name} size trap`, () => fresh(m).some((t) => t.varbinds.get(oid('galeraClusterSize')) === '2'), 5000);
+      await waitFor(
+        `${m.node.name} size trap`,
+        () => fresh(m).some((t) => t.varbinds.get(oid('galeraClusterSize')) === '2'),
+        5000,
+      );
       // The first change after the kill starts from 3. (On a loaded machine a survivor may pass
       // through a component of 1 before re-forming with the other: 3 -> 1 -> 2, each reported.)
       assert.equal(fresh(m)[0].varbinds.get(oid('galeraPrevClusterSize')), '3');
-      assert.equal((await runService('Galera cluster size', m.master.port)).state, 'WARNING', 'Nagios: one node short warns');
+      assert.equal(
+        (await runService('Galera cluster size', m.master.port)).state,
+        'WARNING',
+        'Nagios: one node short warns',
+      );
     }
-    await waitFor('status stopped on the killed node', async () => (await get(members[2], 'galeraStatus')) === 'stopped', 5000, 100);
+    await waitFor(
+      'status stopped on the killed node',
+      async () => (await get(members[2], 'galeraStatus')) === 'stopped',
+      5000,
+      100,
+    );
     // The killed node keeps the component it was in (Galera only rewrites the file in a new
     // primary component). Whether the survivors form one of 2 is Galera's call on a loaded
     // machine (a survivor may see both peers go at once and stay non-Primary); what the agent owes
     // is to serve what each node's gvwstate.dat says.
     assert.equal(await get(members[2], 'galeraSavedPcMembers'), '3');
     for (const m of members.slice(0, 2)) {
-      const onDisk = (): string => String((fs.readFileSync(path.join(m.node.datadir, 'gvwstate.dat'), 'utf8').match(/^member:/gm) ?? []).length);
-      await waitFor(`${m.node.name} serves its saved component`, async () => (await get(m, 'galeraSavedPcMembers')) === onDisk(), 5000, 100);
+      const onDisk = (): string =>
+        String((fs.readFileSync(path.join(m.node.datadir, 'gvwstate.dat'), 'utf8').match(/^member:/gm) ?? []).length);
+      await waitFor(
+        `${m.node.name} serves its saved component`,
+        async () => (await get(m, 'galeraSavedPcMembers')) === onDisk(),
+        5000,
+        100,
+      );
     }
   });
 
@@ -203,25 +280,54 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
     process.kill(m.node.child!.pid!, 'SIGSTOP');
     await waitFor('MySQL lost', () => trapsOf('galeraMysqlLost', m.node.name).length > lostSeen, 15000);
     await stopServer(m.node, 'SIGKILL');
-    await waitFor('the stop told by galeraStatusChanged', () => trapsOf('galeraStatusChanged', m.node.name).slice(statusSeen)
-      .some((t) => t.varbinds.get(oid('galeraStatus')) === String(mib.enumValue('galeraStatus', 'stopped'))), 10000);
+    await waitFor(
+      'the stop told by galeraStatusChanged',
+      () =>
+        trapsOf('galeraStatusChanged', m.node.name)
+          .slice(statusSeen)
+          .some((t) => t.varbinds.get(oid('galeraStatus')) === String(mib.enumValue('galeraStatus', 'stopped'))),
+      10000,
+    );
     // The watch ended with the snapshot that sent the status change; a regained would have been
     // held 50 ms at most. Wait well past that before saying it never came.
     await sleep(1000);
-    assert.equal(trapsOf('galeraMysqlRegained', m.node.name).length, regainedSeen, 'no galeraMysqlRegained after the server stopped');
+    assert.equal(
+      trapsOf('galeraMysqlRegained', m.node.name).length,
+      regainedSeen,
+      'no galeraMysqlRegained after the server stopped',
+    );
   });
 
   it('pages when the last node loses quorum: Primary -> non-Primary, and writes the keepalived track file unhealthy', async () => {
     await stopServer(members[1].node, 'SIGKILL'); // already stopped by the test before, when run in order
     const m = members[0];
     await waitFor('non-Primary', async () => (await get(m, 'galeraClusterStatus')) === 'nonPrimary', 30000, 100);
-    await waitFor('the non-Primary trap', () => trapsOf('galeraClusterStatusChanged', m.node.name).some((t) => t.varbinds.get(oid('galeraClusterStatus')) === '2'), 5000);
-    const t = trapsOf('galeraClusterStatusChanged', m.node.name).find((x) => x.varbinds.get(oid('galeraClusterStatus')) === '2')!;
+    await waitFor(
+      'the non-Primary trap',
+      () =>
+        trapsOf('galeraClusterStatusChanged', m.node.name).some(
+          (t) => t.varbinds.get(oid('galeraClusterStatus')) === '2',
+        ),
+      5000,
+    );
+    const t = trapsOf('galeraClusterStatusChanged', m.node.name).find(
+      (x) => x.varbinds.get(oid('galeraClusterStatus')) === '2',
+    )!;
     assert.equal(t.varbinds.get(oid('galeraPrevClusterStatus')), '1');
     assert.equal(await get(m, 'galeraClusterConfId'), '-1');
-    assert.equal((await runService('Galera cluster Primary', m.master.port)).state, 'CRITICAL', 'Nagios: non-Primary pages');
-    await waitFor('Nagios: a lone node is critical', async () => (await runService('Galera cluster size', m.master.port)).state === 'CRITICAL', 10000, 200)
-      .catch(async (e: Error) => { throw new Error(`${e.message} (galeraClusterSize ${await get(m, 'galeraClusterSize')})`); });
+    assert.equal(
+      (await runService('Galera cluster Primary', m.master.port)).state,
+      'CRITICAL',
+      'Nagios: non-Primary pages',
+    );
+    await waitFor(
+      'Nagios: a lone node is critical',
+      async () => (await runService('Galera cluster size', m.master.port)).state === 'CRITICAL',
+      10000,
+      200,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message} (galeraClusterSize ${await get(m, 'galeraClusterSize')})`);
+    });
     await waitFor('track file unhealthy', () => fs.readFileSync(m.track, 'utf8') === '-50\n', 5000);
     await stopAgent(m.agent);
     assert.equal(fs.readFileSync(m.track, 'utf8'), '-50\n', 'left unhealthy on stop');

@@ -30,7 +30,10 @@ describe('faults', function () {
     agent = startAgent({ master: master.socket, datadir, lockFile: path.join(work, 'galera-init.lock') });
     await waitFor('registration', async () => (await get('galeraStatus')) === 'stopped', 15000, 100);
   });
-  after(async () => { await stopAgent(agent); await cleanupAll(); });
+  after(async () => {
+    await stopAgent(agent);
+    await cleanupAll();
+  });
 
   it('snmpd SIGKILLed and restarted 20 times: re-registers every time, never exits, leaks no descriptors', async () => {
     const pid = agent.child.pid!;
@@ -39,13 +42,19 @@ describe('faults', function () {
     for (let i = 0; i < 20; i++) {
       await stopSnmpd(master, 'SIGKILL');
       master = await startSnmpd({ dir: master.dir, port: master.port });
-      await waitFor(`OIDs back after restart ${i + 1}`, async () => (await get('galeraStatus')) === 'stopped', 10000, 50);
+      await waitFor(
+        `OIDs back after restart ${i + 1}`,
+        async () => (await get('galeraStatus')) === 'stopped',
+        10000,
+        50,
+      );
     }
     assert.ok(alive(pid));
     assert.equal((agent.log().match(/registered with the AgentX master/g) ?? []).length - regs0, 20);
     // Sockets of dead sessions close as the event loop gets to them: wait for it, bounded.
-    await waitFor(`fds back near ${fds0}`, () => fdCount(pid) <= fds0 + 2, 5000, 50)
-      .catch(() => assert.fail(`fds ${fds0} -> ${fdCount(pid)}`));
+    await waitFor(`fds back near ${fds0}`, () => fdCount(pid) <= fds0 + 2, 5000, 50).catch(() =>
+      assert.fail(`fds ${fds0} -> ${fdCount(pid)}`),
+    );
   });
 
   it('grastate.dat truncated, deleted, replaced, a directory, a symlink loop, its datadir removed and recreated: defined values, one log line per condition', async () => {
@@ -54,23 +63,61 @@ describe('faults', function () {
     const steps: [string, () => void, string, string?][] = [
       ['valid', () => fs.writeFileSync(file, `uuid: ${U}\nseqno: 10\nsafe_to_bootstrap: 1\n`), '10'],
       ['truncated mid-write', () => fs.writeFileSync(file, `uuid: ${U}\nseq`), '-1'],
-      ['replaced atomically', () => { fs.writeFileSync(`${file}.new`, `uuid: ${U}\nseqno: 20\n`); fs.renameSync(`${file}.new`, file); }, '20'],
+      [
+        'replaced atomically',
+        () => {
+          fs.writeFileSync(`${file}.new`, `uuid: ${U}\nseqno: 20\n`);
+          fs.renameSync(`${file}.new`, file);
+        },
+        '20',
+      ],
       ['deleted', () => fs.rmSync(file), '-1'],
       ['a directory', () => fs.mkdirSync(file), '-1', 'not a regular file'],
-      ['a symlink loop', () => { fs.rmdirSync(file); fs.symlinkSync(file, file); }, '-1', 'symlink'],
-      ['valid again', () => { fs.rmSync(file); fs.writeFileSync(file, `uuid: ${U}\nseqno: 25\n`); }, '25'],
+      [
+        'a symlink loop',
+        () => {
+          fs.rmdirSync(file);
+          fs.symlinkSync(file, file);
+        },
+        '-1',
+        'symlink',
+      ],
+      [
+        'valid again',
+        () => {
+          fs.rmSync(file);
+          fs.writeFileSync(file, `uuid: ${U}\nseqno: 25\n`);
+        },
+        '25',
+      ],
       ['datadir removed', () => fs.rmSync(datadir, { recursive: true }), '-1'],
-      ['datadir recreated', () => { fs.mkdirSync(datadir); fs.writeFileSync(file, `uuid: ${U}\nseqno: 30\n`); }, '30'],
+      [
+        'datadir recreated',
+        () => {
+          fs.mkdirSync(datadir);
+          fs.writeFileSync(file, `uuid: ${U}\nseqno: 30\n`);
+        },
+        '30',
+      ],
     ];
     for (const [what, act, want, error] of steps) {
       act();
       await waitFor(`${what}: seqno ${want}`, async () => (await seqno()) === want, 10000, 100);
-      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 3)).includes(error), 5000, 100);
+      if (error)
+        await waitFor(
+          `${what}: source error`,
+          async () => (await get('galeraSourceError', 3)).includes(error),
+          5000,
+          100,
+        );
       assert.equal(await get('galeraStatus'), 'stopped', what);
     }
     await sleep(2500); // backstop re-reads of the same state must not log again
     // Absent (deleted, datadir removed) is a fact, not a problem: three conditions, one line each.
-    const lines = agent.log().split('\n').filter((l) => l.includes('grastate.dat problem'));
+    const lines = agent
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('grastate.dat problem'));
     for (const re of [/no seqno line/, /not a regular file/, /symlink/]) {
       assert.equal(lines.filter((l) => re.test(l)).length, 1, `${re}:\n${lines.join('\n')}`);
     }
@@ -82,25 +129,57 @@ describe('faults', function () {
     const file = path.join(datadir, 'gvwstate.dat');
     const three = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gvwstate-3-members.dat'), 'utf8');
     const one = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'gvwstate-1-member.dat'), 'utf8');
-    const saved = async (): Promise<string> => `${await get('galeraSavedPcMembers')} ${await get('galeraSavedPcViewId')}`;
+    const saved = async (): Promise<string> =>
+      `${await get('galeraSavedPcMembers')} ${await get('galeraSavedPcViewId')}`;
     const steps: [string, () => void, string, string?][] = [
       ['valid', () => fs.writeFileSync(file, three), '3 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3'],
       ['truncated mid-write', () => fs.writeFileSync(file, three.slice(0, 120)), '0 '],
-      ['replaced atomically', () => { fs.writeFileSync(`${file}.new`, one); fs.renameSync(`${file}.new`, file); }, '1 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:5'],
+      [
+        'replaced atomically',
+        () => {
+          fs.writeFileSync(`${file}.new`, one);
+          fs.renameSync(`${file}.new`, file);
+        },
+        '1 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:5',
+      ],
       ['deleted (a clean shutdown)', () => fs.rmSync(file), '0 '],
       ['a directory', () => fs.mkdirSync(file), '0 ', 'not a regular file'],
-      ['a symlink loop', () => { fs.rmdirSync(file); fs.symlinkSync(file, file); }, '0 ', 'symlink'],
-      ['valid again', () => { fs.rmSync(file); fs.writeFileSync(file, three); }, '3 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3'],
+      [
+        'a symlink loop',
+        () => {
+          fs.rmdirSync(file);
+          fs.symlinkSync(file, file);
+        },
+        '0 ',
+        'symlink',
+      ],
+      [
+        'valid again',
+        () => {
+          fs.rmSync(file);
+          fs.writeFileSync(file, three);
+        },
+        '3 ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3',
+      ],
     ];
     for (const [what, act, want, error] of steps) {
       act();
       await waitFor(`${what}: ${want}`, async () => (await saved()).trim() === want.trim(), 10000, 100);
-      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 6)).includes(error), 5000, 100);
+      if (error)
+        await waitFor(
+          `${what}: source error`,
+          async () => (await get('galeraSourceError', 6)).includes(error),
+          5000,
+          100,
+        );
     }
     assert.equal(await get('galeraSourceName', 6), 'gvwstate');
     assert.equal(await get('galeraSourceState', 6), 'ok');
     await sleep(2500);
-    const lines = agent.log().split('\n').filter((l) => l.includes('gvwstate.dat problem'));
+    const lines = agent
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('gvwstate.dat problem'));
     for (const re of [/cut short/, /not a regular file/, /symlink/]) {
       assert.equal(lines.filter((l) => re.test(l)).length, 1, `${re}:\n${lines.join('\n')}`);
     }
@@ -116,7 +195,10 @@ describe('faults', function () {
     fs.writeFileSync(victim, 'keep me');
     // A writer that takes the lock writes it whole and renames it (as galera-init links it):
     // an in-place write could be read empty in between, which is a condition of its own.
-    const hold = (pid: number): void => { fs.writeFileSync(`${lock}.tmp`, `${pid}\n`); fs.renameSync(`${lock}.tmp`, lock); };
+    const hold = (pid: number): void => {
+      fs.writeFileSync(`${lock}.tmp`, `${pid}\n`);
+      fs.renameSync(`${lock}.tmp`, lock);
+    };
     const steps: [string, () => void | Promise<void>, string, string?][] = [
       ['held by a live process', () => hold(owner.pid!), 'locked'],
       ['its owner killed (stale)', () => stopChild(owner, 'SIGKILL'), 'stopped'],
@@ -125,14 +207,35 @@ describe('faults', function () {
       ['garbage', () => fs.writeFileSync(lock, '\u0000\u0001garbage'), 'stopped', 'does not start with a PID'],
       ['deleted', () => fs.rmSync(lock), 'stopped'],
       ['a directory', () => fs.mkdirSync(lock), 'stopped', 'not a regular file'],
-      ['a symlink to another file', () => { fs.rmdirSync(lock); fs.symlinkSync(victim, lock); }, 'stopped', 'symlink'],
+      [
+        'a symlink to another file',
+        () => {
+          fs.rmdirSync(lock);
+          fs.symlinkSync(victim, lock);
+        },
+        'stopped',
+        'symlink',
+      ],
       ['its directory removed', () => fs.rmSync(work, { recursive: true }), 'stopped'],
-      ['its directory recreated, held', () => { fs.mkdirSync(datadir, { recursive: true }); hold(process.pid); }, 'locked'],
+      [
+        'its directory recreated, held',
+        () => {
+          fs.mkdirSync(datadir, { recursive: true });
+          hold(process.pid);
+        },
+        'locked',
+      ],
     ];
     for (const [what, act, want, error] of steps) {
       await act();
       await waitFor(`${what}: ${want}`, async () => (await get('galeraStatus')) === want, 10000, 50);
-      if (error) await waitFor(`${what}: source error`, async () => (await get('galeraSourceError', 2)).includes(error), 5000, 50);
+      if (error)
+        await waitFor(
+          `${what}: source error`,
+          async () => (await get('galeraSourceError', 2)).includes(error),
+          5000,
+          50,
+        );
     }
     assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me', 'a planted symlink is never followed or written through');
     assert.equal(await get('galeraLockPid'), String(process.pid));
@@ -140,9 +243,16 @@ describe('faults', function () {
     await waitFor('free', async () => (await get('galeraStatus')) === 'stopped', 5000, 50);
     // One line per condition: empty and garbage are one condition (no PID), then a directory, a
     // symlink. Left in place, a condition is not logged again at each poll (100 ms).
-    const unreadable = (): string[] => agent.log().split('\n').filter((l) => l.includes('initiator lock unreadable'));
-    assert.deepEqual([...new Set(unreadable().map((l) => (JSON.parse(l) as { err: string }).err.replace(lock, 'LOCK')))],
-      ['LOCK does not start with a PID', 'LOCK is not a regular file', 'LOCK is a symlink; refusing to follow it'], unreadable().join('\n'));
+    const unreadable = (): string[] =>
+      agent
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('initiator lock unreadable'));
+    assert.deepEqual(
+      [...new Set(unreadable().map((l) => (JSON.parse(l) as { err: string }).err.replace(lock, 'LOCK')))],
+      ['LOCK does not start with a PID', 'LOCK is not a regular file', 'LOCK is a symlink; refusing to follow it'],
+      unreadable().join('\n'),
+    );
     fs.writeFileSync(lock, 'garbage');
     await waitFor('garbage seen', async () => (await get('galeraSourceState', 2)) === 'failing', 5000, 50);
     const n = unreadable().length;
@@ -150,18 +260,37 @@ describe('faults', function () {
     // different state: once the agent shows that one, every read before it has been made.
     for (let i = 0; i < 3; i++) fs.writeFileSync(lock, 'garbage');
     fs.writeFileSync(lock, `${process.pid}\n`); // held by a live process: readable again
-    await waitFor('a readable lock after the rewrites', async () => (await get('galeraSourceState', 2)) === 'ok', 5000, 50);
+    await waitFor(
+      'a readable lock after the rewrites',
+      async () => (await get('galeraSourceState', 2)) === 'ok',
+      5000,
+      50,
+    );
     assert.equal(unreadable().length, n, 'no new line while the condition stays');
     fs.rmSync(lock);
-    assert.equal(agent.log().split('\n').filter((l) => l.includes('stale initiator lock')).length, 1);
+    assert.equal(
+      agent
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('stale initiator lock')).length,
+      1,
+    );
   });
 
   it('a full filesystem under the track file: SNMP goes on, one error line, the file is written once there is room', async function () {
     const mnt = tempDir('gx-tmpfs-');
-    try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]); } catch { this.skip(); }
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', mnt]);
+    } catch {
+      this.skip();
+    }
     try {
       // Fill it (dd stops at "no space", which is what we want).
-      try { execFileSync('dd', ['if=/dev/zero', `of=${mnt}/fill`, 'bs=1k', 'count=100'], { stdio: 'ignore' }); } catch { /* full */ }
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${mnt}/fill`, 'bs=1k', 'count=100'], { stdio: 'ignore' });
+      } catch {
+        /* full */
+      }
       const track = path.join(mnt, 'keepalived.track');
       const lockFile = path.join(work, 'full.lock');
       const a = startAgent({ master: master.socket, datadir, lockFile, extra: { keepalived: { trackFile: track } } });
@@ -170,13 +299,23 @@ describe('faults', function () {
         assert.ok(alive(a.child.pid));
         assert.ok(['stopped', 'locked'].includes(await get('galeraStatus')), 'the first agent still answers');
         const holder = start('sleep', ['30']);
-        for (let i = 0; i < 3; i++) { // recomputes that retry the write
-          fs.writeFileSync(lockFile, `${holder.pid}\n`); await sleep(250); fs.rmSync(lockFile); await sleep(250);
+        for (let i = 0; i < 3; i++) {
+          // recomputes that retry the write
+          fs.writeFileSync(lockFile, `${holder.pid}\n`);
+          await sleep(250);
+          fs.rmSync(lockFile);
+          await sleep(250);
         }
-        assert.equal((a.log().match(/cannot write the keepalived track file/g) ?? []).length, 1, 'one line per condition');
+        assert.equal(
+          (a.log().match(/cannot write the keepalived track file/g) ?? []).length,
+          1,
+          'one line per condition',
+        );
         assert.ok(!fs.existsSync(track));
         fs.rmSync(path.join(mnt, 'fill'));
-        fs.writeFileSync(lockFile, `${holder.pid}\n`); await sleep(300); fs.rmSync(lockFile);
+        fs.writeFileSync(lockFile, `${holder.pid}\n`);
+        await sleep(300);
+        fs.rmSync(lockFile);
         await waitFor('the track file', () => fs.existsSync(track) && fs.readFileSync(track, 'utf8') === '-50\n', 5000);
         assert.match(a.log(), /track file writable again/);
         await stopChild(holder, 'SIGKILL');

@@ -22,7 +22,11 @@ const SHIPPED = path.join(ROOT, 'integrations', 'haproxy', 'haproxy.cfg');
 const CHECK = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
 const INTER_MS = 200;
 
-interface Member { g: GaleraNode; agent: AgentProc; httpPort: number }
+interface Member {
+  g: GaleraNode;
+  agent: AgentProc;
+  httpPort: number;
+}
 
 /** The shipped file with this test's addresses and ports; fails loudly when its shape changes. */
 function haproxyConf(frontPort: number, socket: string, ms: Member[]): string {
@@ -34,7 +38,12 @@ function haproxyConf(frontPort: number, socket: string, ms: Member[]): string {
   sub(/^(\s*bind) :3306$/m, `$1 127.0.0.1:${frontPort}`);
   sub(/(stats socket) \/run\/haproxy\/galera\.sock/, `$1 ${socket}`);
   sub(/(default-server inter) 2s\b/, `$1 ${INTER_MS}ms`);
-  ms.forEach((m, i) => sub(new RegExp(`(server db${i + 1}) 192\\.0\\.2\\.1${i + 1}:3306 check port 9200`), `$1 127.0.0.1:${m.g.port} check port ${m.httpPort}`));
+  ms.forEach((m, i) =>
+    sub(
+      new RegExp(`(server db${i + 1}) 192\\.0\\.2\\.1${i + 1}:3306 check port 9200`),
+      `$1 127.0.0.1:${m.g.port} check port ${m.httpPort}`,
+    ),
+  );
   return text;
 }
 
@@ -44,7 +53,9 @@ function statsCommand(socket: string, cmd: string): Promise<string> {
     const c = net.connect(socket, () => c.end(`${cmd}\n`));
     let out = '';
     c.setEncoding('utf8');
-    c.on('data', (d: string | Buffer) => { out += d.toString(); });
+    c.on('data', (d: string | Buffer) => {
+      out += d.toString();
+    });
     c.on('end', () => resolve(out));
     c.on('error', reject);
   });
@@ -53,9 +64,17 @@ function statsCommand(socket: string, cmd: string): Promise<string> {
 /** srv_op_state per server name from `show servers state`: 2 running (UP), 0 stopped (DOWN). */
 async function serverStates(socket: string): Promise<Record<string, number>> {
   const lines = (await statsCommand(socket, 'show servers state galera')).split('\n');
-  const header = lines.find((l) => l.startsWith('# be_id'))!.slice(2).split(' ');
+  const header = lines
+    .find((l) => l.startsWith('# be_id'))!
+    .slice(2)
+    .split(' ');
   const [name, op] = [header.indexOf('srv_name'), header.indexOf('srv_op_state')];
-  return Object.fromEntries(lines.filter((l) => /^\d+ galera /.test(l)).map((l) => l.split(' ')).map((f) => [f[name], Number(f[op])]));
+  return Object.fromEntries(
+    lines
+      .filter((l) => /^\d+ galera /.test(l))
+      .map((l) => l.split(' '))
+      .map((f) => [f[name], Number(f[op])]),
+  );
 }
 
 /** `show stat` check_status and last_chk for one server: why HAProxy thinks what it thinks. */
@@ -81,18 +100,38 @@ describe('the health endpoint behind a real HAProxy, and galera-check healthy, o
   };
   const states = (): Promise<Record<string, number>> => serverStates(socket);
   const waitState = (server: string, want: number, timeoutMs: number): Promise<unknown> =>
-    waitFor(`${server} ${want === UP ? 'UP' : 'DOWN'} in HAProxy`, async () => (await states())[server] === want, timeoutMs, 50);
+    waitFor(
+      `${server} ${want === UP ? 'UP' : 'DOWN'} in HAProxy`,
+      async () => (await states())[server] === want,
+      timeoutMs,
+      50,
+    );
   /** Which node a new client connection through HAProxy lands on. */
   const servedBy = async (): Promise<string> => {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: frontPort, user: 'gxhp', password: 'gxhp-pw', connectTimeout: 3000 });
-    try { return String(((await c.query('SELECT @@wsrep_node_name AS n'))[0] as { n: string }[])[0].n); } finally { await c.end(); }
+    const c = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: frontPort,
+      user: 'gxhp',
+      password: 'gxhp-pw',
+      connectTimeout: 3000,
+    });
+    try {
+      return String(((await c.query('SELECT @@wsrep_node_name AS n'))[0] as { n: string }[])[0].n);
+    } finally {
+      await c.end();
+    }
   };
   const check = async (m: Member): Promise<{ code: number; out: string }> =>
     pexec(process.execPath, [CHECK, '--config', m.agent.configFile, 'healthy']).then(
-      (r) => ({ code: 0, out: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }));
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
 
   before(async function () {
-    if (!fs.existsSync('/usr/sbin/haproxy')) { process.stdout.write('skipped: haproxy is not installed (apt-get install haproxy)\n'); this.skip(); }
+    if (!fs.existsSync('/usr/sbin/haproxy')) {
+      process.stdout.write('skipped: haproxy is not installed (apt-get install haproxy)\n');
+      this.skip();
+    }
     const gs = await createCluster(3, 'hp');
     await startCluster(gs);
     await sql(gs[0], "CREATE USER 'gxhp'@'127.0.0.1' IDENTIFIED BY 'gxhp-pw'");
@@ -102,20 +141,33 @@ describe('the health endpoint behind a real HAProxy, and galera-check healthy, o
       fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${g.socket}\n`, { mode: 0o600 });
       const httpPort = await freeTcpPort();
       const agent = startAgent({
-        master: path.join(dir, 'no-snmpd'), datadir: g.datadir, optionFile, nodeName: g.name,
-        extra: { http: { listen: `127.0.0.1:${httpPort}` }, mysql: { optionFile, refreshIntervalMs: 200 }, log: { level: 'info' } },
+        master: path.join(dir, 'no-snmpd'),
+        datadir: g.datadir,
+        optionFile,
+        nodeName: g.name,
+        extra: {
+          http: { listen: `127.0.0.1:${httpPort}` },
+          mysql: { optionFile, refreshIntervalMs: 200 },
+          log: { level: 'info' },
+        },
       });
       ms.push({ g, agent, httpPort });
     }
-    for (const m of ms) await waitFor(`${m.g.name}'s endpoint to answer 200`, async () => (await health(m)).status === 200, 15000, 100);
+    for (const m of ms)
+      await waitFor(`${m.g.name}'s endpoint to answer 200`, async () => (await health(m)).status === 200, 15000, 100);
     socket = path.join(dir, 'haproxy.sock');
     frontPort = await freeTcpPort();
     const conf = path.join(dir, 'haproxy.cfg');
     fs.writeFileSync(conf, haproxyConf(frontPort, socket, ms));
     execFileSync('/usr/sbin/haproxy', ['-c', '-q', '-f', conf]);
     haproxy = start('/usr/sbin/haproxy', ['-db', '-f', conf], { logFile: path.join(dir, 'haproxy.log') });
-    await waitFor('HAProxy\'s stats socket', () => fs.existsSync(socket), 10000, 50);
-    await waitFor('every server UP', async () => Object.values(await states()).every((s) => s === UP) ? true : null, 10000, 50);
+    await waitFor("HAProxy's stats socket", () => fs.existsSync(socket), 10000, 50);
+    await waitFor(
+      'every server UP',
+      async () => (Object.values(await states()).every((s) => s === UP) ? true : null),
+      10000,
+      50,
+    );
   });
 
   after(async () => {
@@ -139,18 +191,22 @@ describe('the health endpoint behind a real HAProxy, and galera-check healthy, o
     const t0 = Date.now();
     const times: number[] = [];
     for (let round = 0; round < 20; round++) {
-      await Promise.all(Array.from({ length: 50 }, async () => {
-        const t = Date.now();
-        assert.equal((await health(ms[1])).status, 200);
-        times.push(Date.now() - t);
-      }));
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const t = Date.now();
+          assert.equal((await health(ms[1])).status, 200);
+          times.push(Date.now() - t);
+        }),
+      );
     }
     const elapsed = Date.now() - t0;
     const delta = (await shows()) - before;
     // The agent's own poll (every 200 ms) and the two reads above; nothing per request.
     const polls = Math.ceil(elapsed / 200) + 3;
     times.sort((x, y) => x - y);
-    process.stdout.write(`      1000 checks in ${elapsed} ms (p50 ${times[500]} ms, p99 ${times[990]} ms, 50 at a time); SHOW STATUS on the server: ${delta} (agent polls: about ${polls - 3})\n`);
+    process.stdout.write(
+      `      1000 checks in ${elapsed} ms (p50 ${times[500]} ms, p99 ${times[990]} ms, 50 at a time); SHOW STATUS on the server: ${delta} (agent polls: about ${polls - 3})\n`,
+    );
     assert.ok(delta <= polls, `${delta} SHOW STATUS for 1000 checks over ${elapsed} ms`);
   });
 
@@ -170,7 +226,9 @@ describe('the health endpoint behind a real HAProxy, and galera-check healthy, o
     await waitState('db1', UP, 5000);
     const up = Date.now() - t1;
     assert.equal(await servedBy(), 'hp1');
-    process.stdout.write(`      db1 DOWN ${down} ms after wsrep_desync=ON, UP ${up} ms after OFF (inter ${INTER_MS} ms, fall 2, rise 3)\n`);
+    process.stdout.write(
+      `      db1 DOWN ${down} ms after wsrep_desync=ON, UP ${up} ms after OFF (inter ${INTER_MS} ms, fall 2, rise 3)\n`,
+    );
   });
 
   it('a stopped node leaves the backend and comes back UP once it has rejoined', async () => {

@@ -16,20 +16,37 @@ import { readLockState } from '../../src/sources/lock';
 
 const pexec = promisify(execFile);
 
-interface Run { code: number; log: string; pids: number[] }
+interface Run {
+  code: number;
+  log: string;
+  pids: number[];
+}
 
-interface RunOptions { command?: (server: string[]) => string[]; startTimeoutSeconds?: number; leftClusterSeconds?: number }
+interface RunOptions {
+  command?: (server: string[]) => string[];
+  startTimeoutSeconds?: number;
+  leftClusterSeconds?: number;
+}
 
 /** A node whose start command runs a stand-in server in the given modes, one per start. */
-function prepare(modes: string[], restartAttempts: number, o: RunOptions = {}): { cfg: string; pidsFile: string; lockFile: string } {
+function prepare(
+  modes: string[],
+  restartAttempts: number,
+  o: RunOptions = {},
+): { cfg: string; pidsFile: string; lockFile: string } {
   const dir = tempDir('gx-restart-');
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir);
-  fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 10\nsafe_to_bootstrap: 1\n');
+  fs.writeFileSync(
+    path.join(datadir, 'grastate.dat'),
+    '# GALERA saved state\nversion: 2.1\nuuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 10\nsafe_to_bootstrap: 1\n',
+  );
   const pidsFile = path.join(dir, 'started');
   const bin = path.join(tempDir('gx-bin-'), 'mariadbd');
   // comm = mariadbd (the script's name), argv names the datadir: the agent's code takes it for the server.
-  fs.writeFileSync(bin, `#!${process.execPath}
+  fs.writeFileSync(
+    bin,
+    `#!${process.execPath}
 const fs = require('fs');
 const n = fs.existsSync(${JSON.stringify(pidsFile)}) ? fs.readFileSync(${JSON.stringify(pidsFile)}, 'utf8').trim().split('\\n').length : 0;
 fs.appendFileSync(${JSON.stringify(pidsFile)}, process.pid + '\\n');
@@ -39,23 +56,46 @@ const mode = modes[Math.min(n, modes.length - 1)];
 if (mode === 'exit') setTimeout(() => process.exit(1), 300);
 else require(${JSON.stringify(path.join(ROOT, 'dist', 'test', 'helpers', 'fakemysql.js'))}).startFakeMysql(${JSON.stringify(dir)}, mode);
 setInterval(() => {}, 1000);
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   const optionFile = path.join(dir, 'my.cnf');
-  fs.writeFileSync(optionFile, `[client]\nuser=agentx\nsocket=${path.join(dir, 'fake-mysqld.sock')}\n`, { mode: 0o600 });
+  fs.writeFileSync(optionFile, `[client]\nuser=agentx\nsocket=${path.join(dir, 'fake-mysqld.sock')}\n`, {
+    mode: 0o600,
+  });
   const cfg = path.join(dir, 'config.yaml');
   const self = '127.0.0.1:1';
-  const server = (o.command ?? ((x: string[]) => x))([bin, `--datadir=${datadir}`, '--wsrep-start-position={position}']);
-  fs.writeFileSync(cfg, YAML.stringify({
-    ...agentConfig({ master: path.join(dir, 'no-master'), datadir, optionFile }, dir),
-    init: { members: [self], self, pollIntervalMs: 200, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: o.startTimeoutSeconds ?? 30, leftClusterSeconds: o.leftClusterSeconds ?? 1, restartAttempts },
-  }), { mode: 0o600 });
+  const server = (o.command ?? ((x: string[]) => x))([
+    bin,
+    `--datadir=${datadir}`,
+    '--wsrep-start-position={position}',
+  ]);
+  fs.writeFileSync(
+    cfg,
+    YAML.stringify({
+      ...agentConfig({ master: path.join(dir, 'no-master'), datadir, optionFile }, dir),
+      init: {
+        members: [self],
+        self,
+        pollIntervalMs: 200,
+        bootstrapCommand: server,
+        joinCommand: server,
+        startTimeoutSeconds: o.startTimeoutSeconds ?? 30,
+        leftClusterSeconds: o.leftClusterSeconds ?? 1,
+        restartAttempts,
+      },
+    }),
+    { mode: 0o600 },
+  );
   return { cfg, pidsFile, lockFile: path.join(dir, 'galera-init.lock') };
 }
 
 async function runWith(modes: string[], restartAttempts: number, o: RunOptions = {}): Promise<Run> {
   const { cfg, pidsFile } = prepare(modes, restartAttempts, o);
-  const r = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg])
-    .then((x) => ({ code: 0, log: x.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }));
+  const r = await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg]).then(
+    (x) => ({ code: 0, log: x.stderr }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }),
+  );
   const pids = fs.existsSync(pidsFile) ? fs.readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number) : [];
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   return { ...r, pids };
@@ -133,10 +173,16 @@ describe('galera-init stopped by SIGTERM', function () {
 
   /** Runs galera-init on cfg; resolves its exit (code, signal) and keeps its log. */
   const launch = (cfg: string) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'init.js'), '--config', cfg], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
-    child.stderr.on('data', (b: Buffer) => { log += b.toString(); });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.stderr.on('data', (b: Buffer) => {
+      log += b.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     return { child, exited, log: () => log };
   };
   /** SIGTERM, then: dies of the signal within 2 s. */
@@ -146,22 +192,37 @@ describe('galera-init stopped by SIGTERM', function () {
     assert.deepEqual(await r.exited, { code: null, signal: 'SIGTERM' }, r.log());
     assert.ok(Date.now() - t0 < 2000, `stopped in ${Date.now() - t0} ms`);
   };
-  const saidSo = (r: ReturnType<typeof launch>): void => assert.match(r.log(), /stopped by a signal: this run starts nothing more/);
+  const saidSo = (r: ReturnType<typeof launch>): void =>
+    assert.match(r.log(), /stopped by a signal: this run starts nothing more/);
 
   it('while it waits for a silent peer: dies of the signal at once, starts nothing', async () => {
     const dir = tempDir('gx-sigterm-');
     const datadir = path.join(dir, 'data');
     fs.mkdirSync(datadir);
-    fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 10\nsafe_to_bootstrap: 0\n');
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      '# GALERA saved state\nversion: 2.1\nuuid: 84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno: 10\nsafe_to_bootstrap: 0\n',
+    );
     const started = path.join(dir, 'started');
     const cfg = path.join(dir, 'config.yaml');
     // A peer that never answers (nothing listens on UDP port 9 here): no bootstrap on incomplete
     // information, so it waits; the start command would leave a trace if it ever ran.
     const never = ['/bin/sh', '-c', `echo started > ${started}`];
-    fs.writeFileSync(cfg, YAML.stringify({
-      ...agentConfig({ master: path.join(dir, 'no-master'), datadir }, dir),
-      init: { members: ['127.0.0.1:1', '127.0.0.1:9'], self: '127.0.0.1:1', pollIntervalMs: 200, snmpTimeoutMs: 200, bootstrapCommand: never, joinCommand: never },
-    }), { mode: 0o600 });
+    fs.writeFileSync(
+      cfg,
+      YAML.stringify({
+        ...agentConfig({ master: path.join(dir, 'no-master'), datadir }, dir),
+        init: {
+          members: ['127.0.0.1:1', '127.0.0.1:9'],
+          self: '127.0.0.1:1',
+          pollIntervalMs: 200,
+          snmpTimeoutMs: 200,
+          bootstrapCommand: never,
+          joinCommand: never,
+        },
+      }),
+      { mode: 0o600 },
+    );
     const r = launch(cfg);
     await waitFor('waiting', () => /"msg":"waiting"/.test(r.log()), 15000, 20);
     await term(r);
@@ -172,15 +233,26 @@ describe('galera-init stopped by SIGTERM', function () {
   it('while it holds its lock (caught in the act): the lock is released, a server it started keeps running', async () => {
     // A round holds the lock from the decision until its agent shows the started server (a short
     // window): the test watches the lock file and sends SIGTERM the moment it names galera-init.
-    const { cfg, pidsFile, lockFile } = prepare(['disconnected'], 0, { startTimeoutSeconds: 60, leftClusterSeconds: 0 });
+    const { cfg, pidsFile, lockFile } = prepare(['disconnected'], 0, {
+      startTimeoutSeconds: 60,
+      leftClusterSeconds: 0,
+    });
     const r = launch(cfg);
-    await waitFor('its lock held', () => { const l = readLockState(lockFile); return l.state === 'held' && l.pid === r.child.pid; }, 15000, 1);
+    await waitFor(
+      'its lock held',
+      () => {
+        const l = readLockState(lockFile);
+        return l.state === 'held' && l.pid === r.child.pid;
+      },
+      15000,
+      1,
+    );
     await term(r);
     assert.equal(readLockState(lockFile).state, 'free', 'no lock left behind');
     saidSo(r);
     const servers = fs.existsSync(pidsFile) ? fs.readFileSync(pidsFile, 'utf8').trim().split('\n').map(Number) : [];
     for (const pid of servers) {
-      assert.ok(alive(pid), 'a server it started is the server unit\'s: it keeps running');
+      assert.ok(alive(pid), "a server it started is the server unit's: it keeps running");
       process.kill(pid, 'SIGKILL');
     }
   });

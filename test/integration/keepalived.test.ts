@@ -21,7 +21,11 @@ const ADVERT_MS = 1000; // the shipped advert_int
 
 function keepalivedConf(trackFile: string): string {
   const text = fs.readFileSync(SHIPPED, 'utf8');
-  assert.equal(text.split(SHIPPED_TRACK).length, 3, `${SHIPPED} names ${SHIPPED_TRACK} once in a comment and once in track_file`);
+  assert.equal(
+    text.split(SHIPPED_TRACK).length,
+    3,
+    `${SHIPPED} names ${SHIPPED_TRACK} once in a comment and once in track_file`,
+  );
   assert.match(text, /^\s*advert_int 1\b/m);
   assert.match(text, /^\s*interface eth0\b/m);
   return text.split(SHIPPED_TRACK).join(trackFile);
@@ -38,13 +42,27 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
   const tracks: string[] = [];
   let peers: TrackFile[] = [];
 
-  const holders = (): number[] => lan!.nodes.map((ns, i) => (addresses(ns).some((a) => VIP.test(a)) ? i + 1 : 0)).filter((i) => i > 0);
+  const holders = (): number[] =>
+    lan!.nodes.map((ns, i) => (addresses(ns).some((a) => VIP.test(a)) ? i + 1 : 0)).filter((i) => i > 0);
   const holder = async (what: string, want: (h: number[]) => boolean, timeoutMs: number): Promise<number[]> =>
-    waitFor(what, () => { const h = holders(); return want(h) ? h : null; }, timeoutMs, 20) as Promise<number[]>;
+    waitFor(
+      what,
+      () => {
+        const h = holders();
+        return want(h) ? h : null;
+      },
+      timeoutMs,
+      20,
+    ) as Promise<number[]>;
 
   before(async function () {
-    const why = !fs.existsSync('/usr/sbin/keepalived') ? 'keepalived is not installed (apt-get install keepalived)' : netnsUnavailable(prefix);
-    if (why) { process.stdout.write(`skipped: ${why}\n`); this.skip(); }
+    const why = !fs.existsSync('/usr/sbin/keepalived')
+      ? 'keepalived is not installed (apt-get install keepalived)'
+      : netnsUnavailable(prefix);
+    if (why) {
+      process.stdout.write(`skipped: ${why}\n`);
+      this.skip();
+    }
     lan = createLan(prefix, 3, '192.0.2');
     const dir = tempDir('gxka-');
     for (let i = 1; i <= 3; i++) tracks.push(path.join(dir, `n${i}.track`));
@@ -60,8 +78,15 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     const optionFile = path.join(node.dir, 'agent.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
     agent = startAgent({
-      master: path.join(dir, 'no-snmpd'), datadir: node.datadir, optionFile, nodeName: 'ka1',
-      extra: { keepalived: { trackFile: tracks[0] }, mysql: { optionFile, refreshIntervalMs: 200 }, log: { level: 'info' } },
+      master: path.join(dir, 'no-snmpd'),
+      datadir: node.datadir,
+      optionFile,
+      nodeName: 'ka1',
+      extra: {
+        keepalived: { trackFile: tracks[0] },
+        mysql: { optionFile, refreshIntervalMs: 200 },
+        log: { level: 'info' },
+      },
     });
     await waitFor('the agent to write 0 (healthy)', () => fs.readFileSync(tracks[0], 'utf8') === '0\n', 15000, 50);
 
@@ -72,21 +97,49 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
       fs.writeFileSync(conf, keepalivedConf(tracks[i - 1]));
       const log = path.join(d, 'keepalived.log');
       // ip netns exec execs keepalived itself: the child's PID is keepalived's parent process.
-      const child = start('ip', ['netns', 'exec', lan.nodes[i - 1], '/usr/sbin/keepalived', '-n', '-l', '-D', '-f', conf,
-        '-p', path.join(d, 'keepalived.pid'), '-r', path.join(d, 'vrrp.pid'), '-c', path.join(d, 'checkers.pid')], { logFile: log });
+      const child = start(
+        'ip',
+        [
+          'netns',
+          'exec',
+          lan.nodes[i - 1],
+          '/usr/sbin/keepalived',
+          '-n',
+          '-l',
+          '-D',
+          '-f',
+          conf,
+          '-p',
+          path.join(d, 'keepalived.pid'),
+          '-r',
+          path.join(d, 'vrrp.pid'),
+          '-c',
+          path.join(d, 'checkers.pid'),
+        ],
+        { logFile: log },
+      );
       kas.push({ child, vrrpPidFile: path.join(d, 'vrrp.pid'), log });
     }
     await holder('node 1 to be elected', (h) => h.length === 1 && h[0] === 1, 15000);
-    assert.equal(fs.readFileSync(tracks[2], 'utf8').trim(), '-50', 'keepalived created the missing file as unhealthy (init_file)');
+    assert.equal(
+      fs.readFileSync(tracks[2], 'utf8').trim(),
+      '-50',
+      'keepalived created the missing file as unhealthy (init_file)',
+    );
   });
 
   after(async () => {
     for (const k of kas) {
       let vrrp = 0;
-      try { vrrp = Number(fs.readFileSync(k.vrrpPidFile, 'utf8').trim()); } catch { /* not started */ }
+      try {
+        vrrp = Number(fs.readFileSync(k.vrrpPidFile, 'utf8').trim());
+      } catch {
+        /* not started */
+      }
       await stopChild(k.child, 'SIGTERM', 5000);
       // The parent stops its VRRP child; should it not have, that PID is ours to stop.
-      if (vrrp && alive(vrrp) && fs.readFileSync(`/proc/${vrrp}/cmdline`, 'utf8').startsWith('/usr/sbin/keepalived')) process.kill(vrrp, 'SIGKILL');
+      if (vrrp && alive(vrrp) && fs.readFileSync(`/proc/${vrrp}/cmdline`, 'utf8').startsWith('/usr/sbin/keepalived'))
+        process.kill(vrrp, 'SIGKILL');
     }
     if (agent) await stopAgent(agent);
     if (node) await stopServer(node, 'SIGKILL');
@@ -97,7 +150,10 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
   it('healthy peers do not take the VIP from a healthy holder (equal priorities)', async () => {
     for (const p of peers) p.write(0);
     const until = Date.now() + 3 * ADVERT_MS;
-    while (Date.now() < until) { assert.deepEqual(holders(), [1]); await sleep(100); }
+    while (Date.now() < until) {
+      assert.deepEqual(holders(), [1]);
+      await sleep(100);
+    }
   });
 
   let holderAfterDesync = 0;
@@ -111,7 +167,9 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     const moved = Date.now() - t0;
     assert.ok(h === 2 || h === 3);
     holderAfterDesync = h;
-    process.stdout.write(`      VIP left node 1 ${left} ms after SET GLOBAL wsrep_desync=ON (agent + keepalived), on node ${h} after ${moved} ms\n`);
+    process.stdout.write(
+      `      VIP left node 1 ${left} ms after SET GLOBAL wsrep_desync=ON (agent + keepalived), on node ${h} after ${moved} ms\n`,
+    );
     assert.match(fs.readFileSync(kas[0].log, 'utf8'), /Entering FAULT STATE/);
   });
 
@@ -119,7 +177,10 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     await sql(node!, 'SET GLOBAL wsrep_desync = OFF');
     await waitFor('the agent to write 0 again', () => fs.readFileSync(tracks[0], 'utf8') === '0\n', 10000, 50);
     const until = Date.now() + 5 * ADVERT_MS;
-    while (Date.now() < until) { assert.deepEqual(holders(), [holderAfterDesync], 'the VIP stays on the peer'); await sleep(100); }
+    while (Date.now() < until) {
+      assert.deepEqual(holders(), [holderAfterDesync], 'the VIP stays on the peer');
+      await sleep(100);
+    }
   });
 
   it('a node whose agent stops gives up the VIP', async () => {
@@ -138,4 +199,3 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     process.stdout.write(`      VIP on node ${h} ${Date.now() - t0} ms after SIGTERM to node 1's agent\n`);
   });
 });
-

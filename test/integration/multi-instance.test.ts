@@ -27,8 +27,12 @@ describe('two MariaDB instances on one host (datadir from --defaults-file)', fun
   const check = async (node: GaleraNode): Promise<string> => {
     const dir = tempDir('gx-mi-check-');
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: '/nonexistent', datadir: node.datadir }, dir)), { mode: 0o600 });
-    return (await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'status'])).stdout.trim();
+    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: '/nonexistent', datadir: node.datadir }, dir)), {
+      mode: 0o600,
+    });
+    return (
+      await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'status'])
+    ).stdout.trim();
   };
 
   /**
@@ -39,9 +43,14 @@ describe('two MariaDB instances on one host (datadir from --defaults-file)', fun
     if (v === 'initiating' && foreignInitiator()) return;
     assert.equal(v, 'stopped', what);
   };
-  const foreignInitiator = (): boolean => fs.readdirSync('/proc').some((p) => {
-    try { return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'galera-init'; } catch { return false; }
-  });
+  const foreignInitiator = (): boolean =>
+    fs.readdirSync('/proc').some((p) => {
+      try {
+        return /^\d+$/.test(p) && fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'galera-init';
+      } catch {
+        return false;
+      }
+    });
 
   before(async () => {
     n1 = await createNode('mi1');
@@ -51,7 +60,13 @@ describe('two MariaDB instances on one host (datadir from --defaults-file)', fun
       snmpd.push(master);
       agents.push(startAgent({ master: master.socket, datadir: node.datadir, nodeName: node.name }));
     }
-    for (let i = 0; i < 2; i++) await waitFor(`agent ${i + 1} registered`, async () => ['stopped', 'initiating'].includes(await status(i)), 15000, 100);
+    for (let i = 0; i < 2; i++)
+      await waitFor(
+        `agent ${i + 1} registered`,
+        async () => ['stopped', 'initiating'].includes(await status(i)),
+        15000,
+        100,
+      );
   });
 
   after(async () => {
@@ -60,9 +75,12 @@ describe('two MariaDB instances on one host (datadir from --defaults-file)', fun
     await cleanupAll();
   });
 
-  it('the bootstrapping instance is the other node\'s: this node stays stopped', async () => {
+  it("the bootstrapping instance is the other node's: this node stays stopped", async () => {
     // The datadir is only in the option file; the cwd is the node's dir, not its datadir.
-    n2.child = start(SERVER, [`--defaults-file=${n2.cnf}`, '--user=mysql', '--wsrep-new-cluster'], { logFile: path.join(n2.dir, 'stdout.log'), cwd: n2.dir });
+    n2.child = start(SERVER, [`--defaults-file=${n2.cnf}`, '--user=mysql', '--wsrep-new-cluster'], {
+      logFile: path.join(n2.dir, 'stdout.log'),
+      cwd: n2.dir,
+    });
     const pid = n2.child.pid!;
     // Frozen before it is ready: a bootstrap that has not finished.
     process.kill(pid, 'SIGSTOP');

@@ -34,7 +34,11 @@ describe('Nagios: the shipped definitions pass the real nagios4 -v', function ()
   /** nagios4 -v on a main config with the stock objects, the shipped files and two galera hosts. */
   function verify(commands = path.join(NAGIOS_DIR, 'galera-commands.cfg')): { status: number | null; out: string } {
     const dir = tempDir('prom-nagios-');
-    fs.writeFileSync(path.join(dir, 'hosts.cfg'), ['galera1', 'galera2'].map((h) => `define host {
+    fs.writeFileSync(
+      path.join(dir, 'hosts.cfg'),
+      ['galera1', 'galera2']
+        .map(
+          (h) => `define host {
     use             linux-server
     host_name       ${h}
     address         127.0.0.1
@@ -43,7 +47,10 @@ describe('Nagios: the shipped definitions pass the real nagios4 -v', function ()
     _SNMP_PORT      161
     _SNMP_COMMUNITY public
 }
-`).join('') + `define hostgroup {
+`,
+        )
+        .join('') +
+        `define hostgroup {
     hostgroup_name  galera
     alias           Galera nodes
 }
@@ -52,22 +59,36 @@ define command {
     command_name    galera-test-host-alive
     command_line    /bin/true
 }
-`);
+`,
+    );
     // A private main config: every state/temp path in the temp dir, run as root (no drop to the
     // nagios user, who could not read it).
-    fs.writeFileSync(path.join(dir, 'nagios.cfg'), [
-      ...STOCK.map((f) => `cfg_file=${f}`),
-      `cfg_file=${commands}`,
-      `cfg_file=${path.join(NAGIOS_DIR, 'galera-services.cfg')}`,
-      `cfg_file=${path.join(dir, 'hosts.cfg')}`,
-      'resource_file=/etc/nagios4/resource.cfg',
-      ...['log_file=nagios.log', 'object_cache_file=objects.cache', 'precached_object_file=objects.precache', 'status_file=status.dat',
-        'temp_file=nagios.tmp', 'lock_file=nagios.pid', 'state_retention_file=retention.dat', 'command_file=nagios.cmd'].map((kv) => kv.replace('=', `=${dir}/`)),
-      `temp_path=${dir}`, `check_result_path=${dir}`,
-      'nagios_user=root', 'nagios_group=root',
-      'illegal_macro_output_chars=`~$&|\'"<>',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'nagios.cfg'),
+      [
+        ...STOCK.map((f) => `cfg_file=${f}`),
+        `cfg_file=${commands}`,
+        `cfg_file=${path.join(NAGIOS_DIR, 'galera-services.cfg')}`,
+        `cfg_file=${path.join(dir, 'hosts.cfg')}`,
+        'resource_file=/etc/nagios4/resource.cfg',
+        ...[
+          'log_file=nagios.log',
+          'object_cache_file=objects.cache',
+          'precached_object_file=objects.precache',
+          'status_file=status.dat',
+          'temp_file=nagios.tmp',
+          'lock_file=nagios.pid',
+          'state_retention_file=retention.dat',
+          'command_file=nagios.cmd',
+        ].map((kv) => kv.replace('=', `=${dir}/`)),
+        `temp_path=${dir}`,
+        `check_result_path=${dir}`,
+        'nagios_user=root',
+        'nagios_group=root',
+        'illegal_macro_output_chars=`~$&|\'"<>',
+        '',
+      ].join('\n'),
+    );
     const r = spawnSync('nagios4', ['-v', path.join(dir, 'nagios.cfg')], { encoding: 'utf8', timeout: 20000 });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   }
@@ -90,7 +111,12 @@ define command {
 
   it('fails when a command a service uses is missing (the check can fail)', () => {
     const broken = path.join(tempDir('prom-nagios-broken-'), 'galera-commands.cfg');
-    fs.writeFileSync(broken, fs.readFileSync(path.join(NAGIOS_DIR, 'galera-commands.cfg'), 'utf8').replace('check_galera_cluster_primary', 'check_galera_renamed'));
+    fs.writeFileSync(
+      broken,
+      fs
+        .readFileSync(path.join(NAGIOS_DIR, 'galera-commands.cfg'), 'utf8')
+        .replace('check_galera_cluster_primary', 'check_galera_renamed'),
+    );
     const { status, out } = verify(broken);
     assert.notEqual(status, 0);
     assert.match(out, /check_galera_cluster_primary.*not defined/);
@@ -110,10 +136,14 @@ describe('Icinga 2: the shipped definitions pass the real icinga2 daemon -C', fu
     const dir = tempDir('prom-icinga-');
     // What a stock /etc/icinga2/icinga2.conf includes that the shipped file relies on (the ITL's
     // "snmp" CheckCommand and the plugin dir), two galera hosts, and the shipped file.
-    fs.writeFileSync(path.join(dir, 'icinga2.conf'), `include "/etc/icinga2/constants.conf"
+    fs.writeFileSync(
+      path.join(dir, 'icinga2.conf'),
+      `include "/etc/icinga2/constants.conf"
 include <itl>
 include <plugins>
-${['galera1', 'galera2'].map((h) => `object Host "${h}" {
+${['galera1', 'galera2']
+  .map(
+    (h) => `object Host "${h}" {
   address = "127.0.0.1"
   check_command = "dummy"
   vars.galera = true
@@ -121,11 +151,27 @@ ${['galera1', 'galera2'].map((h) => `object Host "${h}" {
   vars.snmp_port = 161
   vars.snmp_community = "public"
 }
-`).join('')}include "${file}"
-`);
+`,
+  )
+  .join('')}include "${file}"
+`,
+    );
     // Run as root and keep the object/vars dumps in the temp dir, not in /var/cache/icinga2.
-    const r = spawnSync('icinga2', ['daemon', '-C', '-c', path.join(dir, 'icinga2.conf'), '-DRunAsUser=root', '-DRunAsGroup=root',
-      `-DCacheDir=${dir}`, `-DObjectsPath=${dir}/icinga2.debug`, `-DVarsPath=${dir}/icinga2.vars`], { encoding: 'utf8', timeout: 20000 });
+    const r = spawnSync(
+      'icinga2',
+      [
+        'daemon',
+        '-C',
+        '-c',
+        path.join(dir, 'icinga2.conf'),
+        '-DRunAsUser=root',
+        '-DRunAsGroup=root',
+        `-DCacheDir=${dir}`,
+        `-DObjectsPath=${dir}/icinga2.debug`,
+        `-DVarsPath=${dir}/icinga2.vars`,
+      ],
+      { encoding: 'utf8', timeout: 20000 },
+    );
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   }
 
@@ -141,7 +187,12 @@ ${['galera1', 'galera2'].map((h) => `object Host "${h}" {
 
   it('fails when the shipped file names a CheckCommand the ITL does not have (the check can fail)', () => {
     const broken = path.join(tempDir('prom-icinga-broken-'), 'galera.conf');
-    fs.writeFileSync(broken, fs.readFileSync(ICINGA_FILE, 'utf8').replace('check_command = "snmp"', 'check_command = "snmp-galera-nonexistent"'));
+    fs.writeFileSync(
+      broken,
+      fs
+        .readFileSync(ICINGA_FILE, 'utf8')
+        .replace('check_command = "snmp"', 'check_command = "snmp-galera-nonexistent"'),
+    );
     const { status, out } = validate(broken);
     assert.notEqual(status, 0);
     assert.match(out, /snmp-galera-nonexistent/);

@@ -11,7 +11,19 @@ import YAML from 'yaml';
 import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
 import { ROOT, cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
-import { GaleraNode, connect, createAgentUser, createNode, recoveryCommand, serverArgs, sql, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+import {
+  GaleraNode,
+  connect,
+  createAgentUser,
+  createNode,
+  recoveryCommand,
+  serverArgs,
+  sql,
+  startServer,
+  stopServer,
+  waitSynced,
+  wsrepStatus,
+} from '../helpers/galera';
 
 const pexec = promisify(execFile);
 const PASSWORD = 'S3cret-ÿ-pw-6e1f';
@@ -28,7 +40,13 @@ describe('a real MariaDB Galera node', function () {
     master = await startSnmpd();
     node = await createNode('n1');
     optionFile = path.join(tempDir('gx-cred-'), 'my.cnf');
-    agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node), nodeName: 'n1' });
+    agent = startAgent({
+      master: master.socket,
+      datadir: node.datadir,
+      optionFile,
+      recoveryCommand: recoveryCommand(node),
+      nodeName: 'n1',
+    });
     await waitFor('registration', async () => (await get('galeraStatus')) === 'stopped', 15000, 100);
   });
 
@@ -69,11 +87,17 @@ describe('a real MariaDB Galera node', function () {
     const good = fs.readFileSync(optionFile, 'utf8');
     fs.writeFileSync(optionFile, good.replace(PASSWORD, 'wrong-password'), { mode: 0o600 });
     // The agent keeps its connection; the option file is read again when it reconnects.
-    const sessions = await sql<{ ID: number }[]>(node, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'agentx'");
+    const sessions = await sql<{ ID: number }[]>(
+      node,
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'agentx'",
+    );
     for (const { ID } of sessions) await sql(node, `KILL ${ID}`);
     try {
       await waitFor('unreachable', async () => (await get('galeraWsrepReachable')) === 'false', 10000, 100);
-      assert.match(await snmpgetOne(master.port, 'GALERA-MIB::galeraSourceError.4'), /access denied: check user and password/);
+      assert.match(
+        await snmpgetOne(master.port, 'GALERA-MIB::galeraSourceError.4'),
+        /access denied: check user and password/,
+      );
       assert.equal(await get('galeraStatus'), 'running', 'a server that refuses our login still accepts connections');
       assert.notEqual(await get('galeraSeqno'), '-1', 'the last live seqno is kept');
       assert.ok(!agent.log().includes('wrong-password'));
@@ -92,21 +116,42 @@ describe('a real MariaDB Galera node', function () {
     try {
       await root.query('SET GLOBAL max_connections = 10');
       for (let i = 0; i < 12; i++) {
-        try { hogs.push(await connect(node)); } catch (err) { assert.match((err as Error).message, /Too many connections/); break; }
+        try {
+          hogs.push(await connect(node));
+        } catch (err) {
+          assert.match((err as Error).message, /Too many connections/);
+          break;
+        }
       }
       const [sessions] = await root.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'agentx'");
       for (const { ID } of sessions as { ID: number }[]) await root.query(`KILL ${ID}`);
       await waitFor('unreachable', async () => (await get('galeraWsrepReachable')) === 'false', 10000, 100);
       assert.match(await snmpgetOne(master.port, 'GALERA-MIB::galeraSourceError.4'), /too many connections/);
       // snmpget (1 s timeout, no retry) gets every answer: nothing waits on the refused server.
-      const quick = await snmpget(master.port, ['GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraClusterSize.0'], ['-t', '1', '-r', '0']);
+      const quick = await snmpget(
+        master.port,
+        ['GALERA-MIB::galeraStatus.0', 'GALERA-MIB::galeraSeqno.0', 'GALERA-MIB::galeraClusterSize.0'],
+        ['-t', '1', '-r', '0'],
+      );
       assert.deepEqual(quick, ['running', seqno, '1'], 'status, the last live seqno and the last size');
       await sleep(1500); // a few more refused polls
-      assert.equal(agent.log().split('\n').filter((l) => l.includes('too many connections')).length, 1, 'one line, not one per poll');
+      assert.equal(
+        agent
+          .log()
+          .split('\n')
+          .filter((l) => l.includes('too many connections')).length,
+        1,
+        'one line, not one per poll',
+      );
       // A slot frees: two hogs leave (one was root's extra SUPER slot), max_connections stays 10.
       for (let i = 0; i < 2; i++) await hogs.pop()!.end();
-      await waitFor('reachable with a slot free', async () => (await get('galeraWsrepReachable')) === 'true', 15000, 100);
-      const [[limit]] = await root.query('SELECT @@GLOBAL.max_connections AS m') as unknown as [{ m: number }[]];
+      await waitFor(
+        'reachable with a slot free',
+        async () => (await get('galeraWsrepReachable')) === 'true',
+        15000,
+        100,
+      );
+      const [[limit]] = (await root.query('SELECT @@GLOBAL.max_connections AS m')) as unknown as [{ m: number }[]];
       assert.equal(Number(limit.m), 10, 'recovered at the same limit, not by raising it');
     } finally {
       await root.query('SET GLOBAL max_connections = 151');
@@ -119,20 +164,33 @@ describe('a real MariaDB Galera node', function () {
   it('galera-check prints the same status and seqno, one word each', async () => {
     const dir = tempDir('gx-check-');
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) }, dir)), { mode: 0o600 });
+    fs.writeFileSync(
+      cfg,
+      YAML.stringify(
+        agentConfig(
+          { master: master.socket, datadir: node.datadir, optionFile, recoveryCommand: recoveryCommand(node) },
+          dir,
+        ),
+      ),
+      { mode: 0o600 },
+    );
     const bin = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
     const status = (await pexec(process.execPath, [bin, '--config', cfg, 'status'])).stdout;
     const seqno = (await pexec(process.execPath, [bin, '--config', cfg, 'seqno'])).stdout;
     assert.equal(status, 'running\n');
     assert.equal(seqno, `${(await wsrepStatus(node)).wsrep_last_committed}\n`);
-    const json = JSON.parse((await pexec(process.execPath, [bin, '--config', cfg, '--json'])).stdout) as { seqnoSource: string };
+    const json = JSON.parse((await pexec(process.execPath, [bin, '--config', cfg, '--json'])).stdout) as {
+      seqnoSource: string;
+    };
     assert.equal(json.seqnoSource, 'live');
   });
 
   it('never shows the MySQL password in its log, its command line or the MIB', async () => {
     assert.ok(!agent.log().includes(PASSWORD), 'not in the log');
     assert.ok(!fs.readFileSync(`/proc/${agent.child.pid}/cmdline`, 'utf8').includes(PASSWORD), 'not in argv');
-    const walk = (await snmpget(master.port, ['GALERA-MIB::galeraStatusReason.0', 'GALERA-MIB::galeraSourceError.4'])).join('\n');
+    const walk = (
+      await snmpget(master.port, ['GALERA-MIB::galeraStatusReason.0', 'GALERA-MIB::galeraSourceError.4'])
+    ).join('\n');
     assert.ok(!walk.includes(PASSWORD), 'not in SNMP');
   });
 
@@ -144,21 +202,46 @@ describe('a real MariaDB Galera node', function () {
     // The recovery process leaves the process table at the next scan.
     await waitFor('stopped', async () => (await get('galeraStatus')) === 'stopped', 5000, 50);
     // The recovery held the lock: the status went through locked.
-    assert.match(agent.log(), /"status":"locked","seqno":"-1","source":"unknown","reason":"lock held by pid \d+ \(wsrep-recover\)"/);
+    assert.match(
+      agent.log(),
+      /"status":"locked","seqno":"-1","source":"unknown","reason":"lock held by pid \d+ \(wsrep-recover\)"/,
+    );
     assert.match(agent.log(), /recovered the seqno/);
     // galera-check reuses the agent's result (no second InnoDB run) and prints the same seqno.
     const dir = tempDir('gx-check2-');
     const cfg = path.join(dir, 'config.yaml');
-    fs.writeFileSync(cfg, YAML.stringify(agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: ['false'] }, dir)), { mode: 0o600 });
-    const out = (await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'seqno'])).stdout;
+    fs.writeFileSync(
+      cfg,
+      YAML.stringify(
+        agentConfig(
+          {
+            master: master.socket,
+            datadir: node.datadir,
+            optionFile,
+            lockFile: path.join(agent.dir, 'galera-init.lock'),
+            recoveryCommand: ['false'],
+          },
+          dir,
+        ),
+      ),
+      { mode: 0o600 },
+    );
+    const out = (
+      await pexec(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'check.js'), '--config', cfg, 'seqno'])
+    ).stdout;
     assert.equal(out, `${before}\n`);
   });
 
-  it('reads a clean shutdown\'s seqno from grastate.dat', async () => {
+  it("reads a clean shutdown's seqno from grastate.dat", async () => {
     // Restarted after the kill -9: the MySQL source comes back by itself, live again.
     startServer(node, { bootstrap: true });
     await waitSynced(node);
-    await waitFor('live after the restart', async () => (await get('galeraSeqnoSource')) === 'live' && (await get('galeraWsrepReachable')) === 'true', 15000, 100);
+    await waitFor(
+      'live after the restart',
+      async () => (await get('galeraSeqnoSource')) === 'live' && (await get('galeraWsrepReachable')) === 'true',
+      15000,
+      100,
+    );
     await sql(node, 'INSERT INTO gx.t (v) VALUES (2)');
     const last = (await wsrepStatus(node)).wsrep_last_committed;
     await stopServer(node, 'SIGTERM');
@@ -172,19 +255,66 @@ describe('a real MariaDB Galera node', function () {
     const dir = tempDir('gx-twin-');
     const cfg = path.join(dir, 'config.yaml');
     const self = `127.0.0.1:${master.port}`;
-    const server = ['/usr/sbin/mariadbd', ...serverArgs(node, { bootstrap: true }), '--wsrep-start-position={position}'];
-    fs.writeFileSync(cfg, YAML.stringify({
-      ...agentConfig({ master: master.socket, datadir: node.datadir, optionFile, lockFile: path.join(agent.dir, 'galera-init.lock'), recoveryCommand: recoveryCommand(node) }, dir),
-      init: { members: [self], self, pollIntervalMs: 200, snmpTimeoutMs: 500, bootstrapCommand: server, joinCommand: server, startTimeoutSeconds: 60 },
-    }), { mode: 0o600 });
+    const server = [
+      '/usr/sbin/mariadbd',
+      ...serverArgs(node, { bootstrap: true }),
+      '--wsrep-start-position={position}',
+    ];
+    fs.writeFileSync(
+      cfg,
+      YAML.stringify({
+        ...agentConfig(
+          {
+            master: master.socket,
+            datadir: node.datadir,
+            optionFile,
+            lockFile: path.join(agent.dir, 'galera-init.lock'),
+            recoveryCommand: recoveryCommand(node),
+          },
+          dir,
+        ),
+        init: {
+          members: [self],
+          self,
+          pollIntervalMs: 200,
+          snmpTimeoutMs: 500,
+          bootstrapCommand: server,
+          joinCommand: server,
+          startTimeoutSeconds: 60,
+        },
+      }),
+      { mode: 0o600 },
+    );
     const bin = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
-    const twins = await Promise.all([0, 1].map(() => pexec(process.execPath, [bin, '--config', cfg]).then((r) => ({ code: 0, log: r.stderr }), (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }))));
-    assert.deepEqual(twins.map((t) => t.code), [0, 0]);
+    const twins = await Promise.all(
+      [0, 1].map(() =>
+        pexec(process.execPath, [bin, '--config', cfg]).then(
+          (r) => ({ code: 0, log: r.stderr }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, log: e.stderr }),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      twins.map((t) => t.code),
+      [0, 0],
+    );
     // Exactly one tried to start a server; the other found the lock taken, then the server up.
-    assert.equal(twins.filter((t) => /starting the server/.test(t.log)).length, 1, twins.map((t) => t.log).join('\n---\n'));
-    const servers = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try { const c = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'); return c.startsWith('/usr/sbin/mariadbd') && c.includes(node.datadir); } catch { return false; }
-    });
+    assert.equal(
+      twins.filter((t) => /starting the server/.test(t.log)).length,
+      1,
+      twins.map((t) => t.log).join('\n---\n'),
+    );
+    const servers = fs
+      .readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const c = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return c.startsWith('/usr/sbin/mariadbd') && c.includes(node.datadir);
+        } catch {
+          return false;
+        }
+      });
     assert.equal(servers.length, 1, `one server for the datadir, got ${servers.length}`);
     await waitSynced(node);
     process.kill(Number(servers[0]), 'SIGKILL');

@@ -20,7 +20,9 @@ describe('the npm package', function () {
     const { stdout } = await pexec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
     const tarball = path.join(dir, stdout.trim().split('\n').pop()!);
     prefix = path.join(dir, 'prefix');
-    await pexec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: dir });
+    await pexec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+      cwd: dir,
+    });
     pkgDir = path.join(prefix, 'lib', 'node_modules', 'galera-agentx');
   });
 
@@ -30,8 +32,15 @@ describe('the npm package', function () {
       assert.match(stdout, new RegExp(`^Usage: ${bin} `), bin);
     }
     // The shipped sample is world-readable, as a sample is: the agent says so and what to run.
-    await assert.rejects(pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', path.join(pkgDir, 'config-sample.yaml')]),
-      (e: { code: number; stderr: string }) => e.code === 78 && /readable by every user \(mode 0644\).*chmod o-rwx/.test(e.stderr));
+    await assert.rejects(
+      pexec(path.join(prefix, 'bin', 'galera-agentx'), [
+        '--check-config',
+        '--config',
+        path.join(pkgDir, 'config-sample.yaml'),
+      ]),
+      (e: { code: number; stderr: string }) =>
+        e.code === 78 && /readable by every user \(mode 0644\).*chmod o-rwx/.test(e.stderr),
+    );
     const mine = path.join(tempDir('gx-cfg-'), 'config.yaml');
     fs.copyFileSync(path.join(pkgDir, 'config-sample.yaml'), mine);
     fs.chmodSync(mine, 0o600);
@@ -39,19 +48,37 @@ describe('the npm package', function () {
     assert.match(ok.stdout, /OK/);
     const bad = path.join(tempDir('gx-bad-'), 'c.yaml');
     fs.writeFileSync(bad, 'agentx:\n  mastr: /x\n', { mode: 0o600 });
-    await assert.rejects(pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', bad]),
-      (e: { code: number; stderr: string }) => e.code === 78 && /unknown key 'agentx.mastr'/.test(e.stderr));
+    await assert.rejects(
+      pexec(path.join(prefix, 'bin', 'galera-agentx'), ['--check-config', '--config', bad]),
+      (e: { code: number; stderr: string }) => e.code === 78 && /unknown key 'agentx.mastr'/.test(e.stderr),
+    );
   });
 
   it('ships the MIB (loadable from the install), snmpd configs, units, templates and docs', async () => {
-    for (const f of ['mibs/GALERA-MIB.txt', 'mibs/ietf/SNMPv2-SMI.txt', 'snmpd/snmpd.conf', 'snmpd/private-snmpd.sh', 'systemd/galera-agentx.service',
-      'systemd/galera-init.service', 'integrations/zabbix/galera_agentx_zabbix_7.0.yaml', 'integrations/nagios/galera-commands.cfg',
-      'integrations/prometheus/snmp.yml', 'integrations/prometheus/generator.yml', 'integrations/prometheus/galera-alerts.yml',
-      'integrations/haproxy/haproxy.cfg', 'docs/keepalived.conf', 'config-sample.yaml', 'README.md']) {
+    for (const f of [
+      'mibs/GALERA-MIB.txt',
+      'mibs/ietf/SNMPv2-SMI.txt',
+      'snmpd/snmpd.conf',
+      'snmpd/private-snmpd.sh',
+      'systemd/galera-agentx.service',
+      'systemd/galera-init.service',
+      'integrations/zabbix/galera_agentx_zabbix_7.0.yaml',
+      'integrations/nagios/galera-commands.cfg',
+      'integrations/prometheus/snmp.yml',
+      'integrations/prometheus/generator.yml',
+      'integrations/prometheus/galera-alerts.yml',
+      'integrations/haproxy/haproxy.cfg',
+      'docs/keepalived.conf',
+      'config-sample.yaml',
+      'README.md',
+    ]) {
       assert.ok(fs.existsSync(path.join(pkgDir, f)), f);
     }
     assert.ok(!fs.existsSync(path.join(pkgDir, 'dist', 'test')), 'tests are not shipped');
-    const { stdout } = await pexec(process.execPath, ['-e', `const {loadMib}=require(${JSON.stringify(path.join(pkgDir, 'dist/src/snmp/mib.js'))}); console.log(loadMib().objects.size)`]);
+    const { stdout } = await pexec(process.execPath, [
+      '-e',
+      `const {loadMib}=require(${JSON.stringify(path.join(pkgDir, 'dist/src/snmp/mib.js'))}); console.log(loadMib().objects.size)`,
+    ]);
     assert.ok(Number(stdout) > 50);
   });
 
@@ -59,21 +86,30 @@ describe('the npm package', function () {
     // A clone has no dist/ (it is not committed): without prepack, npm pack made a 17-file tarball
     // whose install had no commands.
     const head = spawnSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
-    if (head.status !== 0) { console.log('      skipped: not a git checkout'); this.skip(); }
+    if (head.status !== 0) {
+      console.log('      skipped: not a git checkout');
+      this.skip();
+    }
     const clone = path.join(tempDir('gx-clone-'), 'c');
     await pexec('git', ['clone', '-q', '--no-checkout', ROOT, clone]);
     await pexec('git', ['-C', clone, 'checkout', '-q', head.stdout.trim()]);
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
-    const { stdout } = await pexec('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: clone, maxBuffer: 1 << 24 });
+    const { stdout } = await pexec('npm', ['pack', '--dry-run', '--json', '--silent'], {
+      cwd: clone,
+      maxBuffer: 1 << 24,
+    });
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
-    for (const f of ['dist/src/cli/agent.js', 'dist/src/cli/init.js', 'dist/src/cli/check.js']) assert.ok(files.includes(f), `${f} in the tarball`);
+    for (const f of ['dist/src/cli/agent.js', 'dist/src/cli/init.js', 'dist/src/cli/check.js'])
+      assert.ok(files.includes(f), `${f} in the tarball`);
   });
 
   it('has systemd units that systemd-analyze verifies', () => {
     const dir = tempDir('gx-units-');
     for (const u of ['galera-agentx.service', 'galera-init.service']) {
       // The units name /usr/bin/...; point them at the installed bins for the check.
-      const text = fs.readFileSync(path.join(pkgDir, 'systemd', u), 'utf8').replace(/\/usr\/bin\/(galera-\w+)/g, (_m, b: string) => `${process.execPath} ${path.join(prefix, 'bin', b)}`);
+      const text = fs
+        .readFileSync(path.join(pkgDir, 'systemd', u), 'utf8')
+        .replace(/\/usr\/bin\/(galera-\w+)/g, (_m, b: string) => `${process.execPath} ${path.join(prefix, 'bin', b)}`);
       fs.writeFileSync(path.join(dir, u), text);
       const r = spawnSync('systemd-analyze', ['verify', path.join(dir, u)], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${u}: ${r.stderr}`);

@@ -15,29 +15,66 @@ import YAML from 'yaml';
 import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
 import { ROOT, cleanupAll, start, tempDir, waitFor } from '../helpers/proc';
 import { requirePrograms } from '../helpers/programs';
-import { Exporter, PROM_DIR, PrometheusServer, Sample, alerts, generateSnmpYml, scrape, startExporter, startPrometheus, stopExporter } from '../helpers/prometheus';
+import {
+  Exporter,
+  PROM_DIR,
+  PrometheusServer,
+  Sample,
+  alerts,
+  generateSnmpYml,
+  scrape,
+  startExporter,
+  startPrometheus,
+  stopExporter,
+} from '../helpers/prometheus';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
-import { GaleraNode, createAgentUser, createCluster, createNode, sql, startCluster, startServer, stopServer, waitSynced, wsrepStatus } from '../helpers/galera';
+import {
+  GaleraNode,
+  createAgentUser,
+  createCluster,
+  createNode,
+  sql,
+  startCluster,
+  startServer,
+  stopServer,
+  waitSynced,
+  wsrepStatus,
+} from '../helpers/galera';
 
-interface SnmpYmlMetric { name: string; oid: string; type: string; enum_values?: Record<string, string>; regex_extracts?: Record<string, unknown> }
+interface SnmpYmlMetric {
+  name: string;
+  oid: string;
+  type: string;
+  enum_values?: Record<string, string>;
+  regex_extracts?: Record<string, unknown>;
+}
 const SNMP_YML = path.join(PROM_DIR, 'snmp.yml');
-const shipped = (): { walk: string[]; metrics: SnmpYmlMetric[] } => (YAML.parse(fs.readFileSync(SNMP_YML, 'utf8')) as Record<string, { walk: string[]; metrics: SnmpYmlMetric[] }>).galera;
+const shipped = (): { walk: string[]; metrics: SnmpYmlMetric[] } =>
+  (YAML.parse(fs.readFileSync(SNMP_YML, 'utf8')) as Record<string, { walk: string[]; metrics: SnmpYmlMetric[] }>)
+    .galera;
 
 // The readable objects of GALERA-MIB whose syntax is an enumeration (TruthValue included).
 function mibEnumObjects(): string[] {
   const text = fs.readFileSync(path.join(ROOT, 'mibs', 'GALERA-MIB.txt'), 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/^(galera\w+) OBJECT-TYPE\s+SYNTAX\s+(TruthValue|GaleraNodeStatus|INTEGER\s*\{)[\s\S]*?MAX-ACCESS\s+([\w-]+)/gm)) {
+  for (const m of text.matchAll(
+    /^(galera\w+) OBJECT-TYPE\s+SYNTAX\s+(TruthValue|GaleraNodeStatus|INTEGER\s*\{)[\s\S]*?MAX-ACCESS\s+([\w-]+)/gm,
+  )) {
     if (m[3] === 'read-only') out.push(m[1]);
   }
   return out;
 }
 
-const GALERA_PROGRAMS = { 'prometheus-snmp-generator': 'prometheus-snmp-exporter', 'prometheus-snmp-exporter': 'prometheus-snmp-exporter' };
+const GALERA_PROGRAMS = {
+  'prometheus-snmp-generator': 'prometheus-snmp-exporter',
+  'prometheus-snmp-exporter': 'prometheus-snmp-exporter',
+};
 
 describe('Prometheus: the shipped generator.yml and snmp.yml', function () {
   this.timeout(30000);
-  before(function () { requirePrograms(this, { 'prometheus-snmp-generator': 'prometheus-snmp-exporter' }); });
+  before(function () {
+    requirePrograms(this, { 'prometheus-snmp-generator': 'prometheus-snmp-exporter' });
+  });
   after(cleanupAll);
 
   it('snmp.yml is what the real generator makes from generator.yml and GALERA-MIB today (npm run gen:prometheus)', () => {
@@ -47,7 +84,11 @@ describe('Prometheus: the shipped generator.yml and snmp.yml', function () {
   it('turns every seqno-like decimal string into a number and every enum (TruthValue too) into a state set', () => {
     const metrics = new Map(shipped().metrics.map((m) => [m.name, m]));
     for (const name of ['galeraSeqno', 'galeraLastCommitted', 'galeraClusterConfId']) {
-      assert.deepEqual(Object.keys(metrics.get(name)?.regex_extracts ?? {}), [''], `${name}: one regex_extract, same metric name`);
+      assert.deepEqual(
+        Object.keys(metrics.get(name)?.regex_extracts ?? {}),
+        [''],
+        `${name}: one regex_extract, same metric name`,
+      );
     }
     const enums = mibEnumObjects();
     assert.ok(enums.length >= 11, `found ${enums.length} enum objects in the MIB`);
@@ -64,7 +105,11 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
   let lockFile: string;
   const uuid = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
   const target = (): string => `127.0.0.1:${master.port}`;
-  const writeSeqno = (seqno: string): void => fs.writeFileSync(path.join(datadir, 'grastate.dat'), `# GALERA saved state\nversion: 2.1\nuuid:    ${uuid}\nseqno:   ${seqno}\nsafe_to_bootstrap: 1\n`);
+  const writeSeqno = (seqno: string): void =>
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      `# GALERA saved state\nversion: 2.1\nuuid:    ${uuid}\nseqno:   ${seqno}\nsafe_to_bootstrap: 1\n`,
+    );
   const sample = (samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] =>
     samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 
@@ -76,8 +121,19 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     fs.mkdirSync(datadir);
     lockFile = path.join(work, 'galera-init.lock');
     writeSeqno('123456789012');
-    agent = startAgent({ master: master.socket, datadir, lockFile, nodeName: 'prom-node-1', extra: NO_LOCAL_PROCESSES });
-    await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '123456789012', 15000, 100);
+    agent = startAgent({
+      master: master.socket,
+      datadir,
+      lockFile,
+      nodeName: 'prom-node-1',
+      extra: NO_LOCAL_PROCESSES,
+    });
+    await waitFor(
+      'the agent to register',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '123456789012',
+      15000,
+      100,
+    );
     exporter = await startExporter();
   });
 
@@ -91,7 +147,12 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     // 2^53-1 is the largest seqno a float64 (every Prometheus value) holds exactly.
     for (const seqno of ['123456789012', '-1', '0', '2147483648', '9007199254740991']) {
       writeSeqno(seqno);
-      await waitFor(`seqno ${seqno} in snmpd`, async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === seqno, 10000, 100);
+      await waitFor(
+        `seqno ${seqno} in snmpd`,
+        async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === seqno,
+        10000,
+        100,
+      );
       const viaSnmp = await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0');
       const { samples, types } = await scrape(exporter, target());
       const got = sample(samples, 'galeraSeqno');
@@ -105,17 +166,31 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
 
   it('exposes galeraLastCommitted and galeraClusterConfId as numbers (-1: no server)', async () => {
     const { samples } = await scrape(exporter, target());
-    const [lc, conf] = await snmpget(master.port, ['GALERA-MIB::galeraLastCommitted.0', 'GALERA-MIB::galeraClusterConfId.0']);
-    assert.deepEqual(sample(samples, 'galeraLastCommitted').map((s) => [s.labels, s.value]), [[{}, Number(lc)]]);
-    assert.deepEqual(sample(samples, 'galeraClusterConfId').map((s) => [s.labels, s.value]), [[{}, Number(conf)]]);
+    const [lc, conf] = await snmpget(master.port, [
+      'GALERA-MIB::galeraLastCommitted.0',
+      'GALERA-MIB::galeraClusterConfId.0',
+    ]);
+    assert.deepEqual(
+      sample(samples, 'galeraLastCommitted').map((s) => [s.labels, s.value]),
+      [[{}, Number(lc)]],
+    );
+    assert.deepEqual(
+      sample(samples, 'galeraClusterConfId').map((s) => [s.labels, s.value]),
+      [[{}, Number(conf)]],
+    );
   });
 
   it('exposes every enum as a state set: all its states, exactly one at 1, the one snmpget names', async () => {
     const metrics = shipped().metrics.filter((m) => m.type === 'EnumAsStateSet');
     const { samples } = await scrape(exporter, target());
-    for (const m of metrics.filter((x) => !x.oid.includes('.1.2.2.1.'))) { // scalars; the source table below
+    for (const m of metrics.filter((x) => !x.oid.includes('.1.2.2.1.'))) {
+      // scalars; the source table below
       const series = sample(samples, m.name);
-      assert.deepEqual(series.map((s) => s.labels[m.name]).sort(), Object.values(m.enum_values!).sort(), `${m.name}: a series per state`);
+      assert.deepEqual(
+        series.map((s) => s.labels[m.name]).sort(),
+        Object.values(m.enum_values!).sort(),
+        `${m.name}: a series per state`,
+      );
       const on = series.filter((s) => s.value === 1);
       assert.equal(on.length, 1, `${m.name}: exactly one state at 1`);
       assert.equal(on[0].labels[m.name], await snmpgetOne(master.port, `GALERA-MIB::${m.name}.0`), m.name);
@@ -123,7 +198,10 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
   });
 
   it('follows a change: galeraStatus locked while a live process holds the lock, stopped after', async () => {
-    const on = async (): Promise<string[]> => sample((await scrape(exporter, target())).samples, 'galeraStatus').filter((s) => s.value === 1).map((s) => s.labels.galeraStatus);
+    const on = async (): Promise<string[]> =>
+      sample((await scrape(exporter, target())).samples, 'galeraStatus')
+        .filter((s) => s.value === 1)
+        .map((s) => s.labels.galeraStatus);
     assert.deepEqual(await on(), ['stopped']);
     const holder = start('sleep', ['30']);
     fs.writeFileSync(lockFile, `${holder.pid}\npurpose=galera-init\n`);
@@ -135,10 +213,21 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
 
   it('labels the source table by source name, with its state set and age', async () => {
     const { samples } = await scrape(exporter, target());
-    const names = sample(samples, 'galeraSourceAge').map((s) => s.labels.galeraSourceName).sort();
+    const names = sample(samples, 'galeraSourceAge')
+      .map((s) => s.labels.galeraSourceName)
+      .sort();
     assert.deepEqual(names, ['grastate', 'gvwstate', 'lock', 'mysql', 'processes', 'recovery']);
-    assert.deepEqual(sample(samples, 'galeraSourceState', { galeraSourceName: 'grastate', galeraSourceState: 'ok' }).map((s) => s.value), [1]);
-    assert.equal(sample(samples, 'galeraSourceAge', { galeraSourceName: 'grastate' })[0].labels.galeraSourceIndex, undefined, 'the index is replaced by the name');
+    assert.deepEqual(
+      sample(samples, 'galeraSourceState', { galeraSourceName: 'grastate', galeraSourceState: 'ok' }).map(
+        (s) => s.value,
+      ),
+      [1],
+    );
+    assert.equal(
+      sample(samples, 'galeraSourceAge', { galeraSourceName: 'grastate' })[0].labels.galeraSourceIndex,
+      undefined,
+      'the index is replaced by the name',
+    );
   });
 });
 
@@ -158,7 +247,12 @@ describe('Prometheus: the exporter on a real MariaDB Galera node (one-node clust
     const optionFile = path.join(tempDir('prom-cred-'), 'my.cnf');
     await createAgentUser(node, 'agentx', 'prom-Secret-1', optionFile);
     agent = startAgent({ master: master.socket, datadir: node.datadir, optionFile, nodeName: 'prom1' });
-    await waitFor('the live seqno', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'live', 20000, 100);
+    await waitFor(
+      'the live seqno',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqnoSource.0')) === 'live',
+      20000,
+      100,
+    );
     exporter = await startExporter();
   });
 
@@ -174,10 +268,16 @@ describe('Prometheus: the exporter on a real MariaDB Galera node (one-node clust
     await sql(node, 'CREATE TABLE IF NOT EXISTS prom.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
     for (let i = 0; i < 3; i++) await sql(node, 'INSERT INTO prom.t (v) VALUES (1)');
     const live = (await wsrepStatus(node)).wsrep_last_committed;
-    await waitFor('the new seqno in snmpd', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === live, 10000, 100);
+    await waitFor(
+      'the new seqno in snmpd',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === live,
+      10000,
+      100,
+    );
     const { samples } = await scrape(exporter, `127.0.0.1:${master.port}`);
     const value = (name: string): number[] => samples.filter((x) => x.name === name).map((x) => x.value);
-    const on = (name: string): string[] => samples.filter((x) => x.name === name && x.value === 1).map((x) => x.labels[name]);
+    const on = (name: string): string[] =>
+      samples.filter((x) => x.name === name && x.value === 1).map((x) => x.labels[name]);
     assert.deepEqual(value('galeraSeqno'), [Number(live)]);
     assert.ok(Number(live) >= 3);
     assert.deepEqual(value('galeraLastCommitted'), [Number(live)]);
@@ -192,10 +292,15 @@ describe('Prometheus: the exporter on a real MariaDB Galera node (one-node clust
 
 describe('Prometheus: the shipped alert rules', function () {
   this.timeout(60000);
-  before(function () { requirePrograms(this, { promtool: 'prometheus' }); });
+  before(function () {
+    requirePrograms(this, { promtool: 'prometheus' });
+  });
 
   it('pass promtool check rules, and prometheus.yml (which loads them) passes promtool check config', () => {
-    for (const args of [['check', 'rules', 'galera-alerts.yml'], ['check', 'config', 'prometheus.yml']]) {
+    for (const args of [
+      ['check', 'rules', 'galera-alerts.yml'],
+      ['check', 'config', 'prometheus.yml'],
+    ]) {
       const r = spawnSync('promtool', args, { cwd: PROM_DIR, encoding: 'utf8' });
       assert.equal(r.status, 0, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
     }
@@ -210,9 +315,15 @@ describe('Prometheus: the shipped alert rules', function () {
   it('select only metrics and states that snmp.yml (or the exporter / Prometheus) really produce', () => {
     const metrics = new Map(shipped().metrics.map((m) => [m.name, m]));
     const builtin = new Set(['up', 'snmp_scrape_pdus_returned', 'snmp_scrape_duration_seconds']);
-    const doc = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'galera-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const doc = YAML.parse(fs.readFileSync(path.join(PROM_DIR, 'galera-alerts.yml'), 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
     const rules = doc.groups.flatMap((g) => g.rules);
-    assert.deepEqual(rules.map((r) => r.alert).sort(), ['GaleraAgentDataStale', 'GaleraClusterNotPrimary', 'GaleraReplicationWindowLow']);
+    assert.deepEqual(rules.map((r) => r.alert).sort(), [
+      'GaleraAgentDataStale',
+      'GaleraClusterNotPrimary',
+      'GaleraReplicationWindowLow',
+    ]);
     for (const r of rules) {
       const expr = r.expr.replace(/\b(on|by|ignoring|without)\s*\([^)]*\)/g, ' ');
       for (const [, name, sel] of expr.matchAll(/\b([a-zA-Z_]\w*)\s*(\{[^}]*\})?\s*(?:==|>|<|!=|$|\))/g)) {
@@ -220,7 +331,8 @@ describe('Prometheus: the shipped alert rules', function () {
         for (const [, label, , value] of (sel ?? '').matchAll(/(\w+)\s*(=~|=)\s*"([^"]*)"/g)) {
           if (label === 'job') continue;
           const states = Object.values(metrics.get(name)?.enum_values ?? {});
-          for (const v of value.split('|')) assert.ok(states.includes(v), `${r.alert}: ${name}{${label}="${v}"} is not a state of ${name}`);
+          for (const v of value.split('|'))
+            assert.ok(states.includes(v), `${r.alert}: ${name}{${label}="${v}"} is not a state of ${name}`);
         }
       }
     }
@@ -239,9 +351,22 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     master = await startSnmpd();
     const work = tempDir('prom-server-node-');
     fs.mkdirSync(path.join(work, 'data'));
-    fs.writeFileSync(path.join(work, 'data', 'grastate.dat'), 'uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: 4242\nsafe_to_bootstrap: 0\n');
-    agent = startAgent({ master: master.socket, datadir: path.join(work, 'data'), nodeName: 'prom-node-2', extra: NO_LOCAL_PROCESSES });
-    await waitFor('the agent to register', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '4242', 15000, 100);
+    fs.writeFileSync(
+      path.join(work, 'data', 'grastate.dat'),
+      'uuid: 9acf4d34-acdb-11e6-bcc3-d3e36276629f\nseqno: 4242\nsafe_to_bootstrap: 0\n',
+    );
+    agent = startAgent({
+      master: master.socket,
+      datadir: path.join(work, 'data'),
+      nodeName: 'prom-node-2',
+      extra: NO_LOCAL_PROCESSES,
+    });
+    await waitFor(
+      'the agent to register',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0')) === '4242',
+      15000,
+      100,
+    );
     exporter = await startExporter();
     prom = await startPrometheus([`127.0.0.1:${master.port}`], exporter);
   });
@@ -253,26 +378,58 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
   });
 
   it('stores galeraSeqno as the number snmpget returns, under the node as instance, and loads the rules', async () => {
-    const result = await waitFor('a galeraSeqno sample', async () => ((await prom.api('query?query=galeraSeqno')) as { result: { metric: Record<string, string>; value: [number, string] }[] }).result[0], 20000, 250);
+    const result = await waitFor(
+      'a galeraSeqno sample',
+      async () =>
+        (
+          (await prom.api('query?query=galeraSeqno')) as {
+            result: { metric: Record<string, string>; value: [number, string] }[];
+          }
+        ).result[0],
+      20000,
+      250,
+    );
     assert.equal(result.value[1], await snmpgetOne(master.port, 'GALERA-MIB::galeraSeqno.0'));
     assert.equal(result.metric.instance, `127.0.0.1:${master.port}`);
     assert.equal(result.metric.job, 'galera');
-    const stopped = (await prom.api('query?query=galeraStatus{galeraStatus="stopped"}')) as { result: { value: [number, string] }[] };
+    const stopped = (await prom.api('query?query=galeraStatus{galeraStatus="stopped"}')) as {
+      result: { value: [number, string] }[];
+    };
     assert.equal(stopped.result[0].value[1], '1');
-    const rules = ((await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }).groups.flatMap((g) => g.rules);
+    const rules = (
+      (await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }
+    ).groups.flatMap((g) => g.rules);
     assert.equal(rules.length, 3);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 
   it('raises no alert for a healthy agent whose server is down (cluster status unknown is not "not Primary")', async () => {
-    await waitFor('a rule evaluation after the first scrapes', async () => ((await prom.api('rules')) as { groups: { lastEvaluation: string }[] }).groups[0].lastEvaluation > new Date(Date.now() - 500).toISOString(), 10000, 250);
+    await waitFor(
+      'a rule evaluation after the first scrapes',
+      async () =>
+        ((await prom.api('rules')) as { groups: { lastEvaluation: string }[] }).groups[0].lastEvaluation >
+        new Date(Date.now() - 500).toISOString(),
+      10000,
+      250,
+    );
     assert.deepEqual(await alerts(prom), []);
   });
 
   it('GaleraAgentDataStale becomes pending for the node once its agent stops (the walk comes back empty)', async () => {
     await stopAgent(agent);
-    const firing = await waitFor('GaleraAgentDataStale', async () => { const a = await alerts(prom); return a.length > 0 ? a : null; }, 20000, 250);
-    assert.deepEqual(firing!.map((a) => [a.labels.alertname, a.labels.instance, a.state]), [['GaleraAgentDataStale', `127.0.0.1:${master.port}`, 'pending']]);
+    const firing = await waitFor(
+      'GaleraAgentDataStale',
+      async () => {
+        const a = await alerts(prom);
+        return a.length > 0 ? a : null;
+      },
+      20000,
+      250,
+    );
+    assert.deepEqual(
+      firing!.map((a) => [a.labels.alertname, a.labels.instance, a.state]),
+      [['GaleraAgentDataStale', `127.0.0.1:${master.port}`, 'pending']],
+    );
   });
 });
 
@@ -304,14 +461,29 @@ describe('Prometheus: GaleraClusterNotPrimary on a real 2-node cluster that lose
   });
 
   it('no alert while Primary; pending GaleraClusterNotPrimary (critical, nonPrimary) once its peer is killed', async () => {
-    const q = async (query: string): Promise<string[]> => ((await prom.api(`query?query=${encodeURIComponent(query)}`)) as { result: { value: [number, string] }[] }).result.map((r) => r.value[1]);
-    await waitFor('Primary in Prometheus', async () => (await q('galeraClusterStatus{galeraClusterStatus="primary"}')).join() === '1', 30000, 250);
+    const q = async (query: string): Promise<string[]> =>
+      (
+        (await prom.api(`query?query=${encodeURIComponent(query)}`)) as { result: { value: [number, string] }[] }
+      ).result.map((r) => r.value[1]);
+    await waitFor(
+      'Primary in Prometheus',
+      async () => (await q('galeraClusterStatus{galeraClusterStatus="primary"}')).join() === '1',
+      30000,
+      250,
+    );
     assert.deepEqual(await q('galeraClusterSize'), ['2']);
     assert.deepEqual(await alerts(prom), []);
     await stopServer(nodes[1], 'SIGKILL');
-    const got = (await waitFor('GaleraClusterNotPrimary', async () => (await alerts(prom)).find((a) => a.labels.alertname === 'GaleraClusterNotPrimary'), 40000, 250))!;
-    assert.deepEqual([got.labels.instance, got.labels.severity, got.labels.galeraClusterStatus, got.state],
-      [`127.0.0.1:${master.port}`, 'critical', 'nonPrimary', 'pending']);
+    const got = (await waitFor(
+      'GaleraClusterNotPrimary',
+      async () => (await alerts(prom)).find((a) => a.labels.alertname === 'GaleraClusterNotPrimary'),
+      40000,
+      250,
+    ))!;
+    assert.deepEqual(
+      [got.labels.instance, got.labels.severity, got.labels.galeraClusterStatus, got.state],
+      [`127.0.0.1:${master.port}`, 'critical', 'nonPrimary', 'pending'],
+    );
     assert.equal(await snmpgetOne(master.port, 'GALERA-MIB::galeraClusterStatus.0'), 'nonPrimary');
   });
 });

@@ -42,15 +42,26 @@ RestartSec=1
 
 /** The package's commands as npm installs them: node scripts named galera-*, so the process names match. */
 function installBins(n: Node): void {
-  for (const [bin, js] of [['galera-agentx', 'agent'], ['galera-init', 'init'], ['galera-check', 'check']]) {
-    n.writeFile(`/usr/bin/${bin}`, `#!/usr/bin/node\nrequire(${JSON.stringify(path.join(NODE_ROOT, 'dist/src/cli', `${js}.js`))});\n`, 0o755);
+  for (const [bin, js] of [
+    ['galera-agentx', 'agent'],
+    ['galera-init', 'init'],
+    ['galera-check', 'check'],
+  ]) {
+    n.writeFile(
+      `/usr/bin/${bin}`,
+      `#!/usr/bin/node\nrequire(${JSON.stringify(path.join(NODE_ROOT, 'dist/src/cli', `${js}.js`))});\n`,
+      0o755,
+    );
   }
 }
 
 /** The shipped snmpd.conf with its example addresses replaced, as the README says to. */
 export function shippedSnmpdConf(mgmt: string, nms: string, peers: string): string {
-  return fs.readFileSync(path.join(ROOT, 'snmpd/snmpd.conf'), 'utf8')
-    .replaceAll('192.0.2.0/24', peers).replaceAll('192.0.2.21', mgmt).replaceAll('192.0.2.10', nms);
+  return fs
+    .readFileSync(path.join(ROOT, 'snmpd/snmpd.conf'), 'utf8')
+    .replaceAll('192.0.2.0/24', peers)
+    .replaceAll('192.0.2.21', mgmt)
+    .replaceAll('192.0.2.10', nms);
 }
 
 describe('systemd units under a real systemd (PID 1 in a container)', function () {
@@ -59,23 +70,48 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
 
   before(function () {
     const why = systemdUnavailable();
-    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
     node = new Node({ hostname: 'node1' });
     maskGenerators(node);
     installBins(node);
     node.writeFile('/usr/local/sbin/mariadbd', FAKE_SERVER, 0o755);
     node.writeUnit('mariadb.service', STAND_IN_UNIT);
-    for (const u of ['galera-agentx.service', 'galera-init.service']) node.writeUnit(u, fs.readFileSync(path.join(ROOT, 'systemd', u), 'utf8'));
+    for (const u of ['galera-agentx.service', 'galera-init.service'])
+      node.writeUnit(u, fs.readFileSync(path.join(ROOT, 'systemd', u), 'utf8'));
     node.writeTarget('gxsd.target', ['snmpd.service', 'galera-agentx.service', 'galera-init.service']);
     node.writeTarget('gxsd-empty.target', []);
     node.writeFile('/etc/snmp/snmpd.conf', shippedSnmpdConf('127.0.0.2', '127.0.0.1', '127.0.0.0/8'), 0o600);
     // The datadir as a clean shutdown leaves it: this node may bootstrap.
-    node.writeFile('/var/lib/mysql/grastate.dat', '# GALERA saved state\nversion: 2.1\nuuid:    6c8a8e36-e6d7-11f1-92ef-87e236721ec1\nseqno:   7\nsafe_to_bootstrap: 1\n', 0o660, mysqlId(), mysqlId(true));
+    node.writeFile(
+      '/var/lib/mysql/grastate.dat',
+      '# GALERA saved state\nversion: 2.1\nuuid:    6c8a8e36-e6d7-11f1-92ef-87e236721ec1\nseqno:   7\nsafe_to_bootstrap: 1\n',
+      0o660,
+      mysqlId(),
+      mysqlId(true),
+    );
     // root:mysql 0640, as the README says: galera-init (root) and the agent (group mysql) read it.
-    node.writeFile('/etc/galera-agentx/my.cnf', '[client]\nuser=root\nsocket=/run/mysqld/fake-mysqld.sock\n', 0o640, 0, mysqlId(true));
-    node.writeFile('/etc/galera-agentx/config.yaml',
-      'nodeName: node1\nmysql:\n  optionFile: /etc/galera-agentx/my.cnf\ninit:\n  members: ["127.0.0.2:161"]\n  self: "127.0.0.2:161"\n  pollIntervalMs: 300\n', 0o600);
-    node.writeFile('/etc/galera-agentx/agent.yaml', 'nodeName: node1\nagentx:\n  master: /run/agentx/master\nmysql:\n  optionFile: /etc/galera-agentx/my.cnf\nrecovery:\n  enabled: false\n', 0o640, 0, mysqlId(true));
+    node.writeFile(
+      '/etc/galera-agentx/my.cnf',
+      '[client]\nuser=root\nsocket=/run/mysqld/fake-mysqld.sock\n',
+      0o640,
+      0,
+      mysqlId(true),
+    );
+    node.writeFile(
+      '/etc/galera-agentx/config.yaml',
+      'nodeName: node1\nmysql:\n  optionFile: /etc/galera-agentx/my.cnf\ninit:\n  members: ["127.0.0.2:161"]\n  self: "127.0.0.2:161"\n  pollIntervalMs: 300\n',
+      0o600,
+    );
+    node.writeFile(
+      '/etc/galera-agentx/agent.yaml',
+      'nodeName: node1\nagentx:\n  master: /run/agentx/master\nmysql:\n  optionFile: /etc/galera-agentx/my.cnf\nrecovery:\n  enabled: false\n',
+      0o640,
+      0,
+      mysqlId(true),
+    );
   });
 
   after(async () => {
@@ -97,11 +133,19 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     // A deadlock shows here: the boot's jobs never finish.
     await node.waitBooted(60000).catch(async (e) => {
       const server = await node.exec(['systemctl', '--no-pager', 'status', 'mariadb.service']);
-      const seen = await node.exec(['galera-check', '--config', '/etc/galera-agentx/agent.yaml', '--json', 'status'], { timeoutMs: 20000 });
-      throw new Error(`${(e as Error).message}\n${await node.journal('galera-init.service')}\n${server.stdout}${await node.journal('mariadb.service')}` +
-        `\nthe agent:\n${await node.journal('galera-agentx.service')}\ngalera-check: ${seen.stdout}${seen.stderr}`);
+      const seen = await node.exec(['galera-check', '--config', '/etc/galera-agentx/agent.yaml', '--json', 'status'], {
+        timeoutMs: 20000,
+      });
+      throw new Error(
+        `${(e as Error).message}\n${await node.journal('galera-init.service')}\n${server.stdout}${await node.journal('mariadb.service')}` +
+          `\nthe agent:\n${await node.journal('galera-agentx.service')}\ngalera-check: ${seen.stdout}${seen.stderr}`,
+      );
     });
-    assert.equal(await node.prop('galera-init.service', 'Result'), 'success', await node.journal('galera-init.service'));
+    assert.equal(
+      await node.prop('galera-init.service', 'Result'),
+      'success',
+      await node.journal('galera-init.service'),
+    );
     assert.notEqual(await node.prop('galera-init.service', 'ExecMainStartTimestampMonotonic'), '0', 'galera-init ran');
     assert.equal(await node.prop('galera-init.service', 'ExecMainStatus'), '0');
     assert.equal(await node.prop('mariadb.service', 'ActiveState'), 'active');
@@ -114,10 +158,17 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
 
   it('the agent runs as galera-agentx:mysql and registers with the real snmpd over /run/agentx/master (shipped snmpd.conf, no warning)', async () => {
     await node.waitState('galera-agentx.service', ['active'], 10000);
-    const name = await waitFor('the agent registered', async () => {
-      const r = await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', NODE_NAME]);
-      return /node1/.test(r.stdout) ? r.stdout : '';
-    }, 20000, 200).catch(async (e) => { throw new Error(`${(e as Error).message}\n${await node.journal('galera-agentx.service')}`); });
+    const name = await waitFor(
+      'the agent registered',
+      async () => {
+        const r = await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', NODE_NAME]);
+        return /node1/.test(r.stdout) ? r.stdout : '';
+      },
+      20000,
+      200,
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\n${await node.journal('galera-agentx.service')}`);
+    });
     assert.match(name, /node1/);
     // The shipped snmpd.conf under Debian's unit (-I -smux): no unknown token, no unnamed user.
     const snmpdLog = await node.journal('snmpd.service');
@@ -126,7 +177,15 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     const st = await node.run(['ps', '-o', 'user:20=,group:20=', '-p', pid]);
     assert.match(st, /galera-agentx\s+mysql/);
     // It reads the server through the option file (root:mysql 0640): ready, so running.
-    await waitFor('galeraStatus running', async () => /^2$|running/.test((await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', STATUS])).stdout.trim()), 10000, 200);
+    await waitFor(
+      'galeraStatus running',
+      async () =>
+        /^2$|running/.test(
+          (await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', STATUS])).stdout.trim(),
+        ),
+      10000,
+      200,
+    );
   });
 
   it('starting galera-init again with the server running is a no-op (exit 0, same server)', async () => {
@@ -149,10 +208,15 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
   it('a crashed server (kill -9) is restarted by its own unit; galera-init then finds it running', async () => {
     const before = await node.prop('mariadb.service', 'MainPID');
     await node.run(['kill', '-9', before]);
-    await waitFor('the server restarted', async () => {
-      const p = await node.prop('mariadb.service', 'MainPID');
-      return p !== '0' && p !== before && (await node.prop('mariadb.service', 'ActiveState')) === 'active';
-    }, 15000, 100);
+    await waitFor(
+      'the server restarted',
+      async () => {
+        const p = await node.prop('mariadb.service', 'MainPID');
+        return p !== '0' && p !== before && (await node.prop('mariadb.service', 'ActiveState')) === 'active';
+      },
+      15000,
+      100,
+    );
     assert.equal(await node.prop('mariadb.service', 'NRestarts'), '1');
     const r = await node.systemctl('start', 'galera-init.service');
     assert.equal(r.code, 0);
@@ -184,7 +248,11 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     await node.shutdown(60000);
     await node.boot('gxsd.target');
     await node.waitBooted(60000);
-    assert.equal(await node.prop('galera-init.service', 'Result'), 'success', await node.journal('galera-init.service'));
+    assert.equal(
+      await node.prop('galera-init.service', 'Result'),
+      'success',
+      await node.journal('galera-init.service'),
+    );
     assert.equal(await node.prop('mariadb.service', 'ActiveState'), 'active');
     console.log(`      second boot: ${node.lastBootMs} ms to a manager answering`);
   });

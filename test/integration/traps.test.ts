@@ -21,7 +21,8 @@ describe('notifications through a real snmpd to a real snmptrapd', function () {
   let master: Snmpd;
   let agent: AgentProc;
   let lock: string;
-  const statusTraps = (): Trap[] => trapd.traps().filter((t) => t.trapOid === mib.notifications.get('galeraStatusChanged')!.oid.join('.'));
+  const statusTraps = (): Trap[] =>
+    trapd.traps().filter((t) => t.trapOid === mib.notifications.get('galeraStatusChanged')!.oid.join('.'));
 
   before(async () => {
     trapd = await startTrapd();
@@ -31,9 +32,18 @@ describe('notifications through a real snmpd to a real snmptrapd', function () {
     fs.mkdirSync(datadir);
     lock = path.join(dir, 'galera-init.lock');
     agent = startAgent({ master: master.socket, datadir, lockFile: lock, nodeName: 'trapnode' });
-    await waitFor('registration', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped', 15000, 100);
+    await waitFor(
+      'registration',
+      async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'stopped',
+      15000,
+      100,
+    );
   });
-  after(async () => { await stopAgent(agent); await stopTrapd(trapd); await cleanupAll(); });
+  after(async () => {
+    await stopAgent(agent);
+    await stopTrapd(trapd);
+    await cleanupAll();
+  });
 
   it('galeraStatusChanged: the new status, the previous one and the node name, both ways', async () => {
     const owner = start('sleep', ['600']);
@@ -46,8 +56,16 @@ describe('notifications through a real snmpd to a real snmptrapd', function () {
       await stopChild(owner);
     }
     const [to, back] = statusTraps();
-    assert.deepEqual([to.varbinds.get(oid('galeraStatus')), to.varbinds.get(oid('galeraPrevStatus'))], [STATUS.locked, STATUS.stopped], to.line);
-    assert.deepEqual([back.varbinds.get(oid('galeraStatus')), back.varbinds.get(oid('galeraPrevStatus'))], [STATUS.stopped, STATUS.locked], back.line);
+    assert.deepEqual(
+      [to.varbinds.get(oid('galeraStatus')), to.varbinds.get(oid('galeraPrevStatus'))],
+      [STATUS.locked, STATUS.stopped],
+      to.line,
+    );
+    assert.deepEqual(
+      [back.varbinds.get(oid('galeraStatus')), back.varbinds.get(oid('galeraPrevStatus'))],
+      [STATUS.stopped, STATUS.locked],
+      back.line,
+    );
     assert.equal(to.varbinds.get(oid('galeraNodeName')), 'trapnode');
   });
 
@@ -59,16 +77,30 @@ describe('notifications through a real snmpd to a real snmptrapd', function () {
       await waitFor('the agent to lose the master', () => /lost the AgentX master/.test(agent.log()), 10000, 50);
       const sent = (agent.log().match(/"notification":"galeraStatusChanged"/g) ?? []).length;
       fs.writeFileSync(lock, `${owner.pid}\npurpose=galera-init\n`);
-      await waitFor('the agent to try to send it', () => (agent.log().match(/"notification":"galeraStatusChanged"/g) ?? []).length > sent, 10000, 50);
+      await waitFor(
+        'the agent to try to send it',
+        () => (agent.log().match(/"notification":"galeraStatusChanged"/g) ?? []).length > sent,
+        10000,
+        50,
+      );
       master = await startSnmpd({ dir: master.dir, port: master.port, trapPort: trapd.port });
-      await waitFor('registered again, locked', async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'locked', 15000, 100);
+      await waitFor(
+        'registered again, locked',
+        async () => (await snmpgetOne(master.port, 'GALERA-MIB::galeraStatus.0')) === 'locked',
+        15000,
+        100,
+      );
       // Not replayed: the next trap to arrive is the next change (locked -> stopped), not the one
       // made during the outage (stopped -> locked).
       fs.rmSync(lock);
       await waitFor('the next change, sent', () => statusTraps().length >= before + 1, 10000, 100);
       assert.equal(statusTraps().length, before + 1, 'the change made during the outage is not replayed');
       const t = statusTraps()[before];
-      assert.deepEqual([t.varbinds.get(oid('galeraStatus')), t.varbinds.get(oid('galeraPrevStatus'))], [STATUS.stopped, STATUS.locked], t.line);
+      assert.deepEqual(
+        [t.varbinds.get(oid('galeraStatus')), t.varbinds.get(oid('galeraPrevStatus'))],
+        [STATUS.stopped, STATUS.locked],
+        t.line,
+      );
     } finally {
       await stopChild(owner);
     }

@@ -16,16 +16,30 @@ const FILE = path.join(ROOT, 'integrations', 'zabbix', 'galera_agentx_zabbix_7.0
 const mib = loadMib();
 
 // The parts of Zabbix's 7.0 export format that the tests read.
-interface ZTrigger { expression: string; name: string; dependencies?: { name: string }[] }
+interface ZTrigger {
+  expression: string;
+  name: string;
+  dependencies?: { name: string }[];
+}
 interface ZItem {
-  key: string; name: string; type: string; value_type?: string; snmp_oid?: string; valuemap?: { name: string };
+  key: string;
+  name: string;
+  type: string;
+  value_type?: string;
+  snmp_oid?: string;
+  valuemap?: { name: string };
   triggers?: ZTrigger[];
 }
 interface ZTemplate {
-  template: string; groups: unknown[]; items: ZItem[]; macros: { macro: string }[];
+  template: string;
+  groups: unknown[];
+  items: ZItem[];
+  macros: { macro: string }[];
   valuemaps: { name: string; mappings: { value: string; newvalue: string }[] }[];
 }
-interface ZExport { zabbix_export: { version: string; templates: ZTemplate[]; graphs: { graph_items: { item: { key: string } }[] }[] } }
+interface ZExport {
+  zabbix_export: { version: string; templates: ZTemplate[]; graphs: { graph_items: { item: { key: string } }[] }[] };
+}
 
 describe('the Zabbix template', () => {
   const text = fs.readFileSync(FILE, 'utf8');
@@ -45,30 +59,43 @@ describe('the Zabbix template', () => {
     const uuids = [...text.matchAll(/uuid: (\S+)/g)].map((m) => m[1]);
     assert.equal(new Set(uuids).size, uuids.length);
     for (const u of uuids) assert.match(u, /^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
-    for (const i of items) assert.ok(['SNMP_AGENT', 'SNMP_TRAP'].includes(i.type) && i.name && i.value_type, JSON.stringify(i));
+    for (const i of items)
+      assert.ok(['SNMP_AGENT', 'SNMP_TRAP'].includes(i.type) && i.name && i.value_type, JSON.stringify(i));
   });
 
   it('polls only OIDs that translate through GALERA-MIB to a scalar instance', () => {
     const oids = items.filter((i) => i.type === 'SNMP_AGENT').map((i) => i.snmp_oid ?? '');
-    const out = execFileSync('snmptranslate', ['-M', `+${ROOT}/mibs:${ROOT}/mibs/ietf`, '-m', 'GALERA-MIB', ...oids.map((o) => `.${o}`)], { encoding: 'utf8' }).split('\n').filter((l) => l !== ''); // one name per OID, blank lines between
+    const out = execFileSync(
+      'snmptranslate',
+      ['-M', `+${ROOT}/mibs:${ROOT}/mibs/ietf`, '-m', 'GALERA-MIB', ...oids.map((o) => `.${o}`)],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter((l) => l !== ''); // one name per OID, blank lines between
     assert.equal(out.length, oids.length);
     for (const name of out) assert.match(name, /^GALERA-MIB::galera\w+\.0$/);
   });
 
-  it('maps every enumerated item with the MIB\'s own enumeration', () => {
+  it("maps every enumerated item with the MIB's own enumeration", () => {
     const maps = new Map(tpl.valuemaps.map((v) => [v.name, v.mappings]));
     for (const i of items) {
       if (!i.valuemap) continue;
       const m = maps.get(i.valuemap.name);
       assert.ok(m, `value map ${i.valuemap.name} exists`);
       const object = [...mib.objects.values()].find((o) => `${o.oid.join('.')}.0` === i.snmp_oid)!;
-      const want = object.enumValues ? Object.entries(object.enumValues).map(([k, v]) => `${v}=${k}`).sort() : ['1=true', '2=false'];
+      const want = object.enumValues
+        ? Object.entries(object.enumValues)
+            .map(([k, v]) => `${v}=${k}`)
+            .sort()
+        : ['1=true', '2=false'];
       assert.deepEqual(m.map((x) => `${x.value}=${x.newvalue}`).sort(), want, i.key);
     }
   });
 
   it('has a trap item for every GALERA-MIB notification', () => {
-    const traps = items.filter((i) => i.type === 'SNMP_TRAP').map((i) => /^snmptrap\["(.+)\\s"\]$/.exec(i.key)![1].replace(/\\\./g, '.'));
+    const traps = items
+      .filter((i) => i.type === 'SNMP_TRAP')
+      .map((i) => /^snmptrap\["(.+)\\s"\]$/.exec(i.key)![1].replace(/\\\./g, '.'));
     assert.deepEqual(traps.sort(), [...mib.notifications.values()].map((n) => n.oid.join('.')).sort());
   });
 

@@ -24,7 +24,13 @@ const SOURCES = mib.object('galeraSourceIndex').oid.slice(0, -2).join('.'); // g
 function unavailable(): string | null {
   const why = systemdUnavailable();
   if (why) return why;
-  for (const f of ['/usr/sbin/mariadbd', '/usr/lib/galera/libgalera_smm.so', '/usr/sbin/snmpd', '/usr/sbin/snmptrapd', '/lib/systemd/system/mariadb.service']) {
+  for (const f of [
+    '/usr/sbin/mariadbd',
+    '/usr/lib/galera/libgalera_smm.so',
+    '/usr/sbin/snmpd',
+    '/usr/sbin/snmptrapd',
+    '/lib/systemd/system/mariadb.service',
+  ]) {
     if (!fs.existsSync(f)) return `${f} not installed (Debian packages mariadb-server galera-4 snmpd snmptrapd)`;
   }
   return null;
@@ -47,47 +53,94 @@ describe('production: the README install on three systemd nodes', function () {
   const assertRows = async (): Promise<void> => {
     for (const x of c.nodes) assert.equal(await countOn(x), rows, `${x.name}: rows`);
   };
-  const trapsFrom = (name: string, node: string): number => c.traps().filter((t) => t.trapOid === notif(name) && t.varbinds.get(NODE_NAME) === node).length;
+  const trapsFrom = (name: string, node: string): number =>
+    c.traps().filter((t) => t.trapOid === notif(name) && t.varbinds.get(NODE_NAME) === node).length;
   /** Trap counts now; `expectTraps` then waits for each named (notification, node) to have grown. */
   /** Every agent serves the size: a change from here on is seen (and notified) by all of them. */
   const agentsSee = async (size: number): Promise<void> => {
     for (const x of c.nodes.filter((y) => y.node.running)) {
-      await waitFor(`${x.name}: the agent serves size ${size}`, async () => (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, SIZE])).stdout.trim() === String(size), 30000, 250);
+      await waitFor(
+        `${x.name}: the agent serves size ${size}`,
+        async () =>
+          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, SIZE])).stdout.trim() ===
+          String(size),
+        30000,
+        250,
+      );
     }
   };
-  const mark = (): Map<string, number> => new Map(c.nodes.flatMap((x) => ['galeraStatusChanged', 'galeraClusterSizeChanged', 'galeraMysqlLost']
-    .map((n) => [`${n}/${x.name}`, trapsFrom(n, x.name)] as [string, number])));
-  const expectTraps = async (before: Map<string, number>, want: [string, ClusterNode[]][], anyOf: [string, ClusterNode[]][] = []): Promise<void> => {
+  const mark = (): Map<string, number> =>
+    new Map(
+      c.nodes.flatMap((x) =>
+        ['galeraStatusChanged', 'galeraClusterSizeChanged', 'galeraMysqlLost'].map(
+          (n) => [`${n}/${x.name}`, trapsFrom(n, x.name)] as [string, number],
+        ),
+      ),
+    );
+  const expectTraps = async (
+    before: Map<string, number>,
+    want: [string, ClusterNode[]][],
+    anyOf: [string, ClusterNode[]][] = [],
+  ): Promise<void> => {
     for (const [name, nodes] of anyOf) {
-      await waitFor(`${name} from one of ${nodes.map((x) => x.name).join(', ')} at the NMS`,
-        () => nodes.some((x) => trapsFrom(name, x.name) > before.get(`${name}/${x.name}`)!), 30000, 200);
+      await waitFor(
+        `${name} from one of ${nodes.map((x) => x.name).join(', ')} at the NMS`,
+        () => nodes.some((x) => trapsFrom(name, x.name) > before.get(`${name}/${x.name}`)!),
+        30000,
+        200,
+      );
     }
     for (const [name, nodes] of want) {
       for (const x of nodes) {
-        await waitFor(`${name} from ${x.name} at the NMS`, () => trapsFrom(name, x.name) > before.get(`${name}/${x.name}`)!, 30000, 200).catch(async (e) => {
+        await waitFor(
+          `${name} from ${x.name} at the NMS`,
+          () => trapsFrom(name, x.name) > before.get(`${name}/${x.name}`)!,
+          30000,
+          200,
+        ).catch(async (e) => {
           const sent = (await x.node.journal('galera-agentx.service')).split('\n').slice(-25).join('\n');
           const server = (await x.node.journal('mariadb.service')).split('\n').slice(-12).join('\n');
-          const ps = (await x.node.exec(['ps', '-eo', 'pid,lstart,comm,args'])).stdout.split('\n').filter((l) => /mariadbd|galera/.test(l)).join('\n');
-          const sources = (await x.node.exec(['snmpwalk', '-v2c', '-c', 'galera-peers', '-Oqn', x.addr, SOURCES])).stdout;
-          throw new Error(`${(e as Error).message}\nthe agent on ${x.name}:\n${sent}\nits server:\n${server}\nprocesses:\n${ps}\nits sources:\n${sources}` +
-            `\nthe NMS got:\n${c.traps().slice(-10).map((t) => t.line).join('\n')}`);
+          const ps = (await x.node.exec(['ps', '-eo', 'pid,lstart,comm,args'])).stdout
+            .split('\n')
+            .filter((l) => /mariadbd|galera/.test(l))
+            .join('\n');
+          const sources = (await x.node.exec(['snmpwalk', '-v2c', '-c', 'galera-peers', '-Oqn', x.addr, SOURCES]))
+            .stdout;
+          throw new Error(
+            `${(e as Error).message}\nthe agent on ${x.name}:\n${sent}\nits server:\n${server}\nprocesses:\n${ps}\nits sources:\n${sources}` +
+              `\nthe NMS got:\n${c
+                .traps()
+                .slice(-10)
+                .map((t) => t.line)
+                .join('\n')}`,
+          );
         });
       }
     }
     // A clean stop, a reboot or a crash is told by galeraStatusChanged, never by a "MySQL lost".
-    for (const x of c.nodes) assert.equal(trapsFrom('galeraMysqlLost', x.name), before.get(`galeraMysqlLost/${x.name}`), `${x.name}: spurious galeraMysqlLost`);
+    for (const x of c.nodes)
+      assert.equal(
+        trapsFrom('galeraMysqlLost', x.name),
+        before.get(`galeraMysqlLost/${x.name}`),
+        `${x.name}: spurious galeraMysqlLost`,
+      );
   };
 
   before(async function () {
     const why = unavailable();
-    if (why) { console.log(`      skipped: ${why}`); this.skip(); }
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
     const dir = tempDir('gxsd-pack-');
     const { stdout } = await pexec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
     const tarball = path.join(dir, stdout.trim().split('\n').pop()!);
     await c.create(3);
     const t = Date.now();
     await c.install(tarball);
-    console.log(`      npm pack + install of 3 nodes with the README's commands: ${Math.round((Date.now() - t0) / 1000)} s (install ${Math.round((Date.now() - t) / 1000)} s)`);
+    console.log(
+      `      npm pack + install of 3 nodes with the README's commands: ${Math.round((Date.now() - t0) / 1000)} s (install ${Math.round((Date.now() - t) / 1000)} s)`,
+    );
   });
 
   after(async () => {
@@ -101,7 +154,8 @@ describe('production: the README install on three systemd nodes', function () {
     await c.waitCluster(3);
     for (const x of c.nodes) assert.equal(await x.node.waitBooted(60000), 'running', `${x.name}: boot finished`);
     const bootstraps = [];
-    for (const x of c.nodes) if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) bootstraps.push(x.name);
+    for (const x of c.nodes)
+      if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) bootstraps.push(x.name);
     assert.equal(bootstraps.length, 1, `exactly one bootstrap: ${bootstraps.join(',')}`);
     await c.nodes[0].node.sh(readmeBlock('production-account'));
     await c.sql(c.nodes[0], 'CREATE DATABASE gx; CREATE TABLE gx.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
@@ -109,8 +163,19 @@ describe('production: the README install on three systemd nodes', function () {
     await assertRows();
     // Every agent reads its server (unix-socket account) and the NMS heard from every node.
     for (const x of c.nodes) {
-      await waitFor(`${x.name}: running`, async () => (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, STATUS])).stdout.trim() === '2', 30000, 500);
-      await waitFor(`${x.name}: galeraStatusChanged at the NMS`, () => trapsFrom('galeraStatusChanged', x.name) > 0, 30000, 200);
+      await waitFor(
+        `${x.name}: running`,
+        async () =>
+          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, STATUS])).stdout.trim() === '2',
+        30000,
+        500,
+      );
+      await waitFor(
+        `${x.name}: galeraStatusChanged at the NMS`,
+        () => trapsFrom('galeraStatusChanged', x.name) > 0,
+        30000,
+        200,
+      );
     }
     console.log(`      first bootstrap: ${Math.round((Date.now() - t) / 1000)} s, ${rows} rows on every node`);
   });
@@ -121,11 +186,17 @@ describe('production: the README install on three systemd nodes', function () {
       await agentsSee(3);
       const traps = mark();
       await x.node.shutdown(120000);
-      await write(c.nodes.find((y) => y !== x)!, 10);
+      await write(
+        c.nodes.find((y) => y !== x)!,
+        10,
+      );
       await x.node.boot('multi-user.target', 30000);
       await c.waitCluster(3);
       // The survivors saw the cluster shrink to 2 and grow back: each tells the NMS.
-      await expectTraps(traps, [['galeraStatusChanged', [x]], ['galeraClusterSizeChanged', c.nodes.filter((y) => y !== x)]]);
+      await expectTraps(traps, [
+        ['galeraStatusChanged', [x]],
+        ['galeraClusterSizeChanged', c.nodes.filter((y) => y !== x)],
+      ]);
     }
     await assertRows();
     console.log(`      rolling clean reboot: ${Math.round((Date.now() - t) / 1000)} s`);
@@ -172,9 +243,12 @@ describe('production: the README install on three systemd nodes', function () {
     await assertRows();
     await expectTraps(traps, [['galeraStatusChanged', c.nodes]]);
     const boots = [];
-    for (const x of c.nodes) if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) boots.push(x.name);
+    for (const x of c.nodes)
+      if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) boots.push(x.name);
     assert.equal(boots.length, 1, `one bootstrap after the power cut: ${boots.join(', ')}`);
-    console.log(`      power cut of all (${order.map((x) => x.name).join(', ')}): ${Math.round((Date.now() - t) / 1000)} s`);
+    console.log(
+      `      power cut of all (${order.map((x) => x.name).join(', ')}): ${Math.round((Date.now() - t) / 1000)} s`,
+    );
   });
 
   it('kill -9 of one server: its unit restarts it, it rejoins, no row lost', async () => {
@@ -184,14 +258,22 @@ describe('production: the README install on three systemd nodes', function () {
     const pid = await x.node.prop('mariadb.service', 'MainPID');
     await x.node.run(['kill', '-9', pid]);
     await write(c.nodes[1], 10);
-    await waitFor('restarted', async () => { const p = await x.node.prop('mariadb.service', 'MainPID'); return p !== pid && p !== '0'; }, 60000, 500);
+    await waitFor(
+      'restarted',
+      async () => {
+        const p = await x.node.prop('mariadb.service', 'MainPID');
+        return p !== pid && p !== '0';
+      },
+      60000,
+      500,
+    );
     await c.waitCluster(3);
     await assertRows();
     await expectTraps(traps, [['galeraStatusChanged', [x]]]);
     assert.ok(Number(await x.node.prop('mariadb.service', 'NRestarts')) >= 1, 'restarted by its own unit');
   });
 
-  it('a node\'s agent down while galera-init asks: a power-cut node joins through the members that answer', async () => {
+  it("a node's agent down while galera-init asks: a power-cut node joins through the members that answer", async () => {
     const t = Date.now();
     const [quiet, up, x] = c.nodes;
     await agentsSee(3);

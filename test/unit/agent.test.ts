@@ -14,10 +14,12 @@ import { createSources } from '../../src/sources/index';
 describe('the agent in process', function () {
   this.timeout(10000);
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-agent-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-agent-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('an idle stopped node\'s facts stay fresh: galeraAgentDataAge stays under the backstop period', async () => {
+  it("an idle stopped node's facts stay fresh: galeraAgentDataAge stays under the backstop period", async () => {
     // Nothing changes on such a node: no file event, no lock event. Its facts are still confirmed
     // (an lstat of each file every 2 s, a live watch on the lock), so monitoring that alarms on a
     // stale agent (the shipped Nagios check warns at 5 s) must not fire on a healthy idle node.
@@ -26,8 +28,14 @@ describe('the agent in process', function () {
     fs.mkdirSync(datadir);
     fs.mkdirSync(proc);
     fs.writeFileSync(path.join(proc, 'loadavg'), '0.00 0.01 0.05 1/100 300\n');
-    fs.writeFileSync(path.join(datadir, 'grastate.dat'), '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   5\nsafe_to_bootstrap: 1\n');
-    const cfg = buildConfig({ nodeName: 'n1', datadir, lockFile: path.join(dir, 'init.lock'), processes: { scanIntervalMs: 50 } }, 'test');
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   5\nsafe_to_bootstrap: 1\n',
+    );
+    const cfg = buildConfig(
+      { nodeName: 'n1', datadir, lockFile: path.join(dir, 'init.lock'), processes: { scanIntervalMs: 50 } },
+      'test',
+    );
     const log = silentLogger();
     const agent = new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: proc }) });
     await agent.start();
@@ -35,7 +43,10 @@ describe('the agent in process', function () {
       await new Promise((r) => setTimeout(r, 4500));
       agent.recompute();
       const s = agent.snapshot!;
-      assert.deepEqual(s.sources.map((r) => r.state), ['ok', 'ok', 'ok', 'idle', 'idle', 'ok']);
+      assert.deepEqual(
+        s.sources.map((r) => r.state),
+        ['ok', 'ok', 'ok', 'idle', 'idle', 'ok'],
+      );
       const age = dataAge(s, Date.now());
       assert.ok(age <= 2200, `galeraAgentDataAge ${age} ms after 4.5 s idle (${JSON.stringify(s.sources)})`);
     } finally {

@@ -18,7 +18,8 @@ import { FakeMysql, FakeMode, startFakeMysql } from '../helpers/fakemysql';
 import { waitFor } from '../helpers/proc';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const grastate = (seqno: number, safe = 0): string => `# GALERA saved state\nversion: 2.1\nuuid:    ${U}\nseqno:   ${seqno}\nsafe_to_bootstrap: ${safe}\n`;
+const grastate = (seqno: number, safe = 0): string =>
+  `# GALERA saved state\nversion: 2.1\nuuid:    ${U}\nseqno:   ${seqno}\nsafe_to_bootstrap: ${safe}\n`;
 
 interface Scenario {
   what: string;
@@ -36,25 +37,64 @@ interface Scenario {
 const row = (s: NodeSnapshot, name: string): string => s.sources.find((r) => r.name === name)!.state;
 
 const SCENARIOS: Scenario[] = [
-  { what: 'stopped cleanly: every file read, nothing to poll or recover', files: (d) => fs.writeFileSync(path.join(d, 'grastate.dat'), grastate(5, 1)),
-    rows: { processes: 'ok', lock: 'ok', grastate: 'ok', mysql: 'idle', recovery: 'idle', gvwstate: 'ok' } },
-  { what: 'a running server answering Synced', server: true, mysql: 'synced', rows: { mysql: 'ok' }, settled: (s) => row(s, 'mysql') === 'ok' },
-  { what: 'a running server refusing the agent\'s login', server: true, mysql: 'denied', rows: { mysql: 'failing' }, settled: (s) => row(s, 'mysql') === 'failing' },
+  {
+    what: 'stopped cleanly: every file read, nothing to poll or recover',
+    files: (d) => fs.writeFileSync(path.join(d, 'grastate.dat'), grastate(5, 1)),
+    rows: { processes: 'ok', lock: 'ok', grastate: 'ok', mysql: 'idle', recovery: 'idle', gvwstate: 'ok' },
+  },
+  {
+    what: 'a running server answering Synced',
+    server: true,
+    mysql: 'synced',
+    rows: { mysql: 'ok' },
+    settled: (s) => row(s, 'mysql') === 'ok',
+  },
+  {
+    what: "a running server refusing the agent's login",
+    server: true,
+    mysql: 'denied',
+    rows: { mysql: 'failing' },
+    settled: (s) => row(s, 'mysql') === 'failing',
+  },
   { what: 'a running server with MySQL polling off', server: true, mysql: 'off', rows: { mysql: 'idle' } },
-  { what: 'a crash: the agent recovers the position, galera-check reuses it', rows: { recovery: 'idle' },
+  {
+    what: 'a crash: the agent recovers the position, galera-check reuses it',
+    rows: { recovery: 'idle' },
     files: (d) => {
       fs.writeFileSync(path.join(d, 'grastate.dat'), grastate(-1));
       fs.writeFileSync(path.join(d, 'ibdata1'), 'x');
     },
     recover: `echo "WSREP: Recovered position: ${U}:42" >&2`,
-    settled: (s) => s.seqnoSource === 'recovered' },
-  { what: 'a crash whose recovery fails', rows: { recovery: 'failing' },
-    files: (d) => { fs.writeFileSync(path.join(d, 'grastate.dat'), grastate(-1)); fs.writeFileSync(path.join(d, 'ibdata1'), 'x'); },
-    recover: 'echo "no position here" >&2; exit 1', settled: (s) => row(s, 'recovery') === 'failing' },
-  { what: 'grastate.dat a symlink, gvwstate.dat damaged', rows: { grastate: 'failing', gvwstate: 'ok' },
-    files: (d) => { fs.symlinkSync('/etc/hostname', path.join(d, 'grastate.dat')); fs.writeFileSync(path.join(d, 'gvwstate.dat'), 'my_uuid: nonsense\n'); } },
-  { what: 'the lock held by a live process', rows: { lock: 'ok' }, files: (_d, lock) => fs.writeFileSync(lock, `${process.pid}\n`) },
-  { what: 'the lock file unreadable (a directory)', rows: { lock: 'failing' }, files: (_d, lock) => fs.mkdirSync(lock) },
+    settled: (s) => s.seqnoSource === 'recovered',
+  },
+  {
+    what: 'a crash whose recovery fails',
+    rows: { recovery: 'failing' },
+    files: (d) => {
+      fs.writeFileSync(path.join(d, 'grastate.dat'), grastate(-1));
+      fs.writeFileSync(path.join(d, 'ibdata1'), 'x');
+    },
+    recover: 'echo "no position here" >&2; exit 1',
+    settled: (s) => row(s, 'recovery') === 'failing',
+  },
+  {
+    what: 'grastate.dat a symlink, gvwstate.dat damaged',
+    rows: { grastate: 'failing', gvwstate: 'ok' },
+    files: (d) => {
+      fs.symlinkSync('/etc/hostname', path.join(d, 'grastate.dat'));
+      fs.writeFileSync(path.join(d, 'gvwstate.dat'), 'my_uuid: nonsense\n');
+    },
+  },
+  {
+    what: 'the lock held by a live process',
+    rows: { lock: 'ok' },
+    files: (_d, lock) => fs.writeFileSync(lock, `${process.pid}\n`),
+  },
+  {
+    what: 'the lock file unreadable (a directory)',
+    rows: { lock: 'failing' },
+    files: (_d, lock) => fs.mkdirSync(lock),
+  },
   { what: 'the process table unreadable', rows: { processes: 'failing' }, noProc: true },
 ];
 
@@ -70,8 +110,13 @@ describe('the agent and galera-check assemble the same snapshot', function () {
 
   /** Drops what only says when a fact was read: the moments differ, the facts must not. */
   const comparable = (s: NodeSnapshot): Record<string, unknown> => {
-    const j = snapshotToJson(s) as { sources: { lastOkAt: number | string }[]; wsrep: { at: number | string } } & Record<string, unknown>;
-    delete j.at; delete j.instance; delete j.window;
+    const j = snapshotToJson(s) as {
+      sources: { lastOkAt: number | string }[];
+      wsrep: { at: number | string };
+    } & Record<string, unknown>;
+    delete j.at;
+    delete j.instance;
+    delete j.window;
     j.sources = j.sources.map((r) => ({ ...r, lastOkAt: r.lastOkAt !== 0 ? 'set' : 'never' }));
     j.wsrep = { ...j.wsrep, at: j.wsrep.at !== 0 ? 'set' : 'never' };
     return j;
@@ -101,21 +146,40 @@ describe('the agent and galera-check assemble the same snapshot', function () {
         fs.writeFileSync(optionFile, `[client]\nuser=agentx\npassword=pw\nsocket=${fake.socket}\n`, { mode: 0o600 });
       }
       sc.files?.(datadir, lockFile);
-      const cfg: Config = buildConfig({
-        nodeName: 'n1', datadir, lockFile,
-        mysql: { enabled: sc.mysql !== 'off', optionFile, refreshIntervalMs: 100, connectTimeoutMs: 500, queryTimeoutMs: 500 },
-        recovery: { enabled: true, command: ['bash', '-c', sc.recover ?? 'exit 3'], timeoutMs: 5000 },
-        processes: { scanIntervalMs: 50 },
-      }, 'test');
+      const cfg: Config = buildConfig(
+        {
+          nodeName: 'n1',
+          datadir,
+          lockFile,
+          mysql: {
+            enabled: sc.mysql !== 'off',
+            optionFile,
+            refreshIntervalMs: 100,
+            connectTimeoutMs: 500,
+            queryTimeoutMs: 500,
+          },
+          recovery: { enabled: true, command: ['bash', '-c', sc.recover ?? 'exit 3'], timeoutMs: 5000 },
+          processes: { scanIntervalMs: 50 },
+        },
+        'test',
+      );
       const log = silentLogger();
       const agent = new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: proc }) });
       await agent.start();
       try {
-        await waitFor(`the agent settled (${sc.what})`, () => !!agent.snapshot && (sc.settled?.(agent.snapshot) ?? true), 10000, 20);
+        await waitFor(
+          `the agent settled (${sc.what})`,
+          () => !!agent.snapshot && (sc.settled?.(agent.snapshot) ?? true),
+          10000,
+          20,
+        );
         await new Promise((r) => setTimeout(r, 150)); // a poll or two more: the state holds
         const daemon = agent.snapshot!;
         // galera-check --json: recovery allowed, as for `galera-check seqno`.
-        const check = await collectOnce(cfg, log, { recover: true, sources: createSources(cfg, log, { procDir: proc, recover: true }) });
+        const check = await collectOnce(cfg, log, {
+          recover: true,
+          sources: createSources(cfg, log, { procDir: proc, recover: true }),
+        });
         for (const [name, state] of Object.entries(sc.rows)) {
           assert.equal(row(daemon, name), state, `the agent's ${name} row`);
           assert.equal(row(check, name), state, `galera-check's ${name} row`);

@@ -14,20 +14,60 @@ describe('config', () => {
       nodeName: os.hostname(),
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
-      agentx: { master: '/var/agentx/master', adminTimeoutMs: 5000, pingIntervalMs: 15000, reconnectMinMs: 200, reconnectMaxMs: 1000 },
-      processes: { serverNames: ['mariadbd', 'mysqld'], initiatorNames: ['galera-init'], scanIntervalMs: 100, fullScanIntervalMs: 60000 },
-      mysql: { enabled: true, optionFile: '/etc/galera-agentx/my.cnf', refreshIntervalMs: 1000, connectTimeoutMs: 2000, queryTimeoutMs: 2000 },
-      recovery: { enabled: true, command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'], timeoutMs: 120000 },
+      agentx: {
+        master: '/var/agentx/master',
+        adminTimeoutMs: 5000,
+        pingIntervalMs: 15000,
+        reconnectMinMs: 200,
+        reconnectMaxMs: 1000,
+      },
+      processes: {
+        serverNames: ['mariadbd', 'mysqld'],
+        initiatorNames: ['galera-init'],
+        scanIntervalMs: 100,
+        fullScanIntervalMs: 60000,
+      },
+      mysql: {
+        enabled: true,
+        optionFile: '/etc/galera-agentx/my.cnf',
+        refreshIntervalMs: 1000,
+        connectTimeoutMs: 2000,
+        queryTimeoutMs: 2000,
+      },
+      recovery: {
+        enabled: true,
+        command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'],
+        timeoutMs: 120000,
+      },
       notifications: { holdMs: 50 },
       window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
       keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
       http: { listen: '' },
       log: { level: 'info' },
       init: {
-        members: [], self: '', serverConfig: '/etc/mysql/my.cnf', snmpPort: 161, snmpVersion: '2c', community: 'public',
-        snmpUser: '', authProtocol: 'sha', authKey: '', privProtocol: 'aes', privKey: '', snmpTimeoutMs: 1000, snmpRetries: 2,
-        pollIntervalMs: 2000, force: false, quorumAfterSeconds: 0, joinCommand: ['systemctl', 'start', 'mariadb'],
-        bootstrapCommand: ['galera_new_cluster'], startTimeoutSeconds: 600, leftClusterSeconds: 15, restartAttempts: 2, waitTimeoutSeconds: 0, promoteNonPrimaryAfterSeconds: 0,
+        members: [],
+        self: '',
+        serverConfig: '/etc/mysql/my.cnf',
+        snmpPort: 161,
+        snmpVersion: '2c',
+        community: 'public',
+        snmpUser: '',
+        authProtocol: 'sha',
+        authKey: '',
+        privProtocol: 'aes',
+        privKey: '',
+        snmpTimeoutMs: 1000,
+        snmpRetries: 2,
+        pollIntervalMs: 2000,
+        force: false,
+        quorumAfterSeconds: 0,
+        joinCommand: ['systemctl', 'start', 'mariadb'],
+        bootstrapCommand: ['galera_new_cluster'],
+        startTimeoutSeconds: 600,
+        leftClusterSeconds: 15,
+        restartAttempts: 2,
+        waitTimeoutSeconds: 0,
+        promoteNonPrimaryAfterSeconds: 0,
       },
     };
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);
@@ -44,18 +84,33 @@ describe('config', () => {
     ['an unknown key (a typo)', { datdir: '/x' }, /x.yaml: unknown key 'datdir'/],
     ['an unknown nested key', { mysql: { pasword: 'x' } }, /unknown key 'mysql.pasword'/],
     ['a relative datadir', { datadir: 'data' }, /'datadir' must be an absolute path/],
-    ['a string for a number', { mysql: { refreshIntervalMs: '1s' } }, /'mysql.refreshIntervalMs' must be a whole number of milliseconds/],
-    ['a bad master address', { agentx: { master: 'localhost:705' } }, /'agentx.master' must be a unix socket path or tcp:HOST:PORT/],
+    [
+      'a string for a number',
+      { mysql: { refreshIntervalMs: '1s' } },
+      /'mysql.refreshIntervalMs' must be a whole number of milliseconds/,
+    ],
+    [
+      'a bad master address',
+      { agentx: { master: 'localhost:705' } },
+      /'agentx.master' must be a unix socket path or tcp:HOST:PORT/,
+    ],
     ['a bad log level', { log: { level: 'loud' } }, /'log.level' must be one of/],
     ['a section that is not a mapping', { mysql: 3 }, /'mysql' must be a mapping/],
     ['min above max', { agentx: { reconnectMinMs: 5000, reconnectMaxMs: 1000 } }, /reconnectMinMs' must not exceed/],
     ['a list at the top', [1, 2], /top level must be a mapping/],
   ];
   for (const [what, doc, re] of bad) {
-    it(`rejects ${what}, naming the file and key`, () => assert.throws(() => buildConfig(doc, 'x.yaml'), (e: Error) => e instanceof ConfigError && re.test(e.message)));
+    it(`rejects ${what}, naming the file and key`, () =>
+      assert.throws(
+        () => buildConfig(doc, 'x.yaml'),
+        (e: Error) => e instanceof ConfigError && re.test(e.message),
+      ));
   }
   it('reports every error at once', () => {
-    assert.throws(() => buildConfig({ a: 1, b: 2 }, 'x.yaml'), (e: Error) => e.message.split('\n').length === 2);
+    assert.throws(
+      () => buildConfig({ a: 1, b: 2 }, 'x.yaml'),
+      (e: Error) => e.message.split('\n').length === 2,
+    );
   });
   it('refuses a config or MySQL option file that other users may read or anyone may write, saying what to run', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-perm-'));
@@ -65,7 +120,10 @@ describe('config', () => {
       fs.writeFileSync(cnf, '[client]\npassword=x\n', { mode: 0o600 });
       fs.writeFileSync(f, `mysql:\n  optionFile: ${cnf}\n`, { mode: 0o644 });
       fs.chmodSync(f, 0o644);
-      assert.throws(() => loadConfig(f), /c.yaml: the config file is readable by every user \(mode 0644\).*chmod o-rwx/);
+      assert.throws(
+        () => loadConfig(f),
+        /c.yaml: the config file is readable by every user \(mode 0644\).*chmod o-rwx/,
+      );
       fs.chmodSync(f, 0o622);
       assert.throws(() => loadConfig(f), /writable by every user \(mode 0622\)/);
       fs.chmodSync(f, 0o640);
@@ -87,7 +145,10 @@ describe('config', () => {
       assert.throws(() => loadConfig(f), /not valid YAML/);
       fs.writeFileSync(f, 'a: 1\na: 2\n', { mode: 0o600 });
       assert.throws(() => loadConfig(f), /not valid YAML/);
-      assert.throws(() => loadConfig(path.join(d, 'missing.yaml')), /create it from config-sample.yaml or pass --config/);
+      assert.throws(
+        () => loadConfig(path.join(d, 'missing.yaml')),
+        /create it from config-sample.yaml or pass --config/,
+      );
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }
@@ -97,12 +158,17 @@ describe('config', () => {
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  check('config', fc.jsonValue({ maxDepth: 3 }), (s) => JSON.parse(s) as unknown, (doc) => {
-    try {
-      const c = buildConfig(doc, 'fuzz.yaml');
-      assert.ok(c.datadir.startsWith('/'));
-    } catch (err) {
-      assert.ok(err instanceof ConfigError, String(err));
-    }
-  });
+  check(
+    'config',
+    fc.jsonValue({ maxDepth: 3 }),
+    (s) => JSON.parse(s) as unknown,
+    (doc) => {
+      try {
+        const c = buildConfig(doc, 'fuzz.yaml');
+        assert.ok(c.datadir.startsWith('/'));
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+      }
+    },
+  );
 });

@@ -23,7 +23,10 @@ const DOCUMENTED: Record<string, ExitName[]> = {
 const AFTER_CONFIG: Record<string, string[]> = { agent: ['--check-config'], check: ['status'], init: ['--dry-run'] };
 
 function run(cli: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(CLI_DIR, `${cli}.js`), ...args], { encoding: 'utf8', timeout: 20000 });
+  const r = spawnSync(process.execPath, [path.join(CLI_DIR, `${cli}.js`), ...args], {
+    encoding: 'utf8',
+    timeout: 20000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -42,7 +45,7 @@ describe('the exit-code table', () => {
   it('is the one galera-init re-exports', () => assert.equal(INIT_EXIT, EXIT));
 });
 
-describe('each CLI\'s exit codes, run for real', function () {
+describe("each CLI's exit codes, run for real", function () {
   this.timeout(60000);
   let dir: string;
   let badConfig: string;
@@ -65,7 +68,10 @@ describe('each CLI\'s exit codes, run for real', function () {
       });
       it('documents exactly its codes from the table in its "Exit status" lines', () => {
         assert.ok(usage, 'the --help case ran first');
-        assert.deepEqual(documentedCodes(usage), DOCUMENTED[cli].map((n) => EXIT[n]).sort((a, b) => a - b));
+        assert.deepEqual(
+          documentedCodes(usage),
+          DOCUMENTED[cli].map((n) => EXIT[n]).sort((a, b) => a - b),
+        );
       });
       it(`an unknown flag exits ${EXIT.USAGE} (USAGE), with the usage on stderr`, () => {
         const r = run(cli, ['--bogus']);

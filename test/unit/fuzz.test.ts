@@ -12,6 +12,7 @@ import { CORPUS } from '../helpers/fuzz';
 describe('fuzzing the parsers of outside text', () => {
   it('keeps a corpus folder for inputs that once failed', () => {
     assert.ok(fs.existsSync(CORPUS));
-    for (const f of fs.readdirSync(CORPUS)) assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(CORPUS, f), 'utf8'))), f);
+    for (const f of fs.readdirSync(CORPUS))
+      assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(CORPUS, f), 'utf8'))), f);
   });
 });

@@ -38,7 +38,9 @@ class Clock {
   private seq = 0;
   private q: { at: number; seq: number; wake: () => void }[] = [];
   sleep(ms: number): Promise<void> {
-    return new Promise((wake) => { this.q.push({ at: this.t + Math.max(0, ms), seq: this.seq++, wake }); });
+    return new Promise((wake) => {
+      this.q.push({ at: this.t + Math.max(0, ms), seq: this.seq++, wake });
+    });
   }
   async run(until: number, done: () => boolean): Promise<void> {
     while (this.q.length && !done()) {
@@ -53,7 +55,11 @@ class Clock {
   }
 }
 
-interface Server { kind: 'bootstrap' | 'join'; primary: boolean; since: number }
+interface Server {
+  kind: 'bootstrap' | 'join';
+  primary: boolean;
+  since: number;
+}
 interface NodeState {
   name: string;
   seqno: bigint;
@@ -68,7 +74,10 @@ interface NodeState {
   lag: number;
   history: { t: number; view: AgentView }[];
 }
-type AgentView = Pick<AgentAnswer, 'status' | 'lockPid' | 'serverPid' | 'clusterStatus' | 'seqno' | 'seqnoSource' | 'uuid' | 'safeToBootstrap'>;
+type AgentView = Pick<
+  AgentAnswer,
+  'status' | 'lockPid' | 'serverPid' | 'clusterStatus' | 'seqno' | 'seqnoSource' | 'uuid' | 'safeToBootstrap'
+>;
 
 interface Scenario {
   nodes: NodeState[];
@@ -90,8 +99,17 @@ function makeScenario(r: () => number): Scenario {
   for (let i = 0; i < n; i++) {
     const seqno = freshCluster ? -1n : BigInt(Math.floor(r() * 4) + 10); // small range: many ties
     nodes.push({
-      name: `node-${String.fromCharCode(97 + Math.floor(r() * 26))}${i}`, seqno, uuid: freshCluster ? null : U, source: freshCluster ? 'unknown' : r() < 0.5 ? 'grastate' : 'recovered',
-      safe: r() < 0.3, lock: null, initiating: false, server: null, agentUp: true, lag: Math.floor(r() * DETECT_MS), history: [],
+      name: `node-${String.fromCharCode(97 + Math.floor(r() * 26))}${i}`,
+      seqno,
+      uuid: freshCluster ? null : U,
+      source: freshCluster ? 'unknown' : r() < 0.5 ? 'grastate' : 'recovered',
+      safe: r() < 0.3,
+      lock: null,
+      initiating: false,
+      server: null,
+      agentUp: true,
+      lag: Math.floor(r() * DETECT_MS),
+      history: [],
     });
   }
   if (kind === 'damaged') {
@@ -104,10 +122,17 @@ function makeScenario(r: () => number): Scenario {
   }
   const spellings = ['10.0.0.%', 'db%', 'DB%', 'db%:161', 'db%.example.'];
   const configs = nodes.map((_, self) => {
-    const entries = nodes.map((__, j) => ({ id: spellings[Math.floor(r() * spellings.length)].replace('%', String(j)), j }));
+    const entries = nodes.map((__, j) => ({
+      id: spellings[Math.floor(r() * spellings.length)].replace('%', String(j)),
+      j,
+    }));
     if (kind === 'alias' && r() < 0.5) entries.push({ id: `alias-of-${self}`, j: self });
     entries.sort(() => r() - 0.5);
-    return { ids: entries.map((e) => e.id), target: new Map(entries.map((e) => [e.id, e.j])), selfId: entries.find((e) => e.j === self)!.id };
+    return {
+      ids: entries.map((e) => e.id),
+      target: new Map(entries.map((e) => [e.id, e.j])),
+      selfId: entries.find((e) => e.j === self)!.id,
+    };
   });
   const starts = nodes.map(() => Math.floor(r() * 3000));
   return { nodes, configs, starts, dropRate: r() < 0.3 ? 0.2 : 0, kind };
@@ -123,11 +148,24 @@ interface Outcome {
 /** The world's truth about node i, as its agent computes it. */
 function truth(s: NodeState, i: number): AgentView {
   const srv = s.server;
-  const status = srv ? (srv.kind === 'bootstrap' && !srv.primary ? 'bootstrapping' : 'running') : s.lock !== null ? 'locked' : s.initiating ? 'initiating' : 'stopped';
+  const status = srv
+    ? srv.kind === 'bootstrap' && !srv.primary
+      ? 'bootstrapping'
+      : 'running'
+    : s.lock !== null
+      ? 'locked'
+      : s.initiating
+        ? 'initiating'
+        : 'stopped';
   return {
-    status, lockPid: s.lock ?? 0, serverPid: srv ? 5000 + i : 0,
+    status,
+    lockPid: s.lock ?? 0,
+    serverPid: srv ? 5000 + i : 0,
     clusterStatus: srv ? (srv.primary ? 'primary' : 'nonPrimary') : 'unknown',
-    seqno: s.seqno, seqnoSource: srv ? 'live' : s.source, uuid: s.uuid, safeToBootstrap: s.safe,
+    seqno: s.seqno,
+    seqnoSource: srv ? 'live' : s.source,
+    uuid: s.uuid,
+    safeToBootstrap: s.safe,
   };
 }
 
@@ -172,25 +210,41 @@ async function simulate(seed: number, initiator: Initiator = 'protocol'): Promis
         return { ok: true };
       },
       unlock: () => {
-        if (me.lock === pid) { me.lock = null; me.initiating = true; record(world, clock); }
+        if (me.lock === pid) {
+          me.lock = null;
+          me.initiating = true;
+          record(world, clock);
+        }
       },
       serverRunning: () => me.server !== null,
       localFacts: async ({ recover }): Promise<LocalFacts> => {
         await clock.sleep(5 + r() * 20);
-        return { status: me.server ? 'running' : recover ? 'locked' : 'initiating', seqno: me.seqno, seqnoSource: me.source, uuid: me.uuid, safeToBootstrap: me.safe, serverRunning: me.server !== null };
+        return {
+          status: me.server ? 'running' : recover ? 'locked' : 'initiating',
+          seqno: me.seqno,
+          seqnoSource: me.source,
+          uuid: me.uuid,
+          safeToBootstrap: me.safe,
+          serverRunning: me.server !== null,
+        };
       },
-      ask: async (ids) => Promise.all(ids.map(async (id) => {
-        const j = cfg.target.get(id)!;
-        await clock.sleep(1 + r() * 40);
-        if (!world[j].agentUp || r() < sc.dropRate) {
-          await clock.sleep(300);
-          return { id, self: false, answered: false, error: 'no answer (timeout)' };
-        }
-        const a = agentAnswer(world, j, clock.t, id);
-        await clock.sleep(1 + r() * 40);
-        return a;
-      })),
-      markSafeToBootstrap: () => { me.safe = true; },
+      ask: async (ids) =>
+        Promise.all(
+          ids.map(async (id) => {
+            const j = cfg.target.get(id)!;
+            await clock.sleep(1 + r() * 40);
+            if (!world[j].agentUp || r() < sc.dropRate) {
+              await clock.sleep(300);
+              return { id, self: false, answered: false, error: 'no answer (timeout)' };
+            }
+            const a = agentAnswer(world, j, clock.t, id);
+            await clock.sleep(1 + r() * 40);
+            return a;
+          }),
+        ),
+      markSafeToBootstrap: () => {
+        me.safe = true;
+      },
       discardState: () => undefined,
       start: async (action) => {
         await clock.sleep(10 + r() * 50);
@@ -198,7 +252,10 @@ async function simulate(seed: number, initiator: Initiator = 'protocol'): Promis
           out.bootstraps.push({ node: i, t: clock.t, seqno: me.seqno });
           me.server = { kind: 'bootstrap', primary: false, since: clock.t };
           const srv = me.server;
-          void clock.sleep(100 + r() * 400).then(() => { srv.primary = true; record(world, clock); });
+          void clock.sleep(100 + r() * 400).then(() => {
+            srv.primary = true;
+            record(world, clock);
+          });
         } else {
           out.joins.push({ node: i, t: clock.t, targetPrimary: primaryExists() });
           me.server = { kind: 'join', primary: false, since: clock.t };
@@ -219,30 +276,52 @@ async function simulate(seed: number, initiator: Initiator = 'protocol'): Promis
         }
         return { ok: false, error: 'not ready' };
       },
-      stopServer: () => { me.server = null; record(world, clock); return Promise.resolve(); },
+      stopServer: () => {
+        me.server = null;
+        record(world, clock);
+        return Promise.resolve();
+      },
       log: {
-        info: (f) => { if ('reason' in f && !f.reason) out.waitsWithoutReason++; },
+        info: (f) => {
+          if ('reason' in f && !f.reason) out.waitsWithoutReason++;
+        },
         warn: () => undefined,
         error: () => undefined,
       },
     };
   };
 
-  const members = (i: number): Members => ({ selfId: sc.configs[i].selfId, peerIds: sc.configs[i].ids.filter((x) => x !== sc.configs[i].selfId), selfName: world[i].name });
+  const members = (i: number): Members => ({
+    selfId: sc.configs[i].selfId,
+    peerIds: sc.configs[i].ids.filter((x) => x !== sc.configs[i].selfId),
+    selfName: world[i].name,
+  });
   const opts: InitLoopOptions = {
-    policy: { force: false, quorumAfterMs: 0 }, pollIntervalMs: 400, detectMs: DETECT_MS, startTimeoutMs: 30000, confirmFactor: 5,
-    once: false, waitTimeoutMs: 60000, leftClusterRestarts: 0,
+    policy: { force: false, quorumAfterMs: 0 },
+    pollIntervalMs: 400,
+    detectMs: DETECT_MS,
+    startTimeoutMs: 30000,
+    confirmFactor: 5,
+    once: false,
+    waitTimeoutMs: 60000,
+    leftClusterRestarts: 0,
   };
-  const running = world.map((_, i) => (async () => {
-    await clock.sleep(sc.starts[i]);
-    if (world[i].server) { out.results.push({ node: i, code: 'ok', reason: 'already up' }); return; }
-    world[i].initiating = true;
-    record(world, clock);
-    const res = initiator === 'protocol' ? await initLoop(envFor(i), members(i), opts) : await naiveLoop(envFor(i), members(i));
-    world[i].initiating = false;
-    record(world, clock);
-    out.results.push({ node: i, code: res.code, reason: res.reason });
-  })());
+  const running = world.map((_, i) =>
+    (async () => {
+      await clock.sleep(sc.starts[i]);
+      if (world[i].server) {
+        out.results.push({ node: i, code: 'ok', reason: 'already up' });
+        return;
+      }
+      world[i].initiating = true;
+      record(world, clock);
+      const res =
+        initiator === 'protocol' ? await initLoop(envFor(i), members(i), opts) : await naiveLoop(envFor(i), members(i));
+      world[i].initiating = false;
+      record(world, clock);
+      out.results.push({ node: i, code: res.code, reason: res.reason });
+    })(),
+  );
   await clock.run(120000, () => out.results.length === world.length);
   void running;
   return { sc, out };
@@ -259,7 +338,16 @@ async function naiveLoop(env: InitEnv, m: Members): Promise<{ code: string; reas
     const got = env.lock();
     if (got.ok) {
       const l = await env.localFacts({ recover: true });
-      const self: MemberFacts = { id: m.selfId, self: true, answered: true, status: l.status, seqno: l.seqno, seqnoSource: l.seqnoSource, uuid: l.uuid, safeToBootstrap: l.safeToBootstrap };
+      const self: MemberFacts = {
+        id: m.selfId,
+        self: true,
+        answered: true,
+        status: l.status,
+        seqno: l.seqno,
+        seqnoSource: l.seqnoSource,
+        uuid: l.uuid,
+        safeToBootstrap: l.safeToBootstrap,
+      };
       const d = decide([self, ...answers], { force: false, quorumAfterMs: 0 });
       if (d.action === 'bootstrap' || d.action === 'join') {
         await env.start(d.action, '');
@@ -302,18 +390,35 @@ describe('galera-init protocol, model-checked over seeded histories', function (
       if (sc.kind === 'clean') {
         stats.clean++;
         // Liveness: nothing is wrong, so contention must resolve and every node must end up running.
-        assert.equal(out.bootstraps.length, 1, `seed ${seed}: a clean history bootstraps once: ${JSON.stringify(out.results)}`);
-        assert.ok(sc.nodes.every((s) => s.server?.primary), `seed ${seed}: every node ends running: ${JSON.stringify(out.results)}`);
+        assert.equal(
+          out.bootstraps.length,
+          1,
+          `seed ${seed}: a clean history bootstraps once: ${JSON.stringify(out.results)}`,
+        );
+        assert.ok(
+          sc.nodes.every((s) => s.server?.primary),
+          `seed ${seed}: every node ends running: ${JSON.stringify(out.results)}`,
+        );
         stats.cleanDone++;
       }
-      if (sc.kind === 'survivor' && sc.nodes.some((s) => s.server?.kind === 'join' && !s.server.primary && s.server.since === 0)) {
+      if (
+        sc.kind === 'survivor' &&
+        sc.nodes.some((s) => s.server?.kind === 'join' && !s.server.primary && s.server.since === 0)
+      ) {
         assert.equal(out.bootstraps.length, 0, `seed ${seed}: nobody bootstraps next to a non-Primary survivor`);
         assert.equal(out.joins.length, 0, `seed ${seed}: nobody joins a non-Primary survivor`);
       }
       if (sc.kind === 'alias') {
         // One agent reached under two names is one member: nothing else is wrong, so all run.
-        assert.equal(out.bootstraps.length, 1, `seed ${seed}: a node listed twice is asked once: ${JSON.stringify(out.results)}`);
-        assert.ok(sc.nodes.every((x) => x.server?.primary), `seed ${seed}: every node ends running: ${JSON.stringify(out.results)}`);
+        assert.equal(
+          out.bootstraps.length,
+          1,
+          `seed ${seed}: a node listed twice is asked once: ${JSON.stringify(out.results)}`,
+        );
+        assert.ok(
+          sc.nodes.every((x) => x.server?.primary),
+          `seed ${seed}: every node ends running: ${JSON.stringify(out.results)}`,
+        );
       }
     }
     assert.ok(stats.clean > RUNS / 3 && stats.bootstraps > RUNS / 3 && stats.joins > RUNS / 3, JSON.stringify(stats));

@@ -9,40 +9,94 @@ import type { NodeStatus } from '../../src/core/status';
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 
 /** a (this node, seqno 100) and b (90) always answer; c answers as given for its first `forMs`, then never. */
-async function run(c: { seqno: bigint; status: NodeStatus; forMs: number }): Promise<{ out: InitOutcome; bootAt: number; cLast: number; t0: number }> {
+async function run(c: {
+  seqno: bigint;
+  status: NodeStatus;
+  forMs: number;
+}): Promise<{ out: InitOutcome; bootAt: number; cLast: number; t0: number }> {
   const t0 = Date.now();
   let cLast = 0;
   let bootAt = 0;
   let locked = false;
-  const answer = (id: string, seqno: bigint, status: NodeStatus = 'stopped'): AgentAnswer =>
-    ({ id, name: id, instance: id, self: false, answered: true, status, seqno, seqnoSource: 'recovered', uuid: U, safeToBootstrap: false, lockPid: locked && id === 'a' ? process.pid : 0, detectMs: 10 });
+  const answer = (id: string, seqno: bigint, status: NodeStatus = 'stopped'): AgentAnswer => ({
+    id,
+    name: id,
+    instance: id,
+    self: false,
+    answered: true,
+    status,
+    seqno,
+    seqnoSource: 'recovered',
+    uuid: U,
+    safeToBootstrap: false,
+    lockPid: locked && id === 'a' ? process.pid : 0,
+    detectMs: 10,
+  });
   const env: InitEnv = {
-    now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => 0.5, pid: process.pid,
-    lock: () => { locked = true; return { ok: true }; }, unlock: () => { locked = false; },
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    random: () => 0.5,
+    pid: process.pid,
+    lock: () => {
+      locked = true;
+      return { ok: true };
+    },
+    unlock: () => {
+      locked = false;
+    },
     serverRunning: () => bootAt > 0,
-    localFacts: () => Promise.resolve({ status: 'locked', seqno: 100n, seqnoSource: 'recovered', uuid: U, safeToBootstrap: false, serverRunning: false }),
-    ask: (ids) => Promise.resolve(ids.map((id) => {
-      if (id === 'a') return answer('a', 100n, locked ? 'locked' : 'initiating');
-      if (id === 'b') return answer('b', 90n);
-      if (Date.now() - t0 < c.forMs) { cLast = Date.now(); return answer('c', c.seqno, c.status); }
-      return { id, self: false, answered: false, error: 'no answer (timeout)' };
-    })),
-    markSafeToBootstrap: () => undefined, discardState: () => undefined,
-    start: () => { bootAt = Date.now(); return Promise.resolve({ ok: true }); },
-    waitReady: () => Promise.resolve({ ok: true }), stopServer: () => Promise.resolve(),
+    localFacts: () =>
+      Promise.resolve({
+        status: 'locked',
+        seqno: 100n,
+        seqnoSource: 'recovered',
+        uuid: U,
+        safeToBootstrap: false,
+        serverRunning: false,
+      }),
+    ask: (ids) =>
+      Promise.resolve(
+        ids.map((id) => {
+          if (id === 'a') return answer('a', 100n, locked ? 'locked' : 'initiating');
+          if (id === 'b') return answer('b', 90n);
+          if (Date.now() - t0 < c.forMs) {
+            cLast = Date.now();
+            return answer('c', c.seqno, c.status);
+          }
+          return { id, self: false, answered: false, error: 'no answer (timeout)' };
+        }),
+      ),
+    markSafeToBootstrap: () => undefined,
+    discardState: () => undefined,
+    start: () => {
+      bootAt = Date.now();
+      return Promise.resolve({ ok: true });
+    },
+    waitReady: () => Promise.resolve({ ok: true }),
+    stopServer: () => Promise.resolve(),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  const out = await initLoop(env, { selfId: 'a', peerIds: ['b', 'c'], selfName: 'a' }, {
-    policy: { force: false, quorumAfterMs: 600 }, pollIntervalMs: 50, detectMs: 10, startTimeoutMs: 1000, confirmFactor: 5,
-    once: false, waitTimeoutMs: 2500, leftClusterRestarts: 0,
-  });
+  const out = await initLoop(
+    env,
+    { selfId: 'a', peerIds: ['b', 'c'], selfName: 'a' },
+    {
+      policy: { force: false, quorumAfterMs: 600 },
+      pollIntervalMs: 50,
+      detectMs: 10,
+      startTimeoutMs: 1000,
+      confirmFactor: 5,
+      once: false,
+      waitTimeoutMs: 2500,
+      leftClusterRestarts: 0,
+    },
+  );
   return { out, bootAt, cLast, t0 };
 }
 
 describe('galera-init loop and the quorum policy', function () {
   this.timeout(10000);
 
-  it('counts a member\'s silence from its last answer, not from the run\'s start', async () => {
+  it("counts a member's silence from its last answer, not from the run's start", async () => {
     // c is locked (deciding) for 900 ms, then falls silent: by then the run is older than 600 ms.
     const { out, bootAt, cLast } = await run({ seqno: 80n, status: 'locked', forMs: 900 });
     assert.ok(out.code === 'ok' && out.action === 'bootstrap', JSON.stringify(out));
@@ -54,7 +108,10 @@ describe('galera-init loop and the quorum policy', function () {
     const { out, bootAt } = await run({ seqno: 120n, status: 'stopped', forMs: 400 });
     assert.equal(bootAt, 0, 'no bootstrap');
     assert.equal(out.code, 'tempfail');
-    assert.match(out.reason, /c was seen at seqno 120, ahead of every member that answers, so the quorum policy does not pass it/);
+    assert.match(
+      out.reason,
+      /c was seen at seqno 120, ahead of every member that answers, so the quorum policy does not pass it/,
+    );
   });
 });
 
@@ -63,22 +120,69 @@ describe('galera-init when its own agent does not answer', () => {
   async function blockedBy(own: AgentAnswer): Promise<{ reason: string; advice?: string }> {
     let t = 0;
     const env: InitEnv = {
-      now: () => (t += 500), sleep: async () => undefined, random: () => 0.5, pid: process.pid,
-      lock: () => ({ ok: true }), unlock: () => undefined, serverRunning: () => false,
-      localFacts: async () => ({ status: 'stopped', seqno: 100n, seqnoSource: 'grastate', uuid: U, safeToBootstrap: false, serverRunning: false }),
-      ask: async (ids) => ids.map((id) => (id === 'a' ? own
-        : { id, name: id, instance: id, self: false, answered: true, status: 'stopped', seqno: 90n, seqnoSource: 'grastate', uuid: U, safeToBootstrap: false, lockPid: 0, detectMs: 10 })),
-      markSafeToBootstrap: () => undefined, discardState: () => undefined, start: async () => ({ ok: true }),
-      waitReady: async () => ({ ok: true }), stopServer: async () => undefined,
+      now: () => (t += 500),
+      sleep: async () => undefined,
+      random: () => 0.5,
+      pid: process.pid,
+      lock: () => ({ ok: true }),
+      unlock: () => undefined,
+      serverRunning: () => false,
+      localFacts: async () => ({
+        status: 'stopped',
+        seqno: 100n,
+        seqnoSource: 'grastate',
+        uuid: U,
+        safeToBootstrap: false,
+        serverRunning: false,
+      }),
+      ask: async (ids) =>
+        ids.map((id) =>
+          id === 'a'
+            ? own
+            : {
+                id,
+                name: id,
+                instance: id,
+                self: false,
+                answered: true,
+                status: 'stopped',
+                seqno: 90n,
+                seqnoSource: 'grastate',
+                uuid: U,
+                safeToBootstrap: false,
+                lockPid: 0,
+                detectMs: 10,
+              },
+        ),
+      markSafeToBootstrap: () => undefined,
+      discardState: () => undefined,
+      start: async () => ({ ok: true }),
+      waitReady: async () => ({ ok: true }),
+      stopServer: async () => undefined,
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     };
-    const r = await decideRound(env, { selfId: 'a', peerIds: ['b'], selfName: 'a' }, {
-      policy: { force: false, quorumAfterMs: 0 }, pollIntervalMs: 50, detectMs: 10, startTimeoutMs: 1000, confirmFactor: 5,
-    }, 0);
+    const r = await decideRound(
+      env,
+      { selfId: 'a', peerIds: ['b'], selfName: 'a' },
+      {
+        policy: { force: false, quorumAfterMs: 0 },
+        pollIntervalMs: 50,
+        detectMs: 10,
+        startTimeoutMs: 1000,
+        confirmFactor: 5,
+      },
+      0,
+    );
     assert.equal(r.kind, 'blocked', JSON.stringify(r));
     return r as { reason: string; advice?: string };
   }
-  const silent = (errorKind: AgentAnswer['errorKind']): AgentAnswer => ({ id: 'a', self: false, answered: false, error: 'Unknown User Name', errorKind });
+  const silent = (errorKind: AgentAnswer['errorKind']): AgentAnswer => ({
+    id: 'a',
+    self: false,
+    answered: false,
+    error: 'Unknown User Name',
+    errorKind,
+  });
 
   it('a timeout asks to start the agent', async () => {
     const r = await blockedBy(silent('timeout'));

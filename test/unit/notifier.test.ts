@@ -14,22 +14,53 @@ const mib = loadMib();
 const HOLD = 500;
 
 const up: NotifyContext = { serverRunning: true, mysqlPolled: true, mysqlClosed: false, mysqlError: '' };
-const status = (o: Record<string, string>): Record<string, string> =>
-  ({ wsrep_local_state: '4', wsrep_cluster_status: 'Primary', wsrep_cluster_size: '3', ...o });
-const window = (low: boolean | null): WindowEstimate => ({
-  rateShort: 1, rateLong: 1, desiredSeconds: 3600, low: low === true,
-  short: low === null ? { kind: 'unknown' } : { kind: 'seconds', seconds: low ? 10 : 99999 }, long: { kind: 'unknown' },
-} as WindowEstimate);
-const snap = (o: { status?: NodeStatus; wsrep?: Record<string, string> | null; reachable?: boolean; at?: number; low?: boolean | null } = {}): NodeSnapshot => ({
-  at: 1, nodeName: 'n1', status: o.status ?? 'running', reason: '', seqno: 1n, seqnoSource: 'live', uuid: null, safeToBootstrap: null,
-  savedView: null, serverPid: 10, lockPid: 0, detectMs: 0, instance: '', sources: [],
+const status = (o: Record<string, string>): Record<string, string> => ({
+  wsrep_local_state: '4',
+  wsrep_cluster_status: 'Primary',
+  wsrep_cluster_size: '3',
+  ...o,
+});
+const window = (low: boolean | null): WindowEstimate =>
+  ({
+    rateShort: 1,
+    rateLong: 1,
+    desiredSeconds: 3600,
+    low: low === true,
+    short: low === null ? { kind: 'unknown' } : { kind: 'seconds', seconds: low ? 10 : 99999 },
+    long: { kind: 'unknown' },
+  }) as WindowEstimate;
+const snap = (
+  o: {
+    status?: NodeStatus;
+    wsrep?: Record<string, string> | null;
+    reachable?: boolean;
+    at?: number;
+    low?: boolean | null;
+  } = {},
+): NodeSnapshot => ({
+  at: 1,
+  nodeName: 'n1',
+  status: o.status ?? 'running',
+  reason: '',
+  seqno: 1n,
+  seqnoSource: 'live',
+  uuid: null,
+  safeToBootstrap: null,
+  savedView: null,
+  serverPid: 10,
+  lockPid: 0,
+  detectMs: 0,
+  instance: '',
+  sources: [],
   wsrep: parseWsrepStatus(o.wsrep === null ? null : status(o.wsrep ?? {}), null, null, o.reachable ?? true, o.at ?? 1),
   window: window(o.low === undefined ? null : o.low),
 });
 
 describe('notifications: a change is reported once it has held', () => {
   let clock: sinon.SinonFakeTimers;
-  beforeEach(() => { clock = sinon.useFakeTimers(); });
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+  });
   afterEach(() => clock.restore());
 
   it('reports a change that holds, with the previous reported value', () => {
@@ -45,9 +76,18 @@ describe('notifications: a change is reported once it has held', () => {
   it('says nothing of a flip that flips back, and reports a burst once with its final value', () => {
     const sent: string[] = [];
     const h = new HeldChange<string>('stopped', HOLD, (n, p) => sent.push(`${p}->${n}`));
-    h.update('locked'); clock.tick(100); h.update('stopped'); clock.tick(1000);
+    h.update('locked');
+    clock.tick(100);
+    h.update('stopped');
+    clock.tick(1000);
     assert.deepEqual(sent, []);
-    h.update('initiating'); clock.tick(100); h.update('locked'); clock.tick(100); h.update('bootstrapping'); clock.tick(100); h.update('running');
+    h.update('initiating');
+    clock.tick(100);
+    h.update('locked');
+    clock.tick(100);
+    h.update('bootstrapping');
+    clock.tick(100);
+    h.update('running');
     clock.tick(HOLD);
     assert.deepEqual(sent, ['stopped->running']);
   });
@@ -63,24 +103,33 @@ describe('notifications: the rules', () => {
     sent = [];
     n = new Notifier(mib, HOLD, (name, extra) => sent.push({ name, extra }));
   });
-  afterEach(() => { n.stop(); clock.restore(); });
-  const feed = (s: NodeSnapshot, c: NotifyContext = up): void => { n.observe(s, c); clock.tick(HOLD); };
+  afterEach(() => {
+    n.stop();
+    clock.restore();
+  });
+  const feed = (s: NodeSnapshot, c: NotifyContext = up): void => {
+    n.observe(s, c);
+    clock.tick(HOLD);
+  };
 
   it('the first snapshot is the baseline: nothing is sent for it', () => {
     feed(snap());
     assert.deepEqual(sent, []);
   });
 
-  it('galeraStatusChanged carries the previous status as the MIB\'s enum number', () => {
+  it("galeraStatusChanged carries the previous status as the MIB's enum number", () => {
     feed(snap({ status: 'stopped' }));
     feed(snap({ status: 'running' }));
     assert.deepEqual(names(), ['galeraStatusChanged']);
-    assert.deepEqual(sent[0].extra, { galeraPrevStatus: { type: ValueType.Integer, value: mib.enumValue('galeraPrevStatus', 'stopped') } });
+    assert.deepEqual(sent[0].extra, {
+      galeraPrevStatus: { type: ValueType.Integer, value: mib.enumValue('galeraPrevStatus', 'stopped') },
+    });
   });
 
   it('a status that flips back within the hold is never reported', () => {
     feed(snap({ status: 'running' }));
-    n.observe(snap({ status: 'stopped' }), up); clock.tick(HOLD / 2);
+    n.observe(snap({ status: 'stopped' }), up);
+    clock.tick(HOLD / 2);
     feed(snap({ status: 'running' }));
     assert.deepEqual(sent, []);
   });
@@ -88,10 +137,16 @@ describe('notifications: the rules', () => {
   it('wsrep values: local state, cluster status and size, each with its previous value and type', () => {
     feed(snap());
     feed(snap({ wsrep: { wsrep_local_state: '2', wsrep_cluster_status: 'non-Primary', wsrep_cluster_size: '1' } }));
-    assert.deepEqual(names().sort(), ['galeraClusterSizeChanged', 'galeraClusterStatusChanged', 'galeraLocalStateChanged']);
+    assert.deepEqual(names().sort(), [
+      'galeraClusterSizeChanged',
+      'galeraClusterStatusChanged',
+      'galeraLocalStateChanged',
+    ]);
     const by = (name: string): Record<string, Value> => sent.find((s) => s.name === name)!.extra;
     assert.deepEqual(by('galeraLocalStateChanged'), { galeraPrevLocalState: { type: ValueType.Integer, value: 4 } });
-    assert.deepEqual(by('galeraClusterStatusChanged'), { galeraPrevClusterStatus: { type: ValueType.Integer, value: mib.enumValue('galeraPrevClusterStatus', 'primary') } });
+    assert.deepEqual(by('galeraClusterStatusChanged'), {
+      galeraPrevClusterStatus: { type: ValueType.Integer, value: mib.enumValue('galeraPrevClusterStatus', 'primary') },
+    });
     assert.deepEqual(by('galeraClusterSizeChanged'), { galeraPrevClusterSize: { type: ValueType.Gauge32, value: 3 } });
   });
 
@@ -132,12 +187,17 @@ describe('notifications: the rules', () => {
     feed(snap({ reachable: false, status: 'stopped' }), { ...up, serverRunning: false });
     assert.deepEqual(names(), ['galeraMysqlLost', 'galeraStatusChanged']);
     feed(snap({ status: 'running' }));
-    assert.deepEqual(names(), ['galeraMysqlLost', 'galeraStatusChanged', 'galeraStatusChanged'], 'no galeraMysqlRegained for the new server');
+    assert.deepEqual(
+      names(),
+      ['galeraMysqlLost', 'galeraStatusChanged', 'galeraStatusChanged'],
+      'no galeraMysqlRegained for the new server',
+    );
   });
 
   it('a loss that ends within the hold (the server stops) is never sent', () => {
     feed(snap());
-    n.observe(snap({ reachable: false }), up); clock.tick(HOLD / 2);
+    n.observe(snap({ reachable: false }), up);
+    clock.tick(HOLD / 2);
     feed(snap({ reachable: false }), { ...up, serverRunning: false });
     assert.deepEqual(names(), []);
   });
@@ -148,12 +208,21 @@ describe('notifications: the table is checked against the MIB at start', () => {
 
   const broken = (o: Partial<NotificationRule>): NotificationRule[] => [{ ...RULES[0], ...o }];
   it('a misspelt notification fails at start, naming it', () => {
-    assert.throws(() => new Notifier(mib, HOLD, () => undefined, broken({ notifications: ['galeraStatusChange'] })), /no notification galeraStatusChange/);
+    assert.throws(
+      () => new Notifier(mib, HOLD, () => undefined, broken({ notifications: ['galeraStatusChange'] })),
+      /no notification galeraStatusChange/,
+    );
   });
   it('a previous-value object the notification does not carry fails', () => {
-    assert.throws(() => checkRules(mib, broken({ previous: 'galeraPrevLocalState' })), /galeraStatusChanged does not carry galeraPrevLocalState/);
+    assert.throws(
+      () => checkRules(mib, broken({ previous: 'galeraPrevLocalState' })),
+      /galeraStatusChanged does not carry galeraPrevLocalState/,
+    );
   });
   it('an extra object the notification does not carry fails', () => {
-    assert.throws(() => checkRules(mib, broken({ extra: () => ({ galeraNotifyText: 'x' }) })), /does not carry galeraNotifyText/);
+    assert.throws(
+      () => checkRules(mib, broken({ extra: () => ({ galeraNotifyText: 'x' }) })),
+      /does not carry galeraNotifyText/,
+    );
   });
 });

@@ -11,18 +11,37 @@ import type { Value } from '../../src/snmp/agentx/pdu';
 import type { NodeSnapshot } from '../../src/core/snapshot';
 import type { WsrepSource } from '../../src/sources/wsrep';
 
-describe('the promoter\'s notification', () => {
+describe("the promoter's notification", () => {
   it('carries the reason as galeraNotifyText, typed by the MIB', async () => {
     const cfg = defaultConfig();
     cfg.init.promoteNonPrimaryAfterSeconds = 1;
     let t = 10000;
     const executed: string[] = [];
-    const wsrep = { execute: async (sql: string) => { executed.push(sql); return { ok: true }; } } as unknown as WsrepSource;
+    const wsrep = {
+      execute: async (sql: string) => {
+        executed.push(sql);
+        return { ok: true };
+      },
+    } as unknown as WsrepSource;
     const sent: [string, Record<string, Value>][] = [];
-    const p = new Promoter(cfg, createLogger('silent', 'test'), loadMib(), wsrep, (text, extra) => sent.push([text, extra]), () => t);
+    const p = new Promoter(
+      cfg,
+      createLogger('silent', 'test'),
+      loadMib(),
+      wsrep,
+      (text, extra) => sent.push([text, extra]),
+      () => t,
+    );
     // A lone survivor (no peers to ask), running non-Primary.
     const snap = {
-      nodeName: 'n1', status: 'running', seqno: 10n, seqnoSource: 'live', uuid: null, safeToBootstrap: null, serverPid: 7, savedView: null,
+      nodeName: 'n1',
+      status: 'running',
+      seqno: 10n,
+      seqnoSource: 'live',
+      uuid: null,
+      safeToBootstrap: null,
+      serverPid: 7,
+      savedView: null,
       wsrep: { reachable: true, clusterStatus: 'nonPrimary' },
     } as unknown as NodeSnapshot;
     p.observe(snap);

@@ -7,13 +7,33 @@ const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 
 describe('setting safe_to_bootstrap: 1', () => {
   const cases: [string, string, string][] = [
-    ['0 becomes 1, the rest kept', `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 0\n`, `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 1\n`],
+    [
+      '0 becomes 1, the rest kept',
+      `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 0\n`,
+      `uuid: ${U}\nseqno: 5\nsafe_to_bootstrap: 1\n`,
+    ],
     ['already 1 without a space: left alone', 'seqno: 5\nsafe_to_bootstrap:1', 'seqno: 5\nsafe_to_bootstrap:1'],
-    ['already 1 with odd spacing: left alone', 'safe_to_bootstrap:  1  \nseqno: 5\n', 'safe_to_bootstrap:  1  \nseqno: 5\n'],
+    [
+      'already 1 with odd spacing: left alone',
+      'safe_to_bootstrap:  1  \nseqno: 5\n',
+      'safe_to_bootstrap:  1  \nseqno: 5\n',
+    ],
     ['already 1, trailing space, last line', 'seqno: 5\nsafe_to_bootstrap:1 ', 'seqno: 5\nsafe_to_bootstrap:1 '],
-    ['a commented 1 is not the setting', '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 0\n', '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 1\n'],
-    ['a commented 0 is not the setting', '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 0\n', '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n'],
-    ['only a comment: the line is added', `seqno: 5\n# safe_to_bootstrap: 0\n`, `seqno: 5\n# safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n`],
+    [
+      'a commented 1 is not the setting',
+      '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 0\n',
+      '# safe_to_bootstrap: 1\nsafe_to_bootstrap: 1\n',
+    ],
+    [
+      'a commented 0 is not the setting',
+      '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 0\n',
+      '# old safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n',
+    ],
+    [
+      'only a comment: the line is added',
+      `seqno: 5\n# safe_to_bootstrap: 0\n`,
+      `seqno: 5\n# safe_to_bootstrap: 0\nsafe_to_bootstrap: 1\n`,
+    ],
     ['missing: added after a final newline', 'seqno: 5\n', 'seqno: 5\nsafe_to_bootstrap: 1\n'],
     ['missing, no final newline: one is added', 'seqno: 5', 'seqno: 5\nsafe_to_bootstrap: 1\n'],
     ['a value of 10 is not 1', 'safe_to_bootstrap: 10\n', 'safe_to_bootstrap: 1\n'],
@@ -23,7 +43,8 @@ describe('setting safe_to_bootstrap: 1', () => {
 
 describe('safe_to_bootstrap', () => {
   it('is set to 1 and nothing else changes', () => {
-    const text = '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   -1\nsafe_to_bootstrap: 0\n';
+    const text =
+      '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   -1\nsafe_to_bootstrap: 0\n';
     assert.equal(withSafeToBootstrap(text), text.replace('safe_to_bootstrap: 0', 'safe_to_bootstrap: 1'));
     assert.equal(withSafeToBootstrap(text.replace(': 0', ': 1')), text.replace(': 0', ': 1'));
     assert.equal(withSafeToBootstrap('version: 2.1\nseqno: 5'), 'version: 2.1\nseqno: 5\nsafe_to_bootstrap: 1\n');

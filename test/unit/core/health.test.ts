@@ -7,7 +7,13 @@ import { healthVerdict, isHealthy } from '../../../src/core/health';
 import { WsrepStatus, parseWsrepStatus } from '../../../src/core/wsrep-status';
 
 describe('a healthy node, for keepalived', () => {
-  const h = (o: Partial<WsrepStatus>): WsrepStatus => ({ ...parseWsrepStatus({}, null, null, true, 1), clusterStatus: 'primary', ready: true, localState: 4, ...o });
+  const h = (o: Partial<WsrepStatus>): WsrepStatus => ({
+    ...parseWsrepStatus({}, null, null, true, 1),
+    clusterStatus: 'primary',
+    ready: true,
+    localState: 4,
+    ...o,
+  });
   const cases: [string, Partial<WsrepStatus>, boolean, boolean, boolean][] = [
     ['Synced, Primary, ready', {}, true, false, true],
     ['no server', {}, false, false, false],
@@ -19,12 +25,20 @@ describe('a healthy node, for keepalived', () => {
     ['donor, donors not healthy', { localState: 2 }, true, false, false],
     ['donor, donors healthy', { localState: 2 }, true, true, true],
   ];
-  for (const [what, o, running, donorOk, want] of cases) it(what, () => assert.equal(isHealthy(h(o), running, donorOk), want));
+  for (const [what, o, running, donorOk, want] of cases)
+    it(what, () => assert.equal(isHealthy(h(o), running, donorOk), want));
 });
 
 describe('a healthy node, from the real Synced capture', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+  const status = Object.fromEntries(
+    fs
+      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t', 2) as [string, string]),
+  );
   it('a Donor is healthy only when configured so', () => {
     const donor = parseWsrepStatus({ ...status, wsrep_local_state: '2' }, null, null, true, 1);
     assert.equal(isHealthy(donor, true, false), false);
@@ -34,15 +48,43 @@ describe('a healthy node, from the real Synced capture', () => {
 
 describe('the health verdict', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const synced = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+  const synced = Object.fromEntries(
+    fs
+      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t', 2) as [string, string]),
+  );
   const cases: [string, Record<string, string> | null, boolean, boolean, boolean, RegExp][] = [
     ['a Synced Primary ready node', synced, true, true, false, /^Galera node is synced\.$/],
     ['no server', synced, false, true, false, /not running/],
     ['an unreadable server', null, true, false, false, /not readable/],
-    ['non-Primary', { ...synced, wsrep_cluster_status: 'non-Primary' }, true, true, false, /not in the Primary component \(nonPrimary\)/],
+    [
+      'non-Primary',
+      { ...synced, wsrep_cluster_status: 'non-Primary' },
+      true,
+      true,
+      false,
+      /not in the Primary component \(nonPrimary\)/,
+    ],
     ['not ready', { ...synced, wsrep_ready: 'OFF' }, true, true, false, /not ready/],
-    ['a Joiner', { ...synced, wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' }, true, true, false, /not synced \(Joining\)/],
-    ['a Donor', { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, true, true, false, /not synced \(Donor\/Desynced\)/],
+    [
+      'a Joiner',
+      { ...synced, wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' },
+      true,
+      true,
+      false,
+      /not synced \(Joining\)/,
+    ],
+    [
+      'a Donor',
+      { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+      true,
+      true,
+      false,
+      /not synced \(Donor\/Desynced\)/,
+    ],
   ];
   for (const [what, status, running, reachable, donor, re] of cases) {
     it(`${what}: ${re.source}`, () => {
@@ -53,7 +95,17 @@ describe('the health verdict', () => {
     });
   }
   it('a Donor serves when donorIsHealthy says so', () => {
-    const v = healthVerdict(parseWsrepStatus({ ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' }, null, null, true, 1), true, true);
+    const v = healthVerdict(
+      parseWsrepStatus(
+        { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
+        null,
+        null,
+        true,
+        1,
+      ),
+      true,
+      true,
+    );
     assert.deepEqual(v, { healthy: true, reason: 'Galera node is Donor/Desynced, serving (donorIsHealthy).' });
   });
 });

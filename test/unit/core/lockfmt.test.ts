@@ -6,10 +6,17 @@ import { check, textLike } from '../../helpers/fuzz';
 describe('the lock file format', () => {
   it('writes purpose and host, and starttime only when known', () => {
     assert.equal(formatLock({ pid: 5, starttime: null, purpose: null }, 'h1'), '5\npurpose=unknown host=h1\n');
-    assert.equal(formatLock({ pid: 5, starttime: 77, purpose: 'galera-init' }, 'h1'), '5\npurpose=galera-init host=h1 starttime=77\n');
+    assert.equal(
+      formatLock({ pid: 5, starttime: 77, purpose: 'galera-init' }, 'h1'),
+      '5\npurpose=galera-init host=h1 starttime=77\n',
+    );
   });
   const cases: [string, string, ReturnType<typeof parseLock>][] = [
-    ['what it writes', '5\npurpose=galera-init host=h starttime=77\n', { pid: 5, starttime: 77, purpose: 'galera-init' }],
+    [
+      'what it writes',
+      '5\npurpose=galera-init host=h starttime=77\n',
+      { pid: 5, starttime: 77, purpose: 'galera-init' },
+    ],
     ['a bare PID, spaces around', ' 5 ', { pid: 5, starttime: null, purpose: null }],
     ['PID 1', '1\n', { pid: 1, starttime: null, purpose: null }],
     ['the pid_max ceiling', '4194304\n', { pid: 4194304, starttime: null, purpose: null }],
@@ -33,18 +40,28 @@ describe('the lock file format', () => {
 
 describe('lock file format', () => {
   it('round-trips', () => {
-    assert.deepEqual(parseLock(formatLock({ pid: 1234, starttime: 99, purpose: 'galera-init' }, 'h')), { pid: 1234, starttime: 99, purpose: 'galera-init' });
+    assert.deepEqual(parseLock(formatLock({ pid: 1234, starttime: 99, purpose: 'galera-init' }, 'h')), {
+      pid: 1234,
+      starttime: 99,
+      purpose: 'galera-init',
+    });
   });
   const bad = ['', '\n', 'abc', '-5\n', '0\n', '99999999999\n', 'x'.repeat(5000), '12 34\n'];
   for (const text of bad) it(`rejects ${JSON.stringify(text.slice(0, 20))}`, () => assert.equal(parseLock(text), null));
-  it('accepts a bare PID (the simplest writer)', () => assert.deepEqual(parseLock('42'), { pid: 42, starttime: null, purpose: null }));
+  it('accepts a bare PID (the simplest writer)', () =>
+    assert.deepEqual(parseLock('42'), { pid: 42, starttime: null, purpose: null }));
 });
 
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  check('lock', textLike(['12345', 'purpose=', 'starttime=', 'host=']), (s) => s, (t) => {
-    const l = parseLock(t);
-    assert.ok(l === null || (Number.isInteger(l.pid) && l.pid > 0));
-  });
+  check(
+    'lock',
+    textLike(['12345', 'purpose=', 'starttime=', 'host=']),
+    (s) => s,
+    (t) => {
+      const l = parseLock(t);
+      assert.ok(l === null || (Number.isInteger(l.pid) && l.pid > 0));
+    },
+  );
 });

@@ -9,19 +9,39 @@ import { check, textLike } from '../../helpers/fuzz';
 // broken variants.
 describe('--wsrep-recover output parser', () => {
   it('finds the position in a real MariaDB 10.11 run', () => {
-    assert.deepEqual(parseRecoveredPosition(fixture('wsrep-recover-mariadb-10.11.log')), { uuid: '84e32a09-e6d7-11f1-92ef-87e236721ec1', seqno: 5n });
+    assert.deepEqual(parseRecoveredPosition(fixture('wsrep-recover-mariadb-10.11.log')), {
+      uuid: '84e32a09-e6d7-11f1-92ef-87e236721ec1',
+      seqno: 5n,
+    });
   });
   const cases: [string, string, string | null][] = [
-    ['with a wsrep_gtid_mode suffix', '[Note] WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:1234,0-1-1234', '1234'],
-    ['Percona XtraDB Cluster 8', '2024-01-01T00:00:00Z 0 [System] [MY-000000] [WSREP] Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:99', '99'],
+    [
+      'with a wsrep_gtid_mode suffix',
+      '[Note] WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:1234,0-1-1234',
+      '1234',
+    ],
+    [
+      'Percona XtraDB Cluster 8',
+      '2024-01-01T00:00:00Z 0 [System] [MY-000000] [WSREP] Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:99',
+      '99',
+    ],
     ['a never-committed node', 'WSREP: Recovered position: 00000000-0000-0000-0000-000000000000:-1', '-1'],
-    ['two lines: the last wins', 'WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:1\nWSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:2', '2'],
-    ['no position (aborted run)', fixture('wsrep-recover-mariadb-10.11.log').replace(/.*Recovered position.*\n?/, ''), null],
+    [
+      'two lines: the last wins',
+      'WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:1\nWSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:2',
+      '2',
+    ],
+    [
+      'no position (aborted run)',
+      fixture('wsrep-recover-mariadb-10.11.log').replace(/.*Recovered position.*\n?/, ''),
+      null,
+    ],
     ['seqno overflow', 'WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:99999999999999999999', null],
     ['garbage', '\u0000\u0001 Recovered position: :', null],
   ];
   for (const [what, text, want] of cases) {
-    it(`${what} -> ${want ?? 'none'}`, () => assert.equal(parseRecoveredPosition(text)?.seqno.toString() ?? null, want));
+    it(`${what} -> ${want ?? 'none'}`, () =>
+      assert.equal(parseRecoveredPosition(text)?.seqno.toString() ?? null, want));
   }
 });
 
@@ -37,8 +57,19 @@ describe('the recovered position at its edges', () => {
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  check('recover-log', textLike(['[Note] WSREP: Recovered position: ', '[WSREP] Recovered position: ', '84e32a09-e6d7-11f1-92ef-87e236721ec1:', ',0-1-', '12']), (s) => s, (t) => {
-    const p = parseRecoveredPosition(t);
-    assert.ok(p === null || (p.seqno >= SEQNO_MIN && p.seqno <= SEQNO_MAX && p.uuid.length === 36));
-  });
+  check(
+    'recover-log',
+    textLike([
+      '[Note] WSREP: Recovered position: ',
+      '[WSREP] Recovered position: ',
+      '84e32a09-e6d7-11f1-92ef-87e236721ec1:',
+      ',0-1-',
+      '12',
+    ]),
+    (s) => s,
+    (t) => {
+      const p = parseRecoveredPosition(t);
+      assert.ok(p === null || (p.seqno >= SEQNO_MIN && p.seqno <= SEQNO_MAX && p.uuid.length === 36));
+    },
+  );
 });

@@ -1,19 +1,48 @@
 // buildSnapshot: how the wsrep facts turn into readiness, which seqno a node shows, and the plain
 // fields the outputs read; dataAge over the sources in use.
 import { strict as assert } from 'node:assert';
-import { NodeSnapshot, SnapshotInput, SourceHealth, WsrepInput, buildSnapshot, dataAge, snapshotToJson, wsrepInput } from '../../../src/core/snapshot';
+import {
+  NodeSnapshot,
+  SnapshotInput,
+  SourceHealth,
+  WsrepInput,
+  buildSnapshot,
+  dataAge,
+  snapshotToJson,
+  wsrepInput,
+} from '../../../src/core/snapshot';
 import { parseWsrepStatus } from '../../../src/core/wsrep-status';
 import { fixture } from '../../helpers/fixtures';
 import type { ProcessFacts } from '../../../src/core/procclass';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 const U2 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const procs = (servers: { pid: number; bootstrap: boolean }[] = []): ProcessFacts => ({ servers, recoveries: [], initiators: [] });
+const procs = (servers: { pid: number; bootstrap: boolean }[] = []): ProcessFacts => ({
+  servers,
+  recoveries: [],
+  initiators: [],
+});
 const BOOT = [{ pid: 11, bootstrap: true }];
-const synced: WsrepInput = { reachable: true, accepting: true, lastCommitted: 42n, uuid: U2, localState: 4, clusterStatus: 'Primary', ready: true };
+const synced: WsrepInput = {
+  reachable: true,
+  accepting: true,
+  lastCommitted: 42n,
+  uuid: U2,
+  localState: 4,
+  clusterStatus: 'Primary',
+  ready: true,
+};
 const input = (o: Partial<SnapshotInput> & { w?: Partial<WsrepInput> } = {}): SnapshotInput => ({
-  at: 1000, nodeName: 'n1', processes: procs(BOOT), lock: { state: 'free' }, grastate: { uuid: U, seqno: 7n, safeToBootstrap: true, problems: [] },
-  gvwstate: null, recovered: null, sources: [], ...o, wsrep: { ...synced, ...o.w },
+  at: 1000,
+  nodeName: 'n1',
+  processes: procs(BOOT),
+  lock: { state: 'free' },
+  grastate: { uuid: U, seqno: 7n, safeToBootstrap: true, problems: [] },
+  gvwstate: null,
+  recovered: null,
+  sources: [],
+  ...o,
+  wsrep: { ...synced, ...o.w },
 });
 
 describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
@@ -37,10 +66,19 @@ describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
   for (const [what, w, want] of cases) it(what, () => assert.equal(buildSnapshot(input({ w })).status, want));
 
   it('a bootstrap server seen ready before stays running, even next to another server', () => {
-    const servers = [{ pid: 11, bootstrap: true }, { pid: 12, bootstrap: false }];
+    const servers = [
+      { pid: 11, bootstrap: true },
+      { pid: 12, bootstrap: false },
+    ];
     const silent = { reachable: false, accepting: false };
-    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 11, w: silent })).status, 'running');
-    assert.equal(buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 12, w: silent })).status, 'bootstrapping');
+    assert.equal(
+      buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 11, w: silent })).status,
+      'running',
+    );
+    assert.equal(
+      buildSnapshot(input({ processes: procs(servers), readyBootstrapPid: 12, w: silent })).status,
+      'bootstrapping',
+    );
   });
 });
 
@@ -60,13 +98,31 @@ describe('the snapshot: seqno and plain fields', () => {
   it('copies the plain fields', () => {
     const view = { myUuid: U, viewId: `${U}:3`, members: [U], includesSelf: true };
     const sources: SourceHealth[] = [{ name: 'lock', state: 'ok', lastOkAt: 5, error: '' }];
-    const s = buildSnapshot(input({ gvwstate: { view, problems: [] }, lock: { state: 'held', pid: 77, purpose: null }, sources }));
+    const s = buildSnapshot(
+      input({ gvwstate: { view, problems: [] }, lock: { state: 'held', pid: 77, purpose: null }, sources }),
+    );
     assert.deepEqual(
-      { at: s.at, nodeName: s.nodeName, safe: s.safeToBootstrap, view: s.savedView, serverPid: s.serverPid, lockPid: s.lockPid, sources: s.sources },
-      { at: 1000, nodeName: 'n1', safe: true, view, serverPid: 11, lockPid: 77, sources });
+      {
+        at: s.at,
+        nodeName: s.nodeName,
+        safe: s.safeToBootstrap,
+        view: s.savedView,
+        serverPid: s.serverPid,
+        lockPid: s.lockPid,
+        sources: s.sources,
+      },
+      { at: 1000, nodeName: 'n1', safe: true, view, serverPid: 11, lockPid: 77, sources },
+    );
   });
   it('defaults when there is nothing to copy', () => {
-    const s = buildSnapshot(input({ processes: procs(), grastate: null, gvwstate: { view: null, problems: ['x'] }, lock: { state: 'stale', pid: 9 } }));
+    const s = buildSnapshot(
+      input({
+        processes: procs(),
+        grastate: null,
+        gvwstate: { view: null, problems: ['x'] },
+        lock: { state: 'stale', pid: 9 },
+      }),
+    );
     assert.deepEqual([s.safeToBootstrap, s.savedView, s.serverPid, s.lockPid], [null, null, 0, 0]);
     const s2 = buildSnapshot(input({ grastate: { uuid: U, seqno: 1n, safeToBootstrap: false, problems: [] } }));
     assert.equal(s2.safeToBootstrap, false);
@@ -80,9 +136,16 @@ describe('the snapshot: seqno and plain fields', () => {
 
 describe('the age of the data in use', () => {
   const snap = (sources: SourceHealth[]): NodeSnapshot => buildSnapshot(input({ sources }));
-  const src = (state: SourceHealth['state'], lastOkAt: number): SourceHealth => ({ name: 'lock', state, lastOkAt, error: '' });
-  it('the oldest source that is not idle', () => assert.equal(dataAge(snap([src('ok', 4000), src('failing', 3000), src('idle', 1)]), 5000), 2000));
-  it('a source that never delivered makes the age "since ever"', () => assert.equal(dataAge(snap([src('failing', 0)]), 5000), 5000));
+  const src = (state: SourceHealth['state'], lastOkAt: number): SourceHealth => ({
+    name: 'lock',
+    state,
+    lastOkAt,
+    error: '',
+  });
+  it('the oldest source that is not idle', () =>
+    assert.equal(dataAge(snap([src('ok', 4000), src('failing', 3000), src('idle', 1)]), 5000), 2000));
+  it('a source that never delivered makes the age "since ever"', () =>
+    assert.equal(dataAge(snap([src('failing', 0)]), 5000), 5000));
   it('no sources, or facts from the future: 0', () => {
     assert.equal(dataAge(snap([]), 5000), 0);
     assert.equal(dataAge(snap([src('ok', 6000)]), 5000), 0);
@@ -94,7 +157,13 @@ describe('the age of the data in use', () => {
 // broken variants.
 describe('wsrep status values', () => {
   it('reads a real SHOW STATUS capture', () => {
-    const rows = Object.fromEntries(fixture('show-status-wsrep-synced.tsv').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+    const rows = Object.fromEntries(
+      fixture('show-status-wsrep-synced.tsv')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split('\t', 2) as [string, string]),
+    );
     const v = wsrepInput(parseWsrepStatus(rows, null, null, true, 1), true);
     assert.equal(v.localState, 4);
     assert.equal(v.clusterStatus, 'Primary');
@@ -103,16 +172,46 @@ describe('wsrep status values', () => {
     assert.equal(v.uuid, rows.wsrep_local_state_uuid);
   });
   it('turns nonsense into unknowns, not exceptions', () => {
-    assert.deepEqual(wsrepInput(parseWsrepStatus({ wsrep_local_state: '9', wsrep_last_committed: 'NaN', wsrep_local_state_uuid: 'x', wsrep_cluster_status: 'Weird' }, null, null, true, 1), true),
-      { reachable: true, accepting: true, lastCommitted: null, uuid: null, localState: null, clusterStatus: null, ready: null });
+    assert.deepEqual(
+      wsrepInput(
+        parseWsrepStatus(
+          {
+            wsrep_local_state: '9',
+            wsrep_last_committed: 'NaN',
+            wsrep_local_state_uuid: 'x',
+            wsrep_cluster_status: 'Weird',
+          },
+          null,
+          null,
+          true,
+          1,
+        ),
+        true,
+      ),
+      {
+        reachable: true,
+        accepting: true,
+        lastCommitted: null,
+        uuid: null,
+        localState: null,
+        clusterStatus: null,
+        ready: null,
+      },
+    );
   });
   it('one parse: an empty wsrep_local_state is unknown, for readiness and for the MIB alike', () => {
     const h = parseWsrepStatus({ wsrep_local_state: '', wsrep_cluster_status: 'Primary' }, null, null, true, 1);
     assert.equal(h.localState, null);
     assert.equal(wsrepInput(h, true).localState, null);
   });
-  it('Galera\'s own words for the cluster status, as statusOf\'s reasons quote them', () => {
-    const cs = (v: string): string | null => wsrepInput(parseWsrepStatus({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
-    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(cs), ['Primary', 'non-Primary', 'Disconnected', null]);
+  it("Galera's own words for the cluster status, as statusOf's reasons quote them", () => {
+    const cs = (v: string): string | null =>
+      wsrepInput(parseWsrepStatus({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
+    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(cs), [
+      'Primary',
+      'non-Primary',
+      'Disconnected',
+      null,
+    ]);
   });
 });

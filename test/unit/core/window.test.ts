@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { ByteSample, addSample, gcacheSizeOf, rateOver, windowLow, windowOf } from '../../../src/core/window';
 
 const S = (t: number, bytes: number): ByteSample => ({ t, bytes: BigInt(bytes) });
-const feed = (points: [number, number][]): ByteSample[] => points.reduce<ByteSample[]>((h, [t, b]) => addSample(h, { t, bytes: BigInt(b) }), []);
+const feed = (points: [number, number][]): ByteSample[] =>
+  points.reduce<ByteSample[]>((h, [t, b]) => addSample(h, { t, bytes: BigInt(b) }), []);
 
 describe('the byte-sample history', () => {
   const h = [S(0, 0), S(1000, 10)];
@@ -48,7 +49,15 @@ describe('the window from gcache and rate', () => {
   ];
   for (const [g, r, want] of cases) it(`gcache ${g}, rate ${r}`, () => assert.deepEqual(windowOf(g, r), want));
   it('low only when a known window is shorter than desired', () => {
-    assert.deepEqual([windowLow({ kind: 'seconds', seconds: 10 }, 20), windowLow({ kind: 'seconds', seconds: 20 }, 20), windowLow({ kind: 'unbounded' }, 20), windowLow({ kind: 'unknown' }, 20)], [true, false, false, false]);
+    assert.deepEqual(
+      [
+        windowLow({ kind: 'seconds', seconds: 10 }, 20),
+        windowLow({ kind: 'seconds', seconds: 20 }, 20),
+        windowLow({ kind: 'unbounded' }, 20),
+        windowLow({ kind: 'unknown' }, 20),
+      ],
+      [true, false, false, false],
+    );
   });
 });
 
@@ -67,27 +76,50 @@ describe('gcache.size from wsrep_provider_options', () => {
     ['', null],
     [undefined, null],
   ];
-  for (const [o, want] of cases) it(`${JSON.stringify(o)?.slice(0, 40)} → ${want}`, () => assert.equal(gcacheSizeOf(o), want));
+  for (const [o, want] of cases)
+    it(`${JSON.stringify(o)?.slice(0, 40)} → ${want}`, () => assert.equal(gcacheSizeOf(o), want));
 });
 
 describe('the replication window', () => {
   it('measures the write rate over the span', () => {
-    const h = feed([[0, 0], [1000, 1000], [2000, 2000], [61000, 61000]]);
+    const h = feed([
+      [0, 0],
+      [1000, 1000],
+      [2000, 2000],
+      [61000, 61000],
+    ]);
     assert.equal(rateOver(h, 60_000), 1000);
   });
   it('gives no rate with under a second of history, and no window without a rate or gcache', () => {
-    assert.equal(rateOver(feed([[0, 0], [500, 10]]), 60_000), null);
+    assert.equal(
+      rateOver(
+        feed([
+          [0, 0],
+          [500, 10],
+        ]),
+        60_000,
+      ),
+      null,
+    );
     assert.deepEqual(windowOf(128 * 1024 * 1024, null), { kind: 'unknown' });
     assert.deepEqual(windowOf(null, 10), { kind: 'unknown' });
   });
   it('is unbounded, not a division by zero, when nothing is written', () => {
-    const h = feed([[0, 500], [10_000, 500]]);
+    const h = feed([
+      [0, 500],
+      [10_000, 500],
+    ]);
     assert.equal(rateOver(h, 60_000), 0);
     assert.deepEqual(windowOf(1024, 0), { kind: 'unbounded' });
     assert.equal(windowLow({ kind: 'unbounded' }, 3600), false);
   });
   it('starts again after a counter reset (server restart) instead of a negative rate', () => {
-    const h = feed([[0, 1_000_000], [5000, 2_000_000], [6000, 100], [8000, 2100]]);
+    const h = feed([
+      [0, 1_000_000],
+      [5000, 2_000_000],
+      [6000, 100],
+      [8000, 2100],
+    ]);
     assert.equal(h.length, 2);
     assert.equal(rateOver(h, 60_000), 1000);
   });
@@ -112,5 +144,6 @@ describe('the replication window', () => {
     ['gcache.size = lots', null],
     [undefined, null],
   ];
-  for (const [opts, want] of sizes) it(`gcache.size of ${JSON.stringify(opts)} -> ${want}`, () => assert.equal(gcacheSizeOf(opts), want));
+  for (const [opts, want] of sizes)
+    it(`gcache.size of ${JSON.stringify(opts)} -> ${want}`, () => assert.equal(gcacheSizeOf(opts), want));
 });

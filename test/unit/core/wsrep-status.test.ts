@@ -8,7 +8,8 @@ import { isHealthy } from '../../../src/core/health';
 import { WsrepStatus, clusterStatusOf, parseWsrepStatus, membersOf } from '../../../src/core/wsrep-status';
 import { check } from '../../helpers/fuzz';
 
-const one = (k: string, v: string | undefined): WsrepStatus => parseWsrepStatus(v === undefined ? {} : { [k]: v }, null, null, true, 1);
+const one = (k: string, v: string | undefined): WsrepStatus =>
+  parseWsrepStatus(v === undefined ? {} : { [k]: v }, null, null, true, 1);
 
 describe('wsrep status values, parsed', () => {
   const cases: [string, keyof WsrepStatus, string | undefined, unknown][] = [
@@ -71,7 +72,8 @@ describe('wsrep status values, parsed', () => {
     ['wsrep_cluster_status', 'clusterStatus', undefined, 'unknown'],
   ];
   for (const [k, field, v, want] of cases) {
-    it(`${k} ${JSON.stringify(v)?.slice(0, 24) ?? 'missing'} → ${String(want).slice(0, 24)}`, () => assert.deepEqual(one(k, v)[field], want));
+    it(`${k} ${JSON.stringify(v)?.slice(0, 24) ?? 'missing'} → ${String(want).slice(0, 24)}`, () =>
+      assert.deepEqual(one(k, v)[field], want));
   }
 
   it('names the node from the variables, cut to 255, empty without them', () => {
@@ -90,21 +92,45 @@ describe('wsrep status values, parsed', () => {
   it('members: the table when read, else the incoming addresses, trimmed, AUTO and blanks dropped', () => {
     const t = [{ name: 'a', address: '10.0.0.1:3306', uuid: null }];
     assert.equal(membersOf(t, 'x:1'), t);
-    assert.deepEqual(membersOf([], ' x:1 , AUTO,, y:2'), [{ name: '', address: 'x:1', uuid: null }, { name: '', address: 'y:2', uuid: null }]);
+    assert.deepEqual(membersOf([], ' x:1 , AUTO,, y:2'), [
+      { name: '', address: 'x:1', uuid: null },
+      { name: '', address: 'y:2', uuid: null },
+    ]);
     assert.deepEqual(membersOf(null, ''), []);
-    assert.deepEqual(parseWsrepStatus({ wsrep_incoming_addresses: ' x:1 ' }, null, null, true, 1).members, [{ name: '', address: 'x:1', uuid: null }]);
+    assert.deepEqual(parseWsrepStatus({ wsrep_incoming_addresses: ' x:1 ' }, null, null, true, 1).members, [
+      { name: '', address: 'x:1', uuid: null },
+    ]);
   });
 
   it('cluster status names', () => {
-    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'primary', undefined].map(clusterStatusOf), ['primary', 'nonPrimary', 'disconnected', 'unknown', 'unknown']);
+    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'primary', undefined].map(clusterStatusOf), [
+      'primary',
+      'nonPrimary',
+      'disconnected',
+      'unknown',
+      'unknown',
+    ]);
   });
 });
 
 describe('wsrep health parsing', () => {
   const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const status = Object.fromEntries(fs.readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t', 2) as [string, string]));
+  const status = Object.fromEntries(
+    fs
+      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t', 2) as [string, string]),
+  );
   it('reads a real Synced node', () => {
-    const h = parseWsrepStatus(status, { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' }, null, true, 5);
+    const h = parseWsrepStatus(
+      status,
+      { wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n1' },
+      null,
+      true,
+      5,
+    );
     assert.equal(h.clusterStatus, 'primary');
     assert.equal(h.clusterSize, 1);
     assert.equal(h.localState, 4);
@@ -116,10 +142,31 @@ describe('wsrep health parsing', () => {
     assert.equal(isHealthy(h, false, false), false);
   });
   it('turns a non-Primary conf id of 2^64-1 into -1', () => {
-    assert.equal(parseWsrepStatus({ wsrep_cluster_conf_id: '18446744073709551615', wsrep_cluster_status: 'non-Primary' }, null, null, true, 1).confId, -1n);
+    assert.equal(
+      parseWsrepStatus(
+        { wsrep_cluster_conf_id: '18446744073709551615', wsrep_cluster_status: 'non-Primary' },
+        null,
+        null,
+        true,
+        1,
+      ).confId,
+      -1n,
+    );
   });
   it('makes garbage unknown, never an exception', () => {
-    const h = parseWsrepStatus({ wsrep_local_state: '7', wsrep_cluster_size: '-3', wsrep_flow_control_paused: 'NaN', wsrep_received_bytes: '99999999999999999999999', wsrep_ready: 'maybe' }, null, null, true, 1);
+    const h = parseWsrepStatus(
+      {
+        wsrep_local_state: '7',
+        wsrep_cluster_size: '-3',
+        wsrep_flow_control_paused: 'NaN',
+        wsrep_received_bytes: '99999999999999999999999',
+        wsrep_ready: 'maybe',
+      },
+      null,
+      null,
+      true,
+      1,
+    );
     assert.equal(h.localState, null);
     assert.equal(h.clusterSize, null);
     assert.equal(h.fcPaused, null);
@@ -128,22 +175,53 @@ describe('wsrep health parsing', () => {
     assert.equal(h.clusterStatus, 'unknown');
   });
   it('maps the cluster status strings', () => {
-    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(clusterStatusOf), ['primary', 'nonPrimary', 'disconnected', 'unknown']);
+    assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(clusterStatusOf), [
+      'primary',
+      'nonPrimary',
+      'disconnected',
+      'unknown',
+    ]);
   });
   it('falls back to the incoming addresses for members', () => {
-    assert.deepEqual(membersOf(null, '127.0.0.1:3306,127.0.0.1:3307,AUTO'), [{ name: '', address: '127.0.0.1:3306', uuid: null }, { name: '', address: '127.0.0.1:3307', uuid: null }]);
-    assert.deepEqual(membersOf([{ name: 'a', address: 'x', uuid: null }], 'y'), [{ name: 'a', address: 'x', uuid: null }]);
+    assert.deepEqual(membersOf(null, '127.0.0.1:3306,127.0.0.1:3307,AUTO'), [
+      { name: '', address: '127.0.0.1:3306', uuid: null },
+      { name: '', address: '127.0.0.1:3307', uuid: null },
+    ]);
+    assert.deepEqual(membersOf([{ name: 'a', address: 'x', uuid: null }], 'y'), [
+      { name: 'a', address: 'x', uuid: null },
+    ]);
   });
 });
 
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  const statusKeys = ['wsrep_local_state', 'wsrep_cluster_status', 'wsrep_cluster_size', 'wsrep_cluster_conf_id', 'wsrep_last_committed', 'wsrep_received_bytes', 'wsrep_flow_control_paused', 'wsrep_ready', 'wsrep_incoming_addresses'];
-  check('wsrep-status', fc.dictionary(fc.constantFrom(...statusKeys), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('4', '-1', 'Primary', 'ON', '18446744073709551615', '1e400', 'NaN'))), (s) => JSON.parse(s) as Record<string, string>, (st) => {
-    const h = parseWsrepStatus(st, { wsrep_provider_options: String(st.wsrep_ready ?? '') }, null, true, 1);
-    assert.ok(h.localState === null || (h.localState >= 0 && h.localState <= 5));
-    assert.ok(h.fcPaused === null || Number.isFinite(h.fcPaused));
-    assert.ok(['primary', 'nonPrimary', 'disconnected', 'unknown'].includes(h.clusterStatus));
-  });
+  const statusKeys = [
+    'wsrep_local_state',
+    'wsrep_cluster_status',
+    'wsrep_cluster_size',
+    'wsrep_cluster_conf_id',
+    'wsrep_last_committed',
+    'wsrep_received_bytes',
+    'wsrep_flow_control_paused',
+    'wsrep_ready',
+    'wsrep_incoming_addresses',
+  ];
+  check(
+    'wsrep-status',
+    fc.dictionary(
+      fc.constantFrom(...statusKeys),
+      fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom('4', '-1', 'Primary', 'ON', '18446744073709551615', '1e400', 'NaN'),
+      ),
+    ),
+    (s) => JSON.parse(s) as Record<string, string>,
+    (st) => {
+      const h = parseWsrepStatus(st, { wsrep_provider_options: String(st.wsrep_ready ?? '') }, null, true, 1);
+      assert.ok(h.localState === null || (h.localState >= 0 && h.localState <= 5));
+      assert.ok(h.fcPaused === null || Number.isFinite(h.fcPaused));
+      assert.ok(['primary', 'nonPrimary', 'disconnected', 'unknown'].includes(h.clusterStatus));
+    },
+  );
 });

@@ -14,19 +14,26 @@ function raw(port: number, request: string): Promise<string> {
     const s = net.connect(port, '127.0.0.1', () => s.write(request));
     let out = '';
     s.setEncoding('utf8');
-    s.on('data', (d: string | Buffer) => { out += d.toString(); });
+    s.on('data', (d: string | Buffer) => {
+      out += d.toString();
+    });
     s.on('end', () => resolve(out));
     s.on('error', reject);
-    s.setTimeout(3000, () => { s.destroy(); reject(new Error(`no answer; got ${JSON.stringify(out)}`)); });
+    s.setTimeout(3000, () => {
+      s.destroy();
+      reject(new Error(`no answer; got ${JSON.stringify(out)}`));
+    });
   });
 }
 
 describe('http.listen', () => {
   for (const ok of ['', '127.0.0.1:9200', ':9200', '[::1]:9200', 'db1.example:65535']) {
-    it(`accepts ${JSON.stringify(ok)}`, () => assert.equal(buildConfig({ http: { listen: ok }, mysql: { enabled: false } }, 'x.yaml').http.listen, ok));
+    it(`accepts ${JSON.stringify(ok)}`, () =>
+      assert.equal(buildConfig({ http: { listen: ok }, mysql: { enabled: false } }, 'x.yaml').http.listen, ok));
   }
   for (const bad of ['9200', '127.0.0.1', ':0', ':65536', 'a b:1', 9200]) {
-    it(`rejects ${JSON.stringify(bad)}, naming the key`, () => assert.throws(() => buildConfig({ http: { listen: bad } }, 'x.yaml'), /x.yaml: 'http.listen' must be HOST:PORT/));
+    it(`rejects ${JSON.stringify(bad)}, naming the key`, () =>
+      assert.throws(() => buildConfig({ http: { listen: bad } }, 'x.yaml'), /x.yaml: 'http.listen' must be HOST:PORT/));
   }
   it('parses host and port', () => {
     assert.deepEqual(parseListen(':9200'), { host: undefined, port: 9200 });
@@ -45,7 +52,7 @@ describe('the health endpoint', () => {
   });
   afterEach(() => ep.stop());
 
-  it('answers HAProxy\'s default check (OPTIONS, HTTP/1.0, no Host) with 200 and the reason', async () => {
+  it("answers HAProxy's default check (OPTIONS, HTTP/1.0, no Host) with 200 and the reason", async () => {
     const r = await raw(ep.port(), 'OPTIONS / HTTP/1.0\r\n\r\n');
     assert.match(r, /^HTTP\/1\.[01] 200 OK\r\n/);
     assert.match(r, /\r\n\r\nGalera node is synced\.\r\n$/);
@@ -67,7 +74,12 @@ describe('the health endpoint', () => {
   });
   it('logs a taken port once and keeps the agent going', async () => {
     const lines: string[] = [];
-    const log = createLogger('info', 't', { write: (l: string) => { lines.push(l); return true; } } as unknown as NodeJS.WritableStream);
+    const log = createLogger('info', 't', {
+      write: (l: string) => {
+        lines.push(l);
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream);
     const second = new HealthEndpoint(`127.0.0.1:${ep.port()}`, () => verdict, log);
     await second.start();
     assert.equal(second.port(), 0);
@@ -79,6 +91,9 @@ describe('the health endpoint', () => {
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }

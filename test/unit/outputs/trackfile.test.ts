@@ -10,7 +10,9 @@ import { silentLogger } from '../../../src/log';
 
 describe('the keepalived track file', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-track-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-track-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('replaces a symlink planted at its path instead of writing through it', () => {
@@ -34,8 +36,15 @@ describe('the keepalived track file', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const raw = require('node:fs') as { rmSync: typeof fs.rmSync }; // the module object itself, which the import forwards to
     const realRm = raw.rmSync;
-    raw.rmSync = ((p: fs.PathLike, o?: fs.RmOptions) => { realRm(p, o); if (p === tmp) fs.symlinkSync(victim, tmp); });
-    try { t.write(0); } finally { raw.rmSync = realRm; }
+    raw.rmSync = (p: fs.PathLike, o?: fs.RmOptions) => {
+      realRm(p, o);
+      if (p === tmp) fs.symlinkSync(victim, tmp);
+    };
+    try {
+      t.write(0);
+    } finally {
+      raw.rmSync = realRm;
+    }
     assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
     assert.ok(!fs.existsSync(file), 'nothing written this time; the next write tries again');
     t.write(0);

@@ -6,11 +6,21 @@ import { MibObject, loadMib, typedValue } from '../../../src/snmp/mib';
 import { ValueType } from '../../../src/snmp/agentx/pdu';
 
 const mib = loadMib();
-const obj = (type: ValueType, extra: Partial<MibObject> = {}): MibObject => ({ name: 'x', oid: [1], type, syntax: 'x', access: 'read-only', ...extra });
+const obj = (type: ValueType, extra: Partial<MibObject> = {}): MibObject => ({
+  name: 'x',
+  oid: [1],
+  type,
+  syntax: 'x',
+  access: 'read-only',
+  ...extra,
+});
 
 describe('values typed from the MIB', () => {
   it('reads SYNTAX, MAX-ACCESS and SIZE from the MIB', () => {
-    assert.deepEqual([mib.object('galeraNodeName').syntax, mib.object('galeraNodeName').maxSize], ['DisplayString', 255]);
+    assert.deepEqual(
+      [mib.object('galeraNodeName').syntax, mib.object('galeraNodeName').maxSize],
+      ['DisplayString', 255],
+    );
     assert.equal(mib.object('galeraStatusReason').maxSize, 255, 'DisplayString without a SIZE is 0..255 (RFC 2579)');
     assert.equal(mib.object('galeraAgentInstance').maxSize, 64);
     assert.equal(mib.object('galeraStateUuid').maxSize, 36, 'through the TEXTUAL-CONVENTION');
@@ -29,7 +39,10 @@ describe('values typed from the MIB', () => {
   it('TruthValue: true(1), false(2); a boolean for anything else is a bug', () => {
     assert.deepEqual(mib.scalar('galeraReady', true), { type: ValueType.Integer, value: 1 });
     assert.deepEqual(mib.scalar('galeraWindowLow', false), { type: ValueType.Integer, value: 2 });
-    assert.throws(() => mib.scalar('galeraClusterSize', true), /galeraClusterSize \(Gauge32\) cannot hold the boolean true/);
+    assert.throws(
+      () => mib.scalar('galeraClusterSize', true),
+      /galeraClusterSize \(Gauge32\) cannot hold the boolean true/,
+    );
     assert.throws(() => mib.scalar('galeraLocalIndex', false), /cannot hold/);
   });
 
@@ -58,16 +71,25 @@ describe('values typed from the MIB', () => {
     assert.deepEqual(mib.scalar('galeraFlowControlSent', 2n ** 40n), { type: ValueType.Counter64, value: 2n ** 40n });
     assert.deepEqual(mib.scalar('galeraFlowControlSent', 12), { type: ValueType.Counter64, value: 12n });
     assert.deepEqual(mib.scalar('galeraFlowControlSent', -1n), { type: ValueType.Counter64, value: 0n });
-    assert.deepEqual(mib.scalar('galeraFlowControlSent', 2n ** 70n), { type: ValueType.Counter64, value: 2n ** 64n - 1n });
+    assert.deepEqual(mib.scalar('galeraFlowControlSent', 2n ** 70n), {
+      type: ValueType.Counter64,
+      value: 2n ** 64n - 1n,
+    });
   });
 
   it('OCTET STRINGs: text clipped to the SIZE on a UTF-8 boundary, numbers as decimal text', () => {
-    assert.deepEqual(mib.scalar('galeraSeqno', -9223372036854775808n), { type: ValueType.OctetString, value: '-9223372036854775808' });
+    assert.deepEqual(mib.scalar('galeraSeqno', -9223372036854775808n), {
+      type: ValueType.OctetString,
+      value: '-9223372036854775808',
+    });
     assert.deepEqual(mib.scalar('galeraClusterConfId', 7n), { type: ValueType.OctetString, value: '7' });
     const long = mib.scalar('galeraStatusReason', `${'a'.repeat(254)}☃`) as { value: string };
     assert.equal(long.value, 'a'.repeat(254), 'the snowman would cross byte 255: left out whole');
     assert.equal(Buffer.byteLength((mib.scalar('galeraAgentInstance', 'é'.repeat(40)) as { value: string }).value), 64);
-    assert.deepEqual(mib.scalar('galeraNodeName', Buffer.from('n1')), { type: ValueType.OctetString, value: Buffer.from('n1') });
+    assert.deepEqual(mib.scalar('galeraNodeName', Buffer.from('n1')), {
+      type: ValueType.OctetString,
+      value: Buffer.from('n1'),
+    });
     assert.throws(() => mib.scalar('galeraNodeName', true), /cannot hold the boolean/);
   });
 

@@ -4,7 +4,14 @@
 import { strict as assert } from 'node:assert';
 import * as dgram from 'node:dgram';
 import * as snmp from 'net-snmp';
-import { PeerTarget, askPeer, factsFromVarbinds, failedAnswer, parseTarget, peerErrorKind } from '../../../src/snmp/peers';
+import {
+  PeerTarget,
+  askPeer,
+  factsFromVarbinds,
+  failedAnswer,
+  parseTarget,
+  peerErrorKind,
+} from '../../../src/snmp/peers';
 import { loadMib } from '../../../src/snmp/mib';
 import fc from 'fast-check';
 import { check } from '../../helpers/fuzz';
@@ -16,25 +23,58 @@ const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
 // galeraAgentInstance, galeraWsrepReachable (optional).
-const good = () => [vb(T.Integer, 5), vb(T.OctetString, Buffer.from('123')), vb(T.OctetString, Buffer.from(U)), vb(T.Integer, 1), vb(T.OctetString, Buffer.from('n1')),
-  vb(T.Integer, 2), vb(T.Integer, 4), vb(T.Gauge, 0), vb(T.Gauge, 0), vb(T.Gauge, 200), vb(T.OctetString, Buffer.from('inst-1')), vb(T.Integer, 2)];
+const good = () => [
+  vb(T.Integer, 5),
+  vb(T.OctetString, Buffer.from('123')),
+  vb(T.OctetString, Buffer.from(U)),
+  vb(T.Integer, 1),
+  vb(T.OctetString, Buffer.from('n1')),
+  vb(T.Integer, 2),
+  vb(T.Integer, 4),
+  vb(T.Gauge, 0),
+  vb(T.Gauge, 0),
+  vb(T.Gauge, 200),
+  vb(T.OctetString, Buffer.from('inst-1')),
+  vb(T.Integer, 2),
+];
 
 describe('peer answers', () => {
   it('reads a well-formed answer', () => {
     assert.deepEqual(factsFromVarbinds(mib, 'p', good()), {
-      id: 'p', name: 'n1', instance: 'inst-1', self: false, answered: true, status: 'stopped', seqno: 123n, uuid: U, safeToBootstrap: true,
-      seqnoSource: 'grastate', clusterStatus: 'unknown', lockPid: 0, serverPid: 0, detectMs: 200,
+      id: 'p',
+      name: 'n1',
+      instance: 'inst-1',
+      self: false,
+      answered: true,
+      status: 'stopped',
+      seqno: 123n,
+      uuid: U,
+      safeToBootstrap: true,
+      seqnoSource: 'grastate',
+      clusterStatus: 'unknown',
+      lockPid: 0,
+      serverPid: 0,
+      detectMs: 200,
     });
   });
   it('reads a running Primary peer, and the unreadable seqno source', () => {
     const v = good();
-    v[0] = vb(T.Integer, 2); v[5] = vb(T.Integer, 5); v[6] = vb(T.Integer, 1); v[8] = vb(T.Gauge, 4242); v[11] = vb(T.Integer, 1);
+    v[0] = vb(T.Integer, 2);
+    v[5] = vb(T.Integer, 5);
+    v[6] = vb(T.Integer, 1);
+    v[8] = vb(T.Gauge, 4242);
+    v[11] = vb(T.Integer, 1);
     const f = factsFromVarbinds(mib, 'p', v);
-    assert.deepEqual([f.status, f.seqnoSource, f.clusterStatus, f.serverPid], ['running', 'unreadable', 'primary', 4242]);
+    assert.deepEqual(
+      [f.status, f.seqnoSource, f.clusterStatus, f.serverPid],
+      ['running', 'unreadable', 'primary', 4242],
+    );
   });
   it('a cluster status its agent cannot read now (the last one, stale) is unknown', () => {
     const v = good();
-    v[0] = vb(T.Integer, 2); v[6] = vb(T.Integer, 1); v[11] = vb(T.Integer, 2);
+    v[0] = vb(T.Integer, 2);
+    v[6] = vb(T.Integer, 1);
+    v[11] = vb(T.Integer, 2);
     assert.equal(factsFromVarbinds(mib, 'p', v).clusterStatus, 'unknown');
   });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
@@ -42,26 +82,97 @@ describe('peer answers', () => {
     for (let i = 5; i < 12; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
-    assert.deepEqual([f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs], ['unknown', 'unknown', undefined, undefined]);
+    assert.deepEqual(
+      [f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs],
+      ['unknown', 'unknown', undefined, undefined],
+    );
   });
   it('an out-of-range optional value is unknown, not trusted', () => {
     const v = good();
-    v[6] = vb(T.Integer, 77); v[5] = vb(T.OctetString, Buffer.from('live')); v[11] = vb(T.Integer, 1);
+    v[6] = vb(T.Integer, 77);
+    v[5] = vb(T.OctetString, Buffer.from('live'));
+    v[11] = vb(T.Integer, 1);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.deepEqual([f.answered, f.clusterStatus, f.seqnoSource], [true, 'unknown', 'unknown']);
   });
   const bad: [string, (v: ReturnType<typeof good>) => void, RegExp][] = [
-    ['galeraStatus as a string', (v) => { v[0] = vb(T.OctetString, Buffer.from('running')); }, /galeraStatus is not an INTEGER/],
-    ['galeraStatus out of range', (v) => { v[0] = vb(T.Integer, 9); }, /not a known status/],
-    ['a seqno that is not a number', (v) => { v[1] = vb(T.OctetString, Buffer.from('12abc')); }, /not a 64-bit integer/],
-    ['a seqno past 2^63', (v) => { v[1] = vb(T.OctetString, Buffer.from('9223372036854775808')); }, /not a 64-bit integer/],
-    ['a huge string', (v) => { v[1] = vb(T.OctetString, Buffer.alloc(100000, 0x31)); }, /not a decimal string/],
-    ['an integer seqno (an old agent)', (v) => { v[1] = vb(T.Integer, 5); }, /not a decimal string/],
-    ['a bad uuid', (v) => { v[2] = vb(T.OctetString, Buffer.from('x')); }, /not a UUID/],
-    ['safe_to_bootstrap out of range', (v) => { v[3] = vb(T.Integer, 0); }, /out of range/],
-    ['noSuchObject (no agent registered)', (v) => { v[0] = vb(T.NoSuchObject, null); }, /is galera-agentx running there/],
-    ['too few values', (v) => { v.pop(); }, /11 values for 12 objects/],
-    ['an empty node name (its identity)', (v) => { v[4] = vb(T.OctetString, Buffer.from('  ')); }, /galeraNodeName is empty/],
+    [
+      'galeraStatus as a string',
+      (v) => {
+        v[0] = vb(T.OctetString, Buffer.from('running'));
+      },
+      /galeraStatus is not an INTEGER/,
+    ],
+    [
+      'galeraStatus out of range',
+      (v) => {
+        v[0] = vb(T.Integer, 9);
+      },
+      /not a known status/,
+    ],
+    [
+      'a seqno that is not a number',
+      (v) => {
+        v[1] = vb(T.OctetString, Buffer.from('12abc'));
+      },
+      /not a 64-bit integer/,
+    ],
+    [
+      'a seqno past 2^63',
+      (v) => {
+        v[1] = vb(T.OctetString, Buffer.from('9223372036854775808'));
+      },
+      /not a 64-bit integer/,
+    ],
+    [
+      'a huge string',
+      (v) => {
+        v[1] = vb(T.OctetString, Buffer.alloc(100000, 0x31));
+      },
+      /not a decimal string/,
+    ],
+    [
+      'an integer seqno (an old agent)',
+      (v) => {
+        v[1] = vb(T.Integer, 5);
+      },
+      /not a decimal string/,
+    ],
+    [
+      'a bad uuid',
+      (v) => {
+        v[2] = vb(T.OctetString, Buffer.from('x'));
+      },
+      /not a UUID/,
+    ],
+    [
+      'safe_to_bootstrap out of range',
+      (v) => {
+        v[3] = vb(T.Integer, 0);
+      },
+      /out of range/,
+    ],
+    [
+      'noSuchObject (no agent registered)',
+      (v) => {
+        v[0] = vb(T.NoSuchObject, null);
+      },
+      /is galera-agentx running there/,
+    ],
+    [
+      'too few values',
+      (v) => {
+        v.pop();
+      },
+      /11 values for 12 objects/,
+    ],
+    [
+      'an empty node name (its identity)',
+      (v) => {
+        v[4] = vb(T.OctetString, Buffer.from('  '));
+      },
+      /galeraNodeName is empty/,
+    ],
   ];
   for (const [what, mutate, re] of bad) {
     it(`makes ${what} an unknown peer, with the reason`, () => {
@@ -86,10 +197,22 @@ describe('peer answers', () => {
 describe('peer failures by kind', () => {
   // The kind comes from the error's class and code, never its text: the text may be reworded.
   const kinds: [string, Error, string][] = [
-    ['net-snmp\'s timeout', new snmp.RequestTimedOutError('Request timed out'), 'timeout'],
-    ['a USM report (unknown user, wrong digest)', new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure), 'auth'],
-    ['a community that does not match', new snmp.ResponseInvalidError('x', snmp.ResponseInvalidCode.ECommunityNoMatch), 'auth'],
-    ['another invalid response', new snmp.ResponseInvalidError('Unknown PDU type', snmp.ResponseInvalidCode.EUnknownPduType), 'other'],
+    ["net-snmp's timeout", new snmp.RequestTimedOutError('Request timed out'), 'timeout'],
+    [
+      'a USM report (unknown user, wrong digest)',
+      new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure),
+      'auth',
+    ],
+    [
+      'a community that does not match',
+      new snmp.ResponseInvalidError('x', snmp.ResponseInvalidCode.ECommunityNoMatch),
+      'auth',
+    ],
+    [
+      'another invalid response',
+      new snmp.ResponseInvalidError('Unknown PDU type', snmp.ResponseInvalidCode.EUnknownPduType),
+      'other',
+    ],
     ['ICMP port unreachable', Object.assign(new Error('send ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'refused'],
     ['no route', Object.assign(new Error('x'), { code: 'EHOSTUNREACH' }), 'refused'],
     ['a text that says "timed out" on an error of another class', new Error('Request timed out'), 'other'],
@@ -99,9 +222,17 @@ describe('peer failures by kind', () => {
     it(`${what} is ${kind}`, () => assert.equal(peerErrorKind(err), kind));
   }
   it('keeps the operator\'s texts: "no answer (timeout)" for a timeout, the library\'s message otherwise', () => {
-    assert.deepEqual(failedAnswer('p', new snmp.RequestTimedOutError('Request timed out')), { id: 'p', self: false, answered: false, error: 'no answer (timeout)', errorKind: 'timeout' });
-    assert.deepEqual(failedAnswer('p', new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure)),
-      { id: 'p', self: false, answered: false, error: 'Unknown User Name', errorKind: 'auth' });
+    assert.deepEqual(failedAnswer('p', new snmp.RequestTimedOutError('Request timed out')), {
+      id: 'p',
+      self: false,
+      answered: false,
+      error: 'no answer (timeout)',
+      errorKind: 'timeout',
+    });
+    assert.deepEqual(
+      failedAnswer('p', new snmp.ResponseInvalidError('Unknown User Name', snmp.ResponseInvalidCode.EAuthFailure)),
+      { id: 'p', self: false, answered: false, error: 'Unknown User Name', errorKind: 'auth' },
+    );
   });
   it('a bad answer is an error of kind other', () => {
     const v = good();
@@ -116,7 +247,16 @@ describe('peer failures by kind', () => {
     await new Promise<void>((r) => s.close(() => r()));
     return port;
   };
-  const target = (port: number, extra: Partial<PeerTarget> = {}): PeerTarget => ({ id: `127.0.0.1:${port}`, host: '127.0.0.1', port, version: '2c', community: 'public', timeoutMs: 100, retries: 0, ...extra });
+  const target = (port: number, extra: Partial<PeerTarget> = {}): PeerTarget => ({
+    id: `127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    version: '2c',
+    community: 'public',
+    timeoutMs: 100,
+    retries: 0,
+    ...extra,
+  });
 
   it('a real agent that does not know the SNMPv3 user: auth', async () => {
     const port = await freePort();
@@ -144,10 +284,24 @@ describe('peer failures by kind', () => {
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  const vbArb = fc.record({ oid: fc.constant('1.3'), type: fc.constantFrom(2, 4, 5, 6, 64, 65, 66, 67, 70, 128, 129, 130), value: fc.oneof(fc.integer(), fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)), fc.constant(null), fc.string()) });
-  check('peer-answer', fc.array(vbArb, { maxLength: 7 }), (s) => JSON.parse(s) as Parameters<typeof factsFromVarbinds>[2], (vbs) => {
-    const f = factsFromVarbinds(mib, 'p', vbs);
-    if (!f.answered) assert.ok(f.error && f.status === undefined);
-    else assert.ok(f.status && f.seqno !== undefined);
+  const vbArb = fc.record({
+    oid: fc.constant('1.3'),
+    type: fc.constantFrom(2, 4, 5, 6, 64, 65, 66, 67, 70, 128, 129, 130),
+    value: fc.oneof(
+      fc.integer(),
+      fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+      fc.constant(null),
+      fc.string(),
+    ),
   });
+  check(
+    'peer-answer',
+    fc.array(vbArb, { maxLength: 7 }),
+    (s) => JSON.parse(s) as Parameters<typeof factsFromVarbinds>[2],
+    (vbs) => {
+      const f = factsFromVarbinds(mib, 'p', vbs);
+      if (!f.answered) assert.ok(f.error && f.status === undefined);
+      else assert.ok(f.status && f.seqno !== undefined);
+    },
+  );
 });

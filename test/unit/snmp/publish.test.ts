@@ -13,17 +13,37 @@ const mib = loadMib();
 /** The sources' names in the list's order: galeraSourceTable's index order. */
 const SOURCE_NAMES = createSources(defaultConfig(), silentLogger()).list.map((x) => x.name);
 const snap: NodeSnapshot = {
-  at: 1000, nodeName: 'n1', status: 'running', reason: 'server pid 1 is running', seqno: -9223372036854775808n, seqnoSource: 'live',
-  uuid: null, safeToBootstrap: null, serverPid: 1, lockPid: 0, detectMs: 200, instance: 'i-1',
-  savedView: { myUuid: 'ef7717df-e6e6-11f1-bbaa-8630e67cc465', viewId: 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3', members: ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48', 'ef7717df-e6e6-11f1-bbaa-8630e67cc465'], includesSelf: true },
-  sources: [{ name: 'processes', state: 'ok', lastOkAt: 900, error: '' }, { name: 'lock', state: 'idle', lastOkAt: 0, error: '' },
-    { name: 'grastate', state: 'idle', lastOkAt: 0, error: '' }, { name: 'mysql', state: 'failing', lastOkAt: 0, error: 'refused' }],
+  at: 1000,
+  nodeName: 'n1',
+  status: 'running',
+  reason: 'server pid 1 is running',
+  seqno: -9223372036854775808n,
+  seqnoSource: 'live',
+  uuid: null,
+  safeToBootstrap: null,
+  serverPid: 1,
+  lockPid: 0,
+  detectMs: 200,
+  instance: 'i-1',
+  savedView: {
+    myUuid: 'ef7717df-e6e6-11f1-bbaa-8630e67cc465',
+    viewId: 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3',
+    members: ['ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48', 'ef7717df-e6e6-11f1-bbaa-8630e67cc465'],
+    includesSelf: true,
+  },
+  sources: [
+    { name: 'processes', state: 'ok', lastOkAt: 900, error: '' },
+    { name: 'lock', state: 'idle', lastOkAt: 0, error: '' },
+    { name: 'grastate', state: 'idle', lastOkAt: 0, error: '' },
+    { name: 'mysql', state: 'failing', lastOkAt: 0, error: 'refused' },
+  ],
 };
 
 describe('publishing a snapshot', () => {
   it('derives every OID from the MIB root and serves the values', () => {
     const view = buildView(mib, snap, () => 1500);
-    const get = (name: string, idx = 0) => getExact(view, [...mib.object(name).oid, idx]).value as { type: number; value: unknown };
+    const get = (name: string, idx = 0) =>
+      getExact(view, [...mib.object(name).oid, idx]).value as { type: number; value: unknown };
     assert.deepEqual(mib.object('galeraStatus').oid.slice(0, mib.root.length), mib.root);
     assert.equal(get('galeraStatus').value, 2);
     assert.equal(get('galeraSeqno').value, '-9223372036854775808');
@@ -31,17 +51,33 @@ describe('publishing a snapshot', () => {
     assert.equal(get('galeraStateUuid').value, '');
     assert.equal(get('galeraSavedPcMembers').value, 2);
     assert.equal(get('galeraSavedPcViewId').value, 'ef5ff90b-e6e6-11f1-9ba1-8a2b984e0e48:3');
-    assert.equal(get('galeraAgentDataAge').value, 1500, 'the never-succeeded mysql source makes the data as old as it gets');
+    assert.equal(
+      get('galeraAgentDataAge').value,
+      1500,
+      'the never-succeeded mysql source makes the data as old as it gets',
+    );
     assert.equal(get('galeraSourceAge', 1).value, 600);
     assert.equal(get('galeraSourceAge', 4).value, 0xffffffff);
     assert.equal(get('galeraSourceState', 4).value, 2);
-    assert.equal(getExact(view, [...mib.object('galeraSourceName').oid, 5]).value.type, ValueType.NoSuchInstance, 'one row per source, indexed by its place in the list');
+    assert.equal(
+      getExact(view, [...mib.object('galeraSourceName').oid, 5]).value.type,
+      ValueType.NoSuchInstance,
+      'one row per source, indexed by its place in the list',
+    );
   });
 
-  it('builds galeraStatusChanged with snmpTrapOID first and the MIB\'s OBJECTS in order', () => {
-    const vbs = notificationVarbinds(mib, buildView(mib, snap), 'galeraStatusChanged', { galeraPrevStatus: intValue(5) });
-    assert.deepEqual(vbs[0].value, { type: ValueType.ObjectIdentifier, value: mib.notifications.get('galeraStatusChanged')!.oid });
-    assert.deepEqual(vbs.slice(1).map((v: { oid: readonly number[] }) => v.oid.join('.')), mib.notifications.get('galeraStatusChanged')!.objects.map((o) => `${mib.object(o).oid.join('.')}.0`));
+  it("builds galeraStatusChanged with snmpTrapOID first and the MIB's OBJECTS in order", () => {
+    const vbs = notificationVarbinds(mib, buildView(mib, snap), 'galeraStatusChanged', {
+      galeraPrevStatus: intValue(5),
+    });
+    assert.deepEqual(vbs[0].value, {
+      type: ValueType.ObjectIdentifier,
+      value: mib.notifications.get('galeraStatusChanged')!.oid,
+    });
+    assert.deepEqual(
+      vbs.slice(1).map((v: { oid: readonly number[] }) => v.oid.join('.')),
+      mib.notifications.get('galeraStatusChanged')!.objects.map((o) => `${mib.object(o).oid.join('.')}.0`),
+    );
     assert.equal((vbs[3].value as { value: number }).value, 5);
   });
 
@@ -54,15 +90,30 @@ describe('publishing a snapshot', () => {
 // The MIB file read here as text, independently of loadMib: the objects, their SYNTAX and
 // MAX-ACCESS, which ones are a table's columns. Its verdicts are the contract that the published
 // view is checked against, so neither loadMib's resolution nor buildView can drift from the file.
-interface TextObject { name: string; syntax: string; access: string; parent: string; isEntry: boolean }
+interface TextObject {
+  name: string;
+  syntax: string;
+  access: string;
+  parent: string;
+  isEntry: boolean;
+}
 function readMibText(file: string): { objects: Map<string, TextObject>; tcs: Map<string, string> } {
   const text = fs.readFileSync(file, 'utf8').replace(/--[^\n]*/g, '');
   const tcs = new Map<string, string>();
-  for (const m of text.matchAll(/^(\w+)\s*::=\s*TEXTUAL-CONVENTION[\s\S]*?\bSYNTAX\s+(INTEGER\s*\{[^}]*\}|[^\n]+)/gm)) tcs.set(m[1], m[2].trim());
+  for (const m of text.matchAll(/^(\w+)\s*::=\s*TEXTUAL-CONVENTION[\s\S]*?\bSYNTAX\s+(INTEGER\s*\{[^}]*\}|[^\n]+)/gm))
+    tcs.set(m[1], m[2].trim());
   const objects = new Map<string, TextObject>();
-  for (const m of text.matchAll(/^(\w+)\s+OBJECT-TYPE\s+SYNTAX\s+(INTEGER\s*\{[^}]*\}|[^\n]+)([\s\S]*?)::=\s*\{\s*(\w+)\s+\d+\s*\}/gm)) {
+  for (const m of text.matchAll(
+    /^(\w+)\s+OBJECT-TYPE\s+SYNTAX\s+(INTEGER\s*\{[^}]*\}|[^\n]+)([\s\S]*?)::=\s*\{\s*(\w+)\s+\d+\s*\}/gm,
+  )) {
     const access = /MAX-ACCESS\s+(\S+)/.exec(m[3])?.[1] ?? '';
-    objects.set(m[1], { name: m[1], syntax: m[2].trim(), access, parent: m[4], isEntry: /\bINDEX\b|\bAUGMENTS\b/.test(m[3]) });
+    objects.set(m[1], {
+      name: m[1],
+      syntax: m[2].trim(),
+      access,
+      parent: m[4],
+      isEntry: /\bINDEX\b|\bAUGMENTS\b/.test(m[3]),
+    });
   }
   return { objects, tcs };
 }
@@ -71,8 +122,19 @@ function readMibText(file: string): { objects: Map<string, TextObject>; tcs: Map
 function tagOf(syntax: string, tcs: Map<string, string>, depth = 0): number {
   const base = /^(OCTET STRING|OBJECT IDENTIFIER|\w+)/.exec(syntax)![1];
   const tags: Record<string, number> = {
-    INTEGER: 2, Integer32: 2, TruthValue: 2, 'OCTET STRING': 4, DisplayString: 4, 'OBJECT IDENTIFIER': 6, IpAddress: 64,
-    Counter32: 65, Gauge32: 66, Unsigned32: 66, TimeTicks: 67, Opaque: 68, Counter64: 70,
+    INTEGER: 2,
+    Integer32: 2,
+    TruthValue: 2,
+    'OCTET STRING': 4,
+    DisplayString: 4,
+    'OBJECT IDENTIFIER': 6,
+    IpAddress: 64,
+    Counter32: 65,
+    Gauge32: 66,
+    Unsigned32: 66,
+    TimeTicks: 67,
+    Opaque: 68,
+    Counter64: 70,
   };
   if (base in tags) return tags[base];
   assert.ok(tcs.has(base) && depth < 8, `a SYNTAX this test does not know: ${syntax}`);
@@ -103,16 +165,54 @@ const U = (n: number): string => `${n.toString(16).padStart(8, '0')}-e6e6-11f1-b
 /** A node with every part of the MIB filled in: a running Synced member, all sources, a window. */
 const fullSnapshot: NodeSnapshot = {
   ...snap,
-  seqno: 123456789n, uuid: U(1), safeToBootstrap: false, lockPid: 0,
-  sources: SOURCE_NAMES.map((name, i) => ({ name, state: i % 3 === 0 ? 'ok' : i % 3 === 1 ? 'failing' : 'idle', lastOkAt: i ? 900 : 0, error: i % 3 === 1 ? 'connect ECONNREFUSED' : '' })),
+  seqno: 123456789n,
+  uuid: U(1),
+  safeToBootstrap: false,
+  lockPid: 0,
+  sources: SOURCE_NAMES.map((name, i) => ({
+    name,
+    state: i % 3 === 0 ? 'ok' : i % 3 === 1 ? 'failing' : 'idle',
+    lastOkAt: i ? 900 : 0,
+    error: i % 3 === 1 ? 'connect ECONNREFUSED' : '',
+  })),
   wsrep: {
-    reachable: true, at: 1400, clusterStatus: 'primary', clusterSize: 3, confId: 7n, clusterUuid: U(2), localUuid: U(2), localState: 4, localStateComment: 'Synced',
-    ready: true, connected: true, localIndex: 0, nodeName: 'n1', incomingAddresses: '10.0.0.1:3306,10.0.0.2:3306,10.0.0.3:3306', lastCommitted: 123456789n,
-    fcPaused: 0.25, fcSent: 5n, fcRecv: 6n, recvQueue: 1, recvQueueAvg: 0.5, sendQueue: 0, sendQueueAvg: 0.125, certDepsDistance: 1.5,
-    receivedBytes: 2n ** 40n, replicatedBytes: 2n ** 33n, gcacheBytes: 128 * 1024 * 1024, desyncCount: 0,
+    reachable: true,
+    at: 1400,
+    clusterStatus: 'primary',
+    clusterSize: 3,
+    confId: 7n,
+    clusterUuid: U(2),
+    localUuid: U(2),
+    localState: 4,
+    localStateComment: 'Synced',
+    ready: true,
+    connected: true,
+    localIndex: 0,
+    nodeName: 'n1',
+    incomingAddresses: '10.0.0.1:3306,10.0.0.2:3306,10.0.0.3:3306',
+    lastCommitted: 123456789n,
+    fcPaused: 0.25,
+    fcSent: 5n,
+    fcRecv: 6n,
+    recvQueue: 1,
+    recvQueueAvg: 0.5,
+    sendQueue: 0,
+    sendQueueAvg: 0.125,
+    certDepsDistance: 1.5,
+    receivedBytes: 2n ** 40n,
+    replicatedBytes: 2n ** 33n,
+    gcacheBytes: 128 * 1024 * 1024,
+    desyncCount: 0,
     members: [1, 2, 3].map((i) => ({ name: `n${i}`, address: `10.0.0.${i}:3306`, uuid: U(10 + i) })),
   },
-  window: { rateShort: 1000, rateLong: 800, short: { kind: 'seconds', seconds: 134 }, long: { kind: 'unbounded' }, desiredSeconds: 3600, low: true },
+  window: {
+    rateShort: 1000,
+    rateLong: 800,
+    short: { kind: 'seconds', seconds: 134 },
+    long: { kind: 'unbounded' },
+    desiredSeconds: 3600,
+    low: true,
+  },
 };
 
 describe('the view against GALERA-MIB, object by object', () => {
@@ -123,34 +223,58 @@ describe('the view against GALERA-MIB, object by object', () => {
   const scalars = accessible.filter((o) => !entries.has(o.parent));
   const columns = accessible.filter((o) => entries.has(o.parent));
   /** The instances under an object's OID, with their index (the OID's rest). */
-  const under = (name: string) => view.instances
-    .filter((i) => i.oid.length > mib.object(name).oid.length && mib.object(name).oid.every((x, k) => i.oid[k] === x))
-    .map((i) => ({ index: i.oid.slice(mib.object(name).oid.length).join('.'), value: typeof i.value === 'function' ? i.value() : i.value }));
+  const under = (name: string) =>
+    view.instances
+      .filter((i) => i.oid.length > mib.object(name).oid.length && mib.object(name).oid.every((x, k) => i.oid[k] === x))
+      .map((i) => ({
+        index: i.oid.slice(mib.object(name).oid.length).join('.'),
+        value: typeof i.value === 'function' ? i.value() : i.value,
+      }));
 
-  it('reads the MIB text (a sanity check of this test\'s own parser)', () => {
+  it("reads the MIB text (a sanity check of this test's own parser)", () => {
     assert.ok(scalars.length >= 40, `${scalars.length} scalars`);
     assert.deepEqual(new Set(columns.map((c) => c.parent)), new Set(['galeraSourceEntry', 'galeraMemberEntry']));
     assert.equal(objects.get('galeraPrevStatus')?.access, 'accessible-for-notify');
-    const tablesAndEntries = [...objects.values()].filter((o) => o.isEntry || /^SEQUENCE OF/.test(o.syntax)).map((o) => o.name);
-    assert.deepEqual([...objects.keys()].filter((n) => !tablesAndEntries.includes(n)).sort(), [...mib.objects.keys()].sort(), 'the same objects as loadMib');
+    const tablesAndEntries = [...objects.values()]
+      .filter((o) => o.isEntry || /^SEQUENCE OF/.test(o.syntax))
+      .map((o) => o.name);
+    assert.deepEqual(
+      [...objects.keys()].filter((n) => !tablesAndEntries.includes(n)).sort(),
+      [...mib.objects.keys()].sort(),
+      'the same objects as loadMib',
+    );
   });
 
   function checkValue(o: TextObject, value: { type: number; value?: unknown }, where: string): void {
-    assert.equal(value.type, tagOf(o.syntax, tcs), `${where}: SYNTAX ${o.syntax} is sent as tag ${tagOf(o.syntax, tcs)}, published as ${value.type}`);
+    assert.equal(
+      value.type,
+      tagOf(o.syntax, tcs),
+      `${where}: SYNTAX ${o.syntax} is sent as tag ${tagOf(o.syntax, tcs)}, published as ${value.type}`,
+    );
     const v = value.value;
     const enums = enumNumbersOf(o.syntax, tcs);
     if (enums) assert.ok(enums.includes(v as number), `${where}: ${String(v)} is not one of ${enums.join(', ')}`);
-    if (value.type === 2) assert.ok(Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31, `${where}: ${String(v)}`);
-    if ([65, 66, 67].includes(value.type)) assert.ok(Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32, `${where}: ${String(v)}`);
+    if (value.type === 2)
+      assert.ok(
+        Number.isInteger(v) && (v as number) >= -(2 ** 31) && (v as number) < 2 ** 31,
+        `${where}: ${String(v)}`,
+      );
+    if ([65, 66, 67].includes(value.type))
+      assert.ok(Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32, `${where}: ${String(v)}`);
     if (value.type === 70) assert.ok(typeof v === 'bigint' && v >= 0n && v < 2n ** 64n, `${where}: ${String(v)}`);
     const max = maxSizeOf(o.syntax, tcs);
-    if (value.type === 4 && max !== undefined) assert.ok(Buffer.byteLength(v as string | Buffer) <= max, `${where}: longer than SIZE ${max}`);
+    if (value.type === 4 && max !== undefined)
+      assert.ok(Buffer.byteLength(v as string | Buffer) <= max, `${where}: longer than SIZE ${max}`);
   }
 
   it('publishes every accessible scalar exactly once, as .0, with its declared type', () => {
     for (const o of scalars) {
       const got = under(o.name);
-      assert.deepEqual(got.map((g) => g.index), ['0'], `${o.name}: instances ${got.map((g) => g.index).join(', ') || 'none'}`);
+      assert.deepEqual(
+        got.map((g) => g.index),
+        ['0'],
+        `${o.name}: instances ${got.map((g) => g.index).join(', ') || 'none'}`,
+      );
       checkValue(o, got[0].value, o.name);
     }
   });
@@ -162,24 +286,37 @@ describe('the view against GALERA-MIB, object by object', () => {
       assert.ok(rows.length > 0, `${entry}: no rows in the representative snapshot`);
       for (const c of cols) {
         const got = under(c.name);
-        assert.deepEqual(got.map((g) => g.index), rows, `${c.name}: rows ${got.map((g) => g.index).join(', ')}, ${cols[0].name} has ${rows.join(', ')}`);
+        assert.deepEqual(
+          got.map((g) => g.index),
+          rows,
+          `${c.name}: rows ${got.map((g) => g.index).join(', ')}, ${cols[0].name} has ${rows.join(', ')}`,
+        );
         for (const g of got) checkValue(c, g.value, `${c.name}.${g.index}`);
       }
     }
-    assert.deepEqual(under('galeraSourceName').map((g) => g.index), SOURCE_NAMES.map((_, i) => String(i + 1)));
-    assert.deepEqual(under('galeraMemberName').map((g) => g.index), ['1', '2', '3']);
+    assert.deepEqual(
+      under('galeraSourceName').map((g) => g.index),
+      SOURCE_NAMES.map((_, i) => String(i + 1)),
+    );
+    assert.deepEqual(
+      under('galeraMemberName').map((g) => g.index),
+      ['1', '2', '3'],
+    );
   });
 
   it('publishes nothing else: no instance of a not-accessible or notify-only object, none outside the MIB', () => {
     const served = [...scalars, ...columns].map((o) => mib.object(o.name).oid);
     for (const i of view.instances) {
-      assert.ok(served.some((oid) => oid.every((x, k) => i.oid[k] === x)), `${i.oid.join('.')} is no accessible object of the MIB`);
+      assert.ok(
+        served.some((oid) => oid.every((x, k) => i.oid[k] === x)),
+        `${i.oid.join('.')} is no accessible object of the MIB`,
+      );
     }
   });
 
   it('types the accessible-for-notify objects from the MIB too', () => {
     for (const o of [...objects.values()].filter((x) => x.access === 'accessible-for-notify')) {
-      const raw = tagOf(o.syntax, tcs) === 4 ? 'text' : enumNumbersOf(o.syntax, tcs)?.[0] ?? 3;
+      const raw = tagOf(o.syntax, tcs) === 4 ? 'text' : (enumNumbersOf(o.syntax, tcs)?.[0] ?? 3);
       checkValue(o, mib.scalar(o.name, raw), o.name);
     }
   });

@@ -8,7 +8,10 @@ import { acquireLock, readLockState, releaseLock } from '../../../src/sources/lo
 describe('the initiator lock', () => {
   let dir: string;
   let lock: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-lock-')); lock = path.join(dir, 'sub', 'init.lock'); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-lock-'));
+    lock = path.join(dir, 'sub', 'init.lock');
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('is taken once, by this process, and released', () => {
@@ -67,15 +70,31 @@ describe('the initiator lock', () => {
         process.stdout.write(r.ok ? 'won\\n' : 'lost\\n');
         process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
       });`;
-    const kids = Array.from({ length: n }, () => spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const kids = Array.from({ length: n }, () =>
+      spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     const outs = kids.map(() => '');
-    const until = (re: RegExp): Promise<void[]> => Promise.all(kids.map((c, i) => new Promise<void>((resolve, reject) => {
-      const check = (): void => { if (re.test(outs[i])) { c.stdout.off('data', onData); resolve(); } };
-      const onData = (b: Buffer): void => { outs[i] += b.toString(); check(); };
-      c.stdout.on('data', onData);
-      c.once('exit', () => reject(new Error(`taker ${i} exited: ${outs[i]}`)));
-      check();
-    })));
+    const until = (re: RegExp): Promise<void[]> =>
+      Promise.all(
+        kids.map(
+          (c, i) =>
+            new Promise<void>((resolve, reject) => {
+              const check = (): void => {
+                if (re.test(outs[i])) {
+                  c.stdout.off('data', onData);
+                  resolve();
+                }
+              };
+              const onData = (b: Buffer): void => {
+                outs[i] += b.toString();
+                check();
+              };
+              c.stdout.on('data', onData);
+              c.once('exit', () => reject(new Error(`taker ${i} exited: ${outs[i]}`)));
+              check();
+            }),
+        ),
+      );
     await until(/ready\n/);
     for (const c of kids) c.stdin.write('go\n');
     await until(/(won|lost)\n/);

@@ -16,8 +16,13 @@ describe('the lock source', () => {
   let dir: string;
   let src: LockSource;
   const timer = (): unknown => (src as unknown as { timer: unknown }).timer;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-locksrc-')); });
-  afterEach(() => { src?.stop(); fs.rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-locksrc-'));
+  });
+  afterEach(() => {
+    src?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('runs no timer while the lock is free, sees it taken by inotify, polls its owner while held', async () => {
     const lockFile = path.join(dir, 'galera-init.lock');

@@ -23,7 +23,8 @@ describe('server attribution: option files', () => {
       [['mariadbd', '--defaults_group_suffix=.n2'], ['/etc/my.cnf', '/etc/mysql/my.cnf'], '.n2'],
       [['mariadbd', '--no-defaults', '--defaults-file=/a.cnf'], [], ''],
     ];
-    for (const [argv, files, suffix] of cases) assert.deepEqual(optionFilesOf(argv), { files, groupSuffix: suffix }, argv.join(' '));
+    for (const [argv, files, suffix] of cases)
+      assert.deepEqual(optionFilesOf(argv), { files, groupSuffix: suffix }, argv.join(' '));
   });
 
   it('reads [group<suffix>] only with --defaults-group-suffix', () => {
@@ -37,7 +38,10 @@ describe('server attribution: option files', () => {
     assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node2.cnf`], '/'), '/srv/mysql/node2');
     // A relative --defaults-file is the server's: resolved against its cwd.
     assert.equal(optionFileDatadir(['mariadbd', '--defaults-file=node2.cnf'], FX), '/srv/mysql/node2');
-    assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node1.cnf`, '--defaults-group-suffix=.node2'], '/'), '/srv/mysql/node2');
+    assert.equal(
+      optionFileDatadir(['mariadbd', `--defaults-file=${FX}/node1.cnf`, '--defaults-group-suffix=.node2'], '/'),
+      '/srv/mysql/node2',
+    );
     assert.equal(optionFileDatadir(['mariadbd', '--no-defaults', `--defaults-extra-file=${FX}/extra.cnf`], '/'), null);
     assert.equal(optionFileDatadir(['mariadbd', `--defaults-file=${FX}/missing.cnf`], '/'), null);
   });
@@ -52,16 +56,31 @@ describe('server attribution: the process source on a fixture /proc', () => {
     fs.mkdirSync(d);
     fs.writeFileSync(path.join(d, 'cmdline'), argv.join('\0') + '\0');
     fs.writeFileSync(path.join(d, 'comm'), `${comm}\n`);
-    fs.writeFileSync(path.join(d, 'status'), `Name:\t${comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\n`);
+    fs.writeFileSync(
+      path.join(d, 'status'),
+      `Name:\t${comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t${pid}\nNgid:\t0\nPid:\t${pid}\n`,
+    );
     fs.symlinkSync(cwd, path.join(d, 'cwd'));
   };
   /** Every cached PID old enough to be off its re-read schedule. */
   const age = (src: ProcessSource): void => {
     const s = src as unknown as { cache: Map<number, { firstSeen: number; nextCheck: number }>; pending: Set<number> };
-    s.cache.forEach((c) => { c.firstSeen -= 100_000; c.nextCheck = 0; });
+    s.cache.forEach((c) => {
+      c.firstSeen -= 100_000;
+      c.nextCheck = 0;
+    });
     s.pending.clear();
   };
-  const source = (datadir: string): ProcessSource => new ProcessSource({ serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir, procDir: proc, scanIntervalMs: 100, fullScanIntervalMs: 60000, log: silentLogger() });
+  const source = (datadir: string): ProcessSource =>
+    new ProcessSource({
+      serverNames: ['mariadbd'],
+      initiatorNames: ['galera-init'],
+      datadir,
+      procDir: proc,
+      scanIntervalMs: 100,
+      fullScanIntervalMs: 60000,
+      log: silentLogger(),
+    });
 
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-attr-'));
@@ -118,14 +137,20 @@ describe('server attribution: the process source on a fixture /proc', () => {
     setLastPid(500);
     src.tick();
     assert.equal(src.stats.scans, scans + 1);
-    assert.deepEqual(src.facts.servers.map((s) => s.pid), [40, 500]);
+    assert.deepEqual(
+      src.facts.servers.map((s) => s.pid),
+      [40, 500],
+    );
     // A server exits: no new PID, but its own re-read sees it gone (old enough to be off the
     // young re-read schedule: only being a watched server gets it re-read).
     age(src);
     fs.rmSync(path.join(proc, '40'), { recursive: true });
     src.tick();
     assert.equal(src.stats.scans, scans + 1);
-    assert.deepEqual(src.facts.servers.map((s) => s.pid), [500]);
+    assert.deepEqual(
+      src.facts.servers.map((s) => s.pid),
+      [500],
+    );
   });
 
   it('a young process that exec()s into the server is seen without a new PID', () => {

@@ -14,7 +14,14 @@ describe('the process table', () => {
     // A parent that never reaps: bash execs into sleep, which ignores SIGCHLD, so the child stays a zombie.
     const parent = spawn('bash', ['-c', `${bin} --datadir=${dir} & exec sleep 30`]);
     try {
-      const src = new ProcessSource({ serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: dir, scanIntervalMs: 100, fullScanIntervalMs: 100, log: silentLogger() });
+      const src = new ProcessSource({
+        serverNames: ['mariadbd'],
+        initiatorNames: ['galera-init'],
+        datadir: dir,
+        scanIntervalMs: 100,
+        fullScanIntervalMs: 100,
+        log: silentLogger(),
+      });
       // Our zombie by PID: other mariadbd servers may run on this host (other tests), and one
       // started without --datadir counts as this node's, so "no servers at all" would be wrong.
       let zombie = 0;
@@ -26,11 +33,16 @@ describe('the process table', () => {
             const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
             const m = /^\d+ \(mariadbd\) Z (\d+) /.exec(st);
             if (m && Number(m[1]) === parent.pid) zombie = Number(p);
-          } catch { /* gone */ }
+          } catch {
+            /* gone */
+          }
         }
       }
       assert.ok(zombie, 'a zombie mariadbd exists');
-      assert.deepEqual(src.scan().servers.filter((s) => s.pid === zombie), []);
+      assert.deepEqual(
+        src.scan().servers.filter((s) => s.pid === zombie),
+        [],
+      );
     } finally {
       parent.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,10 @@ const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 describe('the recovery run', () => {
   let dir: string;
   let lockFile: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-rec-')); lockFile = path.join(dir, 'init.lock'); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-rec-'));
+    lockFile = path.join(dir, 'init.lock');
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   const run = (command: string[], extra: Partial<Parameters<typeof runRecovery>[0]> = {}) =>
     runRecovery({ command, datadir: dir, lockFile, timeoutMs: 5000, log: silentLogger(), ...extra });
@@ -20,7 +23,10 @@ describe('the recovery run', () => {
   it('parses the position, holds the lock while it runs and releases it', async () => {
     let seen = '';
     const r = await run(['bash', '-c', `sleep 0.3; echo "WSREP: Recovered position: ${U}:77" >&2`], {
-      abortIf: () => { seen = readLockState(lockFile).state; return false; },
+      abortIf: () => {
+        seen = readLockState(lockFile).state;
+        return false;
+      },
     });
     assert.ok(r.ok && r.position.seqno === 77n);
     assert.equal(seen, 'held');
@@ -37,11 +43,19 @@ describe('the recovery run', () => {
     // The command starts a child of its own (as mariadbd's wrapper scripts do) and says its PID;
     // the "server" appears once both run.
     const pidFile = path.join(dir, 'child.pid');
-    const r = await run(['bash', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], { abortIf: () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n') });
+    const r = await run(['bash', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], {
+      abortIf: () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'),
+    });
     assert.ok(!r.ok && /aborted/.test(r.error));
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     // Gone, or a zombie waiting for init to reap it: either way no longer running.
-    const running = (): boolean => { try { return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8')); } catch { return false; } };
+    const running = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
     await waitFor('the child killed too', () => !running(), 2000, 20);
   });
 
@@ -61,7 +75,11 @@ describe('the recovery run', () => {
   });
 
   it('expands {datadir} and nothing else', () => {
-    assert.deepEqual(expandCommand(['m', '--datadir={datadir}', '{other}'], { datadir: '/d' }), ['m', '--datadir=/d', '{other}']);
+    assert.deepEqual(expandCommand(['m', '--datadir={datadir}', '{other}'], { datadir: '/d' }), [
+      'm',
+      '--datadir=/d',
+      '{other}',
+    ]);
   });
 
   it('caches a result for one grastate.dat version only', () => {

@@ -7,7 +7,12 @@ import { check, textLike } from '../../helpers/fuzz';
 // Fuzzed with fast-check (test/helpers/fuzz.ts): whatever the input, a typed value or the
 // parser's own typed error, never another exception.
 describe('fuzzing the parsers of outside text', () => {
-  check('cluster-address', textLike(['gcomm://', ',', ':4567', '[fd00::1]', '?pc.wait_prim=no']), (s) => s, (t) => {
-    assert.ok(clusterHosts(t).every((h) => typeof h === 'string' && h.length > 0));
-  });
+  check(
+    'cluster-address',
+    textLike(['gcomm://', ',', ':4567', '[fd00::1]', '?pc.wait_prim=no']),
+    (s) => s,
+    (t) => {
+      assert.ok(clusterHosts(t).every((h) => typeof h === 'string' && h.length > 0));
+    },
+  );
 });

@@ -23,10 +23,23 @@ describe('the wsrep source against a misbehaving server', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-fakemy-'));
     fake = await startFakeMysql(dir);
     const optionFile = path.join(dir, 'my.cnf');
-    fs.writeFileSync(optionFile, `[client]\nuser=agentx\npassword=Pw-not-logged-7\nsocket=${fake.socket}\n`, { mode: 0o600 });
+    fs.writeFileSync(optionFile, `[client]\nuser=agentx\npassword=Pw-not-logged-7\nsocket=${fake.socket}\n`, {
+      mode: 0o600,
+    });
     lines = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
-    src = new WsrepSource({ optionFile, refreshIntervalMs: 30, connectTimeoutMs: 300, queryTimeoutMs: 300, log: createLogger('info', 'test', sink) });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).trim().split('\n'));
+        cb();
+      },
+    });
+    src = new WsrepSource({
+      optionFile,
+      refreshIntervalMs: 30,
+      connectTimeoutMs: 300,
+      queryTimeoutMs: 300,
+      log: createLogger('info', 'test', sink),
+    });
     src.setActive(true);
     await waitFor('first answer', () => src.facts.reachable, 5000, 10);
   });
@@ -57,12 +70,19 @@ describe('the wsrep source against a misbehaving server', function () {
       await waitFor('several failed polls', () => src.stats.failures >= failedAt + 3, 5000, 10);
       assert.match(src.facts.error?.text ?? '', why);
       assert.equal(src.facts.status?.wsrep_cluster_size, size(), 'the last values stay for the snapshot');
-      assert.equal(src.facts.accepting, mode !== 'hang', 'a server that answers, even with an error, accepts connections');
+      assert.equal(
+        src.facts.accepting,
+        mode !== 'hang',
+        'a server that answers, even with an error, accepts connections',
+      );
       assert.equal(failuresLogged().length, 1, failuresLogged().join('\n'));
       if (mode === 'hang') {
         // One stuck query at a time, never a pile: each poll waits for the last one's timeout.
         // Counted at the server: received, unanswered, on a connection still open.
-        assert.ok(src.stats.failures >= 3 && fake.queries.length >= 3, `${fake.queries.length} queries reached the server`);
+        assert.ok(
+          src.stats.failures >= 3 && fake.queries.length >= 3,
+          `${fake.queries.length} queries reached the server`,
+        );
         assert.equal(fake.maxInFlight, 1, `${fake.maxInFlight} queries hung at the server at once`);
       }
       fake.mode = 'synced';
@@ -75,12 +95,24 @@ describe('the wsrep source against a misbehaving server', function () {
 
 describe('MySQL errors by kind', () => {
   it('every access-denied code is auth (galera-init then takes a running process as ready), and the others have their kinds', () => {
-    for (const code of ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']) {
+    for (const code of [
+      'ER_ACCESS_DENIED_ERROR',
+      'ER_DBACCESS_DENIED_ERROR',
+      'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+      'ER_NOT_SUPPORTED_AUTH_MODE',
+    ]) {
       assert.equal(mysqlErrorKind(code), 'auth', code);
     }
-    assert.deepEqual(['ECONNREFUSED', 'ENOENT', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ER_UNKNOWN_COM_ERROR', 'EPIPE', undefined].map(mysqlErrorKind),
-      ['refused', 'refused', 'timeout', 'limit', 'nonPrimary', 'other', 'other']);
-    assert.equal(describeMysqlError(Object.assign(new Error('x'), { code: 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' })), ACCESS_DENIED);
+    assert.deepEqual(
+      ['ECONNREFUSED', 'ENOENT', 'ETIMEDOUT', 'ER_CON_COUNT_ERROR', 'ER_UNKNOWN_COM_ERROR', 'EPIPE', undefined].map(
+        mysqlErrorKind,
+      ),
+      ['refused', 'refused', 'timeout', 'limit', 'nonPrimary', 'other', 'other'],
+    );
+    assert.equal(
+      describeMysqlError(Object.assign(new Error('x'), { code: 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR' })),
+      ACCESS_DENIED,
+    );
   });
 });
 
@@ -89,6 +121,9 @@ describe('the MySQL poll schedule', () => {
     assert.equal(retryDelay(9, 300, 5_000), 300);
   });
   it('backs off an older failing server to at most 4 intervals', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 9].map((f) => retryDelay(f, 1000, 120_000)), [1000, 1000, 2000, 4000, 4000, 4000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 9].map((f) => retryDelay(f, 1000, 120_000)),
+      [1000, 1000, 2000, 4000, 4000, 4000],
+    );
   });
 });

@@ -7,7 +7,15 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentxSession, parseMasterAddress } from '../../../../src/snmp/agentx/session';
-import { HEADER_SIZE, Pdu, PduType, ValueType, decodePdu, encodePdu, payloadLength } from '../../../../src/snmp/agentx/pdu';
+import {
+  HEADER_SIZE,
+  Pdu,
+  PduType,
+  ValueType,
+  decodePdu,
+  encodePdu,
+  payloadLength,
+} from '../../../../src/snmp/agentx/pdu';
 import { makeView } from '../../../../src/snmp/view';
 import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../../../../src/log';
@@ -16,7 +24,11 @@ const ROOT = [1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3306];
 const view = makeView([[...ROOT, 1]], [{ oid: [...ROOT, 1, 0], value: { type: ValueType.OctetString, value: 'x' } }]);
 
 interface FakeMaster {
-  server: net.Server; received: Pdu[]; conns: net.Socket[]; answerRegister: boolean; path: string;
+  server: net.Server;
+  received: Pdu[];
+  conns: net.Socket[];
+  answerRegister: boolean;
+  path: string;
   /** false: pings go unanswered (a hung snmpd); a number: the error the master answers them with. */
   answerPing: boolean | number;
   registerError: number;
@@ -24,7 +36,16 @@ interface FakeMaster {
 }
 
 async function fakeMaster(dir: string, answerRegister = true): Promise<FakeMaster> {
-  const m: FakeMaster = { server: net.createServer(), received: [], conns: [], answerRegister, path: path.join(dir, 'master.sock'), answerPing: true, registerError: 0, connectedAt: [] };
+  const m: FakeMaster = {
+    server: net.createServer(),
+    received: [],
+    conns: [],
+    answerRegister,
+    path: path.join(dir, 'master.sock'),
+    answerPing: true,
+    registerError: 0,
+    connectedAt: [],
+  };
   m.server.on('connection', (sock) => {
     m.conns.push(sock);
     m.connectedAt.push(Date.now());
@@ -37,11 +58,24 @@ async function fakeMaster(dir: string, answerRegister = true): Promise<FakeMaste
         buf = buf.subarray(HEADER_SIZE + payloadLength(buf));
         m.received.push(pdu);
         const reply = (sessionId: number, error = 0): void => {
-          sock.write(encodePdu({ type: PduType.Response, flags: 0, sessionId, transactionId: pdu.transactionId, packetId: pdu.packetId, sysUpTime: 0, error, index: 0, varbinds: [] }));
+          sock.write(
+            encodePdu({
+              type: PduType.Response,
+              flags: 0,
+              sessionId,
+              transactionId: pdu.transactionId,
+              packetId: pdu.packetId,
+              sysUpTime: 0,
+              error,
+              index: 0,
+              varbinds: [],
+            }),
+          );
         };
         if (pdu.type === PduType.Open) reply(m.conns.length);
         else if (pdu.type === PduType.Register && m.answerRegister) reply(pdu.sessionId, m.registerError);
-        else if (pdu.type === PduType.Ping && m.answerPing !== false) reply(pdu.sessionId, m.answerPing === true ? 0 : m.answerPing);
+        else if (pdu.type === PduType.Ping && m.answerPing !== false)
+          reply(pdu.sessionId, m.answerPing === true ? 0 : m.answerPing);
         else if (pdu.type === PduType.Close) reply(pdu.sessionId);
       }
     });
@@ -50,7 +84,15 @@ async function fakeMaster(dir: string, answerRegister = true): Promise<FakeMaste
   return m;
 }
 
-const get = (packetId: number): Buffer => encodePdu({ type: PduType.Get, flags: 0, sessionId: 1, transactionId: packetId, packetId, ranges: [{ start: [...ROOT, 1, 0], include: false, end: [] }] });
+const get = (packetId: number): Buffer =>
+  encodePdu({
+    type: PduType.Get,
+    flags: 0,
+    sessionId: 1,
+    transactionId: packetId,
+    packetId,
+    ranges: [{ start: [...ROOT, 1, 0], include: false, end: [] }],
+  });
 
 async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -65,10 +107,23 @@ describe('AgentX session', () => {
   let session: AgentxSession;
   let master: FakeMaster;
   const make = (m: FakeMaster, over: Partial<ConstructorParameters<typeof AgentxSession>[0]> = {}): AgentxSession =>
-    new AgentxSession({ master: m.path, id: ROOT, descr: 't', subtrees: [ROOT, [...ROOT, 99]], adminTimeoutMs: 200, pingIntervalMs: 60000,
-      reconnectMinMs: 20, reconnectMaxMs: 100, log: silentLogger(), view: () => view, ...over });
+    new AgentxSession({
+      master: m.path,
+      id: ROOT,
+      descr: 't',
+      subtrees: [ROOT, [...ROOT, 99]],
+      adminTimeoutMs: 200,
+      pingIntervalMs: 60000,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 100,
+      log: silentLogger(),
+      view: () => view,
+      ...over,
+    });
 
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-sess-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-sess-'));
+  });
   afterEach(async () => {
     await session?.stop();
     master?.conns.forEach((c) => c.destroy());
@@ -98,7 +153,10 @@ describe('AgentX session', () => {
     await new Promise((r) => setTimeout(r, 20));
     sock.write(split.subarray(13));
     await until('51 responses', () => responses.length === 51);
-    assert.deepEqual(responses.map((r) => r.packetId), [...Array.from({ length: 50 }, (_, i) => 1000 + i), 2000]);
+    assert.deepEqual(
+      responses.map((r) => r.packetId),
+      [...Array.from({ length: 50 }, (_, i) => 1000 + i), 2000],
+    );
   });
 
   it('reconnects and re-registers after the master goes away (defect 2)', async () => {
@@ -116,7 +174,12 @@ describe('AgentX session', () => {
   // The session's log as lines, to see what it says and how often.
   const logged = (): { log: ReturnType<typeof createLogger>; lines: string[] } => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).trim().split('\n')); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).trim().split('\n'));
+        cb();
+      },
+    });
     return { log: createLogger('info', 'test', sink), lines };
   };
 
@@ -126,16 +189,26 @@ describe('AgentX session', () => {
     let registerAt = 0;
     let closedAt = 0;
     master.server.once('connection', (sock) => {
-      sock.on('data', () => { if (!registerAt && master.received.some((p) => p.type === PduType.Register)) registerAt = Date.now(); });
-      sock.on('close', () => { closedAt = Date.now(); });
+      sock.on('data', () => {
+        if (!registerAt && master.received.some((p) => p.type === PduType.Register)) registerAt = Date.now();
+      });
+      sock.on('close', () => {
+        closedAt = Date.now();
+      });
     });
     session = make(master, { log });
     session.start();
     await until('three connections', () => master.conns.length >= 3);
     assert.notEqual(session.state, 'registered');
     // The first connection is dropped once the Register has waited its 200 ms, not before.
-    assert.ok(registerAt > 0 && closedAt - registerAt >= 190 && closedAt - registerAt < 1500, `closed ${closedAt - registerAt} ms after the Register`);
-    assert.ok(lines.some((l) => l.includes('no answer from the AgentX master in 200 ms (PDU type 3)')), lines.join('\n'));
+    assert.ok(
+      registerAt > 0 && closedAt - registerAt >= 190 && closedAt - registerAt < 1500,
+      `closed ${closedAt - registerAt} ms after the Register`,
+    );
+    assert.ok(
+      lines.some((l) => l.includes('no answer from the AgentX master in 200 ms (PDU type 3)')),
+      lines.join('\n'),
+    );
   });
 
   it('a ping unanswered while registered (a hung snmpd): reconnects and registers again', async () => {
@@ -154,7 +227,14 @@ describe('AgentX session', () => {
     await until('disconnected', () => disconnected === 1);
     await until('registered again', () => registered === 2);
     assert.equal(master.conns.length, 2);
-    assert.ok(lines.some((l) => l.includes('AgentX ping failed; reconnecting') && l.includes('no answer from the AgentX master in 200 ms (PDU type 13)')), lines.join('\n'));
+    assert.ok(
+      lines.some(
+        (l) =>
+          l.includes('AgentX ping failed; reconnecting') &&
+          l.includes('no answer from the AgentX master in 200 ms (PDU type 13)'),
+      ),
+      lines.join('\n'),
+    );
   });
 
   it('a ping answered notOpen: reconnects', async () => {
@@ -176,10 +256,15 @@ describe('AgentX session', () => {
     session.on('registered', () => registered++);
     session.start();
     await until('registration', () => registered === 1);
-    master.conns[0].write(encodePdu({ type: PduType.Close, flags: 0, sessionId: 1, transactionId: 0, packetId: 77, reason: 6 }));
+    master.conns[0].write(
+      encodePdu({ type: PduType.Close, flags: 0, sessionId: 1, transactionId: 0, packetId: 77, reason: 6 }),
+    );
     await until('registered again', () => registered === 2);
     assert.equal(master.conns.length, 2);
-    assert.ok(lines.some((l) => l.includes('AgentX master closed the session; reconnecting') && l.includes('"reason":6')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('AgentX master closed the session; reconnecting') && l.includes('"reason":6')),
+      lines.join('\n'),
+    );
   });
 
   it('an oversized PDU: drops the connection, counts it, reconnects', async () => {
@@ -190,7 +275,10 @@ describe('AgentX session', () => {
     session.start();
     await until('registration', () => registered === 1);
     const h = Buffer.alloc(20);
-    h[0] = 1; h[1] = PduType.Get; h[2] = 0x10; h.writeUInt32BE(5000, 16);
+    h[0] = 1;
+    h[1] = PduType.Get;
+    h[2] = 0x10;
+    h.writeUInt32BE(5000, 16);
     master.conns[0].write(h);
     await until('registered again', () => registered === 2);
     assert.equal(session.stats.protocolErrors, 1);
@@ -234,7 +322,12 @@ describe('AgentX session', () => {
     await until('three connections', () => master.conns.length >= 3);
     assert.equal(registered, 0);
     assert.notEqual(session.state, 'registered');
-    assert.ok(lines.some((l) => l.includes(`master refused to register ${ROOT.join('.')} (error 263: another agent serves it)`)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        l.includes(`master refused to register ${ROOT.join('.')} (error 263: another agent serves it)`),
+      ),
+      lines.join('\n'),
+    );
   });
 
   it('backs off exponentially from reconnectMinMs and never waits longer than reconnectMaxMs', async () => {
@@ -254,8 +347,18 @@ describe('AgentX session', () => {
 
   it('survives a master that is not there (ECONNREFUSED/ENOENT), then finds it (defect 3)', async () => {
     const p = path.join(dir, 'master.sock');
-    session = new AgentxSession({ master: p, id: ROOT, descr: 't', subtrees: [ROOT], adminTimeoutMs: 200, pingIntervalMs: 60000,
-      reconnectMinMs: 20, reconnectMaxMs: 50, log: silentLogger(), view: () => view });
+    session = new AgentxSession({
+      master: p,
+      id: ROOT,
+      descr: 't',
+      subtrees: [ROOT],
+      adminTimeoutMs: 200,
+      pingIntervalMs: 60000,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 50,
+      log: silentLogger(),
+      view: () => view,
+    });
     session.start();
     await new Promise((r) => setTimeout(r, 200));
     master = await fakeMaster(dir);
@@ -268,8 +371,17 @@ describe('AgentX session', () => {
     session.start();
     await until('registration', () => session.state === 'registered');
     const got = new Promise<Pdu>((resolve) => master.conns[0].once('data', (c) => resolve(decodePdu(c))));
-    master.conns[0].write(encodePdu({ type: PduType.TestSet, flags: 0, sessionId: 1, transactionId: 5, packetId: 5, varbinds: [{ oid: [...ROOT, 1, 0], value: { type: ValueType.Integer, value: 1 } }] }));
-    const r = await got as unknown as { error: number; index: number };
+    master.conns[0].write(
+      encodePdu({
+        type: PduType.TestSet,
+        flags: 0,
+        sessionId: 1,
+        transactionId: 5,
+        packetId: 5,
+        varbinds: [{ oid: [...ROOT, 1, 0], value: { type: ValueType.Integer, value: 1 } }],
+      }),
+    );
+    const r = (await got) as unknown as { error: number; index: number };
     assert.equal(r.error, 17);
     assert.equal(r.index, 1);
   });

@@ -266,7 +266,7 @@ describe('galera-init on a real 3-node cluster', function () {
     }
   });
 
-  /** galeraNodeName → seqno from a --dry-run members table (columns: member, name, answered, status, cluster, seqno, ...). */
+  /** galeraNodeName → seqno from a --dry-run members table (member, name, answered, status, cluster, seqno, …). */
   const seqnosByName = (out: string): Map<string, bigint> => {
     const m = new Map<string, bigint>();
     for (const line of out.split('\n').slice(1)) {

@@ -121,44 +121,47 @@ describe('galera-init when its own agent does not answer', () => {
     let t = 0;
     const env: InitEnv = {
       now: () => (t += 500),
-      sleep: async () => undefined,
+      sleep: () => Promise.resolve(),
       random: () => 0.5,
       pid: process.pid,
       lock: () => ({ ok: true }),
       unlock: () => undefined,
       serverRunning: () => false,
-      localFacts: async () => ({
-        status: 'stopped',
-        seqno: 100n,
-        seqnoSource: 'grastate',
-        uuid: U,
-        safeToBootstrap: false,
-        serverRunning: false,
-      }),
-      ask: async (ids) =>
-        ids.map((id) =>
-          id === 'a'
-            ? own
-            : {
-                id,
-                name: id,
-                instance: id,
-                self: false,
-                answered: true,
-                status: 'stopped',
-                seqno: 90n,
-                seqnoSource: 'grastate',
-                uuid: U,
-                safeToBootstrap: false,
-                lockPid: 0,
-                detectMs: 10,
-              },
+      localFacts: () =>
+        Promise.resolve({
+          status: 'stopped',
+          seqno: 100n,
+          seqnoSource: 'grastate',
+          uuid: U,
+          safeToBootstrap: false,
+          serverRunning: false,
+        }),
+      ask: (ids) =>
+        Promise.resolve(
+          ids.map((id) =>
+            id === 'a'
+              ? own
+              : {
+                  id,
+                  name: id,
+                  instance: id,
+                  self: false,
+                  answered: true,
+                  status: 'stopped',
+                  seqno: 90n,
+                  seqnoSource: 'grastate',
+                  uuid: U,
+                  safeToBootstrap: false,
+                  lockPid: 0,
+                  detectMs: 10,
+                },
+          ),
         ),
       markSafeToBootstrap: () => undefined,
       discardState: () => undefined,
-      start: async () => ({ ok: true }),
-      waitReady: async () => ({ ok: true }),
-      stopServer: async () => undefined,
+      start: () => Promise.resolve({ ok: true }),
+      waitReady: () => Promise.resolve({ ok: true }),
+      stopServer: () => Promise.resolve(),
       log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     };
     const r = await decideRound(
@@ -174,7 +177,7 @@ describe('galera-init when its own agent does not answer', () => {
       0,
     );
     assert.equal(r.kind, 'blocked', JSON.stringify(r));
-    return r as { reason: string; advice?: string };
+    return r;
   }
   const silent = (errorKind: AgentAnswer['errorKind']): AgentAnswer => ({
     id: 'a',

@@ -20,15 +20,14 @@ const status = (o: Record<string, string>): Record<string, string> => ({
   wsrep_cluster_size: '3',
   ...o,
 });
-const window = (low: boolean | null): WindowEstimate =>
-  ({
-    rateShort: 1,
-    rateLong: 1,
-    desiredSeconds: 3600,
-    low: low === true,
-    short: low === null ? { kind: 'unknown' } : { kind: 'seconds', seconds: low ? 10 : 99999 },
-    long: { kind: 'unknown' },
-  }) as WindowEstimate;
+const window = (low: boolean | null): WindowEstimate => ({
+  rateShort: 1,
+  rateLong: 1,
+  desiredSeconds: 3600,
+  low: low === true,
+  short: low === null ? { kind: 'unknown' } : { kind: 'seconds', seconds: low ? 10 : 99999 },
+  long: { kind: 'unknown' },
+});
 const snap = (
   o: {
     status?: NodeStatus;

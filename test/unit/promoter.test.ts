@@ -18,9 +18,9 @@ describe("the promoter's notification", () => {
     let t = 10000;
     const executed: string[] = [];
     const wsrep = {
-      execute: async (sql: string) => {
+      execute: (sql: string) => {
         executed.push(sql);
-        return { ok: true };
+        return Promise.resolve({ ok: true });
       },
     } as unknown as WsrepSource;
     const sent: [string, Record<string, Value>][] = [];

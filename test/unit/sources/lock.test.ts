@@ -19,15 +19,15 @@ describe('the lock source', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-locksrc-'));
   });
-  afterEach(() => {
-    src?.stop();
+  afterEach(async () => {
+    await src?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs no timer while the lock is free, sees it taken by inotify, polls its owner while held', async () => {
     const lockFile = path.join(dir, 'galera-init.lock');
     src = new LockSource(lockFile, 50, silentLogger());
-    src.start();
+    await src.start();
     assert.equal(src.state.state, 'free');
     assert.equal(timer(), null, 'no poll at rest');
     const owner = spawn('sleep', ['30']);
@@ -49,7 +49,7 @@ describe('the lock source', () => {
   it('polls while the lock directory does not exist, and watches it once it does', async () => {
     const lockFile = path.join(dir, 'later', 'galera-init.lock');
     src = new LockSource(lockFile, 20, silentLogger());
-    src.start();
+    await src.start();
     assert.notEqual(timer(), null, 'polls: nothing to watch yet');
     fs.mkdirSync(path.dirname(lockFile));
     await until('watching', () => timer() === null, 1000);

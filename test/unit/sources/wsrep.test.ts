@@ -44,7 +44,7 @@ describe('the wsrep source against a misbehaving server', function () {
     await waitFor('first answer', () => src.facts.reachable, 5000, 10);
   });
   afterEach(async () => {
-    src.stop();
+    await src.stop();
     await fake.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

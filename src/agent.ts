@@ -19,7 +19,7 @@ import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/win
 import { TrackFile } from './outputs/trackfile';
 import { HealthEndpoint } from './outputs/http';
 import { SourceSet, createSources } from './sources/index';
-import type { WsrepSource } from './sources/wsrep';
+import { WsrepSource } from './sources/wsrep';
 import { Notifier } from './notifier';
 import { Promoter } from './promoter';
 
@@ -69,11 +69,13 @@ export class Agent {
     };
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
+    const mysqlSource = this.sources.get('mysql');
+    if (!(mysqlSource instanceof WsrepSource)) throw new Error("the source named 'mysql' is not a WsrepSource");
     this.promoter = new Promoter(
       cfg,
       log,
       this.mib,
-      this.sources.get('mysql') as WsrepSource,
+      mysqlSource,
       (_text, extra) => void this.send('galeraPromotedPrimary', extra),
     );
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
@@ -121,7 +123,7 @@ export class Agent {
       this.serverPids = pids;
       this.history = [];
     }
-    snap.window = this.windowEstimate(snap.wsrep!);
+    snap.window = this.windowEstimate(snap.wsrep);
     const prev = this.snapshot;
     this.snapshot = snap;
     this.promoter.observe(snap);
@@ -132,7 +134,7 @@ export class Agent {
       mysqlClosed: facts.mysql.closed,
       mysqlError: facts.mysql.error?.text ?? '',
     });
-    const health = healthVerdict(snap.wsrep!, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
+    const health = healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
     if (health.reason !== this.health.reason)
       this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;

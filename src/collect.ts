@@ -4,14 +4,14 @@
 
 import type { Logger } from 'pino';
 import { Config, detectLatencyMs } from './config';
-import { NodeSnapshot, assembleSnapshot } from './core/snapshot';
+import { AssembledSnapshot, assembleSnapshot } from './core/snapshot';
 import { SourceSet, createSources } from './sources/index';
 
 export async function collectOnce(
   cfg: Config,
   log: Logger,
   opts: { recover: boolean; lockHeld?: boolean; sources?: SourceSet },
-): Promise<NodeSnapshot> {
+): Promise<AssembledSnapshot> {
   const sources = opts.sources ?? createSources(cfg, log, { recover: opts.recover, lockHeld: opts.lockHeld });
   await sources.readOnce();
   const identity = {

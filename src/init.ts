@@ -72,7 +72,7 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
       if (hosts.length === 0) {
         throw new ConfigError(
           `no members: set init.members in the config, or wsrep_cluster_address in ${i.serverConfig}` +
-            `${server.problems.length ? ` (${server.problems.join('; ')})` : ''}`,
+            (server.problems.length ? ` (${server.problems.join('; ')})` : ''),
         );
       }
       members = hosts.map((h) => ({ target: h.includes(':') ? `[${h}]` : h }));
@@ -83,8 +83,9 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
   for (const m of members) {
     const t = parseTarget(m.target, defaults);
     const key = targetKey(t);
-    if (seen.has(key)) {
-      dropped.push(`${t.id} (same as ${seen.get(key)!.id})`);
+    const same = seen.get(key);
+    if (same) {
+      dropped.push(`${t.id} (same as ${same.id})`);
       continue;
     }
     seen.set(key, {
@@ -258,7 +259,6 @@ async function startServer(
 async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   let disconnectedSince = 0;
-  let warned = false;
   // Polled 4 times a second for as long as a state transfer takes: a refused MySQL is expected
   // here, not a line every 250 ms.
   const quiet = log.child({}, { level: 'error' });
@@ -281,18 +281,16 @@ async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
         }
       } else disconnectedSince = 0;
     } else if (!f || f.error?.kind === 'auth') {
-      if (!warned)
-        log.warn(
-          { err: f?.error?.text ?? 'mysql polling is disabled' },
-          "cannot read the server's wsrep state: taking a running process as ready",
-        );
-      warned = true;
+      log.warn(
+        { err: f?.error?.text ?? 'mysql polling is disabled' },
+        "cannot read the server's wsrep state: taking a running process as ready",
+      );
       return { ok: true };
     }
     if (Date.now() > until) {
       return {
         ok: false,
-        error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f?.reachable ? `cluster ${f.status?.wsrep_cluster_status ?? '?'}, local state ${w.localState ?? '?'}` : (f?.error?.text ?? 'MySQL unknown')})`,
+        error: `not Synced in a Primary component after ${cfg.init.startTimeoutSeconds} s (${f.reachable ? `cluster ${f.status?.wsrep_cluster_status ?? '?'}, local state ${w.localState ?? '?'}` : (f.error?.text ?? 'MySQL unknown')})`,
       };
     }
     await sleep(250);
@@ -352,7 +350,11 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
     ask: async (ids) => {
       const answers = await askPeers(
         mib,
-        ids.map((id) => byId.get(id)!),
+        ids.map((id) => {
+          const t = byId.get(id);
+          if (!t) throw new Error(`no member ${id} among the resolved targets`);
+          return t;
+        }),
       );
       for (const a of answers)
         log.debug(

@@ -173,7 +173,10 @@ export function ownAgentAdvice(a: AgentAnswer | null): string {
   return 'start it: systemctl start galera-agentx (and check snmpd on this node)';
 }
 
-/** One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock held only when it returns an action. */
+/**
+ * One round: look, then (when this node may act) lock, confirm, read, ask, decide. Leaves the lock
+ * held only when it returns an action.
+ */
 export async function decideRound(
   env: InitEnv,
   m: Members,
@@ -341,7 +344,12 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
       if (d.action === 'bootstrap' || d.action === 'join') {
         env.log.info({ members: summary(r.members), decision: d.action, reason: d.reason }, 'decision');
         if (d.forced) env.log.warn({ reason: d.reason }, d.action === 'bootstrap' ? 'FORCED BOOTSTRAP' : 'FORCED JOIN');
-        const self = r.members.find((x) => x.self)!;
+        const self = r.members.find((x) => x.self);
+        if (!self) {
+          // decideRound always lists this node first: a decision without it is a bug, not a state.
+          env.unlock();
+          throw new Error(`a ${d.action} decision without this node among the members`);
+        }
         const started = await act(env, m, o, d, self);
         if (!started.ok) {
           env.log.error(

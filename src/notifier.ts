@@ -182,15 +182,17 @@ export class Notifier {
       if (v === undefined) continue;
       let h = this.watches.get(r.key);
       if (!h) {
-        h = new HeldChange<Watched>(r.initial ?? v, this.holdMs, (next, prev) => this.fire(r, next, prev));
+        // Fires with the latest context (this.ctx, set above), not this observation's.
+        h = new HeldChange<Watched>(r.initial ?? v, this.holdMs, (next, prev) =>
+          this.fire(r, next, prev, this.ctx ?? c),
+        );
         this.watches.set(r.key, h);
       }
       h.update(v);
     }
   }
 
-  private fire(r: NotificationRule, next: Watched, prev: Watched): void {
-    const c = this.ctx!;
+  private fire(r: NotificationRule, next: Watched, prev: Watched, c: NotifyContext): void {
     const extra: Record<string, Value> = {};
     if (r.previous) extra[r.previous] = this.mib.scalar(r.previous, prev);
     for (const [o, raw] of Object.entries(r.extra?.(next, c) ?? {})) extra[o] = this.mib.scalar(o, raw);

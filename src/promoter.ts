@@ -33,7 +33,7 @@ export class Promoter {
     private readonly cfg: Config,
     private readonly log: Logger,
     private readonly mib: Mib,
-    private readonly wsrep: WsrepSource,
+    private readonly wsrep: Pick<WsrepSource, 'execute'>,
     private readonly notify: (text: string, extra: Record<string, Value>) => void,
     private readonly now: () => number = Date.now,
   ) {}

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const snap = await collectOnce(cfg, log, { recover: !values['no-recover'] && (what === 'seqno' || !!values.json) });
   if (values.json) process.stdout.write(`${JSON.stringify(snapshotToJson(snap), null, 2)}\n`);
   if (what === 'healthy') {
-    const v = healthVerdict(snap.wsrep!, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
+    const v = healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
     if (!values.json) process.stdout.write(`${v.reason}\n`);
     process.exitCode = v.healthy ? EXIT.OK : EXIT.FAILED;
   } else if (!values.json) process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);

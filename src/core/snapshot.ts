@@ -143,6 +143,9 @@ export interface NodeSnapshot {
   window?: WindowEstimate;
 }
 
+/** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
+export type AssembledSnapshot = NodeSnapshot & { wsrep: WsrepStatus };
+
 export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const w = i.wsrep;
   const wasReady =
@@ -196,7 +199,7 @@ export function assembleSnapshot(
   now: number,
   node: NodeIdentity,
   readyBootstrapPid = 0,
-): NodeSnapshot {
+): AssembledSnapshot {
   const m = facts.mysql;
   const wsrep = parseWsrepStatus(m.status, m.variables, m.members, m.reachable, m.at);
   const snap = buildSnapshot({
@@ -216,8 +219,7 @@ export function assembleSnapshot(
     instance: node.instance,
     mysqlPolled: node.mysqlPolled,
   });
-  snap.wsrep = wsrep;
-  return snap;
+  return { ...snap, wsrep };
 }
 
 const GALERA_CLUSTER_STATUS = {

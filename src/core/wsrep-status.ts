@@ -91,8 +91,9 @@ export function parseWsrepStatus(
   reachable: boolean,
   at: number,
 ): WsrepStatus {
-  const s = status ?? {};
-  const v = variables ?? {};
+  // From the server: any key may be missing.
+  const s: Record<string, string | undefined> = status ?? {};
+  const v: Record<string, string | undefined> = variables ?? {};
   const ls = uint(s.wsrep_local_state);
   const conf = u64(s.wsrep_cluster_conf_id);
   const incoming = (s.wsrep_incoming_addresses ?? '').slice(0, 4096);

@@ -55,6 +55,9 @@ interface ModuleEntry {
   'MAX-ACCESS'?: string;
 }
 
+/** A module as net-snmp parses it: a name looked up may be missing. */
+type MibModule = Record<string, (ModuleEntry & Record<string, unknown>) | undefined>;
+
 const BASE_TYPES: Record<string, ValueType> = {
   INTEGER: ValueType.Integer,
   Integer32: ValueType.Integer,
@@ -81,7 +84,7 @@ interface Syntax {
 }
 
 /** Resolves a SYNTAX (possibly a local TEXTUAL-CONVENTION) to its base type, enumeration and SIZE. */
-function resolveSyntax(mod: Record<string, ModuleEntry & Record<string, unknown>>, syntax: unknown, depth = 0): Syntax {
+function resolveSyntax(mod: MibModule, syntax: unknown, depth = 0): Syntax {
   if (depth > 8) throw new Error('TEXTUAL-CONVENTION loop');
   if (typeof syntax === 'string') {
     const base = syntax.replace(/\s*\(.*$/s, '').trim();
@@ -104,8 +107,7 @@ function resolveSyntax(mod: Record<string, ModuleEntry & Record<string, unknown>
     }
     // A SIZE written here narrows the base's (DisplayString (SIZE (0..64))).
     const sizes = (spec as { sizes?: { max?: number }[] } | null)?.sizes;
-    if (Array.isArray(sizes) && sizes.length)
-      return { ...base, maxSize: Math.max(...sizes.map((r) => Number(r.max ?? 0))) };
+    if (Array.isArray(sizes) && sizes.length) return { ...base, maxSize: Math.max(...sizes.map((r) => r.max ?? 0)) };
     return base;
   }
   throw new Error(`unreadable SYNTAX ${JSON.stringify(syntax)}`);
@@ -200,8 +202,8 @@ export function typedValue(o: MibObject, raw: RawValue): Value {
       if (typeof raw === 'number' || typeof raw === 'bigint') raw = raw.toString();
       if (typeof raw !== 'string') throw wrong();
       // Kept a string when it fits: what a reader of the view compares with.
-      const fits = o.maxSize === undefined || Buffer.byteLength(raw, 'utf8') <= o.maxSize;
-      return { type: o.type, value: fits ? raw : clipUtf8(raw, o.maxSize!).toString('utf8') };
+      if (o.maxSize === undefined || Buffer.byteLength(raw, 'utf8') <= o.maxSize) return { type: o.type, value: raw };
+      return { type: o.type, value: clipUtf8(raw, o.maxSize).toString('utf8') };
     }
     case ValueType.IpAddress:
       if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) throw wrong();
@@ -218,7 +220,7 @@ export function loadMib(file = DEFAULT_MIB_FILE, moduleName = 'GALERA-MIB'): Mib
   if (!fs.existsSync(file)) throw new Error(`MIB file ${file} not found (set mibFile in the config)`);
   const store = createModuleStore();
   store.loadFromFile(file);
-  const mod = store.getModule(moduleName) as unknown as Record<string, ModuleEntry & Record<string, unknown>>;
+  const mod = store.getModule(moduleName) as unknown as MibModule | undefined;
   if (!mod) throw new Error(`${file} does not define module ${moduleName}`);
   const objects = new Map<string, MibObject>();
   const notifications = new Map<string, { oid: Oid; objects: string[] }>();

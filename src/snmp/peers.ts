@@ -45,6 +45,32 @@ const OPTIONAL = [
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
+type RequiredName = (typeof REQUIRED)[number];
+
+/**
+ * Every REQUIRED varbind, present and not a varbind error; or why not, for the first one (in
+ * REQUIRED's order) that is not.
+ */
+function requiredVarbinds(byName: ReadonlyMap<string, snmp.Varbind>): Record<RequiredName, snmp.Varbind> | string {
+  for (const name of REQUIRED) {
+    const vb = byName.get(name);
+    if (!vb) return `no value for ${name}`;
+    if (snmp.isVarbindError(vb)) return `${name}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`;
+  }
+  const at = (name: RequiredName): snmp.Varbind => {
+    const vb = byName.get(name);
+    if (!vb) throw new Error(`${name} missing after its check`);
+    return vb;
+  };
+  return {
+    galeraStatus: at('galeraStatus'),
+    galeraSeqno: at('galeraSeqno'),
+    galeraStateUuid: at('galeraStateUuid'),
+    galeraSafeToBootstrap: at('galeraSafeToBootstrap'),
+    galeraNodeName: at('galeraNodeName'),
+  };
+}
+
 /** What a member's agent said, beyond the decision's facts: galera-init checks its own agent with it. */
 export interface AgentAnswer extends MemberFacts {
   serverPid?: number;
@@ -66,8 +92,11 @@ export function parseTarget(
 ): PeerTarget {
   const m = /^\[([^\]]+)\](?::(\d+))?$|^([^:]+)(?::(\d+))?$/.exec(text.trim());
   if (!m) throw new Error(`peer '${text}' is not host[:port]`);
-  const host = m[1] ?? m[3];
-  const port = Number(m[2] ?? m[4] ?? defaults.port);
+  // Only one of the two alternatives matched: the other's groups are undefined.
+  const groups: readonly (string | undefined)[] = m;
+  const host = groups[1] ?? groups[3];
+  if (host === undefined) throw new Error(`peer '${text}' is not host[:port]`);
+  const port = Number(groups[2] ?? groups[4] ?? defaults.port);
   if (!(port > 0 && port < 65536)) throw new Error(`peer '${text}': port out of range`);
   return { ...defaults, id: text.trim(), host, port };
 }
@@ -118,13 +147,14 @@ export function factsFromVarbinds(
   });
   if (vbs.length !== OBJECTS.length && vbs.length !== REQUIRED.length)
     return bad(`${vbs.length} values for ${OBJECTS.length} objects`);
-  const byName = new Map<string, { oid: string; type: number; value: unknown }>(
-    OBJECTS.map((name, i) => [name, vbs[i]]),
-  );
-  for (const name of REQUIRED) {
-    const vb = byName.get(name)!;
-    if (snmp.isVarbindError(vb)) return bad(`${name}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
-  }
+  // An agent that predates the OPTIONAL objects answers only the REQUIRED ones.
+  const byName = new Map<string, snmp.Varbind>();
+  OBJECTS.forEach((name, i) => {
+    const vb = vbs.at(i);
+    if (vb) byName.set(name, vb);
+  });
+  const req = requiredVarbinds(byName);
+  if (typeof req === 'string') return bad(req);
   const enumLabel = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const vb = byName.get(name);
     if (!vb || snmp.isVarbindError(vb) || vb.type !== snmp.ObjectType.Integer) return undefined;
@@ -138,20 +168,20 @@ export function factsFromVarbinds(
       ? vb.value
       : undefined;
   };
-  const st = byName.get('galeraStatus')!;
+  const st = req.galeraStatus;
   if (st.type !== snmp.ObjectType.Integer) return bad('galeraStatus is not an INTEGER');
   const status = enumLabel<NodeStatus>('galeraStatus', NODE_STATUSES);
   if (!status) return bad(`galeraStatus ${String(st.value)} is not a known status`);
-  const sq = byName.get('galeraSeqno')!;
+  const sq = req.galeraSeqno;
   const seqText = Buffer.isBuffer(sq.value) ? sq.value.toString('latin1') : String(sq.value);
   if (sq.type !== snmp.ObjectType.OctetString || seqText.length > 20) return bad('galeraSeqno is not a decimal string');
   const seqno = parseSeqno(seqText);
   if (seqno === null) return bad(`galeraSeqno '${seqText.slice(0, 24)}' is not a 64-bit integer`);
-  const uv = byName.get('galeraStateUuid')!;
+  const uv = req.galeraStateUuid;
   const uuidText = Buffer.isBuffer(uv.value) ? uv.value.toString('latin1') : '';
   const uuid = uuidText === '' ? null : parseUuid(uuidText);
   if (uuidText !== '' && uuid === null) return bad('galeraStateUuid is not a UUID');
-  const sf = byName.get('galeraSafeToBootstrap')!;
+  const sf = req.galeraSafeToBootstrap;
   if (sf.type !== snmp.ObjectType.Integer || ![1, 2, 3].includes(sf.value as number))
     return bad('galeraSafeToBootstrap out of range');
   const iv = byName.get('galeraAgentInstance');
@@ -159,7 +189,7 @@ export function factsFromVarbinds(
     iv && !snmp.isVarbindError(iv) && Buffer.isBuffer(iv.value) && iv.value.length > 0
       ? iv.value.toString('latin1')
       : undefined;
-  const nv = byName.get('galeraNodeName')!;
+  const nv = req.galeraNodeName;
   const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
   if (nv.type !== snmp.ObjectType.OctetString || name === '')
     return bad('galeraNodeName is empty: the agent needs a nodeName');

@@ -25,7 +25,7 @@ type Raw = RawValue | (() => RawValue);
 function publisher(
   mib: Mib,
   out: Instance[],
-): { scalar(name: string, raw: Raw): void; column(name: string, index: number, raw: Raw): void } {
+): { scalar: (name: string, raw: Raw) => void; column: (name: string, index: number, raw: Raw) => void } {
   const put = (o: MibObject, index: number, raw: Raw): void => {
     out.push({
       oid: [...o.oid, index],

@@ -64,7 +64,8 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private reading = false;
-  private again = false;
+  /** Calls to read() that came while one was reading: each asks for one more pass. */
+  private missedReads = 0;
   private lastLogged = '';
 
   constructor(
@@ -135,13 +136,14 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   /** Reads and parses the file; coalesces overlapping calls. */
   async read(): Promise<void> {
     if (this.reading) {
-      this.again = true;
+      this.missedReads++;
       return;
     }
     this.reading = true;
     try {
+      let seen: number;
       do {
-        this.again = false;
+        seen = this.missedReads;
         const next = await readDataFile(this.datadir, this.spec);
         if (!next.error) this.lastOkAt = Date.now();
         this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
@@ -149,7 +151,7 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
           this.facts = next;
           this.emit('change', next);
         }
-      } while (this.again);
+      } while (this.missedReads !== seen);
     } finally {
       this.reading = false;
     }

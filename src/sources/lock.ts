@@ -163,8 +163,7 @@ export class LockSource extends EventEmitter implements Source<LockState> {
 
   readOnce(): Promise<void> {
     this.refresh();
-    this.stop();
-    return Promise.resolve();
+    return this.stop();
   }
 
   /**

@@ -315,10 +315,11 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
     const age = now - c.firstSeen;
     // Gone, a zombie or a kernel thread: none of them turns into a server (PIDs are not reused
     // before the counter wraps, which forces a full re-read).
-    if (c.comm === null || age >= LAST_RECHECK_MS) {
+    const nextAge = RECHECK_AGES_MS.find((a) => a > age);
+    if (c.comm === null || age >= LAST_RECHECK_MS || nextAge === undefined) {
       c.nextCheck = 0;
       this.pending.delete(pid);
-    } else c.nextCheck = c.firstSeen + RECHECK_AGES_MS.find((a) => a > age)!;
+    } else c.nextCheck = c.firstSeen + nextAge;
     return changed;
   }
 
@@ -352,12 +353,13 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
       return entry;
     const cwd = procCwd(this.procDir, pid);
     // Option files are read once per command line: a new PID, or an exec() into another one.
+    const known = c.optDatadir;
     const same =
       c.entry &&
-      c.optDatadir !== undefined &&
+      known !== undefined &&
       c.entry.argv.length === entry.argv.length &&
       c.entry.argv.every((v, i) => v === entry.argv[i]);
-    const optDatadir = same ? c.optDatadir! : optionFileDatadir(entry.argv, cwd);
+    const optDatadir = same ? known : optionFileDatadir(entry.argv, cwd);
     c.optDatadir = optDatadir;
     const datadir = optDatadir ?? cwd;
     if (datadir !== undefined) entry.datadir = datadir;

@@ -101,7 +101,8 @@ export async function runRecovery(opts: {
       child.stderr.on('data', collect);
       const kill = (error: string): void => {
         try {
-          process.kill(-child.pid!, 'SIGKILL');
+          // No pid: the command never started (its 'error' settles the run).
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         } catch {
           /* already gone */
         }
@@ -112,9 +113,10 @@ export async function runRecovery(opts: {
       };
       const timer = setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
       // Two InnoDBs on one datadir is how data gets hurt: a server that appears wins.
-      const watch = opts.abortIf
+      const abortIf = opts.abortIf;
+      const watch = abortIf
         ? setInterval(() => {
-            if (opts.abortIf!()) kill('aborted: a server started on this datadir');
+            if (abortIf()) kill('aborted: a server started on this datadir');
           }, 50)
         : null;
       child.on('close', () => {
@@ -246,8 +248,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     if (this.last) await this.maybeRun(true);
   }
 
-  private needed(): boolean {
-    const f = this.last!;
+  private needed(f: SourceFacts): boolean {
     return needsRecovery({
       serverRunning: f.processes.servers.length > 0,
       recoveryRunning: f.processes.recoveries.length > 0,
@@ -259,7 +260,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private async maybeRun(oneShot: boolean): Promise<void> {
     const f = this.last;
-    if (!f || this.running || this.result.key === this.key || !this.needed()) return;
+    if (!f || this.running || this.result.key === this.key || !this.needed(f)) return;
     const key = this.key;
     // A result found by galera-init or galera-check (root) is served even when this agent may not
     // run the recovery itself (an unprivileged agent cannot write the datadir).

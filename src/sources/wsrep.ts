@@ -215,6 +215,11 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
     return Promise.resolve();
   }
 
+  /** Read through a call: setActive() or stop() may have run while poll() awaited. */
+  private isActive(): boolean {
+    return this.active;
+  }
+
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.poll(), ms);
@@ -259,8 +264,8 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       const rows = await this.query("SHOW GLOBAL STATUS LIKE 'wsrep\\_%'");
       const status: Record<string, string> = {};
       for (const r of rows) {
-        const name = String(r.Variable_name ?? '').toLowerCase();
-        if (name) status[name] = String(r.Value ?? '');
+        const name = text(r.Variable_name).toLowerCase();
+        if (name) status[name] = text(r.Value);
       }
       // Variables change only with SET GLOBAL or a restart: once per connection and every 60 polls.
       let variables = this.facts.variables;
@@ -269,12 +274,13 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
         for (const r of await this.query(
           "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')",
         )) {
-          variables[String(r.Variable_name).toLowerCase()] = String(r.Value ?? '');
+          variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
         }
       }
       // Members change only with the configuration (conf_id); a non-Primary node cannot read tables.
       let members = this.facts.members;
-      const confId = status.wsrep_cluster_conf_id ?? null;
+      const found: Record<string, string | undefined> = status; // any name may be missing
+      const confId = found.wsrep_cluster_conf_id ?? null;
       if (confId !== this.membersConfId && status.wsrep_cluster_status === 'Primary') {
         this.membersConfId = confId;
         try {
@@ -283,9 +289,9 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
               'SELECT node_uuid, node_name, node_incoming_address FROM mysql.wsrep_cluster_members ORDER BY node_name',
             )
           ).map((r) => ({
-            uuid: parseUuid(String(r.node_uuid ?? '')),
-            name: String(r.node_name ?? ''),
-            address: String(r.node_incoming_address ?? ''),
+            uuid: parseUuid(text(r.node_uuid)),
+            name: text(r.node_name),
+            address: text(r.node_incoming_address),
           }));
         } catch {
           members = null; // no SELECT grant on it: the incoming-address list stands in
@@ -333,7 +339,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
     } finally {
       this.busy = false;
     }
-    if (this.active) this.schedule(retryDelay(this.failures, this.opts.refreshIntervalMs, Date.now() - this.since));
+    if (this.isActive()) this.schedule(retryDelay(this.failures, this.opts.refreshIntervalMs, Date.now() - this.since));
   }
 
   private query(sql: string): Promise<Record<string, unknown>[]> {
@@ -344,7 +350,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
         try {
           options = this.connectionOptions();
         } catch (err) {
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         conn = mysql.createConnection({
@@ -369,6 +375,14 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       });
     });
   }
+}
+
+/** A value of a mysql2 row as text: strings as they are, Buffers decoded, numbers in decimal; '' otherwise. */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return '';
 }
 
 /**

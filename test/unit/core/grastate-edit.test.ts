@@ -1,7 +1,7 @@
 // Setting safe_to_bootstrap: 1 in grastate.dat: exact results, so an edit that changes a little
 // more or a little less fails here.
 import { strict as assert } from 'node:assert';
-import { withSafeToBootstrap } from '../../../src/core/grastate-edit';
+import { bootstrapGrastate, withSafeToBootstrap } from '../../../src/core/grastate-edit';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 
@@ -49,4 +49,41 @@ describe('safe_to_bootstrap', () => {
     assert.equal(withSafeToBootstrap(text.replace(': 0', ': 1')), text.replace(': 0', ': 1'));
     assert.equal(withSafeToBootstrap('version: 2.1\nseqno: 5'), 'version: 2.1\nseqno: 5\nsafe_to_bootstrap: 1\n');
   });
+});
+
+describe('the grastate.dat to bootstrap from', () => {
+  const U2 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
+  const Z = '00000000-0000-0000-0000-000000000000';
+  const fresh = (uuid: string, seqno: bigint): string =>
+    `# GALERA saved state\nversion: 2.1\nuuid:    ${uuid}\nseqno:   ${seqno}\nsafe_to_bootstrap: 1\n`;
+  const cases: [string, string, { uuid: string | null; seqno: bigint }, string][] = [
+    [
+      'a crashed file (-1) keeps its state; only safe_to_bootstrap changes',
+      `uuid: ${U}\nseqno: -1\nsafe_to_bootstrap: 0\n`,
+      { uuid: U2, seqno: 40n },
+      `uuid: ${U}\nseqno: -1\nsafe_to_bootstrap: 1\n`,
+    ],
+    ['an empty file: written anew at the recovered position', '', { uuid: U2, seqno: 33n }, fresh(U2, 33n)],
+    [
+      'a file without a seqno line: anew',
+      `uuid: ${U}\nsafe_to_bootstrap: 0\n`,
+      { uuid: U2, seqno: 40n },
+      fresh(U2, 40n),
+    ],
+    ['a file without a uuid line: anew', 'seqno: 5\nsafe_to_bootstrap: 0\n', { uuid: U2, seqno: 40n }, fresh(U2, 40n)],
+    [
+      'no recovered UUID: nothing to write anew, only the flag',
+      '',
+      { uuid: null, seqno: -1n },
+      '\nsafe_to_bootstrap: 1\n',
+    ],
+    [
+      'the zero UUID (a datadir that never ran Galera): only the flag',
+      '',
+      { uuid: Z, seqno: -1n },
+      '\nsafe_to_bootstrap: 1\n',
+    ],
+  ];
+  for (const [what, text, position, want] of cases)
+    it(what, () => assert.equal(bootstrapGrastate(text, position), want));
 });

@@ -94,6 +94,20 @@ describe('the health verdict', () => {
       assert.ok(!v.reason.includes('\n'), 'one line');
     });
   }
+  it('a state without its comment is named by number, or unknown', () => {
+    const v = (o: Record<string, string>): string =>
+      healthVerdict(
+        parseWsrepStatus({ ...synced, wsrep_local_state_comment: '', ...o }, null, null, true, 1),
+        true,
+        false,
+      ).reason;
+    assert.equal(v({ wsrep_local_state: '1' }), 'Galera node is not synced (state 1).');
+    assert.equal(v({ wsrep_local_state: 'x' }), 'Galera node is not synced (unknown state).');
+    assert.equal(
+      v({ wsrep_local_state: '1', wsrep_local_state_comment: 'Joining' }),
+      'Galera node is not synced (Joining).',
+    );
+  });
   it('a Donor serves when donorIsHealthy says so', () => {
     const v = healthVerdict(
       parseWsrepStatus(

@@ -147,3 +147,209 @@ describe('promoting a non-Primary survivor', () => {
     );
   });
 });
+
+describe('promoting a non-Primary survivor: the exact reason of each refusal, and each boundary', () => {
+  // Written out from the rule each line states; the reason is what the agent logs and an operator reads.
+  const run = (id: string, over: Partial<MemberFacts> = {}): MemberFacts =>
+    m(id, { status: 'running', clusterStatus: 'nonPrimary', seqno: 12n, seqnoSource: 'live', ...over });
+  const cases: [string, MemberFacts, MemberFacts[], Partial<typeof on & { savedMembers: number }>, string][] = [
+    ['off', survivor(), [m('b')], { afterMs: 0 }, 'promotion is off (init.promoteNonPrimaryAfterSeconds: 0)'],
+    [
+      'the local server is Primary',
+      survivor({ clusterStatus: 'primary' }),
+      [m('b')],
+      {},
+      'the local server is not running non-Primary',
+    ],
+    [
+      'the local server is stopped',
+      survivor({ status: 'stopped' }),
+      [m('b')],
+      {},
+      'the local server is not running non-Primary',
+    ],
+    ['not yet: rounded seconds', survivor(), [m('b')], { nonPrimaryMs: 29400 }, 'non-Primary for 29 s of 30 s'],
+    [
+      'a twin of this node',
+      survivor(),
+      [m('s-alias', { name: 's' })],
+      {},
+      's-alias answer as this node: the member list names it twice',
+    ],
+    [
+      'a silent member',
+      survivor(),
+      [m('b', { answered: false })],
+      {},
+      'b did not answer (a partition may be Primary on its side)',
+    ],
+    [
+      'the saved component had more members than the list',
+      survivor(),
+      [m('b'), m('c')],
+      { savedMembers: 4 },
+      'the last Primary component had 4 members, the member list has 3: list every member (init.members)',
+    ],
+    [
+      'one Primary member',
+      survivor(),
+      [m('b', { status: 'running', clusterStatus: 'primary' }), m('c')],
+      {},
+      'b runs or starts a Primary component',
+    ],
+    [
+      'two Primary or starting members',
+      survivor(),
+      [m('b', { status: 'bootstrapping' }), m('c', { status: 'running', clusterStatus: 'primary' })],
+      {},
+      'b, c run or start a Primary component',
+    ],
+    [
+      'a running member whose cluster status is unknown',
+      survivor(),
+      [m('b', { status: 'running' })],
+      {},
+      'the cluster status of b is unknown: it may be Primary',
+    ],
+    [
+      'one member locked',
+      survivor(),
+      [m('b', { status: 'locked' })],
+      {},
+      'b holds its initiator lock: an initiator is deciding there',
+    ],
+    [
+      'two members holding a lock (one stopped with a lock PID)',
+      survivor(),
+      [m('b', { status: 'locked' }), m('c', { lockPid: 42 })],
+      {},
+      'b, c hold their initiator lock: an initiator is deciding there',
+    ],
+    [
+      'a member whose position is unknown',
+      survivor(),
+      [m('b', { seqno: -1n, seqnoSource: 'unknown' })],
+      {},
+      'the seqno of b is unknown',
+    ],
+    [
+      'a member that says no seqno at all, with data',
+      survivor(),
+      [m('b', { seqno: undefined, seqnoSource: undefined })],
+      {},
+      'the seqno of b is unknown',
+    ],
+    ['one member ahead', survivor(), [m('b', { seqno: 13n })], {}, 'b is ahead (seqno 13)'],
+    [
+      'two members ahead',
+      survivor(),
+      [m('b', { seqno: 13n }), m('c', { seqno: 14n })],
+      {},
+      'b, c are ahead (seqno 13, 14)',
+    ],
+    [
+      'another survivor as far ranks first by identity',
+      survivor(),
+      [run('a')],
+      {},
+      'a ranks first among the survivors at seqno 12',
+    ],
+  ];
+  for (const [what, self, peers, o, reason] of cases) {
+    it(what, () => assert.deepEqual(promotionDecision({ self, peers, ...on, ...o }), { promote: false, reason }));
+  }
+
+  const yes: [string, MemberFacts, MemberFacts[], Partial<typeof on & { savedMembers: number }>, string][] = [
+    ['exactly as many saved members as listed', survivor(), [m('b'), m('c')], { savedMembers: 3 }, 's:12 b:10 c:10'],
+    ['fewer saved members than listed', survivor(), [m('b'), m('c')], { savedMembers: 2 }, 's:12 b:10 c:10'],
+    [
+      'a stopped member with a grastate.dat at -1 is known',
+      survivor(),
+      [m('b', { seqno: -1n, seqnoSource: 'grastate' })],
+      {},
+      's:12 b:-1',
+    ],
+    [
+      'a fresh member (no UUID) is no unknown',
+      survivor(),
+      [m('b', { seqno: -1n, seqnoSource: 'unknown', uuid: null })],
+      {},
+      's:12 b:-1',
+    ],
+    [
+      'a running non-Primary member holding a lock PID is no initiator',
+      survivor(),
+      [run('t', { seqno: 11n, lockPid: 9 })],
+      {},
+      's:12 t:11',
+    ],
+    [
+      'a Disconnected running member is not Primary',
+      survivor(),
+      [run('t', { clusterStatus: 'disconnected', seqno: 11n })],
+      {},
+      's:12 t:11',
+    ],
+    [
+      'at seqno 0, a fresh member without a seqno is not ahead',
+      survivor({ seqno: 0n }),
+      [m('b', { seqno: undefined, seqnoSource: undefined, uuid: null })],
+      {},
+      's:0 b:-1',
+    ],
+    ['the other survivor as far ranks after this one', survivor(), [run('z')], {}, 's:12 z:12'],
+  ];
+  for (const [what, self, peers, o, positions] of yes) {
+    it(`promotes: ${what}`, () =>
+      assert.deepEqual(promotionDecision({ self, peers, ...on, ...o }), {
+        promote: true,
+        reason: `non-Primary for 30 s; every member answered, none is Primary, and this node is the most advanced (${positions})`,
+      }));
+  }
+});
+
+describe('promoting a non-Primary survivor: lists of several, and facts that only look alarming', () => {
+  const run = (id: string, over: Partial<MemberFacts> = {}): MemberFacts =>
+    m(id, { status: 'running', clusterStatus: 'nonPrimary', seqno: 12n, seqnoSource: 'live', ...over });
+  const no: [string, MemberFacts[], string][] = [
+    [
+      'two twins',
+      [m('s1', { name: 's' }), m('s2', { name: 's' })],
+      's1, s2 answer as this node: the member list names it twice',
+    ],
+    [
+      'two silent members',
+      [m('b', { answered: false }), m('c', { answered: false })],
+      'b, c did not answer (a partition may be Primary on its side)',
+    ],
+    [
+      'two members whose cluster status is unknown',
+      [m('b', { status: 'running' }), m('c', { status: 'running' })],
+      'the cluster status of b, c is unknown: it may be Primary',
+    ],
+    [
+      'two members whose position is unknown',
+      [m('b', { seqno: -1n, seqnoSource: 'unknown' }), m('c', { seqno: -1n, seqnoSource: 'unknown' })],
+      'the seqno of b, c is unknown',
+    ],
+  ];
+  for (const [what, peers, reason] of no) {
+    it(what, () => assert.deepEqual(promotionDecision({ self: survivor(), peers, ...on }), { promote: false, reason }));
+  }
+  const yes: [string, MemberFacts[], string][] = [
+    [
+      'a stopped member whose last cluster status said Primary is not Primary now',
+      [m('b', { clusterStatus: 'primary' })],
+      's:12 b:10',
+    ],
+    ['a stopped member at the same seqno is no survivor: it does not rank', [m('a', { seqno: 12n })], 's:12 a:12'],
+    ['a running non-Primary member behind does not rank', [run('a', { seqno: 11n })], 's:12 a:11'],
+  ];
+  for (const [what, peers, positions] of yes) {
+    it(`promotes: ${what}`, () =>
+      assert.deepEqual(promotionDecision({ self: survivor(), peers, ...on }), {
+        promote: true,
+        reason: `non-Primary for 30 s; every member answered, none is Primary, and this node is the most advanced (${positions})`,
+      }));
+  }
+});

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { needsRecovery, seqnoOf, SeqnoInput } from '../../../src/core/seqno';
+import { grastateDamaged, needsRecovery, seqnoOf, SeqnoInput } from '../../../src/core/seqno';
 import type { Grastate } from '../../../src/core/grastate';
 
 const U1 = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
@@ -127,5 +127,68 @@ describe('the seqno choice at its edges', () => {
       source: 'recovered',
       uuid: U,
     });
+  });
+});
+
+describe('a damaged grastate.dat, or data without one: unreadable, not fresh', () => {
+  const Z = '00000000-0000-0000-0000-000000000000';
+  it('grastateDamaged: unreadable, or a file that names no UUID or no seqno; absent is not damaged', () => {
+    const cases: [string, { value: Grastate | null; error: string | null }, boolean][] = [
+      ['absent', { value: null, error: null }, false],
+      ['a position', { value: gs(5n), error: null }, false],
+      ['a crash (-1) still names its state', { value: gs(-1n), error: null }, false],
+      ['unreadable', { value: null, error: 'is a symlink (not followed)' }, true],
+      ['no seqno line', { value: gs(null), error: null }, true],
+      ['no uuid line', { value: gs(5n, null), error: null }, true],
+    ];
+    for (const [what, file, want] of cases) assert.equal(grastateDamaged(file), want, what);
+  });
+  it('needsRecovery: InnoDB data next to a missing or damaged grastate.dat', () => {
+    const base = { serverRunning: false, recoveryRunning: false };
+    const cases: [string, Parameters<typeof needsRecovery>[0], boolean][] = [
+      ['data, no grastate.dat', { ...base, grastate: null, hasData: true }, true],
+      ['data, damaged grastate.dat', { ...base, grastate: gs(null), grastateDamaged: true, hasData: true }, true],
+      ['no data, no grastate.dat: a fresh node', { ...base, grastate: null, hasData: false }, false],
+      ['no data, damaged grastate.dat', { ...base, grastate: gs(null), grastateDamaged: true }, false],
+      ['data and a good position', { ...base, grastate: gs(5n), grastateDamaged: false, hasData: true }, false],
+      ['data, no file, but a server runs', { ...base, serverRunning: true, grastate: null, hasData: true }, false],
+      [
+        'data, no file, a recovery already runs',
+        { ...base, recoveryRunning: true, grastate: null, hasData: true },
+        false,
+      ],
+    ];
+    for (const [what, input, want] of cases) assert.equal(needsRecovery(input), want, what);
+  });
+  it('seqnoOf: unreadable until a recovery says where the data is', () => {
+    const stopped = { serverRunning: false, live: null, recovered: null };
+    const cases: [string, SeqnoInput, string, string | null][] = [
+      ['damaged file naming a UUID', { ...stopped, grastate: gs(null), grastateDamaged: true }, 'unreadable', U1],
+      [
+        'damaged file naming nothing',
+        { ...stopped, grastate: gs(null, null), grastateDamaged: true },
+        'unreadable',
+        null,
+      ],
+      ['data without a file', { ...stopped, grastate: null, hasData: true }, 'unreadable', null],
+      ['no data, no file: fresh', { ...stopped, grastate: null, hasData: false }, 'unknown', null],
+      [
+        'recovered: no Galera position in the data (zero UUID, -1): fresh',
+        { ...stopped, grastate: null, hasData: true, recovered: { uuid: Z, seqno: -1n } },
+        'unknown',
+        Z,
+      ],
+      [
+        'recovered a position: it wins over the damage',
+        { ...stopped, grastate: gs(null), grastateDamaged: true, recovered: { uuid: U2, seqno: 7n } },
+        'recovered',
+        U2,
+      ],
+    ];
+    for (const [what, input, source, uuid] of cases) {
+      const r = seqnoOf(input);
+      assert.deepEqual([r.source, r.uuid], [source, uuid], what);
+      if (source !== 'recovered') assert.equal(r.seqno, -1n, what);
+    }
   });
 });

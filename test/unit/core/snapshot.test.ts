@@ -2,6 +2,8 @@
 // fields the outputs read; dataAge over the sources in use.
 import { strict as assert } from 'node:assert';
 import {
+  SourceFacts,
+  assembleSnapshot,
   NodeSnapshot,
   SnapshotInput,
   SourceHealth,
@@ -123,7 +125,10 @@ describe('the snapshot: seqno and plain fields', () => {
         lock: { state: 'stale', pid: 9 },
       }),
     );
-    assert.deepEqual([s.safeToBootstrap, s.savedView, s.serverPid, s.lockPid], [null, null, 0, 0]);
+    assert.deepEqual(
+      [s.safeToBootstrap, s.savedView, s.serverPid, s.lockPid, s.detectMs, s.instance],
+      [null, null, 0, 0, 0, ''],
+    );
     const s2 = buildSnapshot(input({ grastate: { uuid: U, seqno: 1n, safeToBootstrap: false, problems: [] } }));
     assert.equal(s2.safeToBootstrap, false);
   });
@@ -213,5 +218,97 @@ describe('wsrep status values', () => {
       'Disconnected',
       null,
     ]);
+  });
+});
+
+describe("assembleSnapshot: from the sources' facts, the one path of the agent and galera-check", () => {
+  const facts = (o: Partial<SourceFacts> = {}): SourceFacts => ({
+    processes: procs([{ pid: 10, bootstrap: false }]),
+    lock: { state: 'free' },
+    grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false, problems: [] }, version: 'v1', error: null },
+    mysql: {
+      reachable: true,
+      accepting: true,
+      at: 900,
+      closed: false,
+      error: null,
+      variables: null,
+      members: null,
+      status: {
+        wsrep_last_committed: '42',
+        wsrep_local_state_uuid: U2,
+        wsrep_local_state: '4',
+        wsrep_cluster_status: 'Primary',
+        wsrep_cluster_size: '3',
+      },
+    },
+    recovery: { position: null, hasData: false, running: false, error: '', lastOkAt: 0 },
+    gvwstate: { value: null, version: 'absent', error: null },
+    ...o,
+  });
+  const rows: SourceHealth[] = [{ name: 'processes', state: 'ok', lastOkAt: 990, error: '' }];
+  const node = { nodeName: 'n1', detectMs: 250, instance: 'i-9', mysqlPolled: true };
+
+  it('a running server: the one parse of SHOW STATUS gives the live seqno, readiness and the wsrep facts', () => {
+    const s = assembleSnapshot(facts(), rows, 1000, node);
+    assert.deepEqual([s.status, s.seqno, s.seqnoSource, s.uuid], ['running', 42n, 'live', U2]);
+    assert.deepEqual(
+      [s.wsrep.localState, s.wsrep.clusterStatus, s.wsrep.clusterSize, s.wsrep.at],
+      [4, 'primary', 3, 900],
+    );
+    assert.deepEqual([s.at, s.nodeName, s.detectMs, s.instance, s.serverPid], [1000, 'n1', 250, 'i-9', 10]);
+    assert.equal(s.sources, rows);
+  });
+  it('a bootstrap server: not accepting is bootstrapping; polling off takes it as running', () => {
+    const boot = {
+      processes: procs(BOOT),
+      mysql: { ...facts().mysql, reachable: false, accepting: false, status: null, at: 0 },
+    };
+    assert.equal(assembleSnapshot(facts(boot), rows, 1000, node).status, 'bootstrapping');
+    assert.equal(assembleSnapshot(facts(boot), rows, 1000, { ...node, mysqlPolled: false }).status, 'running');
+    assert.equal(
+      assembleSnapshot(facts(boot), rows, 1000, node, 11).status,
+      'running',
+      'seen ready before by this agent',
+    );
+  });
+  it('stopped: a damaged grastate.dat is unreadable; a recovered position wins; data without a file is unreadable', () => {
+    const stopped = { processes: procs() };
+    const damaged = { value: null, version: 'error:EACCES', error: 'not readable' };
+    assert.equal(assembleSnapshot(facts({ ...stopped, grastate: damaged }), rows, 1, node).seqnoSource, 'unreadable');
+    const rec = { position: { uuid: U2, seqno: 77n }, hasData: true, running: false, error: '', lastOkAt: 5 };
+    const r = assembleSnapshot(facts({ ...stopped, grastate: damaged, recovery: rec }), rows, 1, node);
+    assert.deepEqual([r.seqno, r.seqnoSource, r.uuid], [77n, 'recovered', U2]);
+    const absent = { value: null, version: 'absent', error: null };
+    const noFile = facts({ ...stopped, grastate: absent, recovery: { ...rec, position: null } });
+    assert.equal(assembleSnapshot(noFile, rows, 1, node).seqnoSource, 'unreadable');
+    assert.equal(
+      assembleSnapshot({ ...noFile, recovery: { ...noFile.recovery, hasData: false } }, rows, 1, node).seqnoSource,
+      'unknown',
+    );
+  });
+  it("wsrepInput: the parse, in Galera's words, with the accepting flag of the connection", () => {
+    const h = parseWsrepStatus(
+      {
+        wsrep_cluster_status: 'non-Primary',
+        wsrep_local_state: '0',
+        wsrep_ready: 'OFF',
+        wsrep_last_committed: '9',
+        wsrep_local_state_uuid: U,
+      },
+      null,
+      null,
+      false,
+      3,
+    );
+    assert.deepEqual(wsrepInput(h, false), {
+      reachable: false,
+      accepting: false,
+      lastCommitted: 9n,
+      uuid: U,
+      localState: 0,
+      clusterStatus: 'non-Primary',
+      ready: false,
+    });
   });
 });

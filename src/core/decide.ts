@@ -253,7 +253,7 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   }
   // A node with a position of its own cannot tell whether it is ahead of a cluster whose state
   // UUID its agent did not give: joining might discard transactions by a full state transfer.
-  if (!fresh(self) && self.uuid && self.uuid !== ZERO_UUID && seq(self) >= 0n && !uuid) {
+  if (self.uuid && self.uuid !== ZERO_UUID && seq(self) >= 0n && !uuid) {
     return {
       action: 'wait',
       waitingFor: [who(target)],

@@ -169,6 +169,26 @@ describe('galera-init decision, case by case', () => {
       { advice: /^check that b's agent reads its MySQL server: run on b: galera-check --json$/, waitingFor: ['b'] },
     ],
     [
+      'a Primary peer whose state UUID is unknown, this node at seqno 0: a position all the same, wait',
+      [m('a', { self: true, seqno: 0n }), run('b', { seqno: 12n, uuid: null })],
+      'wait',
+      /^b is Primary but its state UUID is unknown: cannot tell whether this node \(seqno 0\) is ahead of it$/,
+    ],
+    [
+      'a Primary peer whose state UUID is unknown, this node with the zero UUID (never in a cluster): join',
+      [m('a', { self: true, seqno: 5n, uuid: Z }), run('b', { seqno: 12n, uuid: null })],
+      'join',
+      /joining/,
+      { target: 'b' },
+    ],
+    [
+      'this node with the zero UUID and a higher number: no history to be ahead with, join',
+      [m('a', { self: true, seqno: 15n, uuid: Z }), run('b', { seqno: 12n })],
+      'join',
+      /^b Primary \(seqno 12\): joining the cluster$/,
+      { target: 'b' },
+    ],
+    [
       'a Primary peer whose state UUID is unknown, this node fresh: join (its data comes by state transfer anyway)',
       [m('a', { self: true, seqno: -1n, uuid: null, seqnoSource: 'unknown' }), run('b', { uuid: null })],
       'join',
@@ -348,7 +368,10 @@ describe('galera-init decision, case by case', () => {
       ],
       'wait',
       /b is the most advanced of the known members, but c is unknown and may be ahead/,
-      { advice: /bring back c.*only if it is gone for good and b is the last writer: run on b: mysql -e/ },
+      {
+        advice:
+          /^bring back c \(or its agent\); only if it is gone for good and b is the last writer: run on b: mysql -e/,
+      },
     ],
     [
       'a silent member is unknown even with a seqno left from an earlier answer: never "ahead", always "may be ahead"',

@@ -137,6 +137,24 @@ describe('AgentX PDU codec', () => {
       /^unknown PDU type 99$/,
     ],
     [
+      'type 0 (RFC 2741 numbers them from 1)',
+      (() => {
+        const b = encodePdu({ ...hdr, type: PduType.Ping });
+        b[1] = 0;
+        return b;
+      })(),
+      /^unknown PDU type 0$/,
+    ],
+    [
+      'type 19, one past Response',
+      (() => {
+        const b = encodePdu({ ...hdr, type: PduType.Ping });
+        b[1] = 19;
+        return b;
+      })(),
+      /^unknown PDU type 19$/,
+    ],
+    [
       'length disagrees',
       (() => {
         const b = encodePdu({ ...hdr, type: PduType.Ping });

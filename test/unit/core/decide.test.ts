@@ -941,3 +941,22 @@ describe("galera-init decision, from every node's point of view (properties)", (
 });
 
 const seq = (x: MemberFacts): bigint => x.seqno ?? -1n;
+
+describe('galera-init decision: two edges the mutation run found unpinned', () => {
+  it('quorum policy on, no majority answering: the reason says the policy needs one', () => {
+    const d = decide([m('a', { self: true, seqnoSource: 'recovered' }), silent('b'), silent('c')], quorum, long);
+    assert.equal(d.action, 'wait');
+    assert.equal(
+      d.reason,
+      'no bootstrap on incomplete information: waiting for b (no answer (timeout)), c (no answer (timeout)) (the quorum policy needs a majority of answers)',
+    );
+  });
+  it('a Primary peer whose state UUID is unknown, this node with a UUID but no position: join (its data is replaced anyway)', () => {
+    const d = decide(
+      [m('a', { self: true, seqno: -1n, seqnoSource: 'unreadable' }), run('b', { seqno: 12n, uuid: null })],
+      strict,
+    );
+    assert.equal(d.action, 'join');
+    assert.match(d.reason, /this node's own position is unknown, so its data is replaced by a state transfer$/);
+  });
+});

@@ -22,16 +22,11 @@ export interface FakeMysql {
   close(): Promise<void>;
 }
 
-const TSV = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'show-status-wsrep-synced.tsv');
+import { syncedStatus } from './fixtures';
 
 /** SHOW GLOBAL STATUS rows captured from a real Synced node. */
 export function syncedStatusRows(): [string, string][] {
-  return fs
-    .readFileSync(TSV, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split('\t') as [string, string]);
+  return Object.entries(syncedStatus());
 }
 
 const column = (name: string): Record<string, unknown> => ({

@@ -1,10 +1,9 @@
 // Whether the node should take traffic: keepalived's idea of a healthy node, and the verdict with
 // its reason behind the track file, the HTTP endpoint and galera-check healthy.
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { healthVerdict, isHealthy } from '../../../src/core/health';
 import { WsrepStatus, parseWsrepStatus } from '../../../src/core/wsrep-status';
+import { syncedStatus } from '../../helpers/fixtures';
 
 describe('a healthy node, for keepalived', () => {
   const h = (o: Partial<WsrepStatus>): WsrepStatus => ({
@@ -30,15 +29,7 @@ describe('a healthy node, for keepalived', () => {
 });
 
 describe('a healthy node, from the real Synced capture', () => {
-  const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const status = Object.fromEntries(
-    fs
-      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split('\t', 2) as [string, string]),
-  );
+  const status = syncedStatus();
   it('a Donor is healthy only when configured so', () => {
     const donor = parseWsrepStatus({ ...status, wsrep_local_state: '2' }, null, null, true, 1);
     assert.equal(isHealthy(donor, true, false), false);
@@ -47,15 +38,7 @@ describe('a healthy node, from the real Synced capture', () => {
 });
 
 describe('the health verdict', () => {
-  const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const synced = Object.fromEntries(
-    fs
-      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split('\t', 2) as [string, string]),
-  );
+  const synced = syncedStatus();
   const cases: [string, Record<string, string> | null, boolean, boolean, boolean, RegExp][] = [
     ['a Synced Primary ready node', synced, true, true, false, /^Galera node is synced\.$/],
     ['no server', synced, false, true, false, /not running/],

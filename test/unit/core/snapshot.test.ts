@@ -14,7 +14,7 @@ import {
   wsrepInput,
 } from '../../../src/core/snapshot';
 import { parseWsrepStatus } from '../../../src/core/wsrep-status';
-import { fixture } from '../../helpers/fixtures';
+import { syncedStatus } from '../../helpers/fixtures';
 import type { ProcessFacts } from '../../../src/core/procclass';
 
 const U = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
@@ -162,13 +162,7 @@ describe('the age of the data in use', () => {
 // broken variants.
 describe('wsrep status values', () => {
   it('reads a real SHOW STATUS capture', () => {
-    const rows = Object.fromEntries(
-      fixture('show-status-wsrep-synced.tsv')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split('\t', 2) as [string, string]),
-    );
+    const rows = syncedStatus();
     const v = wsrepInput(parseWsrepStatus(rows, null, null, true, 1), true);
     assert.equal(v.localState, 4);
     assert.equal(v.clusterStatus, 'Primary');

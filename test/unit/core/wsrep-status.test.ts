@@ -1,12 +1,11 @@
 // The wsrep status text into typed values: each parser's edges (trim, width, sign, overflow), the
 // defaults of a missing variable.
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { isHealthy } from '../../../src/core/health';
 import { WsrepStatus, clusterStatusOf, parseWsrepStatus, membersOf } from '../../../src/core/wsrep-status';
 import { check } from '../../helpers/fuzz';
+import { syncedStatus } from '../../helpers/fixtures';
 
 const one = (k: string, v: string | undefined): WsrepStatus =>
   parseWsrepStatus(v === undefined ? {} : { [k]: v }, null, null, true, 1);
@@ -114,15 +113,7 @@ describe('wsrep status values, parsed', () => {
 });
 
 describe('wsrep health parsing', () => {
-  const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures');
-  const status = Object.fromEntries(
-    fs
-      .readFileSync(path.join(FX, 'show-status-wsrep-synced.tsv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split('\t', 2) as [string, string]),
-  );
+  const status = syncedStatus();
   it('reads a real Synced node', () => {
     const h = parseWsrepStatus(
       status,

@@ -70,9 +70,11 @@ export class SourceSet {
     return this.list.map((s) => s.health());
   }
 
-  /** Lets each source see the others' facts (in list order: each sees those before it fresh). */
+  /** Lets each source see the others' facts. */
   sync(): void {
-    for (const s of this.list) s.sync?.(this.facts());
+    // One record for all (this runs on every recompute): a source's sync changes only its own facts.
+    const all = this.facts();
+    for (const s of this.list) s.sync?.(all);
   }
 
   async start(onChange: () => void): Promise<void> {

@@ -85,27 +85,43 @@ export function tempDir(prefix = 'gx-'): string {
   return d;
 }
 
-export async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+/**
+ * Ports for the servers tests start, taken below the kernel's ephemeral range (32768+): a port the
+ * kernel hands out can be taken by any client socket between our probe and the server's bind (seen
+ * once: mariadbd "Address already in use"). Each is probed free and never handed out twice here.
+ */
+const PORT_LOW = 20000;
+const PORT_HIGH = 32767;
+const handedOut = new Set<number>();
+
+function probe(port: number, kind: 'tcp' | 'udp'): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (kind === 'tcp') {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    } else {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    }
   });
 }
 
-export async function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
+    if (handedOut.has(port)) continue;
+    if (await probe(port, kind)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free ${kind} port in ${PORT_LOW}-${PORT_HIGH}`);
 }
+
+export const freeTcpPort = (): Promise<number> => freePort('tcp');
+export const freeUdpPort = (): Promise<number> => freePort('udp');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

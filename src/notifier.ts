@@ -67,9 +67,13 @@ export const RULES: readonly NotificationRule[] = [
     value: (s) => (s.wsrep?.reachable && s.wsrep.clusterSize !== null ? s.wsrep.clusterSize : undefined),
   },
   {
+    // An alarm is a state, not an edge: an agent that starts (or restarts) while the window is
+    // already low must raise it, or a node whose agent came up in the middle of a write burst
+    // never pages. So the watch starts from "not low", as the MySQL-lost alarm does.
     key: 'windowLow',
     notifications: ['galeraWindowLowAlarm', 'galeraWindowRecovered'],
     previous: null,
+    initial: false,
     pick: (low) => (low ? 'galeraWindowLowAlarm' : 'galeraWindowRecovered'),
     value: (s) => (s.window && s.window.short.kind !== 'unknown' ? s.window.low : undefined),
   },

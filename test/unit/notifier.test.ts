@@ -164,6 +164,19 @@ describe('notifications: the rules', () => {
     assert.deepEqual(names(), ['galeraWindowLowAlarm', 'galeraWindowRecovered']);
   });
 
+  it('an agent that starts while the window is already low raises the alarm (no edge seen)', () => {
+    feed(snap({ low: null }));
+    feed(snap({ low: true }));
+    feed(snap({ low: false }));
+    assert.deepEqual(names(), ['galeraWindowLowAlarm', 'galeraWindowRecovered']);
+  });
+
+  it('an agent that starts into a healthy window says nothing', () => {
+    feed(snap({ low: false }));
+    feed(snap({ low: false }));
+    assert.deepEqual(names(), []);
+  });
+
   it('MySQL lost after a success, with the error text; regained when it answers again', () => {
     feed(snap());
     feed(snap({ reachable: false }), { ...up, mysqlError: 'too many connections' });

@@ -3,12 +3,12 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../helpers/proc';
+import { ROOT, SLACK } from '../helpers/proc';
 
 const pexec = promisify(execFile);
 
 describe('the demo', function () {
-  this.timeout(300000);
+  this.timeout(300000 * SLACK);
   it('runs its story on a real 3-node cluster and ends with every row on every node', async () => {
     const { stdout } = await pexec(
       process.execPath,

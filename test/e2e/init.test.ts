@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { stopAgent } from '../helpers/agent';
 import YAML from 'yaml';
-import { ROOT, cleanupAll, sleep, start, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, sleep, start, tempDir, waitFor } from '../helpers/proc';
 import { snmpgetOne } from '../helpers/snmp';
 import { readGrastate, rowCount, serverPid, sql, stopServerByPid, waitSynced, wsrepStatus } from '../helpers/galera';
 import { Harness, HarnessNode, INIT_BIN as INIT, createHarness, exitCode } from '../helpers/harness';
@@ -17,7 +17,7 @@ import { Trapd, startTrapd, stopTrapd } from '../helpers/traps';
 const pexec = promisify(execFile);
 
 describe('galera-init on a real 3-node cluster', function () {
-  this.timeout(300000);
+  this.timeout(300000 * SLACK);
   let h: Harness;
   let nodes: HarnessNode[] = [];
   const runInit = (n: HarnessNode, extra: string[] = []): ReturnType<Harness['runInit']> => h.runInit(n, extra);
@@ -347,7 +347,7 @@ describe('galera-init on a real 3-node cluster', function () {
   });
 
   it('a node ahead of the running cluster refuses to join, says by how much, and joins with --force', async function () {
-    this.timeout(600000);
+    this.timeout(600000 * SLACK);
     const [ahead, b, c] = nodes;
     await stopServerByPid(b.g, 'SIGTERM');
     await stopServerByPid(c.g, 'SIGTERM');
@@ -399,7 +399,7 @@ describe('galera-init on a real 3-node cluster', function () {
   });
 
   it('a damaged grastate.dat on the most advanced node: nobody bootstraps past it; once recovery reads its position it bootstraps and nothing is lost', async function () {
-    this.timeout(600000);
+    this.timeout(600000 * SLACK);
     const [adv, b, c] = nodes;
     await stopServerByPid(b.g, 'SIGTERM');
     await stopServerByPid(c.g, 'SIGTERM');

@@ -4,11 +4,12 @@
 
 import { strict as assert } from 'node:assert';
 import { runSoak } from '../../bench/soak';
+import { SLACK } from '../helpers/proc';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 90);
 
 describe('soak (bounded)', function () {
-  this.timeout((SECONDS + 120) * 1000);
+  this.timeout((SECONDS + 120) * 1000 * SLACK);
 
   it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS floor within 12 MiB, one query per refresh`, async () => {
     const r = await runSoak({

@@ -4,7 +4,7 @@ import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { ROOT, start, stopChild, tempDir } from './proc';
+import { ROOT, SLACK, start, stopChild, tempDir } from './proc';
 
 export interface AgentProc {
   child: ChildProcess;
@@ -31,7 +31,7 @@ export function agentConfig(o: AgentOptions, dir: string): Record<string, unknow
     lockFile: o.lockFile ?? path.join(dir, 'galera-init.lock'),
     agentx: { master: o.master, reconnectMinMs: 100, reconnectMaxMs: 1000, pingIntervalMs: 2000, adminTimeoutMs: 2000 },
     mysql: { optionFile: o.optionFile ?? path.join(dir, 'no-such-my.cnf'), refreshIntervalMs: 300 },
-    recovery: o.recoveryCommand ? { command: o.recoveryCommand, timeoutMs: 30000 } : { enabled: false },
+    recovery: o.recoveryCommand ? { command: o.recoveryCommand, timeoutMs: 30000 * SLACK } : { enabled: false },
     notifications: { holdMs: 100 },
     log: { level: 'debug' },
     ...o.extra,

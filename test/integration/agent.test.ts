@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as snmp from 'net-snmp';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { alive, cleanupAll, freeTcpPort, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { alive, cleanupAll, freeTcpPort, SLACK, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpTool, snmpget, snmpgetOne, startSnmpd, stopSnmpd } from '../helpers/snmp';
 import { loadMib } from '../../src/snmp/mib';
 
@@ -18,7 +18,7 @@ const mib = loadMib();
 const oidOf = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 
 describe('galera-agentx through a real snmpd', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   let master: Snmpd;
   let agent: AgentProc;
   let datadir: string;
@@ -379,7 +379,7 @@ describe('galera-agentx through a real snmpd', function () {
 });
 
 describe('galera-agentx without a master', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   after(cleanupAll);
 
   it('starts before snmpd, keeps retrying, and registers once snmpd comes up', async () => {

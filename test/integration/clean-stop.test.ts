@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { Trap, Trapd, startTrapd, stopTrapd } from '../helpers/traps';
 import { GaleraNode, createNode, startServer, stopServer, waitSynced } from '../helpers/galera';
@@ -16,7 +16,7 @@ const mib = loadMib();
 const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
 
 describe('a clean stop of a real Galera node', function () {
-  this.timeout(120000);
+  this.timeout(120000 * SLACK);
   let trapd: Trapd;
   let master: Snmpd;
   let node: GaleraNode;
@@ -34,7 +34,7 @@ describe('a clean stop of a real Galera node', function () {
       datadir: node.datadir,
       optionFile,
       nodeName: 'cs1',
-      extra: { mysql: { optionFile, refreshIntervalMs: 100, queryTimeoutMs: 1000 } },
+      extra: { mysql: { optionFile, refreshIntervalMs: 100, queryTimeoutMs: 5000 } },
     });
     startServer(node, { bootstrap: true });
     await waitSynced(node);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 
 /** The fenced block that follows `<!-- marker ...-->` in README.md. */
@@ -21,7 +21,7 @@ export function readmeBlock(marker: string): string {
 }
 
 describe('the README client snippet on a stock Debian client', function () {
-  this.timeout(30000);
+  this.timeout(30000 * SLACK);
   let master: Snmpd;
   let agent: AgentProc;
   let prefix: string;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as snmp from 'net-snmp';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpTool, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { Trap, Trapd, startTrapd } from '../helpers/traps';
 import { GaleraNode, createCluster, sql, startCluster, stopServer } from '../helpers/galera';
@@ -32,7 +32,7 @@ describe('the shipped Nagios commands', () => {
 });
 
 describe('a real 3-node Galera cluster, one agent per node', function () {
-  this.timeout(180000);
+  this.timeout(180000 * SLACK);
   let trapd: Trapd;
   const members: Member[] = [];
   const get = (m: Member, name: string): Promise<string> => snmpgetOne(m.master.port, `GALERA-MIB::${name}.0`);

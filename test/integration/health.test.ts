@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, freeTcpPort, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, freeTcpPort, ROOT, SLACK, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { GaleraNode, createCluster, sql, startCluster, startServer, stopServer, waitSynced } from '../helpers/galera';
 
 const pexec = promisify(execFile);
@@ -86,7 +86,7 @@ async function lastCheck(socket: string, server: string): Promise<string> {
 }
 
 describe('the health endpoint behind a real HAProxy, and galera-check healthy, on a real 3-node cluster', function () {
-  this.timeout(300000);
+  this.timeout(300000 * SLACK);
   let ms: Member[] = [];
   let haproxy: ChildProcess | null = null;
   let socket = '';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { agentConfig } from '../helpers/agent';
-import { ROOT, alive, cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { alive, cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { readLockState } from '../../src/sources/lock';
 
 const pexec = promisify(execFile);
@@ -102,7 +102,7 @@ async function runWith(modes: string[], restartAttempts: number, o: RunOptions =
 }
 
 describe('galera-init when the started server leaves the cluster', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   after(cleanupAll);
 
   it('stops it, decides again and starts it again; done once it is Synced', async () => {
@@ -123,7 +123,7 @@ describe('galera-init when the started server leaves the cluster', function () {
 });
 
 describe('galera-init when the start fails', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   after(cleanupAll);
 
   it('a start command that fails: exit 1 naming its exit status, no server', async () => {
@@ -168,7 +168,7 @@ describe('galera-init when the start fails', function () {
 });
 
 describe('galera-init stopped by SIGTERM', function () {
-  this.timeout(30000);
+  this.timeout(30000 * SLACK);
   after(cleanupAll);
 
   /** Runs galera-init on cfg; resolves its exit (code, signal) and keeps its log. */

@@ -9,7 +9,7 @@ import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, alive, cleanupAll, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { alive, cleanupAll, ROOT, SLACK, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { GaleraNode, createNode, sql, startServer, stopServer, waitSynced } from '../helpers/galera';
 import { Lan, addresses, createLan, deleteLan, netnsUnavailable } from '../helpers/netns';
 import { TrackFile } from '../../src/outputs/trackfile';
@@ -32,7 +32,7 @@ function keepalivedConf(trackFile: string): string {
 }
 
 describe('keepalived (real, 3 network namespaces) with the shipped docs/keepalived.conf', function () {
-  this.timeout(180000);
+  this.timeout(180000 * SLACK);
   const prefix = `gxka-${process.pid}`;
   const VIP = /^192\.0\.2\.100\/24$/;
   let lan: Lan | null = null;

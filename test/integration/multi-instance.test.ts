@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, start, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, start, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { GaleraNode, createNode, stopServer, waitSynced } from '../helpers/galera';
 
@@ -18,7 +18,7 @@ const pexec = promisify(execFile);
 const SERVER = fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd';
 
 describe('two MariaDB instances on one host (datadir from --defaults-file)', function () {
-  this.timeout(120000);
+  this.timeout(120000 * SLACK);
   const snmpd: Snmpd[] = [];
   const agents: AgentProc[] = [];
   let n1: GaleraNode;

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, cleanupAll, tempDir } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, tempDir } from '../helpers/proc';
 import { requirePrograms } from '../helpers/programs';
 
 const NAGIOS_DIR = path.join(ROOT, 'integrations', 'nagios');
@@ -22,7 +22,7 @@ function skipUnless(ctx: Mocha.Context, files: string[]): void {
 }
 
 describe('Nagios: the shipped definitions pass the real nagios4 -v', function () {
-  this.timeout(30000);
+  this.timeout(30000 * SLACK);
   const STOCK = ['commands', 'contacts', 'timeperiods', 'templates'].map((f) => `/etc/nagios4/objects/${f}.cfg`);
   after(cleanupAll);
 
@@ -124,7 +124,7 @@ define command {
 });
 
 describe('Icinga 2: the shipped definitions pass the real icinga2 daemon -C', function () {
-  this.timeout(30000);
+  this.timeout(30000 * SLACK);
   after(cleanupAll);
 
   before(function () {

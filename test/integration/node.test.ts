@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { AgentProc, agentConfig, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import {
   GaleraNode,
@@ -29,7 +29,7 @@ const pexec = promisify(execFile);
 const PASSWORD = 'S3cret-ÿ-pw-6e1f';
 
 describe('a real MariaDB Galera node', function () {
-  this.timeout(120000);
+  this.timeout(120000 * SLACK);
   let master: Snmpd;
   let node: GaleraNode;
   let agent: AgentProc;

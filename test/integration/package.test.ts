@@ -6,12 +6,12 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, tempDir } from '../helpers/proc';
+import { ROOT, SLACK, tempDir } from '../helpers/proc';
 
 const pexec = promisify(execFile);
 
 describe('the npm package', function () {
-  this.timeout(240000);
+  this.timeout(240000 * SLACK);
   let prefix: string;
   let pkgDir: string;
 

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startAgent, stopAgent, AgentProc } from '../helpers/agent';
-import { cleanupAll, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { askPeer, PeerTarget } from '../../src/snmp/peers';
 import { loadMib } from '../../src/snmp/mib';
@@ -13,7 +13,7 @@ import { loadMib } from '../../src/snmp/mib';
 const mib = loadMib();
 
 describe('asking a peer agent over SNMP', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   let master: Snmpd;
   let agent: AgentProc;
   const base = (over: Partial<PeerTarget>): PeerTarget => ({

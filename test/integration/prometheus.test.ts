@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
-import { ROOT, cleanupAll, start, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, start, tempDir, waitFor } from '../helpers/proc';
 import { requirePrograms } from '../helpers/programs';
 import {
   Exporter,
@@ -71,7 +71,7 @@ const GALERA_PROGRAMS = {
 };
 
 describe('Prometheus: the shipped generator.yml and snmp.yml', function () {
-  this.timeout(30000);
+  this.timeout(30000 * SLACK);
   before(function () {
     requirePrograms(this, { 'prometheus-snmp-generator': 'prometheus-snmp-exporter' });
   });
@@ -97,7 +97,7 @@ describe('Prometheus: the shipped generator.yml and snmp.yml', function () {
 });
 
 describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx through snmpd', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   let master: Snmpd;
   let agent: AgentProc;
   let exporter: Exporter;
@@ -232,7 +232,7 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
 });
 
 describe('Prometheus: the exporter on a real MariaDB Galera node (one-node cluster)', function () {
-  this.timeout(120000);
+  this.timeout(120000 * SLACK);
   let master: Snmpd;
   let node: GaleraNode;
   let agent: AgentProc;
@@ -291,7 +291,7 @@ describe('Prometheus: the exporter on a real MariaDB Galera node (one-node clust
 });
 
 describe('Prometheus: the shipped alert rules', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   before(function () {
     requirePrograms(this, { promtool: 'prometheus' });
   });
@@ -340,7 +340,7 @@ describe('Prometheus: the shipped alert rules', function () {
 });
 
 describe('Prometheus: a real Prometheus server with the shipped prometheus.yml and rules', function () {
-  this.timeout(90000);
+  this.timeout(90000 * SLACK);
   let master: Snmpd;
   let agent: AgentProc;
   let exporter: Exporter;
@@ -434,7 +434,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
 });
 
 describe('Prometheus: GaleraClusterNotPrimary on a real 2-node cluster that loses quorum', function () {
-  this.timeout(180000);
+  this.timeout(180000 * SLACK);
   let nodes: GaleraNode[] = [];
   let master: Snmpd;
   let agent: AgentProc;

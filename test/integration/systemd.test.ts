@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanupAll, ROOT, sleep, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, sleep, waitFor } from '../helpers/proc';
 import { maskGenerators, Node, NODE_ROOT, systemdUnavailable } from '../helpers/systemd';
 
 const OID = '.1.3.6.1.4.1.8072.9999.9999.3306';
@@ -65,7 +65,7 @@ export function shippedSnmpdConf(mgmt: string, nms: string, peers: string): stri
 }
 
 describe('systemd units under a real systemd (PID 1 in a container)', function () {
-  this.timeout(180000);
+  this.timeout(180000 * SLACK);
   let node: Node;
 
   before(function () {

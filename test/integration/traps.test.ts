@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { cleanupAll, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../helpers/snmp';
 import { Trap, Trapd, startTrapd, stopTrapd } from '../helpers/traps';
 import { loadMib } from '../../src/snmp/mib';
@@ -16,7 +16,7 @@ const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 const STATUS = { locked: '4', stopped: '5' };
 
 describe('notifications through a real snmpd to a real snmptrapd', function () {
-  this.timeout(60000);
+  this.timeout(60000 * SLACK);
   let trapd: Trapd;
   let master: Snmpd;
   let agent: AgentProc;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { cleanupAll, ROOT, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { systemdUnavailable } from '../helpers/systemd';
 import { ClusterNode, ProductionCluster, readmeBlock } from '../helpers/production';
 import { loadMib } from '../../src/snmp/mib';
@@ -37,7 +37,7 @@ function unavailable(): string | null {
 }
 
 describe('production: the README install on three systemd nodes', function () {
-  this.timeout(600000);
+  this.timeout(600000 * SLACK);
   const c = new ProductionCluster();
   let rows = 0;
   const t0 = Date.now();

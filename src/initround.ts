@@ -133,18 +133,18 @@ async function untilOwnAgentShows(
   }
 }
 
-/** What this node knows without the lock: the same facts and decision that --dry-run prints. */
 /** How long the members that are silent now have been silent (ms): what the quorum policy waits on. */
 export type SilenceOf = (members: MemberFacts[]) => number;
 const fromNumber = (n: number | SilenceOf): SilenceOf => (typeof n === 'number' ? () => n : n);
 
+/** What this node knows without the lock: the same facts and decision that --dry-run prints. */
 export async function look(
   env: InitEnv,
   m: Members,
   policy: Policy,
   waited: number | SilenceOf,
   lastSeen?: (id: string) => bigint | undefined,
-): Promise<{ decision: Decision; members: MemberFacts[] }> {
+): Promise<{ decision: Decision; members: MemberFacts[]; own: AgentAnswer }> {
   const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
   const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, lastSeenSeqno: lastSeen(a.id) }));
   const name = own.answered && own.name ? own.name : m.selfName;
@@ -152,8 +152,18 @@ export async function look(
     selfMember(m.selfId, name, own.answered ? own.instance : undefined, local),
     ...(m.peerIds.length ? peers : []),
   ];
-  return { decision: decide(members, policy, fromNumber(waited)(members)), members };
+  return { decision: decide(members, policy, fromNumber(waited)(members)), members, own };
 }
+
+/**
+ * Whether this node's agent still shows what an earlier round left (this initiator's lock, or a
+ * server that is gone): an answer that old would pass the wait for the new lock at once. Agents
+ * answer in time order, so once an answer shows neither, a later one that shows the lock shows
+ * this round's.
+ */
+const showsEarlierRound = (own: AgentAnswer, pid: number): boolean =>
+  own.answered &&
+  (own.lockPid === pid || (own.serverPid ?? 0) > 0 || own.status === 'running' || own.status === 'bootstrapping');
 
 /** This node must take the lock to learn its own position: a --wsrep-recover has to run. */
 const needsOwnRecovery = (members: MemberFacts[]): boolean => {
@@ -188,7 +198,15 @@ export async function decideRound(
   // in passing (a bootstrap server in its first second) must not fail the unit.
   const mayAct =
     first.decision.action === 'bootstrap' || first.decision.action === 'join' || first.decision.action === 'refuse';
-  if (!mayAct && !needsOwnRecovery(first.members)) return { kind: 'decided', ...first };
+  if (!mayAct && !needsOwnRecovery(first.members))
+    return { kind: 'decided', decision: first.decision, members: first.members };
+  if (m.peerIds.length > 0 && showsEarlierRound(first.own, env.pid)) {
+    return {
+      kind: 'blocked',
+      reason: `this node's agent (${m.selfId}) still shows an earlier state (${first.own.status}, lock pid ${first.own.lockPid ?? '?'}): waiting until it catches up, so that it shows this round's lock`,
+      advice: `if it lasts, galera-check status on this node says what the agent sees; its galeraAgentDetectMs must cover its slowest detection`,
+    };
+  }
   const got = env.lock();
   if (!got.ok) return { kind: 'blocked', reason: `the local lock is held (${got.holder})` };
   let keep = false;

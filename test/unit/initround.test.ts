@@ -187,6 +187,40 @@ describe('galera-init when its own agent does not answer', () => {
     errorKind,
   });
 
+  // The model test's history (seed 7606 with agents 5 s behind): the agent still showed the lock
+  // of the round before, so the wait for this round's lock passed at once and the peers were asked
+  // before any of them could see it.
+  const shows = (over: Partial<AgentAnswer>): AgentAnswer => ({
+    id: 'a',
+    name: 'a',
+    instance: 'a',
+    self: false,
+    answered: true,
+    status: 'initiating',
+    seqno: 100n,
+    seqnoSource: 'grastate',
+    uuid: U,
+    safeToBootstrap: false,
+    lockPid: 0,
+    detectMs: 5000,
+    ...over,
+  });
+  it("an agent that still shows this initiator's earlier lock blocks the round before the lock", async () => {
+    const r = await blockedBy(shows({ status: 'locked', lockPid: process.pid }));
+    assert.equal(
+      r.reason,
+      `this node's agent (a) still shows an earlier state (locked, lock pid ${process.pid}): waiting until it catches up, so that it shows this round's lock`,
+    );
+  });
+  it('an agent that still shows a server that is gone blocks the round too', async () => {
+    const r = await blockedBy(shows({ status: 'running', serverPid: 4242 }));
+    assert.match(r.reason, /still shows an earlier state \(running, lock pid 0\)/);
+  });
+  it("another process's lock is no earlier state of this initiator: the round waits for its own", async () => {
+    const r = await blockedBy(shows({ status: 'locked', lockPid: process.pid + 1 }));
+    assert.match(r.reason, /did not show this initiator's lock in time/);
+  });
+
   it('a timeout asks to start the agent', async () => {
     const r = await blockedBy(silent('timeout'));
     assert.match(r.reason, /this node's agent \(a\) does not answer \(Unknown User Name\)/);

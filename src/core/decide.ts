@@ -39,6 +39,11 @@ export interface MemberFacts {
   instance?: string;
   /** A silent member's seqno when it last answered (this run): the quorum policy never passes it. */
   lastSeenSeqno?: bigint;
+  /**
+   * A silent member's status when it last answered (this run): one seen deciding or running may
+   * have gone on to start a cluster, so the quorum policy does not pass it.
+   */
+  lastSeenStatus?: NodeStatus;
 }
 
 export interface Policy {
@@ -375,8 +380,19 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
       top.seqnoSource === 'grastate' &&
       !considered.some((m) => m !== top && m.seqnoSource === 'recovered' && seq(m) >= seq(top));
     const seenAhead = top ? silent.filter((m) => m.lastSeenSeqno !== undefined && m.lastSeenSeqno > seq(top)) : [];
+    // Stopped is the only status from which a member that then falls silent cannot have started a
+    // cluster behind this node's back: its initiator would have had to be seen first.
+    const seenActive = silent.filter((m) => m.lastSeenStatus !== undefined && m.lastSeenStatus !== 'stopped');
     if (policy.force) {
       overridden = `FORCED (--force) without ${list}`;
+    } else if (seenActive.length && policy.quorumAfterMs > 0) {
+      const one = seenActive.length === 1;
+      return {
+        action: 'wait',
+        waitingFor: silent.map(who),
+        reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenActive.map((m) => `${who(m)} was seen ${m.lastSeenStatus ?? '?'}`).join(', ')} and fell silent: ${one ? 'it' : 'they'} may have started a cluster since, so the quorum policy does not pass ${one ? 'it' : 'them'}`,
+        advice: `bring back ${names(seenActive)} (or ${one ? 'its agent' : 'their agents'}); only if ${one ? 'it is' : 'they are'} down for good: galera-init --force on the most advanced node`,
+      };
     } else if (seenAhead.length && policy.quorumAfterMs > 0) {
       return {
         action: 'wait',

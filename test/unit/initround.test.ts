@@ -26,7 +26,7 @@ async function run(c: {
     answered: true,
     status,
     seqno,
-    seqnoSource: 'recovered',
+    seqnoSource: seqno < 0n ? 'unknown' : 'recovered',
     uuid: U,
     safeToBootstrap: false,
     lockPid: locked && id === 'a' ? process.pid : 0,
@@ -97,11 +97,19 @@ describe('galera-init loop and the quorum policy', function () {
   this.timeout(10000);
 
   it("counts a member's silence from its last answer, not from the run's start", async () => {
-    // c is locked (deciding) for 900 ms, then falls silent: by then the run is older than 600 ms.
-    const { out, bootAt, cLast } = await run({ seqno: 80n, status: 'locked', forMs: 900 });
+    // c answers for 900 ms (stopped, its position unknown: a waits), then falls silent: by then
+    // the run is older than 600 ms.
+    const { out, bootAt, cLast } = await run({ seqno: -1n, status: 'stopped', forMs: 900 });
     assert.ok(out.code === 'ok' && out.action === 'bootstrap', JSON.stringify(out));
     assert.match(out.reason, /^quorum policy after \d s of silence from c/);
     assert.ok(bootAt - cLast >= 600, `bootstrapped ${bootAt - cLast} ms after c's last answer`);
+  });
+
+  it('never passes a silent member it saw deciding: it may have started a cluster since', async () => {
+    const { out, bootAt } = await run({ seqno: 80n, status: 'locked', forMs: 400 });
+    assert.equal(bootAt, 0, 'no bootstrap');
+    assert.equal(out.code, 'tempfail');
+    assert.match(out.reason, /c was seen locked and fell silent: it may have started a cluster since/);
   });
 
   it('never passes a silent member it saw ahead of every member that answers', async () => {

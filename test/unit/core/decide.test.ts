@@ -627,6 +627,68 @@ describe('galera-init decision, case by case', () => {
       { policy: quorum, waited: long, forced: true },
     ],
     [
+      'quorum: a silent member last seen stopped (no initiator, no server) is passed',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'stopped' }),
+      ],
+      'bootstrap',
+      /^quorum policy after 600 s of silence from c/,
+      { policy: quorum, waited: long, forced: true },
+    ],
+    [
+      'quorum: a silent member last seen deciding may have started a cluster since: not passed',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'wait',
+      /^no bootstrap on incomplete information: waiting for c \(no answer \(timeout\)\); c was seen locked and fell silent: it may have started a cluster since, so the quorum policy does not pass it$/,
+      {
+        policy: quorum,
+        waited: long,
+        waitingFor: ['c'],
+        advice:
+          /^bring back c \(or its agent\); only if it is down for good: galera-init --force on the most advanced node$/,
+      },
+    ],
+    [
+      'quorum: silent members seen initiating and running are named together',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        m('c', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('d', { lastSeenStatus: 'initiating' }),
+        silent('e', { lastSeenStatus: 'running' }),
+      ],
+      'wait',
+      /; d was seen initiating, e was seen running and fell silent: they may have started a cluster since, so the quorum policy does not pass them$/,
+      { policy: quorum, waited: long, advice: /^bring back d, e \(or their agents\); only if they are down for good/ },
+    ],
+    [
+      "the seen-deciding rule is the quorum policy's: without it, a silent member is waited for as always",
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'wait',
+      /^no bootstrap on incomplete information: waiting for c \(no answer \(timeout\)\)$/,
+    ],
+    [
+      '--force passes a silent member seen deciding (the operator said so)',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'bootstrap',
+      /^FORCED \(--force\) without c/,
+      { policy: force, forced: true },
+    ],
+    [
       'quorum: silent members last seen ahead are named, and the policy does not pass them',
       [
         m('a', { self: true, seqno: 100n, safeToBootstrap: true }),

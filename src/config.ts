@@ -123,6 +123,9 @@ export interface InitConfig {
  */
 export const detectLatencyMs = (cfg: Config): number => cfg.processes.scanIntervalMs + 400;
 
+/** The shortest init.quorumAfterSeconds accepted (0 aside): longer than an agent's restart. */
+export const QUORUM_MIN_SECONDS = 30;
+
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
 
 export function defaultConfig(): Config {
@@ -360,6 +363,17 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
   if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds)
     errors.push(`${source}: 'window.shortSpanSeconds' must not exceed 'window.longSpanSeconds'`);
+  // The quorum policy bootstraps past members that are silent; no delay makes that safe when a
+  // silent member's server runs (README, "The quorum policy"). A delay shorter than an agent
+  // restart or a few rounds of lost answers passes members that are merely slow to answer.
+  const quorum = cfg.init.quorumAfterSeconds;
+  const roundSeconds = (cfg.init.snmpTimeoutMs * (cfg.init.snmpRetries + 1) + cfg.init.pollIntervalMs) / 1000;
+  if (quorum > 0 && quorum < Math.max(QUORUM_MIN_SECONDS, 5 * roundSeconds))
+    errors.push(
+      `${source}: 'init.quorumAfterSeconds' must be 0 (off) or at least ${Math.max(QUORUM_MIN_SECONDS, Math.ceil(5 * roundSeconds))} ` +
+        `(${QUORUM_MIN_SECONDS} s, and five rounds of asking at snmpTimeoutMs x (snmpRetries + 1) + pollIntervalMs); ` +
+        'it assumes a member silent that long is down, not running cut off: see "The quorum policy" in the README',
+    );
   if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs)
     errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
   if (errors.length) throw new ConfigError(errors.join('\n'));

@@ -78,7 +78,7 @@ export interface Members {
 
 export interface RoundOptions {
   /** What this run last saw of a member that is silent now (initLoop fills it in). */
-  lastSeen?: (id: string) => bigint | undefined;
+  lastSeen?: LastSeen;
   policy: Policy;
   pollIntervalMs: number;
   /** Used when the own agent does not publish galeraAgentDetectMs. */
@@ -133,27 +133,40 @@ async function untilOwnAgentShows(
   }
 }
 
-/** What this node knows without the lock: the same facts and decision that --dry-run prints. */
+/** What this run last saw of a member that is silent now: its seqno, and its status. */
+export type LastSeen = (id: string) => Pick<MemberFacts, 'lastSeenSeqno' | 'lastSeenStatus'>;
+
 /** How long the members that are silent now have been silent (ms): what the quorum policy waits on. */
 export type SilenceOf = (members: MemberFacts[]) => number;
 const fromNumber = (n: number | SilenceOf): SilenceOf => (typeof n === 'number' ? () => n : n);
 
+/** What this node knows without the lock: the same facts and decision that --dry-run prints. */
 export async function look(
   env: InitEnv,
   m: Members,
   policy: Policy,
   waited: number | SilenceOf,
-  lastSeen?: (id: string) => bigint | undefined,
-): Promise<{ decision: Decision; members: MemberFacts[] }> {
+  lastSeen?: LastSeen,
+): Promise<{ decision: Decision; members: MemberFacts[]; own: AgentAnswer }> {
   const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
-  const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, lastSeenSeqno: lastSeen(a.id) }));
+  const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, ...lastSeen(a.id) }));
   const name = own.answered && own.name ? own.name : m.selfName;
   const members = [
     selfMember(m.selfId, name, own.answered ? own.instance : undefined, local),
     ...(m.peerIds.length ? peers : []),
   ];
-  return { decision: decide(members, policy, fromNumber(waited)(members)), members };
+  return { decision: decide(members, policy, fromNumber(waited)(members)), members, own };
 }
+
+/**
+ * Whether this node's agent still shows what an earlier round left (this initiator's lock, or a
+ * server that is gone): an answer that old would pass the wait for the new lock at once. Agents
+ * answer in time order, so once an answer shows neither, a later one that shows the lock shows
+ * this round's.
+ */
+const showsEarlierRound = (own: AgentAnswer, pid: number): boolean =>
+  own.answered &&
+  (own.lockPid === pid || (own.serverPid ?? 0) > 0 || own.status === 'running' || own.status === 'bootstrapping');
 
 /** This node must take the lock to learn its own position: a --wsrep-recover has to run. */
 const needsOwnRecovery = (members: MemberFacts[]): boolean => {
@@ -188,7 +201,15 @@ export async function decideRound(
   // in passing (a bootstrap server in its first second) must not fail the unit.
   const mayAct =
     first.decision.action === 'bootstrap' || first.decision.action === 'join' || first.decision.action === 'refuse';
-  if (!mayAct && !needsOwnRecovery(first.members)) return { kind: 'decided', ...first };
+  if (!mayAct && !needsOwnRecovery(first.members))
+    return { kind: 'decided', decision: first.decision, members: first.members };
+  if (m.peerIds.length > 0 && showsEarlierRound(first.own, env.pid)) {
+    return {
+      kind: 'blocked',
+      reason: `this node's agent (${m.selfId}) still shows an earlier state (${first.own.status}, lock pid ${first.own.lockPid ?? '?'}): waiting until it catches up, so that it shows this round's lock`,
+      advice: `if it lasts, galera-check status on this node says what the agent sees; its galeraAgentDetectMs must cover its slowest detection`,
+    };
+  }
   const got = env.lock();
   if (!got.ok) return { kind: 'blocked', reason: `the local lock is held (${got.holder})` };
   let keep = false;
@@ -228,7 +249,7 @@ export async function decideRound(
     }
     const local = await env.localFacts({ recover: true });
     const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) =>
-      a.answered || !o.lastSeen ? a : { ...a, lastSeenSeqno: o.lastSeen(a.id) },
+      a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) },
     );
     const members = [selfMember(m.selfId, selfName, instance, local), ...answers];
     const decision = decide(members, o.policy, fromNumber(waited)(members));
@@ -310,6 +331,7 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
   // run's start: one unlucky round (an agent restarting) must not count as minutes of silence.
   const heard = new Map<string, number>();
   const lastSeqno = new Map<string, bigint>();
+  const lastStatus = new Map<string, NodeStatus>();
   const silence: SilenceOf = (ms) => {
     const silent = ms.filter((x) => !x.answered);
     return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
@@ -319,11 +341,17 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
       env.log.info({}, 'the local server is already up: nothing to do');
       return { code: 'ok', action: 'done', reason: 'the local server is already up' };
     }
-    const r = await decideRound(env, m, { ...o, lastSeen: (id) => lastSeqno.get(id) }, silence);
+    const r = await decideRound(
+      env,
+      m,
+      { ...o, lastSeen: (id) => ({ lastSeenSeqno: lastSeqno.get(id), lastSeenStatus: lastStatus.get(id) }) },
+      silence,
+    );
     if (r.kind === 'decided') {
       for (const x of r.members) {
         if (!x.answered) continue;
         heard.set(x.id, env.now());
+        if (x.status) lastStatus.set(x.id, x.status);
         if (x.seqno !== undefined && x.seqnoSource !== 'unknown' && x.seqnoSource !== 'unreadable')
           lastSeqno.set(x.id, x.seqno);
       }

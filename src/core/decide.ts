@@ -39,6 +39,11 @@ export interface MemberFacts {
   instance?: string;
   /** A silent member's seqno when it last answered (this run): the quorum policy never passes it. */
   lastSeenSeqno?: bigint;
+  /**
+   * A silent member's status when it last answered (this run): one seen deciding or running may
+   * have gone on to start a cluster, so the quorum policy does not pass it.
+   */
+  lastSeenStatus?: NodeStatus;
 }
 
 export interface Policy {
@@ -222,13 +227,25 @@ function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decis
 
 /** The join case: a Primary component runs. Joins it unless that would lose or mix data. */
 function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy): Decision {
-  const clusters = new Set(primary.map((m) => m.uuid ?? ''));
+  const placed = primary.filter((m) => m.uuid);
+  const clusters = new Set(placed.map((m) => m.uuid));
   if (clusters.size > 1) {
-    const detail = primary.map((m) => `${who(m)}=${m.uuid ?? '?'}`).join(', ');
+    const detail = placed.map((m) => `${who(m)}=${m.uuid ?? '?'}`).join(', ');
     return {
       action: 'refuse',
       reason: `running members are Primary in different clusters (${detail}): a split brain`,
       advice: 'keep one cluster: stop the servers of the other, then run galera-init there',
+    };
+  }
+  // A Primary member whose agent gives no state UUID yet (it reads MySQL after the server starts)
+  // may be in another cluster: a refusal would be final for what is most often a second's lag.
+  const blindUuid = primary.filter((m) => !m.uuid);
+  if (placed.length && blindUuid.length) {
+    return {
+      action: 'wait',
+      waitingFor: blindUuid.map(who),
+      reason: `${names(blindUuid)} ${blindUuid.length > 1 ? 'are' : 'is'} Primary but ${blindUuid.length > 1 ? 'their' : 'its'} state UUID is unknown: cannot tell whether ${blindUuid.length > 1 ? 'they are' : 'it is'} in the cluster of ${names(placed)}`,
+      advice: `check that the agent on ${names(blindUuid)} reads its MySQL server: run there: galera-check --json`,
     };
   }
   const target = [...primary].sort(rank)[0];
@@ -298,6 +315,18 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
       advice: `keep the most advanced of ${names(booting)}; stop the others' servers (systemctl stop mariadb)`,
     };
   }
+  // A member that joined the new cluster can be seen Primary before the bootstrapping one's own
+  // agent shows it Primary (agents lag each other by up to their detection latency): with one
+  // history on both sides, wait for the bootstrap to finish instead of refusing for good.
+  const sameHistory = primary.filter((m) => !m.uuid || !booting[0]?.uuid || m.uuid === booting[0].uuid);
+  if (booting.length === 1 && primary.length > 0 && sameHistory.length === primary.length) {
+    return {
+      action: 'wait',
+      waitingFor: [who(booting[0])],
+      reason: `${who(booting[0])} bootstrapping a new cluster while ${names(primary)} ${primary.length > 1 ? 'run' : 'runs'} Primary in the same history: ${primary.length > 1 ? 'they' : 'it'} joined it, or a second cluster started; waiting for the bootstrap to finish`,
+      advice: `if it lasts, galera-check cluster on ${who(booting[0])} and ${names(primary)} shows whether they are one cluster (wsrep_cluster_size)`,
+    };
+  }
   if (booting.length === 1 && primary.length > 0) {
     return {
       action: 'refuse',
@@ -351,8 +380,19 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
       top.seqnoSource === 'grastate' &&
       !considered.some((m) => m !== top && m.seqnoSource === 'recovered' && seq(m) >= seq(top));
     const seenAhead = top ? silent.filter((m) => m.lastSeenSeqno !== undefined && m.lastSeenSeqno > seq(top)) : [];
+    // Stopped is the only status from which a member that then falls silent cannot have started a
+    // cluster behind this node's back: its initiator would have had to be seen first.
+    const seenActive = silent.filter((m) => m.lastSeenStatus !== undefined && m.lastSeenStatus !== 'stopped');
     if (policy.force) {
       overridden = `FORCED (--force) without ${list}`;
+    } else if (seenActive.length && policy.quorumAfterMs > 0) {
+      const one = seenActive.length === 1;
+      return {
+        action: 'wait',
+        waitingFor: silent.map(who),
+        reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenActive.map((m) => `${who(m)} was seen ${m.lastSeenStatus ?? '?'}`).join(', ')} and fell silent: ${one ? 'it' : 'they'} may have started a cluster since, so the quorum policy does not pass ${one ? 'it' : 'them'}`,
+        advice: `bring back ${names(seenActive)} (or ${one ? 'its agent' : 'their agents'}); only if ${one ? 'it is' : 'they are'} down for good: galera-init --force on the most advanced node`,
+      };
     } else if (seenAhead.length && policy.quorumAfterMs > 0) {
       return {
         action: 'wait',

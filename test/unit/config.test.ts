@@ -73,6 +73,10 @@ describe('config', () => {
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);
     assert.deepEqual(buildConfig(null, 'x.yaml'), want);
   });
+  it('accepts the quorum policy off, or from 30 s with the default timeouts', () => {
+    assert.equal(buildConfig({ init: { quorumAfterSeconds: 0 } }, 'x.yaml').init.quorumAfterSeconds, 0);
+    assert.equal(buildConfig({ init: { quorumAfterSeconds: 30 } }, 'x.yaml').init.quorumAfterSeconds, 30);
+  });
   it('merges sections key by key', () => {
     const c = buildConfig({ datadir: '/data', mysql: { refreshIntervalMs: 2000 } }, 'x.yaml');
     assert.equal(c.datadir, '/data');
@@ -98,6 +102,16 @@ describe('config', () => {
     ['a section that is not a mapping', { mysql: 3 }, /'mysql' must be a mapping/],
     ['min above max', { agentx: { reconnectMinMs: 5000, reconnectMaxMs: 1000 } }, /reconnectMinMs' must not exceed/],
     ['a list at the top', [1, 2], /top level must be a mapping/],
+    [
+      'a quorum delay shorter than an agent restart',
+      { init: { quorumAfterSeconds: 2 } },
+      /'init.quorumAfterSeconds' must be 0 \(off\) or at least 30 .*a member silent that long is down, not running cut off/,
+    ],
+    [
+      'a quorum delay shorter than five rounds of asking',
+      { init: { quorumAfterSeconds: 40, snmpTimeoutMs: 5000, snmpRetries: 1, pollIntervalMs: 2000 } },
+      /'init.quorumAfterSeconds' must be 0 \(off\) or at least 60 /,
+    ],
   ];
   for (const [what, doc, re] of bad) {
     it(`rejects ${what}, naming the file and key`, () =>

@@ -26,7 +26,7 @@ async function run(c: {
     answered: true,
     status,
     seqno,
-    seqnoSource: 'recovered',
+    seqnoSource: seqno < 0n ? 'unknown' : 'recovered',
     uuid: U,
     safeToBootstrap: false,
     lockPid: locked && id === 'a' ? process.pid : 0,
@@ -97,11 +97,19 @@ describe('galera-init loop and the quorum policy', function () {
   this.timeout(10000);
 
   it("counts a member's silence from its last answer, not from the run's start", async () => {
-    // c is locked (deciding) for 900 ms, then falls silent: by then the run is older than 600 ms.
-    const { out, bootAt, cLast } = await run({ seqno: 80n, status: 'locked', forMs: 900 });
+    // c answers for 900 ms (stopped, its position unknown: a waits), then falls silent: by then
+    // the run is older than 600 ms.
+    const { out, bootAt, cLast } = await run({ seqno: -1n, status: 'stopped', forMs: 900 });
     assert.ok(out.code === 'ok' && out.action === 'bootstrap', JSON.stringify(out));
     assert.match(out.reason, /^quorum policy after \d s of silence from c/);
     assert.ok(bootAt - cLast >= 600, `bootstrapped ${bootAt - cLast} ms after c's last answer`);
+  });
+
+  it('never passes a silent member it saw deciding: it may have started a cluster since', async () => {
+    const { out, bootAt } = await run({ seqno: 80n, status: 'locked', forMs: 400 });
+    assert.equal(bootAt, 0, 'no bootstrap');
+    assert.equal(out.code, 'tempfail');
+    assert.match(out.reason, /c was seen locked and fell silent: it may have started a cluster since/);
   });
 
   it('never passes a silent member it saw ahead of every member that answers', async () => {
@@ -185,6 +193,40 @@ describe('galera-init when its own agent does not answer', () => {
     answered: false,
     error: 'Unknown User Name',
     errorKind,
+  });
+
+  // The model test's history (seed 7606 with agents 5 s behind): the agent still showed the lock
+  // of the round before, so the wait for this round's lock passed at once and the peers were asked
+  // before any of them could see it.
+  const shows = (over: Partial<AgentAnswer>): AgentAnswer => ({
+    id: 'a',
+    name: 'a',
+    instance: 'a',
+    self: false,
+    answered: true,
+    status: 'initiating',
+    seqno: 100n,
+    seqnoSource: 'grastate',
+    uuid: U,
+    safeToBootstrap: false,
+    lockPid: 0,
+    detectMs: 5000,
+    ...over,
+  });
+  it("an agent that still shows this initiator's earlier lock blocks the round before the lock", async () => {
+    const r = await blockedBy(shows({ status: 'locked', lockPid: process.pid }));
+    assert.equal(
+      r.reason,
+      `this node's agent (a) still shows an earlier state (locked, lock pid ${process.pid}): waiting until it catches up, so that it shows this round's lock`,
+    );
+  });
+  it('an agent that still shows a server that is gone blocks the round too', async () => {
+    const r = await blockedBy(shows({ status: 'running', serverPid: 4242 }));
+    assert.match(r.reason, /still shows an earlier state \(running, lock pid 0\)/);
+  });
+  it("another process's lock is no earlier state of this initiator: the round waits for its own", async () => {
+    const r = await blockedBy(shows({ status: 'locked', lockPid: process.pid + 1 }));
+    assert.match(r.reason, /did not show this initiator's lock in time/);
   });
 
   it('a timeout asks to start the agent', async () => {

@@ -236,10 +236,32 @@ describe('galera-init decision, case by case', () => {
       { advice: /^keep one cluster: stop the servers of the other, then run galera-init there$/ },
     ],
     [
-      "a Primary member that publishes no state UUID is not taken for the other's cluster",
+      "a Primary member that publishes no state UUID is not taken for the other's cluster: wait for it",
       [m('a', { self: true }), run('b'), run('c', { uuid: null })],
+      'wait',
+      /^c is Primary but its state UUID is unknown: cannot tell whether it is in the cluster of b$/,
+      {
+        advice: /^check that the agent on c reads its MySQL server: run there: galera-check --json$/,
+        waitingFor: ['c'],
+      },
+    ],
+    [
+      'two Primary members without a state UUID next to one with it: wait for both (a fresh node too)',
+      [
+        m('a', { self: true, seqno: -1n, uuid: null, seqnoSource: 'unknown' }),
+        run('b'),
+        run('c', { uuid: null }),
+        run('d', { uuid: null }),
+      ],
+      'wait',
+      /^c, d are Primary but their state UUID is unknown: cannot tell whether they are in the cluster of b$/,
+      { waitingFor: ['c', 'd'] },
+    ],
+    [
+      'two known UUIDs and an unknown one: the split brain is seen, refuse',
+      [m('a', { self: true }), run('b'), run('c', { uuid: V }), run('d', { uuid: null })],
       'refuse',
-      /Primary in different clusters \(b=84e32a09-e6d7-11f1-92ef-87e236721ec1, c=\?\)/,
+      /^running members are Primary in different clusters \(b=84e32a09-e6d7-11f1-92ef-87e236721ec1, c=9acf4d34-acdb-11e6-bcc3-d3e36276629f\): a split brain$/,
     ],
     [
       "this node's zero UUID (no history) with an unplaced position is no other cluster: join",
@@ -256,11 +278,29 @@ describe('galera-init decision, case by case', () => {
       { advice: /^keep the most advanced of b, c; stop the others' servers \(systemctl stop mariadb\)$/ },
     ],
     [
-      'bootstrapping next to a Primary component: split brain',
-      [m('a', { self: true }), m('b', { status: 'bootstrapping' }), run('c')],
+      'bootstrapping next to a Primary component of another history: split brain',
+      [m('a', { self: true }), m('b', { status: 'bootstrapping' }), run('c', { uuid: V })],
       'refuse',
       /b bootstraps a new cluster while c run a Primary/,
       { advice: /^stop the server on b \(systemctl stop mariadb\), then run galera-init there$/ },
+    ],
+    [
+      // The model test's history: c joined b's new cluster and c's agent showed it before b's did.
+      'bootstrapping next to a Primary component of the same history: wait (it may be the one that joined it)',
+      [m('a', { self: true }), m('b', { status: 'bootstrapping' }), run('c')],
+      'wait',
+      /^b bootstrapping a new cluster while c runs Primary in the same history: it joined it, or a second cluster started; waiting for the bootstrap to finish$/,
+      {
+        waitingFor: ['b'],
+        advice:
+          /^if it lasts, galera-check cluster on b and c shows whether they are one cluster \(wsrep_cluster_size\)$/,
+      },
+    ],
+    [
+      'bootstrapping next to Primary members, one without a state UUID: wait',
+      [m('a', { self: true }), m('b', { status: 'bootstrapping' }), run('c'), run('d', { uuid: null })],
+      'wait',
+      /^b bootstrapping a new cluster while c, d run Primary in the same history: they joined it/,
     ],
     [
       'a peer bootstraps: wait until it is Primary',
@@ -585,6 +625,68 @@ describe('galera-init decision, case by case', () => {
       'bootstrap',
       /^quorum policy after 600 s of silence from c \(no answer \(timeout\)\); bootstrapping: this node is the most advanced: seqno 100, safe_to_bootstrap=1 \(a:100 b:50\)$/,
       { policy: quorum, waited: long, forced: true },
+    ],
+    [
+      'quorum: a silent member last seen stopped (no initiator, no server) is passed',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'stopped' }),
+      ],
+      'bootstrap',
+      /^quorum policy after 600 s of silence from c/,
+      { policy: quorum, waited: long, forced: true },
+    ],
+    [
+      'quorum: a silent member last seen deciding may have started a cluster since: not passed',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'wait',
+      /^no bootstrap on incomplete information: waiting for c \(no answer \(timeout\)\); c was seen locked and fell silent: it may have started a cluster since, so the quorum policy does not pass it$/,
+      {
+        policy: quorum,
+        waited: long,
+        waitingFor: ['c'],
+        advice:
+          /^bring back c \(or its agent\); only if it is down for good: galera-init --force on the most advanced node$/,
+      },
+    ],
+    [
+      'quorum: silent members seen initiating and running are named together',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        m('c', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('d', { lastSeenStatus: 'initiating' }),
+        silent('e', { lastSeenStatus: 'running' }),
+      ],
+      'wait',
+      /; d was seen initiating, e was seen running and fell silent: they may have started a cluster since, so the quorum policy does not pass them$/,
+      { policy: quorum, waited: long, advice: /^bring back d, e \(or their agents\); only if they are down for good/ },
+    ],
+    [
+      "the seen-deciding rule is the quorum policy's: without it, a silent member is waited for as always",
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'wait',
+      /^no bootstrap on incomplete information: waiting for c \(no answer \(timeout\)\)$/,
+    ],
+    [
+      '--force passes a silent member seen deciding (the operator said so)',
+      [
+        m('a', { self: true, seqno: 100n, seqnoSource: 'recovered' }),
+        m('b', { seqno: 50n, seqnoSource: 'recovered' }),
+        silent('c', { lastSeenStatus: 'locked' }),
+      ],
+      'bootstrap',
+      /^FORCED \(--force\) without c/,
+      { policy: force, forced: true },
     ],
     [
       'quorum: silent members last seen ahead are named, and the policy does not pass them',

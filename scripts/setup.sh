@@ -32,6 +32,8 @@ command -v php-cgi >/dev/null 2>&1 || missing+=(php-cgi)
 php -m 2>/dev/null | grep -qx mysqli || missing+=(php-mysql)
 [ -x /usr/sbin/snmptt ] || missing+=(snmptt)
 perl -MNet::IP -e1 2>/dev/null || missing+=(libnet-ip-perl)
+# Other Debian releases' programs (Zabbix 7.0 from Debian 13) run from a cached debootstrap root.
+[ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ]; then

@@ -1,7 +1,8 @@
 // The shipped Zabbix templates and SNMPTT event file against GALERA-MIB (net-snmp's own
-// snmptranslate, not our parser), then against the real Zabbix server from Debian: the template
-// imported through the API, a host polling a real agent through a real snmpd, its triggers, and
-// the notifications carried to Zabbix by the README's snmptrapd + SNMPTT lines.
+// snmptranslate, not our parser), then against the real Zabbix servers from Debian (6.0 from the
+// host's Debian 12, 7.0 from a Debian 13 root): the template imported through the API, a host
+// polling a real agent through a real snmpd, its triggers, and the notifications carried to Zabbix
+// by the README's snmptrapd + SNMPTT lines.
 
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -21,8 +22,9 @@ import {
   zabbixYaml,
 } from '../../scripts/zabbix-template';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
+import { RootSpec, debianRoot, debianRootUnavailable } from '../helpers/debroot';
 import { GaleraNode, createNode, serverPid, sql, startServer, stopServer, waitSynced } from '../helpers/galera';
-import { ROOT, cleanupAll, present, tempDir, waitFor } from '../helpers/proc';
+import { ROOT, SLACK, cleanupAll, present, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, startSnmpd, stopSnmpd } from '../helpers/snmp';
 import {
   TrapPath,
@@ -286,11 +288,24 @@ interface ZabbixSource {
   root(): Promise<string | null>;
 }
 
-const ZABBIX_ON_HOST: ZabbixSource = { unavailable: zabbixUnavailable, root: () => Promise.resolve(null) };
+const ZABBIX_ON_HOST: ZabbixSource = { unavailable: () => zabbixUnavailable(), root: () => Promise.resolve(null) };
 
-for (const [v, debian, source] of [['6.0', 'Debian 12', ZABBIX_ON_HOST]] as const)
+/** Debian 13's Zabbix 7.0, in a cached trixie root. */
+const TRIXIE_ZABBIX: RootSpec = {
+  suite: 'trixie',
+  packages: ['zabbix-server-mysql', 'zabbix-frontend-php', 'php-cli', 'php-cgi', 'php-mysql'],
+};
+const ZABBIX_IN_TRIXIE: ZabbixSource = {
+  unavailable: () => zabbixUnavailable(false) ?? debianRootUnavailable(TRIXIE_ZABBIX),
+  root: () => debianRoot(TRIXIE_ZABBIX),
+};
+
+for (const [v, debian, source] of [
+  ['6.0', 'Debian 12', ZABBIX_ON_HOST],
+  ['7.0', 'Debian 13', ZABBIX_IN_TRIXIE],
+] as const)
   describe(`Zabbix ${v} from ${debian}: the ${v} template on a real server, agent and trap path`, function () {
-    this.timeout(600000);
+    this.timeout(300000 * SLACK);
     const { doc, tpl } = readTemplate(v);
     let db: ZabbixDb | undefined;
     let server: ZabbixServer | undefined;
@@ -360,7 +375,14 @@ for (const [v, debian, source] of [['6.0', 'Debian 12', ZABBIX_ON_HOST]] as cons
       }
       // A first run builds the Debian root (minutes); later runs find it cached.
       this.timeout(1800000);
-      const root = await timed('root', () => source.root());
+      let root: string | null;
+      try {
+        root = await timed('root', () => source.root());
+      } catch (err) {
+        // No mirror reachable (a CI without network) is the machine's limit, not a failure: say it.
+        console.log(`      skipped: ${(err as Error).message.split('\n')[0]}`);
+        this.skip();
+      }
       db = await timed('database + schema', () => startZabbixDb(root ?? '/'));
       traps = await timed('snmptrapd', () => startTrapPath(path.join(DIR, SNMPTT_FILE), COMMUNITY));
       // In a root the server sees the trap file's dir at /mnt.
@@ -667,12 +689,3 @@ for (const [v, debian, source] of [['6.0', 'Debian 12', ZABBIX_ON_HOST]] as cons
       assert.doesNotMatch(server!.log(), /unmatched trap/, 'Zabbix matched every trap it read');
     });
   });
-
-describe('Zabbix 7.0 from Debian 13', () => {
-  it('the 7.0 template on a real Zabbix 7.0 server', function () {
-    console.log(
-      '      skipped: Zabbix 7.0 needs a Debian 13 root (debootstrap trixie); not wired up yet: the 7.0 file is checked against the export format only',
-    );
-    this.skip();
-  });
-});

@@ -1,9 +1,17 @@
-// Writes integrations/zabbix/galera_agentx_zabbix_7.0.yaml from the MIB.
+// Writes the Zabbix templates (one per Zabbix LTS release) and SNMPTT's event file into
+// integrations/zabbix/ from the MIB.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadMib } from '../src/snmp/mib';
-import { zabbixYaml } from '../src/integrations/zabbix';
+import { SNMPTT_FILE, ZABBIX_VERSIONS, snmpttConf, templateFile, zabbixYaml } from './zabbix-template';
 
-const out = path.resolve(__dirname, '..', '..', 'integrations', 'zabbix', 'galera_agentx_zabbix_7.0.yaml');
-fs.writeFileSync(out, zabbixYaml(loadMib()));
-process.stdout.write(`wrote ${out}\n`);
+const dir = path.resolve(__dirname, '..', '..', 'integrations', 'zabbix');
+const mib = loadMib();
+const files: [string, string][] = [
+  ...ZABBIX_VERSIONS.map((v): [string, string] => [templateFile(v), zabbixYaml(mib, v)]),
+  [SNMPTT_FILE, snmpttConf(mib)],
+];
+for (const [name, text] of files) {
+  fs.writeFileSync(path.join(dir, name), text);
+  process.stdout.write(`wrote ${path.join(dir, name)}\n`);
+}

@@ -22,6 +22,18 @@ command -v prometheus-snmp-generator >/dev/null 2>&1 || missing+=(prometheus-snm
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ -x /usr/sbin/nagios4 ] || missing+=(nagios4-core)
 [ -x /usr/sbin/icinga2 ] || missing+=(icinga2-bin)
+# Debian 12's Zabbix 6.0 server and frontend (the API served by PHP's built-in server: php-cli;
+# php-cgi satisfies php8.2's web-server alternative without a daemon of its own), and the trap
+# receiver between snmptrapd and Zabbix (snmptt; it dies at every trap without Net::IP).
+[ -x /usr/sbin/zabbix_server ] || missing+=(zabbix-server-mysql)
+[ -f /usr/share/zabbix/api_jsonrpc.php ] || missing+=(zabbix-frontend-php)
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
+command -v php-cgi >/dev/null 2>&1 || missing+=(php-cgi)
+php -m 2>/dev/null | grep -qx mysqli || missing+=(php-mysql)
+[ -x /usr/sbin/snmptt ] || missing+=(snmptt)
+perl -MNet::IP -e1 2>/dev/null || missing+=(libnet-ip-perl)
+# Other Debian releases' programs (Zabbix 7.0 from Debian 13) run from a cached debootstrap root.
+[ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ]; then
@@ -30,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
     # The packages' own services are not ours: tests run private instances on other ports.
-    for svc in snmpd snmptrapd mariadb prometheus prometheus-snmp-exporter nagios4 icinga2 haproxy keepalived; do
+    for svc in snmpd snmptrapd mariadb prometheus prometheus-snmp-exporter nagios4 icinga2 haproxy keepalived zabbix-server snmptt apache2 php8.2-fpm; do
       if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
     done
   else

@@ -62,7 +62,9 @@ describe('the npm package', function () {
       'snmpd/private-snmpd.sh',
       'systemd/galera-agentx.service',
       'systemd/galera-init.service',
+      'integrations/zabbix/galera_agentx_zabbix_6.0.yaml',
       'integrations/zabbix/galera_agentx_zabbix_7.0.yaml',
+      'integrations/zabbix/snmptt-galera.conf',
       'integrations/nagios/galera-commands.cfg',
       'integrations/prometheus/snmp.yml',
       'integrations/prometheus/generator.yml',
@@ -101,6 +103,11 @@ describe('the npm package', function () {
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
     for (const f of ['dist/src/cli/agent.js', 'dist/src/cli/init.js', 'dist/src/cli/check.js'])
       assert.ok(files.includes(f), `${f} in the tarball`);
+    // Build-time generators (the Zabbix templates') live in scripts/ and are not shipped.
+    assert.deepEqual(
+      files.filter((f) => /zabbix.*\.js$/.test(f) || f.startsWith('dist/scripts/')),
+      [],
+    );
   });
 
   it('has systemd units that systemd-analyze verifies', () => {

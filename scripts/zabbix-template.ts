@@ -1,12 +1,25 @@
-// The Zabbix template (7.0 export format), generated from GALERA-MIB so that OIDs and value maps
-// are never a second hand-kept copy. `npm run gen:zabbix` writes integrations/zabbix/; a test
-// checks that the committed file is what this produces.
+// The Zabbix templates (6.0 and 7.0 LTS export formats) and the SNMPTT event file, generated from
+// GALERA-MIB so that OIDs, value maps and trap OIDs are never a second hand-kept copy. A build-time
+// tool: it lives with the scripts and is not shipped in dist/src. `npm run gen:zabbix` writes
+// integrations/zabbix/; a test checks that the committed files are what this produces.
 
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
-import type { Mib } from '../snmp/mib';
+import type { Mib } from '../src/snmp/mib';
 
-const T = 'Galera by SNMP (galera-agentx)';
+/** The Zabbix LTS releases Debian ships: 6.0 in Debian 12, 7.0 in Debian 13. */
+export const ZABBIX_VERSIONS = ['6.0', '7.0'] as const;
+export type ZabbixVersion = (typeof ZABBIX_VERSIONS)[number];
+export const templateFile = (v: ZabbixVersion): string => `galera_agentx_zabbix_${v}.yaml`;
+export const SNMPTT_FILE = 'snmptt-galera.conf';
+
+/**
+ * The technical name: Zabbix refuses a host or template name with parentheses ("invalid host
+ * name": letters, digits, spaces, dots, dashes and underscores only); the visible name keeps them.
+ */
+export const TEMPLATE = 'Galera by SNMP galera-agentx';
+export const TEMPLATE_NAME = 'Galera by SNMP (galera-agentx)';
+const T = TEMPLATE;
 
 /** A stable UUIDv4-shaped id from a name, so regeneration does not churn the file. */
 export function stableUuid(name: string): string {
@@ -170,13 +183,40 @@ const TRAPS: [string, string][] = [
   ['galeraPromotedPrimary', 'Galera trap: agent made its non-Primary survivor Primary'],
 ];
 
-/** The snmptrap[] key for a notification OID: the OID as a regexp, then a space (no prefix matches). */
-export const trapKey = (oid: string): string => `snmptrap["${oid.replace(/\./g, '\\.')}\\s"]`;
+const escapeDots = (arcs: readonly number[]): string => arcs.join('\\.');
 
-export function zabbixTemplate(mib: Mib): Record<string, unknown> {
+/**
+ * The regexp of a notification's snmptrap[] key. snmptrapd hands a trap OID to its handler in the
+ * form its MIBs allow, and Zabbix matches the key against that text: `GALERA-MIB::name` with
+ * GALERA-MIB loaded, `iso.3.6.1.4.1...` with no MIBs (Debian's default: the IETF MIBs are non-free
+ * there), `.1.3.6.1.4.1...` with -On or from SNMPTT's `$o`, `SNMPv2-SMI::enterprises...` or
+ * `NET-SNMP-MIB::netSnmpPlaypen...` with only those loaded. One key matches all of them, so the
+ * NMS keeps its own output options (`-On` would change every other trap's text on a shared NMS).
+ * `(?![.\d])` keeps .0.1 from matching .0.10.
+ */
+export function trapRegexp(name: string, oid: readonly number[]): string {
+  const under = (prefix: string): readonly number[] | null =>
+    oid.join('.').startsWith(`${prefix}.`) ? oid.slice(prefix.split('.').length) : null;
+  const below = under('1.3.6.1.4.1');
+  if (!below) throw new Error(`${name} (${oid.join('.')}) is not under enterprises: trapRegexp needs a rule for it`);
+  const numeric = [`(?:\\b(?:iso|1)\\.3\\.6\\.1\\.4\\.1|\\benterprises)\\.${escapeDots(below)}(?![.\\d])`];
+  const playpen = under('1.3.6.1.4.1.8072.9999.9999');
+  if (playpen) numeric.push(`\\bnetSnmpPlaypen\\.${escapeDots(playpen)}(?![.\\d])`);
+  return `(?:GALERA-MIB::${name}\\b|${numeric.join('|')})`;
+}
+
+/** The snmptrap[] item key of a notification (Zabbix keys take any text but a double quote). */
+export const trapKey = (name: string, oid: readonly number[]): string => `snmptrap["${trapRegexp(name, oid)}"]`;
+
+/** The stale-data trigger: the one the others depend on. */
+export const STALE_TRIGGER = 'Galera: agent data is stale';
+
+/** The template in the export format of Zabbix `version` (6.0 and 7.0 differ in the envelope only). */
+export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string, unknown> {
   const e = (key: string): string => `last(/${T}/${key})`;
+  // Two items: Zabbix exports a trigger over more than one item at the top level, not under an item.
   const STALE = {
-    name: 'Galera: agent data is stale',
+    name: STALE_TRIGGER,
     expression: `${e('galera.data.age')}>{$GALERA.DATA.AGE.MAX} or nodata(/${T}/galera.status,5m)=1`,
   };
   const triggers: Partial<
@@ -185,14 +225,6 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
       { name: string; expression: string; priority: string; description: string; dependsOnStale?: boolean }[]
     >
   > = {
-    'galera.data.age': [
-      {
-        ...STALE,
-        priority: 'HIGH',
-        description:
-          'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.',
-      },
-    ],
     'galera.status': [
       {
         name: 'Galera: node is not running',
@@ -290,7 +322,7 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
       uuid: stableUuid(name),
       name: label,
       type: 'SNMP_TRAP',
-      key: trapKey(n.oid.join('.')),
+      key: trapKey(name, n.oid),
       delay: '0',
       history: '30d',
       trends: '0',
@@ -316,18 +348,20 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
       { value: '2', newvalue: 'false' },
     ],
   });
+  const group = [{ uuid: stableUuid('group'), name: 'Templates/Databases' }];
   return {
     zabbix_export: {
-      version: '7.0',
-      template_groups: [{ uuid: stableUuid('group'), name: 'Templates/Databases' }],
+      version,
+      // Template groups came in 6.2 and the vendor field in 6.4: 6.0 refuses both.
+      ...(version === '6.0' ? { groups: group } : { template_groups: group }),
       templates: [
         {
           uuid: stableUuid('template'),
           template: T,
-          name: T,
+          name: TEMPLATE_NAME,
           description:
             'Galera node health from galera-agentx (GALERA-MIB) by SNMP polling and SNMP traps. Generated from the MIB: do not edit by hand.',
-          vendor: { name: 'galera-agentx', version: '7.0-0' },
+          ...(version === '6.0' ? {} : { vendor: { name: 'galera-agentx', version: `${version}-0` } }),
           groups: [{ name: 'Templates/Databases' }],
           items,
           tags: [
@@ -345,6 +379,16 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
             },
           ],
           valuemaps,
+        },
+      ],
+      triggers: [
+        {
+          uuid: stableUuid(STALE.name),
+          ...STALE,
+          priority: 'HIGH',
+          description:
+            'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.',
+          tags: [{ tag: 'scope', value: 'availability' }],
         },
       ],
       graphs: [
@@ -377,5 +421,32 @@ export function zabbixTemplate(mib: Mib): Record<string, unknown> {
   };
 }
 
-export const zabbixYaml = (mib: Mib): string =>
-  `# Generated from mibs/GALERA-MIB.txt by \`npm run gen:zabbix\`: edit src/integrations/zabbix.ts instead.\n${YAML.stringify(zabbixTemplate(mib), { lineWidth: 0 })}`;
+/** The template file's text for Zabbix `version`. */
+export const zabbixYaml = (mib: Mib, version: ZabbixVersion): string =>
+  `# Generated from mibs/GALERA-MIB.txt by \`npm run gen:zabbix\` for Zabbix ${version}: edit scripts/zabbix-template.ts instead.\n${YAML.stringify(zabbixTemplate(mib, version), { lineWidth: 0 })}`;
+
+/**
+ * SNMPTT's event file for GALERA-MIB, the receiver that hands traps to Zabbix on Debian (the
+ * `snmptt` package; Zabbix's own zabbix_trap_receiver.pl is not in Debian's binary packages). One
+ * EVENT per notification; `ZBXTRAP $aA` is the record header Zabbix's SNMP trapper looks for, with
+ * the sender's address it matches against the hosts' SNMP interfaces. SNMPTT's log line puts the
+ * numeric trap OID before it, which is what the template's trap keys match.
+ */
+export function snmpttConf(mib: Mib): string {
+  const lines = [
+    '# Generated from mibs/GALERA-MIB.txt by `npm run gen:zabbix`: edit scripts/zabbix-template.ts instead.',
+    '# SNMPTT events for GALERA-MIB, written for Zabbix (snmptt_conf_files in snmptt.ini).',
+  ];
+  for (const [name, label] of TRAPS) {
+    const n = mib.notifications.get(name);
+    if (!n) throw new Error(`GALERA-MIB has no ${name}`);
+    lines.push(
+      `EVENT ${name} .${n.oid.join('.')} "Status Events" Normal`,
+      `FORMAT ZBXTRAP $aA ${name} $*`,
+      'SDESC',
+      `${label.replace(/^Galera trap: /, '')}: ${n.objects.join(', ')}.`,
+      'EDESC',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

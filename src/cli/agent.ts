@@ -7,7 +7,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { EXIT } from '../errors';
 import { createLogger } from '../log';
-import { Agent } from '../agent';
+import { Agent } from '../daemon/agent';
 import { parseFlags } from './args';
 
 const USAGE = `Usage: galera-agentx [--config FILE] [--log-level LEVEL] [--check-config]

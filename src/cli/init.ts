@@ -4,7 +4,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { EXIT } from '../errors';
-import { runInit } from '../init';
+import { runInit } from '../init/run';
 import { parseFlags } from './args';
 import { releaseLock } from '../sources/lock';
 

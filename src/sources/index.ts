@@ -9,7 +9,7 @@ import { GVWSTATE_FILE } from '../core/gvwstate';
 import { ProcessSource } from './processes';
 import { LockSource } from './lock';
 import { DataFileSource } from './datafile';
-import { WsrepSource } from './wsrep';
+import { WsrepSource } from './mysql';
 import { RecoverySource } from './recover';
 import type { Source } from './source';
 

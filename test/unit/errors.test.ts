@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../src/errors';
-import { EXIT as INIT_EXIT } from '../../src/init';
+import { EXIT as INIT_EXIT } from '../../src/init/run';
 
 const CLI_DIR = path.resolve(__dirname, '..', '..', 'src', 'cli');
 type ExitName = keyof typeof EXIT;

@@ -3,12 +3,12 @@
 
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { HeldChange, NotificationRule, Notifier, NotifyContext, RULES, checkRules } from '../../src/notifier';
-import { loadMib } from '../../src/snmp/mib';
-import { ValueType, type Value } from '../../src/snmp/agentx/pdu';
-import type { NodeSnapshot, WindowEstimate } from '../../src/core/snapshot';
-import { parseWsrepStatus } from '../../src/core/wsrep-status';
-import type { NodeStatus } from '../../src/core/status';
+import { HeldChange, NotificationRule, Notifier, NotifyContext, RULES, checkRules } from '../../../src/daemon/notifier';
+import { loadMib } from '../../../src/snmp/mib';
+import { ValueType, type Value } from '../../../src/snmp/agentx/pdu';
+import type { NodeSnapshot, WindowEstimate } from '../../../src/core/snapshot';
+import { parseWsrepStatus } from '../../../src/core/wsrep-status';
+import type { NodeStatus } from '../../../src/core/status';
 
 const mib = loadMib();
 const HOLD = 500;

@@ -2,9 +2,9 @@
 //   look (no lock) → lock → own agent shows the lock → this node's facts → ask the peers →
 //   decide (pure) → act
 // and, after an action, wait until the started server is ready.
-// Every effect goes through InitEnv, so the very same code runs against the real world (init.ts)
+// Every effect goes through InitEnv, so the very same code runs against the real world (run.ts)
 // and against a simulated cluster with many initiators, random delays and lagging agents
-// (test/unit/initround.model.test.ts).
+// (test/unit/init/round.model.test.ts).
 //
 // Why this order: a peer must never decide from an answer that predates this node's decision.
 // This node takes its lock and waits until its own agent shows it; from then on every peer that
@@ -16,10 +16,10 @@
 // would hold its lock on every round and keep the others waiting: the model test found such
 // histories with five nodes and a lossy network never converging.
 
-import { Decision, MemberFacts, Policy, decide } from './core/decide';
-import type { NodeStatus } from './core/status';
-import type { SeqnoSource } from './core/seqno';
-import type { AgentAnswer } from './snmp/peers';
+import { Decision, MemberFacts, Policy, decide } from '../core/decide';
+import type { NodeStatus } from '../core/status';
+import type { SeqnoSource } from '../core/seqno';
+import type { AgentAnswer } from '../snmp/peers';
 
 /** This node's own facts, read under the lock (a --wsrep-recover runs first when it must). */
 export interface LocalFacts {

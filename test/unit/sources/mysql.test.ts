@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log';
-import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/wsrep';
+import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/mysql';
 import { FakeMysql, startFakeMysql, syncedStatusRows } from '../../helpers/fakemysql';
 import { waitFor } from '../../helpers/proc';
 

@@ -2,9 +2,9 @@
 // it sends and the MIB object that carries the previous value. The table is checked against the
 // MIB when the agent starts, so a misspelt name fails at start, not at the first trap.
 
-import type { Mib } from './snmp/mib';
-import type { Value } from './snmp/agentx/pdu';
-import type { NodeSnapshot } from './core/snapshot';
+import type { Mib } from '../snmp/mib';
+import type { Value } from '../snmp/agentx/pdu';
+import type { NodeSnapshot } from '../core/snapshot';
 
 export type Watched = string | number | boolean;
 

@@ -6,20 +6,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { Config, ConfigError, detectLatencyMs } from './config';
-import { EXIT } from './errors';
-import { collectOnce } from './collect';
-import type { Decision, MemberFacts } from './core/decide';
-import { bootstrapGrastate } from './core/grastate-edit';
-import { loadMib } from './snmp/mib';
-import { PeerTarget, askPeers, parseTarget } from './snmp/peers';
-import { acquireLock, releaseLock } from './sources/lock';
-import { ProcessSource } from './sources/processes';
-import { WsrepSource } from './sources/wsrep';
-import { parseWsrepStatus } from './core/wsrep-status';
-import { clusterHosts, readServerOptions } from './sources/servercnf';
-import { expandCommand } from './sources/recover';
-import { InitEnv, Members, Readiness, initLoop, look } from './initround';
+import { Config, ConfigError, detectLatencyMs } from '../config';
+import { EXIT } from '../errors';
+import { collectOnce } from '../collect';
+import type { Decision, MemberFacts } from '../core/decide';
+import { bootstrapGrastate } from '../core/grastate-edit';
+import { loadMib } from '../snmp/mib';
+import { PeerTarget, askPeers, parseTarget } from '../snmp/peers';
+import { acquireLock, releaseLock } from '../sources/lock';
+import { ProcessSource } from '../sources/processes';
+import { WsrepSource } from '../sources/mysql';
+import { parseWsrepStatus } from '../core/wsrep-status';
+import { clusterHosts, readServerOptions } from '../sources/servercnf';
+import { expandCommand } from '../sources/recover';
+import { InitEnv, Members, Readiness, initLoop, look } from './round';
 
 /** The CLIs' one exit-code table lives in errors.ts; re-exported for callers that import it from here. */
 export { EXIT };
@@ -319,7 +319,7 @@ async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
   log.error({ pid }, 'the server did not stop after SIGTERM');
 }
 
-/** The real world behind galera-init's protocol (initround.ts). */
+/** The real world behind galera-init's protocol (round.ts). */
 export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEnv {
   const mib = loadMib(cfg.mibFile);
   const byId = new Map(targets.map((t) => [t.id, t]));

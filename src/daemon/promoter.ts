@@ -5,16 +5,16 @@
 // SNMP client and MySQL connection.
 
 import type { Logger } from 'pino';
-import type { Config } from './config';
-import type { MemberFacts } from './core/decide';
-import { PC_BOOTSTRAP } from './core/decide';
-import { promotionDecision } from './core/promote';
-import type { NodeSnapshot } from './core/snapshot';
-import { resolveMembers } from './init';
-import type { Mib } from './snmp/mib';
-import type { Value } from './snmp/agentx/pdu';
-import { PeerTarget, askPeers } from './snmp/peers';
-import type { WsrepSource } from './sources/wsrep';
+import type { Config } from '../config';
+import type { MemberFacts } from '../core/decide';
+import { PC_BOOTSTRAP } from '../core/decide';
+import { promotionDecision } from '../core/promote';
+import type { NodeSnapshot } from '../core/snapshot';
+import { resolveMembers } from '../init/run';
+import type { Mib } from '../snmp/mib';
+import type { Value } from '../snmp/agentx/pdu';
+import { PeerTarget, askPeers } from '../snmp/peers';
+import type { WsrepSource } from '../sources/mysql';
 
 export class Promoter {
   private timer: NodeJS.Timeout | null = null;

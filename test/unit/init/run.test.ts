@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { clusterHosts, readServerOptions } from '../../src/sources/servercnf';
-import { resolveMembers, formatTable, markSafeToBootstrap, discardState } from '../../src/init';
-import { bootstrapGrastate } from '../../src/core/grastate-edit';
-import { silentLogger } from '../../src/log';
-import { buildConfig } from '../../src/config';
+import { clusterHosts, readServerOptions } from '../../../src/sources/servercnf';
+import { resolveMembers, formatTable, markSafeToBootstrap, discardState } from '../../../src/init/run';
+import { bootstrapGrastate } from '../../../src/core/grastate-edit';
+import { silentLogger } from '../../../src/log';
+import { buildConfig } from '../../../src/config';
 
 describe("the server's option files", () => {
   let dir: string;

@@ -2,14 +2,14 @@
 // clipped to 255 bytes on a character boundary), not by hand.
 
 import { strict as assert } from 'node:assert';
-import { defaultConfig } from '../../src/config';
-import { createLogger } from '../../src/log';
-import { Promoter } from '../../src/promoter';
-import { loadMib } from '../../src/snmp/mib';
-import { ValueType } from '../../src/snmp/agentx/pdu';
-import type { Value } from '../../src/snmp/agentx/pdu';
-import type { NodeSnapshot } from '../../src/core/snapshot';
-import type { WsrepSource } from '../../src/sources/wsrep';
+import { defaultConfig } from '../../../src/config';
+import { createLogger } from '../../../src/log';
+import { Promoter } from '../../../src/daemon/promoter';
+import { loadMib } from '../../../src/snmp/mib';
+import { ValueType } from '../../../src/snmp/agentx/pdu';
+import type { Value } from '../../../src/snmp/agentx/pdu';
+import type { NodeSnapshot } from '../../../src/core/snapshot';
+import type { WsrepSource } from '../../../src/sources/mysql';
 
 describe("the promoter's notification", () => {
   it('carries the reason as galeraNotifyText, typed by the MIB', async () => {

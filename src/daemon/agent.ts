@@ -6,20 +6,20 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Config, detectLatencyMs } from './config';
-import { AgentxSession } from './snmp/agentx/session';
-import { Mib, loadMib } from './snmp/mib';
-import { buildView, notificationVarbinds } from './snmp/publish';
-import { View, makeView } from './snmp/view';
-import type { Value } from './snmp/agentx/pdu';
-import { NodeSnapshot, NodeIdentity, WindowEstimate, assembleSnapshot } from './core/snapshot';
-import { HealthVerdict, healthVerdict } from './core/health';
-import { WsrepStatus } from './core/wsrep-status';
-import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
+import { Config, detectLatencyMs } from '../config';
+import { AgentxSession } from '../snmp/agentx/session';
+import { Mib, loadMib } from '../snmp/mib';
+import { buildView, notificationVarbinds } from '../snmp/publish';
+import { View, makeView } from '../snmp/view';
+import type { Value } from '../snmp/agentx/pdu';
+import { NodeSnapshot, NodeIdentity, WindowEstimate, assembleSnapshot } from '../core/snapshot';
+import { HealthVerdict, healthVerdict } from '../core/health';
+import { WsrepStatus } from '../core/wsrep-status';
+import { ByteSample, addSample, rateOver, windowLow, windowOf } from '../core/window';
 import { TrackFile } from './outputs/trackfile';
 import { HealthEndpoint } from './outputs/http';
-import { SourceSet, createSources } from './sources/index';
-import { WsrepSource } from './sources/wsrep';
+import { SourceSet, createSources } from '../sources/index';
+import { WsrepSource } from '../sources/mysql';
 import { Notifier } from './notifier';
 import { Promoter } from './promoter';
 

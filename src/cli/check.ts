@@ -8,7 +8,7 @@ import { createLogger } from '../log';
 import { collectOnce } from '../collect';
 import { snapshotToJson } from '../core/snapshot';
 import { parseFlags } from './args';
-import { clusterTable } from '../init/run';
+import { clusterTable } from '../check/cluster';
 import { healthVerdict } from '../core/health';
 
 const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|healthy|cluster

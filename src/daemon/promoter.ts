@@ -10,7 +10,7 @@ import type { MemberFacts } from '../core/decide';
 import { PC_BOOTSTRAP } from '../core/decide';
 import { promotionDecision } from '../core/promote';
 import type { NodeSnapshot } from '../core/snapshot';
-import { resolveMembers } from '../init/run';
+import { resolveMembers } from '../members';
 import type { Mib } from '../snmp/mib';
 import type { Value } from '../snmp/agentx/pdu';
 import { PeerTarget, askPeers } from '../snmp/peers';

@@ -138,8 +138,9 @@ export interface NodeSnapshot {
   detectMs: number;
   instance: string;
   sources: SourceHealth[];
-  /** Present in the daemon; galera-check leaves them out. */
+  /** The parsed wsrep status: set by assembleSnapshot (the agent and the one-shot tools alike). */
   wsrep?: WsrepStatus;
+  /** The replication window: only the daemon keeps the write-rate history it needs. */
   window?: WindowEstimate;
 }
 

@@ -123,6 +123,5 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
     leftClusterRestarts: cfg.init.restartAttempts,
   });
   if (outcome.code === 'ok') return EXIT.OK;
-  if (outcome.code === 'tempfail' && opts.once) opts.out.write('');
   return outcome.code === 'failed' ? EXIT.FAILED : EXIT.TEMPFAIL;
 }

@@ -186,27 +186,6 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
     return this.facts;
   }
 
-  /**
-   * One statement on a connection of its own (the poller's stays free), with the source's timeouts.
-   * Used for the rare action the agent takes on its server (pc.bootstrap=YES); never throws.
-   */
-  async execute(sql: string): Promise<{ ok: boolean; error?: string }> {
-    let conn: Connection | null = null;
-    try {
-      conn = mysql.createConnection({ ...this.connectionOptions(), connectTimeout: this.opts.connectTimeoutMs });
-      conn.on('error', () => undefined);
-      const c = conn;
-      await new Promise<void>((resolve, reject) =>
-        c.query({ sql, timeout: this.opts.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())),
-      );
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
-    } finally {
-      conn?.destroy();
-    }
-  }
-
   stop(): Promise<void> {
     this.active = false;
     if (this.timer) clearTimeout(this.timer);
@@ -233,27 +212,6 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       c.on('error', () => undefined);
       c.destroy();
     }
-  }
-
-  private connectionOptions(): mysql.ConnectionOptions {
-    let text: string;
-    try {
-      const st = fs.statSync(this.opts.optionFile);
-      if (!st.isFile()) throw new Error('not a regular file');
-      text = fs.readFileSync(this.opts.optionFile, 'utf8');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ENOENT') return { user: 'root', socketPath: '/run/mysqld/mysqld.sock' }; // socket auth
-      throw new Error(`cannot read MySQL option file ${this.opts.optionFile}: ${e.code ?? e.message}`);
-    }
-    const c = clientOptions(parseOptionFile(text));
-    return {
-      user: c.user ?? 'root',
-      password: c.password,
-      socketPath: c.socketPath,
-      host: c.socketPath ? undefined : (c.host ?? 'localhost'),
-      port: c.socketPath ? undefined : (c.port ?? 3306),
-    };
   }
 
   private async poll(): Promise<void> {
@@ -348,7 +306,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       if (!conn) {
         let options: mysql.ConnectionOptions;
         try {
-          options = this.connectionOptions();
+          options = connectionOptions(this.opts.optionFile);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
           return;
@@ -374,6 +332,53 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
         else resolve(rows as Record<string, unknown>[]);
       });
     });
+  }
+}
+
+/** The client options from a my.cnf-style option file; no file: root over the default socket. */
+function connectionOptions(optionFile: string): mysql.ConnectionOptions {
+  let text: string;
+  try {
+    const st = fs.statSync(optionFile);
+    if (!st.isFile()) throw new Error('not a regular file');
+    text = fs.readFileSync(optionFile, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return { user: 'root', socketPath: '/run/mysqld/mysqld.sock' }; // socket auth
+    throw new Error(`cannot read MySQL option file ${optionFile}: ${e.code ?? e.message}`);
+  }
+  const c = clientOptions(parseOptionFile(text));
+  return {
+    user: c.user ?? 'root',
+    password: c.password,
+    socketPath: c.socketPath,
+    host: c.socketPath ? undefined : (c.host ?? 'localhost'),
+    port: c.socketPath ? undefined : (c.port ?? 3306),
+  };
+}
+
+/** What executeStatement needs of the mysql config: the same credentials and timeouts as the source. */
+export type StatementOptions = Pick<WsrepSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
+
+/**
+ * One statement on a connection of its own (the source's poller stays free), with the source's
+ * credentials and timeouts. An action, not a fact, so not part of the Source contract: the agent's
+ * rare act on its server (pc.bootstrap=YES). Never throws.
+ */
+export async function executeStatement(o: StatementOptions, sql: string): Promise<{ ok: boolean; error?: string }> {
+  let conn: Connection | null = null;
+  try {
+    conn = mysql.createConnection({ ...connectionOptions(o.optionFile), connectTimeout: o.connectTimeoutMs });
+    conn.on('error', () => undefined);
+    const c = conn;
+    await new Promise<void>((resolve, reject) =>
+      c.query({ sql, timeout: o.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())),
+    );
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
+  } finally {
+    conn?.destroy();
   }
 }
 

@@ -1,35 +1,30 @@
-// The promoter's notification text is typed from the MIB (galeraNotifyText: a DisplayString,
-// clipped to 255 bytes on a character boundary), not by hand.
+// The promoter runs pc.bootstrap=YES and counts the promotion; the notification table tells it
+// (galeraPromotedPrimary, with the reason typed from the MIB: see notifier.test.ts).
 
 import { strict as assert } from 'node:assert';
 import { defaultConfig } from '../../../src/config';
 import { createLogger } from '../../../src/log';
 import { Promoter } from '../../../src/daemon/promoter';
 import { loadMib } from '../../../src/snmp/mib';
-import { ValueType } from '../../../src/snmp/agentx/pdu';
-import type { Value } from '../../../src/snmp/agentx/pdu';
 import type { NodeSnapshot } from '../../../src/core/snapshot';
-import type { WsrepSource } from '../../../src/sources/mysql';
 
-describe("the promoter's notification", () => {
-  it('carries the reason as galeraNotifyText, typed by the MIB', async () => {
+describe('the promoter', () => {
+  it('runs pc.bootstrap=YES on a lone non-Primary survivor, counts it and says so, with the reason', async () => {
     const cfg = defaultConfig();
     cfg.init.promoteNonPrimaryAfterSeconds = 1;
     let t = 10000;
     const executed: string[] = [];
-    const wsrep = {
-      execute: (sql: string) => {
-        executed.push(sql);
-        return Promise.resolve({ ok: true });
-      },
-    } as unknown as WsrepSource;
-    const sent: [string, Record<string, Value>][] = [];
+    const execute = (sql: string): Promise<{ ok: boolean }> => {
+      executed.push(sql);
+      return Promise.resolve({ ok: true });
+    };
+    let told = 0;
     const p = new Promoter(
       cfg,
       createLogger('silent', 'test'),
       loadMib(),
-      wsrep,
-      (text, extra) => sent.push([text, extra]),
+      execute,
+      () => told++,
       () => t,
     );
     // A lone survivor (no peers to ask), running non-Primary.
@@ -47,10 +42,13 @@ describe("the promoter's notification", () => {
     p.observe(snap);
     t += 1500;
     await p.tick();
-    assert.equal(executed.length, 1, 'pc.bootstrap ran');
-    assert.equal(sent.length, 1);
-    const [text, extra] = sent[0];
-    assert.match(text, /^non-Primary for 2 s/);
-    assert.deepEqual(extra, { galeraNotifyText: { type: ValueType.OctetString, value: text } });
+    assert.deepEqual(executed, ["SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"], 'pc.bootstrap ran');
+    assert.equal(told, 1, 'the agent is asked for a snapshot, which the notifier sees');
+    assert.equal(p.promotions.count, 1);
+    assert.match(p.promotions.reason, /^non-Primary for 2 s/);
+    p.observe(snap);
+    t += 500;
+    await p.tick();
+    assert.equal(executed.length, 1, 'not again before the delay has passed anew');
   });
 });

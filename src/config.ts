@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import YAML from 'yaml';
+import { ConfigError } from './errors';
 
 export interface Config {
   nodeName: string;
@@ -190,8 +191,6 @@ export function defaultConfig(): Config {
     },
   };
 }
-
-export class ConfigError extends Error {}
 
 type Check = (v: unknown) => string | null; // null when fine, else what was expected
 

@@ -4,7 +4,8 @@
 // (snmp/peers.ts), so it sits above both layers, beside collect.ts, rather than inside either.
 
 import * as os from 'node:os';
-import { Config, ConfigError } from './config';
+import type { Config } from './config';
+import { ConfigError } from './errors';
 import { PeerTarget, parseTarget } from './snmp/peers';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
 

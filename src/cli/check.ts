@@ -2,12 +2,12 @@
 // galera-check: the node's status or seqno, one word on stdout, for scripts, snmpd `extend`
 // lines and keepalived. Computed here with the daemon's own sources and core.
 
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { EXIT } from '../errors';
 import { createLogger } from '../log';
 import { collectOnce } from '../collect';
 import { snapshotToJson } from '../core/snapshot';
-import { parseFlags } from './args';
+import { exitOnError, parseFlags } from './args';
 import { clusterTable } from '../check/cluster';
 import { healthVerdict } from '../core/health';
 
@@ -51,8 +51,7 @@ async function main(): Promise<void> {
   try {
     cfg = loadConfig(values.config);
   } catch (err) {
-    process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
+    exitOnError('galera-check', err);
   }
   // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
   const log = createLogger('warn', 'galera-check');
@@ -60,8 +59,7 @@ async function main(): Promise<void> {
     try {
       process.stdout.write(await clusterTable(cfg, log));
     } catch (err) {
-      process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-      process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
+      exitOnError('galera-check', err);
     }
     return;
   }

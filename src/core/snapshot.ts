@@ -7,7 +7,7 @@ import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
-import { MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
+import { ClusterStatus, MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
 import type { Window } from './window';
 import type { KindedError } from '../errors';
 
@@ -93,7 +93,7 @@ export interface WsrepInput {
   lastCommitted: bigint | null;
   uuid: string | null;
   localState: number | null;
-  clusterStatus: string | null;
+  clusterStatus: ClusterStatus;
   ready: boolean | null;
 }
 
@@ -156,7 +156,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const accepting = i.mysqlPolled === false ? true : w.accepting;
   const readiness = {
     accepting,
-    clusterStatus: w.reachable ? w.clusterStatus : null,
+    clusterStatus: w.reachable ? w.clusterStatus : 'unknown',
     localState: w.reachable ? w.localState : null,
     wasReady,
   };
@@ -223,14 +223,7 @@ export function assembleSnapshot(
   return { ...snap, wsrep };
 }
 
-const GALERA_CLUSTER_STATUS = {
-  primary: 'Primary',
-  nonPrimary: 'non-Primary',
-  disconnected: 'Disconnected',
-  unknown: null,
-} as const;
-
-/** The readiness facts of the parsed status, in Galera's own words (statusOf's reasons quote them). */
+/** The readiness facts of the parsed status. */
 export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
   return {
     reachable: h.reachable,
@@ -238,7 +231,7 @@ export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
     lastCommitted: h.lastCommitted,
     uuid: h.localUuid,
     localState: h.localState,
-    clusterStatus: GALERA_CLUSTER_STATUS[h.clusterStatus],
+    clusterStatus: h.clusterStatus,
     ready: h.ready,
   };
 }

@@ -31,7 +31,8 @@ export interface LocalFacts {
   serverRunning: boolean;
 }
 
-export interface Readiness {
+/** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
+export interface ReadyResult {
   ok: boolean;
   error?: string;
   leftCluster?: boolean;
@@ -58,7 +59,7 @@ export interface InitEnv {
   /** Sets grastate.dat aside (a forced join of a node ahead of the cluster: Galera would refuse it). */
   discardState(): void;
   start(action: 'bootstrap' | 'join', position: string): Promise<{ ok: boolean; error?: string }>;
-  waitReady(): Promise<Readiness>;
+  waitReady(): Promise<ReadyResult>;
   stopServer(): Promise<void>;
   log: {
     info(fields: Record<string, unknown>, msg: string): void;

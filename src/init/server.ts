@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { parseWsrepStatus } from '../core/wsrep-status';
+import { isSyncedPrimary, parseWsrepStatus } from '../core/wsrep-status';
 import { ProcessSource } from '../sources/processes';
 import { WsrepSource } from '../sources/mysql';
 import { expandCommand } from '../sources/recover';
-import type { Readiness } from './round';
+import type { ReadyResult } from './round';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +50,7 @@ export async function startServer(
  * only a login that is refused (any auth error: the credentials are wrong, so the state cannot be
  * read) or MySQL polling switched off make "its process runs" enough, with a warning.
  */
-export async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
+export async function waitReady(cfg: Config, log: Logger): Promise<ReadyResult> {
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   let disconnectedSince = 0;
   // Polled 4 times a second for as long as a state transfer takes: a refused MySQL is expected
@@ -61,7 +61,7 @@ export async function waitReady(cfg: Config, log: Logger): Promise<Readiness> {
     const f = cfg.mysql.enabled ? await new WsrepSource({ ...cfg.mysql, log: quiet }).refreshOnce() : null;
     const w = parseWsrepStatus(f?.status ?? null, null, null, f?.reachable ?? false, f?.at ?? 0);
     if (f?.reachable) {
-      if (w.clusterStatus === 'primary' && w.localState === 4) return { ok: true };
+      if (isSyncedPrimary(w)) return { ok: true };
       // Up, answering, and out of the cluster: Galera gives up on a failed IST this way and asks
       // for a restart ("node restart required"); it will not rejoin by itself.
       if (w.clusterStatus === 'disconnected') {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
 import { parseUuid } from '../core/gtid';
+import { CLUSTER_STATUS_TEXT } from '../core/wsrep-status';
 import type { ErrorKind, KindedError } from '../errors';
 import type { SourceFacts, SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';
@@ -239,7 +240,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       let members = this.facts.members;
       const found: Record<string, string | undefined> = status; // any name may be missing
       const confId = found.wsrep_cluster_conf_id ?? null;
-      if (confId !== this.membersConfId && status.wsrep_cluster_status === 'Primary') {
+      if (confId !== this.membersConfId && status.wsrep_cluster_status === CLUSTER_STATUS_TEXT.primary) {
         this.membersConfId = confId;
         try {
           members = (

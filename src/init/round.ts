@@ -48,8 +48,8 @@ export interface InitEnv {
   unlock(): void;
   /** This process's PID, as the agent shows it in galeraLockPid. */
   pid: number;
-  /** Whether a server runs on this datadir now (the process table only). */
-  serverRunning(): boolean;
+  /** Whether a server runs on this datadir now (a fresh look). */
+  serverRunning(): Promise<boolean>;
   /** With recover, under the lock: runs --wsrep-recover first when the position must be found. */
   localFacts(opts: { recover: boolean }): Promise<LocalFacts>;
   /** Asks the agents behind these member ids; never throws. */
@@ -338,7 +338,7 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
     return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
   };
   for (let round = 1; ; round++) {
-    if (env.serverRunning()) {
+    if (await env.serverRunning()) {
       env.log.info({}, 'the local server is already up: nothing to do');
       return { code: 'ok', action: 'done', reason: 'the local server is already up' };
     }

@@ -9,6 +9,7 @@ import { collectOnce } from '../collect';
 import { resolveMembers } from '../members';
 import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
+import { createSources } from '../sources/index';
 import { acquireLock, releaseLock } from '../sources/lock';
 import { InitEnv, Members, initLoop, look } from './round';
 import { discardState, markSafeToBootstrap } from './grastate';
@@ -26,6 +27,17 @@ export interface InitOptions {
 export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEnv {
   const mib = loadMib(cfg.mibFile);
   const byId = new Map(targets.map((t) => [t.id, t]));
+  // One set of sources for the whole run, as the agent has one: the lock, the process table and
+  // MySQL are watched through it, round after round and while a server starts. --wsrep-recover may
+  // run only while localFacts asks for it, under the lock.
+  let recovering = false;
+  const sources = createSources(cfg, log, {
+    recover: () => recovering,
+    lockHeld: () => recovering,
+    // Read 4 times a second for as long as a state transfer takes: a refused MySQL is expected
+    // while the server starts, not a log line.
+    mysqlLog: log.child({}, { level: 'error' }),
+  });
   return {
     now: () => Date.now(),
     sleep,
@@ -38,9 +50,15 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
       return { ok: false, holder: h.state === 'held' ? `pid ${h.pid}${h.purpose ? `, ${h.purpose}` : ''}` : h.state };
     },
     unlock: () => releaseLock(cfg.lockFile),
-    serverRunning: () => serverPids(cfg, log).length > 0,
+    serverRunning: async () => (await serverPids(sources)).length > 0,
     localFacts: async ({ recover }) => {
-      const s = await collectOnce(cfg, log, { recover, lockHeld: recover });
+      recovering = recover;
+      let s;
+      try {
+        s = await collectOnce(cfg, log, { sources });
+      } finally {
+        recovering = false;
+      }
       return {
         status: s.status,
         seqno: s.seqno,
@@ -78,9 +96,15 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
     markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),
     discardState: () => discardState(cfg.datadir, log),
     start: (action, position) =>
-      startServer(cfg, action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand, position, log),
-    waitReady: () => waitReady(cfg, log),
-    stopServer: () => stopStartedServer(cfg, log),
+      startServer(
+        cfg,
+        sources,
+        action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand,
+        position,
+        log,
+      ),
+    waitReady: () => waitReady(cfg, sources, log),
+    stopServer: () => stopStartedServer(cfg, sources, log),
     log: {
       info: (f, m) => log.info(f, m),
       warn: (f, m) => log.warn(f, m),

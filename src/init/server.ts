@@ -1,12 +1,13 @@
 // Server control for galera-init: start the server the configured way, wait until it is ready,
-// stop the one this run started when it leaves the cluster.
+// stop the one this run started when it leaves the cluster. It watches the server through the
+// run's one SourceSet (run.ts), as the agent does: the same process table, kept warm (a new PID is
+// read once, not every process of /proc on every look), and the same MySQL source.
 
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { isSyncedPrimary, parseWsrepStatus } from '../core/wsrep-status';
-import { ProcessSource } from '../sources/processes';
-import { WsrepSource } from '../sources/mysql';
+import type { SourceSet } from '../sources/index';
 import { expandCommand } from '../sources/recover';
 import type { ReadyResult } from './round';
 
@@ -15,6 +16,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Starts the server; resolves once the process exists (so the lock may go) or the command failed. */
 export async function startServer(
   cfg: Config,
+  sources: SourceSet,
   argv: string[],
   position: string,
   log: Logger,
@@ -36,7 +38,7 @@ export async function startServer(
   child.unref();
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   for (;;) {
-    if (serverPids(cfg, log).length > 0) return { ok: true };
+    if ((await serverPids(sources)).length > 0) return { ok: true };
     const e = exit as { code: number | null; error?: string } | null;
     if (e && (e.code !== 0 || e.error)) return { ok: false, error: e.error ?? `${cmd[0]} exited with ${e.code}` };
     if (Date.now() > until) return { ok: false, error: `no server process after ${cfg.init.startTimeoutSeconds} s` };
@@ -50,15 +52,16 @@ export async function startServer(
  * only a login that is refused (any auth error: the credentials are wrong, so the state cannot be
  * read) or MySQL polling switched off make "its process runs" enough, with a warning.
  */
-export async function waitReady(cfg: Config, log: Logger): Promise<ReadyResult> {
+export async function waitReady(cfg: Config, sources: SourceSet, log: Logger): Promise<ReadyResult> {
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   let disconnectedSince = 0;
-  // Polled 4 times a second for as long as a state transfer takes: a refused MySQL is expected
-  // here, not a line every 250 ms.
-  const quiet = log.child({}, { level: 'error' });
   for (;;) {
-    if (serverPids(cfg, log).length === 0) return { ok: false, error: 'the server process exited; see its error log' };
-    const f = cfg.mysql.enabled ? await new WsrepSource({ ...cfg.mysql, log: quiet }).refreshOnce() : null;
+    // One read of every source: the mysql source polls the server the process table shows.
+    await sources.readOnce();
+    const facts = sources.facts();
+    if (facts.processes.servers.length === 0)
+      return { ok: false, error: 'the server process exited; see its error log' };
+    const f = cfg.mysql.enabled ? facts.mysql : null;
     const w = parseWsrepStatus(f?.status ?? null, null, null, f?.reachable ?? false, f?.at ?? 0);
     if (f?.reachable) {
       if (isSyncedPrimary(w)) return { ok: true };
@@ -91,14 +94,15 @@ export async function waitReady(cfg: Config, log: Logger): Promise<ReadyResult> 
   }
 }
 
-/** This datadir's server processes, from the process table alone (no file or MySQL I/O). */
-export function serverPids(cfg: Config, log: Logger): number[] {
-  return new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log }).scan().servers.map((s) => s.pid);
+/** This datadir's server processes, from a fresh read of the sources. */
+export async function serverPids(sources: SourceSet): Promise<number[]> {
+  await sources.readOnce();
+  return sources.facts().processes.servers.map((s) => s.pid);
 }
 
 /** Stops the server this run started (SIGTERM, as systemctl stop does) and waits for it to go. */
-export async function stopStartedServer(cfg: Config, log: Logger): Promise<void> {
-  const [pid] = serverPids(cfg, log);
+export async function stopStartedServer(cfg: Config, sources: SourceSet, log: Logger): Promise<void> {
+  const [pid] = await serverPids(sources);
   if (!pid) return;
   try {
     process.kill(pid, 'SIGTERM');
@@ -108,7 +112,7 @@ export async function stopStartedServer(cfg: Config, log: Logger): Promise<void>
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
   while (Date.now() < until) {
     await sleep(200);
-    if (!serverPids(cfg, log).includes(pid)) return;
+    if (!(await serverPids(sources)).includes(pid)) return;
   }
   log.error({ pid }, 'the server did not stop after SIGTERM');
 }

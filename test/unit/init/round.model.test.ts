@@ -524,7 +524,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           record();
         }
       },
-      serverRunning: () => me.server !== null,
+      serverRunning: () => Promise.resolve(me.server !== null),
       localFacts: async ({ recover }): Promise<LocalFacts> => {
         await clock.sleep(5 + r() * 20);
         const pending = me.source === 'unreadable' || (me.source === 'unknown' && me.uuid !== null && me.seqno < 0n);
@@ -819,7 +819,7 @@ async function naiveLoop(
   seen: (d: { action: string; reason: string }) => void,
 ): Promise<{ code: string; reason: string }> {
   for (let round = 0; round < 200; round++) {
-    if (env.serverRunning()) return { code: 'ok', reason: 'up' };
+    if (await env.serverRunning()) return { code: 'ok', reason: 'up' };
     const answers = await env.ask(m.peerIds);
     const got = env.lock();
     if (got.ok) {

@@ -44,7 +44,7 @@ async function run(c: {
     unlock: () => {
       locked = false;
     },
-    serverRunning: () => bootAt > 0,
+    serverRunning: () => Promise.resolve(bootAt > 0),
     localFacts: () =>
       Promise.resolve({
         status: 'locked',
@@ -134,7 +134,7 @@ describe('galera-init when its own agent does not answer', () => {
       pid: process.pid,
       lock: () => ({ ok: true }),
       unlock: () => undefined,
-      serverRunning: () => false,
+      serverRunning: () => Promise.resolve(false),
       localFacts: () =>
         Promise.resolve({
           status: 'stopped',

@@ -63,17 +63,31 @@ export interface SourceFacts {
   gvwstate: FileFacts<Gvwstate>;
 }
 
-/** The MySQL source's facts: the raw SHOW STATUS text, parsed once, here, by parseWsrepStatus. */
+/**
+ * The mysql source's facts (sources/mysql.ts): the raw SHOW STATUS text, parsed once, by
+ * parseWsrepStatus in assembleSnapshot.
+ */
 export interface MysqlFacts {
+  /** The last query succeeded. */
   reachable: boolean;
+  /** The server answered a connection (a failed login still proves it accepts connections). */
   accepting: boolean;
-  status: Record<string, string> | null;
-  variables: Record<string, string> | null;
-  members: MemberInfo[] | null;
-  at: number;
-  /** The last failure was the server closing its doors (a clean stop or a start), not a loss. */
+  /**
+   * The last failure was the server closing its doors (connection reset or refused, socket gone,
+   * "shutdown in progress"): what a server that is stopping or starting does, unlike one that
+   * hangs, is full, or refuses our login.
+   */
   closed: boolean;
+  /** The last successful status, by lower-case variable name; null before the first success. */
+  status: Record<string, string> | null;
+  /** When `status` was read (ms since epoch), 0 never. */
+  at: number;
+  /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
   error: KindedError | null;
+  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
+  variables: Record<string, string> | null;
+  /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
+  members: MemberInfo[] | null;
 }
 
 /** What the agent itself is, for the snapshot: not a source's fact. */

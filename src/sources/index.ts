@@ -9,7 +9,7 @@ import { GVWSTATE_FILE } from '../core/gvwstate';
 import { ProcessSource } from './processes';
 import { LockSource } from './lock';
 import { DataFileSource } from './datafile';
-import { WsrepSource } from './mysql';
+import { MysqlSource } from './mysql';
 import { Flag, RecoverySource } from './recover';
 import type { Source } from './source';
 
@@ -51,7 +51,7 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
     processes,
     lock,
     new DataFileSource(cfg.datadir, GRASTATE_FILE, backstopMs, log),
-    new WsrepSource({ ...cfg.mysql, log: o.mysqlLog ?? log }),
+    new MysqlSource({ ...cfg.mysql, log: o.mysqlLog ?? log }),
     recovery,
     new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log),
   ]);

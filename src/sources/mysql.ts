@@ -10,40 +10,11 @@ import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
 import { parseUuid } from '../core/gtid';
 import { CLUSTER_STATUS_TEXT } from '../core/wsrep-status';
-import type { ErrorKind, KindedError } from '../errors';
-import type { SourceFacts, SourceHealth } from '../core/snapshot';
+import type { ErrorKind } from '../errors';
+import type { MysqlFacts, SourceFacts, SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';
 
-export interface Member {
-  name: string;
-  address: string;
-  uuid: string | null;
-}
-
-export interface WsrepFacts {
-  /** The last query succeeded. */
-  reachable: boolean;
-  /** The server answered a connection (a failed login still proves it accepts connections). */
-  accepting: boolean;
-  /**
-   * The last failure was the server closing its doors (connection reset or refused, socket gone,
-   * "shutdown in progress"): what a server that is stopping or starting does, unlike one that
-   * hangs, is full, or refuses our login.
-   */
-  closed: boolean;
-  /** The last successful status, by lower-case variable name; null before the first success. */
-  status: Record<string, string> | null;
-  /** When `status` was read (ms since epoch), 0 never. */
-  at: number;
-  /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
-  error: KindedError | null;
-  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
-  variables: Record<string, string> | null;
-  /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
-  members: Member[] | null;
-}
-
-const EMPTY: WsrepFacts = {
+const EMPTY: MysqlFacts = {
   reachable: false,
   accepting: false,
   closed: false,
@@ -54,7 +25,7 @@ const EMPTY: WsrepFacts = {
   members: null,
 };
 
-export interface WsrepSourceOptions {
+export interface MysqlSourceOptions {
   /** mysql.enabled: off, the source stays idle (a server's state is not read at all). */
   enabled?: boolean;
   optionFile: string;
@@ -101,9 +72,9 @@ const AUTH_ERRORS = new Set([
   'ER_NOT_SUPPORTED_AUTH_MODE',
 ]);
 
-export class WsrepSource extends EventEmitter implements Source<WsrepFacts, SourceFacts> {
+export class MysqlSource extends EventEmitter implements Source<MysqlFacts, SourceFacts> {
   readonly name = 'mysql';
-  facts: WsrepFacts = { ...EMPTY };
+  facts: MysqlFacts = { ...EMPTY };
   /** A server runs and polling is on: this source has something to read. */
   private wanted = false;
   private serverPids = '';
@@ -119,7 +90,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
   private since = 0;
   private lastLogged = '';
 
-  constructor(private readonly opts: WsrepSourceOptions) {
+  constructor(private readonly opts: MysqlSourceOptions) {
     super();
   }
 
@@ -180,7 +151,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
   }
 
   /** One query, for one-shot tools (galera-check): no timers are left behind. */
-  async refreshOnce(): Promise<WsrepFacts> {
+  async refreshOnce(): Promise<MysqlFacts> {
     this.active = true;
     await this.poll();
     void this.stop();
@@ -359,7 +330,7 @@ function connectionOptions(optionFile: string): mysql.ConnectionOptions {
 }
 
 /** What executeStatement needs of the mysql config: the same credentials and timeouts as the source. */
-export type StatementOptions = Pick<WsrepSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
+export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
 
 /**
  * One statement on a connection of its own (the source's poller stays free), with the source's

@@ -30,7 +30,7 @@ describe('galera-check cluster', function () {
     const resolve = sinon.spy(members, 'resolveMembers');
     const create = sinon.spy(sourceIndex, 'createSources');
     const procs = sinon.spy(processes, 'ProcessSource');
-    const wsrep = sinon.spy(mysql, 'WsrepSource');
+    const wsrep = sinon.spy(mysql, 'MysqlSource');
     const cfg = buildConfig(
       {
         datadir: dir,

@@ -26,7 +26,7 @@ describe("galera-init's sources", function () {
 
   it('one process table and one MySQL source for every look; recovery only when asked, and again after a failure', async () => {
     const procs = sinon.spy(processes, 'ProcessSource');
-    const wsrep = sinon.spy(mysql, 'WsrepSource');
+    const wsrep = sinon.spy(mysql, 'MysqlSource');
     const datadir = path.join(dir, 'data');
     fs.mkdirSync(datadir);
     // A crashed node: grastate.dat names its state but no seqno, so the position must be recovered.

@@ -2,13 +2,9 @@
 
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { look } from '../init/round';
-import { realEnv, roundMembers } from '../init/run';
-import { formatTable } from '../init/table';
+import { firstLook } from '../init/run';
 
-/** galera-check cluster: the members table as galera-init would see it now, without the lock. */
-export async function clusterTable(cfg: Config, log: Logger): Promise<string> {
-  const { members, targets } = roundMembers(cfg, log);
-  const seen = await look(realEnv(cfg, log, targets), members, { force: false, quorumAfterMs: 0 }, 0);
-  return formatTable(seen.members, seen.decision);
+/** galera-check cluster: the members table as galera-init would see it now (no force, no quorum wait). */
+export function clusterTable(cfg: Config, log: Logger): Promise<string> {
+  return firstLook(cfg, log, { force: false, quorumAfterMs: 0 });
 }

@@ -11,6 +11,7 @@ import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 import { createSources } from '../sources/index';
 import { acquireLock, releaseLock } from '../sources/lock';
+import type { Policy } from '../core/decide';
 import { InitEnv, Members, initLoop, look } from './round';
 import { discardState, markSafeToBootstrap } from './grastate';
 import { serverPids, sleep, startServer, stopStartedServer, waitReady } from './server';
@@ -123,15 +124,21 @@ export function roundMembers(cfg: Config, log: Logger): { members: Members; targ
   };
 }
 
-export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
+/** galera-init's first look, without the lock: what --dry-run and galera-check cluster print. */
+export async function firstLook(cfg: Config, log: Logger, policy: Policy): Promise<string> {
   const { members, targets } = roundMembers(cfg, log);
-  const env = realEnv(cfg, log, targets);
+  const seen = await look(realEnv(cfg, log, targets), members, policy, 0);
+  return formatTable(seen.members, seen.decision);
+}
+
+export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
   const policy = { force: opts.force || cfg.init.force, quorumAfterMs: cfg.init.quorumAfterSeconds * 1000 };
   if (opts.dryRun) {
-    const seen = await look(env, members, policy, 0);
-    opts.out.write(formatTable(seen.members, seen.decision));
+    opts.out.write(await firstLook(cfg, log, policy));
     return EXIT.OK;
   }
+  const { members, targets } = roundMembers(cfg, log);
+  const env = realEnv(cfg, log, targets);
   if (policy.force)
     log.warn(
       "FORCE: may bootstrap or join without every member's answer or against a refusal; committed transactions can be lost",

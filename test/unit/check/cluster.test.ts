@@ -11,6 +11,7 @@ import { buildConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/log';
 import { clusterTable } from '../../../src/check/cluster';
 import * as members from '../../../src/members';
+import * as collect from '../../../src/collect';
 import * as sourceIndex from '../../../src/sources/index';
 import * as processes from '../../../src/sources/processes';
 import * as mysql from '../../../src/sources/mysql';
@@ -28,6 +29,7 @@ describe('galera-check cluster', function () {
 
   it('resolves the members once and builds one set of sources, with one process table', async () => {
     const resolve = sinon.spy(members, 'resolveMembers');
+    const read = sinon.spy(collect, 'collectOnce');
     const create = sinon.spy(sourceIndex, 'createSources');
     const procs = sinon.spy(processes, 'ProcessSource');
     const wsrep = sinon.spy(mysql, 'MysqlSource');
@@ -48,6 +50,7 @@ describe('galera-check cluster', function () {
     assert.match(table, /decision: /);
     assert.equal(resolve.callCount, 1, 'members resolved once');
     assert.equal(create.callCount, 1, 'one set of sources');
+    assert.equal(read.callCount, 1, "one read of this node's facts");
     assert.equal(procs.callCount, 1, 'one process table (the recovery source looks through it too)');
     assert.equal(wsrep.callCount, 1, 'one MySQL source');
   });

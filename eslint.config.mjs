@@ -16,7 +16,7 @@ export default defineConfig(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
   },
   {
-    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'demo/**/*.ts'],
     extends: [tseslint.configs.strictTypeChecked],
   },
   {

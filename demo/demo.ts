@@ -34,7 +34,7 @@ const label = (obj: string, v: unknown): string => {
   if (Buffer.isBuffer(v)) return v.toString();
   const e = Object.entries(mib.object(obj).enumValues ?? {}).find(([, n]) => n === v);
   if (e) return e[0];
-  if (obj === 'galeraWindowShort') return v === 4294967295 ? 'unbounded' : `${v}s`;
+  if (obj === 'galeraWindowShort') return v === 4294967295 ? 'unbounded' : `${String(v)}s`;
   return String(v);
 };
 
@@ -135,8 +135,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       'Setting up: snmptrapd, 3 MariaDB Galera nodes (as --user=mysql), an snmpd + galera-agentx per node...\n',
     );
-    trapd = await startTrapd();
-    h = await createHarness(3, { prefix: 'demo', trapPort: trapd.port, logLevel: 'info' });
+    // Local consts for the steps below; h and trapd are what teardown and show() find.
+    const sink = await startTrapd();
+    trapd = sink;
+    const harness = await createHarness(3, { prefix: 'demo', trapPort: sink.port, logLevel: 'info' });
+    h = harness;
     if (interactive) live = setInterval(() => void show(), 500);
     const [a, b, c] = h.nodes;
 
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
     await pause(3000);
 
     say('2. galera-init starts on all three at the same moment: exactly one bootstraps, two join.');
-    const first = h.nodes.map((n) => h!.runInit(n));
+    const first = h.nodes.map((n) => harness.runInit(n));
     await Promise.all(first.map(exitCode));
     for (const n of h.nodes) await waitSynced(n.g, 60000);
     const booted = h.nodes.filter((_, i) => /bootstrapped a new cluster/.test(first[i].output())).map((n) => n.g.name);
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
     await stopServerByPid(c.g, 'SIGTERM');
     await waitFor(
       'the size trap',
-      () => trapd!.traps().some((t) => t.varbinds.get(`${mib.object('galeraClusterSize').oid.join('.')}.0`) === '2'),
+      () => sink.traps().some((t) => t.varbinds.get(`${mib.object('galeraClusterSize').oid.join('.')}.0`) === '2'),
       20000,
     );
     await pause(4000);
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
     for (const n of [a, b])
       await waitFor(
         'recovered',
-        async () => (await poll(h!)).find((r) => r[0] === n.g.name)?.[4] === 'recovered',
+        async () => (await poll(harness)).find((r) => r[0] === n.g.name)?.[4] === 'recovered',
         30000,
         200,
       );
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
     say(
       `5. galera-init on all three: ${c.g.name} (stale) must not bootstrap; the most advanced does, the others join.`,
     );
-    const again = h.nodes.map((n) => h!.runInit(n));
+    const again = h.nodes.map((n) => harness.runInit(n));
     await Promise.all(again.map(exitCode));
     for (const n of h.nodes) await waitSynced(n.g, 60000);
     const winner = h.nodes.filter((_, i) => /bootstrapped a new cluster/.test(again[i].output())).map((n) => n.g.name);
@@ -221,7 +224,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`demo failed: ${(err as Error).stack}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   void cleanupAll().then(() => process.exit(1));
 });

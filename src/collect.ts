@@ -10,7 +10,7 @@ import { SourceSet, createSources } from './sources/index';
 export async function collectOnce(
   cfg: Config,
   log: Logger,
-  opts: { recover: boolean; lockHeld?: boolean; sources?: SourceSet },
+  opts: { recover?: boolean; lockHeld?: boolean; sources?: SourceSet },
 ): Promise<AssembledSnapshot> {
   const sources = opts.sources ?? createSources(cfg, log, { recover: opts.recover, lockHeld: opts.lockHeld });
   await sources.readOnce();

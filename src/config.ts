@@ -5,66 +5,66 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import YAML from 'yaml';
+import { ConfigError } from './errors';
 
-export interface Config {
-  nodeName: string;
-  datadir: string;
-  mibFile?: string;
-  /** The initiator lock: created atomically by galera-init and by the recovery run. */
-  lockFile: string;
-  agentx: {
-    /** Unix socket path, or tcp:HOST:PORT, of the snmpd master (its agentxsocket). */
-    master: string;
-    adminTimeoutMs: number;
-    pingIntervalMs: number;
-    reconnectMinMs: number;
-    reconnectMaxMs: number;
-  };
-  processes: {
-    serverNames: string[];
-    initiatorNames: string[];
-    scanIntervalMs: number;
-    fullScanIntervalMs: number;
-  };
-  mysql: {
-    enabled: boolean;
-    /** A my.cnf-style file whose [client] section holds user, password, socket or host/port. */
-    optionFile: string;
-    refreshIntervalMs: number;
-    connectTimeoutMs: number;
-    queryTimeoutMs: number;
-  };
-  recovery: {
-    enabled: boolean;
-    /** argv of the recovery run; {datadir} is replaced. Never through a shell. */
-    command: string[];
-    timeoutMs: number;
-  };
-  notifications: {
-    /** A value must hold this long before it is reported: flapping is told once, with the final state. */
-    holdMs: number;
-  };
-  window: {
-    /** Below this replication window (seconds) galeraWindowLowAlarm is sent. */
-    desiredSeconds: number;
-    /** The spans of the short- and long-term write rates. */
-    shortSpanSeconds: number;
-    longSpanSeconds: number;
-  };
-  keepalived: {
-    /** keepalived track_file path; empty: not written. */
-    trackFile: string;
-    healthyWeight: number;
-    unhealthyWeight: number;
-    /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
-    donorIsHealthy: boolean;
-  };
-  /** The clustercheck-style health endpoint; listen '' (the default): off. */
-  http: { listen: string };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
-  init: InitConfig;
+// The one schema: every key's check and default, and the documentation of what it means. The
+// Config type is derived from it, so a key cannot be typed, defaulted and validated in three places
+// that drift apart: a key missing here is missing from Config, a compile error at every use.
+
+/** What a key accepts: null when the value is fine, else what would be accepted (for the error). */
+type Test = (v: unknown) => string | null;
+
+/** One key of the config: its check, typed by what it lets through, and its default. */
+class Field<T> {
+  declare readonly type: T;
+  constructor(
+    readonly test: Test,
+    /** A function for a default that must be fresh per call (a list the caller may change). */
+    readonly fallback: () => T | undefined,
+  ) {}
 }
 
+/** A check, typed by the values it accepts. */
+interface Check<T> {
+  readonly test: Test;
+  readonly type?: T;
+}
+const check = <T>(test: Test): Check<T> => ({ test });
+
+/** A key with a default. */
+const key = <T>(c: Check<T>, fallback: NoInfer<T>): Field<T> => new Field<T>(c.test, () => structuredClone(fallback));
+/** A key with no default: absent from the config unless set. */
+const optional = <T>(c: Check<T>): Field<T | undefined> => new Field<T | undefined>(c.test, () => undefined);
+
+const str = check<string>((v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string'));
+const absPath = check<string>((v) => (typeof v === 'string' && v.startsWith('/') ? null : 'an absolute path'));
+const bool = check<boolean>((v) => (typeof v === 'boolean' ? null : 'true or false'));
+const ms = (min: number, max: number): Check<number> =>
+  check((v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? null
+      : `a whole number of milliseconds from ${min} to ${max}`,
+  );
+const strList = check<string[]>((v) =>
+  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0)
+    ? null
+    : 'a non-empty list of strings',
+);
+const weight = check<number>((v) =>
+  Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254
+    ? null
+    : 'a whole number from -254 to 254 (keepalived weights)',
+);
+const optPath = check<string>((v) =>
+  v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable',
+);
+const seconds = check<number>((v) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000
+    ? null
+    : 'a whole number of seconds from 1 to 31536000',
+);
+
+/** A member as the config file may give it; a bare string is { target }. */
 export interface MemberConfig {
   /** host[:port] of the member's snmpd. */
   target: string;
@@ -73,47 +73,169 @@ export interface MemberConfig {
   authKey?: string;
   privKey?: string;
 }
+const MEMBER_KEYS: readonly (keyof MemberConfig)[] = ['target', 'community', 'snmpUser', 'authKey', 'privKey'];
+/** Checked as strings or mappings; buildConfig turns every string into { target }. */
+const members = check<MemberConfig[]>((v) => {
+  if (!Array.isArray(v))
+    return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
+  for (const m of v as unknown[]) {
+    if (typeof m === 'string' && m.length > 0) continue;
+    if (
+      m &&
+      typeof m === 'object' &&
+      typeof (m as MemberConfig).target === 'string' &&
+      Object.keys(m).every((k) => (MEMBER_KEYS as readonly string[]).includes(k))
+    )
+      continue;
+    return `a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey); bad entry ${JSON.stringify(m)}`;
+  }
+  return null;
+});
+const anyStr = check<string>((v) => (typeof v === 'string' ? null : 'a string'));
+const port = check<number>((v) =>
+  Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? null : 'a port number',
+);
+const count = (max: number): Check<number> =>
+  check((v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? null : `a whole number from 0 to ${max}`,
+  );
+const oneOf = <const O extends readonly string[]>(...opts: O): Check<O[number]> =>
+  check((v) => (opts.includes(v as string) ? null : `one of ${opts.join(', ')}`));
+const master = check<string>((v) =>
+  typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/'))
+    ? null
+    : 'a unix socket path or tcp:HOST:PORT',
+);
+const listen = check<string>((v) => {
+  const m = typeof v === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(v) : null;
+  return v === '' || (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535)
+    ? null
+    : "HOST:PORT ('127.0.0.1:9200'), ':PORT' for every address, '[::1]:PORT', or empty to disable";
+});
 
-export interface InitConfig {
-  /** Every member's SNMP target, this node included; empty: from wsrep_cluster_address. */
-  members: MemberConfig[];
-  /** Which member is this node; empty: the member whose host is wsrep_node_address's. */
-  self: string;
-  /** The server's option file, read for wsrep_cluster_address / wsrep_node_address (includes followed). */
-  serverConfig: string;
-  snmpPort: number;
-  snmpVersion: '2c' | '3';
-  community: string;
-  snmpUser: string;
-  authProtocol: 'sha' | 'md5' | 'sha256';
-  authKey: string;
-  privProtocol: 'aes' | 'des';
-  privKey: string;
-  snmpTimeoutMs: number;
-  snmpRetries: number;
-  pollIntervalMs: number;
-  force: boolean;
-  /** Proceed with a majority of answers after this long; 0: never (the default, and the safe one). */
-  quorumAfterSeconds: number;
-  joinCommand: string[];
-  bootstrapCommand: string[];
-  startTimeoutSeconds: number;
-  /**
-   * A started server that is up but Disconnected from the cluster this long (Galera's "node
-   * restart required", e.g. after a failed IST) is stopped and the decision made again; 0: never.
-   */
-  leftClusterSeconds: number;
-  /** How many such restarts before giving up (exit 1). */
-  restartAttempts: number;
-  /** Give up waiting after this long (exit 75); 0: wait for ever. */
-  waitTimeoutSeconds: number;
-  /**
-   * The agent makes its own non-Primary server Primary (pc.bootstrap=YES) after this long, when
-   * every other member's agent answers, none is Primary and this node is the most advanced;
-   * 0: never (the default). Its MySQL user needs SUPER.
-   */
-  promoteNonPrimaryAfterSeconds: number;
-}
+const SCHEMA = {
+  nodeName: new Field<string>(str.test, () => os.hostname()),
+  datadir: key(absPath, '/var/lib/mysql'),
+  mibFile: optional(absPath),
+  /** The initiator lock: created atomically by galera-init and by the recovery run. */
+  lockFile: key(absPath, '/run/galera-agentx/galera-init.lock'),
+  agentx: {
+    /** Unix socket path, or tcp:HOST:PORT, of the snmpd master (its agentxsocket). */
+    master: key(master, '/var/agentx/master'),
+    adminTimeoutMs: key(ms(100, 60000), 5000),
+    pingIntervalMs: key(ms(1000, 3600000), 15000),
+    reconnectMinMs: key(ms(10, 60000), 200),
+    reconnectMaxMs: key(ms(100, 600000), 1000),
+  },
+  processes: {
+    serverNames: key(strList, ['mariadbd', 'mysqld']),
+    initiatorNames: key(strList, ['galera-init']),
+    scanIntervalMs: key(ms(20, 10000), 100),
+    fullScanIntervalMs: key(ms(100, 600000), 60000),
+  },
+  mysql: {
+    enabled: key(bool, true),
+    /** A my.cnf-style file whose [client] section holds user, password, socket or host/port. */
+    optionFile: key(absPath, '/etc/galera-agentx/my.cnf'),
+    refreshIntervalMs: key(ms(100, 600000), 1000),
+    connectTimeoutMs: key(ms(100, 60000), 2000),
+    queryTimeoutMs: key(ms(100, 60000), 2000),
+  },
+  recovery: {
+    enabled: key(bool, true),
+    /** argv of the recovery run; {datadir} is replaced. Never through a shell. */
+    command: key(strList, [
+      'mariadbd',
+      '--wsrep-recover',
+      '--disable-log-error',
+      '--datadir={datadir}',
+      '--user=mysql',
+    ]),
+    timeoutMs: key(ms(1000, 3600000), 120000),
+  },
+  notifications: {
+    /** A value must hold this long before it is reported: flapping is told once, with the final state. */
+    holdMs: key(ms(0, 600000), 50),
+  },
+  window: {
+    /** Below this replication window (seconds) galeraWindowLowAlarm is sent. */
+    desiredSeconds: key(seconds, 3600),
+    /** The spans of the short- and long-term write rates. */
+    shortSpanSeconds: key(seconds, 60),
+    longSpanSeconds: key(seconds, 3600),
+  },
+  keepalived: {
+    /** keepalived track_file path; empty: not written. */
+    trackFile: key(optPath, ''),
+    healthyWeight: key(weight, 0),
+    unhealthyWeight: key(weight, -50),
+    /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
+    donorIsHealthy: key(bool, false),
+  },
+  /** The clustercheck-style health endpoint; listen '' (the default): off. */
+  http: { listen: key(listen, '') },
+  log: { level: key(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'), 'info') },
+  init: {
+    /** Every member's SNMP target, this node included; empty: from wsrep_cluster_address. */
+    members: key(members, []),
+    /** Which member is this node; empty: the member whose host is wsrep_node_address's. */
+    self: key(anyStr, ''),
+    /** The server's option file, read for wsrep_cluster_address / wsrep_node_address (includes followed). */
+    serverConfig: key(absPath, '/etc/mysql/my.cnf'),
+    snmpPort: key(port, 161),
+    snmpVersion: key(oneOf('2c', '3'), '2c'),
+    community: key(anyStr, 'public'),
+    snmpUser: key(anyStr, ''),
+    authProtocol: key(oneOf('sha', 'md5', 'sha256'), 'sha'),
+    authKey: key(anyStr, ''),
+    privProtocol: key(oneOf('aes', 'des'), 'aes'),
+    privKey: key(anyStr, ''),
+    snmpTimeoutMs: key(ms(100, 60000), 1000),
+    snmpRetries: key(count(10), 2),
+    pollIntervalMs: key(ms(100, 600000), 2000),
+    force: key(bool, false),
+    /** Proceed with a majority of answers after this long; 0: never (the default, and the safe one). */
+    quorumAfterSeconds: key(count(86400), 0),
+    joinCommand: key(strList, ['systemctl', 'start', 'mariadb']),
+    bootstrapCommand: key(strList, ['galera_new_cluster']),
+    startTimeoutSeconds: key(count(86400), 600),
+    /**
+     * A started server that is up but Disconnected from the cluster this long (Galera's "node
+     * restart required", e.g. after a failed IST) is stopped and the decision made again; 0: never.
+     */
+    leftClusterSeconds: key(count(3600), 15),
+    /** How many such restarts before giving up (exit 1). */
+    restartAttempts: key(count(100), 2),
+    /** Give up waiting after this long (exit 75); 0: wait for ever. */
+    waitTimeoutSeconds: key(count(604800), 0),
+    /**
+     * The agent makes its own non-Primary server Primary (pc.bootstrap=YES) after this long, when
+     * every other member's agent answers, none is Primary and this node is the most advanced;
+     * 0: never (the default). Its MySQL user needs SUPER.
+     */
+    promoteNonPrimaryAfterSeconds: key(count(86400), 0),
+  },
+};
+
+type Section = Record<string, Field<unknown>>;
+type Schema = Record<string, Field<unknown> | Section>;
+
+/** A key with no default is optional in the type, as it is absent from the built object. */
+type Derived<S> = {
+  [K in keyof S as S[K] extends Field<infer T> ? (undefined extends T ? never : K) : K]: S[K] extends Field<infer T>
+    ? T
+    : Derived<S[K]>;
+} & {
+  [K in keyof S as S[K] extends Field<infer T> ? (undefined extends T ? K : never) : never]?: S[K] extends Field<
+    infer T
+  >
+    ? Exclude<T, undefined>
+    : never;
+};
+type Flatten<T> = { [K in keyof T]: T[K] extends (infer E)[] ? E[] : T[K] extends object ? Flatten<T[K]> : T[K] };
+
+/** The one typed config, derived from SCHEMA. */
+export type Config = Flatten<Derived<typeof SCHEMA>>;
 
 /**
  * The longest time the agent takes to show a change of the process table or the lock: one scan
@@ -128,191 +250,19 @@ export const QUORUM_MIN_SECONDS = 30;
 
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
 
-export function defaultConfig(): Config {
-  return {
-    nodeName: os.hostname(),
-    datadir: '/var/lib/mysql',
-    lockFile: '/run/galera-agentx/galera-init.lock',
-    agentx: {
-      master: '/var/agentx/master',
-      adminTimeoutMs: 5000,
-      pingIntervalMs: 15000,
-      reconnectMinMs: 200,
-      reconnectMaxMs: 1000,
-    },
-    processes: {
-      serverNames: ['mariadbd', 'mysqld'],
-      initiatorNames: ['galera-init'],
-      scanIntervalMs: 100,
-      fullScanIntervalMs: 60000,
-    },
-    mysql: {
-      enabled: true,
-      optionFile: '/etc/galera-agentx/my.cnf',
-      refreshIntervalMs: 1000,
-      connectTimeoutMs: 2000,
-      queryTimeoutMs: 2000,
-    },
-    recovery: {
-      enabled: true,
-      command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'],
-      timeoutMs: 120000,
-    },
-    notifications: { holdMs: 50 },
-    window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
-    keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
-    http: { listen: '' },
-    log: { level: 'info' },
-    init: {
-      members: [],
-      self: '',
-      serverConfig: '/etc/mysql/my.cnf',
-      snmpPort: 161,
-      snmpVersion: '2c',
-      community: 'public',
-      snmpUser: '',
-      authProtocol: 'sha',
-      authKey: '',
-      privProtocol: 'aes',
-      privKey: '',
-      snmpTimeoutMs: 1000,
-      snmpRetries: 2,
-      pollIntervalMs: 2000,
-      force: false,
-      quorumAfterSeconds: 0,
-      joinCommand: ['systemctl', 'start', 'mariadb'],
-      bootstrapCommand: ['galera_new_cluster'],
-      startTimeoutSeconds: 600,
-      leftClusterSeconds: 15,
-      restartAttempts: 2,
-      waitTimeoutSeconds: 0,
-      promoteNonPrimaryAfterSeconds: 0,
-    },
-  };
-}
-
-export class ConfigError extends Error {}
-
-type Check = (v: unknown) => string | null; // null when fine, else what was expected
-
-const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'a non-empty string');
-const absPath: Check = (v) => (typeof v === 'string' && v.startsWith('/') ? null : 'an absolute path');
-const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
-const ms =
-  (min: number, max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? null
-      : `a whole number of milliseconds from ${min} to ${max}`;
-const strList: Check = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0)
-    ? null
-    : 'a non-empty list of strings';
-const weight: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254
-    ? null
-    : 'a whole number from -254 to 254 (keepalived weights)';
-const optPath: Check = (v) =>
-  v === '' || (typeof v === 'string' && v.startsWith('/')) ? null : 'an absolute path, or empty to disable';
-const seconds: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 31536000
-    ? null
-    : 'a whole number of seconds from 1 to 31536000';
-const members: Check = (v) => {
-  if (!Array.isArray(v))
-    return 'a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey)';
-  for (const m of v as unknown[]) {
-    if (typeof m === 'string' && m.length > 0) continue;
-    if (
-      m &&
-      typeof m === 'object' &&
-      typeof (m as MemberConfig).target === 'string' &&
-      Object.keys(m).every((k) => ['target', 'community', 'snmpUser', 'authKey', 'privKey'].includes(k))
-    )
-      continue;
-    return `a list of host[:port] strings or mappings with target (and community, snmpUser, authKey, privKey); bad entry ${JSON.stringify(m)}`;
+const defaultsOf = (s: Schema): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    const value = v instanceof Field ? v.fallback() : defaultsOf(v);
+    if (value !== undefined) out[k] = value;
   }
-  return null;
-};
-const anyStr: Check = (v) => (typeof v === 'string' ? null : 'a string');
-const port: Check = (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? null : 'a port number');
-const count =
-  (max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max ? null : `a whole number from 0 to ${max}`;
-const oneOf =
-  (...opts: string[]): Check =>
-  (v) =>
-    opts.includes(v as string) ? null : `one of ${opts.join(', ')}`;
-const master: Check = (v) =>
-  typeof v === 'string' && (v.startsWith('/') || /^tcp:.+:\d+$/.test(v) || v.startsWith('unix:/'))
-    ? null
-    : 'a unix socket path or tcp:HOST:PORT';
-
-const listen: Check = (v) => {
-  const m = typeof v === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(v) : null;
-  return v === '' || (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535)
-    ? null
-    : "HOST:PORT ('127.0.0.1:9200'), ':PORT' for every address, '[::1]:PORT', or empty to disable";
+  return out;
 };
 
-const SCHEMA: Record<string, Check | Record<string, Check>> = {
-  nodeName: str,
-  datadir: absPath,
-  mibFile: absPath,
-  lockFile: absPath,
-  agentx: {
-    master,
-    adminTimeoutMs: ms(100, 60000),
-    pingIntervalMs: ms(1000, 3600000),
-    reconnectMinMs: ms(10, 60000),
-    reconnectMaxMs: ms(100, 600000),
-  },
-  processes: {
-    serverNames: strList,
-    initiatorNames: strList,
-    scanIntervalMs: ms(20, 10000),
-    fullScanIntervalMs: ms(100, 600000),
-  },
-  mysql: {
-    enabled: bool,
-    optionFile: absPath,
-    refreshIntervalMs: ms(100, 600000),
-    connectTimeoutMs: ms(100, 60000),
-    queryTimeoutMs: ms(100, 60000),
-  },
-  recovery: { enabled: bool, command: strList, timeoutMs: ms(1000, 3600000) },
-  notifications: { holdMs: ms(0, 600000) },
-  window: { desiredSeconds: seconds, shortSpanSeconds: seconds, longSpanSeconds: seconds },
-  keepalived: { trackFile: optPath, healthyWeight: weight, unhealthyWeight: weight, donorIsHealthy: bool },
-  http: { listen },
-  log: { level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace') },
-  init: {
-    members,
-    self: anyStr,
-    serverConfig: absPath,
-    snmpPort: port,
-    snmpVersion: oneOf('2c', '3'),
-    community: anyStr,
-    snmpUser: anyStr,
-    authProtocol: oneOf('sha', 'md5', 'sha256'),
-    authKey: anyStr,
-    privProtocol: oneOf('aes', 'des'),
-    privKey: anyStr,
-    snmpTimeoutMs: ms(100, 60000),
-    snmpRetries: count(10),
-    pollIntervalMs: ms(100, 600000),
-    force: bool,
-    quorumAfterSeconds: count(86400),
-    joinCommand: strList,
-    bootstrapCommand: strList,
-    startTimeoutSeconds: count(86400),
-    leftClusterSeconds: count(3600),
-    restartAttempts: count(100),
-    waitTimeoutSeconds: count(604800),
-    promoteNonPrimaryAfterSeconds: count(86400),
-  },
-};
+/** Every key's default, from SCHEMA. */
+export function defaultConfig(): Config {
+  return defaultsOf(SCHEMA) as Config;
+}
 
 /** Merges a parsed document over the defaults, collecting every error (not only the first). */
 export function buildConfig(doc: unknown, source: string, base: Config = defaultConfig()): Config {
@@ -320,33 +270,34 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
   if (doc === null || doc === undefined) return base;
   if (typeof doc !== 'object' || Array.isArray(doc))
     throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+  const schema: Schema = SCHEMA;
   const out = structuredClone(base) as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
     // Own keys only: "valueOf" or "__proto__" must be unknown keys, not Object.prototype's (fuzzing).
-    const spec = Object.hasOwn(SCHEMA, key) ? SCHEMA[key] : undefined;
+    const spec = Object.hasOwn(schema, name) ? schema[name] : undefined;
     if (!spec) {
-      errors.push(`${source}: unknown key '${key}' (known: ${Object.keys(SCHEMA).join(', ')})`);
+      errors.push(`${source}: unknown key '${name}' (known: ${Object.keys(schema).join(', ')})`);
       continue;
     }
-    if (typeof spec === 'function') {
-      const want = spec(value);
-      if (want) errors.push(`${source}: '${key}' must be ${want}, got ${JSON.stringify(value)}`);
-      else out[key] = value;
+    if (spec instanceof Field) {
+      const want = spec.test(value);
+      if (want) errors.push(`${source}: '${name}' must be ${want}, got ${JSON.stringify(value)}`);
+      else out[name] = value;
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      errors.push(`${source}: '${key}' must be a mapping with keys ${Object.keys(spec).join(', ')}`);
+      errors.push(`${source}: '${name}' must be a mapping with keys ${Object.keys(spec).join(', ')}`);
       continue;
     }
-    const section = out[key] as Record<string, unknown>;
+    const section = out[name] as Record<string, unknown>;
     for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
-      const check = Object.hasOwn(spec, sub) ? spec[sub] : undefined;
-      if (!check) {
-        errors.push(`${source}: unknown key '${key}.${sub}' (known: ${Object.keys(spec).join(', ')})`);
+      const field = Object.hasOwn(spec, sub) ? spec[sub] : undefined;
+      if (!field) {
+        errors.push(`${source}: unknown key '${name}.${sub}' (known: ${Object.keys(spec).join(', ')})`);
         continue;
       }
-      const want = check(v);
-      if (want) errors.push(`${source}: '${key}.${sub}' must be ${want}, got ${JSON.stringify(v)}`);
+      const want = field.test(v);
+      if (want) errors.push(`${source}: '${name}.${sub}' must be ${want}, got ${JSON.stringify(v)}`);
       else section[sub] = v;
     }
   }
@@ -358,7 +309,9 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
       errors.push((err as Error).message);
     }
   }
-  cfg.init.members = cfg.init.members.map((m) => (typeof m === 'string' ? { target: m } : m));
+  cfg.init.members = (cfg.init.members as (MemberConfig | string)[]).map((m) =>
+    typeof m === 'string' ? { target: m } : m,
+  );
   if (cfg.agentx.reconnectMinMs > cfg.agentx.reconnectMaxMs)
     errors.push(`${source}: 'agentx.reconnectMinMs' must not exceed 'agentx.reconnectMaxMs'`);
   if (cfg.window.shortSpanSeconds > cfg.window.longSpanSeconds)

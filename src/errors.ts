@@ -27,6 +27,17 @@ export const EXIT = {
   CONFIG: 78,
 } as const;
 
+/** An invalid config: the message names the file and the key, and what would be accepted. */
+export class ConfigError extends Error {}
+
+/**
+ * The exit code of a CLI that ends on an error: a bad config is EX_CONFIG (systemd's
+ * RestartPreventExitStatus keeps it from restarting in a loop), anything else FAILED.
+ */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED;
+}
+
 /** The message of a caught value: an Error's message, anything else as text (a rejection may carry any value). */
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

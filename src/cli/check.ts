@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 // galera-check: the node's status or seqno, one word on stdout, for scripts, snmpd `extend`
-// lines and keepalived. Computed here with the daemon's own sources and core.
+// lines and keepalived. The answers are src/check/answer.ts; this file parses flags and prints.
 
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { EXIT } from '../errors';
 import { createLogger } from '../log';
-import { collectOnce } from '../collect';
-import { snapshotToJson } from '../core/snapshot';
-import { parseFlags } from './args';
-import { clusterTable } from '../init';
-import { healthVerdict } from '../core/health';
+import { exitOnError, parseFlags } from './args';
+import { QUESTIONS, Question, answer } from '../check/answer';
 
 const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|healthy|cluster
 
@@ -42,36 +39,21 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const what = positionals[0];
-  if (!values.json && (positionals.length !== 1 || !['status', 'seqno', 'healthy', 'cluster'].includes(what))) {
+  const what = positionals[0] as Question | undefined;
+  if (!values.json && (positionals.length !== 1 || !(QUESTIONS as readonly string[]).includes(what ?? ''))) {
     process.stderr.write(USAGE);
     process.exit(EXIT.USAGE);
   }
-  let cfg;
   try {
-    cfg = loadConfig(values.config);
+    const cfg = loadConfig(values.config);
+    // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
+    const log = createLogger('warn', 'galera-check');
+    const a = await answer(cfg, log, what, { json: !!values.json, recover: !values['no-recover'] });
+    process.stdout.write(a.out);
+    process.exitCode = a.code;
   } catch (err) {
-    process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-    process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
+    exitOnError('galera-check', err);
   }
-  // Problems go to stderr as JSON lines at warn level; stdout carries only the answer.
-  const log = createLogger('warn', 'galera-check');
-  if (what === 'cluster') {
-    try {
-      process.stdout.write(await clusterTable(cfg, log));
-    } catch (err) {
-      process.stderr.write(`galera-check: ${(err as Error).message}\n`);
-      process.exit(err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED);
-    }
-    return;
-  }
-  const snap = await collectOnce(cfg, log, { recover: !values['no-recover'] && (what === 'seqno' || !!values.json) });
-  if (values.json) process.stdout.write(`${JSON.stringify(snapshotToJson(snap), null, 2)}\n`);
-  if (what === 'healthy') {
-    const v = healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
-    if (!values.json) process.stdout.write(`${v.reason}\n`);
-    process.exitCode = v.healthy ? EXIT.OK : EXIT.FAILED;
-  } else if (!values.json) process.stdout.write(`${what === 'status' ? snap.status : snap.seqno.toString()}\n`);
 }
 
 void main();

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // galera-init: bootstrap or join a Galera cluster, never from a stale node.
 
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { createLogger } from '../log';
 import { EXIT } from '../errors';
-import { runInit } from '../init';
-import { parseFlags } from './args';
+import { runInit } from '../init/run';
+import { exitOnError, parseFlags } from './args';
 import { releaseLock } from '../sources/lock';
 
 const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
@@ -59,8 +59,7 @@ async function main(): Promise<void> {
       out: process.stdout,
     });
   } catch (err) {
-    process.stderr.write(`galera-init: ${(err as Error).message}\n`);
-    code = err instanceof ConfigError ? EXIT.CONFIG : EXIT.FAILED;
+    exitOnError('galera-init', err);
   }
   process.exit(code);
 }

@@ -2,7 +2,7 @@
 // the HTTP health endpoint and `galera-check healthy`. ("Health" means this and nothing else, apart
 // from a source's health(): its galeraSourceTable row.)
 
-import type { WsrepStatus } from './wsrep-status';
+import { LOCAL_STATE, WsrepStatus, isSyncedPrimary } from './wsrep-status';
 
 /** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
 export interface HealthVerdict {
@@ -21,9 +21,9 @@ export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHea
   if (!h.reachable) return no('not readable (no MySQL connection)');
   if (h.clusterStatus !== 'primary') return no(`not in the Primary component (${h.clusterStatus})`);
   if (h.ready !== true) return no('not ready (wsrep_ready OFF)');
-  if (h.localState === 4) return { healthy: true, reason: 'Galera node is synced.' };
+  if (isSyncedPrimary(h)) return { healthy: true, reason: 'Galera node is synced.' };
   const state = h.localStateComment || (h.localState === null ? 'unknown state' : `state ${h.localState}`);
-  if (h.localState === 2 && donorIsHealthy)
+  if (h.localState === LOCAL_STATE.donor && donorIsHealthy)
     return { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
   return no(`not synced (${state})`);
 }

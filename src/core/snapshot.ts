@@ -7,7 +7,7 @@ import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
-import { MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
+import { ClusterStatus, MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
 import type { Window } from './window';
 import type { KindedError } from '../errors';
 
@@ -63,17 +63,31 @@ export interface SourceFacts {
   gvwstate: FileFacts<Gvwstate>;
 }
 
-/** The MySQL source's facts: the raw SHOW STATUS text, parsed once, here, by parseWsrepStatus. */
+/**
+ * The mysql source's facts (sources/mysql.ts): the raw SHOW STATUS text, parsed once, by
+ * parseWsrepStatus in assembleSnapshot.
+ */
 export interface MysqlFacts {
+  /** The last query succeeded. */
   reachable: boolean;
+  /** The server answered a connection (a failed login still proves it accepts connections). */
   accepting: boolean;
-  status: Record<string, string> | null;
-  variables: Record<string, string> | null;
-  members: MemberInfo[] | null;
-  at: number;
-  /** The last failure was the server closing its doors (a clean stop or a start), not a loss. */
+  /**
+   * The last failure was the server closing its doors (connection reset or refused, socket gone,
+   * "shutdown in progress"): what a server that is stopping or starting does, unlike one that
+   * hangs, is full, or refuses our login.
+   */
   closed: boolean;
+  /** The last successful status, by lower-case variable name; null before the first success. */
+  status: Record<string, string> | null;
+  /** When `status` was read (ms since epoch), 0 never. */
+  at: number;
+  /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
   error: KindedError | null;
+  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
+  variables: Record<string, string> | null;
+  /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
+  members: MemberInfo[] | null;
 }
 
 /** What the agent itself is, for the snapshot: not a source's fact. */
@@ -93,7 +107,7 @@ export interface WsrepInput {
   lastCommitted: bigint | null;
   uuid: string | null;
   localState: number | null;
-  clusterStatus: string | null;
+  clusterStatus: ClusterStatus;
   ready: boolean | null;
 }
 
@@ -138,8 +152,9 @@ export interface NodeSnapshot {
   detectMs: number;
   instance: string;
   sources: SourceHealth[];
-  /** Present in the daemon; galera-check leaves them out. */
+  /** The parsed wsrep status: set by assembleSnapshot (the agent and the one-shot tools alike). */
   wsrep?: WsrepStatus;
+  /** The replication window: only the daemon keeps the write-rate history it needs. */
   window?: WindowEstimate;
 }
 
@@ -155,7 +170,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
   const accepting = i.mysqlPolled === false ? true : w.accepting;
   const readiness = {
     accepting,
-    clusterStatus: w.reachable ? w.clusterStatus : null,
+    clusterStatus: w.reachable ? w.clusterStatus : 'unknown',
     localState: w.reachable ? w.localState : null,
     wasReady,
   };
@@ -222,14 +237,7 @@ export function assembleSnapshot(
   return { ...snap, wsrep };
 }
 
-const GALERA_CLUSTER_STATUS = {
-  primary: 'Primary',
-  nonPrimary: 'non-Primary',
-  disconnected: 'Disconnected',
-  unknown: null,
-} as const;
-
-/** The readiness facts of the parsed status, in Galera's own words (statusOf's reasons quote them). */
+/** The readiness facts of the parsed status. */
 export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
   return {
     reachable: h.reachable,
@@ -237,7 +245,7 @@ export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
     lastCommitted: h.lastCommitted,
     uuid: h.localUuid,
     localState: h.localState,
-    clusterStatus: GALERA_CLUSTER_STATUS[h.clusterStatus],
+    clusterStatus: h.clusterStatus,
     ready: h.ready,
   };
 }

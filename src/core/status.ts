@@ -1,6 +1,7 @@
 // galeraStatus by precedence: bootstrapping > running > initiating > locked > stopped.
 
 import type { ProcessFacts } from './procclass';
+import { CLUSTER_STATUS_TEXT, ClusterStatus, LOCAL_STATE } from './wsrep-status';
 
 export type NodeStatus = 'bootstrapping' | 'running' | 'initiating' | 'locked' | 'stopped';
 export const NODE_STATUSES: readonly NodeStatus[] = ['bootstrapping', 'running', 'initiating', 'locked', 'stopped'];
@@ -19,9 +20,9 @@ export type LockState =
 export interface Readiness {
   /** The server answered a connection (even one that failed to authenticate). */
   accepting: boolean;
-  /** wsrep_cluster_status as read: 'Primary', 'non-Primary', 'Disconnected'; null when unknown. */
-  clusterStatus: string | null;
-  /** wsrep_local_state (4 Synced, 2 Donor/Desynced, ...); null when unknown. */
+  /** wsrep_cluster_status, parsed; 'unknown' when not read. */
+  clusterStatus: ClusterStatus;
+  /** wsrep_local_state (LOCAL_STATE: 4 Synced, 2 Donor/Desynced, ...); null when unknown. */
   localState: number | null;
   /**
    * This very server process was seen ready before by this agent. Bootstrapping is a phase of a
@@ -50,9 +51,8 @@ export interface StatusResult {
 export function isReady(r: Readiness): boolean {
   if (r.wasReady === true) return true;
   if (!r.accepting) return false;
-  if (r.clusterStatus === null) return true;
-  if (r.clusterStatus !== 'Primary') return true;
-  return r.localState === null || r.localState === 4 || r.localState === 2;
+  if (r.clusterStatus !== 'primary') return true;
+  return r.localState === null || r.localState === LOCAL_STATE.synced || r.localState === LOCAL_STATE.donor;
 }
 
 export function statusOf(input: StatusInput): StatusResult {
@@ -63,9 +63,11 @@ export function statusOf(input: StatusInput): StatusResult {
     return { status: 'bootstrapping', reason: `server pid ${boot.pid} started to bootstrap a new cluster, ${why}` };
   }
   if (p.servers.length > 0) {
+    const cs = readiness.clusterStatus;
+    // In Galera's own words, as an operator reads them in SHOW STATUS.
     const left =
-      boot && readiness.accepting && readiness.clusterStatus !== null && readiness.clusterStatus !== 'Primary'
-        ? ` (started to bootstrap; ${readiness.clusterStatus} now)`
+      boot && readiness.accepting && cs !== 'unknown' && cs !== 'primary'
+        ? ` (started to bootstrap; ${CLUSTER_STATUS_TEXT[cs]} now)`
         : '';
     return { status: 'running', reason: `server pid ${p.servers.map((s) => s.pid).join(',')} is running${left}` };
   }

@@ -4,7 +4,21 @@
 import { parseSeqno, parseUuid } from './gtid';
 import { gcacheSizeOf } from './window';
 
-export type ClusterStatus = 'primary' | 'nonPrimary' | 'disconnected' | 'unknown';
+/**
+ * wsrep_local_state: Galera's numbers for where a node is in the cluster (wsrep_local_state_comment
+ * says the same in words). 2 is also Desynced, a node paused on purpose.
+ */
+export const LOCAL_STATE = { joining: 1, donor: 2, joined: 3, synced: 4 } as const;
+
+/** wsrep_cluster_status as Galera spells it, by the name the agent (and GALERA-MIB's enum) uses. */
+export const CLUSTER_STATUS_TEXT = {
+  primary: 'Primary',
+  nonPrimary: 'non-Primary',
+  disconnected: 'Disconnected',
+} as const;
+
+export type ClusterStatus = keyof typeof CLUSTER_STATUS_TEXT | 'unknown';
+export const CLUSTER_STATUSES: readonly ClusterStatus[] = ['primary', 'nonPrimary', 'disconnected', 'unknown'];
 
 export interface MemberInfo {
   name: string;
@@ -62,16 +76,16 @@ const float = (v: string | undefined): number | null => {
 const onOff = (v: string | undefined): boolean | null => (v === 'ON' ? true : v === 'OFF' ? false : null);
 
 export function clusterStatusOf(v: string | undefined): ClusterStatus {
-  switch (v) {
-    case 'Primary':
-      return 'primary';
-    case 'non-Primary':
-      return 'nonPrimary';
-    case 'Disconnected':
-      return 'disconnected';
-    default:
-      return 'unknown';
-  }
+  for (const [name, text] of Object.entries(CLUSTER_STATUS_TEXT)) if (v === text) return name as ClusterStatus;
+  return 'unknown';
+}
+
+/**
+ * "Synced in the Primary component": what galera-init waits for after it starts a server, and the
+ * core of the health rule (core/health.ts). One definition, so they cannot drift apart.
+ */
+export function isSyncedPrimary(w: Pick<WsrepStatus, 'clusterStatus' | 'localState'>): boolean {
+  return w.clusterStatus === 'primary' && w.localState === LOCAL_STATE.synced;
 }
 
 /** Members from mysql.wsrep_cluster_members when read, else one per wsrep_incoming_addresses entry. */

@@ -8,7 +8,7 @@ import type { Mib } from './mib';
 import type { MemberFacts } from '../core/decide';
 import { NODE_STATUSES, NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
-import type { ClusterStatus } from '../core/wsrep-status';
+import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 
@@ -84,7 +84,6 @@ export interface AgentAnswer extends MemberFacts {
 }
 
 const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
-const CLUSTER_STATUSES: readonly ClusterStatus[] = ['primary', 'nonPrimary', 'disconnected', 'unknown'];
 
 export function parseTarget(
   text: string,

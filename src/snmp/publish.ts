@@ -12,12 +12,6 @@ const GAUGE_MAX = 0xffffffff;
 
 export { clipUtf8 };
 
-/**
- * An INTEGER value, for callers that build a notification's "previous" value by hand.
- * @deprecated Type values from the MIB: mib.scalar(name, raw).
- */
-export const intValue = (value: number): Value => ({ type: ValueType.Integer, value });
-
 /** A raw value, or a function for values that depend on the time of the request (ages). */
 type Raw = RawValue | (() => RawValue);
 

@@ -9,16 +9,21 @@ import { GVWSTATE_FILE } from '../core/gvwstate';
 import { ProcessSource } from './processes';
 import { LockSource } from './lock';
 import { DataFileSource } from './datafile';
-import { WsrepSource } from './wsrep';
-import { RecoverySource } from './recover';
+import { MysqlSource } from './mysql';
+import { Flag, RecoverySource } from './recover';
 import type { Source } from './source';
 
 export interface SourceOptions {
-  /** One-shot tools: whether a recovery may run, and whether the caller holds the lock. */
-  recover?: boolean;
-  lockHeld?: boolean;
+  /**
+   * One-shot tools: whether a recovery may run, and whether the caller holds the lock; a function
+   * when it changes between reads (galera-init recovers only under its lock).
+   */
+  recover?: Flag;
+  lockHeld?: Flag;
   /** A fixture /proc for tests. */
   procDir?: string;
+  /** The MySQL source's logger, when not log (galera-init expects a refused MySQL while its server starts). */
+  mysqlLog?: Logger;
 }
 
 /** The sources, built from the config. */
@@ -34,8 +39,9 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
     log,
     recover: o.recover,
     lockHeld: o.lockHeld,
+    // A fresh listing by the same source: its cache makes it cheap (only new PIDs are read).
     busyNow: () => {
-      const now = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log, procDir: o.procDir }).scan();
+      const now = processes.scan();
       return now.servers.length > 0 || now.recoveries.length > 0;
     },
   });
@@ -45,7 +51,7 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
     processes,
     lock,
     new DataFileSource(cfg.datadir, GRASTATE_FILE, backstopMs, log),
-    new WsrepSource({ ...cfg.mysql, log }),
+    new MysqlSource({ ...cfg.mysql, log: o.mysqlLog ?? log }),
     recovery,
     new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log),
   ]);

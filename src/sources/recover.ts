@@ -155,6 +155,10 @@ export async function runRecovery(opts: {
   }
 }
 
+/** A yes/no option, or a function when the caller changes it between reads. */
+export type Flag = boolean | (() => boolean);
+const flagNow = (f: Flag | undefined): boolean => (typeof f === 'function' ? f() : f === true);
+
 export interface RecoverySourceOptions {
   enabled: boolean;
   command: string[];
@@ -165,9 +169,9 @@ export interface RecoverySourceOptions {
   /** Whether a server or a recovery runs on this datadir now (a fresh look, not the last scan). */
   busyNow: () => boolean;
   /** One-shot tools: once() may run a recovery (galera-check seqno, galera-init). */
-  recover?: boolean;
+  recover?: Flag;
   /** The caller (galera-init) holds the initiator lock and keeps it. */
-  lockHeld?: boolean;
+  lockHeld?: Flag;
 }
 
 /**
@@ -260,7 +264,11 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private async maybeRun(oneShot: boolean): Promise<void> {
     const f = this.last;
-    if (!f || this.running || this.result.key === this.key || !this.needed(f)) return;
+    // The daemon tries once per version of the data; a one-shot reader (galera-init's next round)
+    // tries a failed run again, as it did when each round built its own sources.
+    const tried = this.result.key === this.key && !(oneShot && this.result.error);
+    if (!f || this.running || tried || !this.needed(f)) return;
+    const lockHeld = flagNow(this.opts.lockHeld);
     const key = this.key;
     // A result found by galera-init or galera-check (root) is served even when this agent may not
     // run the recovery itself (an unprivileged agent cannot write the datadir).
@@ -269,9 +277,9 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       this.found(key, cached);
       return;
     }
-    if (!this.opts.enabled || (oneShot && !this.opts.recover)) return;
+    if (!this.opts.enabled || (oneShot && !flagNow(this.opts.recover))) return;
     // Never while a lock is held by another: the holder may be about to start the server here.
-    if (f.lock.state === 'held' && !this.opts.lockHeld) return;
+    if (f.lock.state === 'held' && !lockHeld) return;
     // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
     // scan, so look at the process table again before touching the datadir.
     if (this.opts.busyNow()) return;
@@ -284,7 +292,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       lockFile: this.opts.lockFile,
       timeoutMs: this.opts.timeoutMs,
       log: this.opts.log,
-      lockHeld: this.opts.lockHeld,
+      lockHeld,
       abortIf: oneShot ? undefined : () => (this.last?.processes.servers.length ?? 0) > 0,
     });
     this.running = false;

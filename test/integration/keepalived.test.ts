@@ -12,7 +12,7 @@ import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
 import { alive, cleanupAll, ROOT, SLACK, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { GaleraNode, createNode, sql, startServer, stopServer, waitSynced } from '../helpers/galera';
 import { Lan, addresses, createLan, deleteLan, netnsUnavailable } from '../helpers/netns';
-import { TrackFile } from '../../src/outputs/trackfile';
+import { TrackFile } from '../../src/daemon/outputs/trackfile';
 import { silentLogger } from '../../src/log';
 
 const SHIPPED = path.join(ROOT, 'docs', 'keepalived.conf');

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Agent } from '../../src/agent';
+import { Agent } from '../../src/daemon/agent';
 import { collectOnce } from '../../src/collect';
 import { Config, buildConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ConfigError, buildConfig, loadConfig } from '../../src/config';
+import { buildConfig, loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
 import { check } from '../helpers/fuzz';
 
 describe('config', () => {

@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT } from '../../src/errors';
-import { EXIT as INIT_EXIT } from '../../src/init';
 
 const CLI_DIR = path.resolve(__dirname, '..', '..', 'src', 'cli');
 type ExitName = keyof typeof EXIT;
@@ -42,7 +41,6 @@ describe('the exit-code table', () => {
     assert.equal(new Set(Object.values(EXIT)).size, Object.keys(EXIT).length);
     assert.deepEqual([EXIT.OK, EXIT.FAILED, EXIT.USAGE, EXIT.TEMPFAIL, EXIT.CONFIG], [0, 1, 64, 75, 78]);
   });
-  it('is the one galera-init re-exports', () => assert.equal(INIT_EXIT, EXIT));
 });
 
 describe("each CLI's exit codes, run for real", function () {

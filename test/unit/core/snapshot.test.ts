@@ -31,7 +31,7 @@ const synced: WsrepInput = {
   lastCommitted: 42n,
   uuid: U2,
   localState: 4,
-  clusterStatus: 'Primary',
+  clusterStatus: 'primary',
   ready: true,
 };
 const input = (o: Partial<SnapshotInput> & { w?: Partial<WsrepInput> } = {}): SnapshotInput => ({
@@ -56,13 +56,13 @@ describe('the snapshot: a bootstrap server is ready when wsrep says so', () => {
     ['Joined', { localState: 3 }, 'bootstrapping'],
     // A bootstrap forms its Primary component before it answers: non-Primary now means it was
     // Primary before, a fact the server itself gives after an agent restart.
-    ['non-Primary', { clusterStatus: 'non-Primary' }, 'running'],
+    ['non-Primary', { clusterStatus: 'nonPrimary' }, 'running'],
     ['Donor/Desynced, Primary', { localState: 2 }, 'running'],
     // Unknown wsrep state: whether it accepts connections is all there is.
     ['unreachable, stale Synced values, not accepting', { reachable: false, accepting: false }, 'bootstrapping'],
     ['unreachable, stale Joined values, accepting', { reachable: false, localState: 3 }, 'running'],
-    ['no local state, accepting', { localState: null, clusterStatus: 'non-Primary' }, 'running'],
-    ['no cluster status, accepting', { clusterStatus: null, localState: 3 }, 'running'],
+    ['no local state, accepting', { localState: null, clusterStatus: 'nonPrimary' }, 'running'],
+    ['no cluster status, accepting', { clusterStatus: 'unknown', localState: 3 }, 'running'],
     ['no local state, not accepting', { localState: null, accepting: false }, 'bootstrapping'],
   ];
   for (const [what, w, want] of cases) it(what, () => assert.equal(buildSnapshot(input({ w })).status, want));
@@ -157,7 +157,7 @@ describe('the age of the data in use', () => {
   });
 });
 
-// The parsed SHOW STATUS as the readiness facts, in Galera's own words.
+// The parsed SHOW STATUS as the readiness facts.
 // Against fixtures captured from a real MariaDB 10.11 + Galera 4 node (test/fixtures) and their
 // broken variants.
 describe('wsrep status values', () => {
@@ -165,7 +165,7 @@ describe('wsrep status values', () => {
     const rows = syncedStatus();
     const v = wsrepInput(parseWsrepStatus(rows, null, null, true, 1), true);
     assert.equal(v.localState, 4);
-    assert.equal(v.clusterStatus, 'Primary');
+    assert.equal(v.clusterStatus, 'primary');
     assert.equal(v.ready, true);
     assert.equal(v.lastCommitted, 1n);
     assert.equal(v.uuid, rows.wsrep_local_state_uuid);
@@ -193,7 +193,7 @@ describe('wsrep status values', () => {
         lastCommitted: null,
         uuid: null,
         localState: null,
-        clusterStatus: null,
+        clusterStatus: 'unknown',
         ready: null,
       },
     );
@@ -203,14 +203,14 @@ describe('wsrep status values', () => {
     assert.equal(h.localState, null);
     assert.equal(wsrepInput(h, true).localState, null);
   });
-  it("Galera's own words for the cluster status, as statusOf's reasons quote them", () => {
-    const cs = (v: string): string | null =>
+  it('the cluster status is parsed once and passed on as parsed (no second spelling)', () => {
+    const cs = (v: string): string =>
       wsrepInput(parseWsrepStatus({ wsrep_cluster_status: v }, null, null, true, 1), true).clusterStatus;
     assert.deepEqual(['Primary', 'non-Primary', 'Disconnected', 'x'].map(cs), [
-      'Primary',
-      'non-Primary',
-      'Disconnected',
-      null,
+      'primary',
+      'nonPrimary',
+      'disconnected',
+      'unknown',
     ]);
   });
 });
@@ -281,7 +281,7 @@ describe("assembleSnapshot: from the sources' facts, the one path of the agent a
       'unknown',
     );
   });
-  it("wsrepInput: the parse, in Galera's words, with the accepting flag of the connection", () => {
+  it('wsrepInput: the parse as parsed, with the accepting flag of the connection', () => {
     const h = parseWsrepStatus(
       {
         wsrep_cluster_status: 'non-Primary',
@@ -301,7 +301,7 @@ describe("assembleSnapshot: from the sources' facts, the one path of the agent a
       lastCommitted: 9n,
       uuid: U,
       localState: 0,
-      clusterStatus: 'non-Primary',
+      clusterStatus: 'nonPrimary',
       ready: false,
     });
   });

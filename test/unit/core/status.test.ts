@@ -7,6 +7,7 @@ import { buildSnapshot } from '../../../src/core/snapshot';
 import { loadMib } from '../../../src/snmp/mib';
 import { LockState, NODE_STATUSES, NodeStatus, Readiness, isReady, statusOf } from '../../../src/core/status';
 import type { ProcessFacts } from '../../../src/core/procclass';
+import { ClusterStatus, clusterStatusOf } from '../../../src/core/wsrep-status';
 
 const p = (x: Partial<ProcessFacts>): ProcessFacts => ({ servers: [], initiators: [], recoveries: [], ...x });
 const boot = [{ pid: 11, bootstrap: true }];
@@ -14,10 +15,11 @@ const normal = [{ pid: 10, bootstrap: false }];
 const free: LockState = { state: 'free' };
 const heldInit: LockState = { state: 'held', pid: 50, purpose: 'galera-init' };
 const heldRecovery: LockState = { state: 'held', pid: 60, purpose: 'wsrep-recover' };
-const down: Readiness = { accepting: false, clusterStatus: null, localState: null };
-const r = (clusterStatus: string | null, localState: number | null, accepting = true): Readiness => ({
+const down: Readiness = { accepting: false, clusterStatus: 'unknown', localState: null };
+// The cases read in Galera's own words (SHOW STATUS), parsed at the edge as the agent does.
+const r = (galera: string | null, localState: number | null, accepting = true): Readiness => ({
   accepting,
-  clusterStatus,
+  clusterStatus: galera === null ? 'unknown' : clusterStatusOf(galera),
   localState,
 });
 
@@ -250,14 +252,14 @@ describe('galeraStatus, case by case', () => {
 describe('galeraStatus from the snapshot: facts that survive an agent restart', () => {
   const base = { at: 1, nodeName: 'n', lock: free, grastate: null, gvwstate: null, recovered: null, sources: [] };
   const w = (
-    x: Partial<{ reachable: boolean; accepting: boolean; clusterStatus: string | null; localState: number | null }>,
+    x: Partial<{ reachable: boolean; accepting: boolean; clusterStatus: ClusterStatus; localState: number | null }>,
   ) => ({
     reachable: false,
     accepting: false,
     lastCommitted: null,
     uuid: null,
     localState: null,
-    clusterStatus: null,
+    clusterStatus: 'unknown' as ClusterStatus,
     ready: null,
     ...x,
   });
@@ -266,7 +268,7 @@ describe('galeraStatus from the snapshot: facts that survive an agent restart', 
     const s = buildSnapshot({
       ...base,
       processes: p({ servers: boot }),
-      wsrep: w({ reachable: true, accepting: true, clusterStatus: 'non-Primary', localState: 1 }),
+      wsrep: w({ reachable: true, accepting: true, clusterStatus: 'nonPrimary', localState: 1 }),
     });
     assert.equal(s.status, 'running');
   });
@@ -299,7 +301,7 @@ describe('galeraStatus from the snapshot: facts that survive an agent restart', 
     const s = buildSnapshot({
       ...base,
       processes: p({ servers: boot }),
-      wsrep: w({ reachable: false, accepting: false, clusterStatus: 'non-Primary', localState: 1 }),
+      wsrep: w({ reachable: false, accepting: false, clusterStatus: 'nonPrimary', localState: 1 }),
     });
     assert.equal(s.status, 'bootstrapping');
   });

@@ -3,7 +3,15 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { isHealthy } from '../../../src/core/health';
-import { WsrepStatus, clusterStatusOf, parseWsrepStatus, membersOf } from '../../../src/core/wsrep-status';
+import {
+  CLUSTER_STATUS_TEXT,
+  LOCAL_STATE,
+  WsrepStatus,
+  clusterStatusOf,
+  isSyncedPrimary,
+  parseWsrepStatus,
+  membersOf,
+} from '../../../src/core/wsrep-status';
 import { check } from '../../helpers/fuzz';
 import { syncedStatus } from '../../helpers/fixtures';
 
@@ -215,4 +223,22 @@ describe('fuzzing the parsers of outside text', () => {
       assert.ok(['primary', 'nonPrimary', 'disconnected', 'unknown'].includes(h.clusterStatus));
     },
   );
+});
+
+describe("Galera's states, named once", () => {
+  it("the local states are Galera's numbers (wsrep_local_state_comment in words)", () => {
+    assert.deepEqual(LOCAL_STATE, { joining: 1, donor: 2, joined: 3, synced: 4 });
+  });
+  it('each cluster status text parses to its name, and back', () => {
+    for (const [name, text] of Object.entries(CLUSTER_STATUS_TEXT)) assert.equal(clusterStatusOf(text), name);
+  });
+  it('"Synced in the Primary component" needs both', () => {
+    const w = (cs: string, ls: string): WsrepStatus =>
+      parseWsrepStatus({ wsrep_cluster_status: cs, wsrep_local_state: ls }, null, null, true, 1);
+    assert.equal(isSyncedPrimary(w('Primary', '4')), true);
+    assert.equal(isSyncedPrimary(w('Primary', '2')), false, 'a Donor is not Synced');
+    assert.equal(isSyncedPrimary(w('Primary', '3')), false, 'Joined is not Synced yet');
+    assert.equal(isSyncedPrimary(w('non-Primary', '4')), false, 'Synced values of a non-Primary node');
+    assert.equal(isSyncedPrimary(w('Disconnected', '4')), false);
+  });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { buildView, clipUtf8, intValue, notificationVarbinds } from '../../../src/snmp/publish';
+import { buildView, clipUtf8, notificationVarbinds } from '../../../src/snmp/publish';
 import { DEFAULT_MIB_FILE, loadMib } from '../../../src/snmp/mib';
 import { ValueType } from '../../../src/snmp/agentx/pdu';
 import { getExact } from '../../../src/snmp/view';
@@ -68,7 +68,7 @@ describe('publishing a snapshot', () => {
 
   it("builds galeraStatusChanged with snmpTrapOID first and the MIB's OBJECTS in order", () => {
     const vbs = notificationVarbinds(mib, buildView(mib, snap), 'galeraStatusChanged', {
-      galeraPrevStatus: intValue(5),
+      galeraPrevStatus: mib.scalar('galeraPrevStatus', 'stopped'),
     });
     assert.deepEqual(vbs[0].value, {
       type: ValueType.ObjectIdentifier,

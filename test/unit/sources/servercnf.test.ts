@@ -1,5 +1,5 @@
 // The server's option files: the cluster address's hosts. (Reading the files with their includes is
-// tested with the members they give, in test/unit/init.test.ts.)
+// tested with the members they give, in test/unit/members.test.ts.)
 import { strict as assert } from 'node:assert';
 import { clusterHosts } from '../../../src/sources/servercnf';
 import { check, textLike } from '../../helpers/fuzz';

@@ -2,19 +2,18 @@
 // watches how long the local server has been non-Primary, asks the other members' agents once a
 // second after the delay, and runs pc.bootstrap=YES on its own server when the rule allows.
 // Off the SNMP request path: it works from the snapshot the agent already built, and its own
-// SNMP client and MySQL connection.
+// SNMP client and MySQL connection. A promotion is counted here and told by the notification table
+// (galeraPromotedPrimary, notifier.ts), like every other notification.
 
 import type { Logger } from 'pino';
-import type { Config } from './config';
-import type { MemberFacts } from './core/decide';
-import { PC_BOOTSTRAP } from './core/decide';
-import { promotionDecision } from './core/promote';
-import type { NodeSnapshot } from './core/snapshot';
-import { resolveMembers } from './init';
-import type { Mib } from './snmp/mib';
-import type { Value } from './snmp/agentx/pdu';
-import { PeerTarget, askPeers } from './snmp/peers';
-import type { WsrepSource } from './sources/wsrep';
+import type { Config } from '../config';
+import type { MemberFacts } from '../core/decide';
+import { PC_BOOTSTRAP } from '../core/decide';
+import { promotionDecision } from '../core/promote';
+import type { NodeSnapshot } from '../core/snapshot';
+import { resolveMembers } from '../members';
+import type { Mib } from '../snmp/mib';
+import { PeerTarget, askPeers } from '../snmp/peers';
 
 export class Promoter {
   private timer: NodeJS.Timeout | null = null;
@@ -24,17 +23,19 @@ export class Promoter {
   private peers: PeerTarget[] = [];
   private selfId = '';
   private latest: NodeSnapshot | null = null;
+  /** Promotions done by this agent, and the last one's reason: what galeraPromotedPrimary tells. */
+  readonly promotions = { count: 0, reason: '' };
 
   /**
-   * notify gets the reason, and galeraPromotedPrimary's varbinds beyond the view's (galeraNotifyText),
-   * typed from the MIB.
+   * execute runs one statement on the local server (sources/mysql.ts executeStatement); promoted is
+   * called after each promotion, so the agent builds a snapshot and the notifier sees the count.
    */
   constructor(
     private readonly cfg: Config,
     private readonly log: Logger,
     private readonly mib: Mib,
-    private readonly wsrep: Pick<WsrepSource, 'execute'>,
-    private readonly notify: (text: string, extra: Record<string, Value>) => void,
+    private readonly execute: (sql: string) => Promise<{ ok: boolean; error?: string }>,
+    private readonly promoted: () => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -102,7 +103,7 @@ export class Promoter {
         this.lastReason = d.reason;
         return;
       }
-      const r = await this.wsrep.execute(PC_BOOTSTRAP);
+      const r = await this.execute(PC_BOOTSTRAP);
       if (!r.ok) {
         const why = `${PC_BOOTSTRAP} failed: ${r.error ?? '?'} (the agent's MySQL user needs SUPER)`;
         if (why !== this.lastReason) this.log.error({ err: r.error }, why);
@@ -113,7 +114,9 @@ export class Promoter {
         { reason: d.reason },
         'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)',
       );
-      this.notify(d.reason, { galeraNotifyText: this.mib.scalar('galeraNotifyText', d.reason) });
+      this.promotions.count++;
+      this.promotions.reason = d.reason;
+      this.promoted();
       this.nonPrimarySince = 0;
       this.lastReason = '';
     } finally {

@@ -2,9 +2,9 @@
 //   look (no lock) → lock → own agent shows the lock → this node's facts → ask the peers →
 //   decide (pure) → act
 // and, after an action, wait until the started server is ready.
-// Every effect goes through InitEnv, so the very same code runs against the real world (init.ts)
+// Every effect goes through InitEnv, so the very same code runs against the real world (run.ts)
 // and against a simulated cluster with many initiators, random delays and lagging agents
-// (test/unit/initround.model.test.ts).
+// (test/unit/init/round.model.test.ts).
 //
 // Why this order: a peer must never decide from an answer that predates this node's decision.
 // This node takes its lock and waits until its own agent shows it; from then on every peer that
@@ -16,10 +16,10 @@
 // would hold its lock on every round and keep the others waiting: the model test found such
 // histories with five nodes and a lossy network never converging.
 
-import { Decision, MemberFacts, Policy, decide } from './core/decide';
-import type { NodeStatus } from './core/status';
-import type { SeqnoSource } from './core/seqno';
-import type { AgentAnswer } from './snmp/peers';
+import { Decision, MemberFacts, Policy, decide } from '../core/decide';
+import type { NodeStatus } from '../core/status';
+import type { SeqnoSource } from '../core/seqno';
+import type { AgentAnswer } from '../snmp/peers';
 
 /** This node's own facts, read under the lock (a --wsrep-recover runs first when it must). */
 export interface LocalFacts {
@@ -31,7 +31,8 @@ export interface LocalFacts {
   serverRunning: boolean;
 }
 
-export interface Readiness {
+/** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
+export interface ReadyResult {
   ok: boolean;
   error?: string;
   leftCluster?: boolean;
@@ -47,8 +48,8 @@ export interface InitEnv {
   unlock(): void;
   /** This process's PID, as the agent shows it in galeraLockPid. */
   pid: number;
-  /** Whether a server runs on this datadir now (the process table only). */
-  serverRunning(): boolean;
+  /** Whether a server runs on this datadir now (a fresh look). */
+  serverRunning(): Promise<boolean>;
   /** With recover, under the lock: runs --wsrep-recover first when the position must be found. */
   localFacts(opts: { recover: boolean }): Promise<LocalFacts>;
   /** Asks the agents behind these member ids; never throws. */
@@ -58,7 +59,7 @@ export interface InitEnv {
   /** Sets grastate.dat aside (a forced join of a node ahead of the cluster: Galera would refuse it). */
   discardState(): void;
   start(action: 'bootstrap' | 'join', position: string): Promise<{ ok: boolean; error?: string }>;
-  waitReady(): Promise<Readiness>;
+  waitReady(): Promise<ReadyResult>;
   stopServer(): Promise<void>;
   log: {
     info(fields: Record<string, unknown>, msg: string): void;
@@ -337,7 +338,7 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
     return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
   };
   for (let round = 1; ; round++) {
-    if (env.serverRunning()) {
+    if (await env.serverRunning()) {
       env.log.info({}, 'the local server is already up: nothing to do');
       return { code: 'ok', action: 'done', reason: 'the local server is already up' };
     }

@@ -1,5 +1,5 @@
-// galera-init's protocol (src/initround.ts, the very code the CLI runs) and the promotion rule
-// (src/core/promote.ts, driven the way src/promoter.ts drives it) run by N simulated nodes over
+// galera-init's protocol (src/init/round.ts, the very code the CLI runs) and the promotion rule
+// (src/core/promote.ts, driven the way src/daemon/promoter.ts drives it) run by N simulated nodes over
 // thousands of seeded histories in which the facts change while the initiators decide:
 //   - recoveries run under the lock and finish with a position nobody knew before;
 //   - servers are started by hand (they join a Primary component, or run non-Primary a few
@@ -48,12 +48,12 @@
 // failure.
 
 import { strict as assert } from 'node:assert';
-import { Decision, MemberFacts, Policy, decide } from '../../src/core/decide';
-import { promotionDecision } from '../../src/core/promote';
-import { InitEnv, LocalFacts, Members, initLoop, InitLoopOptions } from '../../src/initround';
-import type { AgentAnswer } from '../../src/snmp/peers';
-import type { SeqnoSource } from '../../src/core/seqno';
-import type { NodeStatus } from '../../src/core/status';
+import { Decision, MemberFacts, Policy, decide } from '../../../src/core/decide';
+import { promotionDecision } from '../../../src/core/promote';
+import { InitEnv, LocalFacts, Members, initLoop, InitLoopOptions } from '../../../src/init/round';
+import type { AgentAnswer } from '../../../src/snmp/peers';
+import type { SeqnoSource } from '../../../src/core/seqno';
+import type { NodeStatus } from '../../../src/core/status';
 
 const U1 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const U2 = '1b7f0c3e-0a44-11f2-8d2c-5a1f0e9b7d21';
@@ -524,7 +524,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           record();
         }
       },
-      serverRunning: () => me.server !== null,
+      serverRunning: () => Promise.resolve(me.server !== null),
       localFacts: async ({ recover }): Promise<LocalFacts> => {
         await clock.sleep(5 + r() * 20);
         const pending = me.source === 'unreadable' || (me.source === 'unknown' && me.uuid !== null && me.seqno < 0n);
@@ -819,7 +819,7 @@ async function naiveLoop(
   seen: (d: { action: string; reason: string }) => void,
 ): Promise<{ code: string; reason: string }> {
   for (let round = 0; round < 200; round++) {
-    if (env.serverRunning()) return { code: 'ok', reason: 'up' };
+    if (await env.serverRunning()) return { code: 'ok', reason: 'up' };
     const answers = await env.ask(m.peerIds);
     const got = env.lock();
     if (got.ok) {

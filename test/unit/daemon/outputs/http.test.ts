@@ -3,10 +3,10 @@
 
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
-import type { HealthVerdict } from '../../../src/core/health';
-import { HealthEndpoint, parseListen } from '../../../src/outputs/http';
-import { buildConfig } from '../../../src/config';
-import { createLogger, silentLogger } from '../../../src/log';
+import type { HealthVerdict } from '../../../../src/core/health';
+import { HealthEndpoint, parseListen } from '../../../../src/daemon/outputs/http';
+import { buildConfig } from '../../../../src/config';
+import { createLogger, silentLogger } from '../../../../src/log';
 
 /** One raw HTTP exchange, as HAProxy's check does it (HTTP/1.0, no Host, connection closed by the server). */
 function raw(port: number, request: string): Promise<string> {

@@ -3,17 +3,24 @@
 
 import { strict as assert } from 'node:assert';
 import * as sinon from 'sinon';
-import { HeldChange, NotificationRule, Notifier, NotifyContext, RULES, checkRules } from '../../src/notifier';
-import { loadMib } from '../../src/snmp/mib';
-import { ValueType, type Value } from '../../src/snmp/agentx/pdu';
-import type { NodeSnapshot, WindowEstimate } from '../../src/core/snapshot';
-import { parseWsrepStatus } from '../../src/core/wsrep-status';
-import type { NodeStatus } from '../../src/core/status';
+import { HeldChange, NotificationRule, Notifier, NotifyContext, RULES, checkRules } from '../../../src/daemon/notifier';
+import { loadMib } from '../../../src/snmp/mib';
+import { ValueType, type Value } from '../../../src/snmp/agentx/pdu';
+import type { NodeSnapshot, WindowEstimate } from '../../../src/core/snapshot';
+import { parseWsrepStatus } from '../../../src/core/wsrep-status';
+import type { NodeStatus } from '../../../src/core/status';
 
 const mib = loadMib();
 const HOLD = 500;
 
-const up: NotifyContext = { serverRunning: true, mysqlPolled: true, mysqlClosed: false, mysqlError: '' };
+const up: NotifyContext = {
+  serverRunning: true,
+  mysqlPolled: true,
+  mysqlClosed: false,
+  mysqlError: '',
+  promotions: 0,
+  promotedReason: '',
+};
 const status = (o: Record<string, string>): Record<string, string> => ({
   wsrep_local_state: '4',
   wsrep_cluster_status: 'Primary',
@@ -183,6 +190,19 @@ describe('notifications: the rules', () => {
     feed(snap());
     assert.deepEqual(names(), ['galeraMysqlLost', 'galeraMysqlRegained']);
     assert.equal((sent[0].extra.galeraNotifyText as { value: Buffer }).value.toString(), 'too many connections');
+  });
+
+  it("galeraPromotedPrimary: once per promotion, the promoter's reason as galeraNotifyText, clipped by the MIB", () => {
+    feed(snap());
+    const reason = `non-Primary for 2 s; ${'é'.repeat(200)}`;
+    feed(snap(), { ...up, promotions: 1, promotedReason: reason });
+    feed(snap(), { ...up, promotions: 1, promotedReason: reason });
+    assert.deepEqual(names(), ['galeraPromotedPrimary']);
+    const text = (sent[0].extra.galeraNotifyText as { value: Buffer }).value;
+    assert.ok(text.length <= 255, 'a DisplayString: at most 255 bytes');
+    assert.ok(reason.startsWith(text.toString()), 'clipped on a character boundary');
+    feed(snap(), { ...up, promotions: 2, promotedReason: 'again' });
+    assert.deepEqual(names(), ['galeraPromotedPrimary', 'galeraPromotedPrimary']);
   });
 
   it('never read since the agent started is not "lost"; a clean stop (server closing) is not either', () => {

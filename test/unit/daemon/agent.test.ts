@@ -5,11 +5,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Agent } from '../../src/agent';
-import { buildConfig } from '../../src/config';
-import { silentLogger } from '../../src/log';
-import { dataAge } from '../../src/core/snapshot';
-import { createSources } from '../../src/sources/index';
+import { Agent } from '../../../src/daemon/agent';
+import { buildConfig } from '../../../src/config';
+import { silentLogger } from '../../../src/log';
+import { dataAge } from '../../../src/core/snapshot';
+import { createSources } from '../../../src/sources/index';
 
 describe('the agent in process', function () {
   this.timeout(10000);

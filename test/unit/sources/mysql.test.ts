@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log';
-import { ACCESS_DENIED, WsrepSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/wsrep';
+import { ACCESS_DENIED, MysqlSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/mysql';
 import { FakeMysql, startFakeMysql, syncedStatusRows } from '../../helpers/fakemysql';
 import { waitFor } from '../../helpers/proc';
 
@@ -16,7 +16,7 @@ describe('the wsrep source against a misbehaving server', function () {
   this.timeout(20000);
   let dir: string;
   let fake: FakeMysql;
-  let src: WsrepSource;
+  let src: MysqlSource;
   let lines: string[];
 
   beforeEach(async () => {
@@ -33,7 +33,7 @@ describe('the wsrep source against a misbehaving server', function () {
         cb();
       },
     });
-    src = new WsrepSource({
+    src = new MysqlSource({
       optionFile,
       refreshIntervalMs: 30,
       connectTimeoutMs: 300,

@@ -5,8 +5,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TrackFile } from '../../../src/outputs/trackfile';
-import { silentLogger } from '../../../src/log';
+import { TrackFile } from '../../../../src/daemon/outputs/trackfile';
+import { silentLogger } from '../../../../src/log';
 
 describe('the keepalived track file', () => {
   let dir: string;

@@ -2,9 +2,9 @@
 // it sends and the MIB object that carries the previous value. The table is checked against the
 // MIB when the agent starts, so a misspelt name fails at start, not at the first trap.
 
-import type { Mib } from './snmp/mib';
-import type { Value } from './snmp/agentx/pdu';
-import type { NodeSnapshot } from './core/snapshot';
+import type { Mib } from '../snmp/mib';
+import type { Value } from '../snmp/agentx/pdu';
+import type { NodeSnapshot } from '../core/snapshot';
 
 export type Watched = string | number | boolean;
 
@@ -15,6 +15,9 @@ export interface NotifyContext {
   /** The last MySQL failure was the server closing its doors (a clean stop), not a loss. */
   mysqlClosed: boolean;
   mysqlError: string;
+  /** Promotions of this node by the agent (promoter.ts), and the last one's reason. */
+  promotions: number;
+  promotedReason: string;
 }
 
 export interface NotificationRule {
@@ -91,6 +94,17 @@ export const RULES: readonly NotificationRule[] = [
     endsWhen: (_s, c) => !c.serverRunning,
     extra: (lost, c): Record<string, Watched> => (lost ? { galeraNotifyText: c.mysqlError || 'unknown error' } : {}),
   },
+  {
+    // An act of the agent, not a value of the server: the promoter counts its promotions, and each
+    // new count is told once, with the reason (the members' seqnos) as the text.
+    key: 'promoted',
+    notifications: ['galeraPromotedPrimary'],
+    pick: () => 'galeraPromotedPrimary',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.promotions,
+    extra: (_n, c): Record<string, Watched> => ({ galeraNotifyText: c.promotedReason }),
+  },
 ];
 
 /** Every name a rule uses must be in the MIB, and every object it sets in its notification. */
@@ -117,7 +131,14 @@ export function checkRules(mib: Mib, rules: readonly NotificationRule[]): void {
   }
 }
 
-const CHECK_CONTEXT: NotifyContext = { serverRunning: true, mysqlPolled: true, mysqlClosed: false, mysqlError: 'x' };
+const CHECK_CONTEXT: NotifyContext = {
+  serverRunning: true,
+  mysqlPolled: true,
+  mysqlClosed: false,
+  mysqlError: 'x',
+  promotions: 1,
+  promotedReason: 'x',
+};
 
 /**
  * Reports a value once it has held for holdMs: a value that flips and flips back within the hold

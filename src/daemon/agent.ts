@@ -6,20 +6,20 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Config, detectLatencyMs } from './config';
-import { AgentxSession } from './snmp/agentx/session';
-import { Mib, loadMib } from './snmp/mib';
-import { buildView, notificationVarbinds } from './snmp/publish';
-import { View, makeView } from './snmp/view';
-import type { Value } from './snmp/agentx/pdu';
-import { NodeSnapshot, NodeIdentity, WindowEstimate, assembleSnapshot } from './core/snapshot';
-import { HealthVerdict, healthVerdict } from './core/health';
-import { WsrepStatus } from './core/wsrep-status';
-import { ByteSample, addSample, rateOver, windowLow, windowOf } from './core/window';
+import { Config, detectLatencyMs } from '../config';
+import { AgentxSession } from '../snmp/agentx/session';
+import { Mib, loadMib } from '../snmp/mib';
+import { buildView, notificationVarbinds } from '../snmp/publish';
+import { View, makeView } from '../snmp/view';
+import type { Value } from '../snmp/agentx/pdu';
+import { NodeSnapshot, NodeIdentity, WindowEstimate, assembleSnapshot } from '../core/snapshot';
+import { HealthVerdict, healthVerdict } from '../core/health';
+import { WsrepStatus } from '../core/wsrep-status';
+import { ByteSample, addSample, rateOver, windowLow, windowOf } from '../core/window';
 import { TrackFile } from './outputs/trackfile';
 import { HealthEndpoint } from './outputs/http';
-import { SourceSet, createSources } from './sources/index';
-import { WsrepSource } from './sources/wsrep';
+import { SourceSet, createSources } from '../sources/index';
+import { executeStatement } from '../sources/mysql';
 import { Notifier } from './notifier';
 import { Promoter } from './promoter';
 
@@ -69,14 +69,12 @@ export class Agent {
     };
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;
-    const mysqlSource = this.sources.get('mysql');
-    if (!(mysqlSource instanceof WsrepSource)) throw new Error("the source named 'mysql' is not a WsrepSource");
     this.promoter = new Promoter(
       cfg,
       log,
       this.mib,
-      mysqlSource,
-      (_text, extra) => void this.send('galeraPromotedPrimary', extra),
+      (sql) => executeStatement(cfg.mysql, sql),
+      () => this.schedule(),
     );
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
@@ -133,6 +131,8 @@ export class Agent {
       mysqlPolled: this.cfg.mysql.enabled,
       mysqlClosed: facts.mysql.closed,
       mysqlError: facts.mysql.error?.text ?? '',
+      promotions: this.promoter.promotions.count,
+      promotedReason: this.promoter.promotions.reason,
     });
     const health = healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
     if (health.reason !== this.health.reason)

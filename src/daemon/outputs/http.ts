@@ -7,7 +7,7 @@
 
 import * as http from 'node:http';
 import type { Logger } from 'pino';
-import type { HealthVerdict } from '../core/health';
+import type { HealthVerdict } from '../../core/health';
 
 export interface ListenAddress {
   host: string | undefined;

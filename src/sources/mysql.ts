@@ -9,40 +9,12 @@ import type { Logger } from 'pino';
 import mysql, { Connection } from 'mysql2';
 import { clientOptions, parseOptionFile } from '../core/mycnf';
 import { parseUuid } from '../core/gtid';
-import type { ErrorKind, KindedError } from '../errors';
-import type { SourceFacts, SourceHealth } from '../core/snapshot';
+import { CLUSTER_STATUS_TEXT } from '../core/wsrep-status';
+import type { ErrorKind } from '../errors';
+import type { MysqlFacts, SourceFacts, SourceHealth } from '../core/snapshot';
 import { Source, healthRow } from './source';
 
-export interface Member {
-  name: string;
-  address: string;
-  uuid: string | null;
-}
-
-export interface WsrepFacts {
-  /** The last query succeeded. */
-  reachable: boolean;
-  /** The server answered a connection (a failed login still proves it accepts connections). */
-  accepting: boolean;
-  /**
-   * The last failure was the server closing its doors (connection reset or refused, socket gone,
-   * "shutdown in progress"): what a server that is stopping or starting does, unlike one that
-   * hangs, is full, or refuses our login.
-   */
-  closed: boolean;
-  /** The last successful status, by lower-case variable name; null before the first success. */
-  status: Record<string, string> | null;
-  /** When `status` was read (ms since epoch), 0 never. */
-  at: number;
-  /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
-  error: KindedError | null;
-  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
-  variables: Record<string, string> | null;
-  /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
-  members: Member[] | null;
-}
-
-const EMPTY: WsrepFacts = {
+const EMPTY: MysqlFacts = {
   reachable: false,
   accepting: false,
   closed: false,
@@ -53,7 +25,7 @@ const EMPTY: WsrepFacts = {
   members: null,
 };
 
-export interface WsrepSourceOptions {
+export interface MysqlSourceOptions {
   /** mysql.enabled: off, the source stays idle (a server's state is not read at all). */
   enabled?: boolean;
   optionFile: string;
@@ -100,9 +72,9 @@ const AUTH_ERRORS = new Set([
   'ER_NOT_SUPPORTED_AUTH_MODE',
 ]);
 
-export class WsrepSource extends EventEmitter implements Source<WsrepFacts, SourceFacts> {
+export class MysqlSource extends EventEmitter implements Source<MysqlFacts, SourceFacts> {
   readonly name = 'mysql';
-  facts: WsrepFacts = { ...EMPTY };
+  facts: MysqlFacts = { ...EMPTY };
   /** A server runs and polling is on: this source has something to read. */
   private wanted = false;
   private serverPids = '';
@@ -118,7 +90,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
   private since = 0;
   private lastLogged = '';
 
-  constructor(private readonly opts: WsrepSourceOptions) {
+  constructor(private readonly opts: MysqlSourceOptions) {
     super();
   }
 
@@ -179,32 +151,11 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
   }
 
   /** One query, for one-shot tools (galera-check): no timers are left behind. */
-  async refreshOnce(): Promise<WsrepFacts> {
+  async refreshOnce(): Promise<MysqlFacts> {
     this.active = true;
     await this.poll();
     void this.stop();
     return this.facts;
-  }
-
-  /**
-   * One statement on a connection of its own (the poller's stays free), with the source's timeouts.
-   * Used for the rare action the agent takes on its server (pc.bootstrap=YES); never throws.
-   */
-  async execute(sql: string): Promise<{ ok: boolean; error?: string }> {
-    let conn: Connection | null = null;
-    try {
-      conn = mysql.createConnection({ ...this.connectionOptions(), connectTimeout: this.opts.connectTimeoutMs });
-      conn.on('error', () => undefined);
-      const c = conn;
-      await new Promise<void>((resolve, reject) =>
-        c.query({ sql, timeout: this.opts.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())),
-      );
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
-    } finally {
-      conn?.destroy();
-    }
   }
 
   stop(): Promise<void> {
@@ -235,27 +186,6 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
     }
   }
 
-  private connectionOptions(): mysql.ConnectionOptions {
-    let text: string;
-    try {
-      const st = fs.statSync(this.opts.optionFile);
-      if (!st.isFile()) throw new Error('not a regular file');
-      text = fs.readFileSync(this.opts.optionFile, 'utf8');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'ENOENT') return { user: 'root', socketPath: '/run/mysqld/mysqld.sock' }; // socket auth
-      throw new Error(`cannot read MySQL option file ${this.opts.optionFile}: ${e.code ?? e.message}`);
-    }
-    const c = clientOptions(parseOptionFile(text));
-    return {
-      user: c.user ?? 'root',
-      password: c.password,
-      socketPath: c.socketPath,
-      host: c.socketPath ? undefined : (c.host ?? 'localhost'),
-      port: c.socketPath ? undefined : (c.port ?? 3306),
-    };
-  }
-
   private async poll(): Promise<void> {
     this.timer = null;
     if (!this.active || this.busy) return;
@@ -281,7 +211,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       let members = this.facts.members;
       const found: Record<string, string | undefined> = status; // any name may be missing
       const confId = found.wsrep_cluster_conf_id ?? null;
-      if (confId !== this.membersConfId && status.wsrep_cluster_status === 'Primary') {
+      if (confId !== this.membersConfId && status.wsrep_cluster_status === CLUSTER_STATUS_TEXT.primary) {
         this.membersConfId = confId;
         try {
           members = (
@@ -348,7 +278,7 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
       if (!conn) {
         let options: mysql.ConnectionOptions;
         try {
-          options = this.connectionOptions();
+          options = connectionOptions(this.opts.optionFile);
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
           return;
@@ -374,6 +304,53 @@ export class WsrepSource extends EventEmitter implements Source<WsrepFacts, Sour
         else resolve(rows as Record<string, unknown>[]);
       });
     });
+  }
+}
+
+/** The client options from a my.cnf-style option file; no file: root over the default socket. */
+function connectionOptions(optionFile: string): mysql.ConnectionOptions {
+  let text: string;
+  try {
+    const st = fs.statSync(optionFile);
+    if (!st.isFile()) throw new Error('not a regular file');
+    text = fs.readFileSync(optionFile, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return { user: 'root', socketPath: '/run/mysqld/mysqld.sock' }; // socket auth
+    throw new Error(`cannot read MySQL option file ${optionFile}: ${e.code ?? e.message}`);
+  }
+  const c = clientOptions(parseOptionFile(text));
+  return {
+    user: c.user ?? 'root',
+    password: c.password,
+    socketPath: c.socketPath,
+    host: c.socketPath ? undefined : (c.host ?? 'localhost'),
+    port: c.socketPath ? undefined : (c.port ?? 3306),
+  };
+}
+
+/** What executeStatement needs of the mysql config: the same credentials and timeouts as the source. */
+export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
+
+/**
+ * One statement on a connection of its own (the source's poller stays free), with the source's
+ * credentials and timeouts. An action, not a fact, so not part of the Source contract: the agent's
+ * rare act on its server (pc.bootstrap=YES). Never throws.
+ */
+export async function executeStatement(o: StatementOptions, sql: string): Promise<{ ok: boolean; error?: string }> {
+  let conn: Connection | null = null;
+  try {
+    conn = mysql.createConnection({ ...connectionOptions(o.optionFile), connectTimeout: o.connectTimeoutMs });
+    conn.on('error', () => undefined);
+    const c = conn;
+    await new Promise<void>((resolve, reject) =>
+      c.query({ sql, timeout: o.queryTimeoutMs }, (err) => (err ? reject(err) : resolve())),
+    );
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
+  } finally {
+    conn?.destroy();
   }
 }
 

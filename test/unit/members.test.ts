@@ -3,9 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { clusterHosts, readServerOptions } from '../../src/sources/servercnf';
-import { resolveMembers, formatTable, markSafeToBootstrap, discardState } from '../../src/init';
-import { bootstrapGrastate } from '../../src/core/grastate-edit';
-import { silentLogger } from '../../src/log';
+import { resolveMembers } from '../../src/members';
 import { buildConfig } from '../../src/config';
 
 describe("the server's option files", () => {
@@ -128,97 +126,5 @@ describe("the server's option files", () => {
 
   it('rejects malformed member entries at load time', () => {
     assert.throws(() => buildConfig({ init: { members: [{ host: 'a' }] } }, 'x.yaml'), /'init.members' must be a list/);
-  });
-});
-
-describe("the chosen node's grastate.dat", () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-gs-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-  const crashed = `# GALERA saved state\nversion: 2.1\nuuid:    ${U}\nseqno:   -1\nsafe_to_bootstrap: 0\n`;
-
-  it('gets safe_to_bootstrap: 1, keeping owner, mode and every other byte; nothing else in the datadir changes', () => {
-    const file = path.join(dir, 'grastate.dat');
-    fs.writeFileSync(file, crashed, { mode: 0o640 });
-    fs.chownSync(file, 4242, 4343);
-    fs.writeFileSync(path.join(dir, 'other'), 'x');
-    markSafeToBootstrap(dir, silentLogger(), { uuid: U, seqno: 9n });
-    const st = fs.statSync(file);
-    assert.equal(fs.readFileSync(file, 'utf8'), crashed.replace('safe_to_bootstrap: 0', 'safe_to_bootstrap: 1'));
-    assert.deepEqual([st.mode & 0o777, st.uid, st.gid], [0o640, 4242, 4343]);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['grastate.dat', 'other']);
-  });
-
-  it('a file that names no state is written anew at the recovered position (else Galera starts a new history)', () => {
-    assert.equal(
-      bootstrapGrastate('', { uuid: U, seqno: 33n }),
-      `# GALERA saved state\nversion: 2.1\nuuid:    ${U}\nseqno:   33\nsafe_to_bootstrap: 1\n`,
-    );
-    assert.match(bootstrapGrastate('garbage\n', { uuid: U, seqno: 33n }), /seqno: {3}33/);
-    assert.equal(
-      bootstrapGrastate('', { uuid: null, seqno: -1n }),
-      '\nsafe_to_bootstrap: 1\n',
-      'no position: only the flag',
-    );
-    assert.equal(
-      bootstrapGrastate(crashed, { uuid: U, seqno: 40n }),
-      crashed.replace(': 0', ': 1'),
-      'a file that names its state keeps it',
-    );
-    fs.chmodSync(dir, 0o750);
-    markSafeToBootstrap(dir, silentLogger(), { uuid: null, seqno: -1n });
-    assert.deepEqual(fs.readdirSync(dir), [], 'a fresh node gets no file');
-    markSafeToBootstrap(dir, silentLogger(), { uuid: U, seqno: 7n });
-    assert.match(fs.readFileSync(path.join(dir, 'grastate.dat'), 'utf8'), /seqno: {3}7\nsafe_to_bootstrap: 1/);
-  });
-
-  it('a forced join of a node ahead sets grastate.dat aside, never deletes it', () => {
-    fs.writeFileSync(path.join(dir, 'grastate.dat'), crashed);
-    discardState(dir, silentLogger());
-    const files = fs.readdirSync(dir);
-    assert.equal(files.length, 1);
-    assert.match(files[0], /^grastate\.dat\.discarded-\d{4}-\d\d-\d\dT\d{9}Z$/);
-    assert.equal(fs.readFileSync(path.join(dir, files[0]), 'utf8'), crashed);
-  });
-});
-
-describe('the members table', () => {
-  it('shows every member, who answered, and the decision with its reason', () => {
-    const t = formatTable(
-      [
-        {
-          id: 'a:161',
-          name: 'db-a',
-          self: true,
-          answered: true,
-          status: 'initiating',
-          seqno: 9n,
-          seqnoSource: 'grastate',
-          uuid: null,
-          safeToBootstrap: null,
-        },
-        {
-          id: 'c:161',
-          name: 'db-c',
-          self: false,
-          answered: true,
-          status: 'running',
-          clusterStatus: 'nonPrimary',
-          seqno: 12n,
-          seqnoSource: 'live',
-          uuid: null,
-          safeToBootstrap: null,
-        },
-        { id: 'b:161', self: false, answered: false, error: 'no answer (timeout)' },
-      ],
-      { action: 'wait', waitingFor: ['b:161'], reason: 'waiting for b:161', advice: 'start the agent of b:161' },
-    );
-    assert.match(t, /a:161 \(this node\)\s+db-a\s+yes\s+initiating\s+-\s+9\s+grastate/);
-    assert.match(t, /c:161\s+db-c\s+yes\s+running\s+nonPrimary\s+12\s+live/);
-    assert.match(t, /b:161\s+\?\s+no\s+\?\s+-\s+\?.*no answer \(timeout\)/);
-    assert.match(t, /decision: wait\nreason: {3}waiting for b:161\nadvice: {3}start the agent of b:161\n$/);
   });
 });

@@ -2,9 +2,9 @@
 // that it never passes a member it has seen ahead.
 
 import { strict as assert } from 'node:assert';
-import { InitEnv, InitOutcome, decideRound, initLoop } from '../../src/initround';
-import type { AgentAnswer } from '../../src/snmp/peers';
-import type { NodeStatus } from '../../src/core/status';
+import { InitEnv, InitOutcome, decideRound, initLoop } from '../../../src/init/round';
+import type { AgentAnswer } from '../../../src/snmp/peers';
+import type { NodeStatus } from '../../../src/core/status';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 
@@ -44,7 +44,7 @@ async function run(c: {
     unlock: () => {
       locked = false;
     },
-    serverRunning: () => bootAt > 0,
+    serverRunning: () => Promise.resolve(bootAt > 0),
     localFacts: () =>
       Promise.resolve({
         status: 'locked',
@@ -134,7 +134,7 @@ describe('galera-init when its own agent does not answer', () => {
       pid: process.pid,
       lock: () => ({ ok: true }),
       unlock: () => undefined,
-      serverRunning: () => false,
+      serverRunning: () => Promise.resolve(false),
       localFacts: () =>
         Promise.resolve({
           status: 'stopped',

@@ -1,0 +1,158 @@
+// galera-init: asks every member's agent, decides under the lock (pure decide()), and starts the
+// server the configured way. Waits, with a reason on every round, when in doubt.
+// This file wires the real world (sources, peers, lock, server control) behind round.ts's InitEnv.
+
+import type { Logger } from 'pino';
+import { Config, detectLatencyMs } from '../config';
+import { EXIT } from '../errors';
+import { collectOnce } from '../collect';
+import { resolveMembers } from '../members';
+import { loadMib } from '../snmp/mib';
+import { PeerTarget, askPeers } from '../snmp/peers';
+import { createSources } from '../sources/index';
+import { acquireLock, releaseLock } from '../sources/lock';
+import type { Policy } from '../core/decide';
+import { InitEnv, Members, initLoop, look } from './round';
+import { discardState, markSafeToBootstrap } from './grastate';
+import { serverPids, sleep, startServer, stopStartedServer, waitReady } from './server';
+import { formatTable } from './table';
+
+export interface InitOptions {
+  dryRun: boolean;
+  force: boolean;
+  once: boolean;
+  out: NodeJS.WritableStream;
+}
+
+/** The real world behind galera-init's protocol (round.ts). */
+export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEnv {
+  const mib = loadMib(cfg.mibFile);
+  const byId = new Map(targets.map((t) => [t.id, t]));
+  // One set of sources for the whole run, as the agent has one: the lock, the process table and
+  // MySQL are watched through it, round after round and while a server starts. --wsrep-recover may
+  // run only while localFacts asks for it, under the lock.
+  let recovering = false;
+  const sources = createSources(cfg, log, {
+    recover: () => recovering,
+    lockHeld: () => recovering,
+    // Read 4 times a second for as long as a state transfer takes: a refused MySQL is expected
+    // while the server starts, not a log line.
+    mysqlLog: log.child({}, { level: 'error' }),
+  });
+  return {
+    now: () => Date.now(),
+    sleep,
+    random: Math.random,
+    pid: process.pid,
+    lock: () => {
+      const got = acquireLock(cfg.lockFile, 'galera-init');
+      if (got.ok) return { ok: true };
+      const h = got.holder;
+      return { ok: false, holder: h.state === 'held' ? `pid ${h.pid}${h.purpose ? `, ${h.purpose}` : ''}` : h.state };
+    },
+    unlock: () => releaseLock(cfg.lockFile),
+    serverRunning: async () => (await serverPids(sources)).length > 0,
+    localFacts: async ({ recover }) => {
+      recovering = recover;
+      let s;
+      try {
+        s = await collectOnce(cfg, log, { sources });
+      } finally {
+        recovering = false;
+      }
+      return {
+        status: s.status,
+        seqno: s.seqno,
+        seqnoSource: s.seqnoSource,
+        uuid: s.uuid,
+        safeToBootstrap: s.safeToBootstrap,
+        serverRunning: s.serverPid > 0,
+      };
+    },
+    ask: async (ids) => {
+      const answers = await askPeers(
+        mib,
+        ids.map((id) => {
+          const t = byId.get(id);
+          if (!t) throw new Error(`no member ${id} among the resolved targets`);
+          return t;
+        }),
+      );
+      for (const a of answers)
+        log.debug(
+          {
+            peer: a.id,
+            name: a.name,
+            answered: a.answered,
+            status: a.status,
+            seqno: a.seqno?.toString(),
+            cluster: a.clusterStatus,
+            error: a.error,
+            errorKind: a.errorKind,
+          },
+          'agent answer',
+        );
+      return answers;
+    },
+    markSafeToBootstrap: (position) => markSafeToBootstrap(cfg.datadir, log, position),
+    discardState: () => discardState(cfg.datadir, log),
+    start: (action, position) =>
+      startServer(
+        cfg,
+        sources,
+        action === 'bootstrap' ? cfg.init.bootstrapCommand : cfg.init.joinCommand,
+        position,
+        log,
+      ),
+    waitReady: () => waitReady(cfg, sources, log),
+    stopServer: () => stopStartedServer(cfg, sources, log),
+    log: {
+      info: (f, m) => log.info(f, m),
+      warn: (f, m) => log.warn(f, m),
+      error: (f, m) => log.error(f, m),
+    },
+  };
+}
+
+/** The round's view of the members: this node's id, the peers' ids, and their SNMP targets. */
+export function roundMembers(cfg: Config, log: Logger): { members: Members; targets: PeerTarget[] } {
+  const { targets, selfId, dropped } = resolveMembers(cfg);
+  if (dropped.length) log.info({ dropped }, 'member list: entries that name a member already listed are asked once');
+  return {
+    targets,
+    members: { selfId, peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id), selfName: cfg.nodeName },
+  };
+}
+
+/** galera-init's first look, without the lock: what --dry-run and galera-check cluster print. */
+export async function firstLook(cfg: Config, log: Logger, policy: Policy): Promise<string> {
+  const { members, targets } = roundMembers(cfg, log);
+  const seen = await look(realEnv(cfg, log, targets), members, policy, 0);
+  return formatTable(seen.members, seen.decision);
+}
+
+export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
+  const policy = { force: opts.force || cfg.init.force, quorumAfterMs: cfg.init.quorumAfterSeconds * 1000 };
+  if (opts.dryRun) {
+    opts.out.write(await firstLook(cfg, log, policy));
+    return EXIT.OK;
+  }
+  const { members, targets } = roundMembers(cfg, log);
+  const env = realEnv(cfg, log, targets);
+  if (policy.force)
+    log.warn(
+      "FORCE: may bootstrap or join without every member's answer or against a refusal; committed transactions can be lost",
+    );
+  const outcome = await initLoop(env, members, {
+    policy,
+    pollIntervalMs: cfg.init.pollIntervalMs,
+    detectMs: detectLatencyMs(cfg),
+    startTimeoutMs: cfg.init.startTimeoutSeconds * 1000,
+    confirmFactor: 5,
+    once: opts.once,
+    waitTimeoutMs: cfg.init.waitTimeoutSeconds * 1000,
+    leftClusterRestarts: cfg.init.restartAttempts,
+  });
+  if (outcome.code === 'ok') return EXIT.OK;
+  return outcome.code === 'failed' ? EXIT.FAILED : EXIT.TEMPFAIL;
+}

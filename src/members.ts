@@ -1,0 +1,116 @@
+// Which nodes make the cluster, as SNMP targets, and which one is this node: the one answer both
+// galera-init (whom to ask before it decides) and the daemon's promoter (whom to ask before it
+// promotes) need. It reads the server's option file (sources/servercnf.ts) and builds SNMP targets
+// (snmp/peers.ts), so it sits above both layers, beside collect.ts, rather than inside either.
+
+import * as os from 'node:os';
+import type { Config } from './config';
+import { ConfigError } from './errors';
+import { PeerTarget, parseTarget } from './snmp/peers';
+import { clusterHosts, readServerOptions } from './sources/servercnf';
+
+/** How two spellings of one target compare: host case and IPv6 brackets do not matter, the port does. */
+export const targetKey = (t: { host: string; port: number }): string => `${t.host.toLowerCase()}:${t.port}`;
+
+export interface ResolvedMembers {
+  targets: PeerTarget[];
+  selfId: string;
+  /** Configured entries dropped as copies of another (same host and port) or as other names of this node. */
+  dropped: string[];
+}
+
+/**
+ * Every member's SNMP target, normalised and de-duplicated, and which one is this node. Whatever
+ * is left that still names one node twice (a DNS alias, say) is caught by the decision, which
+ * compares the identities the agents answer with.
+ */
+export function resolveMembers(cfg: Config): ResolvedMembers {
+  const i = cfg.init;
+  const defaults = {
+    port: i.snmpPort,
+    version: i.snmpVersion,
+    community: i.community,
+    user: i.snmpUser,
+    authProtocol: i.authProtocol,
+    authKey: i.authKey || undefined,
+    privProtocol: i.privProtocol,
+    privKey: i.privKey || undefined,
+    timeoutMs: i.snmpTimeoutMs,
+    retries: i.snmpRetries,
+  };
+  let members = i.members;
+  let nodeHost = '';
+  const fromServer = members.length === 0;
+  if (members.length === 0 || !i.self) {
+    const server = readServerOptions(i.serverConfig);
+    const address = server.values.get('wsrep_cluster_address') ?? '';
+    nodeHost = (server.values.get('wsrep_node_address') ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    if (members.length === 0) {
+      const hosts = clusterHosts(address);
+      if (hosts.length === 0) {
+        throw new ConfigError(
+          `no members: set init.members in the config, or wsrep_cluster_address in ${i.serverConfig}` +
+            (server.problems.length ? ` (${server.problems.join('; ')})` : ''),
+        );
+      }
+      members = hosts.map((h) => ({ target: h.includes(':') ? `[${h}]` : h }));
+    }
+  }
+  const dropped: string[] = [];
+  const seen = new Map<string, PeerTarget>();
+  for (const m of members) {
+    const t = parseTarget(m.target, defaults);
+    const key = targetKey(t);
+    const same = seen.get(key);
+    if (same) {
+      dropped.push(`${t.id} (same as ${same.id})`);
+      continue;
+    }
+    seen.set(key, {
+      ...t,
+      community: m.community ?? t.community,
+      user: m.snmpUser ?? t.user,
+      authKey: m.authKey ?? t.authKey,
+      privKey: m.privKey ?? t.privKey,
+    });
+  }
+  let targets = [...seen.values()];
+  let selfId: string;
+  if (i.self) {
+    const want = targetKey(parseTarget(i.self, defaults));
+    const mine = targets.find((t) => targetKey(t) === want);
+    if (!mine)
+      throw new ConfigError(`init.self '${i.self}' is not among the members ${targets.map((t) => t.id).join(', ')}`);
+    selfId = mine.id;
+  } else {
+    const locals = new Set(
+      [
+        nodeHost,
+        os.hostname(),
+        ...Object.values(os.networkInterfaces())
+          .flat()
+          .map((a) => a?.address ?? ''),
+      ]
+        .filter(Boolean)
+        .map((h) => h.toLowerCase()),
+    );
+    const mine = targets.filter((t) => locals.has(t.host.toLowerCase()));
+    if (mine.length === 0 && fromServer) {
+      // wsrep_cluster_address often leaves out the node it is written on: this node is a member
+      // all the same, and its own agent answers on loopback.
+      const self = parseTarget(`127.0.0.1:${i.snmpPort}`, defaults);
+      targets = [self, ...targets];
+      selfId = self.id;
+    } else if (mine.length === 0 || new Set(mine.map((t) => t.port)).size > 1) {
+      throw new ConfigError(
+        `cannot tell which member is this node (${mine.length} match its addresses): set init.self to one of ${targets.map((t) => t.id).join(', ')}`,
+      );
+    } else {
+      // The host name and an address of this node, on the same port: one agent, one member.
+      selfId = mine[0].id;
+      for (const t of mine.slice(1)) dropped.push(`${t.id} (this node, as ${selfId})`);
+      targets = targets.filter((t) => !mine.slice(1).includes(t));
+    }
+  }
+  return { targets, selfId, dropped };
+}

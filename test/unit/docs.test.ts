@@ -1,5 +1,6 @@
 // The docs' reference tables checked against the code, as fastify keeps its error docs in sync: the
-// notification table against the MIB and the Notifier's RULES, the exit-code table against EXIT,
+// notification table against the MIB and the Notifier's RULES, the object table and every
+// GALERA-MIB name in the docs against the MIB, the exit-code table against EXIT,
 // the decision table against every reason and advice decide.ts can return, the configuration
 // reference against the config's keys, defaults and accepted values. Each table is found by its
 // header in README.md or docs/*.md, wherever it moves; a table's layout may change, its entries
@@ -366,6 +367,42 @@ describe('the docs against the code', () => {
       const doc = documented();
       const missing = RULES.flatMap((r) => r.notifications).filter((n) => !doc.has(n));
       assert.deepEqual(missing, [], 'notifications in RULES (src/notifier.ts) missing from the docs');
+    });
+  });
+
+  describe('the MIB at a glance', () => {
+    const mib = loadMib();
+    const mibText = fs.readFileSync(path.join(ROOT, 'mibs', 'GALERA-MIB.txt'), 'utf8');
+    /** Every name the module defines: objects, tables, entries, notifications, groups. */
+    const defined = new Set(
+      [
+        ...mibText.matchAll(
+          /^(\w+)\s+(?:OBJECT-TYPE|NOTIFICATION-TYPE|OBJECT-GROUP|NOTIFICATION-GROUP|MODULE-IDENTITY|MODULE-COMPLIANCE|OBJECT IDENTIFIER)\b/gm,
+        ),
+      ].map((m) => m[1]),
+    );
+
+    it("names every readable scalar of the MIB in the object table, and only the MIB's", () => {
+      const { table, col } = tableWith('object', 'type', 'meaning');
+      const named = table.rows.flatMap((r) => quotes(r[col('object')]));
+      const scalars = [...mib.objects.values()].filter((o) => o.column === undefined && o.access === 'read-only');
+      const missing = scalars.map((o) => `${o.name}.0`).filter((n) => !named.includes(n));
+      const unknown = named.filter((n) => !defined.has(n.replace(/\.0$/, '')));
+      assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, `${table.file}'s object table vs the MIB`);
+    });
+
+    it('uses only names the MIB defines, in every page', () => {
+      assert.ok(
+        defined.has('galeraStatus') && defined.has('galeraSourceTable') && defined.has('galeraPromotedPrimary'),
+      );
+      for (const file of ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)]) {
+        if (!file.endsWith('.md')) continue;
+        const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+        const unknown = [...new Set([...text.matchAll(/\bgalera[A-Z]\w*/g)].map((m) => m[0]))].filter(
+          (n) => !defined.has(n),
+        );
+        assert.deepEqual(unknown, [], `${file} names objects GALERA-MIB does not define`);
+      }
     });
   });
 

@@ -466,6 +466,13 @@ describe('the docs against the code', () => {
         .map((r) => `${where}:${r.line} ${r.actions[0] ?? '(no action)'}: ${r.reasons.join(' | ')}`);
       assert.deepEqual(extra, [], 'rows of the decision table that match no outcome of decide.ts');
       for (const r of rows) {
+        for (const q of [...r.reasons, ...r.advice]) {
+          // A quote that is mostly `…` would match any outcome and check nothing.
+          assert.ok(
+            q.replace(/…|\.\.\./g, '').trim().length >= 8,
+            `${where}:${r.line}: \`${q}\` says too little to check`,
+          );
+        }
         for (const q of r.reasons) {
           assert.ok(
             outcomes.some((o) => compatible(fromQuote(q), o.reason)),

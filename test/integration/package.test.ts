@@ -71,6 +71,9 @@ describe('the npm package', function () {
       'integrations/prometheus/galera-alerts.yml',
       'integrations/haproxy/haproxy.cfg',
       'docs/keepalived.conf',
+      // The README links the operator's pages: they must be there on the node it was installed on.
+      'docs/decision.md',
+      'docs/configuration.md',
       'config-sample.yaml',
       'README.md',
     ]) {

@@ -189,7 +189,13 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
         ),
       10000,
       200,
-    );
+    ).catch(async (e) => {
+      const seen = await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', STATUS]);
+      const dir = await node.exec(['ls', '-la', '/run/galera-agentx']);
+      throw new Error(
+        `${(e as Error).message}: ${seen.stdout}${seen.stderr}\n${dir.stdout}\n${await node.journal('galera-agentx.service')}`,
+      );
+    });
   });
 
   it('starting galera-init again with the server running is a no-op (exit 0, same server)', async () => {

@@ -104,6 +104,18 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
   const galeraInitNeverRan = async (): Promise<void> => {
     assert.equal(await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic'), '0');
   };
+  const trackWeight = async (): Promise<string> => (await node.exec(['cat', TRACK])).stdout.trim();
+  /** The agent runs again, as another process than `before`. */
+  const agentRestarted = async (before: number): Promise<void> => {
+    await waitFor(
+      'the agent restarted',
+      async () =>
+        (await node.prop('galera-agentx.service', 'ActiveState')) === 'active' &&
+        (await mainPid('galera-agentx.service')) !== before,
+      30000,
+      100,
+    );
+  };
   const snmpGet = async (object: string): Promise<string> =>
     (
       await node.exec([
@@ -138,7 +150,14 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     node = new Node({ hostname: 'deb1' });
     maskGenerators(node);
     for (const [k, f] of Object.entries(debs)) node.writeFile(`/root/${k}/${path.basename(f)}`, fs.readFileSync(f));
-    // A stock server: Debian's snmpd and mariadb running with their default configs.
+    // A stock server: Debian's snmpd and mariadb running with their default configs, plus a one-node
+    // Galera cluster (gcomm:// bootstraps at every start), so that the agent finds the node
+    // healthy and writes the healthy weight into keepalived's track file.
+    node.writeFile(
+      '/etc/mysql/mariadb.conf.d/99-gxtest-galera.cnf',
+      '[galera]\nwsrep_on = ON\nwsrep_provider = /usr/lib/galera/libgalera_smm.so\nwsrep_cluster_address = gcomm://\n' +
+        'binlog_format = row\ndefault_storage_engine = InnoDB\ninnodb_autoinc_lock_mode = 2\n',
+    );
     node.writeTarget('gxsd.target', ['snmpd.service', 'mariadb.service']);
     await node.boot('gxsd.target');
     await node.waitBooted(60000);
@@ -242,7 +261,7 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
         `${(e as Error).message}: ${await snmpGet('galeraStatus.0')}\n${await node.journal('galera-agentx.service')}`,
       );
     });
-    await waitFor('the track file', () => node.exec(['test', '-f', TRACK]).then((r) => r.code === 0), 30000, 100);
+    await waitFor('the healthy weight in the track file', () => trackWeight().then((w) => w === '0'), 30000, 100);
     // galera-init (root) runs in /run/galera-agentx too; with the server running it exits 0 at once.
     // Its members (this node alone) are the operator's edit of config.yaml.
     await sh(`sed -i 's/^  members: \\[\\]$/  members: ["127.0.0.1"]/' /etc/galera-agentx/config.yaml`);
@@ -259,10 +278,18 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     await mariadbUntouched();
   });
 
-  it('upgrades with no terminal, keeping the edited conffile, restarting the agent only', async () => {
+  it('upgrades with no terminal, keeping the edited conffile, restarting the agent only; the track file stays healthy', async () => {
     const agentBefore = await mainPid('galera-agentx.service');
     const snmpdBefore = await mainPid('snmpd.service');
     const initRuns = await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic');
+    // The agent restarted by the previous case has read its server: the healthy weight.
+    await waitFor('the healthy weight in the track file', () => trackWeight().then((w) => w === '0'), 30000, 100);
+    // What keepalived reads, every 20 ms, for the whole upgrade: a restart by SIGTERM would leave the
+    // unhealthy weight there for seconds (RestartSec=2), and the VIP would leave this healthy node.
+    const poll = node.exec(
+      ['sh', '-c', `while [ ! -e /root/stop-poll ]; do cat ${TRACK}; sleep 0.02; done > /root/track.log`],
+      { timeoutMs: 180000 },
+    );
     // The newer release changes agent.yaml too: without --force-confold dpkg would ask, and with no
     // terminal it would fail. The README names the option.
     const out = await apt('-o', 'Dpkg::Options::=--force-confold', 'install', `/root/new/galera-agentx_${NEW}_all.deb`);
@@ -273,8 +300,13 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     assert.ok(!kept.includes(NEW_LINE));
     assert.ok((await node.run(['cat', '/etc/galera-agentx/agent.yaml.dpkg-dist'])).endsWith(NEW_LINE));
     // The agent moved to the new code; the database, snmpd (its drop-in unchanged) and galera-init did not.
-    await node.waitState('galera-agentx.service', ['active']);
-    assert.notEqual(await mainPid('galera-agentx.service'), agentBefore, 'the agent was not restarted');
+    await agentRestarted(agentBefore);
+    await waitFor('the new agent wrote its weight', () => node.exec(['test', '-f', TRACK]).then((r) => r.code === 0));
+    await sh('sleep 1; touch /root/stop-poll');
+    await poll;
+    const weights = (await node.run(['cat', '/root/track.log'])).trim().split('\n');
+    assert.ok(weights.length > 20, `only ${weights.length} reads of the track file`);
+    assert.deepEqual([...new Set(weights)], ['0'], 'keepalived would have read another weight during the upgrade');
     assert.equal(await mainPid('snmpd.service'), snmpdBefore, 'snmpd restarted though its drop-in did not change');
     assert.equal(await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic'), initRuns);
     await mariadbUntouched();
@@ -297,8 +329,7 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     );
     assert.equal(await node.run(['dpkg-query', '-W', '-f=${Version}', 'galera-agentx']), OLD);
     assert.ok((await node.run(['cat', '/etc/galera-agentx/agent.yaml'])).endsWith(EDIT));
-    await node.waitState('galera-agentx.service', ['active']);
-    assert.notEqual(await mainPid('galera-agentx.service'), agentBefore, 'the agent was not restarted');
+    await agentRestarted(agentBefore);
     await mariadbUntouched();
     await waitFor(
       'galeraStatus.0 after the rollback',

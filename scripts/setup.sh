@@ -9,6 +9,8 @@ declare -A NEED=(
   [snmpd]=snmpd [snmpget]=snmp [snmptrapd]=snmptrapd [smilint]=smitools
   [mariadbd]=mariadb-server [mariadb]=mariadb-client [rsync]=rsync [pgrep]=procps
   [keepalived]=keepalived [haproxy]=haproxy [ip]=iproute2
+  # The Debian package's test: dpkg-deb builds it, lintian judges it.
+  [dpkg-deb]=dpkg [lintian]=lintian
 )
 missing=()
 for bin in "${!NEED[@]}"; do

@@ -2,6 +2,8 @@
 // galera-check: the node's status or seqno, one word on stdout, for scripts, snmpd `extend`
 // lines and keepalived. The answers are src/check/answer.ts; this file parses flags and prints.
 
+// First: refuses a Node older than 20 with one line, before any other module loads.
+import './node-version';
 import { loadConfig } from '../config';
 import { EXIT } from '../errors';
 import { createLogger } from '../log';

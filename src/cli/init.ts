@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // galera-init: bootstrap or join a Galera cluster, never from a stale node.
 
+// First: refuses a Node older than 20 with one line, before any other module loads.
+import './node-version';
 import { loadConfig } from '../config';
 import { createLogger } from '../log';
 import { EXIT } from '../errors';

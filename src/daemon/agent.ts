@@ -50,6 +50,8 @@ export class Agent {
   /** The rule shared by the track file, the HTTP endpoint and galera-check healthy. */
   health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
   private stopped = false;
+  /** The sources have had their first look (the process table is scanned): see the track file. */
+  private sourcesStarted = false;
   readonly stats = { recomputes: 0, notifications: 0 };
 
   constructor(
@@ -91,6 +93,7 @@ export class Agent {
 
   async start(): Promise<void> {
     await this.sources.start(() => this.schedule());
+    this.sourcesStarted = true;
     this.recompute();
     this.promoter.start();
     await this.http?.start();
@@ -138,7 +141,15 @@ export class Agent {
     if (health.reason !== this.health.reason)
       this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;
-    this.track?.write(this.health.healthy ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
+    // Not before a real verdict: no server process (after the first scan), or the server answered or
+    // failed once. Before that the verdict is "unhealthy" for no reason, and keepalived would move
+    // the VIP off a healthy node at every start of the agent (a package upgrade restarts it).
+    // keepalived's init_file covers a file that does not exist yet.
+    const verdictKnown =
+      this.sourcesStarted &&
+      (!this.cfg.mysql.enabled || servers.length === 0 || facts.mysql.at > 0 || facts.mysql.error !== null);
+    if (verdictKnown)
+      this.track?.write(this.health.healthy ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
     if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
       this.log.info(
         { status: snap.status, seqno: snap.seqno.toString(), source: snap.seqnoSource, reason: snap.reason },
@@ -176,13 +187,17 @@ export class Agent {
     if (await this.session.notify(notificationVarbinds(this.mib, this.view, name, extra))) this.stats.notifications++;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every source and output. `handover`: a restart onto new code (a package upgrade), so the
+   * track file keeps its weight for the next agent to rewrite, and keepalived's VIP stays put.
+   */
+  async stop(opts: { handover?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.promoter.stop();
     await this.http?.stop();
     this.notifier.stop();
     // keepalived keeps the last weight it read: leave the unhealthy one behind.
-    this.track?.write(this.cfg.keepalived.unhealthyWeight);
+    if (!opts.handover) this.track?.write(this.cfg.keepalived.unhealthyWeight);
     await this.sources.stop();
     await this.session?.stop();
   }

@@ -81,6 +81,8 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     node.writeUnit('mariadb.service', STAND_IN_UNIT);
     for (const u of ['galera-agentx.service', 'galera-init.service'])
       node.writeUnit(u, fs.readFileSync(path.join(ROOT, 'systemd', u), 'utf8'));
+    // The runtime directory's one owner, as the package and the README install it.
+    node.writeFile('/etc/tmpfiles.d/galera-agentx.conf', fs.readFileSync(path.join(ROOT, 'systemd/tmpfiles.conf')));
     node.writeTarget('gxsd.target', ['snmpd.service', 'galera-agentx.service', 'galera-init.service']);
     node.writeTarget('gxsd-empty.target', []);
     node.writeFile('/etc/snmp/snmpd.conf', shippedSnmpdConf('127.0.0.2', '127.0.0.1', '127.0.0.0/8'), 0o600);
@@ -176,6 +178,8 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
     const pid = await node.prop('galera-agentx.service', 'MainPID');
     const st = await node.run(['ps', '-o', 'user:20=,group:20=', '-p', pid]);
     assert.match(st, /galera-agentx\s+mysql/);
+    // galera-init (root) has run in the runtime directory: it is still the agent's alone.
+    assert.equal((await node.run(['stat', '-c', '%U:%G %a', '/run/galera-agentx'])).trim(), 'galera-agentx:mysql 755');
     // It reads the server through the option file (root:mysql 0640): ready, so running.
     await waitFor(
       'galeraStatus running',
@@ -185,7 +189,13 @@ describe('systemd units under a real systemd (PID 1 in a container)', function (
         ),
       10000,
       200,
-    );
+    ).catch(async (e) => {
+      const seen = await node.exec(['snmpget', '-v2c', '-c', 'public', '-Oqv', '127.0.0.2', STATUS]);
+      const dir = await node.exec(['ls', '-la', '/run/galera-agentx']);
+      throw new Error(
+        `${(e as Error).message}: ${seen.stdout}${seen.stderr}\n${dir.stdout}\n${await node.journal('galera-agentx.service')}`,
+      );
+    });
   });
 
   it('starting galera-init again with the server running is a no-op (exit 0, same server)', async () => {

@@ -53,4 +53,50 @@ describe('the agent in process', function () {
       await agent.stop();
     }
   });
+
+  it('a stop leaves the unhealthy weight in the track file; a handover (upgrade) leaves the file alone', async () => {
+    const track = path.join(dir, 'keepalived.track');
+    const agentWith = (): Agent => {
+      const cfg = buildConfig(
+        { nodeName: 'n1', datadir: dir, lockFile: path.join(dir, 'init.lock'), keepalived: { trackFile: track } },
+        'test',
+      );
+      const log = silentLogger();
+      return new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: dir }) });
+    };
+    // The weight the running agent last wrote: healthy.
+    fs.writeFileSync(track, '0\n');
+    await agentWith().stop({ handover: true });
+    assert.equal(fs.readFileSync(track, 'utf8'), '0\n');
+    await agentWith().stop();
+    assert.equal(fs.readFileSync(track, 'utf8'), '-50\n');
+  });
+
+  it('writes no weight before the server has answered or failed once (a restart must not move the VIP)', async () => {
+    const track = path.join(dir, 'keepalived.track');
+    const cnf = path.join(dir, 'my.cnf');
+    fs.writeFileSync(cnf, `[client]\nsocket = ${path.join(dir, 'no-server.sock')}\n`, { mode: 0o600 });
+    const cfg = buildConfig(
+      {
+        nodeName: 'n1',
+        datadir: dir,
+        lockFile: path.join(dir, 'init.lock'),
+        keepalived: { trackFile: track },
+        mysql: { optionFile: cnf },
+      },
+      'test',
+    );
+    const log = silentLogger();
+    const agent = new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: dir }) });
+    agent.recompute();
+    assert.equal(fs.existsSync(track), false, 'a weight was written before the server was read');
+    await agent.start();
+    try {
+      // No server process: a real verdict, unhealthy.
+      for (let i = 0; i < 200 && !fs.existsSync(track); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(fs.readFileSync(track, 'utf8'), '-50\n');
+    } finally {
+      await agent.stop();
+    }
+  });
 });

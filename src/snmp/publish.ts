@@ -3,7 +3,7 @@
 import { Mib, MibObject, RawValue, clipUtf8, typedValue } from './mib';
 import { Oid, Value, ValueType, VarBind } from './agentx/pdu';
 import { Instance, View, getExact, makeView } from './view';
-import { NodeSnapshot, WindowEstimate, dataAge } from '../core/snapshot';
+import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapshot';
 import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 
@@ -54,7 +54,7 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
     const idx = i + 1;
     column('galeraSourceName', idx, src.name);
     column('galeraSourceState', idx, src.state);
-    column('galeraSourceAge', idx, () => (src.lastOkAt ? now() - src.lastOkAt : GAUGE_MAX));
+    column('galeraSourceAge', idx, () => sourceAge(src, now()) ?? GAUGE_MAX);
     column('galeraSourceError', idx, src.error);
   }
   if (s.wsrep) addWsrep(mib, s.wsrep, instances, now);

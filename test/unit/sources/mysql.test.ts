@@ -52,6 +52,24 @@ describe('the wsrep source against a misbehaving server', function () {
   const size = (): string => syncedStatusRows().find(([k]) => k === 'wsrep_cluster_size')![1];
   const failuresLogged = (): string[] => lines.filter((l) => l.includes('MySQL status query failed'));
 
+  it("tells when the server drops its connection (a crash or a stop: the process table's mark)", async () => {
+    // An idle connection between polls: a slow poll, so the drop falls between two queries.
+    await src.stop();
+    src = new MysqlSource({
+      optionFile: path.join(dir, 'my.cnf'),
+      refreshIntervalMs: 60_000,
+      connectTimeoutMs: 300,
+      queryTimeoutMs: 300,
+      log: createLogger('info', 'test', new Writable({ write: (_c, _e, cb) => cb() })),
+    });
+    src.setActive(true);
+    await waitFor('first answer', () => src.facts.reachable, 5000, 10);
+    const lost = new Promise((r) => src.once('lost', r));
+    fake.dropConnections();
+    await lost;
+    assert.equal(src.reads.count, 1, 'a drop is no read: the age keeps growing from the last answer');
+  });
+
   it('reads the real Synced capture through the protocol', () => {
     assert.equal(src.facts.status?.wsrep_cluster_size, size());
     assert.equal(src.facts.status?.wsrep_cluster_status, 'Primary');

@@ -26,7 +26,11 @@ export type SourceState = 'ok' | 'failing' | 'idle';
 export interface SourceHealth {
   name: string;
   state: SourceState;
-  /** When the source last succeeded (ms since epoch); 0 never. Never the time of a failed attempt. */
+  /**
+   * When the source last confirmed its facts (ms since epoch); 0 never. Never the time of a read
+   * that failed to learn anything (a hang, a timeout, a refused login); a server that refuses
+   * connections while it starts or stops is a confirmed fact.
+   */
   lastOkAt: number;
   error: string;
   /** A live watch confirms its facts as they change: its age is 0 while the watch lasts. */

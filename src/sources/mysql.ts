@@ -123,6 +123,11 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
     return !this.wanted;
   }
 
+  /** The last poll's failure, a refusal included (the row is failing while its facts stay fresh). */
+  problem(): string | null {
+    return this.facts.error?.text ?? null;
+  }
+
   /** Polls while a server runs; stops (and closes the connection) when none does. */
   setActive(active: boolean): void {
     if (active === this.active) return;
@@ -279,7 +284,10 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
         variables: null,
       };
       this.emit('change', this.facts);
-      return why;
+      // A server that refuses (starting, receiving a state transfer, stopping) answered: its facts
+      // are confirmed, and the row says why it fails. One that does not answer (hung, frozen) or
+      // refuses our login grows old.
+      return this.facts.closed ? null : why;
     }
   }
 

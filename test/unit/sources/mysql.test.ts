@@ -75,6 +75,23 @@ describe('the wsrep source against a misbehaving server', function () {
     assert.equal(src.facts.status?.wsrep_cluster_status, 'Primary');
   });
 
+  it('a hung server grows old; one that refuses connections (starting, stopping) stays confirmed', async () => {
+    fake.mode = 'hang';
+    await waitFor('unreachable', () => !src.facts.reachable, 5000, 10);
+    const hungSince = src.reads.lastOkAt;
+    const failedAt = src.stats.failures;
+    await waitFor('more timeouts', () => src.stats.failures >= failedAt + 2, 5000, 10);
+    assert.equal(src.reads.lastOkAt, hungSince, 'no answer confirms nothing');
+    assert.match(src.problem() ?? '', /did not answer in time/);
+    // Its socket gone, as while a server stops or before it listens: the refusal is an answer.
+    await fake.close();
+    await waitFor('refused', () => src.facts.closed, 5000, 10);
+    const refusedAt = src.reads.lastOkAt;
+    await waitFor('the next refusal confirms it again', () => src.reads.lastOkAt > refusedAt, 5000, 10);
+    assert.ok(src.reads.lastOkAt > hungSince);
+    assert.match(src.problem() ?? '', /socket file not found|connection refused/, 'the row still says why it fails');
+  });
+
   for (const [mode, why] of [
     ['non-primary', /non-Primary/],
     ['too-many', /too many connections/i],

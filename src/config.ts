@@ -50,6 +50,9 @@ const strList = check<string[]>((v) =>
     ? null
     : 'a non-empty list of strings',
 );
+const absPaths = check<string[]>((v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s.startsWith('/')) ? null : 'a list of absolute paths',
+);
 const weight = check<number>((v) =>
   Number.isInteger(v) && (v as number) >= -254 && (v as number) <= 254
     ? null
@@ -130,8 +133,13 @@ const SCHEMA = {
   processes: {
     serverNames: key(strList, ['mariadbd', 'mysqld']),
     initiatorNames: key(strList, ['galera-init']),
+    /** The period of the process looks while a start or a stop is under way (a mark was seen). */
     scanIntervalMs: key(ms(20, 10000), 100),
     fullScanIntervalMs: key(ms(100, 600000), 60000),
+    /** The backstop: every source is confirmed this often, and a start that leaves no mark is seen. */
+    backstopMs: key(ms(100, 60000), 1000),
+    /** Directories (besides the datadir and the lock's) where a server's start or stop leaves a mark. */
+    watchDirs: key(absPaths, ['/run/mysqld']),
   },
   mysql: {
     enabled: key(bool, true),
@@ -238,12 +246,15 @@ type Flatten<T> = { [K in keyof T]: T[K] extends (infer E)[] ? E[] : T[K] extend
 export type Config = Flatten<Derived<typeof SCHEMA>>;
 
 /**
- * The longest time the agent takes to show a change of the process table or the lock: one scan
- * interval (both are polled at it), plus 400 ms for the read and the recompute on a loaded host.
- * Published as galeraAgentDetectMs; galera-init waits for its own agent to show its lock, at most a
- * few times this long, before it asks the other members.
+ * The longest time the agent takes to show a change of the process table or the lock. A change
+ * that leaves a mark (the lock, the server's files, socket and pid file) shows within
+ * scanIntervalMs; one that leaves none waits for the backstop, and for its second look when the
+ * first caught the PID between fork and exec. Plus 400 ms for the read and the recompute on a
+ * loaded host. Published as galeraAgentDetectMs; galera-init waits for its own agent to show its
+ * lock, at most a few times this long, before it asks the other members.
  */
-export const detectLatencyMs = (cfg: Config): number => cfg.processes.scanIntervalMs + 400;
+export const detectLatencyMs = (cfg: Config): number =>
+  Math.max(cfg.processes.scanIntervalMs, 2 * cfg.processes.backstopMs) + 400;
 
 /** The shortest init.quorumAfterSeconds accepted (0 aside): longer than an agent's restart. */
 export const QUORUM_MIN_SECONDS = 30;

@@ -26,9 +26,17 @@ export type SourceState = 'ok' | 'failing' | 'idle';
 export interface SourceHealth {
   name: string;
   state: SourceState;
-  /** When the source last succeeded (ms since epoch); 0 never. Never the time of a failed attempt. */
+  /**
+   * When the source last confirmed its facts (ms since epoch); 0 never. Never the time of a read
+   * that failed to learn anything (a hang, a timeout, a refused login); a server that refuses
+   * connections while it starts or stops is a confirmed fact.
+   */
   lastOkAt: number;
   error: string;
+  /** A live watch confirms its facts as they change: its age is 0 while the watch lasts. */
+  live?: boolean;
+  /** How long its last read took (ms). */
+  readMs?: number;
 }
 
 /** What the recovery source knows: a position recovered for the data now on disk, if any. */
@@ -40,8 +48,6 @@ export interface RecoveryFacts {
   running: boolean;
   /** Why the last run for this data failed; '' when it did not. */
   error: string;
-  /** When a position was last found (ms since epoch); 0 never. */
-  lastOkAt: number;
 }
 
 /** A state file's facts (grastate.dat, gvwstate.dat). */
@@ -250,14 +256,23 @@ export function wsrepInput(h: WsrepStatus, accepting: boolean): WsrepInput {
   };
 }
 
+/**
+ * How old a source's facts are (ms): 0 under a live watch, else the time since its last successful
+ * read (the backstop or its own poll confirms them every period); null when it never succeeded.
+ */
+export function sourceAge(src: SourceHealth, now: number): number | null {
+  if (src.live) return 0;
+  return src.lastOkAt ? Math.max(0, now - src.lastOkAt) : null;
+}
+
 /** The age of the oldest fact in use (ms), for galeraAgentDataAge. Idle sources do not count. */
 export function dataAge(s: NodeSnapshot, now: number): number {
-  let oldest = now;
+  let age = 0;
   for (const src of s.sources) {
     if (src.state === 'idle') continue;
-    oldest = Math.min(oldest, src.lastOkAt || 0);
+    age = Math.max(age, sourceAge(src, now) ?? now);
   }
-  return Math.max(0, now - oldest);
+  return age;
 }
 
 /** The snapshot as JSON-friendly data (every bigint as a decimal string), for galera-check --json. */

@@ -13,16 +13,21 @@ export const SHORT_SPAN_MS = 60_000;
 export const LONG_SPAN_MS = 3_600_000;
 const MIN_SPAN_MS = 1_000;
 
-/** Appends a sample, dropping the history on a counter reset and samples older than the long span. */
+/**
+ * Appends a sample in place, dropping samples older than the long span (and the whole history on
+ * a counter reset); returns the history to keep. In place: a copy per poll cost the agent an
+ * allocation the size of the history (an hour of samples) at every SHOW STATUS.
+ */
 export function addSample(history: ByteSample[], s: ByteSample, keepMs = LONG_SPAN_MS): ByteSample[] {
   const last = history.at(-1);
   if (last && (s.bytes < last.bytes || s.t <= last.t)) {
     return s.bytes < last.bytes ? [s] : history; // reset: start again; same instant: ignore
   }
-  const out = [...history, s];
+  history.push(s);
   let drop = 0;
-  while (drop < out.length - 2 && out[drop + 1].t <= s.t - keepMs) drop++;
-  return drop ? out.slice(drop) : out;
+  while (drop < history.length - 2 && history[drop + 1].t <= s.t - keepMs) drop++;
+  if (drop) history.splice(0, drop);
+  return history;
 }
 
 /** Bytes per second over (about) the last spanMs; null with less than a second of history. */

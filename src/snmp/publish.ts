@@ -3,7 +3,7 @@
 import { Mib, MibObject, RawValue, clipUtf8, typedValue } from './mib';
 import { Oid, Value, ValueType, VarBind } from './agentx/pdu';
 import { Instance, View, getExact, makeView } from './view';
-import { NodeSnapshot, WindowEstimate, dataAge } from '../core/snapshot';
+import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapshot';
 import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 
@@ -15,6 +15,25 @@ export { clipUtf8 };
 /** A raw value, or a function for values that depend on the time of the request (ages). */
 type Raw = RawValue | (() => RawValue);
 
+/**
+ * Instance OIDs, one array per object and index for the process's life: a view is rebuilt at every
+ * recompute, and a fresh array per instance each time was a good part of its allocation.
+ */
+const instanceOids = new WeakMap<MibObject, Oid[]>();
+function instanceOid(o: MibObject, index: number): Oid {
+  let byIndex = instanceOids.get(o);
+  if (!byIndex) instanceOids.set(o, (byIndex = []));
+  return (byIndex[index] ??= Object.freeze<Oid>([...o.oid, index]));
+}
+
+/** The objects' OIDs of a MIB, listed once. */
+const objectOids = new WeakMap<Mib, Oid[]>();
+function objectsOf(mib: Mib): Oid[] {
+  let oids = objectOids.get(mib);
+  if (!oids) objectOids.set(mib, (oids = [...mib.objects.values()].map((o) => o.oid)));
+  return oids;
+}
+
 /** Adds instances to a view: every value typed by the MIB, never by hand. */
 function publisher(
   mib: Mib,
@@ -22,7 +41,7 @@ function publisher(
 ): { scalar: (name: string, raw: Raw) => void; column: (name: string, index: number, raw: Raw) => void } {
   const put = (o: MibObject, index: number, raw: Raw): void => {
     out.push({
-      oid: [...o.oid, index],
+      oid: instanceOid(o, index),
       value: typeof raw === 'function' ? () => typedValue(o, raw()) : typedValue(o, raw),
     });
   };
@@ -54,13 +73,12 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
     const idx = i + 1;
     column('galeraSourceName', idx, src.name);
     column('galeraSourceState', idx, src.state);
-    column('galeraSourceAge', idx, () => (src.lastOkAt ? now() - src.lastOkAt : GAUGE_MAX));
+    column('galeraSourceAge', idx, () => sourceAge(src, now()) ?? GAUGE_MAX);
     column('galeraSourceError', idx, src.error);
   }
   if (s.wsrep) addWsrep(mib, s.wsrep, instances, now);
   if (s.window) addWindow(mib, s.window, instances);
-  const objects: Oid[] = [...mib.objects.values()].map((o) => o.oid);
-  return makeView(objects, instances);
+  return makeView(objectsOf(mib), instances);
 }
 
 /** Averages and distances are published in thousandths (the MIB's UNITS), 0 when unknown. */

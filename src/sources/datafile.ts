@@ -1,14 +1,14 @@
-// A small state file in the datadir (grastate.dat, gvwstate.dat), watched (chokidar) with a
-// periodic lstat as a backstop, read off the request path and parsed once per change. Each distinct problem
-// is logged once, not per read.
+// A small state file in the datadir (grastate.dat, gvwstate.dat), watched (chokidar) with an
+// lstat at each backstop period (SourceSet's), read off the request path and parsed once per
+// change. Each distinct problem is logged once, not per read.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EventEmitter } from 'node:events';
 import chokidar, { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import type { FileFacts, SourceHealth } from '../core/snapshot';
-import { Source, healthRow } from './source';
+import type { FileFacts } from '../core/snapshot';
+import { Reads, Source } from './source';
 
 export type { FileFacts } from '../core/snapshot';
 
@@ -58,11 +58,11 @@ export async function readDataFile<T extends { problems: string[] }>(
 export class DataFileSource<T extends { problems: string[] }> extends EventEmitter implements Source<FileFacts<T>> {
   readonly name: string;
   readonly file: string;
+  readonly reads = new Reads();
   facts: FileFacts<T> = { value: null, version: 'none', error: null };
-  /** The last read that succeeded (the file read, or found absent). */
-  lastOkAt = 0;
   private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** The watch is set up and has not failed since. */
+  private watchLive = false;
   private reading = false;
   /** Calls to read() that came while one was reading: each asks for one more pass. */
   private missedReads = 0;
@@ -71,7 +71,6 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   constructor(
     private readonly datadir: string,
     private readonly spec: DataFileSpec<T>,
-    private readonly backstopMs: number,
     private readonly log: Logger,
   ) {
     super();
@@ -79,8 +78,25 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
     this.name = spec.name.replace(/\.dat$/, '');
   }
 
-  health(): SourceHealth {
-    return healthRow(this.name, this.facts.error ? 'failing' : 'ok', this.lastOkAt, this.facts.error);
+  /** The file under a live watch: its facts are confirmed as it changes. */
+  watching(): boolean {
+    return this.watchLive;
+  }
+
+  /** The file's present problem: an unreadable file stays failing until a read succeeds. */
+  problem(): string | null {
+    return this.facts.error;
+  }
+
+  /**
+   * The backstop's cheap question: one lstat(2), compared with the version last read. inotify
+   * (chokidar) misses some rewrites (seen: grastate.dat after a --wsrep-recover run); a full read
+   * (open, fstat, read, close on the thread pool) only on a change. An lstat that finds the file
+   * as last read confirms the facts.
+   */
+  backstop(): string | null {
+    if (this.changedSinceRead()) void this.read();
+    return this.facts.error;
   }
 
   async readOnce(): Promise<void> {
@@ -90,34 +106,24 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   async start(): Promise<void> {
     await this.read();
     this.watcher = chokidar.watch(this.file, { ignoreInitial: true, persistent: false, atomic: 50 });
+    this.watcher.on('ready', () => (this.watchLive = true));
     this.watcher.on('all', () => void this.read());
     this.watcher.on('error', (err) => {
+      this.watchLive = false;
       // A loop, a missing or unreadable path is the file's condition, which the read reports in
       // its own words: one line per condition, not one from the watcher and one from the read.
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (['ELOOP', 'ENOENT', 'ENOTDIR', 'EACCES'].includes(code)) void this.read();
       else this.logOnce(`watcher: ${(err as Error).message}`);
     });
-    // An lstat that finds the file as last read confirms the facts: that is a success too, or
-    // galeraAgentDataAge would grow for ever on a node whose grastate.dat does not change.
-    this.timer = setInterval(() => {
-      if (this.changedSinceRead()) void this.read();
-      else if (!this.facts.error) this.lastOkAt = Date.now();
-    }, this.backstopMs);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.watchLive = false;
     await this.watcher?.close();
     this.watcher = null;
   }
 
-  /**
-   * The backstop's cheap question: one lstat(2), compared with the version last read. inotify
-   * (chokidar) misses some rewrites (seen: grastate.dat after a --wsrep-recover run), so this runs
-   * every backstopMs; a full read (open, fstat, read, close on the thread pool) only on a change.
-   */
   private changedSinceRead(): boolean {
     try {
       const st = fs.lstatSync(this.file);
@@ -144,8 +150,11 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
       let seen: number;
       do {
         seen = this.missedReads;
-        const next = await readDataFile(this.datadir, this.spec);
-        if (!next.error) this.lastOkAt = Date.now();
+        let next = this.facts;
+        await this.reads.runAsync(async () => {
+          next = await readDataFile(this.datadir, this.spec);
+          return next.error;
+        });
         this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
         if (next.version !== this.facts.version || next.error !== this.facts.error) {
           this.facts = next;

@@ -1,6 +1,7 @@
 // The list of sources. Its order is galeraSourceTable's index order: a new source goes at the end
 // (one line here, one file beside this one) so existing indexes stay put.
 
+import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { SourceFacts, SourceHealth } from '../core/snapshot';
@@ -28,10 +29,14 @@ export interface SourceOptions {
 
 /** The sources, built from the config. */
 export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): SourceSet {
-  const processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log, procDir: o.procDir });
+  // The marks of a start or a stop: files created in the datadir, the lock's directory and the
+  // run dirs (socket, pid file); see processes.ts.
+  const watchDirs = [...new Set([cfg.datadir, path.dirname(cfg.lockFile), ...cfg.processes.watchDirs])];
+  const processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log, procDir: o.procDir, watchDirs });
   const lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
-  // One lstat per file per backstop period; a read only when it changed (see DataFileSource).
-  const backstopMs = 2000;
+  const mysql = new MysqlSource({ ...cfg.mysql, log: o.mysqlLog ?? log });
+  // The server's connection dropped: it stopped or died (a crash leaves no file behind).
+  mysql.on('lost', () => processes.poke());
   const recovery = new RecoverySource({
     ...cfg.recovery,
     datadir: cfg.datadir,
@@ -47,19 +52,38 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
   });
   // A result galera-init or galera-check wrote beside the lock: the data may have changed with it.
   lock.on('recovery-cache', () => recovery.dataChanged());
-  return new SourceSet([
-    processes,
-    lock,
-    new DataFileSource(cfg.datadir, GRASTATE_FILE, backstopMs, log),
-    new MysqlSource({ ...cfg.mysql, log: o.mysqlLog ?? log }),
-    recovery,
-    new DataFileSource(cfg.datadir, GVWSTATE_FILE, backstopMs, log),
-  ]);
+  return new SourceSet(
+    [
+      processes,
+      lock,
+      new DataFileSource(cfg.datadir, GRASTATE_FILE, log),
+      mysql,
+      recovery,
+      new DataFileSource(cfg.datadir, GVWSTATE_FILE, log),
+    ],
+    { backstopMs: cfg.processes.backstopMs },
+  );
 }
 
-/** The sources as one: started, stopped, read once, synced and asked for health together. */
+/**
+ * The sources as one: started, stopped, read once and synced together, and the one keeper of
+ * their health. One freshness rule for all: a source under a live watch confirms its facts
+ * continuously (age 0 while the watch lasts); the rest are confirmed by their own poll or by the
+ * backstop, one timer that gives every source a look every backstopMs. Only a source whose reads
+ * fail or hang (MySQL not answering, a file that cannot be read) grows old.
+ */
 export class SourceSet {
-  constructor(readonly list: Source<unknown, SourceFacts>[]) {}
+  private readonly rows: SourceHealth[];
+  private timer: NodeJS.Timeout | null = null;
+  readonly backstopMs: number;
+
+  constructor(
+    readonly list: Source<unknown, SourceFacts>[],
+    opts: { backstopMs?: number } = {},
+  ) {
+    this.backstopMs = opts.backstopMs ?? 1000;
+    this.rows = list.map(rowOf);
+  }
 
   get(name: string): Source<unknown, SourceFacts> {
     const s = this.list.find((x) => x.name === name);
@@ -72,8 +96,19 @@ export class SourceSet {
     return Object.fromEntries(this.list.map((s) => [s.name, s.facts])) as unknown as SourceFacts;
   }
 
+  /**
+   * The galeraSourceTable rows, state and error as of now. The rows are the same objects from call
+   * to call and their age fields read the sources' reads when asked: a view built from an older
+   * snapshot still publishes the ages of now, with no recompute per confirmation.
+   */
   health(): SourceHealth[] {
-    return this.list.map((s) => s.health());
+    for (const [i, s] of this.list.entries()) {
+      const row = this.rows[i];
+      const error = errorOf(s);
+      row.state = s.idle?.() ? 'idle' : error !== null ? 'failing' : 'ok';
+      row.error = error ?? '';
+    }
+    return this.rows;
   }
 
   /** Lets each source see the others' facts. */
@@ -88,9 +123,25 @@ export class SourceSet {
       s.on('change', onChange);
       await s.start();
     }
+    this.timer = setInterval(() => this.backstop(), this.backstopMs);
+  }
+
+  /** One look of every source that has a backstop, each timed and recorded through its reads. */
+  backstop(): void {
+    for (const s of this.list) {
+      const look = s.backstop?.bind(s);
+      if (!look) continue;
+      try {
+        s.reads.run(look);
+      } catch {
+        // Recorded as the source's failure (its row turns failing); the next period tries again.
+      }
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     for (const s of this.list) await s.stop();
   }
 
@@ -101,4 +152,24 @@ export class SourceSet {
       await s.readOnce();
     }
   }
+}
+
+const errorOf = (s: Source<unknown, SourceFacts>): string | null => (s.problem ? s.problem() : s.reads.error);
+
+/** A source's live row: lastOkAt, live and readMs are read from the source when asked. */
+function rowOf(s: Source<unknown, SourceFacts>): SourceHealth {
+  return {
+    name: s.name,
+    state: 'idle',
+    error: '',
+    get lastOkAt(): number {
+      return s.reads.lastOkAt;
+    },
+    get live(): boolean {
+      return s.watching?.() === true && errorOf(s) === null;
+    },
+    get readMs(): number {
+      return Math.round(s.reads.lastMs * 1000) / 1000;
+    },
+  };
 }

@@ -11,8 +11,7 @@ import type { Logger } from 'pino';
 import { formatLock, LockInfo, parseLock } from '../core/lockfmt';
 import type { LockState } from '../core/status';
 import { procStartTime } from './processes';
-import type { SourceHealth } from '../core/snapshot';
-import { Source, healthRow } from './source';
+import { Reads, Source } from './source';
 
 /** Whether the lock's owner is the live process that took it. */
 export function ownerAlive(info: LockInfo, procDir = '/proc'): boolean {
@@ -134,9 +133,8 @@ export function releaseLock(lockFile: string): void {
  */
 export class LockSource extends EventEmitter implements Source<LockState> {
   readonly name = 'lock';
+  readonly reads = new Reads();
   state: LockState = { state: 'free' };
-  /** The last read that succeeded (free, held or stale: the file said something). */
-  lastOkAt = 0;
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loggedStale = -1;
@@ -167,13 +165,18 @@ export class LockSource extends EventEmitter implements Source<LockState> {
   }
 
   /**
-   * A free lock under a working directory watch is known now (inotify would have said otherwise):
-   * lastOkAt is the present. Without a watch, or while an owner is polled, it is the last read.
+   * Under a working directory watch the lock is known now (inotify would have said otherwise); a
+   * held lock's owner is polled besides (a PID dies without touching the file).
    */
-  health(): SourceHealth {
-    const s = this.state;
-    if (s.state === 'unreadable') return healthRow(this.name, 'failing', this.lastOkAt, s.error);
-    return healthRow(this.name, 'ok', this.watcher && s.state === 'free' ? Date.now() : this.lastOkAt, null);
+  watching(): boolean {
+    return this.watcher !== null;
+  }
+
+  /** The backstop: a watch again where it was lost (and a read); nothing to do under a live watch. */
+  backstop(): string | null {
+    if (this.watcher) return this.state.state === 'unreadable' ? this.state.error : null;
+    this.watchDir();
+    return this.look();
   }
 
   /** Polls while the watch is missing (no directory yet) or an owner must be watched for death. */
@@ -215,8 +218,12 @@ export class LockSource extends EventEmitter implements Source<LockState> {
   }
 
   refresh(): void {
+    this.reads.run(() => this.look());
+  }
+
+  /** Reads the lock; returns the error of an unreadable one. */
+  private look(): string | null {
     const next = readLockState(this.lockFile);
-    if (next.state !== 'unreadable') this.lastOkAt = Date.now();
     if (next.state === 'stale' && this.loggedStale !== next.pid) {
       this.log.warn(
         { lockFile: this.lockFile, pid: next.pid },
@@ -231,6 +238,7 @@ export class LockSource extends EventEmitter implements Source<LockState> {
       this.emit('change', next);
     }
     this.arm();
+    return next.state === 'unreadable' ? next.error : null;
   }
 
   stop(): Promise<void> {

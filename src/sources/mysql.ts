@@ -11,8 +11,8 @@ import { clientOptions, parseOptionFile } from '../core/mycnf';
 import { parseUuid } from '../core/gtid';
 import { CLUSTER_STATUS_TEXT } from '../core/wsrep-status';
 import type { ErrorKind } from '../errors';
-import type { MysqlFacts, SourceFacts, SourceHealth } from '../core/snapshot';
-import { Source, healthRow } from './source';
+import type { MysqlFacts, SourceFacts } from '../core/snapshot';
+import { Reads, Source } from './source';
 
 const EMPTY: MysqlFacts = {
   reachable: false,
@@ -74,6 +74,7 @@ const AUTH_ERRORS = new Set([
 
 export class MysqlSource extends EventEmitter implements Source<MysqlFacts, SourceFacts> {
   readonly name = 'mysql';
+  readonly reads = new Reads();
   facts: MysqlFacts = { ...EMPTY };
   /** A server runs and polling is on: this source has something to read. */
   private wanted = false;
@@ -117,9 +118,14 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
     this.setActive(this.wanted);
   }
 
-  health(): SourceHealth {
-    if (!this.wanted) return healthRow(this.name, 'idle', this.facts.at, null);
-    return healthRow(this.name, this.facts.reachable ? 'ok' : 'failing', this.facts.at, this.facts.error?.text);
+  /** No server runs, or polling is off: nothing to read, and not counted in galeraAgentDataAge. */
+  idle(): boolean {
+    return !this.wanted;
+  }
+
+  /** The last poll's failure, a refusal included (the row is failing while its facts stay fresh). */
+  problem(): string | null {
+    return this.facts.error?.text ?? null;
   }
 
   /** Polls while a server runs; stops (and closes the connection) when none does. */
@@ -181,6 +187,7 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
     this.conn = null;
     if (c) {
       c.removeAllListeners('error');
+      c.removeAllListeners('end');
       c.on('error', () => undefined);
       c.destroy();
     }
@@ -190,6 +197,16 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
     this.timer = null;
     if (!this.active || this.busy) return;
     this.busy = true;
+    try {
+      await this.reads.runAsync(() => this.pollOnce());
+    } finally {
+      this.busy = false;
+    }
+    if (this.isActive()) this.schedule(retryDelay(this.failures, this.opts.refreshIntervalMs, Date.now() - this.since));
+  }
+
+  /** One round of queries; returns its error (described), or null. */
+  private async pollOnce(): Promise<string | null> {
     try {
       const rows = await this.query("SHOW GLOBAL STATUS LIKE 'wsrep\\_%'");
       const status: Record<string, string> = {};
@@ -241,6 +258,7 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
         members,
       };
       this.emit('change', this.facts);
+      return null;
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { errno?: number; sqlMessage?: string };
       this.stats.failures++;
@@ -266,10 +284,11 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
         variables: null,
       };
       this.emit('change', this.facts);
-    } finally {
-      this.busy = false;
+      // A server that refuses (starting, receiving a state transfer, stopping) answered: its facts
+      // are confirmed, and the row says why it fails. One that does not answer (hung, frozen) or
+      // refuses our login grows old.
+      return this.facts.closed ? null : why;
     }
-    if (this.isActive()) this.schedule(retryDelay(this.failures, this.opts.refreshIntervalMs, Date.now() - this.since));
   }
 
   private query(sql: string): Promise<Record<string, unknown>[]> {
@@ -288,7 +307,14 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
           connectTimeout: this.opts.connectTimeoutMs,
           multipleStatements: false,
         });
-        conn.on('error', () => this.closeConn());
+        // The server closed it (a crash, a stop): a mark for the process table to look now.
+        const lost = (): void => {
+          if (this.conn !== conn) return;
+          this.closeConn();
+          this.emit('lost');
+        };
+        conn.on('error', lost);
+        conn.on('end', lost);
         this.conn = conn;
         this.stats.connects++;
       }

@@ -1,14 +1,21 @@
-// The process table, read from /proc, at an idle cost close to nothing:
-// - Every scanIntervalMs one small read of /proc/loadavg, whose last field is the last PID the
-//   kernel handed out. PIDs are allocated in a cycle, so while it stands still no process (or
-//   thread) was born and no listing of /proc is needed. When it moves, one readdir, and the
-//   command line of new PIDs only.
-// - The PIDs that matter (servers, recovery runs, initiators) are re-read every tick: an exit or
-//   a zombie shows within one tick without listing /proc.
-// - A new PID is re-read on every tick during its first second (fork-then-exec: systemd,
-//   mysqld_safe and spawn show the parent's name first), then at 2, 4, 8 ... 64 s of age (a
-//   wrapper that exec()s into mariadbd after a slow start), then only by the full re-read every
-//   fullScanIntervalMs.
+// The process table, read from /proc, at an idle cost close to nothing. The table cannot be
+// watched, but what a server, galera-init or a recovery does to the filesystem can: the agent
+// sleeps until one of those marks, or the backstop.
+// - Event-driven: inotify on the datadir, the lock's directory, processes.watchDirs (the run dir
+//   of the socket and pid file, /run/mysqld by default) and the directories of a running
+//   server's --socket and --pid-file. A file created, removed or renamed there (the pid file,
+//   the socket, ibtmp1, ddl_recovery.log, galera.cache, a lock), or grastate.dat rewritten (seqno
+//   -1 when the provider loads), starts a burst: a look now, then every scanIntervalMs until 2 s
+//   pass without a mark, which sees the server (or its exit) as it happens.
+// - The backstop (SourceSet, every processes.backstopMs) gives a look to a start or an exit that
+//   leaves no mark (a crash: its socket and pid file stay behind).
+// - A look is one small read of /proc/loadavg, whose last field is the last PID the kernel handed
+//   out. PIDs are allocated in a cycle, so while it stands still no process (or thread) was born
+//   and no listing of /proc is needed. When it moves, one readdir, and the command line of new
+//   PIDs only. The PIDs that matter (servers, recovery runs, initiators) are re-read at each look.
+// - A new PID is re-read at the next look (fork-then-exec: systemd, mysqld_safe and spawn show
+//   the parent's name first), then at 0.4, 1.6 and 6.4 s of age (a wrapper that exec()s into
+//   mariadbd after a slow start), then only by the full re-read every fullScanIntervalMs.
 // - A server's datadir, when its command line has no --datadir, comes from the option files it
 //   reads (read once per new command line, never on a request) or from its cwd.
 
@@ -27,15 +34,22 @@ import {
   sameProcessFacts,
 } from '../core/procclass';
 import { readServerOptions } from './servercnf';
-import type { SourceHealth } from '../core/snapshot';
-import { Source, healthRow } from './source';
+import { Reads, Source } from './source';
 
 export interface ProcessSourceOptions extends ClassifyOptions {
   procDir?: string;
+  /** The period of the looks in a burst (after a mark in a watched directory). */
   scanIntervalMs: number;
   fullScanIntervalMs: number;
+  /** Directories whose changes start a burst (the datadir, the lock's, the server's run dir). */
+  watchDirs?: string[];
   log: Logger;
 }
+
+/** A burst of looks lasts this long after the last mark: a start or a stop is under way. */
+const BURST_MS = 2000;
+/** Of the modifications in a watched directory, only these are marks (a busy server writes its logs all the time). */
+const MARKED_WRITES = new Set(['grastate.dat', 'gvwstate.dat']);
 
 interface Cached {
   /** Its name (/proc/PID/comm); null: gone, or a kernel thread. */
@@ -212,18 +226,23 @@ const sameEntry = (a: ProcEntry | null, b: ProcEntry | null): boolean =>
 
 export class ProcessSource extends EventEmitter implements Source<ProcessFacts> {
   readonly name = 'processes';
+  readonly reads = new Reads();
   private cache = new Map<number, Cached>();
   /** PIDs still on their re-read schedule (young, or backing off to LAST_RECHECK_MS). */
   private pending = new Set<number>();
-  private timer: NodeJS.Timeout | null = null;
+  private burstTimer: NodeJS.Timeout | null = null;
+  private burstUntil = 0;
+  private started = false;
+  /** Watched directories (null: not watchable now; tried again at the next backstop). */
+  private watchers = new Map<string, fs.FSWatcher | null>();
+  /** The directories of the running servers' --socket and --pid-file. */
+  private serverDirs: string[] = [];
   private lastFull = 0;
   private lastPidSeen: number | null = null;
   private readonly procDir: string;
   facts: ProcessFacts = { servers: [], recoveries: [], initiators: [] };
-  /** The last look at the table that succeeded. */
-  lastScanAt = 0;
   lastError: string | null = null;
-  readonly stats = { scans: 0, reads: 0, ticks: 0, probes: 0 };
+  readonly stats = { scans: 0, reads: 0, ticks: 0, probes: 0, bursts: 0, marks: 0 };
 
   constructor(private readonly opts: ProcessSourceOptions) {
     super();
@@ -231,24 +250,86 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
   }
 
   start(): Promise<void> {
-    this.scan();
-    this.timer = setInterval(() => this.tick(), this.opts.scanIntervalMs);
+    this.started = true;
+    this.reads.run(() => (this.scan(), this.lastError));
+    this.watchDirs();
     return Promise.resolve();
   }
 
   readOnce(): Promise<void> {
-    this.scan();
+    this.reads.run(() => (this.scan(), this.lastError));
     return Promise.resolve();
   }
 
-  health(): SourceHealth {
-    return healthRow(this.name, this.lastError ? 'failing' : 'ok', this.lastScanAt, this.lastError);
+  /** The backstop's look (SourceSet times it): a start or an exit that left no mark. */
+  backstop(): string | null {
+    this.watchDirs();
+    this.tick();
+    return this.lastError;
+  }
+
+  /**
+   * A mark of a start or a stop (a watched directory changed, the MySQL connection dropped): a
+   * look now, and one every scanIntervalMs until BURST_MS pass without another mark.
+   */
+  poke(mark = 'the MySQL connection dropped'): void {
+    if (!this.started) return;
+    this.stats.marks++;
+    this.burstUntil = Date.now() + BURST_MS;
+    if (this.burstTimer) return;
+    this.stats.bursts++;
+    this.opts.log.debug({ mark }, 'a start or stop may be under way: looking at the process table');
+    this.reads.run(() => (this.tick(), this.lastError));
+    this.burstTimer = setInterval(() => {
+      if (Date.now() > this.burstUntil) {
+        if (this.burstTimer) clearInterval(this.burstTimer);
+        this.burstTimer = null;
+        return;
+      }
+      this.reads.run(() => (this.tick(), this.lastError));
+    }, this.opts.scanIntervalMs);
   }
 
   stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.started = false;
+    if (this.burstTimer) clearInterval(this.burstTimer);
+    this.burstTimer = null;
+    for (const w of this.watchers.values()) w?.close();
+    this.watchers.clear();
     return Promise.resolve();
+  }
+
+  /** Watches every directory that may take a mark, and drops the watches of servers gone. */
+  private watchDirs(): void {
+    if (!this.started) return;
+    const want = new Set([...(this.opts.watchDirs ?? []), ...this.serverDirs]);
+    for (const [dir, w] of this.watchers)
+      if (!want.has(dir)) {
+        w?.close();
+        this.watchers.delete(dir);
+      }
+    for (const dir of want) {
+      if (this.watchers.get(dir)) continue;
+      try {
+        const w = fs.watch(dir, { persistent: false }, (event, name) => {
+          if (event === 'change' && !(name !== null && MARKED_WRITES.has(name))) return;
+          this.poke(path.join(dir, name ?? ''));
+        });
+        // A directory removed (or unwatchable): looked for again at the next backstop.
+        w.on('error', () => {
+          w.close();
+          this.watchers.set(dir, null);
+        });
+        this.watchers.set(dir, w);
+      } catch {
+        this.watchers.set(dir, null);
+      }
+    }
+  }
+
+  /** The directories now under a watch (for tests and the README's list). */
+  watchedDirs(): string[] {
+    return [...this.watchers].filter(([, w]) => w !== null).map(([d]) => d);
   }
 
   /** The cheap periodic look: a full listing only when many PIDs were born since the last look. */
@@ -268,7 +349,6 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
       this.scan(lp !== null && prev !== null && lp < prev);
       return;
     }
-    this.lastScanAt = now;
     let dirty = false;
     // A few PIDs born: look at each by number (most are threads or already gone) instead of
     // listing /proc. Exits of other processes are pruned by the next listing.
@@ -424,7 +504,6 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
       const c = this.cache.get(pid);
       if (c && seen.has(pid) && !full) dirty = this.reread(pid, c, now, true) || dirty;
     }
-    this.lastScanAt = now;
     // An idle node's table does not change: skip the classification when no entry did.
     if (dirty) this.classify();
     return this.facts;
@@ -436,7 +515,23 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
     const facts = classifyProcesses(entries, { ...this.opts, sameHost: (pid) => samePidNamespace(this.procDir, pid) });
     if (!sameProcessFacts(facts, this.facts)) {
       this.facts = facts;
+      this.serverDirs = serverRunDirs(facts.servers.map((p) => this.cache.get(p.pid)?.entry ?? null));
+      this.watchDirs();
       this.emit('change', facts);
     }
   }
+}
+
+/** Where a server's --socket and --pid-file live: their removal marks a clean stop. */
+function serverRunDirs(servers: (ProcEntry | null)[]): string[] {
+  const dirs = new Set<string>();
+  for (const s of servers) {
+    if (!s) continue;
+    for (const opt of ['socket', 'pid-file']) {
+      const v = optionValue(s.argv, opt);
+      // A relative pid file is the server's datadir's.
+      if (v) dirs.add(path.dirname(path.isAbsolute(v) || !s.datadir ? v : path.join(s.datadir, v)));
+    }
+  }
+  return [...dirs].filter((d) => path.isAbsolute(d));
 }

@@ -9,10 +9,10 @@ import type { Logger } from 'pino';
 import { parseRecoveredPosition, RecoveredPosition } from '../core/recoverlog';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import { needsRecovery, grastateDamaged } from '../core/seqno';
-import type { RecoveryFacts, SourceFacts, SourceHealth } from '../core/snapshot';
+import type { RecoveryFacts, SourceFacts } from '../core/snapshot';
 import { acquireLock, releaseLock } from './lock';
 import { innodbStamp } from './datafile';
-import { Source, healthRow } from './source';
+import { Reads, Source } from './source';
 
 export type RecoveryResult =
   { ok: true; position: RecoveredPosition; ms: number } | { ok: false; busy: boolean; error: string; ms: number };
@@ -182,12 +182,12 @@ export interface RecoverySourceOptions {
  */
 export class RecoverySource extends EventEmitter implements Source<RecoveryFacts, SourceFacts> {
   readonly name = 'recovery';
+  readonly reads = new Reads();
   /** The InnoDB data's stamp, taken again when grastate.dat or the server processes change. */
   private stamp = { for: '', value: '' };
   private key = '';
   private result = { key: '', position: null as RecoveredPosition | null, error: '' };
   private running = false;
-  private lastOkAt = 0;
   private last: SourceFacts | null = null;
   private daemon = false;
 
@@ -202,17 +202,25 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       hasData: this.stamp.value !== '',
       running: this.running,
       error: mine ? this.result.error : '',
-      lastOkAt: this.lastOkAt,
     };
   }
 
   /**
-   * ok while a run is in progress, failing when the last run for this data failed, idle otherwise
-   * (nothing to recover, or found: the position then shows as galeraSeqnoSource recovered).
+   * ok while a run is in progress (a child watched to its end: fresh), failing when the last run
+   * for this data failed, idle otherwise (nothing to recover, or found: the position then shows as
+   * galeraSeqnoSource recovered).
    */
-  health(): SourceHealth {
-    const f = this.facts;
-    return healthRow(this.name, f.error ? 'failing' : f.running ? 'ok' : 'idle', f.lastOkAt, f.error);
+  idle(): boolean {
+    return !this.running && !this.facts.error;
+  }
+
+  watching(): boolean {
+    return this.running;
+  }
+
+  /** The last run's failure holds for the data it ran on, not for the last read. */
+  problem(): string | null {
+    return this.facts.error || null;
   }
 
   start(): Promise<void> {
@@ -274,6 +282,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     // run the recovery itself (an unprivileged agent cannot write the datadir).
     const cached = readRecoveryCache(this.opts.lockFile, key);
     if (cached) {
+      this.reads.run(() => null);
       this.found(key, cached);
       return;
     }
@@ -286,7 +295,16 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     this.running = true;
     this.result = { key, position: null, error: '' };
     this.emit('change');
-    const r = await runRecovery({
+    let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0 };
+    await this.reads.runAsync(async () => {
+      r = await this.runOnce(oneShot, lockHeld);
+      return r.ok || r.busy ? null : r.error;
+    });
+    this.settle(r, key);
+  }
+
+  private runOnce(oneShot: boolean, lockHeld: boolean): Promise<RecoveryResult> {
+    return runRecovery({
       command: this.opts.command,
       datadir: this.opts.datadir,
       lockFile: this.opts.lockFile,
@@ -295,6 +313,9 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       lockHeld,
       abortIf: oneShot ? undefined : () => (this.last?.processes.servers.length ?? 0) > 0,
     });
+  }
+
+  private settle(r: RecoveryResult, key: string): void {
     this.running = false;
     if (r.ok) {
       this.opts.log.info(
@@ -321,7 +342,6 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private found(key: string, position: RecoveredPosition): void {
     this.result = { key, position, error: '' };
-    this.lastOkAt = Date.now();
     this.emit('change');
   }
 }

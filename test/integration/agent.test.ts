@@ -225,9 +225,11 @@ describe('galera-agentx through a real snmpd', function () {
     await waitFor('stopped', async () => (await status()) === 'stopped');
   });
 
-  it('shows a taken lock and a new server within the detection latency it publishes (galeraAgentDetectMs)', async () => {
+  it('shows a taken lock and a server that leaves a mark at once, one that leaves none within galeraAgentDetectMs', async () => {
     const bound = Number(await snmpgetOne(master.port, 'GALERA-MIB::galeraAgentDetectMs.0'));
-    assert.equal(bound, 500, 'scanIntervalMs 100 + 400');
+    assert.equal(bound, 2400, 'two backstop periods of 1000 ms + 400');
+    // A mark (the lock, a pid file in the datadir) starts a look at once: scanIntervalMs + 400.
+    const marked = 500;
     const session = snmp.createSession('127.0.0.1', 'public', { port: master.port, timeout: 1000, retries: 0 });
     const get = (name: string): Promise<number> =>
       new Promise((resolve, reject) =>
@@ -242,12 +244,19 @@ describe('galera-agentx through a real snmpd', function () {
       while (!want(await get(name))) await sleep(5);
       return Date.now() - t0;
     };
+    // A stand-in server that writes its pid file when asked, as mariadbd does at start.
     const bin = path.join(tempDir('gx-bin-'), 'mariadbd');
-    fs.writeFileSync(bin, `#!${process.execPath}\nsetTimeout(() => {}, 30000);\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      bin,
+      `#!${process.execPath}\nconst p = process.argv.find((a) => a.startsWith('--pid-file='));\n` +
+        `if (p) require('fs').writeFileSync(p.slice(11), String(process.pid));\nsetTimeout(() => {}, 30000);\n`,
+      { mode: 0o755 },
+    );
     const lockMs: number[] = [];
-    const serverMs: number[] = [];
+    const markMs: number[] = [];
+    const bareMs: number[] = [];
     try {
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 5; i++) {
         const holder = start('sleep', ['30']);
         lockMs.push(
           await shows(
@@ -258,27 +267,37 @@ describe('galera-agentx through a real snmpd', function () {
         );
         fs.rmSync(lockFile);
         await stopChild(holder, 'SIGKILL');
-        let server: ReturnType<typeof start> | null = null;
-        serverMs.push(
-          await shows(
-            'galeraServerPid',
-            (v) => v > 0 && v === server?.pid,
-            () => {
-              server = start(bin, [`--datadir=${datadir}`]);
-            },
-          ),
-        );
-        await stopChild(server!, 'SIGKILL');
-        await waitFor('stopped', async () => (await status()) === 'stopped');
+        for (const [ms, args] of [
+          [markMs, [`--pid-file=${datadir}/stand-in.pid`]],
+          [bareMs, []],
+        ] as const) {
+          let server: ReturnType<typeof start> | null = null;
+          // Without a mark, after the burst of the last one (2 s): only the backstop can see it.
+          if (ms === bareMs) await sleep(2500);
+          ms.push(
+            await shows(
+              'galeraServerPid',
+              (v) => v > 0 && v === server?.pid,
+              () => {
+                server = start(bin, [`--datadir=${datadir}`, ...args]);
+              },
+            ),
+          );
+          await stopChild(server!, 'SIGKILL');
+          fs.rmSync(`${datadir}/stand-in.pid`, { force: true });
+          await waitFor('stopped', async () => (await status()) === 'stopped');
+        }
       }
     } finally {
       session.close();
     }
     console.log(
-      `      lock shown after max ${Math.max(...lockMs)} ms, server after max ${Math.max(...serverMs)} ms (bound ${bound} ms)`,
+      `      lock shown after max ${Math.max(...lockMs)} ms, a server with a mark after max ${Math.max(...markMs)} ms, ` +
+        `without one after max ${Math.max(...bareMs)} ms (bounds ${marked} and ${bound} ms)`,
     );
-    assert.ok(Math.max(...lockMs) <= bound, `lock shown after ${lockMs.join(', ')} ms`);
-    assert.ok(Math.max(...serverMs) <= bound, `server shown after ${serverMs.join(', ')} ms`);
+    assert.ok(Math.max(...lockMs) <= marked, `lock shown after ${lockMs.join(', ')} ms`);
+    assert.ok(Math.max(...markMs) <= marked, `server with a pid file shown after ${markMs.join(', ')} ms`);
+    assert.ok(Math.max(...bareMs) <= bound, `server without a mark shown after ${bareMs.join(', ')} ms`);
   });
 
   it('serves non-ASCII strings with their byte length, and the session survives them', async () => {

@@ -27,6 +27,8 @@ describe('config', () => {
         initiatorNames: ['galera-init'],
         scanIntervalMs: 100,
         fullScanIntervalMs: 60000,
+        backstopMs: 1000,
+        watchDirs: ['/run/mysqld'],
       },
       mysql: {
         enabled: true,

@@ -236,7 +236,7 @@ describe("assembleSnapshot: from the sources' facts, the one path of the agent a
         wsrep_cluster_size: '3',
       },
     },
-    recovery: { position: null, hasData: false, running: false, error: '', lastOkAt: 0 },
+    recovery: { position: null, hasData: false, running: false, error: '' },
     gvwstate: { value: null, version: 'absent', error: null },
     ...o,
   });
@@ -270,7 +270,7 @@ describe("assembleSnapshot: from the sources' facts, the one path of the agent a
     const stopped = { processes: procs() };
     const damaged = { value: null, version: 'error:EACCES', error: 'not readable' };
     assert.equal(assembleSnapshot(facts({ ...stopped, grastate: damaged }), rows, 1, node).seqnoSource, 'unreadable');
-    const rec = { position: { uuid: U2, seqno: 77n }, hasData: true, running: false, error: '', lastOkAt: 5 };
+    const rec = { position: { uuid: U2, seqno: 77n }, hasData: true, running: false, error: '' };
     const r = assembleSnapshot(facts({ ...stopped, grastate: damaged, recovery: rec }), rows, 1, node);
     assert.deepEqual([r.seqno, r.seqnoSource, r.uuid], [77n, 'recovered', U2]);
     const absent = { value: null, version: 'absent', error: null };

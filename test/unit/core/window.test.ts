@@ -14,14 +14,19 @@ describe('the byte-sample history', () => {
     assert.equal(addSample(h, S(500, 30)), h);
   });
   it('a counter reset starts again', () => assert.deepEqual(addSample(h, S(2000, 5)), [S(2000, 5)]));
+  it('appends in place: no copy of the history per sample', () => {
+    const x = [S(0, 0)];
+    assert.equal(addSample(x, S(1000, 10)), x);
+    assert.equal(x.length, 2);
+  });
   it('drops samples older than the span, keeping the one at its edge', () => {
     let x: ByteSample[] = [];
     for (let t = 0; t <= 5000; t += 1000) x = addSample(x, S(t, t), 100_000);
     assert.deepEqual(addSample(x.slice(0, 5), S(5000, 5000), 2000), [S(3000, 3000), S(4000, 4000), S(5000, 5000)]);
   });
   it('always keeps two samples', () => {
-    assert.deepEqual(addSample(h, S(2000, 20), 0), [S(1000, 10), S(2000, 20)]);
-    assert.deepEqual(addSample(h, S(90_000, 20), 1000), [S(1000, 10), S(90_000, 20)]);
+    assert.deepEqual(addSample([...h], S(2000, 20), 0), [S(1000, 10), S(2000, 20)]);
+    assert.deepEqual(addSample([...h], S(90_000, 20), 1000), [S(1000, 10), S(90_000, 20)]);
   });
 });
 

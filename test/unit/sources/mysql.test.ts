@@ -52,9 +52,44 @@ describe('the wsrep source against a misbehaving server', function () {
   const size = (): string => syncedStatusRows().find(([k]) => k === 'wsrep_cluster_size')![1];
   const failuresLogged = (): string[] => lines.filter((l) => l.includes('MySQL status query failed'));
 
+  it("tells when the server drops its connection (a crash or a stop: the process table's mark)", async () => {
+    // An idle connection between polls: a slow poll, so the drop falls between two queries.
+    await src.stop();
+    src = new MysqlSource({
+      optionFile: path.join(dir, 'my.cnf'),
+      refreshIntervalMs: 60_000,
+      connectTimeoutMs: 300,
+      queryTimeoutMs: 300,
+      log: createLogger('info', 'test', new Writable({ write: (_c, _e, cb) => cb() })),
+    });
+    src.setActive(true);
+    await waitFor('first answer', () => src.facts.reachable, 5000, 10);
+    const lost = new Promise((r) => src.once('lost', r));
+    fake.dropConnections();
+    await lost;
+    assert.equal(src.reads.count, 1, 'a drop is no read: the age keeps growing from the last answer');
+  });
+
   it('reads the real Synced capture through the protocol', () => {
     assert.equal(src.facts.status?.wsrep_cluster_size, size());
     assert.equal(src.facts.status?.wsrep_cluster_status, 'Primary');
+  });
+
+  it('a hung server grows old; one that refuses connections (starting, stopping) stays confirmed', async () => {
+    fake.mode = 'hang';
+    await waitFor('unreachable', () => !src.facts.reachable, 5000, 10);
+    const hungSince = src.reads.lastOkAt;
+    const failedAt = src.stats.failures;
+    await waitFor('more timeouts', () => src.stats.failures >= failedAt + 2, 5000, 10);
+    assert.equal(src.reads.lastOkAt, hungSince, 'no answer confirms nothing');
+    assert.match(src.problem() ?? '', /did not answer in time/);
+    // Its socket gone, as while a server stops or before it listens: the refusal is an answer.
+    await fake.close();
+    await waitFor('refused', () => src.facts.closed, 5000, 10);
+    const refusedAt = src.reads.lastOkAt;
+    await waitFor('the next refusal confirms it again', () => src.reads.lastOkAt > refusedAt, 5000, 10);
+    assert.ok(src.reads.lastOkAt > hungSince);
+    assert.match(src.problem() ?? '', /socket file not found|connection refused/, 'the row still says why it fails');
   });
 
   for (const [mode, why] of [

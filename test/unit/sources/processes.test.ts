@@ -10,6 +10,7 @@ import { optionFilesOf } from '../../../src/core/procclass';
 import { ProcessSource, optionFileDatadir } from '../../../src/sources/processes';
 import { readServerOptions } from '../../../src/sources/servercnf';
 import { silentLogger } from '../../../src/log';
+import { waitFor } from '../../helpers/proc';
 
 const FX = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'multi-instance');
 
@@ -198,5 +199,71 @@ describe('server attribution: the process source on a fixture /proc', () => {
     setLastPid(90);
     src.tick();
     assert.deepEqual(src.facts.servers, [{ pid: 60, bootstrap: false }]);
+  });
+  it('sleeps until a mark: a file created in a watched directory shows the server at once, a log write does not wake it', async () => {
+    const run = path.join(tmp, 'run');
+    const datadir = path.join(tmp, 'data');
+    fs.mkdirSync(run);
+    fs.mkdirSync(datadir);
+    fs.writeFileSync(path.join(datadir, 'ib_logfile0'), '');
+    const src = new ProcessSource({
+      serverNames: ['mariadbd'],
+      initiatorNames: ['galera-init'],
+      datadir,
+      procDir: proc,
+      scanIntervalMs: 20,
+      fullScanIntervalMs: 60000,
+      watchDirs: [datadir, run],
+      log: silentLogger(),
+    });
+    await src.start();
+    try {
+      assert.deepEqual(src.watchedDirs().sort(), [datadir, run].sort());
+      // A busy server's writes are not marks: no look for them.
+      fs.appendFileSync(path.join(datadir, 'ib_logfile0'), 'redo');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(src.stats.marks, 0, 'a write to a log file');
+      // No timer runs at rest: a server that appears without a mark stays unseen until a look.
+      addProc(101, ['/usr/sbin/mariadbd', `--datadir=${datadir}`, `--pid-file=${run}/mysqld.pid`], datadir);
+      setLastPid(101);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(src.facts.servers, [], 'nothing looks between marks and backstops');
+      const changed = new Promise((r) => src.once('change', r));
+      fs.writeFileSync(path.join(run, 'mysqld.pid'), '101\n');
+      await changed;
+      assert.deepEqual(src.facts.servers, [{ pid: 101, bootstrap: false }]);
+      assert.equal(src.stats.bursts, 1);
+      // grastate.dat rewritten in place (seqno -1 as the provider loads) is a mark too.
+      await new Promise((r) => setTimeout(r, 2100)); // the burst ends 2 s after the last mark
+      const marks = src.stats.marks;
+      fs.writeFileSync(path.join(datadir, 'grastate.dat'), 'seqno: -1\n');
+      await waitFor('the grastate.dat mark', () => src.stats.marks > marks, 5000, 5);
+      // A clean stop removes the pid file; the exit shows in the burst that starts.
+      const gone = new Promise((r) => src.once('change', r));
+      fs.rmSync(path.join(run, 'mysqld.pid'));
+      fs.rmSync(path.join(proc, '101'), { recursive: true });
+      await gone;
+      assert.deepEqual(src.facts.servers, []);
+    } finally {
+      await src.stop();
+    }
+  });
+
+  it("watches a running server's --socket and --pid-file directories, and stops when it is gone", async () => {
+    const sock = path.join(tmp, 'sockdir');
+    fs.mkdirSync(sock);
+    const src = source('/srv/mysql/node1');
+    addProc(40, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1', `--socket=${sock}/my.sock`], '/srv/mysql/node1');
+    await src.start();
+    try {
+      assert.deepEqual(src.watchedDirs(), [sock]);
+      fs.rmSync(path.join(proc, '40'), { recursive: true });
+      const gone = new Promise((r) => src.once('change', r));
+      fs.writeFileSync(path.join(sock, 'my.sock'), ''); // stands for the socket going away
+      await gone;
+      assert.deepEqual(src.watchedDirs(), []);
+    } finally {
+      await src.stop();
+    }
   });
 });

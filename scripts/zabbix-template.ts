@@ -374,8 +374,11 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
             { macro: '{$GALERA.WINDOW.MIN}', value: '3600', description: 'Desired replication window, seconds.' },
             {
               macro: '{$GALERA.DATA.AGE.MAX}',
-              value: '30',
-              description: 'Seconds after which the agent data is stale.',
+              // The freshness rule (docs/architecture.md): an idle agent's data is at most ~2 s
+              // old (a 1 s backstop); 5 s is two missed confirmations plus a query timeout, as in
+              // the Nagios, Icinga and Prometheus files.
+              value: '5',
+              description: 'Seconds after which the agent data is stale (an idle agent stays under 2).',
             },
           ],
           valuemaps,

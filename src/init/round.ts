@@ -96,7 +96,8 @@ export type RoundResult =
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-function selfMember(id: string, name: string, instance: string | undefined, l: LocalFacts): MemberFacts {
+/** This node as a member of the decision, from what it read of itself (its own agent's identity if it answered). */
+export function selfMember(id: string, name: string, instance: string | undefined, l: LocalFacts): MemberFacts {
   return {
     id,
     name,

@@ -50,7 +50,7 @@
 import { strict as assert } from 'node:assert';
 import { Decision, MemberFacts, Policy, decide } from '../../../src/core/decide';
 import { promotionDecision } from '../../../src/core/promote';
-import { InitEnv, LocalFacts, Members, initLoop, InitLoopOptions } from '../../../src/init/round';
+import { InitEnv, LocalFacts, Members, initLoop, InitLoopOptions, selfMember } from '../../../src/init/round';
 import type { AgentAnswer } from '../../../src/snmp/peers';
 import type { SeqnoSource } from '../../../src/core/seqno';
 import type { NodeStatus } from '../../../src/core/status';
@@ -824,18 +824,7 @@ async function naiveLoop(
     const got = env.lock();
     if (got.ok) {
       const l = await env.localFacts({ recover: true });
-      const self: MemberFacts = {
-        id: m.selfId,
-        name: m.selfName,
-        self: true,
-        answered: true,
-        status: l.status,
-        seqno: l.seqno,
-        seqnoSource: l.seqnoSource,
-        uuid: l.uuid,
-        safeToBootstrap: l.safeToBootstrap,
-      };
-      const d: Decision = decide([self, ...answers], policy);
+      const d: Decision = decide([selfMember(m.selfId, m.selfName, undefined, l), ...answers], policy);
       seen({ action: d.action, reason: d.reason });
       if (d.action === 'bootstrap' || d.action === 'join') {
         if (d.action === 'bootstrap') env.markSafeToBootstrap({ uuid: l.uuid, seqno: l.seqno });

@@ -9,6 +9,7 @@ import { cleanupAll, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { askPeer, PeerTarget } from '../../src/snmp/peers';
 import { loadMib } from '../../src/snmp/mib';
+import { detectLatencyMs, loadConfig } from '../../src/config';
 
 const mib = loadMib();
 
@@ -76,7 +77,8 @@ describe('asking a peer agent over SNMP', function () {
         clusterStatus: 'unknown',
         lockPid: 0,
         serverPid: 0,
-        detectMs: 500,
+        // What the agent publishes for its config (defaults here): 2 × processes.backstopMs + 400.
+        detectMs: detectLatencyMs(loadConfig(agent.configFile)),
       },
     );
   });

@@ -90,7 +90,13 @@ export const RULES: readonly NotificationRule[] = [
     previous: null,
     initial: false,
     pick: (lost) => (lost ? 'galeraMysqlLost' : 'galeraMysqlRegained'),
-    value: (s, c) => c.mysqlPolled && (s.wsrep?.at ?? 0) > 0 && !s.wsrep?.reachable && !c.mysqlClosed,
+    // Only an answer is a regain. A server that closes its doors after a loss (killed while frozen,
+    // or stopping) has not come back: say nothing until it answers or its process is gone, or a
+    // "regained" can beat the process table's news of the stop on a busy host.
+    value: (s, c) => {
+      if (!c.mysqlPolled || (s.wsrep?.at ?? 0) <= 0 || s.wsrep?.reachable) return false;
+      return c.mysqlClosed ? undefined : true;
+    },
     endsWhen: (_s, c) => !c.serverRunning,
     extra: (lost, c): Record<string, Watched> => (lost ? { galeraNotifyText: c.mysqlError || 'unknown error' } : {}),
   },

@@ -212,6 +212,16 @@ describe('notifications: the rules', () => {
     assert.deepEqual(names(), []);
   });
 
+  it('MySQL lost, then the server closes its doors (killed while frozen): no "regained" before the stop is seen', () => {
+    feed(snap());
+    feed(snap({ reachable: false }));
+    feed(snap({ reachable: false }), { ...up, mysqlClosed: true });
+    assert.deepEqual(names(), ['galeraMysqlLost']);
+    feed(snap({ reachable: false }), { ...up, serverRunning: false, mysqlClosed: true });
+    feed(snap());
+    assert.deepEqual(names(), ['galeraMysqlLost'], 'a server that comes back later starts a new watch');
+  });
+
   it('MySQL lost ends silently when the server stops: no "regained", and the next server starts clean', () => {
     feed(snap());
     feed(snap({ reachable: false }));

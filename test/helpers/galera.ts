@@ -56,6 +56,12 @@ export async function createNode(name: string, clusterPorts?: number[]): Promise
     child: null,
   };
   writeCnf(node, clusterPorts ?? [gcommPort]);
+  installDatadir(datadir, dir, ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M']);
+  return node;
+}
+
+/** The system tables in an empty datadir, owned by mysql, root by unix socket only, no test db. */
+export function installDatadir(datadir: string, cwd: string, extra: string[] = []): void {
   execFileSync(
     'mariadb-install-db',
     [
@@ -64,12 +70,10 @@ export async function createNode(name: string, clusterPorts?: number[]): Promise
       `--datadir=${datadir}`,
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
-      '--innodb-log-file-size=4M',
-      '--innodb-buffer-pool-size=16M',
+      ...extra,
     ],
-    { stdio: 'ignore', cwd: dir },
+    { stdio: 'ignore', cwd },
   );
-  return node;
 }
 
 export function writeCnf(node: GaleraNode, clusterPorts: number[]): void {

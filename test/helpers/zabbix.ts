@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import mysql from 'mysql2/promise';
 import { freeTcpPort, freeUdpPort, start, stopChild, tempDir, waitFor } from './proc';
+import { installDatadir } from './galera';
 import { readmeBlock } from './production';
 
 export const ZABBIX_SERVER = '/usr/sbin/zabbix_server';
@@ -73,17 +74,7 @@ export async function startZabbixDb(root = '/'): Promise<ZabbixDb> {
   const datadir = path.join(dir, 'data');
   fs.mkdirSync(datadir);
   execFileSync('chown', ['-R', 'mysql:mysql', dir]);
-  execFileSync(
-    'mariadb-install-db',
-    [
-      '--no-defaults',
-      '--user=mysql',
-      `--datadir=${datadir}`,
-      '--auth-root-authentication-method=socket',
-      '--skip-test-db',
-    ],
-    { stdio: 'ignore', cwd: dir },
-  );
+  installDatadir(datadir, dir);
   const port = await freeTcpPort();
   const socket = path.join(dir, 'mysqld.sock');
   const child = start(

@@ -94,10 +94,9 @@ export async function waitReady(cfg: Config, sources: SourceSet, log: Logger): P
   }
 }
 
-/** This datadir's server processes, from a fresh read of the sources. */
+/** This datadir's server processes, from a fresh look at the process table. */
 export async function serverPids(sources: SourceSet): Promise<number[]> {
-  await sources.readOnce();
-  return sources.facts().processes.servers.map((s) => s.pid);
+  return (await sources.readOne('processes')).servers.map((s) => s.pid);
 }
 
 /** Stops the server this run started (SIGTERM, as systemctl stop does) and waits for it to go. */

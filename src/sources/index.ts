@@ -152,6 +152,17 @@ export class SourceSet {
       await s.readOnce();
     }
   }
+
+  /**
+   * One source read afresh, the others left as they are: galera-init asks "is a server up?" many
+   * times a second while one starts or stops, which is the process table's question alone (no
+   * SHOW STATUS, no file reads).
+   */
+  async readOne<K extends keyof SourceFacts>(name: K): Promise<SourceFacts[K]> {
+    const s = this.get(name);
+    await s.readOnce();
+    return s.facts as SourceFacts[K];
+  }
 }
 
 const errorOf = (s: Source<unknown, SourceFacts>): string | null => (s.problem ? s.problem() : s.reads.error);

@@ -5,6 +5,8 @@
 // success, as node_exporter's execute() does for every collector), and SourceSet turns that into
 // the galeraSourceTable row with one freshness rule (see SourceSet.health in index.ts).
 
+import { errorText } from '../errors';
+
 export type { SourceHealth, SourceState } from '../core/snapshot';
 
 export interface Source<F = unknown, All = unknown> {
@@ -89,5 +91,3 @@ export class Reads {
     else this.failures++;
   }
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -13,7 +13,7 @@ describe('the demo', function () {
     const { stdout } = await pexec(
       process.execPath,
       [path.join(ROOT, 'dist', 'demo', 'demo.js'), '--non-interactive'],
-      { timeout: 280000, maxBuffer: 16 << 20 },
+      { timeout: 280000 * SLACK, maxBuffer: 16 << 20 },
     );
     assert.match(stdout, /== 2\. The cluster is up: demo\d bootstrapped/);
     assert.match(stdout, /trap galeraClusterSizeChanged from demo\d: galeraClusterSize=2 galeraPrevClusterSize=3/);

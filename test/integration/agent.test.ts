@@ -295,9 +295,11 @@ describe('galera-agentx through a real snmpd', function () {
       `      lock shown after max ${Math.max(...lockMs)} ms, a server with a mark after max ${Math.max(...markMs)} ms, ` +
         `without one after max ${Math.max(...bareMs)} ms (bounds ${marked} and ${bound} ms)`,
     );
-    assert.ok(Math.max(...lockMs) <= marked, `lock shown after ${lockMs.join(', ')} ms`);
-    assert.ok(Math.max(...markMs) <= marked, `server with a pid file shown after ${markMs.join(', ')} ms`);
-    assert.ok(Math.max(...bareMs) <= bound, `server without a mark shown after ${bareMs.join(', ')} ms`);
+    // The figures against their targets are the bench's (npm run bench); here the bounds, with the
+    // suite's slack for a busy machine, only catch a path that lost its event or its backstop.
+    assert.ok(Math.max(...lockMs) <= marked * SLACK, `lock shown after ${lockMs.join(', ')} ms`);
+    assert.ok(Math.max(...markMs) <= marked * SLACK, `server with a pid file shown after ${markMs.join(', ')} ms`);
+    assert.ok(Math.max(...bareMs) <= bound * SLACK, `server without a mark shown after ${bareMs.join(', ')} ms`);
   });
 
   it('serves non-ASCII strings with their byte length, and the session survives them', async () => {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as snmp from 'net-snmp';
 import { AgentProc, NO_LOCAL_PROCESSES, startAgent, stopAgent } from '../helpers/agent';
-import { cleanupAll, sleep, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, startSnmpd, stopSnmpd } from '../helpers/snmp';
 import { GaleraNode, createAgentUser, createNode, startServer, stopServer, waitSynced } from '../helpers/galera';
 import { loadMib } from '../../src/snmp/mib';
@@ -61,7 +61,7 @@ async function worstOver(port: number, ms: number, rows: number[]): Promise<{ da
 }
 
 describe('data age that means what it says', function () {
-  this.timeout(180000);
+  this.timeout(180000 * SLACK);
   let master: Snmpd | null = null;
   let agent: AgentProc | null = null;
 

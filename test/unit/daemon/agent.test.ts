@@ -9,11 +9,11 @@ import { Agent } from '../../../src/daemon/agent';
 import { buildConfig } from '../../../src/config';
 import { silentLogger } from '../../../src/log';
 import { getExact, View } from '../../../src/snmp/view';
-import { waitFor } from '../../helpers/proc';
+import { SLACK, waitFor } from '../../helpers/proc';
 import { createSources } from '../../../src/sources/index';
 
 describe('the agent in process', function () {
-  this.timeout(10000);
+  this.timeout(10000 * SLACK);
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-agent-'));

@@ -10,10 +10,10 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log';
 import { ACCESS_DENIED, MysqlSource, describeMysqlError, mysqlErrorKind, retryDelay } from '../../../src/sources/mysql';
 import { FakeMysql, startFakeMysql, syncedStatusRows } from '../../helpers/fakemysql';
-import { waitFor } from '../../helpers/proc';
+import { SLACK, waitFor } from '../../helpers/proc';
 
 describe('the wsrep source against a misbehaving server', function () {
-  this.timeout(20000);
+  this.timeout(20000 * SLACK);
   let dir: string;
   let fake: FakeMysql;
   let src: MysqlSource;
@@ -36,8 +36,9 @@ describe('the wsrep source against a misbehaving server', function () {
     src = new MysqlSource({
       optionFile,
       refreshIntervalMs: 30,
-      connectTimeoutMs: 300,
-      queryTimeoutMs: 300,
+      // Generous: a first connect slower than this would wait the whole 60 s interval to retry.
+      connectTimeoutMs: 5000,
+      queryTimeoutMs: 5000,
       log: createLogger('info', 'test', sink),
     });
     src.setActive(true);

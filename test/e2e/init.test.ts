@@ -116,7 +116,7 @@ describe('galera-init on a real 3-node cluster', function () {
     assert.match(stdout, /decision: done/);
     await sql(nodes[0].g, 'CREATE DATABASE e2e');
     await sql(nodes[0].g, 'CREATE TABLE e2e.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
-    for (let i = 0; i < 20; i++) await sql(nodes[i % 3].g, 'INSERT INTO e2e.t (v) VALUES (1)');
+    for (let i = 0; i < 20; i++) await sql(nodes[i % 3].g, 'INSERT INTO e2e.t (v) VALUES (1)', { causal: true });
   });
 
   it('one node restarted while the others run: it simply joins', async () => {
@@ -262,7 +262,7 @@ describe('galera-init on a real 3-node cluster', function () {
       assert.deepEqual(booted, [expected], `round ${round}: seqnos ${[...seqnos[0]].join(', ')}`);
       await allRunning();
       for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
-      await sql(nodes[round % 3].g, 'INSERT INTO e2e.t (v) VALUES (5)');
+      await sql(nodes[round % 3].g, 'INSERT INTO e2e.t (v) VALUES (5)', { causal: true });
     }
   });
 

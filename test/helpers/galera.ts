@@ -132,9 +132,20 @@ export async function connect(node: GaleraNode): Promise<mysql.Connection> {
   return mysql.createConnection({ socketPath: node.socket, user: 'root', connectTimeout: 2000 });
 }
 
-export async function sql<T = Record<string, unknown>[]>(node: GaleraNode, query: string): Promise<T> {
+/**
+ * One statement on its own connection. `causal`: the node first applies everything the cluster
+ * ordered before it (wsrep_sync_wait=15). Galera certifies synchronously but applies on the other
+ * nodes asynchronously, so without it a write or a count right after a statement on another node
+ * can miss it on a busy machine (a CREATE TABLE not yet applied: "Table doesn't exist").
+ */
+export async function sql<T = Record<string, unknown>[]>(
+  node: GaleraNode,
+  query: string,
+  opts: { causal?: boolean } = {},
+): Promise<T> {
   const c = await connect(node);
   try {
+    if (opts.causal) await c.query('SET SESSION wsrep_sync_wait = 15');
     const [rows] = await c.query(query);
     return rows as T;
   } finally {
@@ -251,6 +262,7 @@ export async function stopServerByPid(
   );
 }
 
+/** The rows a node holds once it has applied all the cluster ordered before the count. */
 export async function rowCount(node: GaleraNode, table: string): Promise<number> {
-  return Number((await sql<{ n: number }[]>(node, `SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+  return Number((await sql<{ n: number }[]>(node, `SELECT COUNT(*) AS n FROM ${table}`, { causal: true }))[0].n);
 }

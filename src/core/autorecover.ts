@@ -42,8 +42,7 @@ export interface AutoFacts {
 }
 
 export type AutoVerdict =
-  | { act: true; reason: string; state: AutoState }
-  | { act: false; reason: string; advice?: string; state: AutoState };
+  { act: true; reason: string; state: AutoState } | { act: false; reason: string; advice?: string; state: AutoState };
 
 export const EMPTY_AUTO_STATE: AutoState = { attempts: [] };
 
@@ -74,11 +73,14 @@ export function decideAuto(f: AutoFacts, unitName: string, resetCommand: string)
   if (f.maintenance !== null) return no(`this node is in maintenance (${f.maintenance})`);
   if (f.serverRunning) return no('the server runs');
   // A galera-init of a boot or a person is deciding; its waits are its own.
-  if (f.initiators.length > 0)
-    return no(`galera-init pid ${f.initiators.join(',')} is deciding`, f.state.downSince);
+  if (f.initiators.length > 0) return no(`galera-init pid ${f.initiators.join(',')} is deciding`, f.state.downSince);
   const u = f.unit;
   if ('error' in u)
-    return no(`cannot read ${unitName}: ${u.error}`, undefined, `check that init.autoRecoverUnit names the server's unit`);
+    return no(
+      `cannot read ${unitName}: ${u.error}`,
+      undefined,
+      `check that init.autoRecoverUnit names the server's unit`,
+    );
   if (unitBusy(u)) return no(`${unitName} is ${u.activeState} (${u.subState}): its own start or restart comes first`);
   if (!unitGaveUp(u))
     return no(

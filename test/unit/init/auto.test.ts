@@ -9,7 +9,14 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { defaultConfig } from '../../../src/config';
 import { AutoState, UnitFacts } from '../../../src/core/autorecover';
-import { AutoIO, maintenanceFileOf, readMaintenanceReason, realAutoIO, resetAuto, runAuto } from '../../../src/init/auto';
+import {
+  AutoIO,
+  maintenanceFileOf,
+  readMaintenanceReason,
+  realAutoIO,
+  resetAuto,
+  runAuto,
+} from '../../../src/init/auto';
 
 const log = pino({ level: 'silent' });
 const failed: UnitFacts = { activeState: 'failed', subState: 'failed', result: 'exit-code', nRestarts: 0 };
@@ -19,14 +26,14 @@ function world(over: Partial<{ servers: number[]; unit: UnitFacts; state: AutoSt
   let state: AutoState = over.state ?? { attempts: [] };
   const io: AutoIO = {
     now: () => over.now ?? 100_000,
-    processes: async () => ({ servers: over.servers ?? [], initiators: [] }),
-    unit: async () => {
+    processes: () => Promise.resolve({ servers: over.servers ?? [], initiators: [] }),
+    unit: () => {
       calls.push('unit');
-      return over.unit ?? failed;
+      return Promise.resolve(over.unit ?? failed);
     },
-    inconsistency: async () => {
+    inconsistency: () => {
       calls.push('journal');
-      return null;
+      return Promise.resolve(null);
     },
     maintenance: () => null,
     readState: () => state,
@@ -44,10 +51,16 @@ async function pass(io: AutoIO): Promise<{ code: number; out: string; decided: n
   let text = '';
   out.on('data', (d) => (text += d));
   let decided = 0;
-  const code = await runAuto(cfg, log, out, async () => {
-    decided++;
-    return 0;
-  }, io);
+  const code = await runAuto(
+    cfg,
+    log,
+    out,
+    () => {
+      decided++;
+      return Promise.resolve(0);
+    },
+    io,
+  );
   return { code, out: text, decided };
 }
 

@@ -291,4 +291,75 @@ describe('production: the README install on three systemd nodes', function () {
     await expectTraps(traps, [['galeraStatusChanged', [x]]]);
     console.log(`      agent down while galera-init asks: ${Math.round((Date.now() - t) / 1000)} s`);
   });
+  // Issue 20: the automatic recovery (galera-recover.timer, galera-init --auto), as installed by the
+  // README's block. Debian's unit restarts a killed server (Restart=on-abnormal), and servers
+  // restarted together re-form their Primary component themselves (pc.recovery); the case left to
+  // a person was servers whose unit does not restart them, or gives up: a drop-in Restart=no
+  // makes every kill that case.
+  it('automatic recovery: every server killed, their units do not restart them: Synced 3 again, no row lost', async () => {
+    const t = Date.now();
+    await agentsSee(3);
+    await write(c.nodes[0], 10);
+    for (const x of c.nodes)
+      await x.node.sh(
+        'mkdir -p /etc/systemd/system/mariadb.service.d && printf "[Service]\\nRestart=no\\n" > /etc/systemd/system/mariadb.service.d/no-restart.conf && systemctl daemon-reload',
+      );
+    const before = new Map<ClusterNode, number>();
+    for (const x of c.nodes) before.set(x, (await x.node.journal('galera-recover.service')).split('\n').length);
+    for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
+    for (const x of c.nodes) {
+      await x.node.waitState('mariadb.service', ['failed'], 60000);
+      assert.equal(await x.node.prop('mariadb.service', 'Result'), 'signal', `${x.name}: the unit gave up`);
+    }
+    const down = Date.now();
+    await c.waitCluster(3, 400000 * SLACK);
+    const took = Math.round((Date.now() - down) / 1000);
+    await assertRows();
+    for (const x of c.nodes) {
+      const log = (await x.node.journal('galera-recover.service')).split('\n').slice(before.get(x)).join('\n');
+      assert.match(log, /not acting: mariadb.service failed \(result signal/, `${x.name}: waited out the delay`);
+      assert.match(log, /automatic recovery: deciding as at boot/, `${x.name}: the automatic recovery acted`);
+    }
+    await write(c.nodes[2], 10);
+    await assertRows();
+    for (const x of c.nodes)
+      await x.node.sh('rm -f /etc/systemd/system/mariadb.service.d/no-restart.conf && systemctl daemon-reload');
+    console.log(
+      `      every server killed, units given up: Synced 3 again ${took} s after (${Math.round((Date.now() - t) / 1000)} s in all)`,
+    );
+  });
+
+  it('automatic recovery: after systemctl stop mariadb on every node, nothing starts them again', async () => {
+    await agentsSee(3);
+    const count = async (x: ClusterNode, re: RegExp): Promise<number> =>
+      ((await x.node.journal('galera-recover.service')).match(re) ?? []).length;
+    const LEFT = /not acting: mariadb.service is inactive with result success/g;
+    const ACTED = /automatic recovery: deciding as at boot/g;
+    const before = new Map<ClusterNode, [number, number]>();
+    for (const x of c.nodes) before.set(x, [await count(x, LEFT), await count(x, ACTED)]);
+    for (const x of c.nodes) assert.equal((await x.node.systemctl('stop', 'mariadb.service')).code, 0);
+    const stopped = Date.now();
+    // Well past the delay: init.autoRecoverAfterSeconds (30 s) plus the timer's 10 s, three times
+    // over, counted in passes seen on every node (each pass takes under a second, then 10 s).
+    const want = Math.ceil((3 * (30 + 10)) / 10);
+    for (const x of c.nodes)
+      await waitFor(
+        `${x.name}: ${want} passes of galera-recover that leave the stopped server alone`,
+        async () => (await count(x, LEFT)) - before.get(x)![0] >= want,
+        (want * 10 + 120) * 1000 * SLACK,
+        2000,
+      );
+    for (const x of c.nodes) {
+      assert.equal(await x.node.prop('mariadb.service', 'ActiveState'), 'inactive', `${x.name}: still stopped`);
+      assert.equal(await x.node.prop('mariadb.service', 'Result'), 'success');
+      assert.equal(await count(x, ACTED), before.get(x)![1], `${x.name}: no automatic recovery after the clean stop`);
+    }
+    console.log(
+      `      clean stop of every node: still stopped after ${Math.round((Date.now() - stopped) / 1000)} s (${want} passes on each)`,
+    );
+    for (const x of c.nodes)
+      assert.equal((await x.node.systemctl('start', '--no-block', 'galera-init.service')).code, 0);
+    await c.waitCluster(3);
+    await assertRows();
+  });
 });

@@ -45,6 +45,14 @@ describe('production: the README install on three systemd nodes', function () {
   const bootAll = async (nodes: ClusterNode[]): Promise<void> => {
     await Promise.all(nodes.map((x) => x.node.boot('multi-user.target', 30000)));
   };
+  /** A drop-in Restart=no on mariadb.service: a killed server stays down, as with a unit that gave up. */
+  const noRestart = async (nodes: ClusterNode[], on: boolean): Promise<void> => {
+    const d = '/etc/systemd/system/mariadb.service.d';
+    for (const x of nodes)
+      await x.node.sh(
+        `${on ? `mkdir -p ${d} && printf '[Service]\\nRestart=no\\n' > ${d}/no-restart.conf` : `rm -f ${d}/no-restart.conf`} && systemctl daemon-reload`,
+      );
+  };
   const countOn = async (x: ClusterNode): Promise<number> => Number(await c.sql(x, 'SELECT COUNT(*) FROM gx.t'));
   const write = async (x: ClusterNode, n: number): Promise<void> => {
     await c.sql(x, `INSERT INTO gx.t (v) SELECT seq FROM gx.seq_1_to_${n}`);
@@ -296,14 +304,30 @@ describe('production: the README install on three systemd nodes', function () {
   // restarted together re-form their Primary component themselves (pc.recovery); the case left to
   // a person was servers whose unit does not restart them, or gives up: a drop-in Restart=no
   // makes every kill that case.
+  it('automatic recovery: one server killed, its unit does not restart it: it rejoins, no row lost', async () => {
+    const x = c.nodes[1];
+    await agentsSee(3);
+    await noRestart(c.nodes, true);
+    const from = (await x.node.journal('galera-recover.service')).split('\n').length;
+    await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
+    await x.node.waitState('mariadb.service', ['failed'], 60000);
+    await write(c.nodes[0], 10);
+    const down = Date.now();
+    await c.waitCluster(3, 300000 * SLACK);
+    const took = Math.round((Date.now() - down) / 1000);
+    await assertRows();
+    const log = (await x.node.journal('galera-recover.service')).split('\n').slice(from).join('\n');
+    assert.match(log, /automatic recovery: deciding as at boot/, 'the automatic recovery acted');
+    assert.match(log, /"decision":"join"/, 'it joined the running members');
+    await noRestart(c.nodes, false);
+    console.log(`      one server killed, its unit given up: rejoined ${took} s after`);
+  });
+
   it('automatic recovery: every server killed, their units do not restart them: Synced 3 again, no row lost', async () => {
     const t = Date.now();
     await agentsSee(3);
     await write(c.nodes[0], 10);
-    for (const x of c.nodes)
-      await x.node.sh(
-        'mkdir -p /etc/systemd/system/mariadb.service.d && printf "[Service]\\nRestart=no\\n" > /etc/systemd/system/mariadb.service.d/no-restart.conf && systemctl daemon-reload',
-      );
+    await noRestart(c.nodes, true);
     const before = new Map<ClusterNode, number>();
     for (const x of c.nodes) before.set(x, (await x.node.journal('galera-recover.service')).split('\n').length);
     for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
@@ -322,8 +346,7 @@ describe('production: the README install on three systemd nodes', function () {
     }
     await write(c.nodes[2], 10);
     await assertRows();
-    for (const x of c.nodes)
-      await x.node.sh('rm -f /etc/systemd/system/mariadb.service.d/no-restart.conf && systemctl daemon-reload');
+    await noRestart(c.nodes, false);
     console.log(
       `      every server killed, units given up: Synced 3 again ${took} s after (${Math.round((Date.now() - t) / 1000)} s in all)`,
     );

@@ -21,7 +21,22 @@ export interface AutoState {
   downSince?: number;
   /** When the last automatic recoveries started (ms), oldest first. */
   attempts: number[];
+  /** Why the last pass did not act, as a kind: a pass says why only when it changes. */
+  said?: NotActing;
 }
+
+/** Why a pass did not act, as a kind (the reason's text carries times that change every pass). */
+export type NotActing =
+  | 'off'
+  | 'maintenance'
+  | 'running'
+  | 'initiator'
+  | 'unit-unknown'
+  | 'unit-busy'
+  | 'stopped'
+  | 'inconsistent'
+  | 'waiting'
+  | 'limit';
 
 export interface AutoFacts {
   now: number;
@@ -42,7 +57,8 @@ export interface AutoFacts {
 }
 
 export type AutoVerdict =
-  { act: true; reason: string; state: AutoState } | { act: false; reason: string; advice?: string; state: AutoState };
+  | { act: true; reason: string; state: AutoState }
+  | { act: false; kind: NotActing; reason: string; advice?: string; state: AutoState };
 
 export const EMPTY_AUTO_STATE: AutoState = { attempts: [] };
 
@@ -63,33 +79,36 @@ export const unitGaveUp = (u: UnitFacts): boolean =>
 /** The one rule, and the state to keep for the next pass. */
 export function decideAuto(f: AutoFacts, unitName: string, resetCommand: string): AutoVerdict {
   const attempts = f.state.attempts.filter((t) => t <= f.now && f.now - t < f.windowMs);
-  const keep = (downSince: number | undefined): AutoState =>
-    downSince === undefined ? { attempts } : { downSince, attempts };
-  const no = (reason: string, downSince?: number, advice?: string): AutoVerdict =>
-    advice === undefined
-      ? { act: false, reason, state: keep(downSince) }
-      : { act: false, reason, advice, state: keep(downSince) };
-  if (f.afterMs <= 0) return no('automatic recovery is off (init.autoRecoverAfterSeconds: 0)');
-  if (f.maintenance !== null) return no(`this node is in maintenance (${f.maintenance})`);
-  if (f.serverRunning) return no('the server runs');
+  const no = (kind: NotActing, reason: string, downSince?: number, advice?: string): AutoVerdict => {
+    const state: AutoState = downSince === undefined ? { attempts, said: kind } : { downSince, attempts, said: kind };
+    return advice === undefined ? { act: false, kind, reason, state } : { act: false, kind, reason, advice, state };
+  };
+  if (f.afterMs <= 0) return no('off', 'automatic recovery is off (init.autoRecoverAfterSeconds: 0)');
+  if (f.maintenance !== null) return no('maintenance', `this node is in maintenance (${f.maintenance})`);
+  if (f.serverRunning) return no('running', 'the server runs');
   // A galera-init of a boot or a person is deciding; its waits are its own.
-  if (f.initiators.length > 0) return no(`galera-init pid ${f.initiators.join(',')} is deciding`, f.state.downSince);
+  if (f.initiators.length > 0)
+    return no('initiator', `galera-init pid ${f.initiators.join(',')} is deciding`, f.state.downSince);
   const u = f.unit;
   if ('error' in u)
     return no(
+      'unit-unknown',
       `cannot read ${unitName}: ${u.error}`,
       undefined,
       `check that init.autoRecoverUnit names the server's unit`,
     );
-  if (unitBusy(u)) return no(`${unitName} is ${u.activeState} (${u.subState}): its own start or restart comes first`);
+  if (unitBusy(u))
+    return no('unit-busy', `${unitName} is ${u.activeState} (${u.subState}): its own start or restart comes first`);
   if (!unitGaveUp(u))
     return no(
+      'stopped',
       `${unitName} is ${u.activeState} with result ${u.result || 'none'}: stopped on purpose (or never started), left alone`,
       undefined,
       'start it with: systemctl start galera-init',
     );
   if (f.inconsistency !== null)
     return no(
+      'inconsistent',
       `Galera shut this server down for an inconsistency: "${f.inconsistency}"`,
       undefined,
       'find out which node diverged before starting it: the journal of the server says which transaction failed; then systemctl start galera-init',
@@ -97,9 +116,10 @@ export function decideAuto(f: AutoFacts, unitName: string, resetCommand: string)
   const since = f.state.downSince !== undefined && f.state.downSince <= f.now ? f.state.downSince : f.now;
   const down = f.now - since;
   const how = `${unitName} ${u.activeState} (result ${u.result}, ${u.nRestarts} restarts)`;
-  if (down < f.afterMs) return no(`${how} for ${secs(down)}: acting after ${secs(f.afterMs)}`, since);
+  if (down < f.afterMs) return no('waiting', `${how} for ${secs(down)}: acting after ${secs(f.afterMs)}`, since);
   if (attempts.length >= f.maxAttempts)
     return no(
+      'limit',
       `${how}, and ${attempts.length} automatic recoveries started in the last ${secs(f.windowMs)}: stopped (a crash loop needs a person)`,
       since,
       `find out why the server fails (its journal), then: ${resetCommand}, or systemctl start galera-init`,
@@ -111,6 +131,19 @@ export function decideAuto(f: AutoFacts, unitName: string, resetCommand: string)
   };
 }
 
+const KINDS: readonly NotActing[] = [
+  'off',
+  'maintenance',
+  'running',
+  'initiator',
+  'unit-unknown',
+  'unit-busy',
+  'stopped',
+  'inconsistent',
+  'waiting',
+  'limit',
+];
+
 /** The state file's text. */
 export const formatAutoState = (s: AutoState): string => `${JSON.stringify(s)}\n`;
 
@@ -121,9 +154,10 @@ export function parseAutoState(text: string): AutoState {
     const attempts = Array.isArray(v.attempts)
       ? v.attempts.filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
       : [];
-    return typeof v.downSince === 'number' && Number.isFinite(v.downSince)
-      ? { downSince: v.downSince, attempts }
-      : { attempts };
+    const s: AutoState = { attempts };
+    if (typeof v.downSince === 'number' && Number.isFinite(v.downSince)) s.downSince = v.downSince;
+    if (typeof v.said === 'string' && (KINDS as readonly string[]).includes(v.said)) s.said = v.said as NotActing;
+    return s;
   } catch {
     return { attempts: [] };
   }

@@ -163,9 +163,13 @@ export async function runAuto(
   runDecision: (log: Logger) => Promise<number>,
   io: AutoIO = realAutoIO(cfg, log),
 ): Promise<number> {
+  const said = io.readState().said;
   const v = await autoPass(cfg, io);
   if (!v.act) {
-    out.write(`galera-init --auto: not acting: ${v.reason}${v.advice ? `; ${v.advice}` : ''}\n`);
+    // Once per change of why (a pass runs every 10 s: a line each would bury the journal), and
+    // always to a person at a terminal.
+    if (v.kind !== said || (out as { isTTY?: boolean }).isTTY === true)
+      out.write(`galera-init --auto: not acting: ${v.reason}${v.advice ? `; ${v.advice}` : ''}\n`);
     return EXIT.OK;
   }
   const auto = log.child({ automatic: true });

@@ -179,11 +179,19 @@ describe('automatic recovery: the rule', () => {
 
 describe('automatic recovery: its state file', () => {
   it('round-trips', () => {
-    const s: AutoState = { downSince: 5, attempts: [1, 2] };
+    const s: AutoState = { downSince: 5, attempts: [1, 2], said: 'waiting' };
     assert.deepEqual(parseAutoState(formatAutoState(s)), s);
     assert.deepEqual(parseAutoState(formatAutoState({ attempts: [] })), { attempts: [] });
   });
-  for (const bad of ['', 'x', '[]', 'null', '{"attempts":"x","downSince":"y"}', '{"attempts":[1,"a",null]}'])
+  for (const bad of [
+    '',
+    'x',
+    '[]',
+    'null',
+    '{"attempts":"x","downSince":"y"}',
+    '{"attempts":[1,"a",null]}',
+    '{"attempts":[],"said":"bogus"}',
+  ])
     it(`a damaged file (${JSON.stringify(bad)}) reads as what it can`, () => {
       const s = parseAutoState(bad);
       assert.ok(Array.isArray(s.attempts));

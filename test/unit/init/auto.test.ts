@@ -71,7 +71,7 @@ describe('galera-init --auto: one pass', () => {
     assert.equal(r.code, 0);
     assert.equal(r.decided, 0);
     assert.match(r.out, /^galera-init --auto: not acting: mariadb.service failed .* acting after 30 s\n$/);
-    assert.deepEqual(w.state(), { downSince: 100_000, attempts: [] });
+    assert.deepEqual(w.state(), { downSince: 100_000, attempts: [], said: 'waiting' });
   });
 
   it('30 s later: runs the decision once and counts it', async () => {
@@ -82,12 +82,26 @@ describe('galera-init --auto: one pass', () => {
     assert.deepEqual(w.state(), { attempts: [100_000] });
   });
 
+  it('says why once per change of why, not at every pass', async () => {
+    const w = world();
+    assert.match((await pass(w.io)).out, /acting after 30 s/);
+    assert.equal((await pass(w.io)).out, '', 'the same why: silent');
+    const stopped = world({
+      state: w.state(),
+      unit: { activeState: 'inactive', subState: 'dead', result: 'success', nRestarts: 0 },
+    });
+    assert.match((await pass(stopped.io)).out, /stopped on purpose/);
+    assert.equal((await pass(stopped.io)).out, '');
+  });
+
   it('a running server: neither the unit nor the journal is read, and nothing is written twice', async () => {
     const w = world({ servers: [9] });
     const r = await pass(w.io);
     assert.equal(r.decided, 0);
     assert.match(r.out, /the server runs/);
-    assert.deepEqual(w.calls, []);
+    assert.deepEqual(w.calls, ['write'], 'only what it said is kept');
+    await pass(w.io);
+    assert.deepEqual(w.calls, ['write'], 'the next pass reads and writes nothing more');
   });
 
   it('a clean stop: the journal is not read', async () => {

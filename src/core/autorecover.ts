@@ -175,9 +175,12 @@ const UNIT_STARTING = '7d4958e842da4a758f6c1cdc7b36dcc5';
 const RESTART_SCHEDULED = '5eb03494b6584870a536b337290809b3';
 
 // Galera's words when it takes a node out for an inconsistency (a write set that applied on the
-// others failed here, or the members voted this node inconsistent).
+// others failed here, or the members voted this node inconsistent). Galera 4's replicator_smm.cpp
+// logs "Inconsistency detected: " followed by "Inconsistent by consensus on UUID:SEQNO", "Could
+// not reach consensus on ... assuming inconsistency." or "Failed on preordered ...: inconsistency.";
+// Galera 3 said "Node consistency compromised".
 const INCONSISTENT =
-  /Inconsistency detected|Inconsistent by consensus|consistency compromi[sz]ed|Node consistency compromised/i;
+  /Inconsistency detected|Inconsistent by consensus|assuming inconsistency|consistency compromi[sz]ed/i;
 
 /**
  * The line where Galera shut the server down for an inconsistency since a person or galera-init

@@ -110,7 +110,8 @@ mkdir -p "$root/usr/share/galera-agentx/mibs"
 for m in mibs/ietf/*.txt; do cp "$m" "$root/usr/share/galera-agentx/mibs/$(basename "$m" .txt)"; done
 
 # systemd: units, the directories' one owner, the system user.
-cp systemd/galera-agentx.service systemd/galera-init.service "$root/lib/systemd/system/"
+cp systemd/galera-agentx.service systemd/galera-init.service systemd/galera-recover.service \
+	systemd/galera-recover.timer "$root/lib/systemd/system/"
 cp systemd/tmpfiles.conf "$root/usr/lib/tmpfiles.d/galera-agentx.conf"
 cp systemd/sysusers.conf "$root/usr/lib/sysusers.d/galera-agentx.conf"
 

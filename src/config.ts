@@ -222,6 +222,18 @@ const SCHEMA = {
      * 0: never (the default). Its MySQL user needs SUPER.
      */
     promoteNonPrimaryAfterSeconds: key(count(86400), 0),
+    /**
+     * galera-init --auto (galera-recover.timer) starts the decision once the server's unit has been
+     * failed this long after a crash; 0: never. Never after a clean stop or an inconsistency.
+     */
+    autoRecoverAfterSeconds: key(count(86400), 30),
+    /** At most this many automatic recoveries in autoRecoverWindowSeconds; then it stops and says so. */
+    autoRecoverMaxAttempts: key(count(100), 3),
+    autoRecoverWindowSeconds: key(seconds, 1800),
+    /** The server's systemd unit, whose state tells a crash from a deliberate stop. */
+    autoRecoverUnit: key(str, 'mariadb.service'),
+    /** When the failure was first seen and when the recoveries ran (the state directory: survives a reboot). */
+    autoRecoverStateFile: key(absPath, '/var/lib/galera-agentx/auto-recover.json'),
   },
 };
 

@@ -7,10 +7,12 @@ import { loadConfig } from '../config';
 import { createLogger } from '../log';
 import { EXIT } from '../errors';
 import { runInit } from '../init/run';
+import { realAutoIO, resetAuto, runAuto } from '../init/auto';
 import { exitOnError, parseFlags } from './args';
 import { releaseLock } from '../sources/lock';
 
 const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
+       galera-init [--config FILE] --auto | --auto-reset
 
 Asks every member's galera-agentx for its status and seqno, then, under the local lock:
 joins a running cluster, bootstraps a new one if this node is the most advanced and every member
@@ -18,6 +20,10 @@ answered, or waits (saying why) and asks again.
   --dry-run   print the members table and the decision; start nothing, take no lock
   --force     bootstrap even without every member's answer (data on silent members can be lost)
   --once      one round only: exit ${EXIT.TEMPFAIL} instead of waiting
+  --auto      automatic recovery (galera-recover.timer): decide as above only when the server's unit
+              failed after a crash (never after a clean stop or an inconsistency) and has for
+              init.autoRecoverAfterSeconds; else print why not and exit 0
+  --auto-reset  forget the failures counted by --auto (after its crash-loop limit stopped it)
 Exit status: ${EXIT.OK} started or already running; ${EXIT.FAILED} failed or refused; ${EXIT.USAGE} usage error;
 ${EXIT.TEMPFAIL} gave up waiting; ${EXIT.CONFIG} bad config.
 `;
@@ -30,6 +36,8 @@ async function main(): Promise<void> {
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
       once: { type: 'boolean' },
+      auto: { type: 'boolean' },
+      'auto-reset': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     USAGE,
@@ -38,12 +46,23 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  // The agent reports this process as `initiating` by this name.
-  process.title = 'galera-init';
+  // An automatic recovery is only ever as bold as a boot: never forced, never a trial.
+  if ((values.auto || values['auto-reset']) && (values.force || values['dry-run'] || values.once)) {
+    process.stderr.write(`--auto and --auto-reset take no --force, --dry-run or --once\n\n${USAGE}`);
+    process.exit(EXIT.USAGE);
+  }
+  // The agent reports this process as `initiating` by this name; an --auto pass takes it only
+  // when it acts (its look every few seconds must not flip a stopped node to initiating).
+  if (!values.auto) process.title = 'galera-init';
   let code: number;
   try {
     const cfg = loadConfig(values.config);
     const log = createLogger(cfg.log.level, 'galera-init');
+    if (values['auto-reset']) {
+      resetAuto(realAutoIO(cfg, log));
+      process.stdout.write(`galera-init: automatic recovery reset (${cfg.init.autoRecoverStateFile})\n`);
+      process.exit(EXIT.OK);
+    }
     // systemctl stop (or Ctrl-C) while it waits or decides: leave no lock behind and say so, then
     // die of the signal, which systemd counts as a clean stop (an exit code would be a failure).
     // A server this run already started is the server unit's now and keeps running.
@@ -54,12 +73,19 @@ async function main(): Promise<void> {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
-    code = await runInit(cfg, log, {
-      dryRun: !!values['dry-run'],
-      force: !!values.force,
-      once: !!values.once,
-      out: process.stdout,
-    });
+    const decide = (l: typeof log): Promise<number> =>
+      runInit(cfg, l, {
+        dryRun: !!values['dry-run'],
+        force: !!values.force,
+        once: !!values.once,
+        out: process.stdout,
+      });
+    code = values.auto
+      ? await runAuto(cfg, log, process.stdout, (l) => {
+          process.title = 'galera-init';
+          return decide(l);
+        })
+      : await decide(log);
   } catch (err) {
     exitOnError('galera-init', err);
   }

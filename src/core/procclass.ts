@@ -95,6 +95,9 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
         facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });
     } else if (nameMatches(e, opts.initiatorNames)) {
       if (opts.sameHost && !opts.sameHost(e.pid)) continue;
+      // galera-init --auto, galera-recover.timer's pass every few seconds, only looks until it acts
+      // (then its title becomes galera-init): counted, it would flip a stopped node to initiating.
+      if (hasFlag(e.argv, 'auto')) continue;
       facts.initiators.push(e.pid);
     }
   }

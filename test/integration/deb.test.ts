@@ -203,6 +203,8 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     for (const f of [
       '/lib/systemd/system/galera-agentx.service',
       '/lib/systemd/system/galera-init.service',
+      '/lib/systemd/system/galera-recover.service',
+      '/lib/systemd/system/galera-recover.timer',
       '/usr/lib/tmpfiles.d/galera-agentx.conf',
       '/usr/lib/sysusers.d/galera-agentx.conf',
       '/usr/share/snmp/mibs/GALERA-MIB.txt',

@@ -62,6 +62,8 @@ describe('the npm package', function () {
       'snmpd/private-snmpd.sh',
       'systemd/galera-agentx.service',
       'systemd/galera-init.service',
+      'systemd/galera-recover.service',
+      'systemd/galera-recover.timer',
       'integrations/zabbix/galera_agentx_zabbix_6.0.yaml',
       'integrations/zabbix/galera_agentx_zabbix_7.0.yaml',
       'integrations/zabbix/snmptt-galera.conf',
@@ -115,7 +117,12 @@ describe('the npm package', function () {
 
   it('has systemd units that systemd-analyze verifies', () => {
     const dir = tempDir('gx-units-');
-    for (const u of ['galera-agentx.service', 'galera-init.service']) {
+    for (const u of [
+      'galera-agentx.service',
+      'galera-init.service',
+      'galera-recover.service',
+      'galera-recover.timer',
+    ]) {
       // The units name /usr/bin/...; point them at the installed bins for the check.
       const text = fs
         .readFileSync(path.join(pkgDir, 'systemd', u), 'utf8')

@@ -45,6 +45,14 @@ describe('production: the README install on three systemd nodes', function () {
   const bootAll = async (nodes: ClusterNode[]): Promise<void> => {
     await Promise.all(nodes.map((x) => x.node.boot('multi-user.target', 30000)));
   };
+  /** A drop-in Restart=no on mariadb.service: a killed server stays down, as with a unit that gave up. */
+  const noRestart = async (nodes: ClusterNode[], on: boolean): Promise<void> => {
+    const d = '/etc/systemd/system/mariadb.service.d';
+    for (const x of nodes)
+      await x.node.sh(
+        `${on ? `mkdir -p ${d} && printf '[Service]\\nRestart=no\\n' > ${d}/no-restart.conf` : `rm -f ${d}/no-restart.conf`} && systemctl daemon-reload`,
+      );
+  };
   const countOn = async (x: ClusterNode): Promise<number> => Number(await c.sql(x, 'SELECT COUNT(*) FROM gx.t'));
   const write = async (x: ClusterNode, n: number): Promise<void> => {
     await c.sql(x, `INSERT INTO gx.t (v) SELECT seq FROM gx.seq_1_to_${n}`);
@@ -290,5 +298,103 @@ describe('production: the README install on three systemd nodes', function () {
     assert.equal((await quiet.node.systemctl('start', 'galera-agentx.service')).code, 0);
     await expectTraps(traps, [['galeraStatusChanged', [x]]]);
     console.log(`      agent down while galera-init asks: ${Math.round((Date.now() - t) / 1000)} s`);
+  });
+  // Issue 20: the automatic recovery (galera-recover.timer, galera-init --auto), as installed by the
+  // README's block. Debian's unit restarts a killed server (Restart=on-abnormal), and servers
+  // restarted together re-form their Primary component themselves (pc.recovery); the case left to
+  // a person was servers whose unit does not restart them, or gives up: a drop-in Restart=no
+  // makes every kill that case.
+  it('automatic recovery: one server killed, its unit does not restart it: it rejoins, no row lost', async () => {
+    const x = c.nodes[1];
+    await agentsSee(3);
+    await noRestart(c.nodes, true);
+    const from = (await x.node.journal('galera-recover.service')).split('\n').length;
+    await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
+    await x.node.waitState('mariadb.service', ['failed'], 60000);
+    await write(c.nodes[0], 10);
+    const down = Date.now();
+    await c.waitCluster(3, 300000 * SLACK);
+    const took = Math.round((Date.now() - down) / 1000);
+    await assertRows();
+    const log = (await x.node.journal('galera-recover.service')).split('\n').slice(from).join('\n');
+    assert.match(log, /automatic recovery: deciding as at boot/, 'the automatic recovery acted');
+    assert.match(log, /"decision":"join"/, 'it joined the running members');
+    await noRestart(c.nodes, false);
+    console.log(`      one server killed, its unit given up: rejoined ${took} s after`);
+  });
+
+  it('automatic recovery: every server killed, their units do not restart them: Synced 3 again, no row lost', async () => {
+    const t = Date.now();
+    await agentsSee(3);
+    await write(c.nodes[0], 10);
+    await noRestart(c.nodes, true);
+    const before = new Map<ClusterNode, number>();
+    for (const x of c.nodes) before.set(x, (await x.node.journal('galera-recover.service')).split('\n').length);
+    for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
+    for (const x of c.nodes) {
+      await x.node.waitState('mariadb.service', ['failed'], 60000);
+      assert.equal(await x.node.prop('mariadb.service', 'Result'), 'signal', `${x.name}: the unit gave up`);
+    }
+    const down = Date.now();
+    await c.waitCluster(3, 400000 * SLACK);
+    const took = Math.round((Date.now() - down) / 1000);
+    await assertRows();
+    for (const x of c.nodes) {
+      const log = (await x.node.journal('galera-recover.service')).split('\n').slice(before.get(x)).join('\n');
+      assert.match(log, /not acting: mariadb.service failed \(result signal/, `${x.name}: waited out the delay`);
+      assert.match(log, /automatic recovery: deciding as at boot/, `${x.name}: the automatic recovery acted`);
+    }
+    await write(c.nodes[2], 10);
+    await assertRows();
+    await noRestart(c.nodes, false);
+    console.log(
+      `      every server killed, units given up: Synced 3 again ${took} s after (${Math.round((Date.now() - t) / 1000)} s in all)`,
+    );
+  });
+
+  it('automatic recovery: after systemctl stop mariadb on every node, nothing starts them again', async () => {
+    await agentsSee(3);
+    const count = async (x: ClusterNode, re: RegExp): Promise<number> =>
+      ((await x.node.journal('galera-recover.service')).match(re) ?? []).length;
+    const ACTED = /automatic recovery: deciding as at boot/g;
+    const acted = new Map<ClusterNode, number>();
+    for (const x of c.nodes) acted.set(x, await count(x, ACTED));
+    for (const x of c.nodes) assert.equal((await x.node.systemctl('stop', 'mariadb.service')).code, 0);
+    const stopped = Date.now();
+    // Well past the delay: init.autoRecoverAfterSeconds (30 s) plus the timer's 10 s, three times
+    // over, counted in passes on every node (each pass takes under a second, then 10 s; a pass
+    // says why it does not act once, so the passes are counted by their start times).
+    const want = Math.ceil((3 * (30 + 10)) / 10);
+    const starts = c.nodes.map(() => new Set<string>());
+    await waitFor(
+      `${want} passes of galera-recover on every node`,
+      async () => {
+        for (const [k, x] of c.nodes.entries()) {
+          const at = await x.node.prop('galera-recover.service', 'ExecMainStartTimestampMonotonic');
+          if (at !== '0') starts[k].add(at);
+        }
+        return starts.every((s) => s.size > want);
+      },
+      (want * 10 + 120) * 1000 * SLACK,
+      1000,
+    );
+    for (const x of c.nodes)
+      assert.match(
+        await x.node.journal('galera-recover.service'),
+        /not acting: mariadb.service is inactive with result success: stopped on purpose/,
+        `${x.name}: said why it leaves the server alone`,
+      );
+    for (const x of c.nodes) {
+      assert.equal(await x.node.prop('mariadb.service', 'ActiveState'), 'inactive', `${x.name}: still stopped`);
+      assert.equal(await x.node.prop('mariadb.service', 'Result'), 'success');
+      assert.equal(await count(x, ACTED), acted.get(x), `${x.name}: no automatic recovery after the clean stop`);
+    }
+    console.log(
+      `      clean stop of every node: still stopped after ${Math.round((Date.now() - stopped) / 1000)} s (${want} passes on each)`,
+    );
+    for (const x of c.nodes)
+      assert.equal((await x.node.systemctl('start', '--no-block', 'galera-init.service')).code, 0);
+    await c.waitCluster(3);
+    await assertRows();
   });
 });

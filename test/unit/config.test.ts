@@ -71,6 +71,11 @@ describe('config', () => {
         restartAttempts: 2,
         waitTimeoutSeconds: 0,
         promoteNonPrimaryAfterSeconds: 0,
+        autoRecoverAfterSeconds: 30,
+        autoRecoverMaxAttempts: 3,
+        autoRecoverWindowSeconds: 1800,
+        autoRecoverUnit: 'mariadb.service',
+        autoRecoverStateFile: '/var/lib/galera-agentx/auto-recover.json',
       },
     };
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);

@@ -71,6 +71,21 @@ describe('the process table, sorted', () => {
   });
 });
 
+describe('the automatic recovery pass', () => {
+  const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/d' };
+  it('is no initiator while it only looks (--auto), and one once its title says galera-init', () => {
+    const f = classifyProcesses(
+      [
+        { pid: 5, comm: 'node', argv: ['node', '/usr/bin/galera-init', '--auto', '--config', '/etc/x.yaml'] },
+        { pid: 6, comm: 'galera-init', argv: ['galera-init'] },
+        { pid: 7, comm: 'node', argv: ['node', '/usr/bin/galera-init', '--config', '/etc/auto.yaml'] },
+      ],
+      opts,
+    );
+    assert.deepEqual(f.initiators, [6, 7]);
+  });
+});
+
 describe('which processes are ours, by name', () => {
   const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/d' };
   it('comm alone, argv[0] alone, or a script run by node(js)', () => {

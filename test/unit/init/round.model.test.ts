@@ -158,6 +158,12 @@ interface Scenario {
   /** Pairs that cannot reach each other while both reach the rest (a named case only). */
   oneWayCuts: [number, number][];
   handStarts: { node: number; at: number; givesUpMs: number }[];
+  /**
+   * Passes of the automatic recovery (galera-init --auto): at each, on a node where no server and
+   * no initiator runs, one more initiator starts, never forced. Drawn from a PRNG of their own, so
+   * that the other seeds' histories stay as they were.
+   */
+  autoStarts?: { node: number; at: number }[];
   forced: number | null;
   quorumAfterMs: number;
   promoteAfterMs: number;
@@ -397,6 +403,16 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
   const r = prng(seed);
   nextComp = 1;
   const sc = run.scenario ? run.scenario(r) : makeScenario(r, run.lagMs);
+  if (!run.scenario && !sc.autoStarts) {
+    const ra = prng(seed * 7919 + 17);
+    if (ra() < 0.4) {
+      sc.autoStarts = Array.from({ length: 1 + Math.floor(ra() * 3) }, () => ({
+        node: Math.floor(ra() * sc.nodes.length),
+        at: Math.floor(ra() * 20000),
+      }));
+      sc.tags.push('auto');
+    }
+  }
   const world = sc.nodes;
   for (const s of world) s.lockLag = run.eventLockMs === undefined ? s.lag : Math.min(s.lag, run.eventLockMs);
   const clock = new Clock();
@@ -654,6 +670,34 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
     leftClusterRestarts: 0,
   });
   const finished = new Set<number>();
+  // Initiators per node: a boot's (or a person's) galera-init and an automatic one may overlap.
+  const running = world.map(() => 0);
+  const initiating = (i: number, d: number): void => {
+    running[i] += d;
+    world[i].initiating = running[i] > 0;
+    record();
+  };
+  let autoPending = sc.autoStarts?.length ?? 0;
+  for (const a of sc.autoStarts ?? []) {
+    void (async () => {
+      await clock.sleep(a.at);
+      const me = world[a.node];
+      // The rule's view of its own node (the process table and the lock): no server, no initiator.
+      if (me.server || me.initiating || me.lock !== null) {
+        autoPending--;
+        return;
+      }
+      note(`node ${a.node}: automatic recovery starts galera-init`);
+      initiating(a.node, 1);
+      const res = await initLoop(envFor(a.node), members(a.node), {
+        ...optsFor(a.node),
+        policy: { force: false, quorumAfterMs: sc.quorumAfterMs },
+      });
+      initiating(a.node, -1);
+      out.results.push({ node: a.node, code: res.code, reason: `automatic: ${res.reason}` });
+      autoPending--;
+    })();
+  }
   world.forEach((_, i) => {
     const start = sc.starts[i];
     if (start === null) {
@@ -667,14 +711,12 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
         finished.add(i);
         return;
       }
-      world[i].initiating = true;
-      record();
+      initiating(i, 1);
       const res =
         (run.initiator ?? 'protocol') === 'protocol'
           ? await initLoop(envFor(i), members(i), optsFor(i))
           : await naiveLoop(envFor(i), members(i), optsFor(i).policy, (d) => lastDecision.set(i, d));
-      world[i].initiating = false;
-      record();
+      initiating(i, -1);
       out.results.push({ node: i, code: res.code, reason: res.reason });
       finished.add(i);
     })();
@@ -784,7 +826,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
       }
     })();
   });
-  await clock.run(240000, () => finished.size === world.length && clock.t > 12000);
+  await clock.run(240000, () => finished.size === world.length && autoPending === 0 && clock.t > 12000);
   if (process.env.MODEL_DUMP)
     world.forEach((w, i) =>
       console.log(
@@ -877,6 +919,12 @@ async function search(
     stats.bootstraps += out.bootstraps.filter((b) => !b.reason.startsWith('promoted')).length;
     stats.promotions += out.bootstraps.filter((b) => b.reason.startsWith('promoted')).length;
     stats.refusals += out.results.filter((x) => x.code === 'failed').length;
+    stats.autoRuns =
+      (stats.autoRuns ?? 0) + out.events.filter((e) => e.what.includes('automatic recovery starts')).length;
+    stats.autoActed =
+      (stats.autoActed ?? 0) +
+      out.results.filter((x) => x.reason.startsWith('automatic') && x.code === 'ok' && !/already up/.test(x.reason))
+        .length;
     failures.push(...judge(seed, sc, out, run));
     trace = out.events.map((e) => `${e.t} ${e.what}`).join('\n');
     if (failures.some((f) => stopOn.test(f)) && process.env.MODEL_ALL !== '1') break;
@@ -965,9 +1013,54 @@ describe('galera-init protocol, model-checked over seeded histories', function (
       assert.deepEqual(failures, [], failures.join('\n'));
       // The histories must exercise what the invariants are about.
       assert.ok(stats.clean > seeds / 4 && stats.bootstraps > seeds / 3, JSON.stringify(stats));
+      assert.ok(
+        stats.auto > seeds / 5 && stats.autoRuns > seeds / 20,
+        `automatic recovery runs in the histories: ${JSON.stringify(stats)}`,
+      );
+      if (process.env.MODEL_STATS) console.log(JSON.stringify(stats));
       if (process.env.MODEL_SEEDS) console.log(JSON.stringify(stats));
     });
   }
+
+  describe('the automatic recovery (named histories)', () => {
+    it('every server crashed, no boot and no person: the automatic passes bring one cluster back from the most advanced', async () => {
+      const { failures, stats } = await search(1, 100, {
+        lagMs: 200,
+        scenario: (r) =>
+          threeNodes(
+            {
+              starts: [null, null, null],
+              // The timer's passes on each node, at their own times (10 s apart, from 30 s on).
+              autoStarts: [0, 1, 2].flatMap((node) =>
+                [0, 1, 2].map((k) => ({ node, at: Math.floor(r() * 10000) + k * 10000 })),
+              ),
+              clean: true,
+              tags: ['named', 'auto'],
+            },
+            0,
+          )(r),
+      });
+      assert.deepEqual(failures, [], failures.join('\n'));
+      assert.equal(stats.bootstraps, 100, 'one bootstrap per history');
+      assert.ok(stats.autoRuns >= 300, JSON.stringify(stats));
+    });
+
+    it('a crashed member whose unit gave up rejoins the running members through its automatic pass', async () => {
+      const { sc, out } = await simulate(1, {
+        lagMs: 200,
+        scenario: threeNodes(
+          { starts: [0, 0, null], autoStarts: [{ node: 2, at: 15000 }], clean: true, tags: ['named', 'auto'] },
+          0,
+        ),
+      });
+      assert.deepEqual(judge(1, sc, out, { lagMs: 200 }), []);
+      assert.ok(
+        out.results.some((x) => x.node === 2 && x.code === 'ok' && x.reason.startsWith('automatic')),
+        JSON.stringify(out.results),
+      );
+      assert.equal(sc.nodes[2].server?.kind, 'join');
+    });
+  });
 
   describe('the quorum policy: what no delay makes safe (named histories)', () => {
     it('a silent member that is Primary (its agent down): with the policy on (60 s), a second cluster', async () => {

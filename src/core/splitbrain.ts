@@ -55,7 +55,10 @@ export interface Side {
 }
 
 export interface SplitVerdict {
-  /** clear: every member answered and one Primary component at most; incomplete: no split seen, but not everyone answered. */
+  /**
+   * clear: every member answered and one Primary component at most; incomplete: no split seen,
+   * but not everyone answered.
+   */
   state: 'clear' | 'split' | 'incomplete';
   /** Every Primary component seen, the one on top first (by size, then position). */
   sides: Side[];
@@ -162,4 +165,15 @@ export function splitVerdict(i: SplitInput): SplitVerdict {
     fenced: true,
     reason: `this node is on the side that must not take traffic: ${describeSide(top)} is ${why}`,
   });
+}
+
+/** What the agent publishes of the watch (galeraWatch in the MIB). */
+export interface WatchState {
+  state: 'off' | 'clear' | 'split' | 'incomplete';
+  fenced: boolean;
+  sides: string;
+  unknown: string;
+  reason: string;
+  /** When the last round completed (ms), 0 before the first. */
+  at: number;
 }

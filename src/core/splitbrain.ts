@@ -101,6 +101,8 @@ export function splitVerdict(i: SplitInput): SplitVerdict {
     if (v.lastCommitted > s.position) s.position = v.lastCommitted;
     if (v === i.self) s.self = true;
   }
+  // Names sorted: every node words the same side the same way, whoever asks.
+  for (const s of bySide.values()) s.members.sort();
   const sides = [...bySide.values()].sort(order);
   const split = sides.some((a, x) => sides.some((b, y) => x < y && conflict(a, b, i.members)));
   const verdict = (fields: Pick<SplitVerdict, 'top' | 'fenced' | 'reason'>): SplitVerdict => ({

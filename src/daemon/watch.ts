@@ -75,7 +75,7 @@ export class Watch {
       this.peers = targets.filter((t) => t.id !== selfId);
     } catch (err) {
       const why = `the members cannot be resolved: ${(err as Error).message}`;
-      this.log.warn({ err: (err as Error).message }, 'split-brain watch off: the members cannot be resolved');
+      this.log.info({ err: (err as Error).message }, 'split-brain watch off: the members cannot be resolved');
       off(why);
       return;
     }

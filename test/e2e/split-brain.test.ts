@@ -2,8 +2,8 @@
 // network namespaces on one bridge: Galera's own ports are cut between c3 and the others with
 // nftables inside c3's namespace (SNMP and the health port stay open), c3 is made Primary on its
 // own with pc.bootstrap, and the agents' watch must see it: galeraSplitBrain at a real snmptrapd,
-// c3 answering 503 and taken out by a real HAProxy, galera-check healthy exiting 1 on c3, and the
-// alert cleared once c3 rejoins.
+// c3 answering 503 and taken out by a real HAProxy, its keepalived track file unhealthy,
+// galera-check healthy exiting 1 on c3, and the alert cleared once c3 rejoins.
 
 import { strict as assert } from 'node:assert';
 import { ChildProcess, execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -237,6 +237,7 @@ describe('a split brain caught while it runs, on a real 3-node cluster in networ
           recovery: { enabled: false },
           notifications: { holdMs: 100 },
           http: { listen: `${n.addr}:9200` },
+          keepalived: { trackFile: path.join(n.dir, 'keepalived.track') },
           init: {
             members: nodes.map((m) => `${m.addr}:161`),
             self: `${n.addr}:161`,
@@ -365,6 +366,8 @@ describe('a split brain caught while it runs, on a real 3-node cluster in networ
     const fenceMs = Date.now() - splitAt;
     assert.ok(fenceMs <= 2 * INTERVAL_S * 1000 + 1000 * SLACK, `the 503 took ${fenceMs} ms`);
     for (const n of nodes.slice(0, 2)) assert.equal(await health(n, bridge), 200, `${n.g.name} keeps serving`);
+    const track = (n: Node): string => fs.readFileSync(path.join(n.dir, 'keepalived.track'), 'utf8');
+    assert.deepEqual(nodes.map(track), ['0\n', '0\n', '-50\n'], 'the keepalived track files');
     await waitFor(
       'HAProxy takes c3 out',
       async () => ((await serverStates(haSocket)).db3 === 0 ? true : null),
@@ -412,5 +415,6 @@ describe('a split brain caught while it runs, on a real 3-node cluster in networ
     await waitFor('c3 answers 200 again', async () => ((await health(c3, bridge)) === 200 ? true : null), 30000, 100);
     assert.equal(await rowCount(c3.g, 'gx.t'), 1, 'c3 has the row written on the majority during the split');
     assert.equal(fs.existsSync(c3.fenceFile), false, 'the fence file is gone');
+    assert.equal(track(c3), '0\n', "c3's track file healthy again");
   });
 });

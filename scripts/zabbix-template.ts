@@ -163,6 +163,28 @@ const ITEMS: ItemSpec[] = [
     description: '4294967295 = unbounded (no writes) or unknown.',
   },
   {
+    object: 'galeraWatchState',
+    key: 'galera.watch.state',
+    name: 'Galera: split-brain watch',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraWatchState',
+    description: 'split: two Primary components at once; incomplete: a member agent does not answer.',
+  },
+  {
+    object: 'galeraWatchFenced',
+    key: 'galera.watch.fenced',
+    name: 'Galera: fenced by the split-brain watch',
+    valueType: 'UNSIGNED',
+    valuemap: TRUTH,
+  },
+  {
+    object: 'galeraWatchSides',
+    key: 'galera.watch.sides',
+    name: 'Galera: split-brain sides',
+    valueType: 'TEXT',
+    description: 'Each Primary component during a split: members (size, seqno, conf, uuid).',
+  },
+  {
     object: 'galeraWindowLong',
     key: 'galera.window.long',
     name: 'Galera: replication window (1 h rate)',
@@ -181,6 +203,8 @@ const TRAPS: [string, string][] = [
   ['galeraMysqlLost', 'Galera trap: agent lost MySQL'],
   ['galeraMysqlRegained', 'Galera trap: agent regained MySQL'],
   ['galeraPromotedPrimary', 'Galera trap: agent made its non-Primary survivor Primary'],
+  ['galeraSplitBrain', 'Galera trap: split brain'],
+  ['galeraSplitBrainCleared', 'Galera trap: split brain cleared'],
 ];
 
 const escapeDots = (arcs: readonly number[]): string => arcs.join('\\.');
@@ -270,6 +294,25 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         dependsOnStale: true,
       },
     ],
+    'galera.watch.state': [
+      {
+        name: 'Galera: split brain (two Primary components)',
+        expression: `${e('galera.watch.state')}=${mib.enumValue('galeraWatchState', 'split')}`,
+        priority: 'DISASTER',
+        description:
+          'Both components take writes the other never sees. See galera.watch.sides; the smaller side is fenced.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.watch.fenced': [
+      {
+        name: 'Galera: node fenced by the split-brain watch',
+        expression: `${e('galera.watch.fenced')}=1`,
+        priority: 'HIGH',
+        description: 'This node is on the side that must not take traffic (HTTP 503): stop it and let it rejoin.',
+        dependsOnStale: true,
+      },
+    ],
     'galera.window.short': [
       {
         name: 'Galera: replication window below {$GALERA.WINDOW.MIN}',
@@ -335,7 +378,13 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     Object.entries(mib.object(obj).enumValues ?? {})
       .sort((a, b) => a[1] - b[1])
       .map(([label, v]) => ({ value: String(v), newvalue: label }));
-  const valuemaps = ['galeraStatus', 'galeraSeqnoSource', 'galeraClusterStatus', 'galeraLocalState'].map((o) => ({
+  const valuemaps = [
+    'galeraStatus',
+    'galeraSeqnoSource',
+    'galeraClusterStatus',
+    'galeraLocalState',
+    'galeraWatchState',
+  ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,
     mappings: enumMap(o),

@@ -116,6 +116,9 @@ const listen = check<string>((v) => {
     : "HOST:PORT ('127.0.0.1:9200'), ':PORT' for every address, '[::1]:PORT', or empty to disable";
 });
 
+/** The agent's SNMP credentials for its peers: readable only by the agent's user. */
+export const DEFAULT_CREDENTIALS_FILE = '/etc/galera-agentx/peers.yaml';
+
 const SCHEMA = {
   nodeName: new Field<string>(str.test, () => os.hostname()),
   datadir: key(absPath, '/var/lib/mysql'),
@@ -179,6 +182,18 @@ const SCHEMA = {
     unhealthyWeight: key(weight, -50),
     /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
     donorIsHealthy: key(bool, false),
+  },
+  /** The split-brain watch: the agent asks every member's agent for its component. */
+  watch: {
+    /** How often (one GET per member, off the SNMP request path); 0: off. */
+    intervalSeconds: key(count(3600), 10),
+    /**
+     * The SNMP credentials for the members' agents (community, or the SNMPv3 user and keys, and
+     * per-member overrides), in a file only the agent's user may read. Absent: init's keys.
+     */
+    credentialsFile: key(optPath, DEFAULT_CREDENTIALS_FILE),
+    /** Written while this node is fenced, so galera-check healthy says so too; empty: not written. */
+    fenceFile: key(optPath, '/run/galera-agentx/fenced'),
   },
   /** The clustercheck-style health endpoint; listen '' (the default): off. */
   http: { listen: key(listen, '') },
@@ -400,5 +415,32 @@ export function loadConfig(file: string | undefined): Config {
   } catch (err) {
     throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
+  const secrets = groupReadableSecrets(doc);
+  if (secrets.length && fs.statSync(path).mode & 0o040)
+    throw new ConfigError(
+      `${path}: the config file is readable by its group and holds SNMP secrets (${secrets.join(', ')}); ` +
+        `move them to watch.credentialsFile (${DEFAULT_CREDENTIALS_FILE} by default, readable only by the agent's user), ` +
+        `or run: chmod g-rwx ${path}`,
+    );
   return buildConfig(doc, path);
+}
+
+/**
+ * The SNMP secrets a config document holds: a group-readable config (the agent's, read through
+ * its group) must not, or every member of the group could read the peers' galera view.
+ */
+export function groupReadableSecrets(doc: unknown): string[] {
+  const init = (doc as { init?: unknown } | null)?.init;
+  if (!init || typeof init !== 'object') return [];
+  const i = init as Record<string, unknown>;
+  const out: string[] = [];
+  if (typeof i.community === 'string' && i.community !== '' && i.community !== 'public') out.push('init.community');
+  for (const k of ['authKey', 'privKey']) if (typeof i[k] === 'string' && i[k] !== '') out.push(`init.${k}`);
+  if (Array.isArray(i.members))
+    i.members.forEach((m: unknown, n) => {
+      if (m && typeof m === 'object')
+        for (const k of ['community', 'authKey', 'privKey'])
+          if (typeof (m as Record<string, unknown>)[k] === 'string') out.push(`init.members[${n}].${k}`);
+    });
+  return out;
 }

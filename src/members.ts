@@ -3,8 +3,10 @@
 // promotes) need. It reads the server's option file (sources/servercnf.ts) and builds SNMP targets
 // (snmp/peers.ts), so it sits above both layers, beside collect.ts, rather than inside either.
 
+import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { Config } from './config';
+import YAML from 'yaml';
+import { Config, buildConfig } from './config';
 import { ConfigError } from './errors';
 import { PeerTarget, parseTarget } from './snmp/peers';
 import { clusterHosts, readServerOptions } from './sources/servercnf';
@@ -113,4 +115,66 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
     }
   }
   return { targets, selfId, dropped };
+}
+
+/** The keys a credentials file may set: init's SNMP keys, and per-member overrides. */
+const CREDENTIAL_KEYS = [
+  'snmpVersion',
+  'community',
+  'snmpUser',
+  'authProtocol',
+  'authKey',
+  'privProtocol',
+  'privKey',
+  'members',
+] as const;
+
+/**
+ * The config with the agent's peer credentials from watch.credentialsFile, when it exists. The
+ * agent's own config is group-readable (loadConfig refuses SNMP secrets there), so the secrets live
+ * in a file only the agent's user may read; it is checked like ssh checks a key. Its `members`
+ * entries override the secrets of the member with the same target; they add no member.
+ */
+export function withPeerCredentials(cfg: Config): Config {
+  const file = cfg.watch.credentialsFile;
+  if (!file) return cfg;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return cfg;
+    throw new ConfigError(
+      `${file}: cannot read the peer credentials (${code ?? (err as Error).message}); check its owner`,
+    );
+  }
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077)
+    throw new ConfigError(
+      `${file}: the peer credentials are readable by others (mode ${mode.toString(8).padStart(4, '0')}); ` +
+        `run: chown <the agent's user> ${file} && chmod 0600 ${file}`,
+    );
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { uniqueKeys: true }) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new ConfigError(`${file}: the peer credentials must be a mapping of ${CREDENTIAL_KEYS.join(', ')}`);
+  const extra = Object.keys(doc).filter((k) => !(CREDENTIAL_KEYS as readonly string[]).includes(k));
+  if (extra.length) throw new ConfigError(`${file}: unknown key '${extra[0]}' (known: ${CREDENTIAL_KEYS.join(', ')})`);
+  const creds = buildConfig({ init: doc }, file, cfg).init;
+  const given = doc as Record<string, unknown>;
+  const byTarget = new Map(creds.members.map((m) => [m.target, m]));
+  const members =
+    'members' in given
+      ? cfg.init.members.map((m) => {
+          const o = byTarget.get(m.target);
+          return o ? { ...m, ...o } : m;
+        })
+      : cfg.init.members;
+  const init = { ...cfg.init, members };
+  for (const k of CREDENTIAL_KEYS) if (k !== 'members' && k in given) (init as Record<string, unknown>)[k] = creds[k];
+  return { ...cfg, init };
 }

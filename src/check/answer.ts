@@ -8,6 +8,7 @@ import { collectOnce } from '../collect';
 import { healthVerdict } from '../core/health';
 import { snapshotToJson } from '../core/snapshot';
 import { clusterTable } from './cluster';
+import { readFence } from '../daemon/watch';
 
 export const QUESTIONS = ['status', 'seqno', 'healthy', 'cluster'] as const;
 export type Question = (typeof QUESTIONS)[number];
@@ -23,7 +24,11 @@ export async function answer(
   const snap = await collectOnce(cfg, log, { recover: o.recover && (what === 'seqno' || o.json) });
   let out = o.json ? `${JSON.stringify(snapshotToJson(snap), null, 2)}\n` : '';
   if (what === 'healthy') {
-    const v = healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
+    // The agent's split-brain watch fences across processes through its fence file.
+    const fence = readFence(cfg);
+    const v = fence
+      ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${fence}).` }
+      : healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
     if (!o.json) out += `${v.reason}\n`;
     return { out, code: v.healthy ? EXIT.OK : EXIT.FAILED };
   }

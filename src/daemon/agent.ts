@@ -22,6 +22,7 @@ import { SourceSet, createSources } from '../sources/index';
 import { executeStatement } from '../sources/mysql';
 import { Notifier } from './notifier';
 import { Promoter } from './promoter';
+import { Watch } from './watch';
 
 export interface AgentOptions {
   /** false: no AgentX session (in-process tests). */
@@ -46,6 +47,7 @@ export class Agent {
   private lastSampleAt = 0;
   private readonly track: TrackFile | null;
   private readonly promoter: Promoter;
+  private readonly watch: Watch;
   readonly http: HealthEndpoint | null;
   /** The rule shared by the track file, the HTTP endpoint and galera-check healthy. */
   health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
@@ -78,6 +80,7 @@ export class Agent {
       (sql) => executeStatement(cfg.mysql, sql),
       () => this.schedule(),
     );
+    this.watch = new Watch(cfg, log, this.mib, () => this.schedule());
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
@@ -96,6 +99,8 @@ export class Agent {
     this.sourcesStarted = true;
     this.recompute();
     this.promoter.start();
+    this.watch.observe(this.snapshot as NodeSnapshot);
+    this.watch.start();
     await this.http?.start();
     this.session?.start();
   }
@@ -128,7 +133,9 @@ export class Agent {
     const prev = this.snapshot;
     this.snapshot = snap;
     this.promoter.observe(snap);
-    this.view = buildView(this.mib, snap);
+    this.watch.observe(snap);
+    const watch = this.watch.state;
+    this.view = buildView(this.mib, snap, Date.now, watch);
     this.notifier.observe(snap, {
       serverRunning: servers.length > 0,
       mysqlPolled: this.cfg.mysql.enabled,
@@ -136,8 +143,13 @@ export class Agent {
       mysqlError: facts.mysql.error?.text ?? '',
       promotions: this.promoter.promotions.count,
       promotedReason: this.promoter.promotions.reason,
+      split: watch.state === 'split',
+      fenced: watch.fenced,
     });
-    const health = healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
+    // A fenced node is unhealthy whatever its own server says: that is the point of fencing.
+    const health = watch.fenced
+      ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${watch.reason}).` }
+      : healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
     if (health.reason !== this.health.reason)
       this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;
@@ -194,6 +206,7 @@ export class Agent {
   async stop(opts: { handover?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.promoter.stop();
+    this.watch.stop();
     await this.http?.stop();
     this.notifier.stop();
     // keepalived keeps the last weight it read: leave the unhealthy one behind.

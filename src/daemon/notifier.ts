@@ -18,6 +18,9 @@ export interface NotifyContext {
   /** Promotions of this node by the agent (promoter.ts), and the last one's reason. */
   promotions: number;
   promotedReason: string;
+  /** The split-brain watch (watch.ts): two Primary components seen, and whether this node is fenced. */
+  split: boolean;
+  fenced: boolean;
 }
 
 export interface NotificationRule {
@@ -111,6 +114,17 @@ export const RULES: readonly NotificationRule[] = [
     value: (_s, c) => c.promotions,
     extra: (_n, c): Record<string, Watched> => ({ galeraNotifyText: c.promotedReason }),
   },
+  {
+    // A split is an alarm (raised from "no split", so an agent started during one pages), and told
+    // again when this node's fencing changes: the first sighting alerts at once, the fencing comes
+    // a round later, and the NMS must see both.
+    key: 'splitBrain',
+    notifications: ['galeraSplitBrain', 'galeraSplitBrainCleared'],
+    previous: null,
+    initial: 0,
+    pick: (v) => (v === 0 ? 'galeraSplitBrainCleared' : 'galeraSplitBrain'),
+    value: (_s, c) => (c.split ? (c.fenced ? 2 : 1) : 0),
+  },
 ];
 
 /** Every name a rule uses must be in the MIB, and every object it sets in its notification. */
@@ -144,6 +158,8 @@ const CHECK_CONTEXT: NotifyContext = {
   mysqlError: 'x',
   promotions: 1,
   promotedReason: 'x',
+  split: false,
+  fenced: false,
 };
 
 /**

@@ -11,7 +11,7 @@ import type { MemberFacts } from '../core/decide';
 import { PC_BOOTSTRAP } from '../core/decide';
 import { promotionDecision } from '../core/promote';
 import type { NodeSnapshot } from '../core/snapshot';
-import { resolveMembers } from '../members';
+import { resolveMembers, withPeerCredentials } from '../members';
 import type { Mib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 
@@ -46,7 +46,7 @@ export class Promoter {
   start(): void {
     if (!this.enabled) return;
     try {
-      const { targets, selfId } = resolveMembers(this.cfg);
+      const { targets, selfId } = resolveMembers(withPeerCredentials(this.cfg));
       this.selfId = selfId;
       this.peers = targets.filter((t) => t.id !== selfId);
     } catch (err) {

@@ -11,6 +11,7 @@ import type { SeqnoSource } from '../core/seqno';
 import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
+import type { MemberView } from '../core/splitbrain';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -244,19 +245,26 @@ export function failedAnswer(id: string, err: Error): AgentAnswer {
   };
 }
 
-/** Asks one peer. Never throws; a failure is an unanswered member with the reason and its kind. */
-export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
-  const oids = OBJECTS.map((n) => `${mib.object(n).oid.join('.')}.0`);
+/**
+ * One GET to one peer, parsed. Never throws: a failure is parsed by `failed` (with its kind). A
+ * guard ends the wait in case the library never calls back (a dead socket).
+ */
+function getFrom<T>(
+  t: PeerTarget,
+  oids: string[],
+  parse: (vbs: { oid: string; type: number; value: unknown }[]) => T,
+  failed: (err: Error) => T,
+): Promise<T> {
   return new Promise((resolve) => {
     let s: ReturnType<typeof session>;
     try {
       s = session(t);
     } catch (err) {
-      resolve(failedAnswer(t.id, err as Error));
+      resolve(failed(err as Error));
       return;
     }
     let settled = false;
-    const finish = (f: AgentAnswer): void => {
+    const finish = (f: T): void => {
       if (!settled) {
         settled = true;
         try {
@@ -267,21 +275,100 @@ export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
         resolve(f);
       }
     };
-    // A guard in case the library never calls back (a dead socket): timeout x (retries + 1) + slack.
+    // timeout x (retries + 1) + slack.
     const guard = setTimeout(
-      () => finish({ id: t.id, self: false, answered: false, error: 'no answer', errorKind: 'timeout' }),
+      () => finish(failed(new snmp.RequestTimedOutError('no answer'))),
       t.timeoutMs * (t.retries + 1) + 1000,
     );
     (s as unknown as { on?: (ev: string, cb: (e: Error) => void) => void }).on?.('error', (e: Error) => {
       clearTimeout(guard);
-      finish(failedAnswer(t.id, e));
+      finish(failed(e));
     });
     s.get(oids, (err, vbs) => {
       clearTimeout(guard);
-      if (err) finish(failedAnswer(t.id, err));
-      else finish(factsFromVarbinds(mib, t.id, vbs));
+      if (err) finish(failed(err));
+      else finish(parse(vbs));
     });
   });
+}
+
+/** Asks one peer. Never throws; a failure is an unanswered member with the reason and its kind. */
+export function askPeer(mib: Mib, t: PeerTarget): Promise<AgentAnswer> {
+  const oids = OBJECTS.map((n) => `${mib.object(n).oid.join('.')}.0`);
+  return getFrom(
+    t,
+    oids,
+    (vbs) => factsFromVarbinds(mib, t.id, vbs),
+    (err) => failedAnswer(t.id, err),
+  );
+}
+
+/** What the split-brain watch asks every member: its component, in one GET. */
+const COMPONENT = [
+  'galeraNodeName',
+  'galeraWsrepReachable',
+  'galeraServerPid',
+  'galeraClusterStatus',
+  'galeraClusterStateUuid',
+  'galeraClusterConfId',
+  'galeraClusterSize',
+  'galeraLastCommitted',
+] as const;
+
+/**
+ * A member's component from its varbinds. Anything missing, mistyped or out of range makes the
+ * member unknown (never a side); a server its agent cannot read is unknown too (its last status is
+ * stale), while no server at all is simply not Primary.
+ */
+export function componentFromVarbinds(
+  mib: Mib,
+  id: string,
+  vbs: { oid: string; type: number; value: unknown }[],
+): MemberView {
+  const unknown = (why: string): MemberView => ({ id, kind: 'unknown', why: `bad answer: ${why}` });
+  if (vbs.length !== COMPONENT.length) return unknown(`${vbs.length} values for ${COMPONENT.length} objects`);
+  const by = new Map<string, snmp.Varbind>(COMPONENT.map((n, i) => [n, vbs[i]]));
+  for (const [n, vb] of by)
+    if (snmp.isVarbindError(vb)) return unknown(`${n}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
+  const text = (n: string): string => {
+    const v = by.get(n)?.value;
+    return Buffer.isBuffer(v) ? v.toString('latin1') : '';
+  };
+  const num = (n: string): number | null => {
+    const v = by.get(n)?.value;
+    return typeof v === 'number' && Number.isInteger(v) ? v : null;
+  };
+  const name = Buffer.isBuffer(by.get('galeraNodeName')?.value)
+    ? (by.get('galeraNodeName')?.value as Buffer).toString('utf8').trim()
+    : '';
+  if (name === '') return unknown('galeraNodeName is empty');
+  if (num('galeraWsrepReachable') !== 1) {
+    return (num('galeraServerPid') ?? 0) > 0
+      ? { id, kind: 'unknown', why: `${name}'s agent cannot read its server` }
+      : { id, kind: 'notPrimary', name };
+  }
+  const primary = mib.object('galeraClusterStatus').enumValues?.primary;
+  if (primary === undefined || num('galeraClusterStatus') !== primary) return { id, kind: 'notPrimary', name };
+  const uuid = parseUuid(text('galeraClusterStateUuid'));
+  const confId = parseSeqno(text('galeraClusterConfId'));
+  const size = num('galeraClusterSize');
+  const lastCommitted = parseSeqno(text('galeraLastCommitted'));
+  if (uuid === null) return unknown('galeraClusterStateUuid is not a UUID');
+  if (confId === null || confId < 0n) return unknown('galeraClusterConfId is not a conf id');
+  if (size === null || size < 1) return unknown('galeraClusterSize is 0 in a Primary component');
+  if (lastCommitted === null || lastCommitted < -1n) return unknown('galeraLastCommitted is not a seqno');
+  return { id, kind: 'primary', name, uuid, confId, size, lastCommitted };
+}
+
+/** Asks one member for its component (the split-brain watch). Never throws. */
+export function askComponent(mib: Mib, t: PeerTarget): Promise<MemberView> {
+  const oids = COMPONENT.map((n) => `${mib.object(n).oid.join('.')}.0`);
+  return getFrom(
+    t,
+    oids,
+    (vbs) => componentFromVarbinds(mib, t.id, vbs),
+    (err) => ({ id: t.id, kind: 'unknown', why: failedAnswer(t.id, err).error ?? err.message }),
+  );
 }
 
 export const askPeers = (mib: Mib, targets: PeerTarget[]): Promise<AgentAnswer[]> =>

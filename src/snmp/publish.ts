@@ -6,6 +6,7 @@ import { Instance, View, getExact, makeView } from './view';
 import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapshot';
 import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
+import type { WatchState } from '../core/splitbrain';
 
 /** What a gauge says for "as much as it can say": an age never seen, an unbounded window. */
 const GAUGE_MAX = 0xffffffff;
@@ -51,7 +52,12 @@ function publisher(
   };
 }
 
-export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.now): View {
+export function buildView(
+  mib: Mib,
+  s: NodeSnapshot,
+  now: () => number = Date.now,
+  watch: WatchState = WATCH_OFF,
+): View {
   const instances: Instance[] = [];
   const { scalar, column } = publisher(mib, instances);
   scalar('galeraStatus', s.status);
@@ -78,7 +84,29 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   }
   if (s.wsrep) addWsrep(mib, s.wsrep, instances, now);
   if (s.window) addWindow(mib, s.window, instances);
+  addWatch(mib, watch, instances, now);
   return makeView(objectsOf(mib), instances);
+}
+
+const WATCH_OFF: WatchState = {
+  state: 'off',
+  fenced: false,
+  sides: '',
+  unknown: '',
+  reason: 'the watch is off',
+  at: 0,
+};
+
+function addWatch(mib: Mib, w: WatchState, out: Instance[], now: () => number): void {
+  const { scalar } = publisher(mib, out);
+  scalar('galeraWatchState', w.state);
+  scalar('galeraWatchFenced', w.fenced);
+  scalar('galeraWatchSides', w.sides);
+  scalar('galeraWatchUnknown', w.unknown);
+  scalar('galeraWatchReason', w.reason);
+  scalar('galeraWatchAge', () =>
+    w.at && w.state !== 'off' ? Math.floor(Math.max(0, now() - w.at) / 1000) : GAUGE_MAX,
+  );
 }
 
 /** Averages and distances are published in thousandths (the MIB's UNITS), 0 when unknown. */

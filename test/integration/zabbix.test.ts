@@ -669,7 +669,14 @@ for (const [v, debian, source] of [
         66: ['u', '1'],
         70: ['C', '1'],
       };
-      for (const name of ['galeraClusterStatusChanged', 'galeraClusterSizeChanged', 'galeraPromotedPrimary']) {
+      // (A split brain needs two Primary components: test/e2e/split-brain.test.ts makes a real one.)
+      for (const name of [
+        'galeraClusterStatusChanged',
+        'galeraClusterSizeChanged',
+        'galeraPromotedPrimary',
+        'galeraSplitBrain',
+        'galeraSplitBrainCleared',
+      ]) {
         const n = mib.notifications.get(name)!;
         const vbs = n.objects.map((o): [string, string, string] => {
           const obj = mib.object(o);

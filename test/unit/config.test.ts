@@ -44,6 +44,11 @@ describe('config', () => {
       },
       notifications: { holdMs: 50 },
       window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
+      watch: {
+        intervalSeconds: 10,
+        credentialsFile: '/etc/galera-agentx/peers.yaml',
+        fenceFile: '/run/galera-agentx/fenced',
+      },
       keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
       http: { listen: '' },
       log: { level: 'info' },

@@ -20,6 +20,8 @@ const up: NotifyContext = {
   mysqlError: '',
   promotions: 0,
   promotedReason: '',
+  split: false,
+  fenced: false,
 };
 const status = (o: Record<string, string>): Record<string, string> => ({
   wsrep_local_state: '4',

@@ -22,6 +22,8 @@ export interface AgentOptions {
   optionFile?: string;
   recoveryCommand?: string[];
   extra?: Record<string, unknown>;
+  /** Node flags after the installed ones (the soak's heap snapshot on a signal). */
+  nodeFlags?: string[];
 }
 
 export function agentConfig(o: AgentOptions, dir: string): Record<string, unknown> {
@@ -56,7 +58,13 @@ export function startAgent(o: AgentOptions): AgentProc {
   const logFile = path.join(dir, 'agent.log');
   const child = start(
     process.execPath,
-    [...installedNodeFlags(), path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), '--config', configFile],
+    [
+      ...installedNodeFlags(),
+      ...(o.nodeFlags ?? []),
+      path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'),
+      '--config',
+      configFile,
+    ],
     { logFile },
   );
   return { child, configFile, logFile, dir, log: () => fs.readFileSync(logFile, 'utf8') };

@@ -38,19 +38,16 @@ describe('soak (bounded)', function () {
     );
     // Memory: no upward trend. The truth is the live heap: a heap snapshot (V8 collects all garbage
     // before it writes one) after the warm-up, before the first restart, and at the end; a leak, or
-    // a restart that keeps what it built, raises it. RSS is the collector's: with the installed
-    // 2 MiB semi-spaces, what outlives two scavenges piles up in the old generation until a full
-    // collection, which may come after the run (about +8 MiB over 90 s): its floor and height are
-    // bounded loosely (docs/soak.md#memory).
+    // a restart that keeps what it built, raises it. RSS is not the truth here: the snapshot leaves
+    // about 60 MiB of the snapshot writer's native memory in the process, and with the installed
+    // 2 MiB semi-spaces promoted garbage waits for a full collection that may come after the run
+    // (docs/soak.md#memory). Its height stays bounded; its flatness is the bench's check (no
+    // snapshot there).
     const rssMsg = `RSS ${r.rssMiB.start} -> ${r.rssMiB.end} MiB (${r.rssMiB.samples.join(', ')})`;
     assert.ok(
       r.liveHeapMiB.end - r.liveHeapMiB.start < 4,
       `the live heap grew: ${r.liveHeapMiB.start} -> ${r.liveHeapMiB.end} MiB; ${rssMsg}`,
     );
-    const half = Math.max(1, Math.floor(r.rssMiB.samples.length / 2));
-    const first = r.rssMiB.samples.slice(0, half);
-    const last = r.rssMiB.samples.slice(-half);
-    assert.ok(Math.min(...last) - Math.min(...first) < 12, `the floor rose: ${rssMsg}`);
     assert.ok(Math.max(...r.rssMiB.samples) - Math.min(...r.rssMiB.samples) < 40, `the heap swings too far: ${rssMsg}`);
     // MySQL: one SHOW STATUS per refresh whatever the SNMP rate (a little under 1: each poll waits
     // for the last one's answer before the next interval starts).

@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as snmp from 'net-snmp';
-import { AgentProc, startAgent, stopAgent } from '../test/helpers/agent';
+import { AgentProc, installedNodeFlags, startAgent, stopAgent } from '../test/helpers/agent';
 import { ROOT, cleanupAll, pidOf, present, sleep, start, stopChild, tempDir, waitFor } from '../test/helpers/proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from '../test/helpers/snmp';
 import { createAgentUser, createNode, startServer, stopServer, waitSynced } from '../test/helpers/galera';
@@ -124,15 +124,10 @@ function agentExtra(master: string, more: Record<string, unknown> = {}): Record<
   };
 }
 
-/** The V8 flags the installed galera-agentx runs with (its first line), for the agents started here. */
-function installedNodeFlags(): string {
-  const first = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), 'utf8').split('\n')[0];
-  return /^#!\/usr\/bin\/env -S node\s*(.*)$/.exec(first)?.[1] ?? '';
-}
-
 async function main(): Promise<void> {
-  // The helper starts `node agent.js`, which skips the shebang: give its flags through the environment.
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${installedNodeFlags()}`.trim();
+  // The agents get the installed command's V8 flags from the helper; the Node yardstick (an empty
+  // timer) runs with the same ones through the environment, so the two compare like for like.
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${installedNodeFlags().join(' ')}`.trim();
   let built: Built;
   try {
     built = buildC();

@@ -40,6 +40,13 @@ export interface SoakReport {
   errorSamples: string[];
   latencyUs: { p50: number; p99: number; max: number };
   rssMiB: { start: number; end: number; samples: number[] };
+  /**
+   * The agent's live JS heap (every object a heap snapshot holds; the snapshot collects all garbage
+   * first) after the warm-up, before the first restart, and at the end: what a leak raises.
+   */
+  liveHeapMiB: { start: number; end: number };
+  /** The agent's V8 flags, as on its command line (the installed command's first line). */
+  nodeFlags: string[];
   cpuUsPerRequest: number;
   serverUpSeconds: number;
   showStatusQueries: number;
@@ -63,14 +70,17 @@ interface Counters {
   errors: number;
   samples: string[];
   lat: number[];
+  /** Set while the load is paused (a heap snapshot stops the agent's event loop). */
+  pause: Promise<void> | null;
 }
 
-function request(
+async function request(
   s: snmp.Session,
   kind: 'get' | 'getnext' | 'getbulk',
   oids: string[],
   c: Counters,
 ): Promise<unknown[] | null> {
+  if (c.pause) await c.pause;
   const t = process.hrtime.bigint();
   return new Promise((resolve) => {
     const done = (err: Error | null, vbs: unknown[]): void => {
@@ -151,7 +161,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const dir = tempDir('gx-soak-');
     const optionFile = path.join(dir, 'my.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
+    // A heap snapshot on SIGWINCH (SIGUSR2 is the agent's upgrade exit): V8 collects all garbage
+    // before it writes one, so the snapshot's size is the live heap, wherever the collector's
+    // sawtooth stands.
+    const heapDir = tempDir('gx-soak-heap-');
     agent = startAgent({
+      nodeFlags: ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${heapDir}`],
       master: master.socket,
       datadir: node.datadir,
       optionFile,
@@ -166,6 +181,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       100,
     );
     const pid = pidOf(agent.child);
+    // From the spawn arguments: the agent sets its process title, which overwrites /proc/PID/cmdline.
+    const argv = agent.child.spawnargs;
+    const script = argv.findIndex((a) => a.endsWith('agent.js'));
+    const nodeFlags = script > 0 ? argv.slice(1, script) : [];
     const n = node;
 
     // The counter includes the statement that reads it: a segment from one read to the next
@@ -175,7 +194,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     let queries = 0;
     let base = await showStatusCount();
 
-    const c: Counters = { get: 0, getnext: 0, getbulk: 0, walks: 0, errors: 0, samples: [], lat: [] };
+    const c: Counters = { get: 0, getnext: 0, getbulk: 0, walks: 0, errors: 0, samples: [], lat: [], pause: null };
     const deadline = Date.now() + o.seconds * 1000;
     const sessions: snmp.Session[] = [];
     const session = (): snmp.Session => {
@@ -307,8 +326,41 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         }
       })(),
     );
+    // The live heap: the load paused (the agent answers nothing while it writes the snapshot),
+    // SIGWINCH, the snapshot read when complete, its objects' sizes summed.
+    const liveHeap = async (): Promise<number> => {
+      let resume = (): void => undefined;
+      c.pause = new Promise<void>((r) => (resume = r));
+      try {
+        await sleep(300); // requests in flight drain
+        process.kill(pid, 'SIGWINCH');
+        const snap = await waitFor(
+          'the agent heap snapshot',
+          () => {
+            const f = fs.readdirSync(heapDir).find((x) => x.endsWith('.heapsnapshot'));
+            if (!f) return null;
+            const file = path.join(heapDir, f);
+            try {
+              const j = JSON.parse(fs.readFileSync(file, 'utf8')) as HeapSnapshot;
+              fs.rmSync(file);
+              return j;
+            } catch {
+              return null; // still being written
+            }
+          },
+          60000,
+          250,
+        );
+        if (!snap) throw new Error('no heap snapshot'); // waitFor returns only a truthy value
+        return liveBytes(snap) / 1048576;
+      } finally {
+        c.pause = null;
+        resume();
+      }
+    };
     // Memory and CPU: start after a warm-up, RSS sampled every 5 s.
     await sleep(Math.min(5000, o.seconds * 100));
+    const heapStart = await liveHeap();
     const rssStart = rssMiB(pid);
     const cpu0 = cpuTicks(pid);
     const req0 = c.get + c.getnext + c.getbulk;
@@ -324,6 +376,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     if (taskErrors.length > 0) throw taskErrors[0];
     const cpu1 = cpuTicks(pid);
     const rssEnd = rssMiB(pid);
+    const heapEnd = await liveHeap();
     if (server.up) {
       queries += (await showStatusCount()) - base - 1;
       upMs += Date.now() - upSince;
@@ -340,6 +393,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       errorSamples: c.samples,
       latencyUs: { p50: pct(0.5), p99: pct(0.99), max: Math.round(c.lat[c.lat.length - 1] ?? 0) },
       rssMiB: { start: Number(rssStart.toFixed(1)), end: Number(rssEnd.toFixed(1)), samples: rss },
+      liveHeapMiB: { start: Number(heapStart.toFixed(2)), end: Number(heapEnd.toFixed(2)) },
+      nodeFlags,
       cpuUsPerRequest: Number((((cpu1 - cpu0) * TICK_US) / Math.max(1, total - req0)).toFixed(1)),
       serverUpSeconds: Number((upMs / 1000).toFixed(1)),
       showStatusQueries: queries,
@@ -355,6 +410,20 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
 }
 
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[] } };
+  nodes: number[];
+}
+
+/** The sum of every node's self size in a V8 heap snapshot. */
+function liveBytes(h: HeapSnapshot): number {
+  const fields = h.snapshot.meta.node_fields;
+  const at = fields.indexOf('self_size');
+  let sum = 0;
+  for (let i = at; i < h.nodes.length; i += fields.length) sum += h.nodes[i];
+  return sum;
+}
+
 export function formatSoak(r: SoakReport): string {
   return [
     `soak: ${r.seconds} s, ${os.cpus().length} cores (${os.cpus()[0].model}), node ${process.version}`,
@@ -364,6 +433,8 @@ export function formatSoak(r: SoakReport): string {
     `| errors | ${r.errors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''} |`,
     `| latency per request | p50 ${r.latencyUs.p50} µs, p99 ${r.latencyUs.p99} µs, max ${r.latencyUs.max} µs |`,
     `| agent RSS | ${r.rssMiB.start} MiB after warm-up → ${r.rssMiB.end} MiB at the end (every 5 s: ${r.rssMiB.samples.join(', ')}) |`,
+    `| agent live heap (snapshot, after a full collection) | ${r.liveHeapMiB.start} MiB after warm-up → ${r.liveHeapMiB.end} MiB at the end |`,
+    `| agent's V8 flags | ${r.nodeFlags.join(' ') || 'none'} |`,
     `| agent CPU per request | ${r.cpuUsPerRequest} µs |`,
     `| SHOW STATUS queries | ${r.showStatusQueries} in ${r.serverUpSeconds} s of server uptime = ${r.queriesPerRefresh} per refresh interval |`,
     `| node changes | ${r.stateChanges.writes} writes, ${r.stateChanges.desyncToggles} desync toggles, ${r.stateChanges.lockToggles} lock toggles, ${r.stateChanges.restarts} restarts; statuses seen: ${r.stateChanges.statusesSeen.join(', ')} (${r.stateChanges.statusPollFailures} status polls unanswered) |`,

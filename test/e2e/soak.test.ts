@@ -11,7 +11,7 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 90);
 describe('soak (bounded)', function () {
   this.timeout((SECONDS + 120) * 1000 * SLACK);
 
-  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, RSS floor within 12 MiB, one query per refresh`, async () => {
+  it(`${SECONDS} s of concurrent walks while the node changes: 0 errors, live heap within 4 MiB, one query per refresh`, async () => {
     const r = await runSoak({
       seconds: SECONDS,
       clientsPerKind: 4,
@@ -36,17 +36,18 @@ describe('soak (bounded)', function () {
       [],
       seen.join(','),
     );
-    // Memory: no upward trend. A 5-s sample catches the heap anywhere on its sawtooth, so single
-    // samples and averages are not compared; a leak raises the floor the collections return to.
-    // Since the snapshot path was restructured the sawtooth is taller and slower (standalone 90-s
-    // runs: floors back to 97-101 MiB, peaks 115-123 MiB, one run whose second half never dipped
-    // below 109.6): the floors of the two halves are compared with 12 MiB of slack, and the
-    // height is bounded. (Before: floor within 4 MiB, peaks 97-114 MiB.)
+    // Memory: no upward trend. The truth is the live heap: a heap snapshot (V8 collects all garbage
+    // before it writes one) after the warm-up, before the first restart, and at the end; a leak, or
+    // a restart that keeps what it built, raises it. RSS is not the truth here: the snapshot leaves
+    // about 60 MiB of the snapshot writer's native memory in the process, and with the installed
+    // 2 MiB semi-spaces promoted garbage waits for a full collection that may come after the run
+    // (docs/soak.md#memory). Its height stays bounded; its flatness is the bench's check (no
+    // snapshot there).
     const rssMsg = `RSS ${r.rssMiB.start} -> ${r.rssMiB.end} MiB (${r.rssMiB.samples.join(', ')})`;
-    const half = Math.max(1, Math.floor(r.rssMiB.samples.length / 2));
-    const first = r.rssMiB.samples.slice(0, half);
-    const last = r.rssMiB.samples.slice(-half);
-    assert.ok(Math.min(...last) - Math.min(...first) < 12, `the floor rose: ${rssMsg}`);
+    assert.ok(
+      r.liveHeapMiB.end - r.liveHeapMiB.start < 4,
+      `the live heap grew: ${r.liveHeapMiB.start} -> ${r.liveHeapMiB.end} MiB; ${rssMsg}`,
+    );
     assert.ok(Math.max(...r.rssMiB.samples) - Math.min(...r.rssMiB.samples) < 40, `the heap swings too far: ${rssMsg}`);
     // MySQL: one SHOW STATUS per refresh whatever the SNMP rate (a little under 1: each poll waits
     // for the last one's answer before the next interval starts).

@@ -22,6 +22,8 @@ export interface AgentOptions {
   optionFile?: string;
   recoveryCommand?: string[];
   extra?: Record<string, unknown>;
+  /** Node flags after the installed ones (the soak's heap snapshot on a signal). */
+  nodeFlags?: string[];
 }
 
 export function agentConfig(o: AgentOptions, dir: string): Record<string, unknown> {
@@ -38,14 +40,33 @@ export function agentConfig(o: AgentOptions, dir: string): Record<string, unknow
   };
 }
 
+/**
+ * The V8 flags the installed galera-agentx runs with: its first line (`#!/usr/bin/env -S node
+ * FLAGS`). `node agent.js` skips that line, so an agent started here is given them on the command
+ * line: tests, the bench and the soak measure the process operators run (without them the young
+ * generation grows to V8's default 16 MiB per semi-space, and RSS with it).
+ */
+export function installedNodeFlags(): string[] {
+  const first = fs.readFileSync(path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), 'utf8').split('\n')[0];
+  return (/^#!\/usr\/bin\/env -S node\s*(.*)$/.exec(first)?.[1] ?? '').split(/\s+/).filter(Boolean);
+}
+
 export function startAgent(o: AgentOptions): AgentProc {
   const dir = tempDir('gx-agent-');
   const configFile = path.join(dir, 'config.yaml');
   fs.writeFileSync(configFile, YAML.stringify(agentConfig(o, dir)), { mode: 0o600 });
   const logFile = path.join(dir, 'agent.log');
-  const child = start(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'), '--config', configFile], {
-    logFile,
-  });
+  const child = start(
+    process.execPath,
+    [
+      ...installedNodeFlags(),
+      ...(o.nodeFlags ?? []),
+      path.join(ROOT, 'dist', 'src', 'cli', 'agent.js'),
+      '--config',
+      configFile,
+    ],
+    { logFile },
+  );
   return { child, configFile, logFile, dir, log: () => fs.readFileSync(logFile, 'utf8') };
 }
 

@@ -300,16 +300,23 @@ export function encodePdu(pdu: Pdu): Buffer {
 
 // ---------------------------------------------------------------- decoding
 
+/** Reads buf from `start` to `end` in place (a subarray is a new Buffer object per PDU). */
 class Reader {
-  pos = 0;
+  pos: number;
   constructor(
     private readonly buf: Buffer,
     private readonly be: boolean,
-  ) {}
+    private readonly start = 0,
+    private readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
 
   need(n: number): void {
-    if (this.pos + n > this.buf.length)
-      throw new PduError(`truncated PDU: need ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
+    if (this.pos + n > this.end)
+      throw new PduError(
+        `truncated PDU: need ${n} bytes at offset ${this.pos - this.start} of ${this.end - this.start}`,
+      );
   }
   u8(): number {
     this.need(1);
@@ -344,18 +351,26 @@ class Reader {
     this.pos += n;
   }
   atEnd(): boolean {
-    return this.pos >= this.buf.length;
+    return this.pos >= this.end;
   }
 
+  /** The include flag of the last OID read (kept here: no object per OID). */
+  include = false;
+
   oid(): { oid: number[]; include: boolean } {
+    const oid = this.oidOnly();
+    return { oid, include: this.include };
+  }
+
+  oidOnly(): number[] {
     const n = this.u8();
     const prefix = this.u8();
-    const include = this.u8() !== 0;
+    this.include = this.u8() !== 0;
     this.u8();
     if (n > 128) throw new PduError(`OID with ${n} sub-identifiers`);
     const oid: number[] = prefix ? [1, 3, 6, 1, prefix] : [];
     for (let i = 0; i < n; i++) oid.push(this.u32());
-    return { oid, include };
+    return oid;
   }
 
   octets(): Buffer {
@@ -363,7 +378,7 @@ class Reader {
     this.need(len);
     const data = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len + ((4 - (len % 4)) % 4);
-    if (this.pos > this.buf.length) throw new PduError('truncated octet string padding');
+    if (this.pos > this.end) throw new PduError('truncated octet string padding');
     return data;
   }
 
@@ -398,7 +413,7 @@ class Reader {
     while (!this.atEnd()) {
       const type = this.u16();
       this.u16();
-      const { oid } = this.oid();
+      const oid = this.oidOnly();
       out.push({ oid, value: this.value(type) });
     }
     return out;
@@ -407,9 +422,9 @@ class Reader {
   ranges(): SearchRange[] {
     const out: SearchRange[] = [];
     while (!this.atEnd()) {
-      const s = this.oid();
-      const e = this.oid();
-      out.push({ start: s.oid, include: s.include, end: e.oid });
+      const start = this.oidOnly();
+      const include = this.include;
+      out.push({ start, include, end: this.oidOnly() });
     }
     return out;
   }
@@ -429,12 +444,13 @@ export function decodePdu(buf: Buffer): Pdu {
   const type = buf.readUInt8(1);
   const flags = buf.readUInt8(2);
   const be = (flags & Flag.NetworkByteOrder) !== 0;
-  const hdr = new Reader(buf.subarray(4, HEADER_SIZE), be);
-  const header = { flags, sessionId: hdr.u32(), transactionId: hdr.u32(), packetId: hdr.u32() };
-  const len = hdr.u32();
+  const sessionId = be ? buf.readUInt32BE(4) : buf.readUInt32LE(4);
+  const transactionId = be ? buf.readUInt32BE(8) : buf.readUInt32LE(8);
+  const packetId = be ? buf.readUInt32BE(12) : buf.readUInt32LE(12);
+  const len = be ? buf.readUInt32BE(16) : buf.readUInt32LE(16);
   if (len !== buf.length - HEADER_SIZE)
     throw new PduError(`payload length ${len} but ${buf.length - HEADER_SIZE} bytes follow`);
-  const r = new Reader(buf.subarray(HEADER_SIZE), be);
+  const r = new Reader(buf, be, HEADER_SIZE);
   // Requests from the master may name a context; we register in the default one only, so the
   // context is read past and dropped.
   const hasContext = (flags & Flag.NonDefaultContext) !== 0;
@@ -442,6 +458,13 @@ export function decodePdu(buf: Buffer): Pdu {
     if (hasContext) r.octets();
   };
   if (!isPduType(type)) throw new PduError(`unknown PDU type ${type}`);
+  // The requests of every GET come first, built without a spread or a closure: they are most of
+  // what the agent decodes.
+  if (type === PduType.Get || type === PduType.GetNext) {
+    if (hasContext) r.octets();
+    return { flags, sessionId, transactionId, packetId, type, ranges: r.ranges() };
+  }
+  const header = { flags, sessionId, transactionId, packetId };
   switch (type) {
     case PduType.Open: {
       const timeout = r.u8();
@@ -462,10 +485,6 @@ export function decodePdu(buf: Buffer): Pdu {
       r.skip(2);
       return { ...header, type, timeout, priority, subtree: r.oid().oid };
     }
-    case PduType.Get:
-    case PduType.GetNext:
-      skipContext();
-      return { ...header, type, ranges: r.ranges() };
     case PduType.GetBulk: {
       skipContext();
       const nonRepeaters = r.u16();

@@ -6,6 +6,7 @@ import { Instance, View, getExact, makeView } from './view';
 import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapshot';
 import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
+import { schemaList } from '../core/userdata';
 
 /** What a gauge says for "as much as it can say": an age never seen, an unbounded window. */
 const GAUGE_MAX = 0xffffffff;
@@ -65,6 +66,9 @@ export function buildView(mib: Mib, s: NodeSnapshot, now: () => number = Date.no
   scalar('galeraNodeName', s.nodeName);
   scalar('galeraSavedPcMembers', s.savedView?.members.length ?? 0);
   scalar('galeraSavedPcViewId', s.savedView?.viewId ?? '');
+  const held = s.userData?.held;
+  scalar('galeraUserData', held === true ? 'true' : held === false ? 'false' : 'unknown');
+  scalar('galeraUserSchemas', held ? schemaList(s.userData?.schemas ?? []) : '');
   scalar('galeraAgentDataAge', () => dataAge(s, now()));
   scalar('galeraAgentDetectMs', s.detectMs);
   scalar('galeraAgentInstance', s.instance);

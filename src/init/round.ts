@@ -29,6 +29,9 @@ export interface LocalFacts {
   uuid: string | null;
   safeToBootstrap: boolean | null;
   serverRunning: boolean;
+  /** The datadir holds user schemas with tables; null (or absent): it could not be read. */
+  userData?: boolean | null;
+  userSchemas?: string[];
 }
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
@@ -109,6 +112,8 @@ export function selfMember(id: string, name: string, instance: string | undefine
     seqnoSource: l.seqnoSource,
     uuid: l.uuid,
     safeToBootstrap: l.safeToBootstrap,
+    userData: l.userData ?? undefined,
+    userSchemas: l.userSchemas,
   };
 }
 
@@ -321,6 +326,7 @@ const summary = (members: MemberFacts[]): Record<string, unknown>[] =>
     seqno: x.seqno?.toString(),
     source: x.seqnoSource,
     cluster: x.clusterStatus,
+    userData: x.userData === undefined ? 'unknown' : x.userData ? (x.userSchemas ?? []).join(',') : 'none',
     error: x.error,
   }));
 

@@ -51,16 +51,17 @@ export const UNKNOWN_USER_DATA: UserData = { held: null, schemas: [], error: 'no
 
 /**
  * The user data of a datadir listing: every non-system directory that holds at least one table
- * file. `tables(dir)` lists a directory's files; it returns null when the directory cannot be
- * read, which makes the whole answer unknown (a schema we cannot look into may hold tables).
+ * file. `tables(dir)` lists a directory's files, or returns null when it cannot: MariaDB makes
+ * schema directories 0700, so an agent that is not the server's user cannot look in. Such a
+ * directory counts as holding tables: calling an empty schema data can only keep its node from a
+ * state transfer (or make it the candidate), calling data empty could lose it.
  */
 export function userDataOf(dirs: string[], tables: (dir: string) => string[] | null): UserData {
   const schemas: string[] = [];
   for (const dir of dirs) {
     if (isSystemEntry(dir)) continue;
     const files = tables(dir);
-    if (files === null) return { held: null, schemas: [], error: `cannot list the schema directory ${dir}` };
-    if (files.some(isTableFile)) schemas.push(schemaName(dir));
+    if (files === null || files.some(isTableFile)) schemas.push(schemaName(dir));
   }
   schemas.sort();
   return { held: schemas.length > 0, schemas, error: '' };

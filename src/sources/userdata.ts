@@ -42,14 +42,15 @@ function schemaDirs(datadir: string): { dirs: string[]; error: string } {
 export function readUserData(datadir: string): UserData {
   const { dirs, error } = schemaDirs(datadir);
   if (error) return { held: null, schemas: [], error };
-  const ud = userDataOf(dirs, (dir) => {
+  return userDataOf(dirs, (dir) => {
     try {
       return fs.readdirSync(path.join(datadir, dir));
-    } catch {
-      return null;
+    } catch (err) {
+      // Gone since the listing (a DROP DATABASE): no schema. Anything else: not ours to look into.
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? [] : null;
     }
   });
-  return ud.error ? { ...ud, error: `${ud.error} in ${datadir}: give the agent read access to it` } : ud;
 }
 
 export class UserDataSource extends EventEmitter implements Source<UserData> {

@@ -49,6 +49,8 @@
 //   - user data: the quorum policy never passes a silent member
 //     when every member that answers is empty                 -> I7 in the named case
 //   - user data: a holder joins only when acknowledged         -> I8 at 142 | 142 | 142
+//   - user data: this node counts what its agent counts        -> I6 at 278 | 278 | 278 (an empty
+//     schema its agent cannot list: the peers wait for it, it waits for the first by name)
 // ("-": none in 3,000 histories.) The naive initiator (ask, then lock, act, release; real names)
 // fails I1: what it gets wrong is only the order of lock and question.
 //
@@ -155,6 +157,8 @@ interface NodeState {
   blindUuidMs: number;
   /** The user schemas in its datadir that hold tables (none: empty): a standalone server's data. */
   schemas: string[];
+  /** Empty schema directories its agent cannot look into (0700): the agent counts them as data. */
+  unlisted: string[];
   /** Until then (ms) its agent cannot tell its user data (it cannot list the datadir, or predates it). */
   dataUnknownUntil: number;
   history: { t: number; view: AgentView; lock: number | null; initiating: boolean; recovering: boolean }[];
@@ -241,6 +245,7 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
       lockLag: 0,
       blindUuidMs: 0,
       schemas: [],
+      unlisted: [],
       dataUnknownUntil: 0,
       history: [],
     });
@@ -267,6 +272,12 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
         tags.push('keeper');
       }
     }
+  }
+  // An empty schema the agent cannot look into: the agent calls it data, galera-init (root) does not.
+  if (freshCluster && r() < 0.15) {
+    pick(r, nodes).unlisted = ['empty'];
+    tags.push('unlisted-schema');
+    if (nodes.filter((w) => w.schemas.length || w.unlisted.length).length > 1) clean = false;
   }
   // A standalone server with data next to members of a Galera history.
   if (!freshCluster && n >= 2 && r() < 0.08) {
@@ -460,8 +471,8 @@ function truth(s: NodeState, i: number, t: number): AgentView {
     seqnoSource: srv ? 'live' : s.source,
     uuid: blind ? null : srv ? srv.comp.uuid : s.uuid,
     safeToBootstrap: s.safe,
-    userData: t < s.dataUnknownUntil ? undefined : s.schemas.length > 0,
-    userSchemas: s.schemas.length ? s.schemas : undefined,
+    userData: t < s.dataUnknownUntil ? undefined : s.schemas.length + s.unlisted.length > 0,
+    userSchemas: s.schemas.length + s.unlisted.length ? [...s.schemas, ...s.unlisted].sort() : undefined,
   };
 }
 
@@ -1061,6 +1072,7 @@ function threeNodes(
       lockLag: 200,
       blindUuidMs: 0,
       schemas: [],
+      unlisted: [],
       dataUnknownUntil: 0,
       history: [],
     }));

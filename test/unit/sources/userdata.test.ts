@@ -53,7 +53,7 @@ describe('userdata source', () => {
     assert.deepEqual(readUserData(path.join(dir, 'nope')), { held: false, schemas: [], error: '' });
   });
 
-  it('a schema directory the agent cannot list makes the fact unknown, and the source failing', async function () {
+  it('a schema directory the agent cannot list counts as holding tables; a datadir it cannot list is unknown', async function () {
     if (process.getuid?.() === 0) {
       // root lists a mode 000 directory anyway; the rule itself is in test/unit/core/userdata.test.ts.
       console.log('      skipped: run as root, which can list a mode 000 directory');
@@ -62,7 +62,15 @@ describe('userdata source', () => {
     fs.mkdirSync(path.join(dir, 'secret'), { mode: 0o000 });
     const src = new UserDataSource(dir, log);
     await src.readOnce();
-    assert.equal(src.facts.held, null);
-    assert.match(src.problem() ?? '', /cannot list the schema directory secret .*give the agent read access/);
+    assert.deepEqual(src.facts, { held: true, schemas: ['secret'], error: '' });
+    fs.chmodSync(dir, 0o000);
+    try {
+      await src.readOnce();
+      assert.equal(src.facts.held, null);
+      assert.match(src.problem() ?? '', /cannot be listed .*give the agent read access/);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+      fs.chmodSync(path.join(dir, 'secret'), 0o755);
+    }
   });
 });

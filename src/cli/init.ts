@@ -10,8 +10,9 @@ import { runInit } from '../init/run';
 import { realAutoIO, resetAuto, runAuto } from '../init/auto';
 import { exitOnError, parseFlags } from './args';
 import { releaseLock } from '../sources/lock';
+import { parseSchemaList } from '../core/userdata';
 
-const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--once]
+const USAGE = `Usage: galera-init [--config FILE] [--dry-run] [--force] [--discard-data=SCHEMAS] [--once]
        galera-init [--config FILE] --auto | --auto-reset
 
 Asks every member's galera-agentx for its status and seqno, then, under the local lock:
@@ -19,6 +20,9 @@ joins a running cluster, bootstraps a new one if this node is the most advanced 
 answered, or waits (saying why) and asks again.
   --dry-run   print the members table and the decision; start nothing, take no lock
   --force     bootstrap even without every member's answer (data on silent members can be lost)
+  --discard-data=SCHEMAS
+              this node holds user data and no Galera state, and may lose it: join by a state
+              transfer that replaces these schemas (comma-separated; exactly the ones it holds)
   --once      one round only: exit ${EXIT.TEMPFAIL} instead of waiting
   --auto      automatic recovery (galera-recover.timer): decide as above only when the server's unit
               failed after a crash (never after a clean stop or an inconsistency) and has for
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
+      'discard-data': { type: 'string' },
       once: { type: 'boolean' },
       auto: { type: 'boolean' },
       'auto-reset': { type: 'boolean' },
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       runInit(cfg, l, {
         dryRun: !!values['dry-run'],
         force: !!values.force,
+        discardData: values['discard-data'] === undefined ? undefined : parseSchemaList(values['discard-data']),
         once: !!values.once,
         out: process.stdout,
       });

@@ -44,6 +44,13 @@ export interface MemberFacts {
    * have gone on to start a cluster, so the quorum policy does not pass it.
    */
   lastSeenStatus?: NodeStatus;
+  /**
+   * The member's datadir holds user data: a schema with tables outside the system schemas
+   * (galeraUserData). undefined: unknown (an agent that cannot list its datadir, or predates it).
+   */
+  userData?: boolean;
+  /** Those schemas (galeraUserSchemas; may be clipped): for the operator, never compared. */
+  userSchemas?: string[];
 }
 
 export interface Policy {
@@ -51,6 +58,12 @@ export interface Policy {
   force: boolean;
   /** With a quorum of answers (> half the members), proceed once this long has passed; 0: never. */
   quorumAfterMs: number;
+  /**
+   * The acknowledgement given on this node (galera-init --discard-data=SCHEMAS): the user schemas
+   * this node holds outside any Galera history, which it may lose to a state transfer. It must
+   * name exactly what the node holds. Never a config key: it is given for one run, on this node.
+   */
+  discardData?: string[];
 }
 
 export type Decision =
@@ -91,6 +104,57 @@ export const fresh = (m: MemberFacts): boolean =>
   m.seqnoSource !== 'unreadable' &&
   (m.uuid === null || m.uuid === undefined || m.uuid === ZERO_UUID || m.uuid === '') &&
   seq(m) < 0n;
+
+/**
+ * A member with no Galera state whose datadir holds user data: a state transfer would replace it,
+ * so it is a bootstrap candidate of its own (a conversion of standalone servers).
+ */
+const holdsOwnData = (m: MemberFacts): boolean => fresh(m) && m.userData === true;
+/** A member with no Galera state whose user data is not known: it may hold some. */
+const dataUnknown = (m: MemberFacts): boolean => fresh(m) && m.userData !== true && m.userData !== false;
+/** No Galera state and no user data: nothing is lost whoever bootstraps. */
+export const empty = (m: MemberFacts): boolean => fresh(m) && m.userData === false;
+const schemasOf = (m: MemberFacts): string => (m.userSchemas?.length ? m.userSchemas.join(',') : '?');
+const heldBy = (m: MemberFacts): string => `${who(m)} (${schemasOf(m)})`;
+
+/**
+ * This node's acknowledgement (--discard-data) names exactly the schemas it holds outside any
+ * Galera history: it may then lose them to a state transfer.
+ */
+function acknowledged(self: MemberFacts, policy: Policy): boolean {
+  const ack = policy.discardData;
+  if (!ack || !holdsOwnData(self) || !self.userSchemas) return false;
+  const a = [...new Set(ack)].sort();
+  const b = [...new Set(self.userSchemas)].sort();
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** An acknowledgement that does not match what this node holds is refused before anything else. */
+function badAcknowledgement(self: MemberFacts, policy: Policy): Decision | null {
+  const ack = policy.discardData;
+  if (!ack || acknowledged(self, policy)) return null;
+  const given = ack.join(',');
+  if (!fresh(self))
+    return {
+      action: 'refuse',
+      reason: `--discard-data=${given} was given, but this node has Galera state (${self.uuid ?? '?'}:${seq(self)}): its data is part of a cluster history, which --discard-data does not discard`,
+      advice: 'run galera-init without --discard-data; --force is the override for a node with Galera state',
+    };
+  if (self.userData !== true)
+    return {
+      action: 'refuse',
+      reason: `--discard-data=${given} was given, but this node holds ${self.userData === false ? 'no user data' : 'user data that could not be read'}`,
+      advice:
+        self.userData === false
+          ? 'run galera-init without --discard-data'
+          : "galera-check status says why the datadir's schemas cannot be read",
+    };
+  return {
+    action: 'refuse',
+    reason: `--discard-data=${given} does not name what this node holds: ${schemasOf(self)}`,
+    advice: `to discard exactly that: galera-init --discard-data=${schemasOf(self)}`,
+  };
+}
 
 /** Orders candidates: highest seqno, then safe_to_bootstrap, then the identity. The same on every node. */
 export function rank(a: MemberFacts, b: MemberFacts): number {
@@ -260,6 +324,28 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
     forced: false,
     reason: `${names(primary)} Primary (seqno ${top}): joining the cluster${unplaced}`,
   };
+  // A node without Galera state loses its datadir to the state transfer: nothing the operator did
+  // not name on this node (--discard-data) may go that way.
+  if (holdsOwnData(self)) {
+    if (!acknowledged(self, policy)) {
+      return {
+        action: 'refuse',
+        reason: `this node holds user data (${schemasOf(self)}) and no Galera state: joining ${names(primary)} replaces it by a full state transfer`,
+        advice: `to keep it, it must be the cluster's origin: stop the servers of ${names(primary)} and bootstrap here; to discard it and join: galera-init --discard-data=${schemasOf(self)}`,
+      };
+    }
+    return {
+      ...join,
+      reason: `${join.reason}; this node's user data (${schemasOf(self)}) is discarded by the state transfer, as acknowledged (--discard-data)`,
+    };
+  }
+  if (dataUnknown(self)) {
+    return {
+      action: 'refuse',
+      reason: `this node has no Galera state and its user data cannot be read: joining ${names(primary)} would replace whatever it holds by a full state transfer`,
+      advice: "galera-check status says why the datadir's schemas cannot be read (the userdata source)",
+    };
+  }
   if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
     return refuseUnlessForced(
       policy,
@@ -303,6 +389,8 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   members = same.members;
   if (self.status === 'running' || self.status === 'bootstrapping')
     return { action: 'done', reason: `the local server is already ${self.status}` };
+  const badAck = badAcknowledgement(self, policy);
+  if (badAck) return badAck;
   const peers = members.filter((m) => !m.self);
   const up = peers.filter((m) => m.answered && (m.status === 'running' || m.status === 'bootstrapping'));
 
@@ -400,6 +488,13 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
         reason: `no bootstrap on incomplete information: waiting for ${list}; ${seenAhead.map((m) => `${who(m)} was seen at seqno ${m.lastSeenSeqno}`).join(', ')}, ahead of every member that answers, so the quorum policy does not pass it`,
         advice: `bring back ${names(seenAhead)}; galera-init --force on the most advanced node accepts the loss`,
       };
+    } else if (policy.quorumAfterMs > 0 && considered.every((m) => fresh(m) && m.userData !== true)) {
+      return {
+        action: 'wait',
+        waitingFor: silent.map(who),
+        reason: `no bootstrap on incomplete information: waiting for ${list}; no member that answers has Galera state or user data, and ${names(silent)} may hold some, so the quorum policy does not pass ${silent.length > 1 ? 'them' : 'it'}`,
+        advice: `start the agent (or the host) of ${names(silent)}; to bootstrap without ${silent.length > 1 ? 'them' : 'it'}, accepting the loss of what only ${silent.length > 1 ? 'they have' : 'it has'}: galera-init --force on the node to keep`,
+      };
     } else if (
       policy.quorumAfterMs > 0 &&
       quorum &&
@@ -465,6 +560,11 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     };
   }
 
+  const own = ownData(self, considered, policy, overridden);
+  if (own.decision) return own.decision;
+  considered = own.considered;
+  overridden = own.overridden;
+
   const winner = [...considered].sort(rank)[0];
   const why = `most advanced: seqno ${seq(winner)}${winner.safeToBootstrap ? ', safe_to_bootstrap=1' : ''} (${considered.map((m) => `${who(m)}:${seq(m)}`).join(' ')})`;
   if (winner.self) {
@@ -480,5 +580,99 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
     waitingFor: [who(winner)],
     reason: `${who(winner)} is the ${why}: waiting for it to bootstrap, then joining`,
     advice: `run galera-init on ${who(winner)}`,
+  };
+}
+
+/**
+ * User data outside any Galera history (a conversion of standalone servers): its holder is the
+ * only bootstrap candidate; two claims (two holders, or a holder and a Galera history) are the
+ * operator's choice. Returns a decision, or the members the seqno ranking goes on with.
+ */
+function ownData(
+  self: MemberFacts,
+  considered: MemberFacts[],
+  policy: Policy,
+  overridden: string,
+): { decision?: Decision; considered: MemberFacts[]; overridden: string } {
+  const unknown = considered.filter(dataUnknown);
+  if (unknown.length && !policy.force) {
+    const one = unknown.length === 1;
+    return {
+      considered,
+      overridden,
+      decision: {
+        action: 'wait',
+        waitingFor: unknown.map(who),
+        reason: `${names(unknown)} ${one ? 'has' : 'have'} no Galera state and ${one ? 'its' : 'their'} user data is unknown (galeraUserData): ${one ? 'it' : 'they'} may hold data that a bootstrap elsewhere would replace`,
+        advice: `galera-check status on ${names(unknown)} says why the datadir's schemas cannot be read (the userdata source), or upgrade ${one ? 'its' : 'their'} galera-agentx; to go on without knowing: galera-init --force on the node to keep`,
+      },
+    };
+  }
+  if (unknown.length) overridden = overridden || `FORCED (--force) past the unknown user data of ${names(unknown)}`;
+  // A holder that acknowledged the loss (on this node) gives up its claim: it waits to join.
+  const holders = considered.filter((m) => holdsOwnData(m) && !(m.self && acknowledged(m, policy)));
+  if (!holders.length) return { considered, overridden };
+  const history = considered.filter((m) => !fresh(m));
+  const claims = holders.length + (history.length ? 1 : 0);
+  if (claims === 1) {
+    const h = holders[0];
+    const why = `${heldBy(h)} holds user data and no member has Galera state: it is the only candidate (${considered.map((m) => `${who(m)}:${m.userData === true ? 'data' : 'empty'}`).join(' ')})`;
+    if (h.self) {
+      const note = overridden || (policy.force ? 'FORCED (--force), though every member answered' : '');
+      return {
+        considered,
+        overridden,
+        decision: {
+          action: 'bootstrap',
+          forced: note !== '',
+          reason: `${note ? `${note}; ` : ''}bootstrapping: ${why}`,
+        },
+      };
+    }
+    return {
+      considered,
+      overridden,
+      decision: {
+        action: 'wait',
+        waitingFor: [who(h)],
+        reason: `${why}: waiting for it to bootstrap, then joining`,
+        advice: `run galera-init on ${who(h)}`,
+      },
+    };
+  }
+  const top = history.length ? [...history].sort(rank)[0] : null;
+  const list = [
+    ...holders.map(heldBy),
+    ...(top ? [`${names(history)} (Galera state ${top.uuid ?? '?'}, seqno ${seq(top)})`] : []),
+  ].join('; ');
+  const reason = `user data on more than one member outside one Galera history: ${list}; a bootstrap keeps one and the others lose theirs to state transfers`;
+  const advice = `choose what to keep and run galera-init --force on that node; then on each other holder: galera-init --discard-data=<its schemas>${top ? ' (on a node with Galera state: galera-init --force)' : ''}`;
+  const selfClaims = holders.includes(self) || history.includes(self);
+  if (policy.force && selfClaims) {
+    const note = `FORCED (--force): keeping this node's data over ${list}`;
+    if (holders.includes(self))
+      return {
+        considered,
+        overridden,
+        decision: {
+          action: 'bootstrap',
+          forced: true,
+          reason: `${note}; bootstrapping: this node holds ${schemasOf(self)}`,
+        },
+      };
+    // This node's history is kept: its most advanced member bootstraps, as without user data.
+    return { considered: considered.filter((m) => !holders.includes(m)), overridden: overridden || note };
+  }
+  if (selfClaims) return { considered, overridden, decision: { action: 'refuse', reason, advice } };
+  const all = [...holders, ...history];
+  return {
+    considered,
+    overridden,
+    decision: {
+      action: 'wait',
+      waitingFor: all.map(who),
+      reason: `${reason}: this node ${acknowledged(self, policy) ? 'gave its data up' : 'holds none'}; waiting for the operator's choice, then joining`,
+      advice,
+    },
   };
 }

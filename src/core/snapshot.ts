@@ -10,6 +10,7 @@ import { LockState, NodeStatus, statusOf } from './status';
 import { ClusterStatus, MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
 import type { Window } from './window';
 import type { KindedError } from '../errors';
+import { UNKNOWN_USER_DATA, UserData } from './userdata';
 
 export interface WindowEstimate {
   rateShort: number | null;
@@ -67,6 +68,8 @@ export interface SourceFacts {
   mysql: MysqlFacts;
   recovery: RecoveryFacts;
   gvwstate: FileFacts<Gvwstate>;
+  /** Absent where no such source runs (a test's hand-made facts): unknown. */
+  userdata?: UserData;
 }
 
 /**
@@ -139,6 +142,8 @@ export interface SnapshotInput {
   instance?: string;
   /** MySQL polling is on (mysql.enabled); off, the agent cannot see readiness at all. */
   mysqlPolled?: boolean;
+  /** The datadir's user schemas (src/sources/userdata.ts); absent: not read. */
+  userData?: UserData;
 }
 
 export interface NodeSnapshot {
@@ -162,6 +167,8 @@ export interface NodeSnapshot {
   wsrep?: WsrepStatus;
   /** The replication window: only the daemon keeps the write-rate history it needs. */
   window?: WindowEstimate;
+  /** User schemas that hold tables: held null when the datadir could not be read (absent: unknown). */
+  userData?: UserData;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -206,6 +213,7 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     detectMs: i.detectMs ?? 0,
     instance: i.instance ?? '',
     sources: i.sources,
+    userData: i.userData ?? UNKNOWN_USER_DATA,
   };
 }
 
@@ -239,6 +247,7 @@ export function assembleSnapshot(
     detectMs: node.detectMs,
     instance: node.instance,
     mysqlPolled: node.mysqlPolled,
+    userData: facts.userdata,
   });
   return { ...snap, wsrep };
 }

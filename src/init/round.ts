@@ -29,6 +29,9 @@ export interface LocalFacts {
   uuid: string | null;
   safeToBootstrap: boolean | null;
   serverRunning: boolean;
+  /** The datadir holds user schemas with tables; null (or absent): it could not be read. */
+  userData?: boolean | null;
+  userSchemas?: string[];
 }
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
@@ -109,7 +112,21 @@ export function selfMember(id: string, name: string, instance: string | undefine
     seqnoSource: l.seqnoSource,
     uuid: l.uuid,
     safeToBootstrap: l.safeToBootstrap,
+    userData: l.userData ?? undefined,
+    userSchemas: l.userSchemas,
   };
+}
+
+/**
+ * This node's user data as the peers see it too. Its agent may count a schema directory it cannot
+ * look into (MariaDB makes them 0700) as data where galera-init, reading as root, finds it empty:
+ * deciding from a smaller set than the peers' could make each side wait for the other. So a
+ * schema either one counts is this node's.
+ */
+export function withAgentUserData(self: MemberFacts, own: AgentAnswer | null | undefined): MemberFacts {
+  if (!own?.answered || own.userData !== true) return self;
+  const schemas = [...new Set([...(self.userSchemas ?? []), ...(own.userSchemas ?? [])])].sort();
+  return { ...self, userData: true, userSchemas: schemas };
 }
 
 /**
@@ -154,7 +171,7 @@ export async function look(
   const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, ...lastSeen(a.id) }));
   const name = own.answered && own.name ? own.name : m.selfName;
   const members = [
-    selfMember(m.selfId, name, own.answered ? own.instance : undefined, local),
+    withAgentUserData(selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), own),
     ...(m.peerIds.length ? peers : []),
   ];
   return { decision: decide(members, policy, fromNumber(waited)(members)), members, own };
@@ -218,6 +235,7 @@ export async function decideRound(
   try {
     let selfName = m.selfName;
     let instance: string | undefined;
+    let ownAnswer: AgentAnswer | null = null;
     if (m.peerIds.length > 0) {
       const own = await untilOwnAgentShows(
         env,
@@ -240,6 +258,7 @@ export async function decideRound(
       } else {
         selfName = own.answer.name ?? selfName;
         instance = own.answer.instance;
+        ownAnswer = own.answer;
         if (!own.ok) {
           return {
             kind: 'blocked',
@@ -253,7 +272,7 @@ export async function decideRound(
     const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) =>
       a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) },
     );
-    const members = [selfMember(m.selfId, selfName, instance, local), ...answers];
+    const members = [withAgentUserData(selfMember(m.selfId, selfName, instance, local), ownAnswer), ...answers];
     const decision = decide(members, o.policy, fromNumber(waited)(members));
     keep = decision.action === 'bootstrap' || decision.action === 'join';
     return { kind: 'decided', decision, members };
@@ -321,6 +340,7 @@ const summary = (members: MemberFacts[]): Record<string, unknown>[] =>
     seqno: x.seqno?.toString(),
     source: x.seqnoSource,
     cluster: x.clusterStatus,
+    userData: x.userData === undefined ? 'unknown' : x.userData ? (x.userSchemas ?? []).join(',') : 'none',
     error: x.error,
   }));
 

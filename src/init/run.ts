@@ -20,6 +20,8 @@ import { formatTable } from './table';
 export interface InitOptions {
   dryRun: boolean;
   force: boolean;
+  /** --discard-data: the user schemas this node may lose to a state transfer (see Policy). */
+  discardData?: string[];
   once: boolean;
   out: NodeJS.WritableStream;
 }
@@ -67,6 +69,8 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         uuid: s.uuid,
         safeToBootstrap: s.safeToBootstrap,
         serverRunning: s.serverPid > 0,
+        userData: s.userData?.held ?? null,
+        userSchemas: s.userData?.schemas ?? [],
       };
     },
     ask: async (ids) => {
@@ -132,7 +136,11 @@ export async function firstLook(cfg: Config, log: Logger, policy: Policy): Promi
 }
 
 export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Promise<number> {
-  const policy = { force: opts.force || cfg.init.force, quorumAfterMs: cfg.init.quorumAfterSeconds * 1000 };
+  const policy = {
+    force: opts.force || cfg.init.force,
+    quorumAfterMs: cfg.init.quorumAfterSeconds * 1000,
+    discardData: opts.discardData,
+  };
   if (opts.dryRun) {
     opts.out.write(await firstLook(cfg, log, policy));
     return EXIT.OK;
@@ -142,6 +150,11 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
   if (policy.force)
     log.warn(
       "FORCE: may bootstrap or join without every member's answer or against a refusal; committed transactions can be lost",
+    );
+  if (policy.discardData)
+    log.warn(
+      { schemas: policy.discardData },
+      'DISCARD DATA: this node may join by a state transfer that replaces these schemas',
     );
   const outcome = await initLoop(env, members, {
     policy,

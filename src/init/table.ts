@@ -14,9 +14,10 @@ export function formatTable(members: MemberFacts[], d: Decision): string {
     m.seqnoSource ?? '?',
     m.uuid ?? '',
     m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?',
+    m.userData === true ? (m.userSchemas ?? []).join(',') || 'yes' : m.userData === false ? '-' : m.answered ? '?' : '',
     m.error ?? '',
   ]);
-  const head = ['member', 'name', 'answered', 'status', 'cluster', 'seqno', 'source', 'uuid', 'safe', 'note'];
+  const head = ['member', 'name', 'answered', 'status', 'cluster', 'seqno', 'source', 'uuid', 'safe', 'data', 'note'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]): string =>
     r

@@ -12,6 +12,7 @@ import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 import type { MemberView } from '../core/splitbrain';
+import { parseSchemaList } from '../core/userdata';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -43,6 +44,8 @@ const OPTIONAL = [
   'galeraAgentDetectMs',
   'galeraAgentInstance',
   'galeraWsrepReachable',
+  'galeraUserData',
+  'galeraUserSchemas',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -196,6 +199,15 @@ export function factsFromVarbinds(
   // A running server whose agent cannot read it now serves its last status: stale, so unknown.
   const wr = byName.get('galeraWsrepReachable');
   const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
+  // An agent that predates galeraUserData, or cannot list its datadir, leaves it unknown.
+  const ud = byName.get('galeraUserData');
+  const udValue = ud && !snmp.isVarbindError(ud) && ud.type === snmp.ObjectType.Integer ? ud.value : undefined;
+  const userData = udValue === 1 ? true : udValue === 2 ? false : undefined;
+  const us = byName.get('galeraUserSchemas');
+  const userSchemas =
+    userData && us && !snmp.isVarbindError(us) && Buffer.isBuffer(us.value)
+      ? parseSchemaList(us.value.toString('utf8'))
+      : undefined;
   return {
     id,
     name,
@@ -211,6 +223,8 @@ export function factsFromVarbinds(
     lockPid: gauge('galeraLockPid'),
     serverPid: gauge('galeraServerPid'),
     detectMs: gauge('galeraAgentDetectMs'),
+    userData,
+    userSchemas,
   };
 }
 

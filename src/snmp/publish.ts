@@ -7,6 +7,7 @@ import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapsh
 import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 import type { WatchState } from '../core/splitbrain';
+import { schemaList } from '../core/userdata';
 
 /** What a gauge says for "as much as it can say": an age never seen, an unbounded window. */
 const GAUGE_MAX = 0xffffffff;
@@ -71,6 +72,9 @@ export function buildView(
   scalar('galeraNodeName', s.nodeName);
   scalar('galeraSavedPcMembers', s.savedView?.members.length ?? 0);
   scalar('galeraSavedPcViewId', s.savedView?.viewId ?? '');
+  const held = s.userData?.held;
+  scalar('galeraUserData', held === true ? 'true' : held === false ? 'false' : 'unknown');
+  scalar('galeraUserSchemas', held ? schemaList(s.userData?.schemas ?? []) : '');
   scalar('galeraAgentDataAge', () => dataAge(s, now()));
   scalar('galeraAgentDetectMs', s.detectMs);
   scalar('galeraAgentInstance', s.instance);

@@ -12,6 +12,7 @@ import { LockSource } from './lock';
 import { DataFileSource } from './datafile';
 import { MysqlSource } from './mysql';
 import { Flag, RecoverySource } from './recover';
+import { UserDataSource } from './userdata';
 import type { Source } from './source';
 
 export interface SourceOptions {
@@ -60,6 +61,7 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
       mysql,
       recovery,
       new DataFileSource(cfg.datadir, GVWSTATE_FILE, log),
+      new UserDataSource(cfg.datadir, log),
     ],
     { backstopMs: cfg.processes.backstopMs },
   );

@@ -18,6 +18,7 @@ const m = (id: string, over: Partial<MemberFacts> = {}): MemberFacts => ({
   seqnoSource: 'grastate',
   uuid: U,
   safeToBootstrap: false,
+  userData: false,
   ...over,
 });
 const run = (id: string, over: Partial<MemberFacts> = {}): MemberFacts =>
@@ -739,10 +740,21 @@ describe('galera-init decision, case by case', () => {
       { policy: quorum, waited: long },
     ],
     [
-      'quorum: every member that answers is fresh: nothing says who left last, proceed',
+      'quorum: every member that answers is empty: the silent one may hold data, wait',
       [m('a', { self: true, seqno: -1n, uuid: Z }), m('b', { seqno: -1n, uuid: Z }), silent('c')],
+      'wait',
+      /^no bootstrap on incomplete information: waiting for c \(no answer \(timeout\)\); no member that answers has Galera state or user data, and c may hold some, so the quorum policy does not pass it$/,
+      { policy: quorum, waited: long, waitingFor: ['c'] },
+    ],
+    [
+      'quorum: the one member that answers with user data bootstraps past a silent one',
+      [
+        m('a', { self: true, seqno: -1n, uuid: Z, userData: true, userSchemas: ['shop'] }),
+        m('b', { seqno: -1n, uuid: Z }),
+        silent('c'),
+      ],
       'bootstrap',
-      /^quorum policy after 600 s of silence from c \(no answer \(timeout\)\); bootstrapping: this node is the most advanced: seqno -1 \(a:-1 b:-1\)$/,
+      /^quorum policy after 600 s of silence from c \(no answer \(timeout\)\); bootstrapping: a \(shop\) holds user data and no member has Galera state: it is the only candidate \(a:data b:empty\)$/,
       { policy: quorum, waited: long, forced: true },
     ],
     [
@@ -1060,5 +1072,221 @@ describe('galera-init decision: two edges the mutation run found unpinned', () =
     );
     assert.equal(d.action, 'join');
     assert.match(d.reason, /this node's own position is unknown, so its data is replaced by a state transfer$/);
+  });
+});
+
+// Conversions of standalone servers: user data outside any Galera history (issue: an empty node
+// bootstrapped and the node with the data lost it to the state transfer).
+describe('galera-init decision: user data outside a Galera history', () => {
+  const bare = { seqno: -1n, uuid: null, seqnoSource: 'recovered' as const, safeToBootstrap: null };
+  const empty = (id: string, over: Partial<MemberFacts> = {}) => m(id, { ...bare, ...over });
+  const holder = (id: string, schemas: string[], over: Partial<MemberFacts> = {}) =>
+    m(id, { ...bare, userData: true, userSchemas: schemas, ...over });
+  const ack = (schemas: string[]) => ({ ...strict, discardData: schemas });
+  const cases: Case[] = [
+    [
+      'three standalone servers, v3 holds a table: v1 (first by name) waits for v3',
+      [empty('v1', { self: true }), empty('v2'), holder('v3', ['shop'])],
+      'wait',
+      /^v3 \(shop\) holds user data and no member has Galera state: it is the only candidate \(v1:empty v2:empty v3:data\): waiting for it to bootstrap, then joining$/,
+      { waitingFor: ['v3'], advice: /^run galera-init on v3$/ },
+    ],
+    [
+      'three standalone servers, v3 holds a table: v3 bootstraps',
+      [holder('v3', ['shop'], { self: true }), empty('v1'), empty('v2')],
+      'bootstrap',
+      /^bootstrapping: v3 \(shop\) holds user data and no member has Galera state: it is the only candidate/,
+      { forced: false },
+    ],
+    [
+      'a fresh peer whose user data is unknown (an older agent): wait, never bootstrap an empty node',
+      [empty('a', { self: true }), empty('b', { userData: undefined })],
+      'wait',
+      /^b has no Galera state and its user data is unknown \(galeraUserData\): it may hold data that a bootstrap elsewhere would replace$/,
+      { waitingFor: ['b'] },
+    ],
+    [
+      '--force goes past unknown user data, and says so',
+      [empty('a', { self: true }), empty('b', { userData: undefined })],
+      'bootstrap',
+      /^FORCED \(--force\) past the unknown user data of b; bootstrapping/,
+      { policy: force, forced: true },
+    ],
+    [
+      'a peer with Galera state whose user data is unknown: its history decides, as before',
+      [m('a', { self: true, seqno: 12n }), m('b', { seqno: 11n, userData: undefined })],
+      'bootstrap',
+      /^bootstrapping: this node is the most advanced: seqno 12/,
+    ],
+    [
+      'two holders: a holder refuses and names both',
+      [holder('a', ['crm'], { self: true }), holder('b', ['shop']), empty('c')],
+      'refuse',
+      /^user data on more than one member outside one Galera history: a \(crm\); b \(shop\); a bootstrap keeps one and the others lose theirs to state transfers$/,
+      {
+        advice:
+          /galera-init --force on that node; then on each other holder: galera-init --discard-data=<its schemas>$/,
+      },
+    ],
+    [
+      'two holders: an empty node waits for the choice, then joins',
+      [empty('c', { self: true }), holder('a', ['crm']), holder('b', ['shop'])],
+      'wait',
+      /this node holds none; waiting for the operator's choice, then joining$/,
+      { waitingFor: ['a', 'b'] },
+    ],
+    [
+      'two holders, --force on an empty node: it is no keeper, it waits',
+      [empty('c', { self: true }), holder('a', ['crm']), holder('b', ['shop'])],
+      'wait',
+      /this node holds none; waiting/,
+      { policy: force },
+    ],
+    [
+      'two holders, --force on one: it bootstraps, keeping its data',
+      [holder('b', ['shop'], { self: true }), holder('a', ['crm']), empty('c')],
+      'bootstrap',
+      /^FORCED \(--force\): keeping this node's data over b \(shop\); a \(crm\); bootstrapping: this node holds shop$/,
+      { policy: force, forced: true },
+    ],
+    [
+      'two holders, this one acknowledged the loss: it waits for the keeper instead of refusing',
+      [holder('a', ['crm'], { self: true }), holder('b', ['shop']), empty('c')],
+      'wait',
+      /^b \(shop\) holds user data and no member has Galera state: it is the only candidate/,
+      { policy: ack(['crm']) },
+    ],
+    [
+      "a holder next to a Galera history: the history's most advanced node refuses, naming both",
+      [m('a', { self: true, seqno: 12n }), m('b', { seqno: 11n }), holder('c', ['legacy'])],
+      'refuse',
+      /^user data on more than one member outside one Galera history: c \(legacy\); a, b \(Galera state 84e32a09-e6d7-11f1-92ef-87e236721ec1, seqno 12\)/,
+      { advice: /\(on a node with Galera state: galera-init --force\)$/ },
+    ],
+    [
+      'a holder next to a Galera history, --force on the history: its most advanced node bootstraps',
+      [m('a', { self: true, seqno: 12n }), m('b', { seqno: 11n }), holder('c', ['legacy'])],
+      'bootstrap',
+      /^FORCED \(--force\): keeping this node's data over c \(legacy\); a, b .*bootstrapping: this node is the most advanced: seqno 12 \(a:12 b:11\)$/,
+      { policy: force, forced: true },
+    ],
+    [
+      'a holder next to a Galera history, --force on a node behind in it: waits for the most advanced',
+      [m('b', { self: true, seqno: 11n }), m('a', { seqno: 12n }), holder('c', ['legacy'])],
+      'wait',
+      /^a is the most advanced: seqno 12/,
+      { policy: force },
+    ],
+    // Joining: a holder's data goes to the state transfer only as acknowledged on it.
+    [
+      'a holder with a Primary cluster running: refuse, and name the command that discards',
+      [holder('c', ['crm', 'shop'], { self: true }), run('a')],
+      'refuse',
+      /^this node holds user data \(crm,shop\) and no Galera state: joining a replaces it by a full state transfer$/,
+      { advice: /to discard it and join: galera-init --discard-data=crm,shop$/ },
+    ],
+    [
+      'a holder with a Primary cluster running, --force: still refused (only --discard-data names the loss)',
+      [holder('c', ['shop'], { self: true }), run('a')],
+      'refuse',
+      /replaces it by a full state transfer$/,
+      { policy: force },
+    ],
+    [
+      'a holder that acknowledged its schemas joins, and says what is lost',
+      [holder('c', ['crm', 'shop'], { self: true }), run('a')],
+      'join',
+      /^a Primary \(seqno 10\): joining the cluster; this node's user data \(crm,shop\) is discarded by the state transfer, as acknowledged \(--discard-data\)$/,
+      { policy: ack(['shop', 'crm']), target: 'a' },
+    ],
+    [
+      'an acknowledgement that does not match what the node holds: refuse, naming what it holds',
+      [holder('c', ['crm', 'shop'], { self: true }), run('a')],
+      'refuse',
+      /^--discard-data=shop does not name what this node holds: crm,shop$/,
+      { policy: ack(['shop']), advice: /^to discard exactly that: galera-init --discard-data=crm,shop$/ },
+    ],
+    [
+      '--discard-data on a node with Galera state: refused',
+      [m('a', { self: true }), run('b')],
+      'refuse',
+      /^--discard-data=shop was given, but this node has Galera state/,
+      { policy: ack(['shop']) },
+    ],
+    [
+      '--discard-data on an empty node: refused',
+      [empty('a', { self: true }), run('b')],
+      'refuse',
+      /^--discard-data=shop was given, but this node holds no user data$/,
+      { policy: ack(['shop']) },
+    ],
+    [
+      'this node has no Galera state and cannot read its own schemas: no join',
+      [empty('a', { self: true, userData: undefined }), run('b')],
+      'refuse',
+      /^this node has no Galera state and its user data cannot be read/,
+    ],
+    [
+      'an empty node joins a Primary cluster',
+      [empty('a', { self: true }), run('b')],
+      'join',
+      /^b Primary \(seqno 10\): joining the cluster$/,
+    ],
+    [
+      'a node with Galera state and user data joins its own cluster as before',
+      [m('a', { self: true, seqno: 9n, userData: true, userSchemas: ['shop'] }), run('b')],
+      'join',
+      /^b Primary/,
+    ],
+  ];
+  for (const [what, members, action, reason, more] of cases) {
+    it(`${what} -> ${action}`, () => {
+      const d = decide(members, more?.policy ?? strict, more?.waited ?? 0);
+      assert.equal(d.action, action, d.reason);
+      assert.match(d.reason, reason);
+      if (more?.target !== undefined) assert.equal((d as { target: string }).target, more.target);
+      if (more?.advice) assert.match((d as { advice?: string }).advice ?? '', more.advice);
+      if (more?.forced !== undefined) assert.equal((d as { forced: boolean }).forced, more.forced);
+      if (more?.waitingFor !== undefined) assert.deepEqual((d as { waitingFor: string[] }).waitingFor, more.waitingFor);
+    });
+  }
+
+  it('from every node: no empty node bootstraps while a member holds user data; one holder alone is the one', () => {
+    const node = fc.record({
+      state: fc.boolean(),
+      seqno: fc.bigInt({ min: 0n, max: 20n }),
+      data: fc.constantFrom(true, false, undefined),
+    });
+    fc.assert(
+      fc.property(fc.array(node, { minLength: 1, maxLength: 6 }), (spec) => {
+        const view = (self: number): MemberFacts[] =>
+          spec.map((x, i) =>
+            m(`n${i}`, {
+              self: i === self,
+              status: i === self ? 'locked' : 'stopped',
+              ...(x.state ? { seqno: x.seqno, uuid: U, seqnoSource: 'grastate' } : bare),
+              userData: x.data,
+              userSchemas: x.data ? [`db${i}`] : undefined,
+            }),
+          );
+        const ds = spec.map((_, i) => decide(view(i), strict));
+        const boots = ds.flatMap((d, i) => (d.action === 'bootstrap' ? [i] : []));
+        const holders = spec.flatMap((x, i) => (!x.state && x.data === true ? [i] : []));
+        const unknown = spec.some((x) => !x.state && x.data === undefined);
+        const history = spec.some((x) => x.state);
+        assert.ok(boots.length <= 1, `bootstraps: ${boots.join(',')}`);
+        for (const b of boots) {
+          const x = spec[b];
+          if (holders.length) assert.ok(x.state || x.data === true, `empty node ${b} bootstrapped: ${ds[b].reason}`);
+        }
+        if (unknown) assert.deepEqual(boots, [], 'nobody bootstraps while a fresh member is unknown');
+        else if (holders.length + (history ? 1 : 0) > 1)
+          assert.deepEqual(boots, [], 'two claims: the operator chooses');
+        else if (holders.length === 1) assert.deepEqual(boots, holders);
+        // A holder never joins (there is nothing to join here) and never loses its claim silently.
+        for (const h of holders) assert.notEqual(ds[h].action, 'join');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -9,6 +9,8 @@
 //     members is cut off for a while;
 //   - state UUIDs differ, seqnos have different lengths (9 against 10, 999 against 1000), damaged
 //     grastate.dat files, fresh nodes; a Primary peer whose agent gives no state UUID at first;
+//   - standalone servers converted: one or more hold user data, or one holds some next to members
+//     of a Galera history; an agent that cannot tell its node's user data for a while;
 //   - --force on one node; the quorum policy on, with values from its documented range;
 //   - one or two non-Primary survivors, promoted by their agents.
 // Every node spells the member list its own way and in its own order; some list themselves twice.
@@ -22,7 +24,11 @@
 //      says it was forced;
 //   I4 no promotion of a survivor behind another member;
 //   I5 every wait has a reason;
-//   I6 every clean history converges: every node ends in one Primary component.
+//   I6 every clean history converges: every node ends in one Primary component;
+//   I7 no empty node (no Galera state, no user data) bootstraps while a member holds user data
+//      outside any Galera history (unless --force passed that member silent);
+//   I8 a node's user data outside any history is lost to a state transfer only when its operator
+//      named it on that node (--discard-data).
 //
 // Each guard of the protocol is needed: removed by hand, the suite's histories fail. First failing
 // seed per run (agents 200 ms behind | 5 s behind | lock shown in 50 ms, processes 5 s late):
@@ -35,6 +41,16 @@
 //   - promotion: "none is ahead"                              -> I4 at 10 | 10 | 10
 //   - quorum policy: a majority of answers                    -> I2 at 253 | 253 | 253
 //   - quorum policy: a member seen deciding is not passed      -> I2 in the named case, seed 1
+//   - user data: its one holder is the only candidate          -> I7 at 6 | 6 | 6 (--force on an
+//     empty node next to two holders), and at 23 without --force (I6 too: the holder then
+//     refuses to join the empty node's cluster)
+//   - user data: wait while a member's is unknown              -> I7 at - | 23 | 50 (an agent that
+//     has not read its datadir yet)
+//   - user data: the quorum policy never passes a silent member
+//     when every member that answers is empty                 -> I7 in the named case
+//   - user data: a holder joins only when acknowledged         -> I8 at 142 | 142 | 142
+//   - user data: this node counts what its agent counts        -> I6 at 278 | 278 | 278 (an empty
+//     schema its agent cannot list: the peers wait for it, it waits for the first by name)
 // ("-": none in 3,000 histories.) The naive initiator (ask, then lock, act, release; real names)
 // fails I1: what it gets wrong is only the order of lock and question.
 //
@@ -139,11 +155,26 @@ interface NodeState {
   lockLag: number;
   /** The running server's agent gives no state UUID for this long after the start (ms). */
   blindUuidMs: number;
+  /** The user schemas in its datadir that hold tables (none: empty): a standalone server's data. */
+  schemas: string[];
+  /** Empty schema directories its agent cannot look into (0700): the agent counts them as data. */
+  unlisted: string[];
+  /** Until then (ms) its agent cannot tell its user data (it cannot list the datadir, or predates it). */
+  dataUnknownUntil: number;
   history: { t: number; view: AgentView; lock: number | null; initiating: boolean; recovering: boolean }[];
 }
 type AgentView = Pick<
   AgentAnswer,
-  'status' | 'lockPid' | 'serverPid' | 'clusterStatus' | 'seqno' | 'seqnoSource' | 'uuid' | 'safeToBootstrap'
+  | 'status'
+  | 'lockPid'
+  | 'serverPid'
+  | 'clusterStatus'
+  | 'seqno'
+  | 'seqnoSource'
+  | 'uuid'
+  | 'safeToBootstrap'
+  | 'userData'
+  | 'userSchemas'
 >;
 
 interface Scenario {
@@ -165,6 +196,8 @@ interface Scenario {
    */
   autoStarts?: { node: number; at: number }[];
   forced: number | null;
+  /** Per node: the schemas its operator acknowledged losing (galera-init --discard-data), if any. */
+  discard: (string[] | undefined)[];
   quorumAfterMs: number;
   promoteAfterMs: number;
   /** Whether something in it may rightly keep it from converging. */
@@ -211,8 +244,54 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
       lag: Math.floor(r() * lagMs),
       lockLag: 0,
       blindUuidMs: 0,
+      schemas: [],
+      unlisted: [],
+      dataUnknownUntil: 0,
       history: [],
     });
+  }
+  const discard: Scenario['discard'] = nodes.map(() => undefined);
+  // Standalone servers converted (no Galera state anywhere): some hold user data.
+  let keeper: number | null = null;
+  if (freshCluster && r() < 0.6) {
+    const count = r() < 0.65 ? 1 : Math.min(n, 2 + (r() < 0.3 ? 1 : 0));
+    const holders: number[] = [];
+    while (holders.length < count) {
+      const k = Math.floor(r() * n);
+      if (!holders.includes(k)) holders.push(k);
+    }
+    for (const k of holders) nodes[k].schemas = r() < 0.5 ? [`shop${k}`] : [`crm${k}`, `shop${k}`];
+    tags.push(count === 1 ? 'user-data' : 'user-data-many');
+    if (count > 1) {
+      // Two holders are the operator's choice: most often made, as the advice gives it (--force on
+      // the keeper, --discard-data on the others), else left to wait.
+      clean = false;
+      if (r() < 0.6) {
+        keeper = holders[0];
+        for (const k of holders.slice(1)) discard[k] = [...nodes[k].schemas];
+        tags.push('keeper');
+      }
+    }
+  }
+  // An empty schema the agent cannot look into: the agent calls it data, galera-init (root) does not.
+  if (freshCluster && r() < 0.15) {
+    pick(r, nodes).unlisted = ['empty'];
+    tags.push('unlisted-schema');
+    if (nodes.filter((w) => w.schemas.length || w.unlisted.length).length > 1) clean = false;
+  }
+  // A standalone server with data next to members of a Galera history.
+  if (!freshCluster && n >= 2 && r() < 0.08) {
+    const h = pick(r, nodes);
+    Object.assign(h, { seqno: -1n, uuid: null, source: 'unknown', safe: false, real: { uuid: null, seqno: -1n } });
+    h.schemas = ['legacy'];
+    if (r() < 0.5) discard[nodes.indexOf(h)] = ['legacy'];
+    tags.push('data-and-history');
+    clean = false;
+  }
+  // An agent that cannot tell its node's user data for a while.
+  if (r() < 0.1) {
+    pick(r, nodes).dataUnknownUntil = 500 + Math.floor(r() * 8000);
+    tags.push('data-unknown');
   }
   // One member's agent lags by the whole published latency.
   nodes[Math.floor(r() * n)].lag = lagMs;
@@ -321,6 +400,7 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
     tags.push('force');
     clean = false;
   }
+  if (keeper !== null && forced === null) forced = keeper;
   const quorumAfterMs = r() < 0.2 ? pick(r, QUORUM_VALUES) : 0;
   if (quorumAfterMs) {
     // Within the policy's assumptions (README): a member silent that long is down, or cut off since
@@ -341,6 +421,7 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
     oneWayCuts: [],
     handStarts,
     forced,
+    discard,
     quorumAfterMs,
     promoteAfterMs,
     clean,
@@ -349,6 +430,11 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
 }
 
 let nextComp = 1;
+
+/** A node whose datadir holds user data that belongs to no Galera history (a standalone server's). */
+const outsideData = (w: NodeState): boolean => w.uuid === null && w.source !== 'unreadable' && w.schemas.length > 0;
+/** No Galera state and no user data: whoever bootstraps, it loses nothing. */
+const emptyNode = (w: NodeState): boolean => w.uuid === null && w.source !== 'unreadable' && w.schemas.length === 0;
 
 interface Event {
   t: number;
@@ -385,6 +471,8 @@ function truth(s: NodeState, i: number, t: number): AgentView {
     seqnoSource: srv ? 'live' : s.source,
     uuid: blind ? null : srv ? srv.comp.uuid : s.uuid,
     safeToBootstrap: s.safe,
+    userData: t < s.dataUnknownUntil ? undefined : s.schemas.length + s.unlisted.length > 0,
+    userSchemas: s.schemas.length + s.unlisted.length ? [...s.schemas, ...s.unlisted].sort() : undefined,
   };
 }
 
@@ -488,7 +576,14 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           : lock.lock !== null || procs.recovering
             ? 'locked'
             : 'stopped';
-    const view: AgentView = { ...procs.view, status, lockPid: lock.lock ?? 0 };
+    const view: AgentView = {
+      ...procs.view,
+      status,
+      lockPid: lock.lock ?? 0,
+      // The agent's reading of the datadir ends its unknown window by the clock, not by a change;
+      // before its first look (at < 0, an agent that started with the history) it knows nothing.
+      userData: at < Math.max(0, s.dataUnknownUntil) ? undefined : procs.view.userSchemas !== undefined,
+    };
     // A blind-UUID window ends by the clock, not by a change of the world.
     if (view.uuid === null && s.server && clock.t - s.server.since >= s.blindUuidMs && at >= s.server.since)
       return { ...view, uuid: s.server.comp.uuid };
@@ -562,6 +657,9 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           uuid: me.uuid,
           safeToBootstrap: me.safe,
           serverRunning: me.server !== null,
+          // galera-init reads its own datadir (as root): it always knows.
+          userData: me.schemas.length > 0,
+          userSchemas: me.schemas,
         };
       },
       ask: (ids) => askFrom(i, ids),
@@ -584,6 +682,14 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           const top = world.reduce((a, w) => (w.real.uuid === me.uuid && seqOf(w) > a ? seqOf(w) : a), -1n);
           if (me.seqno < top && !forced)
             violate(`I3 node ${i} bootstrapped at ${me.seqno} below ${top}, not forced: ${d?.reason}`);
+          // I7: an empty node (no Galera state, no user data) never bootstraps while a member holds
+          // user data outside any history: that member would lose it to a state transfer. Only
+          // --force past a silent member accepts that (the README says so).
+          const holder = world.findIndex((w, j) => j !== i && !w.server && outsideData(w));
+          if (emptyNode(me) && holder >= 0 && !d?.reason.includes('FORCED (--force) without'))
+            violate(
+              `I7 empty node ${i} bootstrapped while node ${holder} holds user data (${world[holder].schemas.join(',')}): ${d?.reason}`,
+            );
           const comp: Component = {
             id: nextComp++,
             uuid: me.uuid ?? FRESH_UUID,
@@ -604,6 +710,15 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           if (!comp) violate(`I3 node ${i} joined with no single Primary component (${ps.length}); ${d?.reason}`);
           else if (comp.uuid === me.uuid && seqOf(me) > comp.seqno && !d?.reason.includes('FORCED'))
             violate(`I3 node ${i} at ${seqOf(me)} joined a cluster behind it (${comp.seqno}): ${d?.reason}`);
+          // I8: a node's user data outside any history goes to a state transfer only when its
+          // operator named it on that node (--discard-data).
+          const ack = sc.discard[i];
+          if (outsideData(me) && !(ack && ack.length === me.schemas.length && ack.every((x) => me.schemas.includes(x))))
+            violate(
+              `I8 node ${i} joined and lost its user data (${me.schemas.join(',')}) unacknowledged: ${d?.reason}`,
+            );
+          // The state transfer replaces the datadir.
+          if (outsideData(me)) me.schemas = [];
           const into = comp ?? {
             id: nextComp++,
             uuid: me.uuid ?? FRESH_UUID,
@@ -659,7 +774,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
     selfName: world[i].name,
   });
   const optsFor = (i: number): InitLoopOptions => ({
-    policy: { force: sc.forced === i, quorumAfterMs: sc.quorumAfterMs },
+    policy: { force: sc.forced === i, quorumAfterMs: sc.quorumAfterMs, discardData: sc.discard[i] },
     pollIntervalMs: 400,
     detectMs: LAG_MS_OF(sc),
     startTimeoutMs: 30000,
@@ -956,6 +1071,9 @@ function threeNodes(
       lag: 200,
       lockLag: 200,
       blindUuidMs: 0,
+      schemas: [],
+      unlisted: [],
+      dataUnknownUntil: 0,
       history: [],
     }));
     const configs = nodes.map((_, self) => ({
@@ -976,6 +1094,7 @@ function threeNodes(
       oneWayCuts: [],
       handStarts: [],
       forced: null,
+      discard: [undefined, undefined, undefined],
       quorumAfterMs,
       promoteAfterMs: 0,
       clean: false,
@@ -995,6 +1114,25 @@ const withAgentDown = (make: (r: () => number) => Scenario, node: number, from: 
   sc.nodes[node].agentDown = [[from, Infinity]];
   return sc;
 };
+
+/**
+ * A conversion: three standalone servers a, b, c that never ran Galera (no grastate.dat anywhere);
+ * each node's schemas as given.
+ */
+function standalone(
+  schemas: string[][],
+  over: Partial<Scenario> = {},
+  quorumAfterMs = 0,
+): (r: () => number) => Scenario {
+  return (r) => {
+    const sc = threeNodes({ clean: true, tags: ['named', 'conversion'], ...over }, quorumAfterMs)(r);
+    sc.nodes.forEach((w, i) => {
+      Object.assign(w, { seqno: -1n, uuid: null, source: 'unknown', real: { uuid: null, seqno: -1n } });
+      w.schemas = schemas[i];
+    });
+    return sc;
+  };
+}
 
 describe('galera-init protocol, model-checked over seeded histories', function () {
   this.timeout(600000);
@@ -1018,6 +1156,7 @@ describe('galera-init protocol, model-checked over seeded histories', function (
         `automatic recovery runs in the histories: ${JSON.stringify(stats)}`,
       );
       if (process.env.MODEL_STATS) console.log(JSON.stringify(stats));
+      assert.ok((stats['user-data'] ?? 0) > seeds / 40 && (stats['user-data-many'] ?? 0) > 0, JSON.stringify(stats));
       if (process.env.MODEL_SEEDS) console.log(JSON.stringify(stats));
     });
   }
@@ -1094,6 +1233,42 @@ describe('galera-init protocol, model-checked over seeded histories', function (
         // a and b tie at 12 (a ranks first by name): b never saw a ahead, only deciding.
         scenario: withAgentDown(threeNodes({}, 30000, [12n, 12n, 10n]), 0, 700),
       });
+      assert.deepEqual(failures, [], failures.join('\n'));
+    });
+  });
+
+  describe('conversions of standalone servers (named histories)', () => {
+    it('c holds a table, a and b are empty, no grastate.dat anywhere: c bootstraps, a and b join (50 histories)', async () => {
+      for (const lagMs of [200, 5000]) {
+        const { failures } = await search(1, 50, { lagMs, scenario: standalone([[], [], ['shop']]) });
+        assert.deepEqual(failures, [], failures.join('\n'));
+      }
+      const { out } = await simulate(1, { lagMs: 200, scenario: standalone([[], [], ['shop']]) });
+      assert.deepEqual(
+        out.bootstraps.map((b) => b.node),
+        [2],
+        out.events.map((e) => e.what).join(' | '),
+      );
+    });
+    it('c holds data and its agent is down for good: with the quorum policy on, a and b still wait (I7)', async () => {
+      const { sc, out } = await simulate(1, {
+        lagMs: 200,
+        scenario: withAgentDown(standalone([[], [], ['shop']], { clean: false, starts: [0, 0, null] }, 30000), 2, 0),
+      });
+      assert.deepEqual(judge(1, sc, out, { lagMs: 200 }), []);
+      assert.deepEqual(out.bootstraps, []);
+      assert.match(out.results.map((x) => x.reason).join('\n'), /the quorum policy does not pass it/);
+    });
+    it('b and c hold data: nobody bootstraps until the operator chooses; --force on b, --discard-data on c: one cluster', async () => {
+      const waiting = await simulate(1, {
+        lagMs: 200,
+        scenario: standalone([[], ['crm'], ['shop']], { clean: false }),
+      });
+      assert.deepEqual(judge(1, waiting.sc, waiting.out, { lagMs: 200 }), []);
+      assert.deepEqual(waiting.out.bootstraps, []);
+      assert.match(waiting.out.results.map((x) => x.reason).join('\n'), /user data on more than one member/);
+      const chosen = standalone([[], ['crm'], ['shop']], { forced: 1, discard: [undefined, undefined, ['shop']] });
+      const { failures } = await search(1, 50, { lagMs: 200, scenario: chosen });
       assert.deepEqual(failures, [], failures.join('\n'));
     });
   });

@@ -2,7 +2,7 @@
 // that it never passes a member it has seen ahead.
 
 import { strict as assert } from 'node:assert';
-import { InitEnv, InitOutcome, decideRound, initLoop } from '../../../src/init/round';
+import { InitEnv, InitOutcome, decideRound, initLoop, withAgentUserData } from '../../../src/init/round';
 import type { AgentAnswer } from '../../../src/snmp/peers';
 import type { NodeStatus } from '../../../src/core/status';
 
@@ -237,5 +237,27 @@ describe('galera-init when its own agent does not answer', () => {
   it('snmpd turning the credentials down asks to fix them, not to start the agent', async () => {
     const r = await blockedBy(silent('auth'));
     assert.match(r.advice ?? '', /init\.snmpUser.*snmpd\.conf/);
+  });
+});
+
+describe("galera-init's own user data: what its agent publishes counts too", () => {
+  const self = { id: 'a', name: 'a', self: true, answered: true, userData: false, userSchemas: [] as string[] };
+  const agent = (over: Partial<AgentAnswer>): AgentAnswer => ({ id: 'a', self: false, answered: true, ...over });
+  it('a schema only the agent counts (one it cannot list) makes this node a holder, as its peers see it', () => {
+    const m = withAgentUserData(self, agent({ userData: true, userSchemas: ['empty'] }));
+    assert.deepEqual([m.userData, m.userSchemas], [true, ['empty']]);
+  });
+  it('the union of both readings is what an acknowledgement must name', () => {
+    const m = withAgentUserData(
+      { ...self, userData: true, userSchemas: ['shop'] },
+      agent({ userData: true, userSchemas: ['crm', 'shop'] }),
+    );
+    assert.deepEqual(m.userSchemas, ['crm', 'shop']);
+  });
+  it("an agent that says none, does not know, or does not answer leaves galera-init's own reading", () => {
+    assert.equal(withAgentUserData(self, agent({ userData: false })), self);
+    assert.equal(withAgentUserData(self, agent({ userData: undefined })), self);
+    assert.equal(withAgentUserData(self, { id: 'a', self: false, answered: false }), self);
+    assert.equal(withAgentUserData(self, null), self);
   });
 });

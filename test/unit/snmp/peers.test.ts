@@ -22,7 +22,7 @@ const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
-// galeraAgentInstance, galeraWsrepReachable (optional).
+// galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -36,6 +36,8 @@ const good = () => [
   vb(T.Gauge, 200),
   vb(T.OctetString, Buffer.from('inst-1')),
   vb(T.Integer, 2),
+  vb(T.Integer, 2),
+  vb(T.OctetString, Buffer.from('')),
 ];
 
 describe('peer answers', () => {
@@ -55,7 +57,22 @@ describe('peer answers', () => {
       lockPid: 0,
       serverPid: 0,
       detectMs: 200,
+      userData: false,
+      userSchemas: undefined,
     });
+  });
+  it('reads user data and its schemas; an unknown or missing value is unknown', () => {
+    const v = good();
+    v[12] = vb(T.Integer, 1);
+    v[13] = vb(T.OctetString, Buffer.from('shop, crm,shop'));
+    const f = factsFromVarbinds(mib, 'p', v);
+    assert.deepEqual([f.userData, f.userSchemas], [true, ['crm', 'shop']]);
+    v[12] = vb(T.Integer, 3);
+    assert.equal(factsFromVarbinds(mib, 'p', v).userData, undefined);
+    v[12] = vb(T.NoSuchObject, null);
+    assert.equal(factsFromVarbinds(mib, 'p', v).userData, undefined);
+    v[12] = vb(T.OctetString, Buffer.from('true'));
+    assert.equal(factsFromVarbinds(mib, 'p', v).userData, undefined);
   });
   it('reads a running Primary peer, and the unreadable seqno source', () => {
     const v = good();
@@ -79,12 +96,12 @@ describe('peer answers', () => {
   });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
     const v = good();
-    for (let i = 5; i < 12; i++) v[i] = vb(T.NoSuchObject, null);
+    for (let i = 5; i < 14; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
     assert.deepEqual(
-      [f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs],
-      ['unknown', 'unknown', undefined, undefined],
+      [f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs, f.userData],
+      ['unknown', 'unknown', undefined, undefined, undefined],
     );
   });
   it('an out-of-range optional value is unknown, not trusted', () => {
@@ -164,7 +181,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /11 values for 12 objects/,
+      /13 values for 14 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -40,6 +40,26 @@ const snap: NodeSnapshot = {
 };
 
 describe('publishing a snapshot', () => {
+  it('publishes the user data: unknown until read, then true with its schemas, or false', () => {
+    const get = (s: NodeSnapshot, name: string) =>
+      (getExact(buildView(mib, s), [...mib.object(name).oid, 0]).value as { value: unknown }).value;
+    assert.equal(get(snap, 'galeraUserData'), 3);
+    assert.equal(String(get(snap, 'galeraUserSchemas')), '');
+    const held = { ...snap, userData: { held: true, schemas: ['crm', 'shop'], error: '' } };
+    assert.equal(get(held, 'galeraUserData'), 1);
+    assert.equal(String(get(held, 'galeraUserSchemas')), 'crm,shop');
+    const none = { ...snap, userData: { held: false, schemas: [], error: '' } };
+    assert.equal(get(none, 'galeraUserData'), 2);
+    const many = {
+      ...snap,
+      userData: { held: true, schemas: Array.from({ length: 60 }, (_, i) => `schema_${i}`), error: '' },
+    };
+    assert.equal(
+      Buffer.from(get(many, 'galeraUserSchemas') as Buffer).length,
+      255,
+      'clipped to the DisplayString size',
+    );
+  });
   it('derives every OID from the MIB root and serves the values', () => {
     const view = buildView(mib, snap, () => 1500);
     const get = (name: string, idx = 0) =>

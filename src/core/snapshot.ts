@@ -1,6 +1,7 @@
 // NodeSnapshot: every fact the outputs need, in one timestamped object built by a pure function.
 // The SNMP view, galera-check and the notifications all read this and nothing else.
 
+import type { MarkView } from './mark';
 import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
 import type { ProcessFacts } from './procclass';
@@ -162,6 +163,8 @@ export interface NodeSnapshot {
   wsrep?: WsrepStatus;
   /** The replication window: only the daemon keeps the write-rate history it needs. */
   window?: WindowEstimate;
+  /** The high-water mark (galeraMark), as the agent keeps it or galera-check reads it. */
+  mark?: MarkView;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */

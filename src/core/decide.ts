@@ -519,13 +519,8 @@ function belowHighWaterMark(
   const plural = lost === 1n ? '' : 's';
   const whose = mark.node === who(holder) ? `${who(holder)} committed` : `${who(holder)} saw ${mark.node} commit`;
   const range = top < 0n ? `1..${mark.seqno}` : `${top + 1n}..${mark.seqno}`;
-  const reason =
-    `${who(winner)}, the most advanced member that answers (seqno ${top}), is below the high-water mark: ` +
-    `${whose} seqno ${mark.seqno} in ${mark.uuid}; bootstrapping would lose ${lost} transaction${plural} (seqno ${range}) ` +
-    `(tolerance ${mark.tolerance}: ${mark.rule})`;
-  const advice =
-    `bring back the data of ${mark.node}, which had them (its datadir may have been restored from an older copy or replaced: ` +
-    `galera-check seqno there says so), then run galera-init again; to accept the loss: galera-init --force on ${who(winner)}`;
+  const reason = `${who(winner)}, the most advanced member that answers (seqno ${top}), is below the high-water mark: ${whose} seqno ${mark.seqno} in ${mark.uuid}; bootstrapping would lose ${lost} transaction${plural} (seqno ${range}) (tolerance ${mark.tolerance}: ${mark.rule})`;
+  const advice = `bring back the data of ${mark.node}, which had them (its datadir may have been restored from an older copy or replaced: galera-check mark there says so), then run galera-init again; to accept the loss: galera-init --force on ${who(winner)}`;
   if (!winner.self) {
     return {
       action: 'wait',

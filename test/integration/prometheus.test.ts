@@ -322,6 +322,7 @@ describe('Prometheus: the shipped alert rules', function () {
     assert.deepEqual(rules.map((r) => r.alert).sort(), [
       'GaleraAgentDataStale',
       'GaleraClusterNotPrimary',
+      'GaleraDatadirBelowMark',
       'GaleraReplicationWindowLow',
     ]);
     for (const r of rules) {

@@ -483,7 +483,9 @@ describe('galera-init on a real 3-node cluster', function () {
     ]);
     assert.match(check.stdout, /^restored or replaced datadir: .*; mark \d+ in [-0-9a-f]{36} \(tolerance 0\)\n$/);
     // Nobody bootstraps: the candidate (b or c) refuses, naming adv's mark and the loss; the others wait.
-    const tries = await Promise.all(nodes.map((n) => initOnce(n)));
+    // One at a time: a run that meets another's lock says "locked", not why it waits.
+    const tries: { code: number; out: string }[] = [];
+    for (const n of nodes) tries.push(await initOnce(n));
     const candidate = tries.findIndex((t) => t.code === 1);
     assert.ok(candidate === 1 || candidate === 2, tries.map((t) => `${t.code}: ${t.out.slice(-600)}`).join('\n---\n'));
     const refusal =
@@ -520,19 +522,21 @@ describe('galera-init on a real 3-node cluster', function () {
     await allRunning();
     // The 3 rows adv wrote alone are gone, as the forced reason said; nothing else.
     for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), kept);
-    // adv runs Synced in the rewound history: its mark follows it down (logged), so the next crash
-    // is not refused for transactions that no longer exist.
+    // adv runs Synced in the rewound history: its mark follows that history (down, and logged,
+    // when the history is below it), so the next crash is not refused for transactions that no
+    // longer exist.
+    const live = (await wsrepStatus(adv.g)).wsrep_last_committed;
     await waitFor(
-      'the mark of adv reset to the new history',
+      'the mark of adv at the new history',
       async () =>
-        BigInt(await get(adv, 'galeraMarkCommitted')) < BigInt(refusal[3]) &&
-        (await get(adv, 'galeraMarkDatadirBelow')) === 'false',
+        (await get(adv, 'galeraMarkCommitted')) === live && (await get(adv, 'galeraMarkDatadirBelow')) === 'false',
       30000,
       100,
     );
-    assert.match(
-      adv.agent.log(),
-      /high-water mark reset: this node is Synced in a Primary component at seqno \d+, below its mark/,
-    );
+    if (BigInt(live) < BigInt(refusal[3]))
+      assert.match(
+        adv.agent.log(),
+        /high-water mark reset: this node is Synced in a Primary component at seqno \d+, below its mark/,
+      );
   });
 });

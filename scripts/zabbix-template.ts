@@ -344,6 +344,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         priority: 'HIGH',
         description:
           'The newest transactions are only on the nodes that had them; galera-init will not bootstrap below the mark without --force.',
+        dependsOnStale: true,
       },
     ],
     'galera.window.short': [

@@ -400,7 +400,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     const rules = (
       (await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }
     ).groups.flatMap((g) => g.rules);
-    assert.equal(rules.length, 3);
+    assert.equal(rules.length, 4);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 

@@ -191,6 +191,29 @@ const ITEMS: ItemSpec[] = [
     valueType: 'UNSIGNED',
     units: 's',
   },
+  {
+    object: 'galeraMarkDatadirBelow',
+    key: 'galera.mark.datadir.below',
+    name: 'Galera: datadir below its high-water mark',
+    valueType: 'UNSIGNED',
+    valuemap: TRUTH,
+    description: 'true: the datadir was restored from an older copy or replaced (galera-check mark says by how much).',
+  },
+  {
+    object: 'galeraMarkReason',
+    key: 'galera.mark.reason',
+    name: 'Galera: high-water mark reason',
+    valueType: 'TEXT',
+    delay: '5m',
+  },
+  {
+    object: 'galeraMarkCommitted',
+    key: 'galera.mark.committed',
+    name: 'Galera: high-water mark',
+    valueType: 'CHAR',
+    delay: '5m',
+    description: 'The highest seqno this node committed while Synced in a Primary component; -1 without a mark.',
+  },
 ];
 
 const TRAPS: [string, string][] = [
@@ -205,6 +228,7 @@ const TRAPS: [string, string][] = [
   ['galeraPromotedPrimary', 'Galera trap: agent made its non-Primary survivor Primary'],
   ['galeraSplitBrain', 'Galera trap: split brain'],
   ['galeraSplitBrainCleared', 'Galera trap: split brain cleared'],
+  ['galeraDatadirBelowMark', 'Galera trap: datadir below its high-water mark'],
 ];
 
 const escapeDots = (arcs: readonly number[]): string => arcs.join('\\.');
@@ -310,6 +334,16 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         expression: `${e('galera.watch.fenced')}=1`,
         priority: 'HIGH',
         description: 'This node is on the side that must not take traffic (HTTP 503): stop it and let it rejoin.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.mark.datadir.below': [
+      {
+        name: 'Galera: restored or replaced datadir (below its high-water mark)',
+        expression: `${e('galera.mark.datadir.below')}=1`,
+        priority: 'HIGH',
+        description:
+          'The newest transactions are only on the nodes that had them; galera-init will not bootstrap below the mark without --force.',
         dependsOnStale: true,
       },
     ],

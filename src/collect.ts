@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Config, detectLatencyMs } from './config';
 import { AssembledSnapshot, assembleSnapshot } from './core/snapshot';
 import { SourceSet, createSources } from './sources/index';
+import { markViewFor } from './sources/markfile';
 
 export async function collectOnce(
   cfg: Config,
@@ -20,5 +21,7 @@ export async function collectOnce(
     instance: '',
     mysqlPolled: cfg.mysql.enabled,
   };
-  return assembleSnapshot(sources.facts(), sources.health(), Date.now(), identity);
+  const snap = assembleSnapshot(sources.facts(), sources.health(), Date.now(), identity);
+  if (cfg.mark.enabled) snap.mark = markViewFor(cfg.stateDir, snap);
+  return snap;
 }

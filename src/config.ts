@@ -123,6 +123,11 @@ const SCHEMA = {
   nodeName: new Field<string>(str.test, () => os.hostname()),
   datadir: key(absPath, '/var/lib/mysql'),
   mibFile: optional(absPath),
+  /**
+   * State that must outlive the datadir (the high-water mark): one owner, the agent (tmpfiles.d).
+   * Never inside the datadir: a restored or replaced datadir must not take it along.
+   */
+  stateDir: key(absPath, '/var/lib/galera-agentx'),
   /** The initiator lock: created atomically by galera-init and by the recovery run. */
   lockFile: key(absPath, '/run/galera-agentx/galera-init.lock'),
   agentx: {
@@ -174,6 +179,12 @@ const SCHEMA = {
     /** The spans of the short- and long-term write rates. */
     shortSpanSeconds: key(seconds, 60),
     longSpanSeconds: key(seconds, 3600),
+  },
+  mark: {
+    /** Keep the high-water mark (galeraMark) and publish it; galera-init checks it before a bootstrap. */
+    enabled: key(bool, true),
+    /** While its server is Primary, the agent asks the other members' seqnos this often. */
+    peerIntervalMs: key(ms(1000, 3600000), 5000),
   },
   keepalived: {
     /** keepalived track_file path; empty: not written. */
@@ -364,6 +375,12 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
       `${source}: 'init.quorumAfterSeconds' must be 0 (off) or at least ${Math.max(QUORUM_MIN_SECONDS, Math.ceil(5 * roundSeconds))} ` +
         `(${QUORUM_MIN_SECONDS} s, and five rounds of asking at snmpTimeoutMs x (snmpRetries + 1) + pollIntervalMs); ` +
         'it assumes a member silent that long is down, not running cut off: see "The quorum policy" in the README',
+    );
+  // A mark inside the datadir goes with it when the datadir is restored or replaced: what it is for.
+  const dd = cfg.datadir.replace(/\/+$/, '');
+  if (cfg.stateDir === dd || cfg.stateDir.startsWith(`${dd}/`))
+    errors.push(
+      `${source}: 'stateDir' (${cfg.stateDir}) must not be inside the datadir (${cfg.datadir}): the high-water mark must outlive a restored datadir`,
     );
   if (cfg.processes.fullScanIntervalMs < cfg.processes.scanIntervalMs)
     errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);

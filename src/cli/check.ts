@@ -10,7 +10,7 @@ import { createLogger } from '../log';
 import { exitOnError, parseFlags } from './args';
 import { QUESTIONS, Question, answer } from '../check/answer';
 
-const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|healthy|cluster
+const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] status|seqno|healthy|cluster|mark
 
   status        bootstrapping | running | initiating | locked | stopped
   seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
@@ -18,6 +18,8 @@ const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] statu
   healthy       exit ${EXIT.OK} when the node should take traffic (Primary, Synced, or Donor when
                 keepalived.donorIsHealthy, and ready), ${EXIT.FAILED} otherwise; prints the one-line reason.
                 The rule of the keepalived track file and of the HTTP health endpoint.
+  mark          this node's high-water mark (kept under stateDir, outside the datadir), and
+                "restored or replaced datadir" when its own position is below it
   cluster       every member's status and seqno from their agents (the init.members of the config),
                 and what galera-init would decide now
   --json        the whole snapshot as JSON (status, seqno, source, uuid, reason, sources, wsrep)

@@ -16,6 +16,7 @@
 import type { ClusterStatus } from './wsrep-status';
 import type { SeqnoSource } from './seqno';
 import type { NodeStatus } from './status';
+import type { MarkFacts } from './mark';
 
 export interface MemberFacts {
   /** The member as configured on this node (its SNMP target): shown to the operator, never compared. */
@@ -51,6 +52,11 @@ export interface MemberFacts {
   userData?: boolean;
   /** Those schemas (galeraUserSchemas; may be clipped): for the operator, never compared. */
   userSchemas?: string[];
+  /**
+   * The member's high-water mark (galeraMark): the highest seqno it committed, or saw a member
+   * commit, while Primary. Kept outside the datadir, so a restored datadir does not lower it.
+   */
+  mark?: MarkFacts;
 }
 
 export interface Policy {
@@ -566,6 +572,8 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   overridden = own.overridden;
 
   const winner = [...considered].sort(rank)[0];
+  const marked = belowHighWaterMark(considered, winner, policy, overridden);
+  if (marked) return marked;
   const why = `most advanced: seqno ${seq(winner)}${winner.safeToBootstrap ? ', safe_to_bootstrap=1' : ''} (${considered.map((m) => `${who(m)}:${seq(m)}`).join(' ')})`;
   if (winner.self) {
     const note = overridden || (policy.force ? 'FORCED (--force), though every member answered' : '');
@@ -616,6 +624,10 @@ function ownData(
   const claims = holders.length + (history.length ? 1 : 0);
   if (claims === 1) {
     const h = holders[0];
+    // A datadir restored without grastate.dat looks like a standalone server's: the marks say
+    // whether a Galera history it would replace was further on.
+    const marked = belowHighWaterMark(considered, h, policy, overridden);
+    if (marked) return { considered, overridden, decision: marked };
     const why = `${heldBy(h)} holds user data and no member has Galera state: it is the only candidate (${considered.map((m) => `${who(m)}:${m.userData === true ? 'data' : 'empty'}`).join(' ')})`;
     if (h.self) {
       const note = overridden || (policy.force ? 'FORCED (--force), though every member answered' : '');
@@ -674,5 +686,52 @@ function ownData(
       reason: `${reason}: this node ${acknowledged(self, policy) ? 'gave its data up' : 'holds none'}; waiting for the operator's choice, then joining`,
       advice,
     },
+  };
+}
+
+/**
+ * The high-water-mark rule: no bootstrap from a candidate below the highest mark any answered
+ * member holds for the candidate's history (or any mark, when the candidate has no state at all),
+ * less that mark's tolerance. Positions can go backwards (a datadir restored from an old copy, a
+ * replaced disk, an emptied datadir); marks cannot, so the transactions the mark counts would be
+ * lost. The candidate refuses unless forced, naming what it discards; the others wait for it.
+ */
+function belowHighWaterMark(
+  considered: MemberFacts[],
+  winner: MemberFacts,
+  policy: Policy,
+  overridden: string,
+): Decision | null {
+  const top = seq(winner);
+  let worst: { holder: MemberFacts; mark: MarkFacts } | null = null;
+  for (const m of considered) {
+    const mark = m.mark;
+    if (!mark || mark.seqno < 0n) continue;
+    if (!fresh(winner) && mark.uuid !== winner.uuid) continue;
+    if (top >= mark.seqno - mark.tolerance) continue;
+    if (!worst || mark.seqno > worst.mark.seqno) worst = { holder: m, mark };
+  }
+  if (!worst) return null;
+  const { holder, mark } = worst;
+  const lost = mark.seqno - (top < 0n ? 0n : top);
+  const plural = lost === 1n ? '' : 's';
+  const whose = mark.node === who(holder) ? `${who(holder)} committed` : `${who(holder)} saw ${mark.node} commit`;
+  const range = top < 0n ? `1..${mark.seqno}` : `${top + 1n}..${mark.seqno}`;
+  const reason = `${who(winner)}, the most advanced member that answers (seqno ${top}), is below the high-water mark: ${whose} seqno ${mark.seqno} in ${mark.uuid}; bootstrapping would lose ${lost} transaction${plural} (seqno ${range}) (tolerance ${mark.tolerance}: ${mark.rule})`;
+  const advice = `bring back the data of ${mark.node}, which had them (its datadir may have been restored from an older copy or replaced: galera-check mark there says so), then run galera-init again; to accept the loss: galera-init --force on ${who(winner)}`;
+  if (!winner.self) {
+    return {
+      action: 'wait',
+      waitingFor: [...new Set([mark.node, who(winner)])],
+      reason: `no bootstrap below the high-water mark: ${reason}`,
+      advice,
+    };
+  }
+  if (!policy.force) return { action: 'refuse', reason: `no bootstrap below the high-water mark: ${reason}`, advice };
+  const prior = overridden ? `${overridden}; ` : '';
+  return {
+    action: 'bootstrap',
+    forced: true,
+    reason: `${prior}FORCED (--force) below the high-water mark: discards ${lost} transaction${plural} (seqno ${range}) that ${mark.node} committed; ${reason}; bootstrapping: this node is the most advanced that answers`,
   };
 }

@@ -1,6 +1,7 @@
 // NodeSnapshot: every fact the outputs need, in one timestamped object built by a pure function.
 // The SNMP view, galera-check and the notifications all read this and nothing else.
 
+import type { MarkView } from './mark';
 import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
 import type { ProcessFacts } from './procclass';
@@ -169,6 +170,8 @@ export interface NodeSnapshot {
   window?: WindowEstimate;
   /** User schemas that hold tables: held null when the datadir could not be read (absent: unknown). */
   userData?: UserData;
+  /** The high-water mark (galeraMark), as the agent keeps it or galera-check reads it. */
+  mark?: MarkView;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */

@@ -23,6 +23,8 @@ import { executeStatement } from '../sources/mysql';
 import { Notifier } from './notifier';
 import { Promoter } from './promoter';
 import { Watch } from './watch';
+import { MarkKeeper } from './mark';
+import { durabilityOf } from '../core/mark';
 
 export interface AgentOptions {
   /** false: no AgentX session (in-process tests). */
@@ -48,6 +50,7 @@ export class Agent {
   private readonly track: TrackFile | null;
   private readonly promoter: Promoter;
   private readonly watch: Watch;
+  private readonly markKeeper: MarkKeeper | null;
   readonly http: HealthEndpoint | null;
   /** The rule shared by the track file, the HTTP endpoint and galera-check healthy. */
   health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
@@ -81,6 +84,7 @@ export class Agent {
       () => this.schedule(),
     );
     this.watch = new Watch(cfg, log, this.mib, () => this.schedule());
+    this.markKeeper = cfg.mark.enabled ? new MarkKeeper(cfg, log, this.mib, () => this.schedule()) : null;
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({
@@ -101,6 +105,7 @@ export class Agent {
     this.promoter.start();
     this.watch.observe(this.snapshot as NodeSnapshot);
     this.watch.start();
+    this.markKeeper?.start();
     await this.http?.start();
     this.session?.start();
   }
@@ -136,6 +141,11 @@ export class Agent {
     this.watch.observe(snap);
     const watch = this.watch.state;
     this.view = buildView(this.mib, snap, Date.now, watch);
+    if (this.markKeeper) {
+      this.markKeeper.observe(snap, durabilityOf(facts.mysql.variables ?? {}), boot?.pid ?? 0);
+      snap.mark = this.markKeeper.view(snap);
+    }
+    this.view = buildView(this.mib, snap);
     this.notifier.observe(snap, {
       serverRunning: servers.length > 0,
       mysqlPolled: this.cfg.mysql.enabled,
@@ -145,6 +155,7 @@ export class Agent {
       promotedReason: this.promoter.promotions.reason,
       split: watch.state === 'split',
       fenced: watch.fenced,
+      datadirBelowMark: this.markKeeper?.belowCount ?? 0,
     });
     // A fenced node is unhealthy whatever its own server says: that is the point of fencing.
     const health = watch.fenced
@@ -207,6 +218,7 @@ export class Agent {
     this.stopped = true;
     this.promoter.stop();
     this.watch.stop();
+    this.markKeeper?.stop();
     await this.http?.stop();
     this.notifier.stop();
     // keepalived keeps the last weight it read: leave the unhealthy one behind.

@@ -21,6 +21,8 @@ export interface NotifyContext {
   /** The split-brain watch (watch.ts): two Primary components seen, and whether this node is fenced. */
   split: boolean;
   fenced: boolean;
+  /** How many times the agent found the datadir below its own high-water mark (daemon/mark.ts). */
+  datadirBelowMark?: number;
 }
 
 export interface NotificationRule {
@@ -124,6 +126,16 @@ export const RULES: readonly NotificationRule[] = [
     initial: 0,
     pick: (v) => (v === 0 ? 'galeraSplitBrainCleared' : 'galeraSplitBrain'),
     value: (_s, c) => (c.split ? (c.fenced ? 2 : 1) : 0),
+  },
+  {
+    // Each time the datadir is found below the mark (a restore or a new disk), told once; the
+    // reason is in galeraMarkReason, which the notification carries from the view.
+    key: 'datadirBelowMark',
+    notifications: ['galeraDatadirBelowMark'],
+    pick: () => 'galeraDatadirBelowMark',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.datadirBelowMark ?? 0,
   },
 ];
 

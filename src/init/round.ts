@@ -20,6 +20,7 @@ import { Decision, MemberFacts, Policy, decide } from '../core/decide';
 import type { NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
 import type { AgentAnswer } from '../snmp/peers';
+import type { MarkFacts } from '../core/mark';
 
 /** This node's own facts, read under the lock (a --wsrep-recover runs first when it must). */
 export interface LocalFacts {
@@ -32,6 +33,8 @@ export interface LocalFacts {
   /** The datadir holds user schemas with tables; null (or absent): it could not be read. */
   userData?: boolean | null;
   userSchemas?: string[];
+  /** This node's high-water mark, read from the state directory (absent: none, or damaged). */
+  mark?: MarkFacts;
 }
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
@@ -114,6 +117,7 @@ export function selfMember(id: string, name: string, instance: string | undefine
     safeToBootstrap: l.safeToBootstrap,
     userData: l.userData ?? undefined,
     userSchemas: l.userSchemas,
+    ...(l.mark ? { mark: l.mark } : {}),
   };
 }
 

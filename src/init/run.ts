@@ -16,6 +16,7 @@ import { InitEnv, Members, initLoop, look } from './round';
 import { discardState, markSafeToBootstrap } from './grastate';
 import { serverPids, sleep, startServer, stopStartedServer, waitReady } from './server';
 import { formatTable } from './table';
+import { markFacts } from '../core/mark';
 
 export interface InitOptions {
   dryRun: boolean;
@@ -34,6 +35,8 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
   // MySQL are watched through it, round after round and while a server starts. --wsrep-recover may
   // run only while localFacts asks for it, under the lock.
   let recovering = false;
+  // A damaged mark, or a datadir below it, is told once per run, not once per round.
+  let markSaid = '';
   const sources = createSources(cfg, log, {
     recover: () => recovering,
     lockHeld: () => recovering,
@@ -62,6 +65,11 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
       } finally {
         recovering = false;
       }
+      const mv = s.mark;
+      if (mv && mv.reason && mv.reason !== markSaid) {
+        markSaid = mv.reason;
+        log.warn({ mark: mv.state }, mv.reason);
+      }
       return {
         status: s.status,
         seqno: s.seqno,
@@ -71,6 +79,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         serverRunning: s.serverPid > 0,
         userData: s.userData?.held ?? null,
         userSchemas: s.userData?.schemas ?? [],
+        ...(mv?.mark ? { mark: markFacts(mv.mark) } : {}),
       };
     },
     ask: async (ids) => {

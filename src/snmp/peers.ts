@@ -13,6 +13,7 @@ import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 import type { MemberView } from '../core/splitbrain';
 import { parseSchemaList } from '../core/userdata';
+import type { MarkFacts } from '../core/mark';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -46,6 +47,13 @@ const OPTIONAL = [
   'galeraWsrepReachable',
   'galeraUserData',
   'galeraUserSchemas',
+  // The high-water mark (galeraMark): the decision's guard against a datadir restored from an old copy.
+  'galeraMarkState',
+  'galeraMarkUuid',
+  'galeraMarkTopSeqno',
+  'galeraMarkTopNode',
+  'galeraMarkTolerance',
+  'galeraMarkRule',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -208,12 +216,14 @@ export function factsFromVarbinds(
     userData && us && !snmp.isVarbindError(us) && Buffer.isBuffer(us.value)
       ? parseSchemaList(us.value.toString('utf8'))
       : undefined;
+  const mark = markOf(byName, enumLabel<'none' | 'valid' | 'damaged'>('galeraMarkState', ['none', 'valid', 'damaged']));
   return {
     id,
     name,
     instance,
     self: false,
     answered: true,
+    ...(mark ? { mark } : {}),
     status,
     seqno,
     uuid,
@@ -226,6 +236,28 @@ export function factsFromVarbinds(
     userData,
     userSchemas,
   };
+}
+
+/**
+ * A member's high-water mark, when its agent publishes a valid one. Anything malformed is no mark:
+ * the decision then goes without it, as with an agent that predates galeraMark.
+ */
+function markOf(byName: ReadonlyMap<string, snmp.Varbind>, state: string | undefined): MarkFacts | undefined {
+  if (state !== 'valid') return undefined;
+  const text = (name: string): string | undefined => {
+    const vb = byName.get(name);
+    return vb && !snmp.isVarbindError(vb) && Buffer.isBuffer(vb.value) ? vb.value.toString('utf8') : undefined;
+  };
+  const uuid = parseUuid(text('galeraMarkUuid') ?? '');
+  const seqno = parseSeqno(text('galeraMarkTopSeqno') ?? '');
+  const node = text('galeraMarkTopNode')?.trim();
+  const tv = byName.get('galeraMarkTolerance');
+  const tolerance =
+    tv && !snmp.isVarbindError(tv) && tv.type === snmp.ObjectType.Gauge && typeof tv.value === 'number'
+      ? BigInt(tv.value)
+      : null;
+  if (!uuid || seqno === null || seqno < 0n || !node || tolerance === null) return undefined;
+  return { uuid, seqno, node, tolerance, rule: text('galeraMarkRule') ?? '' };
 }
 
 /** Socket errors that mean the host (or a router on the way) said no: nothing listens there. */

@@ -8,6 +8,7 @@ import type { WsrepStatus } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 import type { WatchState } from '../core/splitbrain';
 import { schemaList } from '../core/userdata';
+import { MarkView, lossWindow, markTop } from '../core/mark';
 
 /** What a gauge says for "as much as it can say": an age never seen, an unbounded window. */
 const GAUGE_MAX = 0xffffffff;
@@ -89,6 +90,7 @@ export function buildView(
   if (s.wsrep) addWsrep(mib, s.wsrep, instances, now);
   if (s.window) addWindow(mib, s.window, instances);
   addWatch(mib, watch, instances, now);
+  if (s.mark) addMark(mib, s.mark, instances);
   return makeView(objectsOf(mib), instances);
 }
 
@@ -163,6 +165,31 @@ function addWindow(mib: Mib, w: WindowEstimate, out: Instance[]): void {
   scalar('galeraWindowDesired', w.desiredSeconds);
   scalar('galeraWindowLow', w.low);
   scalar('galeraWindowKnown', w.short.kind !== 'unknown');
+}
+
+function addMark(mib: Mib, v: MarkView, out: Instance[]): void {
+  const { scalar } = publisher(mib, out);
+  const m = v.mark;
+  const top = m ? markTop(m) : null;
+  const b = m?.lastBootstrap;
+  scalar('galeraMarkState', v.state);
+  scalar('galeraMarkUuid', m?.uuid ?? '');
+  scalar('galeraMarkCommitted', m?.committed ?? -1n);
+  scalar('galeraMarkTopSeqno', top?.seqno ?? -1n);
+  scalar('galeraMarkTopNode', top?.node ?? '');
+  scalar('galeraMarkTolerance', m ? Number(m.tolerance > BigInt(GAUGE_MAX) ? BigInt(GAUGE_MAX) : m.tolerance) : 0);
+  scalar('galeraMarkRule', m ? lossWindow(m.durability).rule : '');
+  scalar('galeraMarkLastBootstrap', b ? `${b.uuid}:${b.seqno} at ${new Date(b.at).toISOString()}` : '');
+  scalar('galeraMarkDatadirBelow', v.datadirBelow);
+  scalar('galeraMarkReason', v.reason);
+  scalar(
+    'galeraMarkSeen',
+    m
+      ? Object.entries(m.seen)
+          .map(([k, x]) => `${k}=${x}`)
+          .join(' ')
+      : '',
+  );
 }
 
 /**

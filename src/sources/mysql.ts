@@ -219,7 +219,7 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
       if (!variables || this.polls++ % 60 === 0) {
         variables = {};
         for (const r of await this.query(
-          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')",
+          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address','innodb_flush_log_at_trx_commit','innodb_flush_log_at_timeout','log_bin','sync_binlog')",
         )) {
           variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
         }

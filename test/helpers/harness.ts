@@ -67,6 +67,9 @@ export async function createHarness(
     nodes,
     async bringUpAgent(n, over = {}) {
       n.master = await startSnmpd({ dir: n.master.dir, port: n.master.port, trapPort: opts.trapPort });
+      // The state directory outlives agents and datadirs, as /var/lib/galera-agentx does: it holds the mark.
+      const stateDir = path.join(n.g.dir, 'state');
+      fs.mkdirSync(stateDir, { recursive: true });
       n.agent = startAgent({
         master: n.master.socket,
         datadir: n.g.datadir,
@@ -75,6 +78,7 @@ export async function createHarness(
         recoveryCommand: over.recoveryCommand ?? recoveryCommand(n.g),
         lockFile: path.join(n.g.dir, 'galera-init.lock'),
         extra: {
+          stateDir,
           mysql: { optionFile: n.optionFile, refreshIntervalMs: 300 },
           init: { ...initConfig(n), ...over.init },
           log: { level: opts.logLevel ?? 'info' },

@@ -660,8 +660,8 @@ for (const [v, debian, source] of [
         process.kill(pid, 'SIGCONT');
       }
       // The rest no single node sends by itself (a size or Primary change needs a second node, a
-      // promotion a lost majority): Net-SNMP's snmptrap sends them with the MIB's objects, from the
-      // node's address, into the same snmptrapd.
+      // promotion a lost majority, a datadir below its mark a restore): Net-SNMP's snmptrap sends
+      // them with the MIB's objects, from the node's address, into the same snmptrapd.
       const VALUE: Record<number, [string, string]> = {
         2: ['i', '1'],
         4: ['s', 'zbx1'],
@@ -676,6 +676,7 @@ for (const [v, debian, source] of [
         'galeraPromotedPrimary',
         'galeraSplitBrain',
         'galeraSplitBrainCleared',
+        'galeraDatadirBelowMark',
       ]) {
         const n = mib.notifications.get(name)!;
         const vbs = n.objects.map((o): [string, string, string] => {
@@ -685,7 +686,7 @@ for (const [v, debian, source] of [
         });
         sendTrap(traps!.port, COMMUNITY, `.${n.oid.join('.')}`, vbs);
       }
-      await timed('all nine trap items', () =>
+      await timed('every trap item', () =>
         until('a value in every trap item', () => arrived([...mib.notifications.keys()]), 60000),
       );
       // Each value is its own trap: the record SNMPTT wrote, with its event name and numeric OID.

@@ -15,6 +15,7 @@ describe('config', () => {
       nodeName: os.hostname(),
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
+      stateDir: '/var/lib/galera-agentx',
       agentx: {
         master: '/var/agentx/master',
         adminTimeoutMs: 5000,
@@ -43,6 +44,7 @@ describe('config', () => {
         timeoutMs: 120000,
       },
       notifications: { holdMs: 50 },
+      mark: { enabled: true, peerIntervalMs: 5000 },
       window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
       watch: {
         intervalSeconds: 10,

@@ -29,6 +29,8 @@
 //      outside any Galera history (unless --force passed that member silent);
 //   I8 a node's user data outside any history is lost to a state transfer only when its operator
 //      named it on that node (--discard-data).
+//   I9 no bootstrap below a member's high-water mark less its tolerance, unless the reason says it
+//      was forced (a restored or replaced datadir on the most advanced node).
 //
 // Each guard of the protocol is needed: removed by hand, the suite's histories fail. First failing
 // seed per run (agents 200 ms behind | 5 s behind | lock shown in 50 ms, processes 5 s late):
@@ -51,6 +53,8 @@
 //   - user data: a holder joins only when acknowledged         -> I8 at 142 | 142 | 142
 //   - user data: this node counts what its agent counts        -> I6 at 278 | 278 | 278 (an empty
 //     schema its agent cannot list: the peers wait for it, it waits for the first by name)
+//   - the high-water-mark rule (decide.ts, belowHighWaterMark)   -> I9 at 4 (marks run), 4 (restored)
+//   - the mark's tolerance (compare with the mark itself)        -> I6 at 11 (marks run), 11 (power cuts)
 // ("-": none in 3,000 histories.) The naive initiator (ask, then lock, act, release; real names)
 // fails I1: what it gets wrong is only the order of lock and question.
 //
@@ -70,6 +74,7 @@ import { InitEnv, LocalFacts, Members, initLoop, InitLoopOptions, selfMember } f
 import type { AgentAnswer } from '../../../src/snmp/peers';
 import type { SeqnoSource } from '../../../src/core/seqno';
 import type { NodeStatus } from '../../../src/core/status';
+import type { MarkFacts } from '../../../src/core/mark';
 
 const U1 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const U2 = '1b7f0c3e-0a44-11f2-8d2c-5a1f0e9b7d21';
@@ -162,6 +167,8 @@ interface NodeState {
   /** Until then (ms) its agent cannot tell its user data (it cannot list the datadir, or predates it). */
   dataUnknownUntil: number;
   history: { t: number; view: AgentView; lock: number | null; initiating: boolean; recovering: boolean }[];
+  /** The high-water mark its agent publishes and its galera-init reads (kept outside the datadir). */
+  mark?: MarkFacts;
 }
 type AgentView = Pick<
   AgentAnswer,
@@ -429,6 +436,52 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
   };
 }
 
+type MarkMode = 'mixed' | 'power-cut' | 'restored';
+
+/**
+ * High-water marks, drawn from their own PRNG so that the histories without marks stay the ones
+ * the guard-removal seeds above were found in.
+ *   power-cut: every node with state recovers a few transactions below its own mark (at most the
+ *     tolerance, as innodb_flush_log_at_trx_commit=2 loses on every node): nothing may block;
+ *   restored: the most advanced node's datadir is replaced by an older copy while its mark (at
+ *     the old top, or above) survives: no bootstrap unless forced;
+ *   mixed: either, or plain marks at the positions, or none.
+ */
+function addMarks(sc: Scenario, r: () => number, mode: MarkMode): void {
+  const kind = mode !== 'mixed' ? mode : pick(r, ['power-cut', 'restored', 'plain', 'none'] as const);
+  if (kind === 'none') return;
+  const placed = sc.nodes.filter((s) => s.real.uuid !== null && s.real.seqno >= 0n);
+  if (!placed.length) return;
+  const tolerance = kind === 'power-cut' ? BigInt(1 + Math.floor(r() * 20)) : 0n;
+  const rule = tolerance
+    ? 'innodb_flush_log_at_trx_commit=2 (flushed every 1 s): a power cut may lose the commits of the last 3 s'
+    : 'innodb_flush_log_at_trx_commit=1: every commit is on disk, no tolerance';
+  for (const s of placed) {
+    const below = kind === 'power-cut' ? BigInt(Math.floor(r() * (Number(tolerance) + 1))) : 0n;
+    s.mark = { uuid: s.real.uuid ?? '', seqno: s.real.seqno + below, node: s.name, tolerance, rule };
+  }
+  if (kind === 'power-cut') sc.tags.push('power-cut');
+  if (kind !== 'restored') return;
+  const top = placed.reduce((a, s) => (s.real.seqno > a.real.seqno ? s : a));
+  const back = BigInt(1 + Math.floor(r() * 5));
+  const older = top.real.seqno - back;
+  const over = BigInt(Math.floor(r() * 30));
+  top.mark = { ...(top.mark as MarkFacts), seqno: top.real.seqno + over };
+  top.real = { ...top.real, seqno: older };
+  if (top.seqno >= 0n) top.seqno = older;
+  // Sometimes another member saw it commit the mark too, and the node lost its state directory.
+  if (placed.length > 1 && r() < 0.3) {
+    const other = pick(
+      r,
+      placed.filter((s) => s !== top),
+    );
+    other.mark = { ...(other.mark as MarkFacts), seqno: top.mark.seqno, node: top.name };
+    if (r() < 0.5) delete top.mark;
+  }
+  sc.tags.push('restored');
+  sc.clean = false;
+}
+
 let nextComp = 1;
 
 /** A node whose datadir holds user data that belongs to no Galera history (a standalone server's). */
@@ -485,6 +538,8 @@ interface Run {
   scenario?: (r: () => number) => Scenario;
   /** An event-driven agent: the lock shows within this many ms, the rest only at its scan (lagMs). */
   eventLockMs?: number;
+  /** High-water marks in the generated histories (addMarks). */
+  marks?: MarkMode;
 }
 
 async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Outcome }> {
@@ -501,6 +556,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
       sc.tags.push('auto');
     }
   }
+  if (run.marks) addMarks(sc, prng(seed ^ 0x6d61726b), run.marks);
   const world = sc.nodes;
   for (const s of world) s.lockLag = run.eventLockMs === undefined ? s.lag : Math.min(s.lag, run.eventLockMs);
   const clock = new Clock();
@@ -607,6 +663,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           answered: true,
           detectMs: LAG_MS_OF(sc),
           ...viewOf(j, clock.t),
+          ...(world[j].mark ? { mark: world[j].mark } : {}),
         };
         await clock.sleep(1 + r() * 40);
         return a;
@@ -660,6 +717,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           // galera-init reads its own datadir (as root): it always knows.
           userData: me.schemas.length > 0,
           userSchemas: me.schemas,
+          ...(me.mark ? { mark: me.mark } : {}),
         };
       },
       ask: (ids) => askFrom(i, ids),
@@ -689,6 +747,14 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           if (emptyNode(me) && holder >= 0 && !d?.reason.includes('FORCED (--force) without'))
             violate(
               `I7 empty node ${i} bootstrapped while node ${holder} holds user data (${world[holder].schemas.join(',')}): ${d?.reason}`,
+            );
+          const marks = world.flatMap((w) =>
+            w.mark && (me.uuid === null || w.mark.uuid === me.uuid) ? [w.mark.seqno - w.mark.tolerance] : [],
+          );
+          const floor = marks.reduce((a, x) => (x > a ? x : a), -1n);
+          if (me.seqno < floor && !forced)
+            violate(
+              `I9 node ${i} bootstrapped at ${me.seqno} below a high-water mark (${floor} less tolerance), not forced: ${d?.reason}`,
             );
           const comp: Component = {
             id: nextComp++,
@@ -1137,16 +1203,22 @@ function standalone(
 describe('galera-init protocol, model-checked over seeded histories', function () {
   this.timeout(600000);
   const long = Number(process.env.MODEL_SEEDS ?? 0);
-  const runs: { lagMs: number; eventLockMs?: number; seeds: number; what: string }[] = [
+  const runs: { lagMs: number; eventLockMs?: number; marks?: MarkMode; seeds: number; what: string }[] = [
     { lagMs: LAG_MS, seeds: long || 1000, what: `agents lagging up to ${LAG_MS} ms` },
     // A backstop scan's interval: an agent that sees everything only when it scans.
     { lagMs: 5000, seeds: long || 400, what: 'agents lagging up to 5 s' },
     // An event-driven agent: the lock file's change shows at once, a process only at the scan.
     { lagMs: 5000, eventLockMs: 50, seeds: long || 400, what: 'the lock shown in 50 ms, processes up to 5 s late' },
+    // High-water marks: power cuts below them, restored datadirs, plain marks, none.
+    { lagMs: LAG_MS, marks: 'mixed', seeds: long || 600, what: `high-water marks, agents lagging up to ${LAG_MS} ms` },
   ];
-  for (const { lagMs, eventLockMs, seeds, what } of runs) {
+  for (const { lagMs, eventLockMs, marks, seeds, what } of runs) {
     it(`${seeds} histories with ${what}: every invariant holds`, async () => {
-      const { failures, stats } = await search(Number(process.env.MODEL_FROM ?? 1), seeds, { lagMs, eventLockMs });
+      const { failures, stats } = await search(Number(process.env.MODEL_FROM ?? 1), seeds, {
+        lagMs,
+        eventLockMs,
+        marks,
+      });
       if (TRACE) console.log(failures.join('\n'));
       assert.deepEqual(failures, [], failures.join('\n'));
       // The histories must exercise what the invariants are about.
@@ -1270,6 +1342,20 @@ describe('galera-init protocol, model-checked over seeded histories', function (
       const chosen = standalone([[], ['crm'], ['shop']], { forced: 1, discard: [undefined, undefined, ['shop']] });
       const { failures } = await search(1, 50, { lagMs: 200, scenario: chosen });
       assert.deepEqual(failures, [], failures.join('\n'));
+    });
+  });
+
+  describe('the high-water mark (named runs)', () => {
+    it('power cuts: every node recovers a few transactions below its own mark, and the clean histories converge', async () => {
+      const { failures, stats } = await search(1, 300, { lagMs: LAG_MS, marks: 'power-cut' });
+      assert.deepEqual(failures, [], failures.join('\n'));
+      assert.ok((stats['power-cut'] ?? 0) > 200 && stats.clean > 75 && stats.bootstraps > 100, JSON.stringify(stats));
+    });
+    it('restored datadirs: the most advanced node is back at an older copy, and nobody bootstraps below its mark unless forced', async () => {
+      const { failures, stats } = await search(1, 300, { lagMs: LAG_MS, marks: 'restored' });
+      assert.deepEqual(failures, [], failures.join('\n'));
+      // The candidate refuses (and the others wait for it) in most of them.
+      assert.ok((stats.restored ?? 0) > 200 && stats.refusals > 100, JSON.stringify(stats));
     });
   });
 

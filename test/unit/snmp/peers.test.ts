@@ -22,7 +22,9 @@ const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
-// galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas (optional).
+// galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas, then the mark:
+// galeraMarkState, galeraMarkUuid, galeraMarkTopSeqno, galeraMarkTopNode, galeraMarkTolerance,
+// galeraMarkRule (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -38,7 +40,24 @@ const good = () => [
   vb(T.Integer, 2),
   vb(T.Integer, 2),
   vb(T.OctetString, Buffer.from('')),
+  vb(T.Integer, 1),
+  vb(T.OctetString, Buffer.from('')),
+  vb(T.OctetString, Buffer.from('-1')),
+  vb(T.OctetString, Buffer.from('')),
+  vb(T.Gauge, 0),
+  vb(T.OctetString, Buffer.from('')),
 ];
+/** good() with a valid mark: n9 committed 500 in U, tolerance 3. */
+const marked = () => {
+  const v = good();
+  v[14] = vb(T.Integer, 2);
+  v[15] = vb(T.OctetString, Buffer.from(U));
+  v[16] = vb(T.OctetString, Buffer.from('500'));
+  v[17] = vb(T.OctetString, Buffer.from('n9'));
+  v[18] = vb(T.Gauge, 3);
+  v[19] = vb(T.OctetString, Buffer.from('innodb_flush_log_at_trx_commit=2 (flushed every 1 s)'));
+  return v;
+};
 
 describe('peer answers', () => {
   it('reads a well-formed answer', () => {
@@ -96,13 +115,37 @@ describe('peer answers', () => {
   });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
     const v = good();
-    for (let i = 5; i < 14; i++) v[i] = vb(T.NoSuchObject, null);
+    for (let i = 5; i < v.length; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
     assert.deepEqual(
       [f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs, f.userData],
       ['unknown', 'unknown', undefined, undefined, undefined],
     );
+  });
+  it('reads a valid high-water mark; a malformed one, or one not valid, is no mark', () => {
+    assert.deepEqual(factsFromVarbinds(mib, 'p', marked()).mark, {
+      uuid: U,
+      seqno: 500n,
+      node: 'n9',
+      tolerance: 3n,
+      rule: 'innodb_flush_log_at_trx_commit=2 (flushed every 1 s)',
+    });
+    const breaks: ((v: ReturnType<typeof good>) => void)[] = [
+      (v) => (v[14] = vb(T.Integer, 3)),
+      (v) => (v[15] = vb(T.OctetString, Buffer.from('x'))),
+      (v) => (v[16] = vb(T.OctetString, Buffer.from('5x0'))),
+      (v) => (v[16] = vb(T.OctetString, Buffer.from('-1'))),
+      (v) => (v[17] = vb(T.OctetString, Buffer.from(' '))),
+      (v) => (v[18] = vb(T.Integer, 3)),
+      (v) => (v[14] = vb(T.NoSuchObject, null)),
+    ];
+    for (const b of breaks) {
+      const v = marked();
+      b(v);
+      const f = factsFromVarbinds(mib, 'p', v);
+      assert.deepEqual([f.answered, f.mark], [true, undefined], b.toString());
+    }
   });
   it('an out-of-range optional value is unknown, not trusted', () => {
     const v = good();
@@ -181,7 +224,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /13 values for 14 objects/,
+      /19 values for 20 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -233,6 +233,21 @@ const fullSnapshot: NodeSnapshot = {
     desiredSeconds: 3600,
     low: true,
   },
+  mark: {
+    state: 'valid',
+    mark: {
+      uuid: U(1),
+      node: 'n1',
+      committed: 9223372036854775800n,
+      seen: { n2: 9223372036854775807n, n3: 12n },
+      lastBootstrap: { uuid: U(1), seqno: 7n, at: Date.parse('2026-12-06T06:00:00Z') },
+      durability: { flushLogAtTrxCommit: 2, flushLogAtTimeout: 1, logBin: true, syncBinlog: 0 },
+      tolerance: 5000000000n,
+      at: 0,
+    },
+    datadirBelow: true,
+    reason: "restored or replaced datadir: its position 70 is 50 transactions below this node's mark 120 (tolerance 0)",
+  },
 };
 
 describe('the view against GALERA-MIB, object by object', () => {

@@ -57,6 +57,12 @@ export interface WsrepStatus {
   gcacheBytes: number | null;
   desyncCount: number | null;
   members: MemberInfo[];
+  /** read_only: any value but OFF (ON, and MariaDB 12's NO_LOCK variants) refuses clients' writes. */
+  readOnly: boolean | null;
+  /** wsrep_reject_queries: NONE, ALL or ALL_KILL (ALL* refuse every client query but SHOW and SET). */
+  rejectQueries: string | null;
+  /** wsrep_sst_donor_rejects_queries: a Donor refuses client queries. */
+  donorRejectsQueries: boolean | null;
 }
 
 const uint = (v: string | undefined): number | null =>
@@ -74,6 +80,10 @@ const float = (v: string | undefined): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 const onOff = (v: string | undefined): boolean | null => (v === 'ON' ? true : v === 'OFF' ? false : null);
+
+/** An enum variable's value (NONE, ALL_KILL), upper-cased; anything else is unknown. */
+const enumWord = (v: string | undefined): string | null =>
+  v !== undefined && /^[A-Z_]{1,16}$/i.test(v.trim()) ? v.trim().toUpperCase() : null;
 
 export function clusterStatusOf(v: string | undefined): ClusterStatus {
   for (const [name, text] of Object.entries(CLUSTER_STATUS_TEXT)) if (v === text) return name as ClusterStatus;
@@ -141,5 +151,8 @@ export function parseWsrepStatus(
     gcacheBytes: gcacheSizeOf(v.wsrep_provider_options),
     desyncCount: uint(s.wsrep_desync_count),
     members: status ? membersOf(members, incoming) : [],
+    readOnly: v.read_only === undefined ? null : !/^(OFF|0)$/i.test(v.read_only.trim()),
+    rejectQueries: enumWord(v.wsrep_reject_queries),
+    donorRejectsQueries: onOff(v.wsrep_sst_donor_rejects_queries),
   };
 }

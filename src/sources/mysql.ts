@@ -57,6 +57,11 @@ export function mysqlErrorKind(code: string | undefined): ErrorKind {
   }
 }
 
+/** Read at connect and about once a minute (MIB values that change with SET GLOBAL or a restart). */
+const SLOW_VARIABLES = ['wsrep_provider_options', 'wsrep_node_name', 'wsrep_cluster_address'];
+/** The variables of the health rule (core/health.ts), read at every poll. */
+const HEALTH_VARIABLES = ['read_only', 'wsrep_reject_queries', 'wsrep_sst_donor_rejects_queries'];
+
 const CLOSED_ERRORS = new Set([
   'ECONNRESET',
   'EPIPE',
@@ -214,15 +219,16 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
         const name = text(r.Variable_name).toLowerCase();
         if (name) status[name] = text(r.Value);
       }
-      // Variables change only with SET GLOBAL or a restart: once per connection and every 60 polls.
-      let variables = this.facts.variables;
-      if (!variables || this.polls++ % 60 === 0) {
-        variables = {};
-        for (const r of await this.query(
-          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address')",
-        )) {
-          variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
-        }
+      // Variables change only with SET GLOBAL or a restart: the slow ones once per connection and
+      // every 60 polls; the ones in the health rule at each poll, since operators drain a node with
+      // SET GLOBAL (read_only, wsrep_reject_queries) and expect the load balancer to follow at once.
+      // SHOW is answered even while the server rejects queries (wsrep_reject_queries=ALL).
+      const slow = !this.facts.variables || this.polls++ % 60 === 0;
+      const variables: Record<string, string> = { ...this.facts.variables };
+      for (const r of await this.query(
+        `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${(slow ? [...SLOW_VARIABLES, ...HEALTH_VARIABLES] : HEALTH_VARIABLES).map((n) => `'${n}'`).join(',')})`,
+      )) {
+        variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
       }
       // Members change only with the configuration (conf_id); a non-Primary node cannot read tables.
       let members = this.facts.members;

@@ -2,7 +2,7 @@
 // defaults of a missing variable.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { isHealthy } from '../../../src/core/health';
+import { DEFAULT_HEALTH_POLICY, isHealthy } from '../../../src/core/health';
 import {
   CLUSTER_STATUS_TEXT,
   LOCAL_STATE,
@@ -137,8 +137,8 @@ describe('wsrep health parsing', () => {
     assert.equal(h.gcacheBytes, 8 * 1024 * 1024);
     assert.equal(h.nodeName, 'n1');
     assert.ok(h.receivedBytes !== null && h.replicatedBytes !== null);
-    assert.ok(isHealthy(h, true, false));
-    assert.equal(isHealthy(h, false, false), false);
+    assert.ok(isHealthy(h, true, DEFAULT_HEALTH_POLICY));
+    assert.equal(isHealthy(h, false, DEFAULT_HEALTH_POLICY), false);
   });
   it('turns a non-Primary conf id of 2^64-1 into -1', () => {
     assert.equal(

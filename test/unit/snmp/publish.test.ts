@@ -204,6 +204,9 @@ const fullSnapshot: NodeSnapshot = {
     gcacheBytes: 128 * 1024 * 1024,
     desyncCount: 0,
     members: [1, 2, 3].map((i) => ({ name: `n${i}`, address: `10.0.0.${i}:3306`, uuid: U(10 + i) })),
+    readOnly: false,
+    rejectQueries: 'NONE',
+    donorRejectsQueries: false,
   },
   window: {
     rateShort: 1000,

@@ -9,6 +9,7 @@ import {
   WsrepStatus,
   clusterStatusOf,
   isSyncedPrimary,
+  listCount,
   parseWsrepStatus,
   membersOf,
 } from '../../../src/core/wsrep-status';
@@ -28,6 +29,18 @@ describe('wsrep status values, parsed', () => {
     ['wsrep_cluster_size', 'clusterSize', 'x3', null],
     ['wsrep_cluster_size', 'clusterSize', '-1', null],
     ['wsrep_cluster_size', 'clusterSize', undefined, null],
+    ['wsrep_local_cert_failures', 'certFailures', '18446744073709551615', 2n ** 64n - 1n],
+    ['wsrep_local_cert_failures', 'certFailures', '-1', null],
+    ['wsrep_local_bf_aborts', 'bfAborts', '42', 42n],
+    ['wsrep_local_bf_aborts', 'bfAborts', undefined, null],
+    ['wsrep_evs_state', 'evsState', 'OPERATIONAL', 'operational'],
+    ['wsrep_evs_state', 'evsState', 'GATHER', 'gather'],
+    ['wsrep_evs_state', 'evsState', ' install ', 'install'],
+    ['wsrep_evs_state', 'evsState', 'toString', null],
+    ['wsrep_evs_state', 'evsState', '', null],
+    ['wsrep_evs_state', 'evsState', undefined, null],
+    ['wsrep_evs_delayed', 'evsDelayed', ' u1:tcp://10.0.0.2:4567:1 ', 'u1:tcp://10.0.0.2:4567:1'],
+    ['wsrep_evs_evict_list', 'evsEvictList', undefined, ''],
     ['wsrep_local_index', 'localIndex', '0', 0],
     ['wsrep_local_index', 'localIndex', ' 12 ', 12],
     ['wsrep_local_index', 'localIndex', '-2', -2],
@@ -117,6 +130,22 @@ describe('wsrep status values, parsed', () => {
       'unknown',
       'unknown',
     ]);
+  });
+});
+
+describe('the EVS lists, counted', () => {
+  it('counts the entries of wsrep_evs_delayed and wsrep_evs_evict_list, blanks aside', () => {
+    assert.deepEqual(
+      ['', ' ', 'a:tcp://10.0.0.2:4567:3', 'a:tcp://10.0.0.2:4567:3,b:tcp://10.0.0.3:4567:1', 'u1,,u2,'].map(listCount),
+      [0, 0, 1, 2, 2],
+    );
+  });
+  it('reads the real Synced capture: operational, nothing delayed or evicted, no conflicts', () => {
+    const w = parseWsrepStatus(syncedStatus(), null, null, true, 1);
+    assert.deepEqual(
+      [w.evsState, w.evsDelayed, w.evsEvictList, w.certFailures, w.bfAborts],
+      ['operational', '', '', 0n, 0n],
+    );
   });
 });
 

@@ -17,6 +17,22 @@ export const CLUSTER_STATUS_TEXT = {
   disconnected: 'Disconnected',
 } as const;
 
+/**
+ * The statement that makes a non-Primary server bootstrap a Primary component. MariaDB 11 can load
+ * the wsrep provider as a plugin (Debian 13's 11.8 does): each provider option is then a variable
+ * of its own and wsrep_provider_options is read-only ("cannot be changed while the wsrep-provider
+ * plugin is loaded", ER_WRONG_ARGUMENTS). Chosen from what the server offers, never its version.
+ */
+export const PC_BOOTSTRAP_OPTIONS = "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'";
+export const PC_BOOTSTRAP_VARIABLE = 'SET GLOBAL wsrep_provider_pc_bootstrap=ON';
+export const PC_BOOTSTRAP_STATEMENTS: readonly string[] = [PC_BOOTSTRAP_OPTIONS, PC_BOOTSTRAP_VARIABLE];
+
+/** What this server offers (its variables as read), or '' when they were not read. */
+export function pcBootstrapStatementOf(variables: Record<string, string> | null): string {
+  if (!variables) return '';
+  return Object.hasOwn(variables, 'wsrep_provider_pc_bootstrap') ? PC_BOOTSTRAP_VARIABLE : PC_BOOTSTRAP_OPTIONS;
+}
+
 /** wsrep_evs_state: the group communication protocol's states (galera gcomm evs::Proto). */
 export const EVS_STATES = ['operational', 'gather', 'install', 'joining', 'leaving', 'closed'] as const;
 export type EvsState = (typeof EVS_STATES)[number];
@@ -69,6 +85,8 @@ export interface WsrepStatus {
   /** wsrep_evs_delayed and wsrep_evs_evict_list as the server gives them (comma-separated). */
   evsDelayed: string;
   evsEvictList: string;
+  /** The pc.bootstrap statement this server takes (PC_BOOTSTRAP_*); '' when its variables are unread. */
+  pcBootstrap: string;
   /** read_only: any value but OFF (ON, and MariaDB 12's NO_LOCK variants) refuses clients' writes. */
   readOnly: boolean | null;
   /** wsrep_reject_queries: NONE, ALL or ALL_KILL (ALL* refuse every client query but SHOW and SET). */
@@ -178,6 +196,7 @@ export function parseWsrepStatus(
     evsState: evsStateOf(s.wsrep_evs_state),
     evsDelayed: (s.wsrep_evs_delayed ?? '').trim().slice(0, 4096),
     evsEvictList: (s.wsrep_evs_evict_list ?? '').trim().slice(0, 4096),
+    pcBootstrap: pcBootstrapStatementOf(variables),
     readOnly: v.read_only === undefined ? null : !/^(OFF|0)$/i.test(v.read_only.trim()),
     rejectQueries: enumWord(v.wsrep_reject_queries),
     donorRejectsQueries: onOff(v.wsrep_sst_donor_rejects_queries),

@@ -29,6 +29,8 @@ export interface LocalFacts {
   uuid: string | null;
   safeToBootstrap: boolean | null;
   serverRunning: boolean;
+  /** The pc.bootstrap statement the running server takes ('' or absent: unknown). */
+  pcBootstrap?: string;
 }
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
@@ -109,6 +111,7 @@ export function selfMember(id: string, name: string, instance: string | undefine
     seqnoSource: l.seqnoSource,
     uuid: l.uuid,
     safeToBootstrap: l.safeToBootstrap,
+    ...(l.pcBootstrap ? { pcBootstrap: l.pcBootstrap } : {}),
   };
 }
 

@@ -67,6 +67,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         uuid: s.uuid,
         safeToBootstrap: s.safeToBootstrap,
         serverRunning: s.serverPid > 0,
+        pcBootstrap: s.wsrep.pcBootstrap,
       };
     },
     ask: async (ids) => {

@@ -8,7 +8,7 @@ import type { Mib } from './mib';
 import type { MemberFacts } from '../core/decide';
 import { NODE_STATUSES, NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
-import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
+import { CLUSTER_STATUSES, ClusterStatus, PC_BOOTSTRAP_STATEMENTS } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 import type { MemberView } from '../core/splitbrain';
@@ -43,6 +43,7 @@ const OPTIONAL = [
   'galeraAgentDetectMs',
   'galeraAgentInstance',
   'galeraWsrepReachable',
+  'galeraPcBootstrapStatement',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -196,6 +197,11 @@ export function factsFromVarbinds(
   // A running server whose agent cannot read it now serves its last status: stale, so unknown.
   const wr = byName.get('galeraWsrepReachable');
   const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
+  // Printed in galera-init's advice for the operator to run: only a statement the agent could have
+  // chosen, never a peer's free text.
+  const pv = byName.get('galeraPcBootstrapStatement');
+  const pcText = pv && !snmp.isVarbindError(pv) && Buffer.isBuffer(pv.value) ? pv.value.toString('latin1') : '';
+  const pcBootstrap = PC_BOOTSTRAP_STATEMENTS.includes(pcText) ? pcText : undefined;
   return {
     id,
     name,
@@ -211,6 +217,7 @@ export function factsFromVarbinds(
     lockPid: gauge('galeraLockPid'),
     serverPid: gauge('galeraServerPid'),
     detectMs: gauge('galeraAgentDetectMs'),
+    ...(pcBootstrap ? { pcBootstrap } : {}),
   };
 }
 

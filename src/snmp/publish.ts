@@ -148,6 +148,7 @@ function addWsrep(mib: Mib, w: WsrepStatus, out: Instance[], now: () => number):
   scalar('galeraEvsDelayedCount', listCount(w.evsDelayed));
   scalar('galeraEvsEvictList', w.evsEvictList);
   scalar('galeraEvsEvictCount', listCount(w.evsEvictList));
+  scalar('galeraPcBootstrapStatement', w.pcBootstrap);
   w.members.slice(0, 1024).forEach((m, i) => {
     column('galeraMemberName', i + 1, m.name);
     column('galeraMemberAddress', i + 1, m.address);

@@ -58,7 +58,13 @@ export function mysqlErrorKind(code: string | undefined): ErrorKind {
 }
 
 /** Read at connect and about once a minute (MIB values that change with SET GLOBAL or a restart). */
-const SLOW_VARIABLES = ['wsrep_provider_options', 'wsrep_node_name', 'wsrep_cluster_address'];
+const SLOW_VARIABLES = [
+  'wsrep_provider_options',
+  'wsrep_node_name',
+  'wsrep_cluster_address',
+  // Only where the provider is a plugin (MariaDB 11): which pc.bootstrap statement the server takes.
+  'wsrep_provider_pc_bootstrap',
+];
 /** The variables of the health rule (core/health.ts), read at every poll. */
 const HEALTH_VARIABLES = ['read_only', 'wsrep_reject_queries', 'wsrep_sst_donor_rejects_queries'];
 
@@ -361,6 +367,14 @@ function connectionOptions(optionFile: string): mysql.ConnectionOptions {
   };
 }
 
+/** A statement's outcome: the error described for the operator, and its code for a hint. */
+export interface StatementResult {
+  ok: boolean;
+  error?: string;
+  /** The client's error code (ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_WRONG_ARGUMENTS, ECONNREFUSED, ...). */
+  code?: string;
+}
+
 /** What executeStatement needs of the mysql config: the same credentials and timeouts as the source. */
 export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
 
@@ -369,7 +383,7 @@ export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectT
  * credentials and timeouts. An action, not a fact, so not part of the Source contract: the agent's
  * rare act on its server (pc.bootstrap=YES). Never throws.
  */
-export async function executeStatement(o: StatementOptions, sql: string): Promise<{ ok: boolean; error?: string }> {
+export async function executeStatement(o: StatementOptions, sql: string): Promise<StatementResult> {
   let conn: Connection | null = null;
   try {
     conn = mysql.createConnection({ ...connectionOptions(o.optionFile), connectTimeout: o.connectTimeoutMs });
@@ -380,7 +394,8 @@ export async function executeStatement(o: StatementOptions, sql: string): Promis
     );
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, error: describeMysqlError(e), code: e.code };
   } finally {
     conn?.destroy();
   }

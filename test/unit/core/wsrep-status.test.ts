@@ -10,7 +10,10 @@ import {
   clusterStatusOf,
   isSyncedPrimary,
   listCount,
+  PC_BOOTSTRAP_OPTIONS,
+  PC_BOOTSTRAP_VARIABLE,
   parseWsrepStatus,
+  pcBootstrapStatementOf,
   membersOf,
 } from '../../../src/core/wsrep-status';
 import { check } from '../../helpers/fuzz';
@@ -130,6 +133,20 @@ describe('wsrep status values, parsed', () => {
       'unknown',
       'unknown',
     ]);
+  });
+});
+
+describe('the pc.bootstrap statement a server takes', () => {
+  it('the variable where the provider is a plugin (MariaDB 11.8), the provider option otherwise, unknown unread', () => {
+    const pc = (v: Record<string, string> | null): string =>
+      parseWsrepStatus(syncedStatus(), v, null, true, 1).pcBootstrap;
+    assert.equal(pc({ wsrep_provider_pc_bootstrap: 'OFF', wsrep_node_name: 'n' }), PC_BOOTSTRAP_VARIABLE);
+    assert.equal(pc({ wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n' }), PC_BOOTSTRAP_OPTIONS);
+    assert.equal(pc(null), '', 'not read: unknown, so the caller falls back and the MIB says empty');
+    assert.equal(
+      pcBootstrapStatementOf(Object.create({ wsrep_provider_pc_bootstrap: 'x' }) as Record<string, string>),
+      PC_BOOTSTRAP_OPTIONS,
+    );
   });
 });
 

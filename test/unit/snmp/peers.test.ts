@@ -22,7 +22,7 @@ const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
-// galeraAgentInstance, galeraWsrepReachable (optional).
+// galeraAgentInstance, galeraWsrepReachable, galeraPcBootstrapStatement (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -36,6 +36,7 @@ const good = () => [
   vb(T.Gauge, 200),
   vb(T.OctetString, Buffer.from('inst-1')),
   vb(T.Integer, 2),
+  vb(T.OctetString, Buffer.from('')),
 ];
 
 describe('peer answers', () => {
@@ -79,13 +80,27 @@ describe('peer answers', () => {
   });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
     const v = good();
-    for (let i = 5; i < 12; i++) v[i] = vb(T.NoSuchObject, null);
+    for (let i = 5; i < 13; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
     assert.deepEqual(
       [f.seqnoSource, f.clusterStatus, f.lockPid, f.detectMs],
       ['unknown', 'unknown', undefined, undefined],
     );
+  });
+  it('reads the pc.bootstrap statement its server takes; anything else is unknown, never printed', () => {
+    const with_ = (text: string): string | undefined => {
+      const v = good();
+      v[12] = vb(T.OctetString, Buffer.from(text));
+      return factsFromVarbinds(mib, 'p', v).pcBootstrap;
+    };
+    assert.equal(with_('SET GLOBAL wsrep_provider_pc_bootstrap=ON'), 'SET GLOBAL wsrep_provider_pc_bootstrap=ON');
+    assert.equal(
+      with_("SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"),
+      "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'",
+    );
+    assert.equal(with_(''), undefined);
+    assert.equal(with_('DROP DATABASE app'), undefined, "a peer's free text is not advice");
   });
   it('an out-of-range optional value is unknown, not trusted', () => {
     const v = good();
@@ -164,7 +179,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /11 values for 12 objects/,
+      /12 values for 13 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -209,6 +209,7 @@ const fullSnapshot: NodeSnapshot = {
     evsState: 'gather',
     evsDelayed: 'a1b2c3d4-0000-11ee-8000-000000000001:tcp://10.0.0.2:4567:3',
     evsEvictList: '',
+    pcBootstrap: 'SET GLOBAL wsrep_provider_pc_bootstrap=ON',
     readOnly: false,
     rejectQueries: 'NONE',
     donorRejectsQueries: false,

@@ -144,6 +144,10 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
         10000,
         100,
       );
+    // check_snmp --rate counts whole seconds: two runs in one second are UNKNOWN.
+    const aSecondAfter = (t: number): Promise<unknown> =>
+      waitFor('a second since the last rate check', () => Date.now() - t >= 1100, 5000, 50);
+    await aSecondAfter(Date.now());
     // Nagios's rate starts from here (this run stores the counter; a run before stored it too).
     const baseline = await runService('Galera brute-force aborts', a.master.port);
     assert.equal(baseline.state, 'OK', baseline.output);
@@ -167,13 +171,15 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
         reader.destroy();
       }
     };
-    // Enough aborts for a rate of twice Nagios's warning (6/min) over the time since the baseline.
+    // Enough aborts for four times Nagios's warning (6/min) since the baseline: check_snmp rounds the
+    // time to whole seconds.
     let aborts = 0n;
-    while (aborts === 0n || (Number(aborts) * 60) / ((Date.now() - t0) / 1000) < 12) {
+    while (aborts === 0n || (Number(aborts) * 60) / ((Date.now() - t0) / 1000) < 24) {
       await bfAbortOnA();
       aborts = (await counter(a, 'wsrep_local_bf_aborts')) - bf0;
     }
     await published(a, 'galeraLocalBfAborts', 'wsrep_local_bf_aborts');
+    await aSecondAfter(t0);
     const bfCheck = await runService('Galera brute-force aborts', a.master.port);
     assert.notEqual(bfCheck.state, 'OK', bfCheck.output);
     assert.match(bfCheck.output, /galeraBfAbortsPerMin=\d/, bfCheck.output);

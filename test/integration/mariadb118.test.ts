@@ -2,8 +2,8 @@
 // is read-only there and each provider option is a variable of its own (issue 19). The agent's own
 // code (the MySQL source, executeStatement, the promoter's hint) against a real one-node 11.8
 // Galera cluster, run from a cached Debian 13 root (test/helpers/debroot.ts): the root is only read;
-// the server's files live in a host temp dir bound at /srv, in a mount and network namespace of its
-// own that dies with it.
+// the server's files live in a host temp dir bound at /srv (tmpfs on /tmp and /run), in a mount and
+// network namespace of its own that dies with it.
 
 import { strict as assert } from 'node:assert';
 import { ChildProcess, execFileSync } from 'node:child_process';
@@ -29,8 +29,9 @@ function inRoot(root: string, dir: string, argv: string[]): [string, string[]] {
       'private',
       'sh',
       '-c',
-      'R="$0" D="$1"; shift 2; mount -t proc proc "$R/proc" && mount --rbind /dev "$R/dev" && ' +
-        'mount --bind "$D" "$R/srv" && ip link set lo up && exec chroot "$R" "$@"',
+      'R="$0" D="$1"; shift; mount -t proc proc "$R/proc" && mount --rbind /dev "$R/dev" && ' +
+        'mount --bind "$D" "$R/srv" && ' +
+        'mount -t tmpfs tmpfs "$R/tmp" && mount -t tmpfs tmpfs "$R/run" && ip link set lo up && exec chroot "$R" "$@"',
       root,
       dir,
       ...argv,
@@ -65,7 +66,10 @@ describe('MariaDB 11.8 (Debian 13), the wsrep provider as a plugin: the pc.boots
     log: silentLogger(),
   });
 
-  /** A one-node cluster from a fresh datadir; `plugin`: with the wsrep provider plugin loaded. */
+  /**
+   * A one-node cluster from a fresh datadir. Debian's 11.8.9 loads the wsrep provider plugin by
+   * default (information_schema.PLUGINS: wsrep_provider ACTIVE); `plugin: false` turns it off.
+   */
   async function startServer(plugin: boolean): Promise<void> {
     fs.rmSync(path.join(dir, 'data'), { recursive: true, force: true });
     fs.mkdirSync(path.join(dir, 'data'));
@@ -78,8 +82,11 @@ describe('MariaDB 11.8 (Debian 13), the wsrep provider as a plugin: the pc.boots
       '--datadir=/srv/data',
       '--auth-root-authentication-method=socket',
       '--skip-test-db',
+      // No /etc/hosts in a debootstrap root and no DNS in the namespace: resolveip cannot work.
+      '--skip-name-resolve',
+      '--force',
     ]);
-    execFileSync(cmd, args, { stdio: 'ignore' });
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }); // its stderr in the error
     const [scmd, sargs] = inRoot(root, dir, [
       'mariadbd',
       '--no-defaults',
@@ -89,13 +96,14 @@ describe('MariaDB 11.8 (Debian 13), the wsrep provider as a plugin: the pc.boots
       '--socket=/srv/mysqld.sock',
       '--pid-file=/srv/mysqld.pid',
       '--log-error=/srv/error.log',
+      '--skip-name-resolve',
       '--innodb-buffer-pool-size=16M',
       '--binlog-format=ROW',
       '--wsrep-on=ON',
       '--wsrep-provider=/usr/lib/galera/libgalera_smm.so',
       '--wsrep-cluster-address=gcomm://',
       '--wsrep-node-address=127.0.0.1',
-      ...(plugin ? ['--plugin-load-add=wsrep_provider'] : []),
+      ...(plugin ? [] : ['--plugin-wsrep-provider=OFF']),
     ]);
     server = start(scmd, sargs, { logFile: path.join(dir, 'stdout.log') });
     const ready = async (): Promise<boolean> => {
@@ -138,7 +146,7 @@ describe('MariaDB 11.8 (Debian 13), the wsrep provider as a plugin: the pc.boots
   afterEach(stopServer);
   after(cleanupAll);
 
-  it('with the plugin: the agent picks SET GLOBAL wsrep_provider_pc_bootstrap=ON, which works; the classic statement fails and its error names the real cause', async () => {
+  it('as Debian ships it (the plugin loaded): the agent picks SET GLOBAL wsrep_provider_pc_bootstrap=ON, which works; the classic statement fails and its error names the real cause', async () => {
     await startServer(true);
     const facts = await new MysqlSource(options()).refreshOnce();
     const w = parseWsrepStatus(facts.status, facts.variables, facts.members, facts.reachable, facts.at);
@@ -154,7 +162,7 @@ describe('MariaDB 11.8 (Debian 13), the wsrep provider as a plugin: the pc.boots
     process.stdout.write(`      ${version}: ${classic.error}\n`);
   });
 
-  it('without the plugin: the agent picks the classic statement, which works there', async () => {
+  it('with the plugin turned off: the agent picks the classic statement, which works there', async () => {
     await startServer(false);
     const facts = await new MysqlSource(options()).refreshOnce();
     const w = parseWsrepStatus(facts.status, facts.variables, facts.members, facts.reachable, facts.at);

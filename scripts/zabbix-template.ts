@@ -148,6 +148,55 @@ const ITEMS: ItemSpec[] = [
     preprocessing: [{ type: 'MULTIPLIER', parameters: ['1024'] }],
   },
   {
+    object: 'galeraLocalCertFailures',
+    key: 'galera.cert.failures',
+    name: 'Galera: certification failures',
+    valueType: 'FLOAT',
+    units: '/s',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+    description: 'Local transactions that lost to a conflicting write-set from another node (a deadlock error).',
+  },
+  {
+    object: 'galeraLocalBfAborts',
+    key: 'galera.bf.aborts',
+    name: 'Galera: brute-force aborts',
+    valueType: 'FLOAT',
+    units: '/s',
+    preprocessing: [{ type: 'CHANGE_PER_SECOND', parameters: [''] }],
+    description: 'Local transactions aborted by a replicated write-set (a deadlock error).',
+  },
+  {
+    object: 'galeraEvsState',
+    key: 'galera.evs.state',
+    name: 'Galera: EVS state',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraEvsState',
+  },
+  {
+    object: 'galeraEvsDelayedCount',
+    key: 'galera.evs.delayed',
+    name: 'Galera: delayed peers',
+    valueType: 'UNSIGNED',
+  },
+  {
+    object: 'galeraEvsDelayed',
+    key: 'galera.evs.delayed.list',
+    name: 'Galera: delayed peers (uuid:address:count)',
+    valueType: 'CHAR',
+  },
+  {
+    object: 'galeraEvsEvictCount',
+    key: 'galera.evs.evicted',
+    name: 'Galera: evicted nodes',
+    valueType: 'UNSIGNED',
+  },
+  {
+    object: 'galeraEvsEvictList',
+    key: 'galera.evs.evict.list',
+    name: 'Galera: evicted node UUIDs',
+    valueType: 'CHAR',
+  },
+  {
     object: 'galeraWriteRateShort',
     key: 'galera.write.rate',
     name: 'Galera: write rate (1 min)',
@@ -347,6 +396,52 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         dependsOnStale: true,
       },
     ],
+    'galera.cert.failures': [
+      {
+        name: 'Galera: certification failures above {$GALERA.CONFLICTS.MAX}/s',
+        expression: `min(/${T}/galera.cert.failures,5m)>{$GALERA.CONFLICTS.MAX}`,
+        priority: 'WARNING',
+        description: 'Clients get deadlock errors: the same rows are written on several nodes. Send them to one node.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.bf.aborts': [
+      {
+        name: 'Galera: brute-force aborts above {$GALERA.CONFLICTS.MAX}/s',
+        expression: `min(/${T}/galera.bf.aborts,5m)>{$GALERA.CONFLICTS.MAX}`,
+        priority: 'WARNING',
+        description: 'Clients get deadlock errors: the same rows are written on several nodes. Send them to one node.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.evs.state': [
+      {
+        // unknown (the server cannot be asked) is the other triggers' business.
+        name: 'Galera: group communication not operational',
+        expression: `min(/${T}/galera.evs.state,3m)>${mib.enumValue('galeraEvsState', 'operational')} and ${e('galera.evs.state')}<>${mib.enumValue('galeraEvsState', 'unknown')}`,
+        priority: 'WARNING',
+        description: 'A membership change that does not end: the node cannot agree on a membership with its peers.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.evs.delayed': [
+      {
+        name: 'Galera: delayed peers',
+        expression: `min(/${T}/galera.evs.delayed,5m)>0`,
+        priority: 'WARNING',
+        description: 'Peers late to answer (see the delayed-peers list): a slow or lossy network.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.evs.evicted': [
+      {
+        name: 'Galera: evicted nodes',
+        expression: `${e('galera.evs.evicted')}>0`,
+        priority: 'WARNING',
+        description: 'Nodes evicted by evs.auto_evict cannot rejoin until they are restarted.',
+        dependsOnStale: true,
+      },
+    ],
     'galera.window.short': [
       {
         name: 'Galera: replication window below {$GALERA.WINDOW.MIN}',
@@ -418,6 +513,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     'galeraClusterStatus',
     'galeraLocalState',
     'galeraWatchState',
+    'galeraEvsState',
   ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,
@@ -455,6 +551,11 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
             { macro: '{$GALERA.SIZE.MIN}', value: '3', description: 'Expected cluster size.' },
             { macro: '{$GALERA.FC.MAX}', value: '10', description: 'Flow control paused, percent.' },
             { macro: '{$GALERA.WINDOW.MIN}', value: '3600', description: 'Desired replication window, seconds.' },
+            {
+              macro: '{$GALERA.CONFLICTS.MAX}',
+              value: '0.1',
+              description: 'Certification failures or brute-force aborts per second, over 5 minutes.',
+            },
             {
               macro: '{$GALERA.DATA.AGE.MAX}',
               // The freshness rule (docs/architecture.md): an idle agent's data is at most ~2 s

@@ -193,6 +193,12 @@ const SCHEMA = {
     unhealthyWeight: key(weight, -50),
     /** A Donor/Desynced node counts as healthy (clustercheck's available_when_donor). */
     donorIsHealthy: key(bool, false),
+    /** A read_only node counts as healthy (clustercheck's available_when_readonly, default on there too). */
+    readOnlyIsHealthy: key(bool, true),
+    /** A node with wsrep_reject_queries ALL or ALL_KILL counts as healthy (it refuses every client query). */
+    rejectQueriesIsHealthy: key(bool, false),
+    /** A Donor with wsrep_sst_donor_rejects_queries ON counts as healthy when donorIsHealthy is on. */
+    donorRejectsQueriesIsHealthy: key(bool, false),
   },
   /** The split-brain watch: the agent asks every member's agent for its component. */
   watch: {

@@ -55,7 +55,7 @@ export async function answer(
     const fence = readFence(cfg);
     const v = fence
       ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${fence}).` }
-      : healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived.donorIsHealthy);
+      : healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived);
     if (!o.json) out += `${v.reason}\n`;
     return { out, code: v.healthy ? EXIT.OK : EXIT.FAILED };
   }

@@ -16,8 +16,9 @@ const USAGE = `Usage: galera-check [--config FILE] [--json] [--no-recover] statu
   seqno         the last committed seqno, or -1 when unknown (runs --wsrep-recover after a crash,
                 under the initiator lock, unless --no-recover)
   healthy       exit ${EXIT.OK} when the node should take traffic (Primary, Synced, or Donor when
-                keepalived.donorIsHealthy, and ready), ${EXIT.FAILED} otherwise; prints the one-line reason.
-                The rule of the keepalived track file and of the HTTP health endpoint.
+                keepalived.donorIsHealthy, and ready, not refusing clients: wsrep_reject_queries,
+                read_only with keepalived.readOnlyIsHealthy false), ${EXIT.FAILED} otherwise; prints
+                the one-line reason. The rule of the keepalived track file and of the HTTP endpoint.
   mark          this node's high-water mark (kept under stateDir, outside the datadir), and
                 "restored or replaced datadir" when its own position is below it
   cluster       every member's status and seqno from their agents (the init.members of the config),

@@ -13,7 +13,7 @@
 // on identities, an unreachable peer is unknown (never stopped), and a running peer is joined only
 // when it is Primary.
 
-import type { ClusterStatus } from './wsrep-status';
+import { type ClusterStatus, PC_BOOTSTRAP_OPTIONS } from './wsrep-status';
 import type { SeqnoSource } from './seqno';
 import type { NodeStatus } from './status';
 import type { MarkFacts } from './mark';
@@ -57,6 +57,8 @@ export interface MemberFacts {
    * commit, while Primary. Kept outside the datadir, so a restored datadir does not lower it.
    */
   mark?: MarkFacts;
+  /** galeraPcBootstrapStatement: the pc.bootstrap statement its server takes; unknown: undefined. */
+  pcBootstrap?: string;
 }
 
 export interface Policy {
@@ -175,7 +177,11 @@ export function rank(a: MemberFacts, b: MemberFacts): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-export const PC_BOOTSTRAP = "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'";
+/** The classic statement, for a member whose agent does not say which one its server takes. */
+export const PC_BOOTSTRAP = PC_BOOTSTRAP_OPTIONS;
+
+/** The statement to advise on a member: the one its server takes, as its agent publishes it. */
+export const pcBootstrapOf = (m: MemberFacts): string => m.pcBootstrap || PC_BOOTSTRAP;
 
 /**
  * Members that answer as one node. The same name and the same agent instance is one agent reached
@@ -275,10 +281,10 @@ function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decis
       action: 'wait',
       waitingFor: [...waitingFor, who(ahead)],
       reason: `${head}; ${who(ahead)} is ahead of them (seqno ${seq(ahead)})`,
-      advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"`,
+      advice: `start galera-init on ${who(ahead)}; if it is gone for good, run on ${who(best)}: mysql -e "${pcBootstrapOf(best)}"`,
     };
   }
-  const pc = `run on ${who(best)}: mysql -e "${PC_BOOTSTRAP}"`;
+  const pc = `run on ${who(best)}: mysql -e "${pcBootstrapOf(best)}"`;
   if (unknown.length) {
     return {
       action: 'wait',

@@ -10,24 +10,59 @@ export interface HealthVerdict {
   reason: string;
 }
 
-/**
- * The one rule behind the keepalived track file, the HTTP health endpoint and `galera-check
- * healthy`, as Percona's clustercheck defines a serving node: in the Primary component, Synced (or
- * Donor/Desynced when the donor may serve: clustercheck's available_when_donor), and ready.
- */
-export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): HealthVerdict {
-  const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node is ${why}.` });
-  if (!serverRunning) return no('not running');
-  if (!h.reachable) return no('not readable (no MySQL connection)');
-  if (h.clusterStatus !== 'primary') return no(`not in the Primary component (${h.clusterStatus})`);
-  if (h.ready !== true) return no('not ready (wsrep_ready OFF)');
-  if (isSyncedPrimary(h)) return { healthy: true, reason: 'Galera node is synced.' };
-  const state = h.localStateComment || (h.localState === null ? 'unknown state' : `state ${h.localState}`);
-  if (h.localState === LOCAL_STATE.donor && donorIsHealthy)
-    return { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
-  return no(`not synced (${state})`);
+/** The operator's choices in the rule: the keepalived.*IsHealthy keys. */
+export interface HealthPolicy {
+  /** A Donor/Desynced node serves (clustercheck's available_when_donor). */
+  donorIsHealthy: boolean;
+  /** A read-only node serves (clustercheck's available_when_readonly, on by default there too). */
+  readOnlyIsHealthy: boolean;
+  /** A node with wsrep_reject_queries ALL or ALL_KILL serves (it answers every query with an error). */
+  rejectQueriesIsHealthy: boolean;
+  /** A Donor with wsrep_sst_donor_rejects_queries ON serves (when donorIsHealthy lets a Donor serve). */
+  donorRejectsQueriesIsHealthy: boolean;
 }
 
-export function isHealthy(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): boolean {
-  return healthVerdict(h, serverRunning, donorIsHealthy).healthy;
+/** clustercheck's defaults (donors out, read-only nodes in); a node that refuses queries is out. */
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  donorIsHealthy: false,
+  readOnlyIsHealthy: true,
+  rejectQueriesIsHealthy: false,
+  donorRejectsQueriesIsHealthy: false,
+};
+
+/**
+ * The one rule behind the keepalived track file, the HTTP endpoint and `galera-check
+ * healthy`, as Percona's clustercheck defines a serving node: in the Primary component, Synced (or
+ * Donor/Desynced when the donor may serve: clustercheck's available_when_donor), and ready; not
+ * read-only when read-only nodes may not serve (available_when_readonly). Like MaxScale's
+ * galeramon, a node that the server itself makes refuse client queries (wsrep_reject_queries, or
+ * wsrep_sst_donor_rejects_queries on a Donor) is not serving, whatever its state says.
+ */
+export function healthVerdict(h: WsrepStatus, serverRunning: boolean, policy: HealthPolicy): HealthVerdict {
+  const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node ${why}.` });
+  if (!serverRunning) return no('is not running');
+  if (!h.reachable) return no('is not readable (no MySQL connection)');
+  if (h.clusterStatus !== 'primary') return no(`is not in the Primary component (${h.clusterStatus})`);
+  if (h.ready !== true) return no('is not ready (wsrep_ready OFF)');
+  // ALL and ALL_KILL answer every client query (but SHOW and SET) with ER_UNKNOWN_COM_ERROR: an
+  // operator's drain switch, to be obeyed before the state says anything.
+  if (h.rejectQueries !== null && h.rejectQueries !== 'NONE' && !policy.rejectQueriesIsHealthy)
+    return no(`rejects client queries (wsrep_reject_queries=${h.rejectQueries})`);
+  let serving: HealthVerdict;
+  if (isSyncedPrimary(h)) serving = { healthy: true, reason: 'Galera node is synced.' };
+  else {
+    const state = h.localStateComment || (h.localState === null ? 'unknown state' : `state ${h.localState}`);
+    if (h.localState !== LOCAL_STATE.donor || !policy.donorIsHealthy) return no(`is not synced (${state})`);
+    // Galera shows a desynced node as state 2 too: the server rejects only as an SST donor, but
+    // the variable is the operator's word that a donor should not take clients.
+    if (h.donorRejectsQueries === true && !policy.donorRejectsQueriesIsHealthy)
+      return no(`is ${state} and rejects client queries (wsrep_sst_donor_rejects_queries=ON)`);
+    serving = { healthy: true, reason: `Galera node is ${state}, serving (donorIsHealthy).` };
+  }
+  if (h.readOnly === true && !policy.readOnlyIsHealthy) return no('is read-only (read_only=ON, readOnlyIsHealthy off)');
+  return serving;
+}
+
+export function isHealthy(h: WsrepStatus, serverRunning: boolean, policy: HealthPolicy): boolean {
+  return healthVerdict(h, serverRunning, policy).healthy;
 }

@@ -12,6 +12,19 @@ export interface RecoveredPosition {
 
 const RE = /(?:WSREP:|\[WSREP\])\s*Recovered position:?\s*([0-9a-fA-F-]{36}):(-?\d+)/g;
 
+/**
+ * Transactions a crash left prepared, as the server's transaction-coordinator recovery counts them
+ * (sql/handler.cc): "Found N prepared transactions! ... You have to start server with
+ * --tc-heuristic-recover switch to commit or rollback pending transactions." The run then aborts
+ * with no position. (Its "Found N prepared XA transactions" warning, about XA transactions an
+ * application prepared, does not stop the run and is not counted here.) 0 when none.
+ */
+export function preparedTransactions(output: string): number {
+  let n = 0;
+  for (const m of output.matchAll(/Found (\d{1,9}) prepared transactions?!/g)) n = Math.max(n, Number(m[1]));
+  return n;
+}
+
 /** The last recovered position in the output, or null when there is none or it is malformed. */
 export function parseRecoveredPosition(output: string): RecoveredPosition | null {
   let found: RecoveredPosition | null = null;

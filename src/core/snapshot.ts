@@ -94,7 +94,10 @@ export interface MysqlFacts {
   at: number;
   /** The last failure, by kind (decisions read the kind, never the text); null after a success. */
   error: KindedError | null;
-  /** wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every ~minute. */
+  /**
+   * wsrep_provider_options, wsrep_node_name, wsrep_cluster_address: read at connect and every
+   * ~minute; read_only, wsrep_reject_queries, wsrep_sst_donor_rejects_queries: at every poll.
+   */
   variables: Record<string, string> | null;
   /** mysql.wsrep_cluster_members, read when the membership changes; null when not readable. */
   members: MemberInfo[] | null;

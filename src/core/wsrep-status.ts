@@ -17,6 +17,26 @@ export const CLUSTER_STATUS_TEXT = {
   disconnected: 'Disconnected',
 } as const;
 
+/**
+ * The statement that makes a non-Primary server bootstrap a Primary component. MariaDB 11 can load
+ * the wsrep provider as a plugin (Debian 13's 11.8 does): each provider option is then a variable
+ * of its own and wsrep_provider_options is read-only ("cannot be changed while the wsrep-provider
+ * plugin is loaded", ER_WRONG_ARGUMENTS). Chosen from what the server offers, never its version.
+ */
+export const PC_BOOTSTRAP_OPTIONS = "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'";
+export const PC_BOOTSTRAP_VARIABLE = 'SET GLOBAL wsrep_provider_pc_bootstrap=ON';
+export const PC_BOOTSTRAP_STATEMENTS: readonly string[] = [PC_BOOTSTRAP_OPTIONS, PC_BOOTSTRAP_VARIABLE];
+
+/** What this server offers (its variables as read), or '' when they were not read. */
+export function pcBootstrapStatementOf(variables: Record<string, string> | null): string {
+  if (!variables) return '';
+  return Object.hasOwn(variables, 'wsrep_provider_pc_bootstrap') ? PC_BOOTSTRAP_VARIABLE : PC_BOOTSTRAP_OPTIONS;
+}
+
+/** wsrep_evs_state: the group communication protocol's states (galera gcomm evs::Proto). */
+export const EVS_STATES = ['operational', 'gather', 'install', 'joining', 'leaving', 'closed'] as const;
+export type EvsState = (typeof EVS_STATES)[number];
+
 export type ClusterStatus = keyof typeof CLUSTER_STATUS_TEXT | 'unknown';
 export const CLUSTER_STATUSES: readonly ClusterStatus[] = ['primary', 'nonPrimary', 'disconnected', 'unknown'];
 
@@ -57,6 +77,22 @@ export interface WsrepStatus {
   gcacheBytes: number | null;
   desyncCount: number | null;
   members: MemberInfo[];
+  /** wsrep_local_cert_failures, wsrep_local_bf_aborts: local transactions lost to write conflicts. */
+  certFailures: bigint | null;
+  bfAborts: bigint | null;
+  /** wsrep_evs_state, by GALERA-MIB's name (operational, gather, ...); null when not reported. */
+  evsState: EvsState | null;
+  /** wsrep_evs_delayed and wsrep_evs_evict_list as the server gives them (comma-separated). */
+  evsDelayed: string;
+  evsEvictList: string;
+  /** The pc.bootstrap statement this server takes (PC_BOOTSTRAP_*); '' when its variables are unread. */
+  pcBootstrap: string;
+  /** read_only: any value but OFF (ON, and MariaDB 12's NO_LOCK variants) refuses clients' writes. */
+  readOnly: boolean | null;
+  /** wsrep_reject_queries: NONE, ALL or ALL_KILL (ALL* refuse every client query but SHOW and SET). */
+  rejectQueries: string | null;
+  /** wsrep_sst_donor_rejects_queries: a Donor refuses client queries. */
+  donorRejectsQueries: boolean | null;
 }
 
 const uint = (v: string | undefined): number | null =>
@@ -74,6 +110,20 @@ const float = (v: string | undefined): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 const onOff = (v: string | undefined): boolean | null => (v === 'ON' ? true : v === 'OFF' ? false : null);
+
+function evsStateOf(v: string | undefined): EvsState | null {
+  const name = (v ?? '').trim().toLowerCase();
+  return (EVS_STATES as readonly string[]).includes(name) ? (name as EvsState) : null;
+}
+
+/** How many entries a comma-separated status list holds (wsrep_evs_delayed, wsrep_evs_evict_list). */
+export function listCount(list: string): number {
+  return list.split(',').filter((e) => e.trim() !== '').length;
+}
+
+/** An enum variable's value (NONE, ALL_KILL), upper-cased; anything else is unknown. */
+const enumWord = (v: string | undefined): string | null =>
+  v !== undefined && /^[A-Z_]{1,16}$/i.test(v.trim()) ? v.trim().toUpperCase() : null;
 
 export function clusterStatusOf(v: string | undefined): ClusterStatus {
   for (const [name, text] of Object.entries(CLUSTER_STATUS_TEXT)) if (v === text) return name as ClusterStatus;
@@ -141,5 +191,14 @@ export function parseWsrepStatus(
     gcacheBytes: gcacheSizeOf(v.wsrep_provider_options),
     desyncCount: uint(s.wsrep_desync_count),
     members: status ? membersOf(members, incoming) : [],
+    certFailures: u64(s.wsrep_local_cert_failures),
+    bfAborts: u64(s.wsrep_local_bf_aborts),
+    evsState: evsStateOf(s.wsrep_evs_state),
+    evsDelayed: (s.wsrep_evs_delayed ?? '').trim().slice(0, 4096),
+    evsEvictList: (s.wsrep_evs_evict_list ?? '').trim().slice(0, 4096),
+    pcBootstrap: pcBootstrapStatementOf(variables),
+    readOnly: v.read_only === undefined ? null : !/^(OFF|0)$/i.test(v.read_only.trim()),
+    rejectQueries: enumWord(v.wsrep_reject_queries),
+    donorRejectsQueries: onOff(v.wsrep_sst_donor_rejects_queries),
   };
 }

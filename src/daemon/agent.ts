@@ -160,7 +160,7 @@ export class Agent {
     // A fenced node is unhealthy whatever its own server says: that is the point of fencing.
     const health = watch.fenced
       ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${watch.reason}).` }
-      : healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived.donorIsHealthy);
+      : healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived);
     if (health.reason !== this.health.reason)
       this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;

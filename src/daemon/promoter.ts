@@ -9,11 +9,37 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { MemberFacts } from '../core/decide';
 import { PC_BOOTSTRAP } from '../core/decide';
+import { PC_BOOTSTRAP_VARIABLE } from '../core/wsrep-status';
 import { promotionDecision } from '../core/promote';
 import type { NodeSnapshot } from '../core/snapshot';
 import { resolveMembers, withPeerCredentials } from '../members';
 import type { Mib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
+import type { StatementResult } from '../sources/mysql';
+
+/**
+ * What to do about a failed pc.bootstrap statement, from the error's code: the real cause, not a
+ * guess (a read-only wsrep_provider_options is no missing privilege).
+ */
+export function pcBootstrapHint(sql: string, r: StatementResult): string {
+  switch (r.code) {
+    case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
+    case 'ER_SPECIFIC_ACCESS_DENIED':
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return "the agent's MySQL user lacks the privilege the error names: GRANT SUPER ON *.* to it";
+    case 'ER_WRONG_ARGUMENTS':
+    case 'ER_WRONG_VALUE_FOR_VAR':
+    case 'ER_INCORRECT_GLOBAL_LOCAL_VAR':
+      return sql === PC_BOOTSTRAP_VARIABLE
+        ? 'the server refused the variable: check that the wsrep provider plugin is loaded'
+        : `the server takes provider options as variables of their own (wsrep provider plugin): ${PC_BOOTSTRAP_VARIABLE}; the agent reads which one at its next look at the server's variables`;
+    case 'ER_UNKNOWN_SYSTEM_VARIABLE':
+      return `this server has no such variable: ${PC_BOOTSTRAP}`;
+    default:
+      return 'see the error';
+  }
+}
 
 export class Promoter {
   private timer: NodeJS.Timeout | null = null;
@@ -34,7 +60,7 @@ export class Promoter {
     private readonly cfg: Config,
     private readonly log: Logger,
     private readonly mib: Mib,
-    private readonly execute: (sql: string) => Promise<{ ok: boolean; error?: string }>,
+    private readonly execute: (sql: string) => Promise<StatementResult>,
     private readonly promoted: () => void,
     private readonly now: () => number = Date.now,
   ) {}
@@ -103,16 +129,18 @@ export class Promoter {
         this.lastReason = d.reason;
         return;
       }
-      const r = await this.execute(PC_BOOTSTRAP);
+      // The statement this server takes, as its variables show (MariaDB 11.8's provider plugin).
+      const sql = s.wsrep?.pcBootstrap || PC_BOOTSTRAP;
+      const r = await this.execute(sql);
       if (!r.ok) {
-        const why = `${PC_BOOTSTRAP} failed: ${r.error ?? '?'} (the agent's MySQL user needs SUPER)`;
-        if (why !== this.lastReason) this.log.error({ err: r.error }, why);
+        const why = `${sql} failed: ${r.error ?? '?'} (${pcBootstrapHint(sql, r)})`;
+        if (why !== this.lastReason) this.log.error({ err: r.error, code: r.code }, why);
         this.lastReason = why;
         return;
       }
       this.log.warn(
         { reason: d.reason },
-        'PROMOTED: this non-Primary survivor bootstrapped a Primary component (pc.bootstrap=YES)',
+        `PROMOTED: this non-Primary survivor bootstrapped a Primary component (${sql})`,
       );
       this.promotions.count++;
       this.promotions.reason = d.reason;

@@ -35,6 +35,8 @@ export interface LocalFacts {
   userSchemas?: string[];
   /** This node's high-water mark, read from the state directory (absent: none, or damaged). */
   mark?: MarkFacts;
+  /** The pc.bootstrap statement the running server takes ('' or absent: unknown). */
+  pcBootstrap?: string;
 }
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
@@ -118,6 +120,7 @@ export function selfMember(id: string, name: string, instance: string | undefine
     userData: l.userData ?? undefined,
     userSchemas: l.userSchemas,
     ...(l.mark ? { mark: l.mark } : {}),
+    ...(l.pcBootstrap ? { pcBootstrap: l.pcBootstrap } : {}),
   };
 }
 

@@ -80,6 +80,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         userData: s.userData?.held ?? null,
         userSchemas: s.userData?.schemas ?? [],
         ...(mv?.mark ? { mark: markFacts(mv.mark) } : {}),
+        pcBootstrap: s.wsrep.pcBootstrap,
       };
     },
     ask: async (ids) => {

@@ -8,7 +8,7 @@ import type { Mib } from './mib';
 import type { MemberFacts } from '../core/decide';
 import { NODE_STATUSES, NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
-import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
+import { CLUSTER_STATUSES, ClusterStatus, PC_BOOTSTRAP_STATEMENTS } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
 import type { MemberView } from '../core/splitbrain';
@@ -54,6 +54,7 @@ const OPTIONAL = [
   'galeraMarkTopNode',
   'galeraMarkTolerance',
   'galeraMarkRule',
+  'galeraPcBootstrapStatement',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -217,6 +218,11 @@ export function factsFromVarbinds(
       ? parseSchemaList(us.value.toString('utf8'))
       : undefined;
   const mark = markOf(byName, enumLabel<'none' | 'valid' | 'damaged'>('galeraMarkState', ['none', 'valid', 'damaged']));
+  // Printed in galera-init's advice for the operator to run: only a statement the agent could have
+  // chosen, never a peer's free text.
+  const pv = byName.get('galeraPcBootstrapStatement');
+  const pcText = pv && !snmp.isVarbindError(pv) && Buffer.isBuffer(pv.value) ? pv.value.toString('latin1') : '';
+  const pcBootstrap = PC_BOOTSTRAP_STATEMENTS.includes(pcText) ? pcText : undefined;
   return {
     id,
     name,
@@ -235,6 +241,7 @@ export function factsFromVarbinds(
     detectMs: gauge('galeraAgentDetectMs'),
     userData,
     userSchemas,
+    ...(pcBootstrap ? { pcBootstrap } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { Mib, MibObject, RawValue, clipUtf8, typedValue } from './mib';
 import { Oid, Value, ValueType, VarBind } from './agentx/pdu';
 import { Instance, View, getExact, makeView } from './view';
 import { NodeSnapshot, WindowEstimate, dataAge, sourceAge } from '../core/snapshot';
-import type { WsrepStatus } from '../core/wsrep-status';
+import { WsrepStatus, listCount } from '../core/wsrep-status';
 import type { Window } from '../core/window';
 import type { WatchState } from '../core/splitbrain';
 import { schemaList } from '../core/userdata';
@@ -147,6 +147,14 @@ function addWsrep(mib: Mib, w: WsrepStatus, out: Instance[], now: () => number):
   scalar('galeraReplicatedBytes', w.replicatedBytes ?? 0n);
   scalar('galeraGcacheSize', w.gcacheBytes === null ? 0 : w.gcacheBytes / 1024);
   scalar('galeraDesyncCount', w.desyncCount ?? 0);
+  scalar('galeraLocalCertFailures', w.certFailures ?? 0n);
+  scalar('galeraLocalBfAborts', w.bfAborts ?? 0n);
+  scalar('galeraEvsState', w.evsState ?? 'unknown');
+  scalar('galeraEvsDelayed', w.evsDelayed);
+  scalar('galeraEvsDelayedCount', listCount(w.evsDelayed));
+  scalar('galeraEvsEvictList', w.evsEvictList);
+  scalar('galeraEvsEvictCount', listCount(w.evsEvictList));
+  scalar('galeraPcBootstrapStatement', w.pcBootstrap);
   w.members.slice(0, 1024).forEach((m, i) => {
     column('galeraMemberName', i + 1, m.name);
     column('galeraMemberAddress', i + 1, m.address);

@@ -57,6 +57,22 @@ export function mysqlErrorKind(code: string | undefined): ErrorKind {
   }
 }
 
+/** Read at connect and about once a minute (MIB values that change with SET GLOBAL or a restart). */
+const SLOW_VARIABLES = [
+  'wsrep_provider_options',
+  'wsrep_node_name',
+  'wsrep_cluster_address',
+  // Only where the provider is a plugin (MariaDB 11): which pc.bootstrap statement the server takes.
+  'wsrep_provider_pc_bootstrap',
+  // The durability settings the high-water mark's tolerance is derived from.
+  'innodb_flush_log_at_trx_commit',
+  'innodb_flush_log_at_timeout',
+  'log_bin',
+  'sync_binlog',
+];
+/** The variables of the health rule (core/health.ts), read at every poll. */
+const HEALTH_VARIABLES = ['read_only', 'wsrep_reject_queries', 'wsrep_sst_donor_rejects_queries'];
+
 const CLOSED_ERRORS = new Set([
   'ECONNRESET',
   'EPIPE',
@@ -214,15 +230,16 @@ export class MysqlSource extends EventEmitter implements Source<MysqlFacts, Sour
         const name = text(r.Variable_name).toLowerCase();
         if (name) status[name] = text(r.Value);
       }
-      // Variables change only with SET GLOBAL or a restart: once per connection and every 60 polls.
-      let variables = this.facts.variables;
-      if (!variables || this.polls++ % 60 === 0) {
-        variables = {};
-        for (const r of await this.query(
-          "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_provider_options','wsrep_node_name','wsrep_cluster_address','innodb_flush_log_at_trx_commit','innodb_flush_log_at_timeout','log_bin','sync_binlog')",
-        )) {
-          variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
-        }
+      // Variables change only with SET GLOBAL or a restart: the slow ones once per connection and
+      // every 60 polls; the ones in the health rule at each poll, since operators drain a node with
+      // SET GLOBAL (read_only, wsrep_reject_queries) and expect the load balancer to follow at once.
+      // SHOW is answered even while the server rejects queries (wsrep_reject_queries=ALL).
+      const slow = !this.facts.variables || this.polls++ % 60 === 0;
+      const variables: Record<string, string> = { ...this.facts.variables };
+      for (const r of await this.query(
+        `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${(slow ? [...SLOW_VARIABLES, ...HEALTH_VARIABLES] : HEALTH_VARIABLES).map((n) => `'${n}'`).join(',')})`,
+      )) {
+        variables[text(r.Variable_name).toLowerCase()] = text(r.Value);
       }
       // Members change only with the configuration (conf_id); a non-Primary node cannot read tables.
       let members = this.facts.members;
@@ -355,6 +372,14 @@ function connectionOptions(optionFile: string): mysql.ConnectionOptions {
   };
 }
 
+/** A statement's outcome: the error described for the operator, and its code for a hint. */
+export interface StatementResult {
+  ok: boolean;
+  error?: string;
+  /** The client's error code (ER_SPECIFIC_ACCESS_DENIED_ERROR, ER_WRONG_ARGUMENTS, ECONNREFUSED, ...). */
+  code?: string;
+}
+
 /** What executeStatement needs of the mysql config: the same credentials and timeouts as the source. */
 export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
 
@@ -363,7 +388,7 @@ export type StatementOptions = Pick<MysqlSourceOptions, 'optionFile' | 'connectT
  * credentials and timeouts. An action, not a fact, so not part of the Source contract: the agent's
  * rare act on its server (pc.bootstrap=YES). Never throws.
  */
-export async function executeStatement(o: StatementOptions, sql: string): Promise<{ ok: boolean; error?: string }> {
+export async function executeStatement(o: StatementOptions, sql: string): Promise<StatementResult> {
   let conn: Connection | null = null;
   try {
     conn = mysql.createConnection({ ...connectionOptions(o.optionFile), connectTimeout: o.connectTimeoutMs });
@@ -374,7 +399,8 @@ export async function executeStatement(o: StatementOptions, sql: string): Promis
     );
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: describeMysqlError(err as NodeJS.ErrnoException) };
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, error: describeMysqlError(e), code: e.code };
   } finally {
     conn?.destroy();
   }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
-import { parseRecoveredPosition, RecoveredPosition } from '../core/recoverlog';
+import { parseRecoveredPosition, preparedTransactions, RecoveredPosition } from '../core/recoverlog';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import { needsRecovery, grastateDamaged } from '../core/seqno';
 import type { RecoveryFacts, SourceFacts } from '../core/snapshot';
@@ -111,7 +111,14 @@ export async function runRecovery(opts: {
           resolve({ text, code: null, error });
         }
       };
-      const timer = setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
+      // A large InnoDB (a long redo log to apply) can outlive the default: say so, with the time.
+      const timer = setTimeout(
+        () =>
+          kill(
+            `timed out: ran ${Math.round((Date.now() - t0) / 1000)} s, killed at recovery.timeoutMs (${opts.timeoutMs} ms); a large InnoDB may need longer: raise recovery.timeoutMs`,
+          ),
+        opts.timeoutMs,
+      );
       // Two InnoDBs on one datadir is how data gets hurt: a server that appears wins.
       const abortIf = opts.abortIf;
       const watch = abortIf
@@ -140,6 +147,15 @@ export async function runRecovery(opts: {
     const ms = Date.now() - t0;
     if (output.error) return { ok: false, busy: false, error: output.error, ms };
     const position = parseRecoveredPosition(output.text);
+    const prepared = preparedTransactions(output.text);
+    if (!position && prepared > 0) {
+      return {
+        ok: false,
+        busy: false,
+        error: `the crash left ${prepared} prepared transaction${prepared > 1 ? 's' : ''}: no position until resolved. Fix: run the recovery with --tc-heuristic-recover=rollback added (rolls ${prepared > 1 ? 'them' : 'it'} back), then galera-init`,
+        ms,
+      };
+    }
     if (!position) {
       const tail = output.text.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
       return {

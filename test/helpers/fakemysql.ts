@@ -14,6 +14,8 @@ export interface FakeMysql {
   mode: FakeMode;
   queries: string[];
   connections: number;
+  /** SHOW GLOBAL VARIABLES: the rows it answers, for the names the query lists. */
+  variables: Record<string, string>;
   /** Queries received and not yet answered on a connection still open, now and at most. */
   inFlight: number;
   maxInFlight: number;
@@ -52,6 +54,7 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
     mode,
     queries: [],
     connections: 0,
+    variables: { wsrep_node_name: 'fake', read_only: 'OFF', wsrep_reject_queries: 'NONE' },
     inFlight: 0,
     maxInFlight: 0,
     dropConnections: () => {
@@ -138,7 +141,8 @@ export async function startFakeMysql(dir: string, mode: FakeMode = 'synced'): Pr
       };
       if (q.startsWith('SHOW GLOBAL STATUS'))
         for (const [k, v] of rows) c.writeTextRow([k, fake.mode === 'disconnected' ? (left[k] ?? v) : v]);
-      else if (q.startsWith('SHOW GLOBAL VARIABLES')) c.writeTextRow(['wsrep_node_name', 'fake']);
+      else if (q.startsWith('SHOW GLOBAL VARIABLES'))
+        for (const [k, v] of Object.entries(fake.variables)) if (q.includes(`'${k}'`)) c.writeTextRow([k, v]);
       c.writeEof();
     });
   });

@@ -3,11 +3,25 @@
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './proc';
 
 const DIR = path.join(ROOT, 'integrations', 'nagios');
 export const PLUGINS = '/usr/lib/nagios/plugins';
+
+/**
+ * check_snmp --rate keeps the last value in a state file: a directory of this test process, not
+ * /var/lib/monitoring-plugins (the Nagios host's), removed when the process exits.
+ */
+const STATE_DIR = path.join(os.tmpdir(), `gx-nagios-state-${process.pid}`);
+function stateDir(): string {
+  if (!fs.existsSync(STATE_DIR)) {
+    fs.mkdirSync(STATE_DIR, { recursive: true });
+    process.once('exit', () => fs.rmSync(STATE_DIR, { recursive: true, force: true }));
+  }
+  return STATE_DIR;
+}
 
 function objects(file: string, type: string): Record<string, string>[] {
   const text = fs.readFileSync(path.join(DIR, file), 'utf8');
@@ -29,14 +43,24 @@ export interface CheckResult {
   output: string;
 }
 
-/** Runs the service with this description against 127.0.0.1:port. */
-export function runService(description: string, port: number, community = 'public'): Promise<CheckResult> {
+function commandOf(description: string): { line: string; args: string[] } {
   const svc = objects('galera-services.cfg', 'service').find((s) => s.service_description === description);
   if (!svc) throw new Error(`no service '${description}' in galera-services.cfg`);
   const [name, ...args] = svc.check_command.split('!');
   const cmd = objects('galera-commands.cfg', 'command').find((c) => c.command_name === name);
   if (!cmd) throw new Error(`no command '${name}' in galera-commands.cfg`);
-  let line = cmd.command_line
+  return { line: cmd.command_line, args };
+}
+
+/** A service whose check is a rate (check_snmp --rate): its first run only stores the counter. */
+export function isRateService(description: string): boolean {
+  return /\s--rate\b/.test(commandOf(description).line);
+}
+
+/** Runs the service with this description against 127.0.0.1:port. */
+export function runService(description: string, port: number, community = 'public'): Promise<CheckResult> {
+  const { line: commandLine, args } = commandOf(description);
+  let line = commandLine
     .replace(/\$USER1\$/g, PLUGINS)
     .replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
     .replace(/\$_HOSTSNMP_PORT\$/g, String(port))
@@ -49,7 +73,10 @@ export function runService(description: string, port: number, community = 'publi
     execFile(
       'bash',
       ['-c', line],
-      { env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, timeout: 20000 },
+      {
+        env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent', NAGIOS_PLUGIN_STATE_DIRECTORY: stateDir() },
+        timeout: 20000,
+      },
       (err, stdout) => {
         const code = err ? Number((err as { code?: number }).code ?? 3) : 0;
         resolve({

@@ -9,9 +9,9 @@ import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
 import { cleanupAll, SLACK, sleep, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpTool, snmpgetOne, startSnmpd } from '../helpers/snmp';
 import { Trap, Trapd, startTrapd } from '../helpers/traps';
-import { GaleraNode, createCluster, sql, startCluster, stopServer } from '../helpers/galera';
+import { GaleraNode, connect, createCluster, sql, startCluster, stopServer, wsrepStatus } from '../helpers/galera';
 import { loadMib } from '../../src/snmp/mib';
-import { commandOids, runService, serviceNames } from '../helpers/nagios';
+import { commandOids, isRateService, runService, serviceNames } from '../helpers/nagios';
 
 const mib = loadMib();
 const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
@@ -97,6 +97,9 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
       ]);
       assert.deepEqual(walk.trim().split('\n').sort(), members.map((x) => x.node.name).sort());
       assert.equal(fs.readFileSync(m.track, 'utf8'), '0\n', 'keepalived weight 0 when healthy');
+      assert.equal(await get(m, 'galeraEvsState'), 'operational');
+      assert.equal(await get(m, 'galeraEvsDelayedCount'), '0');
+      assert.equal(await get(m, 'galeraEvsEvictCount'), '0');
     }
     // Galera saves the primary component when it forms; the view id is the same on every member.
     const saved = async (m: Member): Promise<string> =>
@@ -113,11 +116,108 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
   it('Nagios: every shipped service is OK on a healthy node, with perfdata', async () => {
     const m = members[0];
     for (const svc of serviceNames()) {
+      if (isRateService(svc)) {
+        // The first run of check_snmp --rate stores the counter; a rate needs a second run, at
+        // least a second later (the plugin's clock is in seconds: a zero duration is UNKNOWN).
+        const first = await runService(svc, m.master.port);
+        assert.equal(first.state, 'OK', `${svc}: ${first.output}`);
+        const t = Date.now();
+        await waitFor('a second for check_snmp --rate', () => Date.now() - t >= 1100, 5000, 100);
+      }
       const r = await runService(svc, m.master.port);
       assert.equal(r.state, 'OK', `${svc}: ${r.output}`);
       assert.match(r.output, /\|\s*\S+=\d+/, `${svc} perfdata: ${r.output}`);
     }
     assert.match((await runService('Galera cluster size', m.master.port)).output, /galeraClusterSize=3/);
+  });
+
+  it('counts write conflicts from two nodes on one row: BF aborts and certification failures, in the MIB and Nagios', async () => {
+    const [a, b] = members;
+    await sql(a.node, 'CREATE DATABASE IF NOT EXISTS conflicts');
+    await sql(a.node, 'CREATE TABLE IF NOT EXISTS conflicts.t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB');
+    await sql(a.node, 'INSERT INTO conflicts.t VALUES (1, 0), (2, 0) ON DUPLICATE KEY UPDATE v = v');
+    const counter = async (m: Member, name: string): Promise<bigint> => BigInt((await wsrepStatus(m.node))[name]);
+    const published = (m: Member, object: string, variable: string): Promise<unknown> =>
+      waitFor(
+        `${m.node.name}: ${object} = ${variable}`,
+        async () => (await get(m, object)) === String(await counter(m, variable)),
+        10000,
+        100,
+      );
+    // check_snmp --rate counts whole seconds: two runs in one second are UNKNOWN.
+    const aSecondAfter = (t: number): Promise<unknown> =>
+      waitFor('a second since the last rate check', () => Date.now() - t >= 1100, 5000, 50);
+    await aSecondAfter(Date.now());
+    // Nagios's rate starts from here (this run stores the counter; a run before stored it too).
+    const baseline = await runService('Galera brute-force aborts', a.master.port);
+    assert.equal(baseline.state, 'OK', baseline.output);
+    const t0 = Date.now();
+    const bf0 = await counter(a, 'wsrep_local_bf_aborts');
+
+    // A BF abort: a transaction open on A holds the row; B commits a write to it; once A has
+    // applied B's write-set (a causal read on A waits for it), A's transaction is aborted.
+    const bfAbortOnA = async (): Promise<void> => {
+      const ca = await connect(a.node);
+      const reader = await connect(a.node);
+      try {
+        await ca.query('BEGIN');
+        await ca.query('UPDATE conflicts.t SET v = v + 1 WHERE id = 1');
+        await sql(b.node, 'UPDATE conflicts.t SET v = v + 100 WHERE id = 1');
+        await reader.query('SET SESSION wsrep_sync_wait = 1');
+        await reader.query('SELECT v FROM conflicts.t WHERE id = 2');
+        await assert.rejects(ca.query('COMMIT'), /deadlock/i);
+      } finally {
+        ca.destroy();
+        reader.destroy();
+      }
+    };
+    // Enough aborts for four times Nagios's warning (6/min) since the baseline: check_snmp rounds the
+    // time to whole seconds.
+    let aborts = 0n;
+    while (aborts === 0n || (Number(aborts) * 60) / ((Date.now() - t0) / 1000) < 24) {
+      await bfAbortOnA();
+      aborts = (await counter(a, 'wsrep_local_bf_aborts')) - bf0;
+    }
+    await published(a, 'galeraLocalBfAborts', 'wsrep_local_bf_aborts');
+    await aSecondAfter(t0);
+    const bfCheck = await runService('Galera brute-force aborts', a.master.port);
+    assert.notEqual(bfCheck.state, 'OK', bfCheck.output);
+    assert.match(bfCheck.output, /galeraBfAbortsPerMin=\d/, bfCheck.output);
+
+    // A certification failure: the same row changed on A and on B in two open transactions, both
+    // committed at once. The write-set ordered second fails certification on its own node (or, when
+    // the first arrives before it leaves, is BF-aborted): either way its client gets a deadlock.
+    const certTotal = async (): Promise<bigint> =>
+      (await counter(a, 'wsrep_local_cert_failures')) + (await counter(b, 'wsrep_local_cert_failures'));
+    const cert0 = await certTotal();
+    let attempts = 0;
+    while ((await certTotal()) === cert0) {
+      assert.ok(++attempts <= 200, 'no certification failure in 200 simultaneous commits');
+      const [ca, cb] = [await connect(a.node), await connect(b.node)];
+      try {
+        for (const [c, n] of [
+          [ca, 1],
+          [cb, 2],
+        ] as const) {
+          await c.query('BEGIN');
+          await c.query(`UPDATE conflicts.t SET v = ${n} WHERE id = 2`);
+        }
+        const results = await Promise.allSettled([ca.query('COMMIT'), cb.query('COMMIT')]);
+        const failed = results.filter((r) => r.status === 'rejected');
+        assert.equal(failed.length, 1, 'one of the two commits wins');
+        assert.match(String(failed[0].reason), /deadlock/i);
+      } finally {
+        ca.destroy();
+        cb.destroy();
+      }
+    }
+    for (const m of [a, b]) {
+      await published(m, 'galeraLocalCertFailures', 'wsrep_local_cert_failures');
+      await published(m, 'galeraLocalBfAborts', 'wsrep_local_bf_aborts');
+    }
+    process.stdout.write(
+      `      ${aborts} BF aborts on ${a.node.name}; a certification failure after ${attempts} simultaneous commit(s); Nagios: ${bfCheck.output}\n`,
+    );
   });
 
   it('answers 10,000 GETs correctly between refreshes with no extra MySQL queries', async () => {

@@ -5,11 +5,24 @@
 // file (the interface is eth0 in every namespace, the addresses are the shipped ones).
 
 import { strict as assert } from 'node:assert';
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { alive, cleanupAll, ROOT, SLACK, sleep, start, stopChild, tempDir, waitFor } from '../helpers/proc';
+import {
+  alive,
+  cleanupAll,
+  freeTcpPort,
+  ROOT,
+  SLACK,
+  sleep,
+  start,
+  stopChild,
+  tempDir,
+  waitFor,
+} from '../helpers/proc';
 import { GaleraNode, createNode, sql, startServer, stopServer, waitSynced } from '../helpers/galera';
 import { Lan, addresses, createLan, deleteLan, netnsUnavailable } from '../helpers/netns';
 import { TrackFile } from '../../src/daemon/outputs/trackfile';
@@ -18,6 +31,8 @@ import { silentLogger } from '../../src/log';
 const SHIPPED = path.join(ROOT, 'docs', 'keepalived.conf');
 const SHIPPED_TRACK = '/run/galera-agentx/keepalived.track';
 const ADVERT_MS = 1000; // the shipped advert_int
+const CHECK = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
+const pexec = promisify(execFile);
 
 function keepalivedConf(trackFile: string): string {
   const text = fs.readFileSync(SHIPPED, 'utf8');
@@ -41,6 +56,7 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
   let agent: AgentProc | null = null;
   const tracks: string[] = [];
   let peers: TrackFile[] = [];
+  let httpPort = 0;
 
   const holders = (): number[] =>
     lan!.nodes.map((ns, i) => (addresses(ns).some((a) => VIP.test(a)) ? i + 1 : 0)).filter((i) => i > 0);
@@ -77,6 +93,7 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
     await waitSynced(node);
     const optionFile = path.join(node.dir, 'agent.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
+    httpPort = await freeTcpPort();
     agent = startAgent({
       master: path.join(dir, 'no-snmpd'),
       datadir: node.datadir,
@@ -84,6 +101,7 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
       nodeName: 'ka1',
       extra: {
         keepalived: { trackFile: tracks[0] },
+        http: { listen: `127.0.0.1:${httpPort}` },
         mysql: { optionFile, refreshIntervalMs: 200 },
         log: { level: 'info' },
       },
@@ -181,6 +199,98 @@ describe('keepalived (real, 3 network namespaces) with the shipped docs/keepaliv
       assert.deepEqual(holders(), [holderAfterDesync], 'the VIP stays on the peer');
       await sleep(100);
     }
+  });
+
+  /** The agent's HTTP answer: the same verdict as the track file, with its reason. */
+  const endpoint = async (): Promise<{ status: number; body: string }> => {
+    const r = await fetch(`http://127.0.0.1:${httpPort}/`);
+    return { status: r.status, body: await r.text() };
+  };
+  /** galera-check healthy against the same server, with the agent's config and other health keys. */
+  const checkWith = async (keepalived: Record<string, boolean>): Promise<{ code: number; out: string }> => {
+    const doc = YAML.parse(fs.readFileSync(agent!.configFile, 'utf8')) as Record<string, Record<string, unknown>>;
+    const file = path.join(agent!.dir, `check-${Object.keys(keepalived).join('-')}.yaml`);
+    fs.writeFileSync(
+      file,
+      YAML.stringify({ ...doc, http: { listen: '' }, keepalived: { ...doc.keepalived, ...keepalived } }),
+      {
+        mode: 0o600,
+      },
+    );
+    return pexec(process.execPath, [CHECK, '--config', file, 'healthy']).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+  };
+  /** Returns once the agent has finished a whole poll begun after this call (its SHOW VARIABLES counted). */
+  const agentPolled = async (): Promise<void> => {
+    const shows = async (): Promise<number> =>
+      Number((await sql<{ Value: string }[]>(node!, "SHOW GLOBAL STATUS LIKE 'Com_show_variables'"))[0].Value);
+    const from = await shows();
+    await waitFor('two more polls by the agent', async () => (await shows()) >= from + 2, 5000, 20);
+  };
+
+  it("read_only, wsrep_reject_queries, wsrep_sst_donor_rejects_queries: the operator's health rule, on the real server", async () => {
+    for (const p of peers) p.write(-50);
+    await holder('the VIP back on node 1', (h) => h.length === 1 && h[0] === 1, 5 * ADVERT_MS);
+    for (const p of peers) p.write(0);
+
+    // read_only: a node that serves reads stays in by default (clustercheck's available_when_readonly).
+    await sql(node!, 'SET GLOBAL read_only = ON');
+    await agentPolled();
+    assert.equal(fs.readFileSync(tracks[0], 'utf8'), '0\n', 'a read-only node keeps the healthy weight by default');
+    assert.deepEqual(await endpoint(), { status: 200, body: 'Galera node is synced.\r\n' });
+    assert.deepEqual(await checkWith({ readOnlyIsHealthy: false }), {
+      code: 1,
+      out: 'Galera node is read-only (read_only=ON, readOnlyIsHealthy off).\n',
+    });
+    assert.deepEqual(holders(), [1]);
+    await sql(node!, 'SET GLOBAL read_only = OFF');
+    assert.equal((await checkWith({ readOnlyIsHealthy: false })).code, 0);
+
+    // wsrep_reject_queries=ALL: the drain switch. The VIP leaves, the 503 says why.
+    const t0 = Date.now();
+    await sql(node!, 'SET GLOBAL wsrep_reject_queries = ALL');
+    try {
+      await holder('the VIP to leave the rejecting node', (h) => !h.includes(1), 3 * ADVERT_MS);
+      const left = Date.now() - t0;
+      assert.equal(fs.readFileSync(tracks[0], 'utf8'), '-50\n');
+      assert.deepEqual(await endpoint(), {
+        status: 503,
+        body: 'Galera node rejects client queries (wsrep_reject_queries=ALL).\r\n',
+      });
+      assert.deepEqual(await checkWith({}), {
+        code: 1,
+        out: 'Galera node rejects client queries (wsrep_reject_queries=ALL).\n',
+      });
+      assert.equal((await checkWith({ rejectQueriesIsHealthy: true })).code, 0, 'the option ignores it');
+      await holder('a peer to take the VIP', (h) => h.length === 1, 3 * ADVERT_MS);
+      process.stdout.write(`      VIP left node 1 ${left} ms after SET GLOBAL wsrep_reject_queries=ALL\n`);
+    } finally {
+      await sql(node!, 'SET GLOBAL wsrep_reject_queries = NONE');
+    }
+    await waitFor('the agent to write 0 again', () => fs.readFileSync(tracks[0], 'utf8') === '0\n', 10000, 50);
+
+    // wsrep_sst_donor_rejects_queries on a Donor/Desynced node that donorIsHealthy lets serve.
+    await sql(node!, 'SET GLOBAL wsrep_sst_donor_rejects_queries = ON');
+    await sql(node!, 'SET GLOBAL wsrep_desync = ON');
+    try {
+      await waitFor('Donor/Desynced', async () => (await checkWith({ donorIsHealthy: true })).code === 1, 10000, 100);
+      assert.deepEqual(await checkWith({ donorIsHealthy: true }), {
+        code: 1,
+        out: 'Galera node is Donor/Desynced and rejects client queries (wsrep_sst_donor_rejects_queries=ON).\n',
+      });
+      assert.equal((await checkWith({ donorIsHealthy: true, donorRejectsQueriesIsHealthy: true })).code, 0);
+      await sql(node!, 'SET GLOBAL wsrep_sst_donor_rejects_queries = OFF');
+      assert.deepEqual(await checkWith({ donorIsHealthy: true }), {
+        code: 0,
+        out: 'Galera node is Donor/Desynced, serving (donorIsHealthy).\n',
+      });
+    } finally {
+      await sql(node!, 'SET GLOBAL wsrep_desync = OFF');
+      await sql(node!, 'SET GLOBAL wsrep_sst_donor_rejects_queries = OFF');
+    }
+    await waitFor('the agent to write 0 again', () => fs.readFileSync(tracks[0], 'utf8') === '0\n', 10000, 50);
   });
 
   it('a node whose agent stops gives up the VIP', async () => {

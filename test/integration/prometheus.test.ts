@@ -287,6 +287,14 @@ describe('Prometheus: the exporter on a real MariaDB Galera node (one-node clust
     assert.deepEqual(on('galeraLocalState'), ['synced']);
     assert.deepEqual(on('galeraReady'), ['true']);
     assert.deepEqual(value('galeraClusterSize'), [1]);
+    // The conflict counters and the group communication's state, as the server says them.
+    const st = await wsrepStatus(node);
+    assert.deepEqual(on('galeraEvsState'), [st.wsrep_evs_state.toLowerCase()]);
+    assert.deepEqual(on('galeraEvsState'), ['operational']);
+    assert.deepEqual(value('galeraLocalCertFailures'), [Number(st.wsrep_local_cert_failures)]);
+    assert.deepEqual(value('galeraLocalBfAborts'), [Number(st.wsrep_local_bf_aborts)]);
+    assert.deepEqual(value('galeraEvsDelayedCount'), [0]);
+    assert.deepEqual(value('galeraEvsEvictCount'), [0]);
   });
 });
 
@@ -306,7 +314,7 @@ describe('Prometheus: the shipped alert rules', function () {
     }
   });
 
-  it('pass their promtool unit tests (galera-alerts.test.yml): Primary lost, window low, data stale', () => {
+  it('pass their promtool unit tests (galera-alerts.test.yml): Primary lost, window low, data stale, conflicts, EVS', () => {
     const r = spawnSync('promtool', ['test', 'rules', 'galera-alerts.test.yml'], { cwd: PROM_DIR, encoding: 'utf8' });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /SUCCESS/);
@@ -321,14 +329,23 @@ describe('Prometheus: the shipped alert rules', function () {
     const rules = doc.groups.flatMap((g) => g.rules);
     assert.deepEqual(rules.map((r) => r.alert).sort(), [
       'GaleraAgentDataStale',
+      'GaleraBruteForceAborts',
+      'GaleraCertificationFailures',
       'GaleraClusterNotPrimary',
       'GaleraDatadirBelowMark',
+      'GaleraNodesEvicted',
+      'GaleraPeersDelayed',
       'GaleraReplicationWindowLow',
       'GaleraSplitBrain',
     ]);
+    const named: string[] = [];
     for (const r of rules) {
       const expr = r.expr.replace(/\b(on|by|ignoring|without)\s*\([^)]*\)/g, ' ');
-      for (const [, name, sel] of expr.matchAll(/\b([a-zA-Z_]\w*)\s*(\{[^}]*\})?\s*(?:==|>|<|!=|$|\))/g)) {
+      // A selector, with its range for rate(): the name, the labels, then a comparison or the end.
+      for (const [, name, sel] of expr.matchAll(
+        /\b([a-zA-Z_]\w*)\s*(\{[^}]*\})?\s*(?:\[\w+\]\s*)?(?:==|>|<|!=|$|\))/g,
+      )) {
+        named.push(name);
         assert.ok(metrics.has(name) || builtin.has(name), `${r.alert}: metric ${name}`);
         for (const [, label, , value] of (sel ?? '').matchAll(/(\w+)\s*(=~|=)\s*"([^"]*)"/g)) {
           if (label === 'job') continue;
@@ -338,6 +355,8 @@ describe('Prometheus: the shipped alert rules', function () {
         }
       }
     }
+    for (const m of ['galeraLocalCertFailures', 'galeraLocalBfAborts', 'galeraEvsDelayedCount', 'galeraEvsEvictCount'])
+      assert.ok(named.includes(m), `the selector parser finds ${m} (so a misspelt name would fail above)`);
   });
 });
 
@@ -401,7 +420,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     const rules = (
       (await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }
     ).groups.flatMap((g) => g.rules);
-    assert.equal(rules.length, 5);
+    assert.equal(rules.length, 9);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 

@@ -51,7 +51,15 @@ describe('config', () => {
         credentialsFile: '/etc/galera-agentx/peers.yaml',
         fenceFile: '/run/galera-agentx/fenced',
       },
-      keepalived: { trackFile: '', healthyWeight: 0, unhealthyWeight: -50, donorIsHealthy: false },
+      keepalived: {
+        trackFile: '',
+        healthyWeight: 0,
+        unhealthyWeight: -50,
+        donorIsHealthy: false,
+        readOnlyIsHealthy: true,
+        rejectQueriesIsHealthy: false,
+        donorRejectsQueriesIsHealthy: false,
+      },
       http: { listen: '' },
       log: { level: 'info' },
       init: {

@@ -6,6 +6,7 @@
 // `OPTIONS / HTTP/1.0`, others send GET or HEAD.
 
 import * as http from 'node:http';
+import type * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { HealthVerdict } from '../../core/health';
 
@@ -26,8 +27,23 @@ export function healthResponse(v: HealthVerdict): { status: number; body: string
   return { status: v.healthy ? 200 : 503, body: `${v.reason}\r\n` };
 }
 
+/**
+ * Connections that have not sent a whole request yet, at most: past it, the oldest is closed to
+ * make room. A checker sends its request as soon as it connects, so it is answered long before
+ * it could become the oldest; only idle or half-sent connections are ever closed this way.
+ */
+export const MAX_WAITING = 256;
+/**
+ * How long a connection may take to send its whole request, from its connect, whatever it trickles
+ * meanwhile. HAProxy, keepalived and curl send theirs at once; 2 s is far above a loaded host's
+ * scheduling delay and far below HAProxy's default check timeout.
+ */
+export const HEADER_DEADLINE_MS = 2000;
+
 export class HealthEndpoint {
   private server: http.Server | null = null;
+  /** Connections without a whole request yet, oldest first (a Set keeps insertion order). */
+  private readonly waitingSockets = new Set<net.Socket>();
 
   constructor(
     private readonly listen: string,
@@ -39,6 +55,7 @@ export class HealthEndpoint {
   async start(): Promise<void> {
     const { host, port } = parseListen(this.listen);
     const server = http.createServer({ requireHostHeader: false }, (req, res) => {
+      this.waitingSockets.delete(req.socket);
       const { status, body } = healthResponse(this.verdict());
       // Read and discard any request body; close the connection as clustercheck does, so a
       // checker never holds sockets between checks.
@@ -50,10 +67,13 @@ export class HealthEndpoint {
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
-    // A checker that connects and says nothing must not hold a socket for long.
-    server.headersTimeout = 5000;
-    server.requestTimeout = 5000;
-    server.maxConnections = 256;
+    // Any host that reaches the port could hold every connection slot with half-sent requests and
+    // take the node out of HAProxy: Node's maxConnections drops the *new* connection (the check)
+    // and its headersTimeout is only looked at every connectionsCheckingInterval (30 s). So each
+    // connection has its own deadline, and at the cap the oldest waiting one makes room.
+    server.headersTimeout = HEADER_DEADLINE_MS;
+    server.requestTimeout = HEADER_DEADLINE_MS;
+    server.on('connection', (socket: net.Socket) => this.admit(socket));
     this.server = server;
     await new Promise<void>((resolve) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -69,6 +89,29 @@ export class HealthEndpoint {
         resolve();
       });
     });
+  }
+
+  private admit(socket: net.Socket): void {
+    const waiting = this.waitingSockets;
+    waiting.add(socket);
+    const deadline = setTimeout(() => {
+      if (waiting.delete(socket)) socket.destroy();
+    }, HEADER_DEADLINE_MS);
+    deadline.unref();
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      waiting.delete(socket);
+    });
+    if (waiting.size > MAX_WAITING) {
+      const oldest = waiting.values().next().value as net.Socket;
+      waiting.delete(oldest);
+      oldest.destroy();
+    }
+  }
+
+  /** Connections that have not sent a whole request yet (tests). */
+  waiting(): number {
+    return this.waitingSockets.size;
   }
 
   /** The bound port (tests), or 0 when not listening. */

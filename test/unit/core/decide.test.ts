@@ -346,6 +346,21 @@ describe('galera-init decision, case by case', () => {
       { advice: /^if c is gone for good: run on b: mysql -e "SET GLOBAL wsrep_provider_options='pc\.bootstrap=YES'"$/ },
     ],
     [
+      'a survivor on MariaDB 11.8 (provider plugin): the advice names the statement its server takes',
+      [
+        m('a', { self: true, seqno: 8n, seqnoSource: 'recovered' }),
+        run('b', {
+          seqno: 12n,
+          clusterStatus: 'nonPrimary',
+          pcBootstrap: 'SET GLOBAL wsrep_provider_pc_bootstrap=ON',
+        }),
+        m('c', { seqno: 11n, seqnoSource: 'recovered' }),
+      ],
+      'wait',
+      /b is the most advanced member$/,
+      { advice: /^if c is gone for good: run on b: mysql -e "SET GLOBAL wsrep_provider_pc_bootstrap=ON"$/ },
+    ],
+    [
       'two stopped members behind a non-Primary survivor: both named in the advice',
       [
         m('a', { self: true, seqno: 8n, seqnoSource: 'recovered' }),

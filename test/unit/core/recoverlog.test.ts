@@ -1,12 +1,25 @@
 // The --wsrep-recover output: the recovered position, from real runs and at its edges.
 import { strict as assert } from 'node:assert';
-import { parseRecoveredPosition } from '../../../src/core/recoverlog';
+import { parseRecoveredPosition, preparedTransactions } from '../../../src/core/recoverlog';
 import { SEQNO_MAX, SEQNO_MIN } from '../../../src/core/gtid';
 import { fixture } from '../../helpers/fixtures';
 import { check, textLike } from '../../helpers/fuzz';
 
 // Against fixtures captured from a real MariaDB 10.11 + Galera 4 node (test/fixtures) and their
 // broken variants.
+describe('prepared transactions in the --wsrep-recover output', () => {
+  it("counts the ones that stop the run, not an application's prepared XA transactions", () => {
+    assert.equal(preparedTransactions(fixture('wsrep-recover-mariadb-10.11.log')), 0);
+    assert.equal(
+      preparedTransactions('[ERROR] Found 3 prepared transactions! It means that server was not shut down properly'),
+      3,
+    );
+    assert.equal(preparedTransactions('[ERROR] Found 1 prepared transaction! You have to start server'), 1);
+    assert.equal(preparedTransactions('[Warning] Found 2 prepared XA transactions'), 0);
+    assert.equal(preparedTransactions('Found 99999999999 prepared transactions!'), 0, 'no absurd count');
+  });
+});
+
 describe('--wsrep-recover output parser', () => {
   it('finds the position in a real MariaDB 10.11 run', () => {
     assert.deepEqual(parseRecoveredPosition(fixture('wsrep-recover-mariadb-10.11.log')), {

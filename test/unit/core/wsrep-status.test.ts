@@ -2,14 +2,18 @@
 // defaults of a missing variable.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { isHealthy } from '../../../src/core/health';
+import { DEFAULT_HEALTH_POLICY, isHealthy } from '../../../src/core/health';
 import {
   CLUSTER_STATUS_TEXT,
   LOCAL_STATE,
   WsrepStatus,
   clusterStatusOf,
   isSyncedPrimary,
+  listCount,
+  PC_BOOTSTRAP_OPTIONS,
+  PC_BOOTSTRAP_VARIABLE,
   parseWsrepStatus,
+  pcBootstrapStatementOf,
   membersOf,
 } from '../../../src/core/wsrep-status';
 import { check } from '../../helpers/fuzz';
@@ -28,6 +32,18 @@ describe('wsrep status values, parsed', () => {
     ['wsrep_cluster_size', 'clusterSize', 'x3', null],
     ['wsrep_cluster_size', 'clusterSize', '-1', null],
     ['wsrep_cluster_size', 'clusterSize', undefined, null],
+    ['wsrep_local_cert_failures', 'certFailures', '18446744073709551615', 2n ** 64n - 1n],
+    ['wsrep_local_cert_failures', 'certFailures', '-1', null],
+    ['wsrep_local_bf_aborts', 'bfAborts', '42', 42n],
+    ['wsrep_local_bf_aborts', 'bfAborts', undefined, null],
+    ['wsrep_evs_state', 'evsState', 'OPERATIONAL', 'operational'],
+    ['wsrep_evs_state', 'evsState', 'GATHER', 'gather'],
+    ['wsrep_evs_state', 'evsState', ' install ', 'install'],
+    ['wsrep_evs_state', 'evsState', 'toString', null],
+    ['wsrep_evs_state', 'evsState', '', null],
+    ['wsrep_evs_state', 'evsState', undefined, null],
+    ['wsrep_evs_delayed', 'evsDelayed', ' u1:tcp://10.0.0.2:4567:1 ', 'u1:tcp://10.0.0.2:4567:1'],
+    ['wsrep_evs_evict_list', 'evsEvictList', undefined, ''],
     ['wsrep_local_index', 'localIndex', '0', 0],
     ['wsrep_local_index', 'localIndex', ' 12 ', 12],
     ['wsrep_local_index', 'localIndex', '-2', -2],
@@ -120,6 +136,36 @@ describe('wsrep status values, parsed', () => {
   });
 });
 
+describe('the pc.bootstrap statement a server takes', () => {
+  it('the variable where the provider is a plugin (MariaDB 11.8), the provider option otherwise, unknown unread', () => {
+    const pc = (v: Record<string, string> | null): string =>
+      parseWsrepStatus(syncedStatus(), v, null, true, 1).pcBootstrap;
+    assert.equal(pc({ wsrep_provider_pc_bootstrap: 'OFF', wsrep_node_name: 'n' }), PC_BOOTSTRAP_VARIABLE);
+    assert.equal(pc({ wsrep_provider_options: 'gcache.size = 8M', wsrep_node_name: 'n' }), PC_BOOTSTRAP_OPTIONS);
+    assert.equal(pc(null), '', 'not read: unknown, so the caller falls back and the MIB says empty');
+    assert.equal(
+      pcBootstrapStatementOf(Object.create({ wsrep_provider_pc_bootstrap: 'x' }) as Record<string, string>),
+      PC_BOOTSTRAP_OPTIONS,
+    );
+  });
+});
+
+describe('the EVS lists, counted', () => {
+  it('counts the entries of wsrep_evs_delayed and wsrep_evs_evict_list, blanks aside', () => {
+    assert.deepEqual(
+      ['', ' ', 'a:tcp://10.0.0.2:4567:3', 'a:tcp://10.0.0.2:4567:3,b:tcp://10.0.0.3:4567:1', 'u1,,u2,'].map(listCount),
+      [0, 0, 1, 2, 2],
+    );
+  });
+  it('reads the real Synced capture: operational, nothing delayed or evicted, no conflicts', () => {
+    const w = parseWsrepStatus(syncedStatus(), null, null, true, 1);
+    assert.deepEqual(
+      [w.evsState, w.evsDelayed, w.evsEvictList, w.certFailures, w.bfAborts],
+      ['operational', '', '', 0n, 0n],
+    );
+  });
+});
+
 describe('wsrep health parsing', () => {
   const status = syncedStatus();
   it('reads a real Synced node', () => {
@@ -137,8 +183,8 @@ describe('wsrep health parsing', () => {
     assert.equal(h.gcacheBytes, 8 * 1024 * 1024);
     assert.equal(h.nodeName, 'n1');
     assert.ok(h.receivedBytes !== null && h.replicatedBytes !== null);
-    assert.ok(isHealthy(h, true, false));
-    assert.equal(isHealthy(h, false, false), false);
+    assert.ok(isHealthy(h, true, DEFAULT_HEALTH_POLICY));
+    assert.equal(isHealthy(h, false, DEFAULT_HEALTH_POLICY), false);
   });
   it('turns a non-Primary conf id of 2^64-1 into -1', () => {
     assert.equal(

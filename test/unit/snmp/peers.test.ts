@@ -24,7 +24,7 @@ const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
 // galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas, then the mark:
 // galeraMarkState, galeraMarkUuid, galeraMarkTopSeqno, galeraMarkTopNode, galeraMarkTolerance,
-// galeraMarkRule (optional).
+// galeraMarkRule, galeraPcBootstrapStatement (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -45,6 +45,7 @@ const good = () => [
   vb(T.OctetString, Buffer.from('-1')),
   vb(T.OctetString, Buffer.from('')),
   vb(T.Gauge, 0),
+  vb(T.OctetString, Buffer.from('')),
   vb(T.OctetString, Buffer.from('')),
 ];
 /** good() with a valid mark: n9 committed 500 in U, tolerance 3. */
@@ -147,6 +148,20 @@ describe('peer answers', () => {
       assert.deepEqual([f.answered, f.mark], [true, undefined], b.toString());
     }
   });
+  it('reads the pc.bootstrap statement its server takes; anything else is unknown, never printed', () => {
+    const with_ = (text: string): string | undefined => {
+      const v = good();
+      v[20] = vb(T.OctetString, Buffer.from(text));
+      return factsFromVarbinds(mib, 'p', v).pcBootstrap;
+    };
+    assert.equal(with_('SET GLOBAL wsrep_provider_pc_bootstrap=ON'), 'SET GLOBAL wsrep_provider_pc_bootstrap=ON');
+    assert.equal(
+      with_("SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"),
+      "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'",
+    );
+    assert.equal(with_(''), undefined);
+    assert.equal(with_('DROP DATABASE app'), undefined, "a peer's free text is not advice");
+  });
   it('an out-of-range optional value is unknown, not trusted', () => {
     const v = good();
     v[6] = vb(T.Integer, 77);
@@ -224,7 +239,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /19 values for 20 objects/,
+      /20 values for 21 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -224,6 +224,15 @@ const fullSnapshot: NodeSnapshot = {
     gcacheBytes: 128 * 1024 * 1024,
     desyncCount: 0,
     members: [1, 2, 3].map((i) => ({ name: `n${i}`, address: `10.0.0.${i}:3306`, uuid: U(10 + i) })),
+    certFailures: 17n,
+    bfAborts: 2n ** 33n,
+    evsState: 'gather',
+    evsDelayed: 'a1b2c3d4-0000-11ee-8000-000000000001:tcp://10.0.0.2:4567:3',
+    evsEvictList: '',
+    pcBootstrap: 'SET GLOBAL wsrep_provider_pc_bootstrap=ON',
+    readOnly: false,
+    rejectQueries: 'NONE',
+    donorRejectsQueries: false,
   },
   window: {
     rateShort: 1000,
@@ -265,6 +274,22 @@ describe('the view against GALERA-MIB, object by object', () => {
         index: i.oid.slice(mib.object(name).oid.length).join('.'),
         value: typeof i.value === 'function' ? i.value() : i.value,
       }));
+
+  it('publishes the conflict counters, the EVS state by name and the EVS lists with their counts', () => {
+    const one = (name: string): unknown => (under(name)[0].value as { value: unknown }).value;
+    assert.equal(one('galeraLocalCertFailures'), 17n);
+    assert.equal(one('galeraLocalBfAborts'), 2n ** 33n);
+    assert.equal(one('galeraEvsState'), mib.enumValue('galeraEvsState', 'gather'));
+    assert.equal(one('galeraEvsDelayed'), 'a1b2c3d4-0000-11ee-8000-000000000001:tcp://10.0.0.2:4567:3');
+    assert.equal(one('galeraEvsDelayedCount'), 1);
+    assert.equal(one('galeraEvsEvictList'), '');
+    assert.equal(one('galeraEvsEvictCount'), 0);
+    const unknown = buildView(mib, { ...fullSnapshot, wsrep: { ...fullSnapshot.wsrep!, evsState: null } });
+    assert.equal(
+      (getExact(unknown, [...mib.object('galeraEvsState').oid, 0]).value as { value: unknown }).value,
+      mib.enumValue('galeraEvsState', 'unknown'),
+    );
+  });
 
   it("reads the MIB text (a sanity check of this test's own parser)", () => {
     assert.ok(scalars.length >= 40, `${scalars.length} scalars`);

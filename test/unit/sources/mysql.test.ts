@@ -71,6 +71,25 @@ describe('the wsrep source against a misbehaving server', function () {
     assert.equal(src.reads.count, 1, 'a drop is no read: the age keeps growing from the last answer');
   });
 
+  it("reads the health rule's variables at every poll, the slow ones only now and then", async () => {
+    assert.equal(src.facts.variables?.read_only, 'OFF');
+    const from = fake.queries.length;
+    fake.variables.read_only = 'ON';
+    fake.variables.wsrep_reject_queries = 'ALL';
+    await waitFor('read_only ON seen', () => src.facts.variables?.read_only === 'ON', 5000, 10);
+    assert.equal(src.facts.variables?.wsrep_reject_queries, 'ALL');
+    assert.equal(src.facts.variables?.wsrep_node_name, 'fake', 'the slow ones stay between their reads');
+    await waitFor('a few more polls', () => fake.queries.length >= from + 12, 5000, 10);
+    const vars = fake.queries.slice(from).filter((q) => q.startsWith('SHOW GLOBAL VARIABLES'));
+    const status = fake.queries.slice(from).filter((q) => q.startsWith('SHOW GLOBAL STATUS'));
+    assert.ok(vars.length >= status.length - 1, `${vars.length} variable reads for ${status.length} polls`);
+    assert.ok(vars.every((q) => q.includes("'wsrep_sst_donor_rejects_queries'")));
+    assert.ok(
+      vars.filter((q) => q.includes("'wsrep_provider_options'")).length <= 1,
+      'wsrep_provider_options is read about once a minute, not at each poll',
+    );
+  });
+
   it('reads the real Synced capture through the protocol', () => {
     assert.equal(src.facts.status?.wsrep_cluster_size, size());
     assert.equal(src.facts.status?.wsrep_cluster_status, 'Primary');

@@ -59,9 +59,27 @@ describe('the recovery run', () => {
     await waitFor('the child killed too', () => !running(), 2000, 20);
   });
 
-  it('is killed at its timeout', async () => {
+  it('is killed at its timeout, and says so with the time it ran and the key to raise', async () => {
     const r = await run(['sleep', '30'], { timeoutMs: 200 });
-    assert.ok(!r.ok && /timed out/.test(r.error));
+    assert.ok(!r.ok);
+    assert.match(
+      r.error,
+      /^timed out: ran 0 s, killed at recovery\.timeoutMs \(200 ms\); a large InnoDB may need longer: raise recovery\.timeoutMs$/,
+    );
+  });
+
+  it('names prepared transactions left by the crash, their count and the fix (the seqno stays unknown)', async () => {
+    // What MariaDB's transaction-coordinator recovery prints before it aborts the run.
+    const r = await run([
+      'bash',
+      '-c',
+      'echo "[ERROR] Found 2 prepared transactions! It means that server was not shut down properly last time and critical recovery information (last binlog or tc.log file) was manually deleted after a crash. You have to start server with --tc-heuristic-recover switch to commit or rollback pending transactions."; echo "[ERROR] Aborting"; exit 1',
+    ]);
+    assert.ok(!r.ok);
+    assert.match(
+      r.error,
+      /^the crash left 2 prepared transactions: no position until resolved\. Fix: .*--tc-heuristic-recover=rollback added \(rolls them back\), then galera-init$/,
+    );
   });
 
   it('says what the output looked like when it has no position', async () => {

@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import type { HealthVerdict } from '../../../../src/core/health';
-import { HealthEndpoint, parseListen } from '../../../../src/daemon/outputs/http';
+import { HEADER_DEADLINE_MS, HealthEndpoint, MAX_WAITING, parseListen } from '../../../../src/daemon/outputs/http';
+import { SLACK, waitFor } from '../../../helpers/proc';
 import { buildConfig } from '../../../../src/config';
 import { createLogger, silentLogger } from '../../../../src/log';
 
@@ -86,6 +87,81 @@ describe('the health endpoint', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0], /"err":"EADDRINUSE".*cannot serve the health endpoint/);
     await second.stop();
+  });
+});
+
+describe('the health endpoint under idle and half-sent connections (issue 19)', function () {
+  this.timeout(30000 * SLACK);
+  let ep: HealthEndpoint;
+  const idle: net.Socket[] = [];
+  beforeEach(async () => {
+    ep = new HealthEndpoint(
+      `127.0.0.1:${await freePort()}`,
+      () => ({ healthy: false, reason: 'Galera node is not synced (Joining).' }),
+      silentLogger(),
+    );
+    await ep.start();
+  });
+  afterEach(async () => {
+    for (const s of idle.splice(0)) s.destroy();
+    await ep.stop();
+  });
+
+  /** n connections that each send half a request and then nothing, all connected when it resolves. */
+  const halfRequests = (n: number): Promise<void> =>
+    Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const s = net.connect(ep.port(), '127.0.0.1', () => {
+              s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+              resolve();
+            });
+            s.on('error', () => undefined); // reset by the server: expected for the oldest
+            s.once('error', reject);
+            idle.push(s);
+          }),
+      ),
+    ).then(() => undefined);
+
+  it('answers a new check while 300 connections each hold half a request', async () => {
+    await halfRequests(300);
+    // Every idle connection the server has accepted is counted before the check comes.
+    await waitFor('the server to see the idle connections', () => ep.waiting() >= MAX_WAITING, 10000 * SLACK, 10);
+    const t0 = Date.now();
+    const r = await raw(ep.port(), 'OPTIONS / HTTP/1.0\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.[01] 503 Service Unavailable\r\n/);
+    assert.match(r, /\r\n\r\nGalera node is not synced \(Joining\)\.\r\n$/);
+    assert.ok(ep.waiting() <= MAX_WAITING, `${ep.waiting()} connections waiting for their request`);
+    process.stdout.write(`      answered in ${Date.now() - t0} ms beside 300 half-sent requests\n`);
+  });
+
+  it('keeps answering while the idle connections are opened again and again', async () => {
+    for (let round = 0; round < 3; round++) {
+      await halfRequests(150);
+      assert.match(await raw(ep.port(), 'GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1\.[01] 503 /);
+    }
+    assert.ok(ep.waiting() <= MAX_WAITING);
+  });
+
+  it('closes a connection whose request is not complete by the deadline, even one that trickles', async () => {
+    const s = net.connect(ep.port(), '127.0.0.1');
+    idle.push(s);
+    s.on('error', () => undefined);
+    await new Promise((r) => s.once('connect', r));
+    s.write('GET / HTTP/1.1\r\n');
+    // A byte now and then resets an idle timer; the deadline counts from the connection.
+    const trickle = setInterval(() => s.writable && s.write('X-A: b\r\n'), HEADER_DEADLINE_MS / 4);
+    const t0 = Date.now();
+    try {
+      await new Promise((r) => s.once('close', r));
+    } finally {
+      clearInterval(trickle);
+    }
+    const lived = Date.now() - t0;
+    assert.ok(lived >= HEADER_DEADLINE_MS - 100, `closed after ${lived} ms`);
+    assert.equal(ep.waiting(), 0);
   });
 });
 

@@ -9,12 +9,13 @@
 //   CAMPAIGN_SEED=n     the seed (default: a random one, printed first)
 //   CAMPAIGN_ROUNDS=n   rounds to run (default 3: the suite's short campaign)
 //   CAMPAIGN_FIRST=n    the first round's number (replays round n's plan on a fresh cluster)
+//   CAMPAIGN_FAULTS=a,b only these fault kinds (powercut,reboot,partition,kill,grastate)
 //   CAMPAIGN_BUDGET_S=n stop starting rounds after n s (default 420 for the short campaign, none else)
 
 import { randomInt } from 'node:crypto';
 import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
 import { packTarball, ProductionCluster, productionUnavailable, readmeBlock } from '../helpers/production';
-import { describePlan, planRound } from '../helpers/campaign-plan';
+import { describePlan, FAULT_KINDS, FaultKind, planRound } from '../helpers/campaign-plan';
 import { Campaign } from '../helpers/campaign';
 import { loadMib } from '../../src/snmp/mib';
 
@@ -30,6 +31,11 @@ const envInt = (name: string): number | null => {
 const SEED = envInt('CAMPAIGN_SEED') ?? randomInt(2 ** 31);
 const ROUNDS = envInt('CAMPAIGN_ROUNDS') ?? 3;
 const FIRST = envInt('CAMPAIGN_FIRST') ?? 0;
+const KINDS = (process.env.CAMPAIGN_FAULTS || FAULT_KINDS.join(',')).split(',') as FaultKind[];
+for (const k of KINDS)
+  if (!FAULT_KINDS.includes(k))
+    throw new Error(`CAMPAIGN_FAULTS: unknown fault '${k}' (known: ${FAULT_KINDS.join(',')})`);
+const REPLAY = `CAMPAIGN_SEED=${SEED}${process.env.CAMPAIGN_FAULTS ? ` CAMPAIGN_FAULTS=${KINDS.join(',')}` : ''}`;
 const BUDGET_S = envInt('CAMPAIGN_BUDGET_S') ?? (process.env.CAMPAIGN_ROUNDS ? 0 : 420);
 /** Synced 3 within this long after the heal (nominal, × TEST_SLACK on a busy machine). */
 const BOUND_MS = 120000 * SLACK;
@@ -49,9 +55,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    console.log(
-      `      replay: CAMPAIGN_SEED=${SEED} CAMPAIGN_FIRST=${FIRST} CAMPAIGN_ROUNDS=${ROUNDS} npm run test:campaign`,
-    );
+    console.log(`      replay: ${REPLAY} CAMPAIGN_FIRST=${FIRST} CAMPAIGN_ROUNDS=${ROUNDS} npm run test:campaign`);
     const tarball = await packTarball();
     await c.create(3);
     await c.install(tarball);
@@ -73,13 +77,17 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
   });
 
   after(async () => {
-    if (summary.length) console.log(summary.map((l) => `      ${l}`).join('\n'));
+    if (summary.length)
+      console.log(
+        `      campaign ${REPLAY}: ${summary.length} rounds green in ${Math.round((Date.now() - started) / 1000)} s, ` +
+          `${camp.acked.size} commits acknowledged, none lost`,
+      );
     await c.destroy();
     await cleanupAll();
   });
 
   for (let r = FIRST; r < FIRST + ROUNDS; r++) {
-    const plan = planRound(SEED, r);
+    const plan = planRound(SEED, r, 3, KINDS);
     it(`round ${r}: ${describePlan(plan)}`, async function () {
       if (failed !== null) {
         console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
@@ -102,7 +110,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
         const err = e as Error;
         err.message =
           `round ${r} (${describePlan(plan)}): ${err.message}\n` +
-          `replay: CAMPAIGN_SEED=${SEED} CAMPAIGN_ROUNDS=${r + 1 - FIRST} CAMPAIGN_FIRST=${FIRST} npm run test:campaign`;
+          `replay: ${REPLAY} CAMPAIGN_ROUNDS=${r + 1 - FIRST} CAMPAIGN_FIRST=${FIRST} npm run test:campaign`;
         throw err;
       }
     });

@@ -31,7 +31,8 @@ export function splitBrain(views: WsrepView[]): string | null {
   for (let i = 0; i < primary.length; i++)
     for (let j = i + 1; j < primary.length; j++) {
       const [a, b] = [primary[i], primary[j]];
-      const disjoint = !a.members.some((m) => b.members.includes(m));
+      // A server that does not list its members yet (joining) proves nothing either way.
+      const disjoint = a.members.length > 0 && b.members.length > 0 && !a.members.some((m) => b.members.includes(m));
       if (a.uuid !== b.uuid || disjoint)
         return `two Primary components at once: ${a.node} (uuid ${a.uuid}, conf ${a.confId}, members ${a.members.join(',')}) and ${b.node} (uuid ${b.uuid}, conf ${b.confId}, members ${b.members.join(',')})`;
     }

@@ -241,9 +241,13 @@ export class Campaign {
     await sampling;
     if (found.split) throw new Error(found.split + (failure ? `\nand: ${failure.message}` : ''));
     if (failure) throw failure;
+    // galera-init logs its decision before it acts, and ends (a oneshot) after the server is Synced:
+    // once it has ended everywhere, every bootstrap decision of the round is in the journals.
+    for (const x of c.nodes) await x.node.waitState('galera-init.service', ['inactive', 'failed'], 120000);
     const bootstraps: string[] = [];
     for (const x of c.nodes)
-      if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service', t0))) bootstraps.push(x.name);
+      for (const line of (await x.node.journal('galera-init.service', t0)).split('\n'))
+        if (line.includes('"decision":"bootstrap"')) bootstraps.push(x.name);
     if (bootstraps.length > 1)
       throw new Error(`${bootstraps.length} bootstraps in one round: ${bootstraps.join(', ')}`);
     // Every acknowledged commit on every node (the last ones may still be applying: wait for them).

@@ -171,7 +171,12 @@ export class Campaign {
    * Everything healed (every node on, every cable in, snmpd and the agent started), then Synced 3;
    * a galera-init wait with no Primary anywhere for 20 s is ended by running its advice, once.
    */
-  private async converge(t0: number, boundMs: number, operator: string[]): Promise<void> {
+  private async converge(
+    t0: number,
+    boundMs: number,
+    operator: string[],
+    found: { split: string | null },
+  ): Promise<void> {
     const c = this.c;
     const off = c.nodes.filter((x) => !x.node.running);
     if (off.length) await c.bootAll(off);
@@ -180,6 +185,8 @@ export class Campaign {
     const until = Date.now() + boundMs;
     let noPrimarySince = 0;
     for (;;) {
+      // Two Primary components do not heal by themselves: the round has failed, say so now.
+      if (found.split) return;
       const views = await Promise.all(c.nodes.map((x) => c.view(x).catch(() => null)));
       if (views.every((v) => v && v.size === c.nodes.length && v.state === 'Synced' && v.status === 'Primary')) return;
       const anyPrimary = views.some((v) => v?.status === 'Primary');
@@ -214,7 +221,8 @@ export class Campaign {
     }
   }
 
-  async round(plan: RoundPlan, boundMs: number): Promise<RoundResult> {
+  /** One round; `also` runs beside the plan's steps (the first boot is a round with no fault). */
+  async round(plan: RoundPlan, boundMs: number, also?: () => Promise<void>): Promise<RoundResult> {
     const c = this.c;
     const t0 = Date.now();
     const stop = { done: false };
@@ -225,13 +233,14 @@ export class Campaign {
     const operator: string[] = [];
     let failure: Error | null = null;
     try {
-      await Promise.all(
-        plan.steps.map(async (s) => {
+      await Promise.all([
+        ...plan.steps.map(async (s) => {
           await sleep(s.atMs);
           await this.doFault(s.fault, plan);
         }),
-      );
-      await this.converge(t0, boundMs, operator);
+        also?.(),
+      ]);
+      await this.converge(t0, boundMs, operator, found);
     } catch (e) {
       failure = e as Error;
     }
@@ -251,7 +260,7 @@ export class Campaign {
     if (bootstraps.length > 1)
       throw new Error(`${bootstraps.length} bootstraps in one round: ${bootstraps.join(', ')}`);
     // Every acknowledged commit on every node (the last ones may still be applying: wait for them).
-    for (const x of c.nodes) {
+    for (const x of this.acked.size ? c.nodes : []) {
       let missing: number[] = [];
       for (let i = 0; i < 20; i++) {
         const have = new Set((await c.sql(x, 'SELECT id FROM gx.c')).split('\n').filter(Boolean).map(Number));

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ROOT, start, stopChild, tempDir, waitFor } from './proc';
-import { Bridge, maskGenerators, Node } from './systemd';
+import { Bridge, maskGenerators, Node, systemdUnavailable } from './systemd';
 import { parseTrapLog, Trap } from './traps';
 
 export const NET = '192.0.2.0/24';
@@ -28,6 +28,42 @@ export function installScript(node: string, addr: string, members: string[]): st
   const [first, ...rest] = block.split('\n');
   if (!first.startsWith('NODE=')) throw new Error(`the README's install block must start with NODE=...; got: ${first}`);
   return [`NODE=${node} ADDR=${addr} MEMBERS="${members.join(' ')}" NMS=${NMS} NET=${NET}`, ...rest].join('\n');
+}
+
+/** Why this machine cannot run the production layout, or null (what a test prints as "skipped: why"). */
+export function productionUnavailable(): string | null {
+  const why = systemdUnavailable();
+  if (why) return why;
+  for (const f of [
+    '/usr/sbin/mariadbd',
+    '/usr/lib/galera/libgalera_smm.so',
+    '/usr/sbin/snmpd',
+    '/usr/sbin/snmptrapd',
+    '/lib/systemd/system/mariadb.service',
+  ]) {
+    if (!fs.existsSync(f)) return `${f} not installed (Debian packages mariadb-server galera-4 snmpd snmptrapd)`;
+  }
+  return null;
+}
+
+/** The package as an operator gets it: `npm pack` of this checkout, into a temp dir. */
+export async function packTarball(): Promise<string> {
+  const dir = tempDir('gxsd-pack-');
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
+  return path.join(dir, stdout.trim().split('\n').pop()!);
+}
+
+/** One node's view of its cluster, as a fault campaign samples it. */
+export interface WsrepView {
+  node: string;
+  at: number;
+  status: string;
+  state: string;
+  uuid: string;
+  confId: string;
+  size: number;
+  /** wsrep_incoming_addresses: the members of the component this node is in. */
+  members: string[];
 }
 
 export interface ClusterNode {
@@ -109,6 +145,41 @@ export class ProductionCluster {
         await x.node.shutdown(60000);
       }),
     );
+  }
+
+  async bootAll(nodes = this.nodes): Promise<void> {
+    await Promise.all(nodes.map((x) => x.node.boot('multi-user.target', 30000)));
+  }
+
+  /** The node's view of the cluster, or null when its server does not answer within a few seconds. */
+  async view(x: ClusterNode): Promise<WsrepView | null> {
+    if (!x.node.running) return null;
+    const r = await x.node.exec(
+      [
+        'mariadb',
+        '-N',
+        '-B',
+        '-e',
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status','wsrep_local_state_comment','wsrep_cluster_state_uuid','wsrep_cluster_conf_id','wsrep_cluster_size','wsrep_incoming_addresses')",
+      ],
+      { timeoutMs: 5000 },
+    );
+    if (r.code !== 0) return null;
+    const m = new Map(r.stdout.split('\n').map((l) => l.split('\t') as [string, string]));
+    return {
+      node: x.name,
+      at: Date.now(),
+      status: m.get('wsrep_cluster_status') ?? '',
+      state: m.get('wsrep_local_state_comment') ?? '',
+      uuid: m.get('wsrep_cluster_state_uuid') ?? '',
+      confId: m.get('wsrep_cluster_conf_id') ?? '',
+      size: Number(m.get('wsrep_cluster_size')),
+      members: (m.get('wsrep_incoming_addresses') ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+        .sort(),
+    };
   }
 
   traps(): Trap[] {

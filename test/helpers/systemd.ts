@@ -260,6 +260,11 @@ export class Node {
     fs.chownSync(f, uid, gid);
   }
 
+  /** This node's end of its veth, in the bridge's namespace: a fault campaign pulls it (Bridge.link). */
+  get hostSide(): string {
+    return `gxsd${this.id}`;
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -305,8 +310,7 @@ export class Node {
       5,
     );
     this.pid = inner;
-    if (this.opts.bridge && this.opts.address)
-      await this.opts.bridge.attach(inner, `gxsd${this.id}`, this.opts.address);
+    if (this.opts.bridge && this.opts.address) await this.opts.bridge.attach(inner, this.hostSide, this.opts.address);
     fs.writeFileSync(go, '');
     await waitFor(
       `${this.hostname}: systemd answering (see ${this.consoleLog})`,
@@ -419,10 +423,11 @@ export class Node {
     return state;
   }
 
-  async journal(unit?: string): Promise<string> {
+  /** This boot's journal (or since sinceMs, ms since the epoch, across boots: a campaign's round). */
+  async journal(unit?: string, sinceMs?: number): Promise<string> {
     // This boot only. The journal is persistent (/var/log/journal on the node's disk) and every boot
     // has the host kernel's boot id, so `-b` cannot tell boots apart: the boot's start time can.
-    const since = `@${Math.floor(this.bootStartedAt / 1000) - 1}`;
+    const since = `@${Math.floor((sinceMs ?? this.bootStartedAt) / 1000) - 1}`;
     return (
       await this.exec([
         'journalctl',

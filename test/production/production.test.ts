@@ -4,16 +4,10 @@
 // Each story ends with one cluster of 3, Synced, no row lost, and the expected notifications.
 
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
-import { systemdUnavailable } from '../helpers/systemd';
-import { ClusterNode, ProductionCluster, readmeBlock } from '../helpers/production';
+import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
+import { ClusterNode, ProductionCluster, packTarball, productionUnavailable, readmeBlock } from '../helpers/production';
 import { loadMib } from '../../src/snmp/mib';
 
-const pexec = promisify(execFile);
 const mib = loadMib();
 const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
 const NODE_NAME = `${mib.object('galeraNodeName').oid.join('.')}.0`;
@@ -21,30 +15,13 @@ const STATUS = `${mib.object('galeraStatus').oid.join('.')}.0`;
 const SIZE = `${mib.object('galeraClusterSize').oid.join('.')}.0`;
 const SOURCES = mib.object('galeraSourceIndex').oid.slice(0, -2).join('.'); // galeraSourceTable
 
-function unavailable(): string | null {
-  const why = systemdUnavailable();
-  if (why) return why;
-  for (const f of [
-    '/usr/sbin/mariadbd',
-    '/usr/lib/galera/libgalera_smm.so',
-    '/usr/sbin/snmpd',
-    '/usr/sbin/snmptrapd',
-    '/lib/systemd/system/mariadb.service',
-  ]) {
-    if (!fs.existsSync(f)) return `${f} not installed (Debian packages mariadb-server galera-4 snmpd snmptrapd)`;
-  }
-  return null;
-}
-
 describe('production: the README install on three systemd nodes', function () {
   this.timeout(600000 * SLACK);
   const c = new ProductionCluster();
   let rows = 0;
   const t0 = Date.now();
 
-  const bootAll = async (nodes: ClusterNode[]): Promise<void> => {
-    await Promise.all(nodes.map((x) => x.node.boot('multi-user.target', 30000)));
-  };
+  const bootAll = (nodes: ClusterNode[]): Promise<void> => c.bootAll(nodes);
   /** A drop-in Restart=no on mariadb.service: a killed server stays down, as with a unit that gave up. */
   const noRestart = async (nodes: ClusterNode[], on: boolean): Promise<void> => {
     const d = '/etc/systemd/system/mariadb.service.d';
@@ -135,14 +112,12 @@ describe('production: the README install on three systemd nodes', function () {
   };
 
   before(async function () {
-    const why = unavailable();
+    const why = productionUnavailable();
     if (why) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    const dir = tempDir('gxsd-pack-');
-    const { stdout } = await pexec('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
-    const tarball = path.join(dir, stdout.trim().split('\n').pop()!);
+    const tarball = await packTarball();
     await c.create(3);
     const t = Date.now();
     await c.install(tarball);

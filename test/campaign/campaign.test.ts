@@ -1,0 +1,135 @@
+// The seeded, randomized fault campaign on the production layout (issue 22): three systemd nodes
+// installed with the README's commands and the NMS (test/helpers/production.ts). Each round's
+// faults and timing come from (CAMPAIGN_SEED, round) (test/helpers/campaign-plan.ts); a writer
+// commits rows through every node in turn while a sampler reads every node's view; after the heal
+// test/helpers/campaign.ts checks that no acknowledged row is lost, that no two Primary components
+// ever ran at once, that galera-init bootstrapped at most once, and that the cluster is Synced 3
+// again (alone, or by the command a galera-init wait names).
+//
+//   CAMPAIGN_SEED=n     the seed (default: a random one, printed first)
+//   CAMPAIGN_ROUNDS=n   rounds to run (default 3: the suite's short campaign)
+//   CAMPAIGN_FIRST=n    the first round's number (replays round n's plan on a fresh cluster)
+//   CAMPAIGN_FAULTS=a,b only these fault kinds (powercut,reboot,partition,kill,grastate)
+//   CAMPAIGN_BUDGET_S=n stop starting rounds after n s (default 420 for the short campaign, none else)
+
+import { randomInt } from 'node:crypto';
+import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
+import { packTarball, ProductionCluster, productionUnavailable, readmeBlock } from '../helpers/production';
+import { describePlan, FAULT_KINDS, FaultKind, planRound } from '../helpers/campaign-plan';
+import { Campaign } from '../helpers/campaign';
+import { loadMib } from '../../src/snmp/mib';
+
+const STATUS = `${loadMib().object('galeraStatus').oid.join('.')}.0`;
+
+const envInt = (name: string): number | null => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'`);
+  return n;
+};
+const SEED = envInt('CAMPAIGN_SEED') ?? randomInt(2 ** 31);
+const ROUNDS = envInt('CAMPAIGN_ROUNDS') ?? 3;
+const FIRST = envInt('CAMPAIGN_FIRST') ?? 0;
+const KINDS = (process.env.CAMPAIGN_FAULTS || FAULT_KINDS.join(',')).split(',') as FaultKind[];
+for (const k of KINDS)
+  if (!FAULT_KINDS.includes(k))
+    throw new Error(`CAMPAIGN_FAULTS: unknown fault '${k}' (known: ${FAULT_KINDS.join(',')})`);
+const REPLAY = `CAMPAIGN_SEED=${SEED}${process.env.CAMPAIGN_FAULTS ? ` CAMPAIGN_FAULTS=${KINDS.join(',')}` : ''}`;
+const BUDGET_S = envInt('CAMPAIGN_BUDGET_S') ?? (process.env.CAMPAIGN_ROUNDS ? 0 : 420);
+/** Synced 3 within this long after the heal (nominal, × TEST_SLACK on a busy machine). */
+const BOUND_MS = 120000 * SLACK;
+
+describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the production layout`, function () {
+  this.timeout(600000 * SLACK);
+  const c = new ProductionCluster();
+  const camp = new Campaign(c);
+  const t0 = Date.now();
+  let started = 0;
+  let failed: number | null = null;
+  const summary: string[] = [];
+
+  before(async function () {
+    const why = productionUnavailable();
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    console.log(`      replay: ${REPLAY} CAMPAIGN_FIRST=${FIRST} CAMPAIGN_ROUNDS=${ROUNDS} npm run test:campaign`);
+    const tarball = await packTarball();
+    await c.create(3);
+    await c.install(tarball);
+    console.log(`      install: ${Math.round((Date.now() - t0) / 1000)} s`);
+  });
+
+  after(async () => {
+    if (summary.length)
+      console.log(
+        `      campaign ${REPLAY}: ${summary.length} rounds green in ${Math.round((Date.now() - started) / 1000)} s, ` +
+          `${camp.acked.size} commits acknowledged, none lost`,
+      );
+    await c.destroy();
+    await cleanupAll();
+  });
+
+  // The first boot is checked like a round: every node at once, one bootstrap, one Primary component.
+  it('first boot: the three nodes boot at once, one bootstraps, never two Primary components', async () => {
+    const t = Date.now();
+    try {
+      const res = await camp.round({ seed: SEED, round: -1, steps: [], writeEveryMs: 1000 }, BOUND_MS, () =>
+        c.bootAll(),
+      );
+      console.log(
+        `      first boot: Synced 3 after ${(res.convergedMs / 1000).toFixed(1)} s, bootstraps: ${res.bootstraps.join(',')}`,
+      );
+    } catch (e) {
+      failed = -1;
+      (e as Error).message = `first boot: ${(e as Error).message}\nreplay: ${REPLAY} npm run test:campaign`;
+      throw e;
+    }
+    await c.nodes[0].node.sh(readmeBlock('production-account'));
+    await camp.prepare();
+    // Every agent reads its server, so a galera-init asking it from the first round gets answers.
+    for (const x of c.nodes)
+      await waitFor(
+        `${x.name}: its agent serves galeraStatus running(2)`,
+        async () =>
+          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, STATUS])).stdout.trim() === '2',
+        30000,
+        500,
+      );
+    console.log(`      first boot and the writer's table: ${Math.round((Date.now() - t) / 1000)} s`);
+    started = Date.now();
+  });
+
+  for (let r = FIRST; r < FIRST + ROUNDS; r++) {
+    // (round -1 is the first boot)
+    const plan = planRound(SEED, r, 3, KINDS);
+    it(`round ${r}: ${describePlan(plan)}`, async function () {
+      if (failed !== null) {
+        console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
+        this.skip();
+      }
+      if (BUDGET_S && Date.now() - started > BUDGET_S * 1000) {
+        console.log(`      skipped: the campaign's budget (CAMPAIGN_BUDGET_S=${BUDGET_S}) is spent`);
+        this.skip();
+      }
+      try {
+        const res = await camp.round(plan, BOUND_MS);
+        const line =
+          `round ${r}: Synced 3 after ${(res.convergedMs / 1000).toFixed(1)} s, ${res.acked} commits acknowledged ` +
+          `(${res.refused} refused), ${res.sweeps} sweeps, bootstraps: ${res.bootstraps.join(',') || 'none'}` +
+          (res.operator.length ? `, operator: ${res.operator.join(' / ')}` : '');
+        console.log(`      ${line}`);
+        summary.push(line);
+      } catch (e) {
+        failed = r;
+        const err = e as Error;
+        err.message =
+          `round ${r} (${describePlan(plan)}): ${err.message}\n` +
+          `replay: ${REPLAY} CAMPAIGN_ROUNDS=${r + 1 - FIRST} CAMPAIGN_FIRST=${FIRST} npm run test:campaign`;
+        throw err;
+      }
+    });
+  }
+});

@@ -3,6 +3,7 @@
 // from a source's health(): its galeraSourceTable row.)
 
 import { LOCAL_STATE, WsrepStatus, isSyncedPrimary } from './wsrep-status';
+import type { Maintenance } from './initstate';
 
 /** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
 export interface HealthVerdict {
@@ -15,8 +16,15 @@ export interface HealthVerdict {
  * healthy`, as Percona's clustercheck defines a serving node: in the Primary component, Synced (or
  * Donor/Desynced when the donor may serve: clustercheck's available_when_donor), and ready.
  */
-export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): HealthVerdict {
+export function healthVerdict(
+  h: WsrepStatus,
+  serverRunning: boolean,
+  donorIsHealthy: boolean,
+  maintenance: Maintenance | null = null,
+): HealthVerdict {
   const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node is ${why}.` });
+  // Maintenance first: an operator took the node out of service, whatever its server does.
+  if (maintenance) return no(`in maintenance${maintenance.reason ? ` (${maintenance.reason})` : ''}`);
   if (!serverRunning) return no('not running');
   if (!h.reachable) return no('not readable (no MySQL connection)');
   if (h.clusterStatus !== 'primary') return no(`not in the Primary component (${h.clusterStatus})`);
@@ -28,6 +36,11 @@ export function healthVerdict(h: WsrepStatus, serverRunning: boolean, donorIsHea
   return no(`not synced (${state})`);
 }
 
-export function isHealthy(h: WsrepStatus, serverRunning: boolean, donorIsHealthy: boolean): boolean {
-  return healthVerdict(h, serverRunning, donorIsHealthy).healthy;
+export function isHealthy(
+  h: WsrepStatus,
+  serverRunning: boolean,
+  donorIsHealthy: boolean,
+  maintenance: Maintenance | null = null,
+): boolean {
+  return healthVerdict(h, serverRunning, donorIsHealthy, maintenance).healthy;
 }

@@ -3,6 +3,7 @@
 
 import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
+import type { InitState, InitView, Maintenance } from './initstate';
 import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
@@ -67,6 +68,10 @@ export interface SourceFacts {
   mysql: MysqlFacts;
   recovery: RecoveryFacts;
   gvwstate: FileFacts<Gvwstate>;
+  /** galera-init's state file (core/initstate.ts). */
+  init: FileFacts<{ state: InitState | null; problems: string[] }>;
+  /** The maintenance file: present means on. */
+  maintenance: FileFacts<{ maintenance: Maintenance; problems: string[] }>;
 }
 
 /**
@@ -139,6 +144,10 @@ export interface SnapshotInput {
   instance?: string;
   /** MySQL polling is on (mysql.enabled); off, the agent cannot see readiness at all. */
   mysqlPolled?: boolean;
+  /** galera-init's last round, from its state file; null when there is none. */
+  initState?: InitState | null;
+  /** Maintenance mode; null when off. */
+  maintenance?: Maintenance | null;
 }
 
 export interface NodeSnapshot {
@@ -162,6 +171,10 @@ export interface NodeSnapshot {
   wsrep?: WsrepStatus;
   /** The replication window: only the daemon keeps the write-rate history it needs. */
   window?: WindowEstimate;
+  /** galera-init's current or last round (galeraInit); null when none was written. */
+  init?: InitView | null;
+  /** Maintenance mode; null when off. */
+  maintenance?: Maintenance | null;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -206,6 +219,9 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     detectMs: i.detectMs ?? 0,
     instance: i.instance ?? '',
     sources: i.sources,
+    // The run that wrote the state runs while its PID is among the initiators (as galeraStatus's initiating).
+    init: i.initState ? { ...i.initState, running: i.processes.initiators.includes(i.initState.pid) } : null,
+    maintenance: i.maintenance ?? null,
   };
 }
 
@@ -239,6 +255,8 @@ export function assembleSnapshot(
     detectMs: node.detectMs,
     instance: node.instance,
     mysqlPolled: node.mysqlPolled,
+    initState: facts.init.value?.state ?? null,
+    maintenance: facts.maintenance.value?.maintenance ?? null,
   });
   return { ...snap, wsrep };
 }

@@ -18,6 +18,9 @@ export interface NotifyContext {
   /** Promotions of this node by the agent (promoter.ts), and the last one's reason. */
   promotions: number;
   promotedReason: string;
+  /** galeraInitWaiting notices due so far, and galera-init's acts seen (core/initstate.ts's rules count them). */
+  initWaitingNotices?: number;
+  initActs?: number;
 }
 
 export interface NotificationRule {
@@ -110,6 +113,33 @@ export const RULES: readonly NotificationRule[] = [
     initial: 0,
     value: (_s, c) => c.promotions,
     extra: (_n, c): Record<string, Watched> => ({ galeraNotifyText: c.promotedReason }),
+  },
+  {
+    // Timed by waitingNotice (core/initstate.ts): each notice the agent finds due is told once,
+    // with the reason and advice of the view being served.
+    key: 'initWaiting',
+    notifications: ['galeraInitWaiting'],
+    pick: () => 'galeraInitWaiting',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.initWaitingNotices ?? 0,
+  },
+  {
+    // A bootstrap, a join or a refusal that galera-init wrote since the agent's first look.
+    key: 'initActed',
+    notifications: ['galeraInitActed'],
+    pick: () => 'galeraInitActed',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.initActs ?? 0,
+  },
+  {
+    // From the agent's first look: a node that boots in maintenance is not news, a change is.
+    key: 'maintenance',
+    notifications: ['galeraMaintenanceChanged'],
+    pick: () => 'galeraMaintenanceChanged',
+    previous: null,
+    value: (s) => (s.maintenance ? `on ${s.maintenance.reason}` : 'off'),
   },
 ];
 

@@ -11,6 +11,7 @@ import type { SeqnoSource } from '../core/seqno';
 import { CLUSTER_STATUSES, ClusterStatus } from '../core/wsrep-status';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import type { ErrorKind } from '../errors';
+import { INIT_DECISIONS, InitDecision } from '../core/initstate';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -42,6 +43,9 @@ const OPTIONAL = [
   'galeraAgentDetectMs',
   'galeraAgentInstance',
   'galeraWsrepReachable',
+  'galeraMaintenance',
+  'galeraMaintenanceReason',
+  'galeraInitDecision',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -81,6 +85,10 @@ export interface AgentAnswer extends MemberFacts {
    * auth (community or SNMPv3 credentials do not match), other (a bad answer, a bad target).
    */
   errorKind?: ErrorKind;
+  /** The member is in maintenance mode, for this reason ('' none given); undefined when it is not. */
+  maintenance?: string;
+  /** galeraInitDecision: its galera-init's current or last decision. */
+  initDecision?: InitDecision;
 }
 
 const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
@@ -192,6 +200,14 @@ export function factsFromVarbinds(
   const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
   if (nv.type !== snmp.ObjectType.OctetString || name === '')
     return bad('galeraNodeName is empty: the agent needs a nodeName');
+  const mv = byName.get('galeraMaintenance');
+  const rv = byName.get('galeraMaintenanceReason');
+  const maintenance =
+    mv && !snmp.isVarbindError(mv) && mv.value === 1
+      ? rv && !snmp.isVarbindError(rv) && Buffer.isBuffer(rv.value)
+        ? rv.value.toString('utf8')
+        : ''
+      : undefined;
   // A running server whose agent cannot read it now serves its last status: stale, so unknown.
   const wr = byName.get('galeraWsrepReachable');
   const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
@@ -210,6 +226,27 @@ export function factsFromVarbinds(
     lockPid: gauge('galeraLockPid'),
     serverPid: gauge('galeraServerPid'),
     detectMs: gauge('galeraAgentDetectMs'),
+    initDecision: enumLabel<InitDecision>('galeraInitDecision', INIT_DECISIONS),
+    ...(maintenance === undefined ? {} : { maintenance }),
+  };
+}
+
+/**
+ * A member in maintenance, as the other members' decisions see it: a member that did not answer
+ * (galera-init neither joins it nor bootstraps without it; the promoter does not promote past it).
+ * What it said is kept as what was last seen of it, so the quorum policy never passes a member in
+ * maintenance whose server runs or that is ahead.
+ */
+export function maintenanceAsSilent(a: AgentAnswer): AgentAnswer {
+  if (!a.answered || a.maintenance === undefined) return a;
+  const known = a.seqnoSource !== undefined && a.seqnoSource !== 'unknown' && a.seqnoSource !== 'unreadable';
+  return {
+    ...a,
+    answered: false,
+    error: `in maintenance${a.maintenance ? `: ${a.maintenance}` : ''}`,
+    errorKind: 'other',
+    lastSeenStatus: a.status,
+    lastSeenSeqno: known ? a.seqno : a.lastSeenSeqno,
   };
 }
 

@@ -216,7 +216,7 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     const names = sample(samples, 'galeraSourceAge')
       .map((s) => s.labels.galeraSourceName)
       .sort();
-    assert.deepEqual(names, ['grastate', 'gvwstate', 'lock', 'mysql', 'processes', 'recovery']);
+    assert.deepEqual(names, ['grastate', 'gvwstate', 'init', 'lock', 'maintenance', 'mysql', 'processes', 'recovery']);
     assert.deepEqual(
       sample(samples, 'galeraSourceState', { galeraSourceName: 'grastate', galeraSourceState: 'ok' }).map(
         (s) => s.value,

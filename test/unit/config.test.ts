@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { buildConfig, loadConfig } from '../../src/config';
+import { buildConfig, initStateFileOf, loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { check } from '../helpers/fuzz';
 
@@ -15,6 +15,7 @@ describe('config', () => {
       nodeName: os.hostname(),
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
+      maintenanceFile: '/var/lib/galera-agentx/maintenance',
       agentx: {
         master: '/var/agentx/master',
         adminTimeoutMs: 5000,
@@ -71,10 +72,16 @@ describe('config', () => {
         restartAttempts: 2,
         waitTimeoutSeconds: 0,
         promoteNonPrimaryAfterSeconds: 0,
+        notifyWaitingAfterSeconds: 60,
       },
     };
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);
     assert.deepEqual(buildConfig(null, 'x.yaml'), want);
+  });
+  it("galera-init's state file: the lock's name + .state unless initStateFile says otherwise", () => {
+    assert.equal(initStateFileOf(buildConfig({}, 'x.yaml')), '/run/galera-agentx/galera-init.lock.state');
+    assert.equal(initStateFileOf(buildConfig({ lockFile: '/tmp/x/l.lock' }, 'x.yaml')), '/tmp/x/l.lock.state');
+    assert.equal(initStateFileOf(buildConfig({ initStateFile: '/s/init.json' }, 'x.yaml')), '/s/init.json');
   });
   it('accepts the quorum policy off, or from 30 s with the default timeouts', () => {
     assert.equal(buildConfig({ init: { quorumAfterSeconds: 0 } }, 'x.yaml').init.quorumAfterSeconds, 0);

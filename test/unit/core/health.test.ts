@@ -106,3 +106,18 @@ describe('the health verdict', () => {
     assert.deepEqual(v, { healthy: true, reason: 'Galera node is Donor/Desynced, serving (donorIsHealthy).' });
   });
 });
+
+describe('maintenance, in the health rule', () => {
+  const synced = parseWsrepStatus(syncedStatus(), null, null, true, 1);
+  it('a node in maintenance is unhealthy whatever its server does, and the reason says why', () => {
+    assert.equal(healthVerdict(synced, true, false).healthy, true, 'the same node, not in maintenance');
+    assert.deepEqual(healthVerdict(synced, true, false, { reason: 'disk swap', since: 1, by: 'root' }), {
+      healthy: false,
+      reason: 'Galera node is in maintenance (disk swap).',
+    });
+    assert.deepEqual(healthVerdict(synced, false, true, { reason: '', since: 0, by: '' }), {
+      healthy: false,
+      reason: 'Galera node is in maintenance.',
+    });
+  });
+});

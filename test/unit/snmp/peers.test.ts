@@ -9,6 +9,7 @@ import {
   askPeer,
   factsFromVarbinds,
   failedAnswer,
+  maintenanceAsSilent,
   parseTarget,
   peerErrorKind,
 } from '../../../src/snmp/peers';
@@ -22,7 +23,8 @@ const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraStatus, galeraSeqno, galeraStateUuid, galeraSafeToBootstrap, galeraNodeName (required), then
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
-// galeraAgentInstance, galeraWsrepReachable (optional).
+// galeraAgentInstance, galeraWsrepReachable, galeraMaintenance, galeraMaintenanceReason,
+// galeraInitDecision (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -35,6 +37,9 @@ const good = () => [
   vb(T.Gauge, 0),
   vb(T.Gauge, 200),
   vb(T.OctetString, Buffer.from('inst-1')),
+  vb(T.Integer, 2),
+  vb(T.Integer, 2),
+  vb(T.OctetString, Buffer.from('')),
   vb(T.Integer, 2),
 ];
 
@@ -55,6 +60,7 @@ describe('peer answers', () => {
       lockPid: 0,
       serverPid: 0,
       detectMs: 200,
+      initDecision: 'wait',
     });
   });
   it('reads a running Primary peer, and the unreadable seqno source', () => {
@@ -79,7 +85,7 @@ describe('peer answers', () => {
   });
   it('an agent without the newer objects (noSuchObject) is still a member, its cluster status and seqno source unknown', () => {
     const v = good();
-    for (let i = 5; i < 12; i++) v[i] = vb(T.NoSuchObject, null);
+    for (let i = 5; i < v.length; i++) v[i] = vb(T.NoSuchObject, null);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.equal(f.answered, true);
     assert.deepEqual(
@@ -94,6 +100,31 @@ describe('peer answers', () => {
     v[11] = vb(T.Integer, 1);
     const f = factsFromVarbinds(mib, 'p', v);
     assert.deepEqual([f.answered, f.clusterStatus, f.seqnoSource], [true, 'unknown', 'unknown']);
+  });
+  it('reads maintenance and its reason, and the init decision', () => {
+    const v = good();
+    v[12] = vb(T.Integer, 1);
+    v[13] = vb(T.OctetString, Buffer.from('disk swap'));
+    v[14] = vb(T.Integer, 7);
+    const f = factsFromVarbinds(mib, 'p', v);
+    assert.deepEqual([f.answered, f.maintenance, f.initDecision], [true, 'disk swap', 'maintenance']);
+  });
+  it('a member in maintenance is, for the others, a member that did not answer, with what it said kept as last seen', () => {
+    const v = good();
+    v[0] = vb(T.Integer, 2); // running
+    v[12] = vb(T.Integer, 1);
+    v[13] = vb(T.OctetString, Buffer.from('disk swap'));
+    const f = maintenanceAsSilent(factsFromVarbinds(mib, 'p', v));
+    assert.deepEqual(
+      [f.answered, f.error, f.lastSeenStatus, f.lastSeenSeqno],
+      [false, 'in maintenance: disk swap', 'running', 123n],
+    );
+    const plain = factsFromVarbinds(mib, 'p', good());
+    assert.equal(maintenanceAsSilent(plain), plain, 'a member not in maintenance is left as it answered');
+    v[5] = vb(T.Integer, 4); // seqno source unknown: no seqno to keep
+    v[13] = vb(T.OctetString, Buffer.from(''));
+    const u = maintenanceAsSilent(factsFromVarbinds(mib, 'p', v));
+    assert.deepEqual([u.error, u.lastSeenSeqno], ['in maintenance', undefined]);
   });
   const bad: [string, (v: ReturnType<typeof good>) => void, RegExp][] = [
     [
@@ -164,7 +195,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /11 values for 12 objects/,
+      /14 values for 15 objects/,
     ],
     [
       'an empty node name (its identity)',

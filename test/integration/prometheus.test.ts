@@ -322,6 +322,9 @@ describe('Prometheus: the shipped alert rules', function () {
     assert.deepEqual(rules.map((r) => r.alert).sort(), [
       'GaleraAgentDataStale',
       'GaleraClusterNotPrimary',
+      'GaleraInitRefused',
+      'GaleraInitWaiting',
+      'GaleraMaintenanceForgotten',
       'GaleraReplicationWindowLow',
     ]);
     for (const r of rules) {
@@ -399,7 +402,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     const rules = (
       (await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }
     ).groups.flatMap((g) => g.rules);
-    assert.equal(rules.length, 3);
+    assert.equal(rules.length, 6);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 

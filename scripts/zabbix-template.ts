@@ -263,6 +263,61 @@ const ITEMS: ItemSpec[] = [
     delay: '5m',
     description: 'The highest seqno this node committed while Synced in a Primary component; -1 without a mark.',
   },
+  {
+    object: 'galeraInitDecision',
+    key: 'galera.init.decision',
+    name: 'Galera: galera-init decision',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraInitDecision',
+    description: "galera-init's current decision while it runs (galera.init.pid is not 0), else its last.",
+  },
+  {
+    object: 'galeraInitReason',
+    key: 'galera.init.reason',
+    name: 'Galera: galera-init reason',
+    valueType: 'TEXT',
+  },
+  {
+    object: 'galeraInitAdvice',
+    key: 'galera.init.advice',
+    name: 'Galera: galera-init advice',
+    valueType: 'TEXT',
+    description: 'What ends the wait or the refusal.',
+  },
+  {
+    object: 'galeraInitWaitingFor',
+    key: 'galera.init.waiting.for',
+    name: 'Galera: galera-init waits for',
+    valueType: 'CHAR',
+  },
+  {
+    object: 'galeraInitDecisionAge',
+    key: 'galera.init.decision.age',
+    name: 'Galera: galera-init decision age',
+    valueType: 'UNSIGNED',
+    units: 's',
+    description: 'For a wait: how long galera-init has been waiting.',
+  },
+  {
+    object: 'galeraInitPid',
+    key: 'galera.init.pid',
+    name: 'Galera: galera-init PID',
+    valueType: 'UNSIGNED',
+    description: '0 when no galera-init runs.',
+  },
+  {
+    object: 'galeraMaintenance',
+    key: 'galera.maintenance',
+    name: 'Galera: maintenance mode',
+    valueType: 'UNSIGNED',
+    valuemap: TRUTH,
+  },
+  {
+    object: 'galeraMaintenanceReason',
+    key: 'galera.maintenance.reason',
+    name: 'Galera: maintenance reason',
+    valueType: 'CHAR',
+  },
 ];
 
 const TRAPS: [string, string][] = [
@@ -275,6 +330,9 @@ const TRAPS: [string, string][] = [
   ['galeraMysqlLost', 'Galera trap: agent lost MySQL'],
   ['galeraMysqlRegained', 'Galera trap: agent regained MySQL'],
   ['galeraPromotedPrimary', 'Galera trap: agent made its non-Primary survivor Primary'],
+  ['galeraInitWaiting', 'Galera trap: galera-init waits (reason and advice)'],
+  ['galeraInitActed', 'Galera trap: galera-init bootstrapped, joined or refused'],
+  ['galeraMaintenanceChanged', 'Galera trap: maintenance mode turned on or off'],
   ['galeraSplitBrain', 'Galera trap: split brain'],
   ['galeraSplitBrainCleared', 'Galera trap: split brain cleared'],
   ['galeraDatadirBelowMark', 'Galera trap: datadir below its high-water mark'],
@@ -315,6 +373,11 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
   const STALE = {
     name: STALE_TRIGGER,
     expression: `${e('galera.data.age')}>{$GALERA.DATA.AGE.MAX} or nodata(/${T}/galera.status,5m)=1`,
+  };
+  // Over three items: a top-level trigger, like the stale one.
+  const INIT_WAIT = {
+    name: 'Galera: galera-init has been waiting for over {$GALERA.INIT.WAIT.MAX}s',
+    expression: `${e('galera.init.decision')}=${mib.enumValue('galeraInitDecision', 'wait')} and ${e('galera.init.pid')}>0 and ${e('galera.init.decision.age')}>{$GALERA.INIT.WAIT.MAX}`,
   };
   const triggers: Partial<
     Record<
@@ -442,6 +505,15 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         dependsOnStale: true,
       },
     ],
+    'galera.init.decision': [
+      {
+        name: 'Galera: galera-init refused to start the server',
+        expression: `${e('galera.init.decision')}=${mib.enumValue('galeraInitDecision', 'refuse')}`,
+        priority: 'HIGH',
+        description: 'The node stays down until someone acts: see galera.init.reason and galera.init.advice.',
+        dependsOnStale: true,
+      },
+    ],
     'galera.window.short': [
       {
         name: 'Galera: replication window below {$GALERA.WINDOW.MIN}',
@@ -514,6 +586,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     'galeraLocalState',
     'galeraWatchState',
     'galeraEvsState',
+    'galeraInitDecision',
   ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,
@@ -551,6 +624,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
             { macro: '{$GALERA.SIZE.MIN}', value: '3', description: 'Expected cluster size.' },
             { macro: '{$GALERA.FC.MAX}', value: '10', description: 'Flow control paused, percent.' },
             { macro: '{$GALERA.WINDOW.MIN}', value: '3600', description: 'Desired replication window, seconds.' },
+            { macro: '{$GALERA.INIT.WAIT.MAX}', value: '300', description: 'galera-init wait that warns, seconds.' },
             {
               macro: '{$GALERA.CONFLICTS.MAX}',
               value: '0.1',
@@ -575,6 +649,13 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
           priority: 'HIGH',
           description:
             'The agent answers from old facts, or does not answer: the other Galera triggers cannot be trusted.',
+          tags: [{ tag: 'scope', value: 'availability' }],
+        },
+        {
+          uuid: stableUuid(INIT_WAIT.name),
+          ...INIT_WAIT,
+          priority: 'WARNING',
+          description: 'galera.init.reason says for what, galera.init.advice what ends the wait.',
           tags: [{ tag: 'scope', value: 'availability' }],
         },
       ],

@@ -130,6 +130,10 @@ const SCHEMA = {
   stateDir: key(absPath, '/var/lib/galera-agentx'),
   /** The initiator lock: created atomically by galera-init and by the recovery run. */
   lockFile: key(absPath, '/run/galera-agentx/galera-init.lock'),
+  /** galera-init's round, written by galera-init, served by the agent; default: <lockFile>.state. */
+  initStateFile: optional(absPath),
+  /** Maintenance mode: on while the file is there (galera-check maintenance on|off); it survives a reboot. */
+  maintenanceFile: key(absPath, '/var/lib/galera-agentx/maintenance'),
   agentx: {
     /** Unix socket path, or tcp:HOST:PORT, of the snmpd master (its agentxsocket). */
     master: key(master, '/var/agentx/master'),
@@ -266,6 +270,8 @@ const SCHEMA = {
     autoRecoverUnit: key(str, 'mariadb.service'),
     /** When the failure was first seen and when the recoveries ran (the state directory: survives a reboot). */
     autoRecoverStateFile: key(absPath, '/var/lib/galera-agentx/auto-recover.json'),
+    /** galeraInitWaiting once galera-init has waited this long (and when the reason changes); 0: never. */
+    notifyWaitingAfterSeconds: key(count(86400), 60),
   },
 };
 
@@ -302,6 +308,12 @@ export const detectLatencyMs = (cfg: Config): number =>
 
 /** The shortest init.quorumAfterSeconds accepted (0 aside): longer than an agent's restart. */
 export const QUORUM_MIN_SECONDS = 30;
+
+/**
+ * galera-init's state file: initStateFile, or `<lockFile>.state` (the runtime directory, and one per
+ * instance where a host runs several, as the lock is).
+ */
+export const initStateFileOf = (cfg: Config): string => cfg.initStateFile ?? `${cfg.lockFile}.state`;
 
 export const DEFAULT_CONFIG_FILE = '/etc/galera-agentx/config.yaml';
 

@@ -10,6 +10,7 @@ import { snapshotToJson } from '../core/snapshot';
 import { clusterTable } from './cluster';
 import { readFence } from '../daemon/watch';
 import { MarkView, markToJson, markTop } from '../core/mark';
+import { initLines, localInitLines } from './initstate';
 
 const noMark: MarkView = {
   state: 'none',
@@ -38,9 +39,9 @@ export async function answer(
   cfg: Config,
   log: Logger,
   what: Question | undefined,
-  o: { json: boolean; recover: boolean },
+  o: { json: boolean; recover: boolean; verbose?: boolean },
 ): Promise<{ out: string; code: number }> {
-  if (what === 'cluster') return { out: await clusterTable(cfg, log), code: EXIT.OK };
+  if (what === 'cluster') return { out: `${await clusterTable(cfg, log)}\n${localInitLines(cfg)}`, code: EXIT.OK };
   const snap = await collectOnce(cfg, log, { recover: o.recover && (what === 'seqno' || what === 'mark' || o.json) });
   // stdout keeps its one word for scripts; what the mark says goes to stderr with the problems.
   if (snap.mark?.reason) log.warn({ mark: snap.mark.state }, snap.mark.reason);
@@ -55,10 +56,12 @@ export async function answer(
     const fence = readFence(cfg);
     const v = fence
       ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${fence}).` }
-      : healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived);
+      : healthVerdict(snap.wsrep, snap.serverPid !== 0, cfg.keepalived, snap.maintenance);
     if (!o.json) out += `${v.reason}\n`;
     return { out, code: v.healthy ? EXIT.OK : EXIT.FAILED };
   }
   if (!o.json && what) out += `${what === 'status' ? snap.status : snap.seqno.toString()}\n`;
+  // The one word stays alone on its line for scripts; --verbose adds galera-init's round and maintenance.
+  if (!o.json && what === 'status' && o.verbose) out += initLines(snap.init ?? null, snap.maintenance ?? null, snap.at);
   return { out, code: EXIT.OK };
 }

@@ -3,6 +3,7 @@
 // from a source's health(): its galeraSourceTable row.)
 
 import { LOCAL_STATE, WsrepStatus, isSyncedPrimary } from './wsrep-status';
+import type { Maintenance } from './initstate';
 
 /** Whether the node should take client traffic, and why, in one line (HTTP body, galera-check healthy). */
 export interface HealthVerdict {
@@ -38,8 +39,15 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
  * galeramon, a node that the server itself makes refuse client queries (wsrep_reject_queries, or
  * wsrep_sst_donor_rejects_queries on a Donor) is not serving, whatever its state says.
  */
-export function healthVerdict(h: WsrepStatus, serverRunning: boolean, policy: HealthPolicy): HealthVerdict {
+export function healthVerdict(
+  h: WsrepStatus,
+  serverRunning: boolean,
+  policy: HealthPolicy,
+  maintenance: Maintenance | null = null,
+): HealthVerdict {
   const no = (why: string): HealthVerdict => ({ healthy: false, reason: `Galera node ${why}.` });
+  // Maintenance first: an operator took the node out of service, whatever its server does.
+  if (maintenance) return no(`is in maintenance${maintenance.reason ? ` (${maintenance.reason})` : ''}`);
   if (!serverRunning) return no('is not running');
   if (!h.reachable) return no('is not readable (no MySQL connection)');
   if (h.clusterStatus !== 'primary') return no(`is not in the Primary component (${h.clusterStatus})`);
@@ -63,6 +71,11 @@ export function healthVerdict(h: WsrepStatus, serverRunning: boolean, policy: He
   return serving;
 }
 
-export function isHealthy(h: WsrepStatus, serverRunning: boolean, policy: HealthPolicy): boolean {
-  return healthVerdict(h, serverRunning, policy).healthy;
+export function isHealthy(
+  h: WsrepStatus,
+  serverRunning: boolean,
+  policy: HealthPolicy,
+  maintenance: Maintenance | null = null,
+): boolean {
+  return healthVerdict(h, serverRunning, policy, maintenance).healthy;
 }

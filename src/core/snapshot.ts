@@ -4,6 +4,7 @@
 import type { MarkView } from './mark';
 import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
+import type { InitState, InitView, Maintenance } from './initstate';
 import type { ProcessFacts } from './procclass';
 import type { RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
@@ -71,6 +72,10 @@ export interface SourceFacts {
   gvwstate: FileFacts<Gvwstate>;
   /** Absent where no such source runs (a test's hand-made facts): unknown. */
   userdata?: UserData;
+  /** galera-init's state file (core/initstate.ts). */
+  init: FileFacts<{ state: InitState | null; problems: string[] }>;
+  /** The maintenance file: present means on. */
+  maintenance: FileFacts<{ maintenance: Maintenance; problems: string[] }>;
 }
 
 /**
@@ -148,6 +153,10 @@ export interface SnapshotInput {
   mysqlPolled?: boolean;
   /** The datadir's user schemas (src/sources/userdata.ts); absent: not read. */
   userData?: UserData;
+  /** galera-init's last round, from its state file; null when there is none. */
+  initState?: InitState | null;
+  /** Maintenance mode; null when off. */
+  maintenance?: Maintenance | null;
 }
 
 export interface NodeSnapshot {
@@ -175,6 +184,10 @@ export interface NodeSnapshot {
   userData?: UserData;
   /** The high-water mark (galeraMark), as the agent keeps it or galera-check reads it. */
   mark?: MarkView;
+  /** galera-init's current or last round (galeraInit); null when none was written. */
+  init?: InitView | null;
+  /** Maintenance mode; null when off. */
+  maintenance?: Maintenance | null;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -220,6 +233,9 @@ export function buildSnapshot(i: SnapshotInput): NodeSnapshot {
     instance: i.instance ?? '',
     sources: i.sources,
     userData: i.userData ?? UNKNOWN_USER_DATA,
+    // The run that wrote the state runs while its PID is among the initiators (as galeraStatus's initiating).
+    init: i.initState ? { ...i.initState, running: i.processes.initiators.includes(i.initState.pid) } : null,
+    maintenance: i.maintenance ?? null,
   };
 }
 
@@ -254,6 +270,8 @@ export function assembleSnapshot(
     instance: node.instance,
     mysqlPolled: node.mysqlPolled,
     userData: facts.userdata,
+    initState: facts.init.value?.state ?? null,
+    maintenance: facts.maintenance.value?.maintenance ?? null,
   });
   return { ...snap, wsrep };
 }

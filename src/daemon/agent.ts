@@ -21,6 +21,7 @@ import { HealthEndpoint } from './outputs/http';
 import { SourceSet, createSources } from '../sources/index';
 import { executeStatement } from '../sources/mysql';
 import { Notifier } from './notifier';
+import { ActedCounter, WaitNotice, waitingNotice } from '../core/initstate';
 import { Promoter } from './promoter';
 import { Watch } from './watch';
 import { MarkKeeper } from './mark';
@@ -55,6 +56,11 @@ export class Agent {
   /** The rule shared by the track file, the HTTP endpoint and galera-check healthy. */
   health: HealthVerdict = { healthy: false, reason: 'Galera node is not known yet (agent starting).' };
   private stopped = false;
+  /** galera-init's state, as the notifications need it: the last wait notice, the notices and acts counted. */
+  private waitNotice: WaitNotice | null = null;
+  private waitNotices = 0;
+  private waitTimer: NodeJS.Timeout | null = null;
+  private readonly acts = new ActedCounter();
   /** The sources have had their first look (the process table is scanned): see the track file. */
   private sourcesStarted = false;
   readonly stats = { recomputes: 0, notifications: 0 };
@@ -146,6 +152,7 @@ export class Agent {
       snap.mark = this.markKeeper.view(snap);
     }
     this.view = buildView(this.mib, snap);
+    this.observeInit(snap);
     this.notifier.observe(snap, {
       serverRunning: servers.length > 0,
       mysqlPolled: this.cfg.mysql.enabled,
@@ -156,11 +163,13 @@ export class Agent {
       split: watch.state === 'split',
       fenced: watch.fenced,
       datadirBelowMark: this.markKeeper?.belowCount ?? 0,
+      initWaitingNotices: this.waitNotices,
+      initActs: this.acts.count,
     });
     // A fenced node is unhealthy whatever its own server says: that is the point of fencing.
     const health = watch.fenced
       ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${watch.reason}).` }
-      : healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived);
+      : healthVerdict(snap.wsrep, servers.length > 0, this.cfg.keepalived, snap.maintenance);
     if (health.reason !== this.health.reason)
       this.log.info({ healthy: health.healthy, reason: health.reason }, 'health');
     this.health = health;
@@ -170,7 +179,11 @@ export class Agent {
     // keepalived's init_file covers a file that does not exist yet.
     const verdictKnown =
       this.sourcesStarted &&
-      (!this.cfg.mysql.enabled || servers.length === 0 || facts.mysql.at > 0 || facts.mysql.error !== null);
+      (!!snap.maintenance ||
+        !this.cfg.mysql.enabled ||
+        servers.length === 0 ||
+        facts.mysql.at > 0 ||
+        facts.mysql.error !== null);
     if (verdictKnown)
       this.track?.write(this.health.healthy ? this.cfg.keepalived.healthyWeight : this.cfg.keepalived.unhealthyWeight);
     if (!prev || prev.status !== snap.status || prev.seqno !== snap.seqno || prev.seqnoSource !== snap.seqnoSource) {
@@ -179,6 +192,22 @@ export class Agent {
         'node state',
       );
     }
+  }
+
+  /**
+   * Counts galera-init's acts and the galeraInitWaiting notices due (core/initstate.ts), and looks
+   * again when a wait will have lasted long enough: the state file does not change when it does.
+   */
+  private observeInit(snap: NodeSnapshot): void {
+    this.acts.observe(snap.init ?? null);
+    const now = Date.now();
+    const r = waitingNotice(snap.init ?? null, this.waitNotice, now, this.cfg.init.notifyWaitingAfterSeconds * 1000);
+    this.waitNotice = r.notice;
+    if (r.due) this.waitNotices++;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    if (r.nextAt !== null && !this.stopped)
+      this.waitTimer = setTimeout(() => this.schedule(), Math.max(0, r.nextAt - now) + 5);
   }
 
   private windowEstimate(w: WsrepStatus): WindowEstimate {
@@ -216,6 +245,8 @@ export class Agent {
    */
   async stop(opts: { handover?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
     this.promoter.stop();
     this.watch.stop();
     this.markKeeper?.stop();

@@ -23,6 +23,9 @@ export interface NotifyContext {
   fenced: boolean;
   /** How many times the agent found the datadir below its own high-water mark (daemon/mark.ts). */
   datadirBelowMark?: number;
+  /** galeraInitWaiting notices due so far, and galera-init's acts seen (core/initstate.ts's rules count them). */
+  initWaitingNotices?: number;
+  initActs?: number;
 }
 
 export interface NotificationRule {
@@ -136,6 +139,33 @@ export const RULES: readonly NotificationRule[] = [
     previous: null,
     initial: 0,
     value: (_s, c) => c.datadirBelowMark ?? 0,
+  },
+  {
+    // Timed by waitingNotice (core/initstate.ts): each notice the agent finds due is told once,
+    // with the reason and advice of the view being served.
+    key: 'initWaiting',
+    notifications: ['galeraInitWaiting'],
+    pick: () => 'galeraInitWaiting',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.initWaitingNotices ?? 0,
+  },
+  {
+    // A bootstrap, a join or a refusal that galera-init wrote since the agent's first look.
+    key: 'initActed',
+    notifications: ['galeraInitActed'],
+    pick: () => 'galeraInitActed',
+    previous: null,
+    initial: 0,
+    value: (_s, c) => c.initActs ?? 0,
+  },
+  {
+    // From the agent's first look: a node that boots in maintenance is not news, a change is.
+    key: 'maintenance',
+    notifications: ['galeraMaintenanceChanged'],
+    pick: () => 'galeraMaintenanceChanged',
+    previous: null,
+    value: (s) => (s.maintenance ? `on ${s.maintenance.reason}` : 'off'),
   },
 ];
 

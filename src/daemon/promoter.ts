@@ -14,7 +14,7 @@ import { promotionDecision } from '../core/promote';
 import type { NodeSnapshot } from '../core/snapshot';
 import { resolveMembers, withPeerCredentials } from '../members';
 import type { Mib } from '../snmp/mib';
-import { PeerTarget, askPeers } from '../snmp/peers';
+import { PeerTarget, askPeers, maintenanceAsSilent } from '../snmp/peers';
 import type { StatementResult } from '../sources/mysql';
 
 /**
@@ -108,9 +108,16 @@ export class Promoter {
     const nonPrimaryMs = this.now() - this.nonPrimarySince;
     const afterMs = this.cfg.init.promoteNonPrimaryAfterSeconds * 1000;
     if (nonPrimaryMs < afterMs) return;
+    if (s.maintenance) {
+      // Maintenance: nothing automatic touches this node.
+      const why = 'this node is in maintenance: not promoting';
+      if (why !== this.lastReason) this.log.info({ reason: s.maintenance.reason }, why);
+      this.lastReason = why;
+      return;
+    }
     this.busy = true;
     try {
-      const peers = await askPeers(this.mib, this.peers);
+      const peers = (await askPeers(this.mib, this.peers)).map(maintenanceAsSilent);
       const self: MemberFacts = {
         id: this.selfId,
         name: s.nodeName,

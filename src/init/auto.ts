@@ -25,6 +25,7 @@ import {
   unitGaveUp,
 } from '../core/autorecover';
 import { createSources } from '../sources/index';
+import { readMaintenance } from '../sources/initfiles';
 
 const pexec = promisify(execFile);
 
@@ -44,23 +45,11 @@ export interface AutoIO {
   writeState(s: AutoState): void;
 }
 
-/**
- * The maintenance file, written by `galera-check maintenance on` (the init-state work): beside this
- * state file, in the state directory, so it survives a reboot. Present means on.
- */
-export const maintenanceFileOf = (cfg: Config): string =>
-  path.join(path.dirname(cfg.init.autoRecoverStateFile), 'maintenance');
-
-/** The maintenance mode as this pass reads it: the file's first line, or null when there is none. */
-export function readMaintenanceReason(file: string): string | null {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return text.split('\n')[0]?.slice(0, 200) || 'on';
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // Unreadable is not "off": a node someone put in maintenance must not be started by a guess.
-    return code === 'ENOENT' ? null : `its file ${file} cannot be read (${code ?? '?'})`;
-  }
+/** The maintenance mode as a pass reads it (cfg.maintenanceFile): its reason, 'on' without one, null when off. */
+export function maintenanceReason(file: string): string | null {
+  // An unreadable file reads as on, with its error for a reason: never started on a guess.
+  const m = readMaintenance(file);
+  return m ? m.reason || 'on' : null;
 }
 
 export function realAutoIO(cfg: Config, log: Logger): AutoIO {
@@ -107,7 +96,7 @@ export function realAutoIO(cfg: Config, log: Logger): AutoIO {
         return null;
       }
     },
-    maintenance: () => readMaintenanceReason(maintenanceFileOf(cfg)),
+    maintenance: () => maintenanceReason(cfg.maintenanceFile),
     readState: () => {
       try {
         return parseAutoState(fs.readFileSync(file, 'utf8'));

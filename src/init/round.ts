@@ -19,8 +19,9 @@
 import { Decision, MemberFacts, Policy, decide } from '../core/decide';
 import type { NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
-import type { AgentAnswer } from '../snmp/peers';
+import { AgentAnswer, maintenanceAsSilent } from '../snmp/peers';
 import type { MarkFacts } from '../core/mark';
+import { InitState, Maintenance, maintenanceText, nextInitState } from '../core/initstate';
 
 /** This node's own facts, read under the lock (a --wsrep-recover runs first when it must). */
 export interface LocalFacts {
@@ -69,6 +70,10 @@ export interface InitEnv {
   start(action: 'bootstrap' | 'join', position: string): Promise<{ ok: boolean; error?: string }>;
   waitReady(): Promise<ReadyResult>;
   stopServer(): Promise<void>;
+  /** This node's maintenance mode (null: off); absent: never in maintenance (the model's nodes). */
+  maintenance?(): Maintenance | null;
+  /** Writes this round for the agent to serve (galeraInit); absent: not recorded. Never throws. */
+  record?(s: InitState): void;
   log: {
     info(fields: Record<string, unknown>, msg: string): void;
     warn(fields: Record<string, unknown>, msg: string): void;
@@ -175,7 +180,8 @@ export async function look(
   lastSeen?: LastSeen,
 ): Promise<{ decision: Decision; members: MemberFacts[]; own: AgentAnswer }> {
   const [local, answers] = await Promise.all([env.localFacts({ recover: false }), env.ask([m.selfId, ...m.peerIds])]);
-  const [own, ...peers] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, ...lastSeen(a.id) }));
+  const [own, ...rest] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, ...lastSeen(a.id) }));
+  const peers = rest.map(maintenanceAsSilent);
   const name = own.answered && own.name ? own.name : m.selfName;
   const members = [
     withAgentUserData(selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), own),
@@ -276,9 +282,9 @@ export async function decideRound(
       }
     }
     const local = await env.localFacts({ recover: true });
-    const answers = (m.peerIds.length ? await env.ask(m.peerIds) : []).map((a) =>
-      a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) },
-    );
+    const answers = (m.peerIds.length ? await env.ask(m.peerIds) : [])
+      .map((a) => (a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) }))
+      .map(maintenanceAsSilent);
     const members = [withAgentUserData(selfMember(m.selfId, selfName, instance, local), ownAnswer), ...answers];
     const decision = decide(members, o.policy, fromNumber(waited)(members));
     keep = decision.action === 'bootstrap' || decision.action === 'join';
@@ -332,7 +338,7 @@ export interface InitLoopOptions extends RoundOptions {
 }
 
 export type InitOutcome =
-  | { code: 'ok'; action: 'done' | 'bootstrap' | 'join'; reason: string }
+  | { code: 'ok'; action: 'done' | 'bootstrap' | 'join' | 'maintenance'; reason: string }
   | { code: 'failed'; reason: string; advice?: string }
   | { code: 'tempfail'; reason: string; advice?: string };
 
@@ -365,9 +371,28 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
     const silent = ms.filter((x) => !x.answered);
     return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
   };
+  let state: InitState | null = null;
+  const record = (
+    round: number,
+    decision: InitState['decision'],
+    reason: string,
+    advice?: string,
+    waitingFor?: string[],
+  ): void => {
+    state = nextInitState(state, { pid: env.pid, round, decision, reason, advice, waitingFor }, env.now());
+    env.record?.(state);
+  };
   for (let round = 1; ; round++) {
+    const maintenance = env.maintenance?.() ?? null;
+    if (maintenance) {
+      const reason = `this node is ${maintenanceText(maintenance)}`;
+      env.log.warn({ reason }, 'maintenance mode: galera-init leaves this node alone');
+      record(round, 'maintenance', reason, 'galera-check maintenance off, then start galera-init again');
+      return { code: 'ok', action: 'maintenance', reason };
+    }
     if (await env.serverRunning()) {
       env.log.info({}, 'the local server is already up: nothing to do');
+      record(round, 'done', 'the local server is already up');
       return { code: 'ok', action: 'done', reason: 'the local server is already up' };
     }
     const r = await decideRound(
@@ -392,9 +417,11 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
       const d = r.decision;
       if (d.action === 'done') {
         env.log.info({ reason: d.reason }, 'nothing to do');
+        record(round, 'done', d.reason);
         return { code: 'ok', action: 'done', reason: d.reason };
       }
       if (d.action === 'refuse') {
+        record(round, 'refuse', d.reason, d.advice);
         env.log.error({ reason: d.reason, advice: d.advice, members: summary(r.members) }, 'refusing to decide');
         return { code: 'failed', reason: d.reason, advice: d.advice };
       }
@@ -407,8 +434,15 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
           env.unlock();
           throw new Error(`a ${d.action} decision without this node among the members`);
         }
+        record(round, d.action, d.reason);
         const started = await act(env, m, o, d, self);
         if (!started.ok) {
+          record(
+            round,
+            d.action,
+            `${d.reason}; the server did not start: ${started.error ?? '?'}`,
+            'look at the server error log and at the start command',
+          );
           env.log.error(
             { err: started.error },
             'the server did not start: look at its error log and at the start command',
@@ -426,6 +460,12 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
           continue;
         }
         if (!ready.ok) {
+          record(
+            round,
+            d.action,
+            `${d.reason}; the server started but did not become ready: ${ready.error ?? '?'}`,
+            'look at the server error log',
+          );
           env.log.error({ err: ready.error }, 'the server started but did not become ready');
           return { code: 'failed', reason: ready.error ?? 'not ready' };
         }
@@ -438,12 +478,14 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
       reason = d.reason;
       advice = d.advice;
       retry = d.retry === true;
+      record(round, 'wait', reason, advice, d.waitingFor);
       if (reason !== lastReason)
         env.log.info({ round, members: summary(r.members), reason, advice, waitingFor: d.waitingFor }, 'waiting');
     } else {
       reason = r.reason;
       advice = r.advice;
       retry = true;
+      record(round, 'wait', reason, advice);
       if (reason !== lastReason) env.log.info({ round, reason, advice }, 'waiting');
     }
     lastReason = reason;

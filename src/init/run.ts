@@ -3,7 +3,7 @@
 // This file wires the real world (sources, peers, lock, server control) behind round.ts's InitEnv.
 
 import type { Logger } from 'pino';
-import { Config, detectLatencyMs } from '../config';
+import { Config, detectLatencyMs, initStateFileOf } from '../config';
 import { EXIT } from '../errors';
 import { collectOnce } from '../collect';
 import { resolveMembers } from '../members';
@@ -11,6 +11,7 @@ import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 import { createSources } from '../sources/index';
 import { acquireLock, releaseLock } from '../sources/lock';
+import { readMaintenance, writeInitState } from '../sources/initfiles';
 import type { Policy } from '../core/decide';
 import { InitEnv, Members, initLoop, look } from './round';
 import { discardState, markSafeToBootstrap } from './grastate';
@@ -37,6 +38,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
   let recovering = false;
   // A damaged mark, or a datadir below it, is told once per run, not once per round.
   let markSaid = '';
+  let recordError: string | null = null;
   const sources = createSources(cfg, log, {
     recover: () => recovering,
     lockHeld: () => recovering,
@@ -120,6 +122,13 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
       ),
     waitReady: () => waitReady(cfg, sources, log),
     stopServer: () => stopStartedServer(cfg, sources, log),
+    maintenance: () => readMaintenance(cfg.maintenanceFile),
+    record: (state) => {
+      const err = writeInitState(initStateFileOf(cfg), state);
+      // Once per problem: the decision goes on, only the agent's view of it is missing.
+      if (err && err !== recordError) log.warn({ err }, 'cannot write the state file the agent serves (galeraInit)');
+      recordError = err;
+    },
     log: {
       info: (f, m) => log.info(f, m),
       warn: (f, m) => log.warn(f, m),

@@ -14,6 +14,7 @@ import type { ErrorKind } from '../errors';
 import type { MemberView } from '../core/splitbrain';
 import { parseSchemaList } from '../core/userdata';
 import type { MarkFacts } from '../core/mark';
+import { INIT_DECISIONS, InitDecision } from '../core/initstate';
 
 export interface PeerTarget {
   /** As configured: host[:port]. Also the member's id in the decision. */
@@ -55,6 +56,9 @@ const OPTIONAL = [
   'galeraMarkTolerance',
   'galeraMarkRule',
   'galeraPcBootstrapStatement',
+  'galeraMaintenance',
+  'galeraMaintenanceReason',
+  'galeraInitDecision',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -94,6 +98,10 @@ export interface AgentAnswer extends MemberFacts {
    * auth (community or SNMPv3 credentials do not match), other (a bad answer, a bad target).
    */
   errorKind?: ErrorKind;
+  /** The member is in maintenance mode, for this reason ('' none given); undefined when it is not. */
+  maintenance?: string;
+  /** galeraInitDecision: its galera-init's current or last decision. */
+  initDecision?: InitDecision;
 }
 
 const SEQNO_SOURCES: readonly SeqnoSource[] = ['live', 'grastate', 'recovered', 'unknown', 'unreadable'];
@@ -205,6 +213,14 @@ export function factsFromVarbinds(
   const name = Buffer.isBuffer(nv.value) ? nv.value.toString('utf8').trim() : '';
   if (nv.type !== snmp.ObjectType.OctetString || name === '')
     return bad('galeraNodeName is empty: the agent needs a nodeName');
+  const mv = byName.get('galeraMaintenance');
+  const rv = byName.get('galeraMaintenanceReason');
+  const maintenance =
+    mv && !snmp.isVarbindError(mv) && mv.value === 1
+      ? rv && !snmp.isVarbindError(rv) && Buffer.isBuffer(rv.value)
+        ? rv.value.toString('utf8')
+        : ''
+      : undefined;
   // A running server whose agent cannot read it now serves its last status: stale, so unknown.
   const wr = byName.get('galeraWsrepReachable');
   const fresh = wr !== undefined && !snmp.isVarbindError(wr) && wr.value === 1;
@@ -242,6 +258,27 @@ export function factsFromVarbinds(
     userData,
     userSchemas,
     ...(pcBootstrap ? { pcBootstrap } : {}),
+    initDecision: enumLabel<InitDecision>('galeraInitDecision', INIT_DECISIONS),
+    ...(maintenance === undefined ? {} : { maintenance }),
+  };
+}
+
+/**
+ * A member in maintenance, as the other members' decisions see it: a member that did not answer
+ * (galera-init neither joins it nor bootstraps without it; the promoter does not promote past it).
+ * What it said is kept as what was last seen of it, so the quorum policy never passes a member in
+ * maintenance whose server runs or that is ahead.
+ */
+export function maintenanceAsSilent(a: AgentAnswer): AgentAnswer {
+  if (!a.answered || a.maintenance === undefined) return a;
+  const known = a.seqnoSource !== undefined && a.seqnoSource !== 'unknown' && a.seqnoSource !== 'unreadable';
+  return {
+    ...a,
+    answered: false,
+    error: `in maintenance${a.maintenance ? `: ${a.maintenance}` : ''}`,
+    errorKind: 'other',
+    lastSeenStatus: a.status,
+    lastSeenSeqno: known ? a.seqno : a.lastSeenSeqno,
   };
 }
 

@@ -87,6 +87,7 @@ export function buildView(
     column('galeraSourceAge', idx, () => sourceAge(src, now()) ?? GAUGE_MAX);
     column('galeraSourceError', idx, src.error);
   }
+  addInit(mib, s, instances, now);
   if (s.wsrep) addWsrep(mib, s.wsrep, instances, now);
   if (s.window) addWindow(mib, s.window, instances);
   addWatch(mib, watch, instances, now);
@@ -113,6 +114,25 @@ function addWatch(mib: Mib, w: WatchState, out: Instance[], now: () => number): 
   scalar('galeraWatchAge', () =>
     w.at && w.state !== 'off' ? Math.floor(Math.max(0, now() - w.at) / 1000) : GAUGE_MAX,
   );
+}
+
+const secondsSince = (t: number, now: number): number => (t > 0 ? Math.max(0, Math.floor((now - t) / 1000)) : 0);
+
+/** galeraInit: galera-init's current or last round, and the maintenance mode. */
+function addInit(mib: Mib, s: NodeSnapshot, out: Instance[], now: () => number): void {
+  const { scalar } = publisher(mib, out);
+  const i = s.init ?? null;
+  scalar('galeraInitDecision', i?.decision ?? 'none');
+  scalar('galeraInitReason', i?.reason ?? '');
+  scalar('galeraInitAdvice', i?.advice ?? '');
+  scalar('galeraInitWaitingFor', i?.waitingFor.join(', ') ?? '');
+  scalar('galeraInitDecisionAge', () => (i ? secondsSince(i.since, now()) : 0));
+  scalar('galeraInitRounds', i?.round ?? 0);
+  scalar('galeraInitPid', i?.running ? i.pid : 0);
+  const m = s.maintenance ?? null;
+  scalar('galeraMaintenance', m !== null);
+  scalar('galeraMaintenanceReason', m?.reason ?? '');
+  scalar('galeraMaintenanceAge', () => (m ? secondsSince(m.since, now()) : 0));
 }
 
 /** Averages and distances are published in thousandths (the MIB's UNITS), 0 when unknown. */

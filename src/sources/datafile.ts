@@ -15,6 +15,8 @@ export type { FileFacts } from '../core/snapshot';
 export interface DataFileSpec<T extends { problems: string[] }> {
   /** The file name in the datadir. */
   name: string;
+  /** The source's name (galeraSourceName), when not the file's name without .dat. */
+  sourceName?: string;
   maxBytes: number;
   parse: (data: Buffer) => T;
 }
@@ -75,7 +77,7 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   ) {
     super();
     this.file = path.join(datadir, spec.name);
-    this.name = spec.name.replace(/\.dat$/, '');
+    this.name = spec.sourceName ?? spec.name.replace(/\.dat$/, '');
   }
 
   /** The file under a live watch: its facts are confirmed as it changes. */

@@ -3,10 +3,11 @@
 
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { Config, initStateFileOf } from '../config';
 import type { SourceFacts, SourceHealth } from '../core/snapshot';
 import { GRASTATE_FILE } from '../core/grastate';
 import { GVWSTATE_FILE } from '../core/gvwstate';
+import { parseInitState, parseMaintenance } from '../core/initstate';
 import { ProcessSource } from './processes';
 import { LockSource } from './lock';
 import { DataFileSource } from './datafile';
@@ -62,9 +63,21 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
       recovery,
       new DataFileSource(cfg.datadir, GVWSTATE_FILE, log),
       new UserDataSource(cfg.datadir, log),
+      stateFileSource(initStateFileOf(cfg), 'init', parseInitState, log),
+      stateFileSource(cfg.maintenanceFile, 'maintenance', parseMaintenance, log),
     ],
     { backstopMs: cfg.processes.backstopMs },
   );
+}
+
+/** galera-init's state file, or the maintenance file: small files watched like grastate.dat. */
+function stateFileSource<T extends { problems: string[] }>(
+  file: string,
+  sourceName: string,
+  parse: (data: Buffer) => T,
+  log: Logger,
+): DataFileSource<T> {
+  return new DataFileSource(path.dirname(file), { name: path.basename(file), sourceName, maxBytes: 65536, parse }, log);
 }
 
 /**

@@ -33,6 +33,8 @@ export function agentConfig(o: AgentOptions, dir: string): Record<string, unknow
     lockFile: o.lockFile ?? path.join(dir, 'galera-init.lock'),
     // Never the host's /var/lib/galera-agentx: every test agent keeps its mark in its own directory.
     stateDir: dir,
+    // Never the host's state directory: a test's maintenance mode is its own.
+    maintenanceFile: path.join(dir, 'maintenance'),
     agentx: { master: o.master, reconnectMinMs: 100, reconnectMaxMs: 1000, pingIntervalMs: 2000, adminTimeoutMs: 2000 },
     mysql: { optionFile: o.optionFile ?? path.join(dir, 'no-such-my.cnf'), refreshIntervalMs: 300 },
     recovery: o.recoveryCommand ? { command: o.recoveryCommand, timeoutMs: 30000 * SLACK } : { enabled: false },

@@ -216,7 +216,17 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
     const names = sample(samples, 'galeraSourceAge')
       .map((s) => s.labels.galeraSourceName)
       .sort();
-    assert.deepEqual(names, ['grastate', 'gvwstate', 'lock', 'mysql', 'processes', 'recovery', 'userdata']);
+    assert.deepEqual(names, [
+      'grastate',
+      'gvwstate',
+      'init',
+      'lock',
+      'maintenance',
+      'mysql',
+      'processes',
+      'recovery',
+      'userdata',
+    ]);
     assert.deepEqual(
       sample(samples, 'galeraSourceState', { galeraSourceName: 'grastate', galeraSourceState: 'ok' }).map(
         (s) => s.value,
@@ -335,6 +345,9 @@ describe('Prometheus: the shipped alert rules', function () {
       'GaleraDatadirBelowMark',
       'GaleraNodesEvicted',
       'GaleraPeersDelayed',
+      'GaleraInitRefused',
+      'GaleraInitWaiting',
+      'GaleraMaintenanceForgotten',
       'GaleraReplicationWindowLow',
       'GaleraSplitBrain',
     ]);
@@ -420,7 +433,7 @@ describe('Prometheus: a real Prometheus server with the shipped prometheus.yml a
     const rules = (
       (await prom.api('rules')) as { groups: { rules: { name: string; health: string }[] }[] }
     ).groups.flatMap((g) => g.rules);
-    assert.equal(rules.length, 9);
+    assert.equal(rules.length, 12);
     for (const r of rules) assert.equal(r.health, 'ok', r.name);
   });
 

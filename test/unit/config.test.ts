@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { buildConfig, loadConfig } from '../../src/config';
+import { buildConfig, initStateFileOf, loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { check } from '../helpers/fuzz';
 
@@ -16,6 +16,7 @@ describe('config', () => {
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
       stateDir: '/var/lib/galera-agentx',
+      maintenanceFile: '/var/lib/galera-agentx/maintenance',
       agentx: {
         master: '/var/agentx/master',
         adminTimeoutMs: 5000,
@@ -91,10 +92,16 @@ describe('config', () => {
         autoRecoverWindowSeconds: 1800,
         autoRecoverUnit: 'mariadb.service',
         autoRecoverStateFile: '/var/lib/galera-agentx/auto-recover.json',
+        notifyWaitingAfterSeconds: 60,
       },
     };
     assert.deepEqual(buildConfig({}, 'x.yaml'), want);
     assert.deepEqual(buildConfig(null, 'x.yaml'), want);
+  });
+  it("galera-init's state file: the lock's name + .state unless initStateFile says otherwise", () => {
+    assert.equal(initStateFileOf(buildConfig({}, 'x.yaml')), '/run/galera-agentx/galera-init.lock.state');
+    assert.equal(initStateFileOf(buildConfig({ lockFile: '/tmp/x/l.lock' }, 'x.yaml')), '/tmp/x/l.lock.state');
+    assert.equal(initStateFileOf(buildConfig({ initStateFile: '/s/init.json' }, 'x.yaml')), '/s/init.json');
   });
   it('accepts the quorum policy off, or from 30 s with the default timeouts', () => {
     assert.equal(buildConfig({ init: { quorumAfterSeconds: 0 } }, 'x.yaml').init.quorumAfterSeconds, 0);

@@ -221,3 +221,29 @@ describe('read_only, wsrep_reject_queries and wsrep_sst_donor_rejects_queries in
       assert.match(verdict(st, v, p).reason, /^Galera node [^\n]+\.$/);
   });
 });
+
+describe('maintenance, in the health rule', () => {
+  const synced = parseWsrepStatus(syncedStatus(), null, null, true, 1);
+  it('a node in maintenance is unhealthy whatever its server does, and the reason says why', () => {
+    assert.equal(healthVerdict(synced, true, DEFAULT_HEALTH_POLICY).healthy, true, 'the same node, not in maintenance');
+    assert.deepEqual(
+      healthVerdict(synced, true, DEFAULT_HEALTH_POLICY, { reason: 'disk swap', since: 1, by: 'root' }),
+      {
+        healthy: false,
+        reason: 'Galera node is in maintenance (disk swap).',
+      },
+    );
+    assert.deepEqual(
+      healthVerdict(
+        synced,
+        false,
+        { ...DEFAULT_HEALTH_POLICY, donorIsHealthy: true },
+        { reason: '', since: 0, by: '' },
+      ),
+      {
+        healthy: false,
+        reason: 'Galera node is in maintenance.',
+      },
+    );
+  });
+});

@@ -238,6 +238,8 @@ describe("assembleSnapshot: from the sources' facts, the one path of the agent a
     },
     recovery: { position: null, hasData: false, running: false, error: '' },
     gvwstate: { value: null, version: 'absent', error: null },
+    init: { value: null, version: 'absent', error: null },
+    maintenance: { value: null, version: 'absent', error: null },
     ...o,
   });
   const rows: SourceHealth[] = [{ name: 'processes', state: 'ok', lastOkAt: 990, error: '' }];

@@ -34,13 +34,21 @@ describe('the agent in process', function () {
       path.join(datadir, 'grastate.dat'),
       '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   5\nsafe_to_bootstrap: 1\n',
     );
-    const cfg = buildConfig({ nodeName: 'n1', datadir, lockFile: path.join(dir, 'init.lock') }, 'test');
+    const cfg = buildConfig(
+      {
+        nodeName: 'n1',
+        datadir,
+        lockFile: path.join(dir, 'init.lock'),
+        maintenanceFile: path.join(dir, 'maintenance'),
+      },
+      'test',
+    );
     const log = silentLogger();
     const agent = new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: proc }) });
     await agent.start();
     try {
       // Settled: the lock's and the state files' watches are up.
-      await waitFor('the watches', () => agent.snapshot!.sources.filter((r) => r.live).length === 3);
+      await waitFor('the watches', () => agent.snapshot!.sources.filter((r) => r.live).length === 5);
       agent.recompute();
       const recomputes = agent.stats.recomputes;
       const view = (agent as unknown as { view: View }).view;
@@ -48,14 +56,14 @@ describe('the agent in process', function () {
         Number((getExact(view, [...agent.mib.object(name).oid, idx]).value as { value: unknown }).value);
       assert.deepEqual(
         agent.snapshot!.sources.map((r) => r.state),
-        ['ok', 'ok', 'ok', 'idle', 'idle', 'ok', 'ok'],
+        ['ok', 'ok', 'ok', 'idle', 'idle', 'ok', 'ok', 'ok', 'ok'],
       );
       let worst = 0;
       const t0 = Date.now();
       while (Date.now() - t0 < 4500) {
         await new Promise((r) => setTimeout(r, 50));
         worst = Math.max(worst, gauge('galeraAgentDataAge'));
-        for (let i = 1; i <= 7; i++) if (i !== 4 && i !== 5) worst = Math.max(worst, gauge('galeraSourceAge', i));
+        for (let i = 1; i <= 9; i++) if (i !== 4 && i !== 5) worst = Math.max(worst, gauge('galeraSourceAge', i));
       }
       assert.equal(agent.stats.recomputes, recomputes, 'nothing changed, nothing recomputed');
       assert.ok(worst <= 2000, `an age reached ${worst} ms in 4.5 s idle (${JSON.stringify(agent.snapshot!.sources)})`);

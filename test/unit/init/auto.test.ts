@@ -9,14 +9,8 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { defaultConfig } from '../../../src/config';
 import { AutoState, UnitFacts } from '../../../src/core/autorecover';
-import {
-  AutoIO,
-  maintenanceFileOf,
-  readMaintenanceReason,
-  realAutoIO,
-  resetAuto,
-  runAuto,
-} from '../../../src/init/auto';
+import { writeMaintenance } from '../../../src/sources/initfiles';
+import { AutoIO, maintenanceReason, realAutoIO, resetAuto, runAuto } from '../../../src/init/auto';
 
 const log = pino({ level: 'silent' });
 const failed: UnitFacts = { activeState: 'failed', subState: 'failed', result: 'exit-code', nRestarts: 0 };
@@ -128,16 +122,15 @@ describe('galera-init --auto: files', () => {
     assert.deepEqual(io.readState(), { attempts: [] });
   });
 
-  it('maintenance: the file beside the state; absent is off, present is on with its first line', () => {
-    const f = maintenanceFileOf(cfg);
-    assert.equal(f, path.join(dir, 'state', 'maintenance'));
-    assert.equal(readMaintenanceReason(f), null);
-    fs.writeFileSync(f, 'disk swap\nmore');
-    assert.equal(readMaintenanceReason(f), 'disk swap');
-    fs.writeFileSync(f, '');
-    assert.equal(readMaintenanceReason(f), 'on');
+  it('maintenance: the file galera-check maintenance writes; absent is off, present is on with its reason', () => {
+    const f = path.join(dir, 'state', 'maintenance');
+    assert.equal(maintenanceReason(f), null);
+    writeMaintenance(f, { reason: 'disk swap', since: 1, by: 'root' });
+    assert.equal(maintenanceReason(f), 'disk swap');
+    writeMaintenance(f, { reason: '', since: 1, by: 'root' });
+    assert.equal(maintenanceReason(f), 'on');
     fs.rmSync(f);
     fs.mkdirSync(f);
-    assert.match(readMaintenanceReason(f) ?? '', /cannot be read \(EISDIR\)/, 'unreadable counts as on');
+    assert.match(maintenanceReason(f) ?? '', /cannot be read \(EISDIR\)/, 'unreadable counts as on');
   });
 });

@@ -9,6 +9,7 @@ import {
   askPeer,
   factsFromVarbinds,
   failedAnswer,
+  maintenanceAsSilent,
   parseTarget,
   peerErrorKind,
 } from '../../../src/snmp/peers';
@@ -24,7 +25,8 @@ const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraSeqnoSource, galeraClusterStatus, galeraLockPid, galeraServerPid, galeraAgentDetectMs,
 // galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas, then the mark:
 // galeraMarkState, galeraMarkUuid, galeraMarkTopSeqno, galeraMarkTopNode, galeraMarkTolerance,
-// galeraMarkRule, galeraPcBootstrapStatement (optional).
+// galeraMarkRule, galeraPcBootstrapStatement,
+// galeraMaintenance, galeraMaintenanceReason, galeraInitDecision (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -47,6 +49,9 @@ const good = () => [
   vb(T.Gauge, 0),
   vb(T.OctetString, Buffer.from('')),
   vb(T.OctetString, Buffer.from('')),
+  vb(T.Integer, 2),
+  vb(T.OctetString, Buffer.from('')),
+  vb(T.Integer, 2),
 ];
 /** good() with a valid mark: n9 committed 500 in U, tolerance 3. */
 const marked = () => {
@@ -79,6 +84,7 @@ describe('peer answers', () => {
       detectMs: 200,
       userData: false,
       userSchemas: undefined,
+      initDecision: 'wait',
     });
   });
   it('reads user data and its schemas; an unknown or missing value is unknown', () => {
@@ -170,6 +176,31 @@ describe('peer answers', () => {
     const f = factsFromVarbinds(mib, 'p', v);
     assert.deepEqual([f.answered, f.clusterStatus, f.seqnoSource], [true, 'unknown', 'unknown']);
   });
+  it('reads maintenance and its reason, and the init decision', () => {
+    const v = good();
+    v[21] = vb(T.Integer, 1);
+    v[22] = vb(T.OctetString, Buffer.from('disk swap'));
+    v[23] = vb(T.Integer, 7);
+    const f = factsFromVarbinds(mib, 'p', v);
+    assert.deepEqual([f.answered, f.maintenance, f.initDecision], [true, 'disk swap', 'maintenance']);
+  });
+  it('a member in maintenance is, for the others, a member that did not answer, with what it said kept as last seen', () => {
+    const v = good();
+    v[0] = vb(T.Integer, 2); // running
+    v[21] = vb(T.Integer, 1);
+    v[22] = vb(T.OctetString, Buffer.from('disk swap'));
+    const f = maintenanceAsSilent(factsFromVarbinds(mib, 'p', v));
+    assert.deepEqual(
+      [f.answered, f.error, f.lastSeenStatus, f.lastSeenSeqno],
+      [false, 'in maintenance: disk swap', 'running', 123n],
+    );
+    const plain = factsFromVarbinds(mib, 'p', good());
+    assert.equal(maintenanceAsSilent(plain), plain, 'a member not in maintenance is left as it answered');
+    v[5] = vb(T.Integer, 4); // seqno source unknown: no seqno to keep
+    v[22] = vb(T.OctetString, Buffer.from(''));
+    const u = maintenanceAsSilent(factsFromVarbinds(mib, 'p', v));
+    assert.deepEqual([u.error, u.lastSeenSeqno], ['in maintenance', undefined]);
+  });
   const bad: [string, (v: ReturnType<typeof good>) => void, RegExp][] = [
     [
       'galeraStatus as a string',
@@ -239,7 +270,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /20 values for 21 objects/,
+      /23 values for 24 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -5,22 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { MemberFacts, decide } from '../../../src/core/decide';
 import type { MarkFacts } from '../../../src/core/mark';
+import { memberOf, U, V } from '../../helpers/members';
 
-const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const V = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 const DURABLE = 'innodb_flush_log_at_trx_commit=1: every commit is on disk, no tolerance';
-const m = (id: string, over: Partial<MemberFacts> = {}): MemberFacts => ({
-  id,
-  name: id,
-  self: false,
-  answered: true,
-  status: 'stopped',
-  seqno: 10n,
-  seqnoSource: 'recovered',
-  uuid: U,
-  safeToBootstrap: false,
-  ...over,
-});
+const m = memberOf();
 const mark = (seqno: bigint, node: string, over: Partial<MarkFacts> = {}): MarkFacts => ({
   uuid: U,
   seqno,

@@ -4,23 +4,10 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Decision, MemberFacts, decide, fresh, rank } from '../../../src/core/decide';
+import { memberOf, U, V } from '../../helpers/members';
 
-const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const V = '9acf4d34-acdb-11e6-bcc3-d3e36276629f';
 const Z = '00000000-0000-0000-0000-000000000000';
-const m = (id: string, over: Partial<MemberFacts> = {}): MemberFacts => ({
-  id,
-  name: id,
-  self: false,
-  answered: true,
-  status: 'stopped',
-  seqno: 10n,
-  seqnoSource: 'grastate',
-  uuid: U,
-  safeToBootstrap: false,
-  userData: false,
-  ...over,
-});
+const m = memberOf({ seqnoSource: 'grastate', userData: false });
 const run = (id: string, over: Partial<MemberFacts> = {}): MemberFacts =>
   m(id, { status: 'running', clusterStatus: 'primary', seqnoSource: 'live', ...over });
 // A peer whose agent did not answer, as peers.ts reports it: no facts at all, only why.

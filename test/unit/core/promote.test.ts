@@ -4,20 +4,9 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { MemberFacts } from '../../../src/core/decide';
 import { promotionDecision } from '../../../src/core/promote';
+import { memberOf } from '../../helpers/members';
 
-const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const m = (id: string, over: Partial<MemberFacts> = {}): MemberFacts => ({
-  id,
-  name: id,
-  self: false,
-  answered: true,
-  status: 'stopped',
-  seqno: 10n,
-  seqnoSource: 'recovered',
-  uuid: U,
-  safeToBootstrap: false,
-  ...over,
-});
+const m = memberOf();
 const survivor = (over: Partial<MemberFacts> = {}): MemberFacts =>
   m('s', { self: true, status: 'running', clusterStatus: 'nonPrimary', seqno: 12n, seqnoSource: 'live', ...over });
 const on = { nonPrimaryMs: 30000, afterMs: 30000 };

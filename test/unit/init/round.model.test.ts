@@ -75,22 +75,14 @@ import type { AgentAnswer } from '../../../src/snmp/peers';
 import type { SeqnoSource } from '../../../src/core/seqno';
 import type { NodeStatus } from '../../../src/core/status';
 import type { MarkFacts } from '../../../src/core/mark';
+import { mulberry32 } from '../../helpers/campaign-plan';
 
 const U1 = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
 const U2 = '1b7f0c3e-0a44-11f2-8d2c-5a1f0e9b7d21';
 const FRESH_UUID = 'c0ffee00-0000-11f2-8000-000000000000';
 
-/** A seeded PRNG (mulberry32): a failing history can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: a failing history can be replayed from its seed (the campaign's mulberry32). */
+export const prng = mulberry32;
 
 /** Discrete-event time: sleeping resolves in simulated time order; no real clock is read. */
 class Clock {

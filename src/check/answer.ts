@@ -8,7 +8,7 @@ import { collectOnce } from '../collect';
 import { healthVerdict } from '../core/health';
 import { snapshotToJson } from '../core/snapshot';
 import { clusterTable } from './cluster';
-import { readFence } from '../daemon/watch';
+import { readFence } from '../sources/fence';
 import { MarkView, markToJson, markTop } from '../core/mark';
 import { initLines, localInitLines } from './initstate';
 

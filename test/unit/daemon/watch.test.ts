@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as snmp from 'net-snmp';
 import { buildConfig, defaultConfig, loadConfig } from '../../../src/config';
 import { Notifier, NotifyContext } from '../../../src/daemon/notifier';
-import { readFence } from '../../../src/daemon/watch';
+import { readFence } from '../../../src/sources/fence';
 import { withPeerCredentials } from '../../../src/members';
 import { loadMib } from '../../../src/snmp/mib';
 import { componentFromVarbinds } from '../../../src/snmp/peers';

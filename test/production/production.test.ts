@@ -226,9 +226,13 @@ describe('production: the README install on three systemd nodes', function () {
     await assertRows();
     await expectTraps(traps, [['galeraStatusChanged', c.nodes]]);
     const boots = [];
-    for (const x of c.nodes)
-      if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) boots.push(x.name);
-    assert.equal(boots.length, 1, `one bootstrap after the power cut: ${boots.join(', ')}`);
+    const logs: string[] = [];
+    for (const x of c.nodes) {
+      const log = await x.node.journal('galera-init.service');
+      if (/bootstrapped a new cluster/.test(log)) boots.push(x.name);
+      logs.push(`${x.name}:\n${log.split('\n').slice(-8).join('\n')}`);
+    }
+    assert.equal(boots.length, 1, `one bootstrap after the power cut: ${boots.join(', ')}\n${logs.join('\n')}`);
     console.log(
       `      power cut of all (${order.map((x) => x.name).join(', ')}): ${Math.round((Date.now() - t) / 1000)} s`,
     );

@@ -79,6 +79,10 @@ describe('asking a peer agent over SNMP', function () {
         serverPid: 0,
         // What the agent publishes for its config (defaults here): 2 × processes.backstopMs + 400.
         detectMs: detectLatencyMs(loadConfig(agent.configFile)),
+        // Its datadir holds no schema with a table; no galera-init has run there.
+        userData: false,
+        userSchemas: undefined,
+        initDecision: 'none',
       },
     );
   });

@@ -343,11 +343,11 @@ describe('Prometheus: the shipped alert rules', function () {
       'GaleraCertificationFailures',
       'GaleraClusterNotPrimary',
       'GaleraDatadirBelowMark',
-      'GaleraNodesEvicted',
-      'GaleraPeersDelayed',
       'GaleraInitRefused',
       'GaleraInitWaiting',
       'GaleraMaintenanceForgotten',
+      'GaleraNodesEvicted',
+      'GaleraPeersDelayed',
       'GaleraReplicationWindowLow',
       'GaleraSplitBrain',
     ]);

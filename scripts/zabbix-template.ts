@@ -656,6 +656,8 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
           ...INIT_WAIT,
           priority: 'WARNING',
           description: 'galera.init.reason says for what, galera.init.advice what ends the wait.',
+          // Old facts say nothing about a wait: quiet while the agent's data is stale, as the others.
+          dependencies: [{ name: STALE.name, expression: STALE.expression }],
           tags: [{ tag: 'scope', value: 'availability' }],
         },
       ],

@@ -660,8 +660,8 @@ for (const [v, debian, source] of [
       } finally {
         process.kill(pid, 'SIGCONT');
       }
-      // The rest no single node sends by itself (a size or Primary change needs a second node, a
-      // promotion a lost majority, a datadir below its mark a restore): Net-SNMP's snmptrap sends
+      // The rest no single node sends by itself here (a size or Primary change needs a second node, a
+      // promotion a lost majority, a datadir below its mark a restore, galera-init a run): Net-SNMP's snmptrap sends
       // them with the MIB's objects, from the node's address, into the same snmptrapd.
       const VALUE: Record<number, [string, string]> = {
         2: ['i', '1'],
@@ -678,6 +678,10 @@ for (const [v, debian, source] of [
         'galeraSplitBrain',
         'galeraSplitBrainCleared',
         'galeraDatadirBelowMark',
+        // galera-init's waits and acts, and maintenance: test/integration/traps.test.ts has the agent send them.
+        'galeraInitWaiting',
+        'galeraInitActed',
+        'galeraMaintenanceChanged',
       ]) {
         const n = mib.notifications.get(name)!;
         const vbs = n.objects.map((o): [string, string, string] => {

@@ -146,12 +146,12 @@ export class Agent {
     this.promoter.observe(snap);
     this.watch.observe(snap);
     const watch = this.watch.state;
-    this.view = buildView(this.mib, snap, Date.now, watch);
     if (this.markKeeper) {
       this.markKeeper.observe(snap, durabilityOf(facts.mysql.variables ?? {}), boot?.pid ?? 0);
       snap.mark = this.markKeeper.view(snap);
     }
-    this.view = buildView(this.mib, snap);
+    // One view, built once the mark and the watch have seen this snapshot (their objects are in it).
+    this.view = buildView(this.mib, snap, Date.now, watch);
     this.observeInit(snap);
     this.notifier.observe(snap, {
       serverRunning: servers.length > 0,

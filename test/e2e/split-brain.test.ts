@@ -246,6 +246,9 @@ describe('a split brain caught while it runs, on a real 3-node cluster in networ
           },
           watch: { intervalSeconds: INTERVAL_S, credentialsFile: creds, fenceFile: n.fenceFile },
           log: { level: 'info' },
+          // Never the host's /var/lib/galera-agentx: this node's mark and maintenance are its own.
+          stateDir: n.dir,
+          maintenanceFile: path.join(n.dir, 'maintenance'),
         }),
         { mode: 0o640 },
       );

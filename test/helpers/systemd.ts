@@ -16,7 +16,7 @@
 //   generator is masked: the node runs only the units a test puts there (plus what they pull in).
 // - no generators, no getty, no udev: masked, so that a boot takes a fraction of a second.
 
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -205,6 +205,14 @@ export class Node {
       fs.mkdirSync(d, { recursive: true });
     this.hostname = opts.hostname ?? `gxsd-${this.id}`;
     for (const m of [...DEFAULT_MASKS, ...(opts.masks ?? [])]) this.mask(m);
+    // The product's own state on the host (a test agent's high-water mark or maintenance file) must
+    // not reach a node, which starts as a machine that never ran it: an overlay whiteout in the
+    // upper layer hides the host's; what the node creates there is its own and outlives its reboots.
+    for (const d of HIDDEN_HOST_DIRS) {
+      const up = path.join(this.upper, d);
+      fs.mkdirSync(path.dirname(up), { recursive: true, mode: 0o755 });
+      execFileSync('mknod', [up, 'c', '0', '0']);
+    }
     this.writeFile('/etc/hostname', `${this.hostname}\n`);
     this.writeFile('/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${this.hostname}\n${opts.hosts ?? ''}`);
     // A machine-id of its own, so journald and D-Bus see a fresh machine.
@@ -518,6 +526,9 @@ function tail(file: string, n = 15): string {
  * users, so the real path of a clone may be invisible or closed to them.
  */
 export const NODE_ROOT = '/opt/galera-agentx-checkout';
+
+/** Host directories of the product's own state, hidden from every node (see the constructor). */
+const HIDDEN_HOST_DIRS = ['var/lib/galera-agentx'];
 
 /** The script unshare runs: mounts, waits for the network, pivot_root, exec systemd. */
 function bootScript(n: Node, target: string, go: string): string {

@@ -12,7 +12,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { GaleraNode, PROVIDER, createNode, serverArgs, sql, stopServer, waitSynced, rowCount } from '../helpers/galera';
+import {
+  GaleraNode,
+  createNode,
+  serverArgs,
+  sql,
+  stopServer,
+  waitSynced,
+  rowCount,
+  writeGaleraCnf,
+} from '../helpers/galera';
 import { Lan, createLan, deleteLan, netnsUnavailable } from '../helpers/netns';
 import { ROOT, SLACK, cleanupAll, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 import { parseTrapLog } from '../helpers/traps';
@@ -43,30 +52,7 @@ const inNs = (ns: string, cmd: string, args: string[]): [string, string[]] => [
 
 /** The node's option file, on its own address with Galera's default ports: its namespace is its host. */
 function writeCnf(g: GaleraNode, addr: string, all: string[]): void {
-  fs.writeFileSync(
-    g.cnf,
-    `[mariadbd]
-datadir=${g.datadir}
-socket=${g.socket}
-port=3306
-bind-address=${addr}
-pid-file=${g.runDir}/mysqld.pid
-log-error=${g.runDir}/error.log
-innodb-buffer-pool-size=16M
-innodb-log-file-size=4M
-performance-schema=OFF
-skip-name-resolve
-binlog_format=ROW
-wsrep_on=ON
-wsrep_provider=${PROVIDER}
-wsrep_cluster_name=gxsplit
-wsrep_node_name=${g.name}
-wsrep_node_address=${addr}
-wsrep_cluster_address=gcomm://${all.join(',')}
-wsrep_sst_method=rsync
-wsrep_provider_options="gcache.size=8M;evs.suspect_timeout=PT1S;evs.inactive_timeout=PT2S;evs.keepalive_period=PT0.2S;evs.install_timeout=PT2S;evs.join_retrans_period=PT0.2S;pc.recovery=false"
-`,
-  );
+  writeGaleraCnf(g, { clusterName: 'gxsplit', members: all, address: addr });
 }
 
 function startServerIn(n: Node, opts: { bootstrap?: boolean } = {}): void {

@@ -38,9 +38,9 @@ function schemaDirs(datadir: string): { dirs: string[]; error: string } {
   return { dirs, error: '' };
 }
 
-/** Reads the datadir's user data now. */
-export function readUserData(datadir: string): UserData {
-  const { dirs, error } = schemaDirs(datadir);
+/** Reads the datadir's user data now (from a listing of it already taken, when there is one). */
+export function readUserData(datadir: string, listing = schemaDirs(datadir)): UserData {
+  const { dirs, error } = listing;
   if (error) return { held: null, schemas: [], error };
   return userDataOf(dirs, (dir) => {
     try {
@@ -109,10 +109,11 @@ export class UserDataSource extends EventEmitter implements Source<UserData> {
   private listed: string[] = [];
 
   private read(): string | null {
-    const { dirs } = schemaDirs(this.datadir);
-    this.listed = dirs.filter((d) => !isSystemEntry(d));
+    // One listing of the datadir serves the stamp and the read.
+    const listing = schemaDirs(this.datadir);
+    this.listed = listing.dirs.filter((d) => !isSystemEntry(d));
     this.stamp = this.stampNow();
-    const next = readUserData(this.datadir);
+    const next = readUserData(this.datadir, listing);
     if (next.error !== this.lastLogged) {
       this.lastLogged = next.error;
       if (next.error) this.log.warn({ datadir: this.datadir, err: next.error }, 'user data unknown');

@@ -11,6 +11,8 @@ declare -A NEED=(
   [keepalived]=keepalived [haproxy]=haproxy [ip]=iproute2
   # The Debian package's test: dpkg-deb builds it, lintian judges it.
   [dpkg-deb]=dpkg [lintian]=lintian
+  # The split-brain story cuts Galera's ports between namespaces with nftables.
+  [nft]=nftables
 )
 missing=()
 for bin in "${!NEED[@]}"; do

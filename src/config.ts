@@ -187,8 +187,6 @@ const SCHEMA = {
   mark: {
     /** Keep the high-water mark (galeraMark) and publish it; galera-init checks it before a bootstrap. */
     enabled: key(bool, true),
-    /** While its server is Primary, the agent asks the other members' seqnos this often. */
-    peerIntervalMs: key(ms(1000, 3600000), 5000),
   },
   keepalived: {
     /** keepalived track_file path; empty: not written. */

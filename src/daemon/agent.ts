@@ -89,8 +89,10 @@ export class Agent {
       (sql) => executeStatement(cfg.mysql, sql),
       () => this.schedule(),
     );
-    this.watch = new Watch(cfg, log, this.mib, () => this.schedule());
-    this.markKeeper = cfg.mark.enabled ? new MarkKeeper(cfg, log, this.mib, () => this.schedule()) : null;
+    this.markKeeper = cfg.mark.enabled ? new MarkKeeper(cfg, log, () => this.schedule()) : null;
+    // The mark learns the members' positions from the watch's rounds: one GET per member for both.
+    const mark = this.markKeeper;
+    this.watch = new Watch(cfg, log, this.mib, () => this.schedule(), mark ? (peers) => mark.seen(peers) : undefined);
     this.http = cfg.http.listen ? new HealthEndpoint(cfg.http.listen, () => this.health, log) : null;
     if (opts.snmp !== false) {
       this.session = new AgentxSession({

@@ -1,7 +1,7 @@
 // Keeps this node's high-water mark (core/mark.ts) under the state directory: this node's own
 // commits while Synced in a Primary component, the seqnos it sees the other members report while
-// Primary (it asks their agents every mark.peerIntervalMs, off the SNMP request path), and the
-// last bootstrap its server made. Written at most once a second, atomically and fsync'd
+// Primary (from the split-brain watch's rounds: one GET per member serves both), and the last
+// bootstrap its server made. Written at most once a second, atomically and fsync'd
 // (sources/markfile.ts); a damaged file is logged once and treated as no mark.
 
 import type { Logger } from 'pino';
@@ -21,9 +21,7 @@ import {
 } from '../core/mark';
 import { LOCAL_STATE } from '../core/wsrep-status';
 import type { NodeSnapshot } from '../core/snapshot';
-import { resolveMembers } from '../members';
-import type { Mib } from '../snmp/mib';
-import { PeerTarget, askPeers } from '../snmp/peers';
+import type { MemberView } from '../core/splitbrain';
 import { readMark, writeMark } from '../sources/markfile';
 
 /** Commit samples older than the longest loss window (35 s) plus a margin are of no use. */
@@ -36,12 +34,9 @@ export class MarkKeeper {
   private dirty = false;
   private lastWrite = 0;
   private writeTimer: NodeJS.Timeout | null = null;
-  private peerTimer: NodeJS.Timeout | null = null;
   private samples: CommitSample[] = [];
   private bootstrapSeen = 0;
   private primary = false;
-  private asking = false;
-  private peers: PeerTarget[] = [];
   private writeError = '';
   /** How many times the datadir was found below the mark: galeraDatadirBelowMark tells each. */
   belowCount = 0;
@@ -50,7 +45,6 @@ export class MarkKeeper {
   constructor(
     private readonly cfg: Config,
     private readonly log: Logger,
-    private readonly mib: Mib,
     /** Called when what the mark publishes changed: the agent rebuilds its view. */
     private readonly changed: () => void,
     private readonly now: () => number = Date.now,
@@ -66,22 +60,9 @@ export class MarkKeeper {
       this.error = r.error;
       this.log.error({ file: r.error.split(':')[0] }, r.error);
     }
-    try {
-      const { targets, selfId } = resolveMembers(this.cfg);
-      this.peers = targets.filter((t) => t.id !== selfId);
-    } catch (err) {
-      // No member list: the mark keeps this node's own commits only.
-      this.log.info(
-        { err: (err as Error).message },
-        "high-water mark: the members cannot be resolved, so it keeps this node's own commits only",
-      );
-    }
-    if (this.peers.length) this.peerTimer = setInterval(() => void this.askPeers(), this.cfg.mark.peerIntervalMs);
   }
 
   stop(): void {
-    if (this.peerTimer) clearInterval(this.peerTimer);
-    this.peerTimer = null;
     if (this.writeTimer) clearTimeout(this.writeTimer);
     this.writeTimer = null;
     this.flush();
@@ -172,19 +153,15 @@ export class MarkKeeper {
     }
   }
 
-  /** While this node is Synced in a Primary component: the other members' live seqnos. */
-  async askPeers(): Promise<void> {
-    if (!this.primary || this.asking || !this.mark) return;
-    this.asking = true;
-    try {
-      const answers = await askPeers(this.mib, this.peers);
-      for (const a of answers) {
-        if (!a.answered || !a.name || a.status !== 'running' || a.clusterStatus !== 'primary') continue;
-        if (a.seqnoSource !== 'live' || !a.uuid || a.seqno === undefined || a.seqno < 0n) continue;
-        this.apply(observeSeen(this.mark, { uuid: a.uuid, node: a.name, seqno: a.seqno, at: this.now() }));
-      }
-    } finally {
-      this.asking = false;
+  /**
+   * The members' components from one round of the split-brain watch. Only while this node is itself
+   * Synced in a Primary component: what a member reports then belongs to this node's history.
+   */
+  seen(members: MemberView[]): void {
+    if (!this.primary || !this.mark) return;
+    for (const m of members) {
+      if (m.kind !== 'primary' || m.lastCommitted < 0n) continue;
+      this.apply(observeSeen(this.mark, { uuid: m.uuid, node: m.name, seqno: m.lastCommitted, at: this.now() }));
     }
   }
 }

@@ -57,6 +57,8 @@ export class Watch {
     private readonly log: Logger,
     private readonly mib: Mib,
     private readonly changed: () => void,
+    /** Every round's answers, before the verdict: the high-water mark keeps the positions in them. */
+    private readonly round: (peers: MemberView[]) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -110,6 +112,7 @@ export class Watch {
     try {
       const peers = await Promise.all(this.peers.map((t) => askComponent(this.mib, t)));
       if (!this.timer) return; // stopped meanwhile
+      this.round(peers);
       // The snapshot as it is now, not as it was when the round began.
       const v = splitVerdict({
         members: this.members,

@@ -45,7 +45,7 @@ describe('config', () => {
         timeoutMs: 120000,
       },
       notifications: { holdMs: 50 },
-      mark: { enabled: true, peerIntervalMs: 5000 },
+      mark: { enabled: true },
       window: { desiredSeconds: 3600, shortSpanSeconds: 60, longSpanSeconds: 3600 },
       watch: {
         intervalSeconds: 10,

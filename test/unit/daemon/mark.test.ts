@@ -11,12 +11,10 @@ import { buildConfig } from '../../../src/config';
 import { MarkKeeper } from '../../../src/daemon/mark';
 import type { NodeSnapshot } from '../../../src/core/snapshot';
 import { parseWsrepStatus } from '../../../src/core/wsrep-status';
-import { loadMib } from '../../../src/snmp/mib';
 import { readMark } from '../../../src/sources/markfile';
 import type { Durability } from '../../../src/core/mark';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
-const mib = loadMib();
 const lazy: Durability = { flushLogAtTrxCommit: 2, flushLogAtTimeout: 1, logBin: false, syncBinlog: 0 };
 
 /** A snapshot of a running server in this wsrep state, or of a stopped one at a grastate.dat position. */
@@ -53,7 +51,6 @@ describe('the mark keeper', () => {
     return new MarkKeeper(
       cfg,
       log,
-      mib,
       () => undefined,
       () => t,
     );
@@ -118,6 +115,30 @@ describe('the mark keeper', () => {
     k2.stop();
     const after = readMark(dir);
     assert.equal(after.state === 'valid' && after.mark.lastBootstrap?.seqno, 80n, 'the bootstrap it took part in');
+  });
+
+  it("keeps what the watch's rounds saw the members commit, only while this node is Primary", () => {
+    const k = keeper();
+    k.start();
+    const primary = (name: string, seqno: bigint, uuid = U) =>
+      ({ id: name, kind: 'primary', name, uuid, confId: 3n, size: 3, lastCommitted: seqno }) as const;
+    // Not Primary yet: nothing kept, even from a Primary member.
+    k.seen([primary('n2', 5n)]);
+    k.observe(snap({ seqno: 10n }), null, 0);
+    k.seen([
+      primary('n2', 40n),
+      primary('n3', 25n, '11111111-2222-3333-4444-555555555555'), // another history
+      { id: 'n4', kind: 'notPrimary', name: 'n4' },
+      { id: 'n5', kind: 'unknown', why: 'no answer' },
+    ]);
+    k.seen([primary('n2', 30n)]); // a lower answer never lowers the mark
+    k.observe(snap({ seqno: 12n, primary: false }), null, 0);
+    k.seen([primary('n2', 90n)]); // this node left the Primary component: not its history now
+    k.stop();
+    const r = readMark(dir);
+    assert.equal(r.state, 'valid');
+    if (r.state !== 'valid') return;
+    assert.deepEqual(r.mark.seen, { n2: 40n });
   });
 
   it('a damaged file: one log line, published as damaged, then replaced at the next commit', () => {

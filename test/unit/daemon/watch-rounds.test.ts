@@ -55,7 +55,14 @@ describe('the split-brain watch, round by round', () => {
       'test',
     );
     let changes = 0;
-    const w = new Watch(cfg, pino({ level: 'silent' }), mib, () => changes++);
+    const rounds: string[][] = [];
+    const w = new Watch(
+      cfg,
+      pino({ level: 'silent' }),
+      mib,
+      () => changes++,
+      (ps) => rounds.push(ps.map((p) => p.id)),
+    );
     const primary = (id: string, name: string, size: number): MemberView => ({
       id,
       kind: 'primary',
@@ -81,6 +88,9 @@ describe('the split-brain watch, round by round', () => {
       'only the other members are asked',
     );
     assert.ok(changes >= 2);
+    // Each round's answers reach the high-water mark too: no second poll of the same agents.
+    assert.ok(rounds.length >= 2);
+    for (const r of rounds) assert.deepEqual(r, ['c1:161', 'c2:161']);
     // c3 rejoins: one component of 3.
     answers = { 'c1:161': primary('c1:161', 'c1', 3), 'c2:161': primary('c2:161', 'c2', 3) };
     w.observe(snapshot(3));

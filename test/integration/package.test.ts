@@ -130,7 +130,12 @@ describe('the npm package', function () {
       fs.writeFileSync(path.join(dir, u), text);
       const r = spawnSync('systemd-analyze', ['verify', path.join(dir, u)], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${u}: ${r.stderr}`);
-      assert.equal(`${r.stdout}${r.stderr}`.trim(), '', `${u}: warnings`);
+      // verify loads every unit on the host too: another package's warning (garb.service's
+      // "Special user nobody") is not ours. Ours are the lines that name our directory or units.
+      const ours = `${r.stdout}${r.stderr}`
+        .split('\n')
+        .filter((l) => l.includes(dir) || /galera-(agentx|init|recover)\./.test(l));
+      assert.deepEqual(ours, [], `${u}: warnings`);
     }
   });
 });

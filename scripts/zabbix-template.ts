@@ -313,6 +313,14 @@ const ITEMS: ItemSpec[] = [
     valuemap: TRUTH,
   },
   {
+    object: 'galeraRole',
+    key: 'galera.role',
+    name: 'Galera: role',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraRole',
+    description: 'data: a database server; arbitrator: garbd, which votes in the quorum and holds no data.',
+  },
+  {
     object: 'galeraMaintenanceReason',
     key: 'galera.maintenance.reason',
     name: 'Galera: maintenance reason',
@@ -587,6 +595,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     'galeraWatchState',
     'galeraEvsState',
     'galeraInitDecision',
+    'galeraRole',
   ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,

@@ -20,6 +20,7 @@ export async function collectOnce(
     detectMs: detectLatencyMs(cfg),
     instance: '',
     mysqlPolled: cfg.mysql.enabled,
+    role: cfg.role,
   };
   const snap = assembleSnapshot(sources.facts(), sources.health(), Date.now(), identity);
   if (cfg.mark.enabled) snap.mark = markViewFor(cfg.stateDir, snap);

@@ -94,6 +94,9 @@ const members = check<MemberConfig[]>((v) => {
   }
   return null;
 });
+const targets = check<string[]>((v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) ? null : 'a list of host[:port] strings',
+);
 const anyStr = check<string>((v) => (typeof v === 'string' ? null : 'a string'));
 const port = check<number>((v) =>
   Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? null : 'a port number',
@@ -121,6 +124,12 @@ export const DEFAULT_CREDENTIALS_FILE = '/etc/galera-agentx/peers.yaml';
 
 const SCHEMA = {
   nodeName: new Field<string>(str.test, () => os.hostname()),
+  /**
+   * What this node is: data (a database server), or arbitrator (garbd: it votes in the quorum and
+   * holds no data). An arbitrator's agent follows the garbd process and reads no MySQL, no
+   * datadir position and no mark; galera-init on every data node then knows not to wait for it.
+   */
+  role: key(oneOf('data', 'arbitrator'), 'data'),
   datadir: key(absPath, '/var/lib/mysql'),
   mibFile: optional(absPath),
   /**
@@ -145,6 +154,8 @@ const SCHEMA = {
   processes: {
     serverNames: key(strList, ['mariadbd', 'mysqld']),
     initiatorNames: key(strList, ['galera-init']),
+    /** With role: arbitrator, the process galeraStatus follows instead of the server's. */
+    arbitratorNames: key(strList, ['garbd']),
     /** The period of the process looks while a start or a stop is under way (a mark was seen). */
     scanIntervalMs: key(ms(20, 10000), 100),
     fullScanIntervalMs: key(ms(100, 600000), 60000),
@@ -220,6 +231,12 @@ const SCHEMA = {
   init: {
     /** Every member's SNMP target, this node included; empty: from wsrep_cluster_address. */
     members: key(members, []),
+    /**
+     * Members that are arbitrators (garbd), as in init.members or wsrep_cluster_address: counted
+     * for quorum, never waited for, never a bootstrap candidate. An arbitrator whose agent says
+     * role: arbitrator needs no entry here.
+     */
+    arbitrators: key(targets, []),
     /** Which member is this node; empty: the member whose host is wsrep_node_address's. */
     self: key(anyStr, ''),
     /** The server's option file, read for wsrep_cluster_address / wsrep_node_address (includes followed). */
@@ -367,6 +384,7 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     }
   }
   const cfg = out as unknown as Config;
+  errors.push(...arbitratorRole(cfg, doc as Record<string, unknown>, source));
   if (cfg.mysql.enabled) {
     try {
       checkPrivateFile(cfg.mysql.optionFile, 'the MySQL option file');
@@ -402,6 +420,26 @@ export function buildConfig(doc: unknown, source: string, base: Config = default
     errors.push(`${source}: 'processes.fullScanIntervalMs' must be at least 'processes.scanIntervalMs'`);
   if (errors.length) throw new ConfigError(errors.join('\n'));
   return cfg;
+}
+
+/**
+ * role: arbitrator turns off what a garbd host has not got (a MySQL server, a datadir position, a
+ * mark of its own) and follows garbd instead of the server; a file that turns one of those back on
+ * contradicts itself, and is refused rather than half obeyed.
+ */
+function arbitratorRole(cfg: Config, doc: Record<string, unknown>, source: string): string[] {
+  if (cfg.role !== 'arbitrator') return [];
+  const given = (section: string, key: string): unknown => {
+    const s = doc[section];
+    return s && typeof s === 'object' && !Array.isArray(s) ? (s as Record<string, unknown>)[key] : undefined;
+  };
+  const errors = (['mysql', 'recovery', 'mark'] as const)
+    .filter((s) => given(s, 'enabled') === true)
+    .map((s) => `${source}: '${s}.enabled' must be false with role: arbitrator (garbd has no MySQL server or datadir)`);
+  cfg.mysql.enabled = false;
+  cfg.recovery.enabled = false;
+  cfg.mark.enabled = false;
+  return errors;
 }
 
 /**

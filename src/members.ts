@@ -17,6 +17,8 @@ export const targetKey = (t: { host: string; port: number }): string => `${t.hos
 export interface ResolvedMembers {
   targets: PeerTarget[];
   selfId: string;
+  /** The ids of the members init.arbitrators names (garbd): never waited for, never bootstrapped. */
+  arbitratorIds: string[];
   /** Configured entries dropped as copies of another (same host and port) or as other names of this node. */
   dropped: string[];
 }
@@ -114,7 +116,17 @@ export function resolveMembers(cfg: Config): ResolvedMembers {
       targets = targets.filter((t) => !mine.slice(1).includes(t));
     }
   }
-  return { targets, selfId, dropped };
+  const byKey = new Map(targets.map((t) => [targetKey(t), t.id]));
+  const arbitratorIds = i.arbitrators.map((a) => {
+    const id = byKey.get(targetKey(parseTarget(a, defaults)));
+    if (id === undefined)
+      throw new ConfigError(
+        `init.arbitrators: '${a}' is not among the members ${targets.map((t) => t.id).join(', ')}; ` +
+          'list the arbitrator (garbd) as it appears in init.members or wsrep_cluster_address',
+      );
+    return id;
+  });
+  return { targets, selfId, arbitratorIds, dropped };
 }
 
 /** The keys a credentials file may set: init's SNMP keys, and per-member overrides. */

@@ -59,6 +59,13 @@ export interface MemberFacts {
   mark?: MarkFacts;
   /** galeraPcBootstrapStatement: the pc.bootstrap statement its server takes; unknown: undefined. */
   pcBootstrap?: string;
+  /**
+   * An arbitrator (garbd): named in init.arbitrators, or its agent says so (galeraRole). It votes
+   * in the cluster's quorum but holds no data: never a bootstrap candidate, never waited for.
+   */
+  role?: 'data' | 'arbitrator';
+  /** Named in this node's init.arbitrators: an arbitrator unless its own agent says otherwise. */
+  namedArbitrator?: boolean;
 }
 
 export interface Policy {
@@ -87,6 +94,10 @@ export type Decision =
   | { action: 'refuse'; reason: string; advice?: string };
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** An arbitrator (garbd): counts for Primary and quorum, never as a data holder. */
+export const arbitrator = (m: MemberFacts): boolean =>
+  m.role === 'arbitrator' || (m.namedArbitrator === true && m.role !== 'data');
 
 /** How a member is named in reasons: by its identity once it answered, else as configured. */
 export const who = (m: MemberFacts): string => m.name ?? m.id;
@@ -301,6 +312,39 @@ function nonPrimaryWait(members: MemberFacts[], survivors: MemberFacts[]): Decis
   };
 }
 
+/**
+ * A node without Galera state loses its datadir to the state transfer: nothing the operator did
+ * not name on this node (--discard-data) may go that way.
+ */
+function ownDataBeforeJoin(
+  self: MemberFacts,
+  primary: MemberFacts[],
+  policy: Policy,
+  join: Decision & { action: 'join' },
+): Decision | null {
+  if (holdsOwnData(self)) {
+    if (!acknowledged(self, policy)) {
+      return {
+        action: 'refuse',
+        reason: `this node holds user data (${schemasOf(self)}) and no Galera state: joining ${names(primary)} replaces it by a full state transfer`,
+        advice: `to keep it, it must be the cluster's origin: stop the servers of ${names(primary)} and bootstrap here; to discard it and join: galera-init --discard-data=${schemasOf(self)}`,
+      };
+    }
+    return {
+      ...join,
+      reason: `${join.reason}; this node's user data (${schemasOf(self)}) is discarded by the state transfer, as acknowledged (--discard-data)`,
+    };
+  }
+  if (dataUnknown(self)) {
+    return {
+      action: 'refuse',
+      reason: `this node has no Galera state and its user data cannot be read: joining ${names(primary)} would replace whatever it holds by a full state transfer`,
+      advice: "galera-check status says why the datadir's schemas cannot be read (the userdata source)",
+    };
+  }
+  return null;
+}
+
 /** The join case: a Primary component runs. Joins it unless that would lose or mix data. */
 function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy): Decision {
   const placed = primary.filter((m) => m.uuid);
@@ -336,28 +380,8 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
     forced: false,
     reason: `${names(primary)} Primary (seqno ${top}): joining the cluster${unplaced}`,
   };
-  // A node without Galera state loses its datadir to the state transfer: nothing the operator did
-  // not name on this node (--discard-data) may go that way.
-  if (holdsOwnData(self)) {
-    if (!acknowledged(self, policy)) {
-      return {
-        action: 'refuse',
-        reason: `this node holds user data (${schemasOf(self)}) and no Galera state: joining ${names(primary)} replaces it by a full state transfer`,
-        advice: `to keep it, it must be the cluster's origin: stop the servers of ${names(primary)} and bootstrap here; to discard it and join: galera-init --discard-data=${schemasOf(self)}`,
-      };
-    }
-    return {
-      ...join,
-      reason: `${join.reason}; this node's user data (${schemasOf(self)}) is discarded by the state transfer, as acknowledged (--discard-data)`,
-    };
-  }
-  if (dataUnknown(self)) {
-    return {
-      action: 'refuse',
-      reason: `this node has no Galera state and its user data cannot be read: joining ${names(primary)} would replace whatever it holds by a full state transfer`,
-      advice: "galera-check status says why the datadir's schemas cannot be read (the userdata source)",
-    };
-  }
+  const lost = ownDataBeforeJoin(self, primary, policy, join);
+  if (lost) return lost;
   if (!fresh(self) && self.uuid && uuid && self.uuid !== ZERO_UUID && self.uuid !== uuid) {
     return refuseUnlessForced(
       policy,
@@ -388,6 +412,38 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
   return join;
 }
 
+/**
+ * Arbitrators, as this node's config and their own agents say: galera-init never runs on one, and
+ * a member the config calls an arbitrator while its agent says it holds data is refused (its
+ * position would be ignored, and a bootstrap could lose what only it has).
+ */
+function arbitratorRoles(members: MemberFacts[], self: MemberFacts): Decision | null {
+  if (arbitrator(self))
+    return {
+      action: 'refuse',
+      reason: 'this node is an arbitrator (garbd): it holds no data, and galera-init starts a data node',
+      advice: 'start garbd by its own unit (systemctl start garb); galera-init belongs on the data nodes',
+    };
+  const wrong = members.filter((m) => m.answered && m.namedArbitrator === true && m.role === 'data');
+  if (!wrong.length) return null;
+  return {
+    action: 'refuse',
+    reason: `${names(wrong)} ${wrong.length > 1 ? 'are' : 'is'} named in init.arbitrators, but ${wrong.length > 1 ? 'their agents say they are data nodes' : 'its agent says it is a data node'}: ${wrong.length > 1 ? 'their positions' : 'its position'} would be ignored`,
+    advice: `remove ${names(wrong)} from init.arbitrators, or set role: arbitrator in the agent's config on a garbd host`,
+  };
+}
+
+/** A Primary component seen only through an arbitrator: join it, unless this node's own data would go. */
+function joinThroughArbitrator(self: MemberFacts, via: MemberFacts[], policy: Policy): Decision {
+  const join: Decision = {
+    action: 'join',
+    target: via[0].id,
+    forced: false,
+    reason: `${names(via)} (arbitrator) in a Primary component: joining the cluster; an arbitrator holds no data, so the state comes from a data node of that component`,
+  };
+  return ownDataBeforeJoin(self, via, policy, join) ?? join;
+}
+
 export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): Decision {
   const self = members.find((m) => m.self);
   if (!self)
@@ -399,10 +455,17 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   const same = sameNode(members);
   if (same.refusal) return same.refusal;
   members = same.members;
+  const roles = arbitratorRoles(members, self);
+  if (roles) return roles;
   if (self.status === 'running' || self.status === 'bootstrapping')
     return { action: 'done', reason: `the local server is already ${self.status}` };
   const badAck = badAcknowledgement(self, policy);
   if (badAck) return badAck;
+  // Arbitrators vote in the quorum and may show a Primary component, but hold no data: from here
+  // on `members` are the data nodes, the only ones whose positions, locks and data count.
+  const voters = members;
+  const arbitrators = members.filter((m) => !m.self && arbitrator(m));
+  members = members.filter((m) => !arbitrator(m));
   const peers = members.filter((m) => !m.self);
   const up = peers.filter((m) => m.answered && (m.status === 'running' || m.status === 'bootstrapping'));
 
@@ -443,6 +506,13 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
       advice: `if ${who(booting[0])} has been up for long, its agent cannot see it accept connections: check mysql.optionFile there (galera-check status)`,
     };
   }
+  // garbd in a Primary component is in it with a data node (an arbitrator alone is never
+  // Primary after a crash, and a cluster it stayed Primary in after clean stops already has the
+  // newest position): joining reaches that component, a bootstrap would make a second one.
+  const primaryArbitrators = arbitrators.filter(
+    (m) => m.answered && m.status === 'running' && m.clusterStatus === 'primary',
+  );
+  if (primaryArbitrators.length) return joinThroughArbitrator(self, primaryArbitrators, policy);
   const blind = up.filter((m) => m.clusterStatus === undefined || m.clusterStatus === 'unknown');
   if (blind.length) {
     return {
@@ -459,7 +529,8 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   const silent = members.filter((m) => !m.answered);
   if (silent.length) {
     const list = silent.map((m) => `${who(m)} (${m.error ?? 'no answer'})`).join(', ');
-    const quorum = members.length - silent.length > members.length / 2;
+    // Arbitrators exist to make this majority: garbd that answers is a vote, one that does not is not.
+    const quorum = voters.filter((m) => m.answered).length > voters.length / 2;
     considered = members.filter((m) => m.answered);
     // A clean shutdown leaves safe_to_bootstrap: 1 on the last node to leave only. When every
     // member that answers left cleanly with 0, the last one is among the silent: it ran after them.

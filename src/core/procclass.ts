@@ -35,6 +35,8 @@ export interface ClassifyOptions {
    * node's server, whatever its command line says. Absent: everything is local.
    */
   sameHost?: (pid: number) => boolean;
+  /** The server is garbd (role: arbitrator): it has no datadir, so any datadir is this node's. */
+  anyDatadir?: boolean;
 }
 
 const norm = (p: string): string => path.resolve(p).replace(/\/+$/, '');
@@ -89,7 +91,7 @@ export function classifyProcesses(entries: ProcEntry[], opts: ClassifyOptions): 
       // --datadir on the command line wins over the option files, which win over the cwd. A
       // server with no known datadir is taken for ours (a host that runs one node).
       const dd = optionValue(e.argv, 'datadir') ?? e.datadir;
-      if (dd !== undefined && norm(dd) !== datadir) continue;
+      if (dd !== undefined && norm(dd) !== datadir && !opts.anyDatadir) continue;
       if (hasFlag(e.argv, 'wsrep-recover')) facts.recoveries.push(e.pid);
       else if (!hasFlag(e.argv, 'version') && !hasFlag(e.argv, 'help'))
         facts.servers.push({ pid: e.pid, bootstrap: isBootstrapCommand(e.argv) });

@@ -117,7 +117,12 @@ export interface NodeIdentity {
   instance: string;
   /** MySQL polling is on (mysql.enabled). */
   mysqlPolled: boolean;
+  /** What the node is (the agent's role): a data node, or an arbitrator (garbd). Absent: data. */
+  role?: NodeRole;
 }
+
+/** galeraRole: a data node runs the server; an arbitrator runs garbd and holds no data. */
+export type NodeRole = 'data' | 'arbitrator';
 
 export interface WsrepInput {
   reachable: boolean;
@@ -188,6 +193,8 @@ export interface NodeSnapshot {
   init?: InitView | null;
   /** Maintenance mode; null when off. */
   maintenance?: Maintenance | null;
+  /** galeraRole; absent: data. */
+  role?: NodeRole;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -273,7 +280,7 @@ export function assembleSnapshot(
     initState: facts.init.value?.state ?? null,
     maintenance: facts.maintenance.value?.maintenance ?? null,
   });
-  return { ...snap, wsrep };
+  return { ...snap, ...(node.role === 'arbitrator' ? { role: node.role } : {}), wsrep };
 }
 
 /** The readiness facts of the parsed status. */

@@ -79,6 +79,7 @@ export class Agent {
       detectMs: detectLatencyMs(cfg),
       instance: randomUUID(),
       mysqlPolled: cfg.mysql.enabled,
+      role: cfg.role,
     };
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;

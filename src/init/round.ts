@@ -16,7 +16,7 @@
 // would hold its lock on every round and keep the others waiting: the model test found such
 // histories with five nodes and a lossy network never converging.
 
-import { Decision, MemberFacts, Policy, decide } from '../core/decide';
+import { Decision, MemberFacts, Policy, arbitrator, decide } from '../core/decide';
 import type { NodeStatus } from '../core/status';
 import type { SeqnoSource } from '../core/seqno';
 import { AgentAnswer, maintenanceAsSilent } from '../snmp/peers';
@@ -88,6 +88,8 @@ export interface Members {
   peerIds: string[];
   /** This node's nodeName from its config: its identity when it has no peers to ask. */
   selfName: string;
+  /** The members init.arbitrators names (garbd): not waited for even when silent. */
+  arbitratorIds?: string[];
 }
 
 export interface RoundOptions {
@@ -135,6 +137,18 @@ export function selfMember(id: string, name: string, instance: string | undefine
  * deciding from a smaller set than the peers' could make each side wait for the other. So a
  * schema either one counts is this node's.
  */
+/**
+ * Arbitrators, as this node's config names them (init.arbitrators) and as their agents say
+ * (galeraRole); this node's own role is its own agent's.
+ */
+export function withRoles(members: MemberFacts[], m: Members, own: AgentAnswer | null | undefined): MemberFacts[] {
+  const named = new Set(m.arbitratorIds ?? []);
+  return members.map((x) => {
+    const role = x.self ? (own?.answered ? own.role : undefined) : x.role;
+    return { ...x, ...(role ? { role } : {}), ...(named.has(x.id) ? { namedArbitrator: true } : {}) };
+  });
+}
+
 export function withAgentUserData(self: MemberFacts, own: AgentAnswer | null | undefined): MemberFacts {
   if (!own?.answered || own.userData !== true) return self;
   const schemas = [...new Set([...(self.userSchemas ?? []), ...(own.userSchemas ?? [])])].sort();
@@ -165,7 +179,7 @@ async function untilOwnAgentShows(
 }
 
 /** What this run last saw of a member that is silent now: its seqno, and its status. */
-export type LastSeen = (id: string) => Pick<MemberFacts, 'lastSeenSeqno' | 'lastSeenStatus'>;
+export type LastSeen = (id: string) => Pick<MemberFacts, 'lastSeenSeqno' | 'lastSeenStatus' | 'role'>;
 
 /** How long the members that are silent now have been silent (ms): what the quorum policy waits on. */
 export type SilenceOf = (members: MemberFacts[]) => number;
@@ -183,10 +197,14 @@ export async function look(
   const [own, ...rest] = answers.map((a) => (a.answered || !lastSeen ? a : { ...a, ...lastSeen(a.id) }));
   const peers = rest.map(maintenanceAsSilent);
   const name = own.answered && own.name ? own.name : m.selfName;
-  const members = [
-    withAgentUserData(selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), own),
-    ...(m.peerIds.length ? peers : []),
-  ];
+  const members = withRoles(
+    [
+      withAgentUserData(selfMember(m.selfId, name, own.answered ? own.instance : undefined, local), own),
+      ...(m.peerIds.length ? peers : []),
+    ],
+    m,
+    own,
+  );
   return { decision: decide(members, policy, fromNumber(waited)(members)), members, own };
 }
 
@@ -285,7 +303,11 @@ export async function decideRound(
     const answers = (m.peerIds.length ? await env.ask(m.peerIds) : [])
       .map((a) => (a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) }))
       .map(maintenanceAsSilent);
-    const members = [withAgentUserData(selfMember(m.selfId, selfName, instance, local), ownAnswer), ...answers];
+    const members = withRoles(
+      [withAgentUserData(selfMember(m.selfId, selfName, instance, local), ownAnswer), ...answers],
+      m,
+      ownAnswer,
+    );
     const decision = decide(members, o.policy, fromNumber(waited)(members));
     keep = decision.action === 'bootstrap' || decision.action === 'join';
     return { kind: 'decided', decision, members };
@@ -367,8 +389,11 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
   const heard = new Map<string, number>();
   const lastSeqno = new Map<string, bigint>();
   const lastStatus = new Map<string, NodeStatus>();
+  // A member whose agent said it is an arbitrator stays one while it is silent in this run.
+  const lastRole = new Map<string, 'data' | 'arbitrator'>();
   const silence: SilenceOf = (ms) => {
-    const silent = ms.filter((x) => !x.answered);
+    // A silent arbitrator is not waited for, so its silence is not what the quorum policy waits on.
+    const silent = ms.filter((x) => !x.answered && !arbitrator(x));
     return silent.length ? Math.min(...silent.map((x) => env.now() - (heard.get(x.id) ?? t0))) : env.now() - t0;
   };
   let state: InitState | null = null;
@@ -398,7 +423,14 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
     const r = await decideRound(
       env,
       m,
-      { ...o, lastSeen: (id) => ({ lastSeenSeqno: lastSeqno.get(id), lastSeenStatus: lastStatus.get(id) }) },
+      {
+        ...o,
+        lastSeen: (id) => ({
+          lastSeenSeqno: lastSeqno.get(id),
+          lastSeenStatus: lastStatus.get(id),
+          role: lastRole.get(id),
+        }),
+      },
       silence,
     );
     if (r.kind === 'decided') {
@@ -406,6 +438,7 @@ export async function initLoop(env: InitEnv, m: Members, o: InitLoopOptions): Pr
         if (!x.answered) continue;
         heard.set(x.id, env.now());
         if (x.status) lastStatus.set(x.id, x.status);
+        if (x.role) lastRole.set(x.id, x.role);
         if (x.seqno !== undefined && x.seqnoSource !== 'unknown' && x.seqnoSource !== 'unreadable')
           lastSeqno.set(x.id, x.seqno);
       }

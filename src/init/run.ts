@@ -103,6 +103,7 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
             status: a.status,
             seqno: a.seqno?.toString(),
             cluster: a.clusterStatus,
+            role: a.role,
             error: a.error,
             errorKind: a.errorKind,
           },
@@ -139,11 +140,16 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
 
 /** The round's view of the members: this node's id, the peers' ids, and their SNMP targets. */
 export function roundMembers(cfg: Config, log: Logger): { members: Members; targets: PeerTarget[] } {
-  const { targets, selfId, dropped } = resolveMembers(cfg);
+  const { targets, selfId, arbitratorIds, dropped } = resolveMembers(cfg);
   if (dropped.length) log.info({ dropped }, 'member list: entries that name a member already listed are asked once');
   return {
     targets,
-    members: { selfId, peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id), selfName: cfg.nodeName },
+    members: {
+      selfId,
+      peerIds: targets.filter((t) => t.id !== selfId).map((t) => t.id),
+      selfName: cfg.nodeName,
+      arbitratorIds,
+    },
   };
 }
 

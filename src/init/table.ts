@@ -1,7 +1,7 @@
 // The members table that galera-init --dry-run and galera-check cluster print: every member's
 // answer, then the decision with its reason and advice.
 
-import type { Decision, MemberFacts } from '../core/decide';
+import { type Decision, type MemberFacts, arbitrator } from '../core/decide';
 
 export function formatTable(members: MemberFacts[], d: Decision): string {
   const rows = members.map((m) => [
@@ -15,7 +15,7 @@ export function formatTable(members: MemberFacts[], d: Decision): string {
     m.uuid ?? '',
     m.safeToBootstrap === true ? '1' : m.safeToBootstrap === false ? '0' : '?',
     m.userData === true ? (m.userSchemas ?? []).join(',') || 'yes' : m.userData === false ? '-' : m.answered ? '?' : '',
-    m.error ?? '',
+    [arbitrator(m) ? 'arbitrator (garbd): not waited for' : '', m.error ?? ''].filter(Boolean).join('; '),
   ]);
   const head = ['member', 'name', 'answered', 'status', 'cluster', 'seqno', 'source', 'uuid', 'safe', 'data', 'note'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

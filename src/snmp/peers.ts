@@ -59,6 +59,8 @@ const OPTIONAL = [
   'galeraMaintenance',
   'galeraMaintenanceReason',
   'galeraInitDecision',
+  // An arbitrator (garbd) says so: galera-init does not wait for its seqno.
+  'galeraRole',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -259,6 +261,7 @@ export function factsFromVarbinds(
     userSchemas,
     ...(pcBootstrap ? { pcBootstrap } : {}),
     initDecision: enumLabel<InitDecision>('galeraInitDecision', INIT_DECISIONS),
+    role: enumLabel<'data' | 'arbitrator'>('galeraRole', ['data', 'arbitrator']),
     ...(maintenance === undefined ? {} : { maintenance }),
   };
 }

@@ -76,6 +76,7 @@ export function buildView(
   const held = s.userData?.held;
   scalar('galeraUserData', held === true ? 'true' : held === false ? 'false' : 'unknown');
   scalar('galeraUserSchemas', held ? schemaList(s.userData?.schemas ?? []) : '');
+  scalar('galeraRole', s.role ?? 'data');
   scalar('galeraAgentDataAge', () => dataAge(s, now()));
   scalar('galeraAgentDetectMs', s.detectMs);
   scalar('galeraAgentInstance', s.instance);

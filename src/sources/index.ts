@@ -34,7 +34,16 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
   // The marks of a start or a stop: files created in the datadir, the lock's directory and the
   // run dirs (socket, pid file); see processes.ts.
   const watchDirs = [...new Set([cfg.datadir, path.dirname(cfg.lockFile), ...cfg.processes.watchDirs])];
-  const processes = new ProcessSource({ ...cfg.processes, datadir: cfg.datadir, log, procDir: o.procDir, watchDirs });
+  // An arbitrator's agent follows garbd as its server: galeraStatus is running while garbd runs.
+  const arbitrator = cfg.role === 'arbitrator' ? { serverNames: cfg.processes.arbitratorNames, anyDatadir: true } : {};
+  const processes = new ProcessSource({
+    ...cfg.processes,
+    ...arbitrator,
+    datadir: cfg.datadir,
+    log,
+    procDir: o.procDir,
+    watchDirs,
+  });
   const lock = new LockSource(cfg.lockFile, cfg.processes.scanIntervalMs, log);
   const mysql = new MysqlSource({ ...cfg.mysql, log: o.mysqlLog ?? log });
   // The server's connection dropped: it stopped or died (a crash leaves no file behind).

@@ -13,6 +13,7 @@ describe('config', () => {
     // changes by accident fails here, as does a key that loses its default.
     const want = {
       nodeName: os.hostname(),
+      role: 'data',
       datadir: '/var/lib/mysql',
       lockFile: '/run/galera-agentx/galera-init.lock',
       stateDir: '/var/lib/galera-agentx',
@@ -27,6 +28,7 @@ describe('config', () => {
       processes: {
         serverNames: ['mariadbd', 'mysqld'],
         initiatorNames: ['galera-init'],
+        arbitratorNames: ['garbd'],
         scanIntervalMs: 100,
         fullScanIntervalMs: 60000,
         backstopMs: 1000,
@@ -65,6 +67,7 @@ describe('config', () => {
       log: { level: 'info' },
       init: {
         members: [],
+        arbitrators: [],
         self: '',
         serverConfig: '/etc/mysql/my.cnf',
         snmpPort: 161,
@@ -107,6 +110,23 @@ describe('config', () => {
     assert.equal(buildConfig({ init: { quorumAfterSeconds: 0 } }, 'x.yaml').init.quorumAfterSeconds, 0);
     assert.equal(buildConfig({ init: { quorumAfterSeconds: 30 } }, 'x.yaml').init.quorumAfterSeconds, 30);
   });
+  it('role: arbitrator turns off MySQL, the recovery and the mark, and refuses a file that turns one on', () => {
+    const cfg = buildConfig({ role: 'arbitrator' }, 'x');
+    assert.deepEqual(
+      [cfg.role, cfg.mysql.enabled, cfg.recovery.enabled, cfg.mark.enabled, cfg.processes.arbitratorNames],
+      ['arbitrator', false, false, false, ['garbd']],
+    );
+    assert.equal(buildConfig({}, 'x').mysql.enabled, true, 'a data node keeps them');
+    assert.throws(
+      () => buildConfig({ role: 'arbitrator', mysql: { enabled: true }, mark: { enabled: true } }, 'x'),
+      (e: Error) =>
+        /'mysql.enabled' must be false with role: arbitrator/.test(e.message) &&
+        /'mark.enabled' must be false with role: arbitrator/.test(e.message),
+    );
+    assert.throws(() => buildConfig({ role: 'garbd' }, 'x'), /'role' must be one of data, arbitrator/);
+    assert.throws(() => buildConfig({ init: { arbitrators: 'garbd' } }, 'x'), /'init.arbitrators' must be a list/);
+  });
+
   it('merges sections key by key', () => {
     const c = buildConfig({ datadir: '/data', mysql: { refreshIntervalMs: 2000 } }, 'x.yaml');
     assert.equal(c.datadir, '/data');

@@ -50,6 +50,21 @@ describe("the server's option files", () => {
     assert.equal(r.selfId, '10.0.0.2');
   });
 
+  it('resolves init.arbitrators to member ids, however spelled, and refuses one that is no member', () => {
+    fs.writeFileSync(
+      path.join(dir, 'my.cnf'),
+      '[galera]\nwsrep_cluster_address=gcomm://10.0.0.1,10.0.0.2,garbd.example\nwsrep_node_address=10.0.0.2\n',
+    );
+    const init = { serverConfig: path.join(dir, 'my.cnf'), snmpPort: 1161 };
+    const r = resolveMembers(buildConfig({ init: { ...init, arbitrators: ['GARBD.example:1161'] } }, 'x'));
+    assert.deepEqual(r.arbitratorIds, ['garbd.example']);
+    assert.deepEqual(resolveMembers(buildConfig({ init }, 'x')).arbitratorIds, []);
+    assert.throws(
+      () => resolveMembers(buildConfig({ init: { ...init, arbitrators: ['10.0.0.9'] } }, 'x')),
+      /init.arbitrators: '10.0.0.9' is not among the members 10.0.0.1, 10.0.0.2, garbd.example/,
+    );
+  });
+
   it('lets its own config win, with per-member overrides, and explains what is missing', () => {
     const cfg = buildConfig(
       { init: { members: ['a:1', { target: 'b:2', community: 'other' }], self: 'a:1', community: 'c' } },

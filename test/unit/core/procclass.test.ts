@@ -71,6 +71,17 @@ describe('the process table, sorted', () => {
   });
 });
 
+describe('the process table of an arbitrator (role: arbitrator)', () => {
+  it('counts garbd as the server whatever its working directory; a data node does not', () => {
+    const table: ProcEntry[] = [
+      { pid: 7, comm: 'garbd', argv: ['/usr/bin/garbd', '--cfg', '/etc/garbd.cnf'], datadir: '/' },
+    ];
+    const opts = { serverNames: ['garbd'], initiatorNames: ['galera-init'], datadir: '/var/lib/mysql' };
+    assert.deepEqual(classifyProcesses(table, { ...opts, anyDatadir: true }).servers, [{ pid: 7, bootstrap: false }]);
+    assert.deepEqual(classifyProcesses(table, opts).servers, []);
+  });
+});
+
 describe('the automatic recovery pass', () => {
   const opts = { serverNames: ['mariadbd'], initiatorNames: ['galera-init'], datadir: '/d' };
   it('is no initiator while it only looks (--auto), and one once its title says galera-init', () => {

@@ -12,7 +12,10 @@
 //   - standalone servers converted: one or more hold user data, or one holds some next to members
 //     of a Galera history; an agent that cannot tell its node's user data for a while;
 //   - --force on one node; the quorum policy on, with values from its documented range;
-//   - one or two non-Primary survivors, promoted by their agents.
+//   - one or two non-Primary survivors, promoted by their agents;
+//   - an arbitrator (garbd) among the members: with its own agent (role: arbitrator) or none,
+//     named in init.arbitrators or not, its agent down for a while or for good, garbd running
+//     (and Primary once a data node is) or stopped.
 // Every node spells the member list its own way and in its own order; some list themselves twice.
 //
 // Invariants, on every history:
@@ -31,6 +34,7 @@
 //      named it on that node (--discard-data).
 //   I9 no bootstrap below a member's high-water mark less its tolerance, unless the reason says it
 //      was forced (a restored or replaced datadir on the most advanced node).
+//   I10 no wait names an arbitrator that init.arbitrators names (nobody waits for garbd's seqno).
 //
 // Each guard of the protocol is needed: removed by hand, the suite's histories fail. First failing
 // seed per run (agents 200 ms behind | 5 s behind | lock shown in 50 ms, processes 5 s late):
@@ -55,6 +59,8 @@
 //     schema its agent cannot list: the peers wait for it, it waits for the first by name)
 //   - the high-water-mark rule (decide.ts, belowHighWaterMark)   -> I9 at 4 (marks run), 4 (restored)
 //   - the mark's tolerance (compare with the mark itself)        -> I6 at 11 (marks run), 11 (power cuts)
+//   - arbitrators: left among the data members (decide.ts)      -> I10 and I6 at 1 (arbitrator run;
+//     145 of its 400 histories do not converge, every data node waiting for garbd's position)
 // ("-": none in 3,000 histories.) The naive initiator (ask, then lock, act, release; real names)
 // fails I1: what it gets wrong is only the order of lock and question.
 //
@@ -202,6 +208,22 @@ interface Scenario {
   /** Whether something in it may rightly keep it from converging. */
   clean: boolean;
   tags: string[];
+  /** An arbitrator (garbd) among the members: no initiator, no data (addArbitrator). */
+  arbiter?: Arbiter;
+}
+
+/** garbd on a host of its own: member index nodes.length in every node's config. */
+interface Arbiter {
+  /** Its agent runs with role: arbitrator; without one, only init.arbitrators says what it is. */
+  agent: boolean;
+  /** Each data node's init.arbitrators names it. */
+  named: boolean;
+  agentDown: [number, number][];
+  lag: number;
+  /** garbd runs: it is in the Primary component once there is one (it joins whatever runs). */
+  up: boolean;
+  /** Its ids, as the data nodes spell it. */
+  ids: Set<string>;
 }
 
 /** The agents' lag: 200 ms (a scan) by default; MODEL_LAG_MS=5000 for a backstop scan's. */
@@ -428,6 +450,36 @@ function makeScenario(r: () => number, lagMs: number): Scenario {
   };
 }
 
+/**
+ * An arbitrator (garbd) joins the members, drawn from its own PRNG so that the histories without
+ * one stay the ones the guard-removal seeds above were found in. Its agent runs (role:
+ * arbitrator) or not; the data nodes name it in init.arbitrators or not (always when it has no
+ * agent); its agent goes down for a while or for good; garbd runs or is stopped.
+ */
+function addArbitrator(sc: Scenario, r: () => number): void {
+  const agent = r() < 0.6;
+  const named = !agent || r() < 0.5;
+  const agentDown: [number, number][] = [];
+  if (agent && r() < 0.3) {
+    const from = Math.floor(r() * 6000);
+    agentDown.push([from, r() < 0.3 ? Infinity : from + 200 + Math.floor(r() * 8000)]);
+  }
+  const n = sc.nodes.length;
+  const spellings = ['10.0.0.99', 'garbd', 'GARBD:161', 'arb.example.'];
+  const ids = new Set<string>();
+  sc.configs.forEach((c) => {
+    const id = pick(r, spellings);
+    ids.add(id);
+    c.ids.splice(Math.floor(r() * (c.ids.length + 1)), 0, id);
+    c.target.set(id, n);
+  });
+  sc.arbiter = { agent, named, agentDown, lag: Math.floor(r() * 200), up: r() < 0.5, ids };
+  sc.tags.push(named ? (agent ? 'arbiter-named' : 'arbiter-no-agent') : 'arbiter-agent');
+  // An arbitrator known only by its own agent, and that agent down for good from the start: the
+  // data nodes cannot tell it from a data node, and wait for it.
+  if (!named && agentDown.some(([a, b]) => a === 0 || b === Infinity)) sc.clean = false;
+}
+
 type MarkMode = 'mixed' | 'power-cut' | 'restored';
 
 /**
@@ -532,6 +584,8 @@ interface Run {
   eventLockMs?: number;
   /** High-water marks in the generated histories (addMarks). */
   marks?: MarkMode;
+  /** An arbitrator (garbd) in the generated histories (addArbitrator). */
+  arbiter?: boolean;
 }
 
 async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Outcome }> {
@@ -549,6 +603,7 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
     }
   }
   if (run.marks) addMarks(sc, prng(seed ^ 0x6d61726b), run.marks);
+  if (run.arbiter && !sc.arbiter) addArbitrator(sc, prng(seed ^ 0x67617262));
   const world = sc.nodes;
   for (const s of world) s.lockLag = run.eventLockMs === undefined ? s.lag : Math.min(s.lag, run.eventLockMs);
   const clock = new Clock();
@@ -637,12 +692,48 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
       return { ...view, uuid: s.server.comp.uuid };
     return view;
   };
+  /**
+   * What garbd's agent answers: role arbitrator, garbd running or not, no position; Primary while
+   * a data node's view (as its lag allows) shows one, since garbd joins whatever Primary runs.
+   */
+  const arbiterView = (a: Arbiter, t: number): AgentAnswer => {
+    const at = t - a.lag;
+    const primary = a.up && world.some((w) => factsAt(w, at).view.clusterStatus === 'primary');
+    return {
+      id: '',
+      name: 'garbd',
+      instance: 'agent-garbd',
+      self: false,
+      answered: true,
+      detectMs: LAG_MS_OF(sc),
+      role: 'arbitrator',
+      status: a.up ? 'running' : 'stopped',
+      lockPid: 0,
+      serverPid: a.up ? 4999 : 0,
+      clusterStatus: primary ? 'primary' : 'unknown',
+      seqno: -1n,
+      seqnoSource: 'unknown',
+      uuid: null,
+      safeToBootstrap: null,
+    };
+  };
   const askFrom = (i: number, ids: string[]): Promise<AgentAnswer[]> =>
     Promise.all(
       ids.map(async (id) => {
         const j = sc.configs[i].target.get(id);
         if (j === undefined) throw new Error(`model: ${id} is not in node ${i}'s member list`);
         await clock.sleep(1 + r() * 40);
+        const g = sc.arbiter;
+        if (g && j === world.length) {
+          const up = g.agent && !g.agentDown.some(([from, to]) => clock.t >= from && clock.t < to);
+          if (!up || !linked(i, j, clock.t) || r() < sc.dropRate) {
+            await clock.sleep(300);
+            return { id, self: false, answered: false, error: 'no answer (timeout)', errorKind: 'timeout' as const };
+          }
+          const view = { ...arbiterView(g, clock.t), id };
+          await clock.sleep(1 + r() * 40);
+          return view;
+        }
         if (!agentUp(j, clock.t) || !linked(i, j, clock.t) || (i !== j && r() < sc.dropRate)) {
           await clock.sleep(300);
           return { id, self: false, answered: false, error: 'no answer (timeout)', errorKind: 'timeout' as const };
@@ -819,6 +910,13 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
           if ('reason' in f && !f.reason) violate(`I5 node ${i} waited without a reason`);
           if ('waitingFor' in f && !(f.waitingFor as string[] | undefined)?.length)
             violate(`I5 node ${i} waited for nobody named: ${String(f.reason)}`);
+          const arbiterIds = sc.arbiter ? [...sc.arbiter.ids, 'garbd'] : [];
+          if (
+            'waitingFor' in f &&
+            (f.waitingFor as string[] | undefined)?.some((w) => arbiterIds.includes(w)) &&
+            sc.arbiter?.named
+          )
+            violate(`I10 node ${i} waited for the arbitrator: ${String(f.reason)}`);
         },
         warn: () => undefined,
         error: () => undefined,
@@ -830,6 +928,9 @@ async function simulate(seed: number, run: Run): Promise<{ sc: Scenario; out: Ou
     selfId: sc.configs[i].selfId,
     peerIds: sc.configs[i].ids.filter((x) => x !== sc.configs[i].selfId),
     selfName: world[i].name,
+    ...(sc.arbiter?.named
+      ? { arbitratorIds: [...sc.configs[i].target].filter(([, j]) => j === world.length).map(([id]) => id) }
+      : {}),
   });
   const optsFor = (i: number): InitLoopOptions => ({
     policy: { force: sc.forced === i, quorumAfterMs: sc.quorumAfterMs, discardData: sc.discard[i] },
@@ -1195,7 +1296,14 @@ function standalone(
 describe('galera-init protocol, model-checked over seeded histories', function () {
   this.timeout(600000);
   const long = Number(process.env.MODEL_SEEDS ?? 0);
-  const runs: { lagMs: number; eventLockMs?: number; marks?: MarkMode; seeds: number; what: string }[] = [
+  const runs: {
+    lagMs: number;
+    eventLockMs?: number;
+    marks?: MarkMode;
+    arbiter?: boolean;
+    seeds: number;
+    what: string;
+  }[] = [
     { lagMs: LAG_MS, seeds: long || 1000, what: `agents lagging up to ${LAG_MS} ms` },
     // A backstop scan's interval: an agent that sees everything only when it scans.
     { lagMs: 5000, seeds: long || 400, what: 'agents lagging up to 5 s' },
@@ -1203,13 +1311,21 @@ describe('galera-init protocol, model-checked over seeded histories', function (
     { lagMs: 5000, eventLockMs: 50, seeds: long || 400, what: 'the lock shown in 50 ms, processes up to 5 s late' },
     // High-water marks: power cuts below them, restored datadirs, plain marks, none.
     { lagMs: LAG_MS, marks: 'mixed', seeds: long || 600, what: `high-water marks, agents lagging up to ${LAG_MS} ms` },
+    // An arbitrator (garbd): with or without its own agent, named in init.arbitrators or not.
+    {
+      lagMs: LAG_MS,
+      arbiter: true,
+      seeds: long || 400,
+      what: `an arbitrator (garbd), agents lagging up to ${LAG_MS} ms`,
+    },
   ];
-  for (const { lagMs, eventLockMs, marks, seeds, what } of runs) {
+  for (const { lagMs, eventLockMs, marks, arbiter, seeds, what } of runs) {
     it(`${seeds} histories with ${what}: every invariant holds`, async () => {
       const { failures, stats } = await search(Number(process.env.MODEL_FROM ?? 1), seeds, {
         lagMs,
         eventLockMs,
         marks,
+        arbiter,
       });
       if (TRACE) console.log(failures.join('\n'));
       assert.deepEqual(failures, [], failures.join('\n'));
@@ -1222,6 +1338,9 @@ describe('galera-init protocol, model-checked over seeded histories', function (
       if (process.env.MODEL_STATS) console.log(JSON.stringify(stats));
       assert.ok((stats['user-data'] ?? 0) > seeds / 40 && (stats['user-data-many'] ?? 0) > 0, JSON.stringify(stats));
       if (process.env.MODEL_SEEDS) console.log(JSON.stringify(stats));
+      if (arbiter)
+        for (const tag of ['arbiter-named', 'arbiter-no-agent', 'arbiter-agent'])
+          assert.ok((stats[tag] ?? 0) > seeds / 10, `${tag} histories: ${JSON.stringify(stats)}`);
     });
   }
 

@@ -26,7 +26,7 @@ const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas, then the mark:
 // galeraMarkState, galeraMarkUuid, galeraMarkTopSeqno, galeraMarkTopNode, galeraMarkTolerance,
 // galeraMarkRule, galeraPcBootstrapStatement,
-// galeraMaintenance, galeraMaintenanceReason, galeraInitDecision (optional).
+// galeraMaintenance, galeraMaintenanceReason, galeraInitDecision, galeraRole (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -52,6 +52,7 @@ const good = () => [
   vb(T.Integer, 2),
   vb(T.OctetString, Buffer.from('')),
   vb(T.Integer, 2),
+  vb(T.Integer, 1),
 ];
 /** good() with a valid mark: n9 committed 500 in U, tolerance 3. */
 const marked = () => {
@@ -85,7 +86,17 @@ describe('peer answers', () => {
       userData: false,
       userSchemas: undefined,
       initDecision: 'wait',
+      role: 'data',
     });
+  });
+  it('reads an arbitrator (galeraRole); an unknown or missing role is unknown, so init.arbitrators decides', () => {
+    const v = good();
+    v[24] = vb(T.Integer, 2);
+    assert.equal(factsFromVarbinds(mib, 'p', v).role, 'arbitrator');
+    v[24] = vb(T.Integer, 9);
+    assert.equal(factsFromVarbinds(mib, 'p', v).role, undefined);
+    v[24] = vb(T.NoSuchObject, null);
+    assert.equal(factsFromVarbinds(mib, 'p', v).role, undefined);
   });
   it('reads user data and its schemas; an unknown or missing value is unknown', () => {
     const v = good();
@@ -270,7 +281,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /23 values for 24 objects/,
+      /24 values for 25 objects/,
     ],
     [
       'an empty node name (its identity)',

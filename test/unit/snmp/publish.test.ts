@@ -40,6 +40,13 @@ const snap: NodeSnapshot = {
 };
 
 describe('publishing a snapshot', () => {
+  it('publishes the role: data unless the agent is an arbitrator', () => {
+    const get = (s: NodeSnapshot) =>
+      (getExact(buildView(mib, s), [...mib.object('galeraRole').oid, 0]).value as { value: unknown }).value;
+    assert.equal(get(snap), 1);
+    assert.equal(get({ ...snap, role: 'arbitrator' }), 2);
+  });
+
   it('publishes the user data: unknown until read, then true with its schemas, or false', () => {
     const get = (s: NodeSnapshot, name: string) =>
       (getExact(buildView(mib, s), [...mib.object(name).oid, 0]).value as { value: unknown }).value;

@@ -406,6 +406,8 @@ const COMPONENT = [
   'galeraClusterConfId',
   'galeraClusterSize',
   'galeraLastCommitted',
+  // Optional (an older agent answers noSuchObject): an arbitrator is never a side of its own.
+  'galeraRole',
 ] as const;
 
 /**
@@ -419,8 +421,11 @@ export function componentFromVarbinds(
   vbs: { oid: string; type: number; value: unknown }[],
 ): MemberView {
   const unknown = (why: string): MemberView => ({ id, kind: 'unknown', why: `bad answer: ${why}` });
-  if (vbs.length !== COMPONENT.length) return unknown(`${vbs.length} values for ${COMPONENT.length} objects`);
-  const by = new Map<string, snmp.Varbind>(COMPONENT.map((n, i) => [n, vbs[i]]));
+  if (vbs.length !== COMPONENT.length && vbs.length !== COMPONENT.length - 1)
+    return unknown(`${vbs.length} values for ${COMPONENT.length} objects`);
+  const by = new Map<string, snmp.Varbind>(COMPONENT.flatMap((n, i) => (vbs[i] ? [[n, vbs[i]] as const] : [])));
+  const role = by.get('galeraRole');
+  by.delete('galeraRole');
   for (const [n, vb] of by)
     if (snmp.isVarbindError(vb)) return unknown(`${n}: ${snmp.varbindError(vb)} (is galera-agentx running there?)`);
   const text = (n: string): string => {
@@ -435,6 +440,11 @@ export function componentFromVarbinds(
     ? (by.get('galeraNodeName')?.value as Buffer).toString('utf8').trim()
     : '';
   if (name === '') return unknown('galeraNodeName is empty');
+  // garbd is in a component only with data nodes, whose agents show it: it is never a side, and
+  // an agent that reads no server must not leave the verdict incomplete for ever (no fencing).
+  const arbitrator = mib.object('galeraRole').enumValues?.arbitrator;
+  if (role && !snmp.isVarbindError(role) && arbitrator !== undefined && role.value === arbitrator)
+    return { id, kind: 'notPrimary', name };
   if (num('galeraWsrepReachable') !== 1) {
     return (num('galeraServerPid') ?? 0) > 0
       ? { id, kind: 'unknown', why: `${name}'s agent cannot read its server` }

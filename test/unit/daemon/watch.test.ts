@@ -48,6 +48,14 @@ describe('the split-brain watch', () => {
         lastCommitted: 1200n,
       });
     });
+    it("an arbitrator (garbd) is never a side, though its agent reads no server; an older agent's answer without galeraRole still counts", () => {
+      const garbd = answer({ 1: vb(T.Integer, 2) });
+      assert.equal(componentFromVarbinds(mib, 'p', [...garbd, vb(T.Integer, 2)]).kind, 'notPrimary');
+      assert.equal(componentFromVarbinds(mib, 'p', [...garbd, vb(T.Integer, 1)]).kind, 'unknown');
+      assert.equal(componentFromVarbinds(mib, 'p', [...answer(), vb(T.NoSuchObject, null)]).kind, 'primary');
+      assert.equal(componentFromVarbinds(mib, 'p', answer()).kind, 'primary');
+    });
+
     it('non-Primary, and no server at all, are not Primary; an unreadable running server is unknown', () => {
       assert.equal(componentFromVarbinds(mib, 'p', answer({ 3: vb(T.Integer, 2) })).kind, 'notPrimary');
       assert.equal(

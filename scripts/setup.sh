@@ -13,6 +13,8 @@ declare -A NEED=(
   [dpkg-deb]=dpkg [lintian]=lintian
   # The split-brain story cuts Galera's ports between namespaces with nftables.
   [nft]=nftables
+  # The 2 nodes + garbd stories run the real Galera arbitrator.
+  [garbd]=galera-arbitrator-4
 )
 missing=()
 for bin in "${!NEED[@]}"; do

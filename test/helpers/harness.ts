@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { AgentProc, startAgent, stopAgent } from './agent';
 import { ROOT, start, tempDir, waitFor } from './proc';
 import { Snmpd, snmpgetOne, startSnmpd, stopSnmpd } from './snmp';
-import { GaleraNode, createCluster, recoveryCommand, serverArgs } from './galera';
+import { GaleraNode, createCluster, recoveryCommand, serverArgs, writeGaleraCnf } from './galera';
 
 export interface HarnessNode {
   g: GaleraNode;
@@ -35,10 +35,25 @@ export const INIT_BIN = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
 
 export async function createHarness(
   size: number,
-  opts: { prefix?: string; trapPort?: number; logLevel?: string } = {},
+  opts: {
+    prefix?: string;
+    trapPort?: number;
+    logLevel?: string;
+    /** Members with no data node here (garbd): their gcomm addresses and their agents' SNMP targets. */
+    extraMembers?: { gcomm: string; target: string }[];
+    /** init keys every node's config gets (init.arbitrators, say). */
+    init?: Record<string, unknown>;
+  } = {},
 ): Promise<Harness> {
   const nodes: HarnessNode[] = [];
   const gs = await createCluster(size, opts.prefix ?? 'n');
+  const extra = opts.extraMembers ?? [];
+  if (extra.length)
+    for (const g of gs)
+      writeGaleraCnf(g, {
+        clusterName: 'gxtest',
+        members: [...gs.map((x) => `127.0.0.1:${x.gcommPort}`), ...extra.map((x) => x.gcomm)],
+      });
   for (const g of gs) {
     const optionFile = path.join(g.dir, 'agent.cnf');
     fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${g.socket}\n`, { mode: 0o600 });
@@ -49,8 +64,9 @@ export async function createHarness(
   for (const n of nodes) await stopSnmpd(n.master);
 
   const initConfig = (n: HarnessNode): Record<string, unknown> => ({
-    members: nodes.map((x) => x.target),
+    members: [...nodes.map((x) => x.target), ...extra.map((x) => x.target)],
     self: n.target,
+    ...opts.init,
     snmpTimeoutMs: 500,
     snmpRetries: 1,
     pollIntervalMs: 400,

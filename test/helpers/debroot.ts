@@ -5,7 +5,10 @@
 // A root is built in a temp dir next to the cache and renamed into place only when complete, so a
 // build cut short is never used; `flock` on a lock file per root keeps two runs from building the
 // same root at once (the second waits, then finds it built). Services never start in the build: a
-// policy-rc.d that exits 101, as Debian's own container images do.
+// policy-rc.d that exits 101, as Debian's own container images do, removed once the packages are in
+// (a root booted as a machine must start and restart services as a real server does). debootstrap's
+// own package set is kept beside the root (`<root>.base-packages`): a test that starts from stock
+// Debian tells what debootstrap put there from what the packages pulled in.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -58,15 +61,18 @@ dest=$1 suite=$2 mirror=$3; shift 3
 tmp=$(mktemp -d "$dest.building.XXXXXX")
 # mktemp makes it 0700: the root's own / would then be closed to every user but root.
 chmod 0755 "$tmp"
-trap 'rm -rf --one-file-system "$tmp"' EXIT
+trap 'rm -rf --one-file-system "$tmp" "$tmp.base-packages"' EXIT
 debootstrap --variant=minbase "$suite" "$tmp" "$mirror"
+chroot "$tmp" dpkg-query -W -f='\${Package}\\n' | sort > "$tmp.base-packages"
 printf '#!/bin/sh\\nexit 101\\n' > "$tmp/usr/sbin/policy-rc.d"
 chmod 0755 "$tmp/usr/sbin/policy-rc.d"
 chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
 chroot "$tmp" apt-get clean
+rm -f "$tmp/usr/sbin/policy-rc.d"
 date -u +%FT%TZ > "$tmp/.complete"
 rm -rf "$dest"
 mv -T "$tmp" "$dest"
+mv -f "$tmp.base-packages" "$dest.base-packages"
 trap - EXIT
 `;
   try {
@@ -93,4 +99,11 @@ trap - EXIT
   if (!fs.existsSync(path.join(dest, '.complete')))
     throw new Error(`${dest}: built, but no .complete marker (see ${log})`);
   return dest;
+}
+
+/** debootstrap's own packages in a built root (before the spec's were installed). */
+export function basePackages(root: string): string[] {
+  const f = `${root}.base-packages`;
+  if (!fs.existsSync(f)) throw new Error(`${f} is missing: remove ${root} to rebuild it with its package list`);
+  return fs.readFileSync(f, 'utf8').split('\n').filter(Boolean);
 }

@@ -15,6 +15,12 @@
 // - /etc/systemd/system is bind-mounted from a per-node directory that starts empty, and every
 //   generator is masked: the node runs only the units a test puts there (plus what they pull in).
 // - no generators, no getty, no udev: masked, so that a boot takes a fraction of a second.
+//
+// A stock machine (`lower`: a Debian root from debroot.ts, for the production stories) differs where
+// the host's tools would leak in: the overlay's lower layer is that root, not the host's /; its
+// /etc/systemd/system is its own (what Debian's packages enabled, and what the operator enables);
+// the masks and the masked generators live in /run/systemd (a tmpfs of each boot, below /etc in
+// systemd's search path), so nothing of the test is on the machine's disk; no checkout is mounted.
 
 import { ChildProcess, execFileSync, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -177,6 +183,11 @@ export interface NodeOptions {
   hosts?: string;
   /** Units masked on top of DEFAULT_MASKS. */
   masks?: string[];
+  /**
+   * The machine's root filesystem, as the overlay's lower layer: a stock Debian root (debroot.ts).
+   * Default: the host's / (with the host's units hidden and the checkout mounted; see the header).
+   */
+  lower?: string;
 }
 
 /**
@@ -190,6 +201,8 @@ export class Node {
   readonly upper: string;
   readonly unitDir: string;
   readonly hostname: string;
+  /** The lower layer: '/' (the host's) or a stock root. */
+  readonly lower: string;
   private child: ChildProcess | null = null;
   private cgroup = '';
   pid = 0; // systemd's PID, as seen from the host
@@ -204,11 +217,12 @@ export class Node {
     for (const d of [this.upper, path.join(this.dir, 'work'), path.join(this.dir, 'root'), this.unitDir])
       fs.mkdirSync(d, { recursive: true });
     this.hostname = opts.hostname ?? `gxsd-${this.id}`;
+    this.lower = opts.lower ?? '/';
     for (const m of [...DEFAULT_MASKS, ...(opts.masks ?? [])]) this.mask(m);
     // The product's own state on the host (a test agent's high-water mark or maintenance file) must
     // not reach a node, which starts as a machine that never ran it: an overlay whiteout in the
     // upper layer hides the host's; what the node creates there is its own and outlives its reboots.
-    for (const d of HIDDEN_HOST_DIRS) {
+    for (const d of this.stock ? [] : HIDDEN_HOST_DIRS) {
       const up = path.join(this.upper, d);
       fs.mkdirSync(path.dirname(up), { recursive: true, mode: 0o755 });
       execFileSync('mknod', [up, 'c', '0', '0']);
@@ -222,7 +236,15 @@ export class Node {
     );
   }
 
-  /** Writes a unit (or drop-in, e.g. `mariadb.service.d/x.conf`) into the node's /etc/systemd/system. */
+  /** A stock machine: its own root, not the host's / (see the header). */
+  get stock(): boolean {
+    return this.lower !== '/';
+  }
+
+  /**
+   * Writes a unit (or drop-in, e.g. `mariadb.service.d/x.conf`) into the node's /etc/systemd/system,
+   * or, on a stock machine, /run/systemd/system (for the boots to come; the disk stays the machine's).
+   */
   writeUnit(name: string, text: string): void {
     const p = path.join(this.unitDir, name);
     fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -243,11 +265,11 @@ export class Node {
 
   /**
    * Writes a file into the node's disk while it is powered off (the overlay's upper layer). Parent
-   * directories that exist on the host get the host's mode and owner, so the merged view is the same.
+   * directories that exist in the lower layer get its mode and owner, so the merged view is the same.
    */
   writeFile(p: string, content: string | Buffer, mode = 0o644, uid = 0, gid = 0): void {
     const rel = p.replace(/^\/+/, '').split('/');
-    let host = '/';
+    let host = this.lower;
     let up = this.upper;
     for (const part of rel.slice(0, -1)) {
       host = path.join(host, part);
@@ -535,7 +557,7 @@ function bootScript(n: Node, target: string, go: string): string {
   const R = path.join(n.dir, 'root');
   return `set -eu
 mount --make-rprivate /
-mount -t overlay overlay -o lowerdir=/,upperdir=${n.upper},workdir=${n.dir}/work ${R}
+mount -t overlay overlay -o lowerdir=${n.lower},upperdir=${n.upper},workdir=${n.dir}/work ${R}
 mount -t proc proc ${R}/proc
 mount -t sysfs -o ro sysfs ${R}/sys
 mount -t cgroup2 cgroup2 ${R}/sys/fs/cgroup
@@ -549,11 +571,7 @@ ln -s pts/ptmx ${R}/dev/ptmx
 mount -t tmpfs -o mode=1777 tmpfs ${R}/dev/shm
 mount -t tmpfs -o mode=755,size=256m tmpfs ${R}/run
 mount -t tmpfs -o mode=1777,size=256m tmpfs ${R}/tmp
-mount --bind ${n.unitDir} ${R}/etc/systemd/system
-# The checkout (its dist/ is what the test's commands load) at a neutral path: where it really is may
-# be under /tmp (hidden from a unit by PrivateTmp=), /root (ProtectHome=) or behind a 0700 directory.
-mkdir -p ${R}${NODE_ROOT}; mount --bind ${ROOT} ${R}${NODE_ROOT}
-mkdir -p ${R}/run/systemd/system-generators ${R}/run/systemd/system-generators.early
+${n.stock ? stockMounts(n, R) : hostMounts(n, R)}
 hostname ${n.hostname}
 # Wait for the host to plug the network in (a veth into this namespace).
 i=0; while [ ! -e ${go} ]; do i=$((i+1)); [ $i -lt 1000 ] || { echo "no go from the host" >&2; exit 1; }; sleep 0.01; done
@@ -568,8 +586,30 @@ exec ${SYSTEMD} --unit=${target} --show-status=no --log-color=no
 `;
 }
 
+/** The host's / as the node's root: only the test's units, the checkout at a neutral path. */
+function hostMounts(n: Node, R: string): string {
+  return `mount --bind ${n.unitDir} ${R}/etc/systemd/system
+# The checkout (its dist/ is what the test's commands load) at a neutral path: where it really is may
+# be under /tmp (hidden from a unit by PrivateTmp=), /root (ProtectHome=) or behind a 0700 directory.
+mkdir -p ${R}${NODE_ROOT}; mount --bind ${ROOT} ${R}${NODE_ROOT}
+mkdir -p ${R}/run/systemd/system-generators ${R}/run/systemd/system-generators.early`;
+}
+
+/**
+ * A stock root: its own /etc/systemd/system; the masks (units and every generator) in /run, which is
+ * this boot's tmpfs, so the machine's disk holds only what Debian and the operator put there.
+ */
+function stockMounts(n: Node, R: string): string {
+  return `mkdir -p ${R}/run/systemd/system ${R}/run/systemd/system-generators
+mount --bind ${n.unitDir} ${R}/run/systemd/system
+for g in ${R}/usr/lib/systemd/system-generators/*; do
+  if [ -e "$g" ]; then ln -s /dev/null ${R}/run/systemd/system-generators/"\${g##*/}"; fi
+done`;
+}
+
 /** Masks every generator of this host for the node: symlinks in /etc/systemd/system-generators. */
 export function maskGenerators(n: Node): void {
+  if (n.stock) return; // masked in /run at each boot (stockMounts)
   for (const dir of ['/lib/systemd/system-generators', '/usr/lib/systemd/system-generators']) {
     if (!fs.existsSync(dir)) continue;
     for (const g of fs.readdirSync(dir)) {

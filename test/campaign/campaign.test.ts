@@ -93,8 +93,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     for (const x of c.nodes)
       await waitFor(
         `${x.name}: its agent serves galeraStatus running(2)`,
-        async () =>
-          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, STATUS])).stdout.trim() === '2',
+        async () => (await c.snmp(x, 'get', STATUS)) === '2',
         30000,
         500,
       );

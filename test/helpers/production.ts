@@ -1,14 +1,30 @@
-// A production cluster for stories and fault campaigns: N systemd nodes on one bridge, each
-// installed with the README's own commands (read from the README, so the two cannot drift), with
-// Debian's mariadb, snmpd and the project's units, and the NMS's snmptrapd on the bridge.
+// A production cluster for stories and fault campaigns: N stock Debian 13 machines (a root built by
+// debootstrap from Debian's archive, systemd as PID 1, mariadb and snmpd enabled and running with
+// Debian's default configs) on one bridge, each installed with the README's own commands (read
+// from the README, so the two cannot drift) from the Debian package, with no network and no npm,
+// and the NMS's snmptrapd on the bridge.
 
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ROOT, start, stopChild, tempDir, waitFor } from './proc';
-import { Bridge, maskGenerators, Node, systemdUnavailable } from './systemd';
+import { Bridge, Node, systemdUnavailable } from './systemd';
 import { parseTrapLog, Trap } from './traps';
+import { basePackages, debianRoot, debianRootUnavailable, RootSpec } from './debroot';
+
+const pexec = promisify(execFile);
+
+/**
+ * A stock Debian 13 server, as the README's production section starts from: debootstrap's set plus
+ * the database, its Galera provider, snmpd, Node.js (what the package depends on) and systemd to
+ * boot it. Nothing of this project; the package arrives as a file, as an operator copies it.
+ */
+export const STOCK_TRIXIE: RootSpec = {
+  suite: 'trixie',
+  packages: ['mariadb-server', 'galera-4', 'snmpd', 'nodejs', 'systemd', 'systemd-sysv'],
+};
 
 export const NET = '192.0.2.0/24';
 export const NMS = '192.0.2.10';
@@ -27,30 +43,116 @@ export function installScript(node: string, addr: string, members: string[]): st
   const block = readmeBlock('production-install');
   const [first, ...rest] = block.split('\n');
   if (!first.startsWith('NODE=')) throw new Error(`the README's install block must start with NODE=...; got: ${first}`);
-  return [`NODE=${node} ADDR=${addr} MEMBERS="${members.join(' ')}" NMS=${NMS} NET=${NET}`, ...rest].join('\n');
+  return [`NODE=${node} ADDR=${addr} MEMBERS="${members.join(' ')}" NMS=${NMS}`, ...rest].join('\n');
+}
+
+/** The README block's example credentials (its second line: PEER_AUTH=... NMS_PRIV=...). */
+export function readmeCredentials(): Record<string, string> {
+  const second = readmeBlock('production-install').split('\n')[1] ?? '';
+  const out: Record<string, string> = {};
+  for (const m of second.matchAll(/(\w+)=(\S+)/g)) out[m[1]] = m[2];
+  for (const k of ['NMS_AUTH', 'NMS_PRIV'])
+    if (!out[k]) throw new Error(`the README's install block must set ${k}= on its second line; got: ${second}`);
+  return out;
 }
 
 /** Why this machine cannot run the production layout, or null (what a test prints as "skipped: why"). */
 export function productionUnavailable(): string | null {
-  const why = systemdUnavailable();
+  const why = systemdUnavailable() ?? debianRootUnavailable(STOCK_TRIXIE);
   if (why) return why;
-  for (const f of [
-    '/usr/sbin/mariadbd',
-    '/usr/lib/galera/libgalera_smm.so',
-    '/usr/sbin/snmpd',
-    '/usr/sbin/snmptrapd',
-    '/lib/systemd/system/mariadb.service',
-  ]) {
-    if (!fs.existsSync(f)) return `${f} not installed (Debian packages mariadb-server galera-4 snmpd snmptrapd)`;
+  for (const f of ['/usr/sbin/snmptrapd', '/usr/bin/snmpget', '/usr/bin/dpkg-deb']) {
+    if (!fs.existsSync(f)) return `${f} not installed (Debian packages snmptrapd snmp dpkg-dev: the NMS and the build)`;
   }
   return null;
 }
 
-/** The package as an operator gets it: `npm pack` of this checkout, into a temp dir. */
-export async function packTarball(): Promise<string> {
-  const dir = tempDir('gxsd-pack-');
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT });
-  return path.join(dir, stdout.trim().split('\n').pop()!);
+/**
+ * The package as an operator gets it: `npm run package:deb` of this checkout (dist/ built), into a
+ * temp dir; `version` overrides package.json's (a newer release built from the same tree).
+ */
+export async function buildDeb(version?: string): Promise<string> {
+  const dir = tempDir('gxsd-deb-');
+  const { stdout } = await pexec(
+    'bash',
+    [path.join(ROOT, 'scripts/package-deb.sh'), '--out', dir, ...(version ? ['--version', version] : [])],
+    { cwd: ROOT, maxBuffer: 1 << 24 },
+  );
+  return stdout.trim().split('\n').pop()!;
+}
+
+/** A release that changes a conffile: `line` appended to `conffile` in the package (md5sums kept true). */
+export async function changeConffile(deb: string, conffile: string, line: string): Promise<void> {
+  const tree = tempDir('gxsd-debtree-');
+  fs.rmSync(tree, { recursive: true });
+  await pexec('dpkg-deb', ['-R', deb, tree]);
+  const rel = conffile.replace(/^\/+/, '');
+  fs.appendFileSync(path.join(tree, rel), line);
+  const md5 = createHash('md5')
+    .update(fs.readFileSync(path.join(tree, rel)))
+    .digest('hex');
+  const sums = path.join(tree, 'DEBIAN/md5sums');
+  fs.writeFileSync(
+    sums,
+    fs
+      .readFileSync(sums, 'utf8')
+      .split('\n')
+      .map((l) => (l.endsWith(`  ${rel}`) ? `${md5}  ${rel}` : l))
+      .join('\n'),
+  );
+  await pexec('dpkg-deb', ['--root-owner-group', '-b', tree, deb]);
+  fs.rmSync(tree, { recursive: true, force: true });
+}
+
+/** The old name: the package the production install takes is the .deb now. */
+export const packTarball = buildDeb;
+
+/** What dpkg says is on a machine, against debootstrap's set and what the stock packages pull in. */
+export interface StockPackages {
+  installed: string[];
+  /** Installed, but neither debootstrap's nor a dependency (Depends, Pre-Depends) of the stock list. */
+  unexplained: string[];
+  /** Of the stock list, not installed. */
+  missing: string[];
+}
+
+/** Installed packages of a node, each explained by debootstrap's set or the stock list's dependencies. */
+export async function stockPackages(node: Node, root: string, spec = STOCK_TRIXIE): Promise<StockPackages> {
+  const out = await node.run([
+    'dpkg-query',
+    '-W',
+    '-f=${Package}\t${db:Status-Abbrev}\t${Provides}\t${Pre-Depends}, ${Depends}\n',
+  ]);
+  const rows = out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'))
+    .filter((f) => f[1].trim() === 'ii');
+  const installed = rows.map((f) => f[0]).sort();
+  const have = new Set(installed);
+  const name = (dep: string): string => dep.trim().split(/[\s(:]/)[0];
+  const providers = new Map<string, string[]>();
+  for (const [pkg, , provides] of rows)
+    for (const v of provides.split(',').map(name).filter(Boolean)) providers.set(v, [...(providers.get(v) ?? []), pkg]);
+  const depends = new Map(rows.map((f) => [f[0], f[3]]));
+  const reached = new Set<string>();
+  const queue = spec.packages.filter((p) => have.has(p));
+  while (queue.length) {
+    const p = queue.pop()!;
+    if (reached.has(p)) continue;
+    reached.add(p);
+    for (const clause of (depends.get(p) ?? '').split(',')) {
+      // Every alternative that is there counts as pulled in (apt picked one; either is stock).
+      for (const alt of clause.split('|').map(name).filter(Boolean)) {
+        for (const q of [alt, ...(providers.get(alt) ?? [])]) if (have.has(q) && !reached.has(q)) queue.push(q);
+      }
+    }
+  }
+  const base = new Set(basePackages(root));
+  return {
+    installed,
+    unexplained: installed.filter((p) => !base.has(p) && !reached.has(p)),
+    missing: spec.packages.filter((p) => !have.has(p)),
+  };
 }
 
 /** One node's view of its cluster, as a fault campaign samples it. */
@@ -77,18 +179,24 @@ export class ProductionCluster {
   bridge!: Bridge;
   trapLog = '';
   private trapd: ChildProcess | null = null;
-  tarball = '';
+  private nmsDir = '';
+  /** The package file the nodes were installed from. */
+  deb = '';
+
+  /** The stock root the nodes boot from (debroot.ts: built once per machine, minutes; then cached). */
+  root = '';
 
   async create(n = 3): Promise<void> {
+    this.root = await debianRoot(STOCK_TRIXIE);
     this.bridge = await Bridge.create();
     const dir = tempDir('gxsd-prod-');
-    await promisify(execFile)('ip', ['-n', this.bridge.ns, 'addr', 'add', `${NMS}/24`, 'dev', this.bridge.br]);
-    const names = Array.from({ length: n }, (_, i) => ({ name: `db${i + 1}`, addr: `192.0.2.${21 + i}` }));
-    const hosts = names.map((x) => `${x.addr} ${x.name}`).join('\n') + '\n';
-    for (const x of names) {
-      const node = new Node({ hostname: x.name, bridge: this.bridge, address: x.addr, hosts });
-      maskGenerators(node);
-      node.writeTarget('gxsd-install.target', []);
+    await pexec('ip', ['-n', this.bridge.ns, 'addr', 'add', `${NMS}/24`, 'dev', this.bridge.br]);
+    this.nmsDir = dir;
+    // Host names as the Debian installer writes them (the machine's own only): every member is
+    // named by its address in the README's configs.
+    for (let i = 0; i < n; i++) {
+      const x = { name: `db${i + 1}`, addr: `192.0.2.${21 + i}` };
+      const node = new Node({ hostname: x.name, bridge: this.bridge, address: x.addr, lower: this.root });
       this.nodes.push({ ...x, node });
     }
     // The NMS: snmptrapd on the bridge, with the README's receiver config (plus a parseable format).
@@ -122,33 +230,74 @@ export class ProductionCluster {
     );
   }
 
-  /** Installs every node with the README's commands (booted to an empty target, then powered off). */
-  async install(tarball: string): Promise<void> {
-    this.tarball = tarball;
-    const members = this.nodes.map((x) => x.addr);
-    const name = path.basename(tarball);
-    await Promise.all(
-      this.nodes.map(async (x) => {
-        // Copied onto the node, as an operator would.
-        x.node.writeFile(`/root/${name}`, fs.readFileSync(tarball), 0o644);
-        await x.node.boot('gxsd-install.target');
-        await x.node.waitBooted(30000);
-        await x.node.run(['bash', '-euo', 'pipefail', '-c', `cd /root && ${installScript(x.name, x.addr, members)}`], {
-          timeoutMs: 300000,
-          env: {
-            npm_config_offline: 'true',
-            npm_config_audit: 'false',
-            npm_config_fund: 'false',
-            DEBIAN_FRONTEND: 'noninteractive',
-          },
-        });
-        await x.node.shutdown(60000);
-      }),
-    );
+  /** Boots every node that is powered off (a node already running is left as it is). */
+  async bootAll(nodes = this.nodes): Promise<void> {
+    await Promise.all(nodes.filter((x) => !x.node.running).map((x) => x.node.boot('multi-user.target', 30000)));
   }
 
-  async bootAll(nodes = this.nodes): Promise<void> {
-    await Promise.all(nodes.map((x) => x.node.boot('multi-user.target', 30000)));
+  /**
+   * Boots every node as the stock machine it is (mariadb and snmpd running with Debian's configs),
+   * calls `stock` on each (what a test asserts before the install), then runs the README's block on
+   * one node after the other, as an operator does, in the directory the package file was copied
+   * to. The block ends by starting galera-init: the cluster forms once the last node is installed.
+   */
+  async install(deb: string, stock?: (x: ClusterNode) => Promise<void>): Promise<void> {
+    this.deb = deb;
+    const members = this.nodes.map((x) => x.addr);
+    const name = path.basename(deb);
+    for (const x of this.nodes) x.node.writeFile(`/root/${name}`, fs.readFileSync(deb), 0o644);
+    await this.bootAll();
+    for (const x of this.nodes) {
+      await x.node.waitBooted(120000);
+      for (const u of ['mariadb.service', 'snmpd.service']) await x.node.waitState(u, ['active'], 120000);
+    }
+    if (stock) for (const x of this.nodes) await stock(x);
+    for (const x of this.nodes)
+      await x.node.run(['bash', '-euo', 'pipefail', '-c', `cd /root && ${installScript(x.name, x.addr, members)}`], {
+        timeoutMs: 300000,
+      });
+  }
+
+  /** Copies a file onto a running node (an operator's scp), through its root in /proc. */
+  copyTo(x: ClusterNode, file: string, dest: string): void {
+    if (!x.node.running) throw new Error(`${x.name} is not running`);
+    const to = `/proc/${x.node.pid}/root${dest}`;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(file, to);
+  }
+
+  /** An SNMPv3 GET or WALK from the NMS, as the README's `nms` user: the values, one a line. */
+  async snmp(x: ClusterNode, op: 'get' | 'walk', oid: string): Promise<string> {
+    const k = readmeCredentials();
+    const r = await pexec(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.bridge.ns,
+        op === 'get' ? 'snmpget' : 'snmpwalk',
+        '-v3',
+        '-l',
+        'authPriv',
+        '-u',
+        'nms',
+        '-a',
+        'SHA',
+        '-A',
+        k.NMS_AUTH,
+        '-x',
+        'AES',
+        '-X',
+        k.NMS_PRIV,
+        op === 'get' ? '-Oqv' : '-Oqn',
+        '-t',
+        '2',
+        x.addr,
+        oid,
+      ],
+      { env: { ...process.env, MIBDIRS: this.nmsDir, MIBS: '', SNMP_PERSISTENT_DIR: this.nmsDir } },
+    ).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }));
+    return r.stdout.trim();
   }
 
   /** The node's view of the cluster, or null when its server does not answer within a few seconds. */

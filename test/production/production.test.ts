@@ -1,13 +1,27 @@
-// The README's production install as an executable test (issue 14): three real systemd nodes on one
-// bridge, each with Debian's mariadb and snmpd units and the project's units, installed with the
-// README's own commands from the package `npm pack` makes, and the NMS's snmptrapd on the bridge.
-// Each story ends with one cluster of 3, Synced, no row lost, and the expected notifications.
+// The README's production install as an executable test (issues 14, 19): three stock Debian 13
+// machines (debootstrap's set plus mariadb-server, galera-4, snmpd, nodejs and systemd, booted with
+// systemd 257 as PID 1, mariadb and snmpd running with Debian's default configs), one bridge, the
+// NMS's snmptrapd on it. The package `npm run package:deb` builds is copied to each machine and
+// installed with the README's block, as is, one machine after the other, with no network and no
+// npm. Each story ends with one cluster of 3, Synced, no row lost, and the expected notifications.
 
 import { strict as assert } from 'node:assert';
-import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
-import { ClusterNode, ProductionCluster, packTarball, productionUnavailable, readmeBlock } from '../helpers/production';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cleanupAll, sleep, SLACK, waitFor } from '../helpers/proc';
+import {
+  buildDeb,
+  changeConffile,
+  ClusterNode,
+  ProductionCluster,
+  productionUnavailable,
+  readmeBlock,
+  STOCK_TRIXIE,
+  stockPackages,
+} from '../helpers/production';
 import { loadMib } from '../../src/snmp/mib';
 
+const pexec = promisify(execFile);
 const mib = loadMib();
 const notif = (name: string): string => mib.notifications.get(name)!.oid.join('.');
 const NODE_NAME = `${mib.object('galeraNodeName').oid.join('.')}.0`;
@@ -15,7 +29,7 @@ const STATUS = `${mib.object('galeraStatus').oid.join('.')}.0`;
 const SIZE = `${mib.object('galeraClusterSize').oid.join('.')}.0`;
 const SOURCES = mib.object('galeraSourceIndex').oid.slice(0, -2).join('.'); // galeraSourceTable
 
-describe('production: the README install on three systemd nodes', function () {
+describe('production: the README install on three stock Debian 13 machines', function () {
   this.timeout(600000 * SLACK);
   const c = new ProductionCluster();
   let rows = 0;
@@ -46,9 +60,7 @@ describe('production: the README install on three systemd nodes', function () {
     for (const x of c.nodes.filter((y) => y.node.running)) {
       await waitFor(
         `${x.name}: the agent serves size ${size}`,
-        async () =>
-          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, SIZE])).stdout.trim() ===
-          String(size),
+        async () => (await c.snmp(x, 'get', SIZE)) === String(size),
         30000,
         250,
       );
@@ -89,8 +101,7 @@ describe('production: the README install on three systemd nodes', function () {
             .split('\n')
             .filter((l) => /mariadbd|galera/.test(l))
             .join('\n');
-          const sources = (await x.node.exec(['snmpwalk', '-v2c', '-c', 'galera-peers', '-Oqn', x.addr, SOURCES]))
-            .stdout;
+          const sources = await c.snmp(x, 'walk', SOURCES);
           throw new Error(
             `${(e as Error).message}\nthe agent on ${x.name}:\n${sent}\nits server:\n${server}\nprocesses:\n${ps}\nits sources:\n${sources}` +
               `\nthe NMS got:\n${c
@@ -117,12 +128,45 @@ describe('production: the README install on three systemd nodes', function () {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
-    const tarball = await packTarball();
+    const deb = await buildDeb();
+    const built = Date.now();
     await c.create(3);
-    const t = Date.now();
-    await c.install(tarball);
+    const booted = Date.now();
+    await c.install(deb, async (x) => {
+      // Stock: debootstrap's set plus what the stock list pulls in, nothing else; nothing of ours.
+      const pkgs = await stockPackages(x.node, c.root);
+      assert.deepEqual(pkgs.missing, [], `${x.name}: stock packages missing`);
+      assert.deepEqual(
+        pkgs.unexplained,
+        [],
+        `${x.name}: packages neither debootstrap's nor pulled in by the stock list`,
+      );
+      for (const p of ['galera-agentx', 'npm']) assert.ok(!pkgs.installed.includes(p), `${x.name}: ${p} installed`);
+      for (const f of ['/usr/lib/galera-agentx', '/etc/galera-agentx', '/usr/bin/galera-init', '/usr/bin/npm'])
+        assert.notEqual((await x.node.exec(['test', '-e', f])).code, 0, `${x.name}: ${f} before the install`);
+      // Debian's default configs, as the packages shipped them (dpkg --verify: no file changed).
+      assert.equal(
+        (await x.node.run(['dpkg', '--verify', 'snmpd', 'mariadb-server', 'mariadb-common', 'galera-4'])).trim(),
+        '',
+        `${x.name}: a stock config was changed`,
+      );
+      for (const u of ['mariadb.service', 'snmpd.service']) {
+        assert.equal(await x.node.prop(u, 'UnitFileState'), 'enabled', `${x.name}: ${u} enabled`);
+        assert.equal(await x.node.prop(u, 'ActiveState'), 'active', `${x.name}: ${u} running`);
+      }
+      // No route out: nothing can be fetched at install.
+      assert.doesNotMatch(
+        await x.node.run(['cat', '/proc/net/route']),
+        /^\S+\s+00000000\s/m,
+        `${x.name}: a default route`,
+      );
+      if (x === c.nodes[0])
+        console.log(
+          `      stock ${STOCK_TRIXIE.suite}: ${pkgs.installed.length} packages (${pkgs.installed.length - pkgs.unexplained.length} explained), ${(await x.node.run(['mariadbd', '--version'])).trim()}, node ${(await x.node.run(['node', '--version'])).trim()}, ${(await x.node.run(['systemctl', '--version'])).split('\n')[0]}`,
+        );
+    });
     console.log(
-      `      npm pack + install of 3 nodes with the README's commands: ${Math.round((Date.now() - t0) / 1000)} s (install ${Math.round((Date.now() - t) / 1000)} s)`,
+      `      .deb built ${Math.round((built - t0) / 1000)} s; stock root + bridge ${Math.round((booted - built) / 1000)} s; boot + the README's block on 3 machines, one after the other: ${Math.round((Date.now() - booted) / 1000)} s`,
     );
   });
 
@@ -131,9 +175,8 @@ describe('production: the README install on three systemd nodes', function () {
     await cleanupAll();
   });
 
-  it('first bootstrap: every node boots at once, one bootstraps, two join', async () => {
+  it('first bootstrap: the README block run on one machine after the other; one bootstraps, two join', async () => {
     const t = Date.now();
-    await bootAll(c.nodes);
     await c.waitCluster(3);
     for (const x of c.nodes) assert.equal(await x.node.waitBooted(60000), 'running', `${x.name}: boot finished`);
     const bootstraps = [];
@@ -146,13 +189,7 @@ describe('production: the README install on three systemd nodes', function () {
     await assertRows();
     // Every agent reads its server (unix-socket account) and the NMS heard from every node.
     for (const x of c.nodes) {
-      await waitFor(
-        `${x.name}: running`,
-        async () =>
-          (await x.node.exec(['snmpget', '-v2c', '-c', 'galera-peers', '-Oqv', x.addr, STATUS])).stdout.trim() === '2',
-        30000,
-        500,
-      );
+      await waitFor(`${x.name}: running`, async () => (await c.snmp(x, 'get', STATUS)) === '2', 30000, 500);
       await waitFor(
         `${x.name}: galeraStatusChanged at the NMS`,
         () => trapsFrom('galeraStatusChanged', x.name) > 0,
@@ -160,6 +197,26 @@ describe('production: the README install on three systemd nodes', function () {
         200,
       );
     }
+    // Only the README's users: Debian's community public answers loopback alone, not the network.
+    const pub = await pexec('ip', [
+      'netns',
+      'exec',
+      c.bridge.ns,
+      'snmpget',
+      '-v2c',
+      '-c',
+      'public',
+      '-t',
+      '1',
+      '-r',
+      '0',
+      c.nodes[0].addr,
+      STATUS,
+    ]).then(
+      (r) => `answered: ${r.stdout}`,
+      () => 'no answer',
+    );
+    assert.equal(pub, 'no answer', 'community public answers from the network');
     console.log(`      first bootstrap: ${Math.round((Date.now() - t) / 1000)} s, ${rows} rows on every node`);
   });
 
@@ -375,5 +432,114 @@ describe('production: the README install on three systemd nodes', function () {
       assert.equal((await x.node.systemctl('start', '--no-block', 'galera-init.service')).code, 0);
     await c.waitCluster(3);
     await assertRows();
+  });
+
+  // Issue 19: an upgrade while the cluster serves writes, from the release the nodes run to a newer
+  // .deb of the same tree that changes agent.yaml, which the README's block edited (nodeName). apt
+  // runs with no terminal, as configuration management does, with the option the README names.
+  it('upgrade under writes to a newer .deb that changes an edited conffile: the edit kept, the database never stops', async () => {
+    const t = Date.now();
+    const NEW = '9.9.9~gxtest';
+    const LINE = `# changed in ${NEW}\n`;
+    const deb = await buildDeb(NEW);
+    await changeConffile(deb, '/etc/galera-agentx/agent.yaml', LINE);
+    await agentsSee(3);
+    const traps = mark();
+    const servers = new Map<ClusterNode, string>();
+    for (const x of c.nodes) servers.set(x, await x.node.prop('mariadb.service', 'MainPID'));
+    // A writer on every node in turn, for the whole upgrade: every commit must be acknowledged.
+    let writing = true;
+    let acked = 0;
+    const failed: string[] = [];
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const x = c.nodes[i % c.nodes.length];
+        try {
+          await c.sql(x, 'INSERT INTO gx.t (v) VALUES (7)');
+          acked++;
+        } catch (e) {
+          failed.push(`${x.name}: ${(e as Error).message.split('\n')[0]}`);
+        }
+        await sleep(50);
+      }
+    })();
+    try {
+      for (const x of c.nodes) {
+        const agent = await x.node.prop('galera-agentx.service', 'MainPID');
+        c.copyTo(x, deb, `/root/new/${deb.split('/').pop()}`);
+        const r = await x.node.exec(
+          ['apt-get', 'install', '-y', '-o', 'Dpkg::Options::=--force-confold', `/root/new/${deb.split('/').pop()}`],
+          { timeoutMs: 180000 },
+        );
+        assert.equal(r.code, 0, `${x.name}: apt-get exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+        assert.equal(await x.node.run(['dpkg-query', '-W', '-f=${Version}', 'galera-agentx']), NEW);
+        const yaml = await x.node.run(['cat', '/etc/galera-agentx/agent.yaml']);
+        assert.match(yaml, new RegExp(`^nodeName: ${x.name}$`, 'm'), `${x.name}: the operator's edit is gone`);
+        assert.ok(!yaml.includes(LINE), `${x.name}: the package's version replaced the edited one`);
+        assert.ok((await x.node.run(['cat', '/etc/galera-agentx/agent.yaml.dpkg-dist'])).endsWith(LINE));
+        await waitFor(
+          `${x.name}: the agent runs the new code`,
+          async () =>
+            (await x.node.prop('galera-agentx.service', 'ActiveState')) === 'active' &&
+            (await x.node.prop('galera-agentx.service', 'MainPID')) !== agent,
+          30000,
+          200,
+        );
+        await agentsSee(3);
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
+    rows += acked;
+    assert.deepEqual(failed, [], 'a write failed during the upgrade');
+    for (const x of c.nodes) {
+      assert.equal(await x.node.prop('mariadb.service', 'MainPID'), servers.get(x), `${x.name}: the server restarted`);
+      assert.equal(await x.node.prop('mariadb.service', 'ActiveState'), 'active');
+    }
+    await c.waitCluster(3);
+    await assertRows();
+    await expectTraps(traps, []);
+    // The database never stopped: whatever status a node told the NMS meanwhile (a change the
+    // previous story left in flight, held for its hold time) is running(2), never a stop.
+    for (const x of c.nodes) {
+      const told = c
+        .traps()
+        .filter((tr) => tr.trapOid === notif('galeraStatusChanged') && tr.varbinds.get(NODE_NAME) === x.name)
+        .slice(traps.get(`galeraStatusChanged/${x.name}`));
+      for (const tr of told) assert.equal(tr.varbinds.get(STATUS), '2', `${x.name} told the NMS: ${tr.line}`);
+    }
+    console.log(
+      `      upgrade of 3 nodes under writes: ${Math.round((Date.now() - t) / 1000)} s, ${acked} commits acknowledged, none failed`,
+    );
+  });
+
+  // README "Upgrade, rollback, uninstall": remove leaves the server running and says how to hand its
+  // start back to mariadb.service; done, the node comes back from a reboot on its own.
+  it('apt remove on one node: the database keeps running; with the hand-back step it rejoins after a reboot', async () => {
+    const t = Date.now();
+    const x = c.nodes[2];
+    await agentsSee(3);
+    const server = await x.node.prop('mariadb.service', 'MainPID');
+    const r = await x.node.exec(['apt-get', 'remove', '-y', 'galera-agentx'], { timeoutMs: 180000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const handback = /To hand its start back to MariaDB, run:\r?\n\s+(systemctl enable mariadb\.service)/.exec(
+      r.stdout + r.stderr,
+    );
+    assert.ok(handback, `apt remove did not say how to hand the start back:\n${r.stdout}${r.stderr}`);
+    assert.equal(await x.node.prop('mariadb.service', 'MainPID'), server, 'the server was restarted');
+    assert.equal(await x.node.prop('galera-agentx.service', 'ActiveState'), 'inactive');
+    await write(c.nodes[0], 10);
+    await c.waitCluster(3);
+    await assertRows();
+    // The operator runs what apt printed; the next boot starts the server through its own unit.
+    await x.node.run(handback[1].split(' '));
+    await x.node.shutdown(120000);
+    await write(c.nodes[0], 10);
+    await x.node.boot('multi-user.target', 30000);
+    await c.waitCluster(3);
+    await assertRows();
+    assert.notEqual((await x.node.exec(['test', '-e', '/usr/bin/galera-init'])).code, 0);
+    console.log(`      apt remove, hand-back, reboot: ${Math.round((Date.now() - t) / 1000)} s`);
   });
 });

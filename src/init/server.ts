@@ -13,6 +13,13 @@ import type { ReadyResult } from './round';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a start command that exited 0 may leave no server process behind. `systemctl start`
+ * returns once the unit is up; a wrapper that starts the unit without waiting leaves it a
+ * recovery run first (which restarts this clock). Past it the server has gone again.
+ */
+export const EXITED_GRACE_MS = 30000;
+
 /** Starts the server; resolves once the process exists (so the lock may go) or the command failed. */
 export async function startServer(
   cfg: Config,
@@ -20,6 +27,7 @@ export async function startServer(
   argv: string[],
   position: string,
   log: Logger,
+  exitedGraceMs = EXITED_GRACE_MS,
 ): Promise<{ ok: boolean; error?: string }> {
   // {position} is the uuid:seqno found for this node, for a direct `mariadbd --wsrep-start-position=`
   // start (what MariaDB's unit does through galera_recovery): without it a crashed node that
@@ -37,10 +45,27 @@ export async function startServer(
   });
   child.unref();
   const until = Date.now() + cfg.init.startTimeoutSeconds * 1000;
+  let quietSince = 0;
+  let lastFull = 0;
   for (;;) {
     if ((await serverPids(sources)).length > 0) return { ok: true };
     const e = exit as { code: number | null; error?: string } | null;
     if (e && (e.code !== 0 || e.error)) return { ok: false, error: e.error ?? `${cmd[0]} exited with ${e.code}` };
+    if (e && Date.now() - lastFull >= 1000) {
+      lastFull = Date.now();
+      // The command succeeded and no server shows. Waiting out startTimeoutSeconds here would hold
+      // the lock for it, and every other member waits on this one (a server that died right after
+      // `systemctl start` returned kept a whole cluster down for 10 minutes). Trust a full re-read
+      // of the process table (once a second), not the cache, before saying it has gone.
+      const full = sources.rescanProcesses();
+      if (full.servers.length > 0) return { ok: true };
+      if (full.recoveries.length > 0 || quietSince === 0) quietSince = Date.now();
+      else if (Date.now() - quietSince > exitedGraceMs)
+        return {
+          ok: false,
+          error: `${cmd[0]} succeeded, but no server process of ${cfg.datadir} runs ${Math.round(exitedGraceMs / 1000)} s later: it stopped again (see its error log)`,
+        };
+    }
     if (Date.now() > until) return { ok: false, error: `no server process after ${cfg.init.startTimeoutSeconds} s` };
     await sleep(100);
   }

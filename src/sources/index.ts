@@ -115,6 +115,16 @@ export class SourceSet {
     return s;
   }
 
+  /**
+   * The process table read again in full, past its cache: for galera-init after a start command
+   * succeeded and the cached look shows no server (a PID caught mid-exec is not re-read at once).
+   */
+  rescanProcesses(): SourceFacts['processes'] {
+    const p = this.get('processes');
+    if (!(p instanceof ProcessSource)) throw new Error('the processes source is not a process table');
+    return p.scan(true);
+  }
+
   /** Every source's facts by name. */
   facts(): SourceFacts {
     return Object.fromEntries(this.list.map((s) => [s.name, s.facts])) as unknown as SourceFacts;

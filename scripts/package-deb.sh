@@ -153,6 +153,8 @@ manpage galera-check 1 check.js "a Galera node's status, seqno or health"
 
 # Control files.
 for s in preinst postinst prerm postrm; do install -m 0755 "packaging/deb/$s" "$root/DEBIAN/$s"; done
+# A mariadb-server upgrade stops the server; the trigger starts galera-init again (postinst).
+install -m 0644 packaging/deb/triggers "$root/DEBIAN/triggers"
 (cd "$root" && find etc -type f | sed 's#^#/#' | sort) >"$root/DEBIAN/conffiles"
 installed=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed/" packaging/deb/control >"$root/DEBIAN/control"

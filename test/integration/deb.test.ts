@@ -44,6 +44,35 @@ function unavailable(): string | null {
   return null;
 }
 
+/**
+ * Debian's mariadb-server and mariadb-server-core .debs of the installed version, for a reinstall on
+ * the node (which has no network): from apt's cache, else `apt-get download` here, now. Null when
+ * neither can give them.
+ */
+async function mariadbDebs(dir: string): Promise<string[] | null> {
+  const out: string[] = [];
+  for (const pkg of ['mariadb-server-core', 'mariadb-server']) {
+    const { stdout } = await pexec('dpkg-query', ['-W', '-f=${Version} ${Architecture}', pkg]).catch(() => ({
+      stdout: '',
+    }));
+    const [version, arch] = stdout.trim().split(' ');
+    if (!version) return null;
+    const name = `${pkg}_${version.replace(':', '%3a')}_${arch}.deb`;
+    const cached = path.join('/var/cache/apt/archives', name);
+    if (fs.existsSync(cached)) {
+      out.push(cached);
+      continue;
+    }
+    const got = await pexec('apt-get', ['download', `${pkg}=${version}`], { cwd: dir }).then(
+      () => true,
+      () => false,
+    );
+    if (!got || !fs.existsSync(path.join(dir, name))) return null;
+    out.push(path.join(dir, name));
+  }
+  return out;
+}
+
 async function build(version: string, out: string): Promise<string> {
   const { stdout } = await pexec(
     'bash',
@@ -83,6 +112,8 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
   this.timeout(240000 * SLACK);
   let node: Node;
   const debs: Record<string, string> = {};
+  /** The server's packages as files on the node, for a reinstall (null: none to be had). */
+  let serverDebs: string[] | null = null;
   const apt = async (...args: string[]): Promise<string> => {
     // No terminal, as under configuration management: stdin is /dev/null.
     const r = await node.exec(['apt-get', '-y', ...args], {
@@ -150,6 +181,11 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     node = new Node({ hostname: 'deb1' });
     maskGenerators(node);
     for (const [k, f] of Object.entries(debs)) node.writeFile(`/root/${k}/${path.basename(f)}`, fs.readFileSync(f));
+    const server = await mariadbDebs(dir);
+    if (server) {
+      for (const f of server) node.writeFile(`/root/mariadb/${path.basename(f)}`, fs.readFileSync(f));
+      serverDebs = server.map((f) => `/root/mariadb/${path.basename(f)}`);
+    }
     // A stock server: Debian's snmpd and mariadb running with their default configs, plus a one-node
     // Galera cluster (gcomm:// bootstraps at every start), so that the agent finds the node
     // healthy and writes the healthy weight into keepalived's track file.
@@ -339,6 +375,105 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
       30000,
       250,
     );
+  });
+
+  // A mariadb-server reinstall: its preinst stops a running server; mariadb.service is disabled.
+  const reinstallServer = async (): Promise<string> => {
+    if (!serverDebs) throw new Error('no mariadb-server .debs');
+    return apt('install', '--reinstall', ...serverDebs);
+  };
+  const wsrepState = async (): Promise<string> =>
+    (await node.exec(['mariadb', '-N', '-B', '-e', "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'"])).stdout
+      .trim()
+      .split('\t')[1] ?? '';
+  /** Nothing queued: whatever the trigger did, it has done it by the time dpkg returns. */
+  const noJobs = async (): Promise<void> =>
+    assert.equal((await node.run(['systemctl', 'list-jobs', '--no-legend'])).trim(), '');
+
+  it('a mariadb-server reinstall: the trigger starts galera-init, which brings the server back, Synced', async function () {
+    if (!serverDebs) {
+      console.log(
+        "      skipped: mariadb-server's .debs are neither in apt's cache nor downloadable (apt-get download)",
+      );
+      this.skip();
+    }
+    // The README's enable step: the server's own start disabled (its SysV links too, which
+    // `systemctl is-enabled` and so deb-systemd-invoke also read), galera-init enabled.
+    await node.run(['systemctl', 'disable', 'mariadb.service']);
+    await node.run(['systemctl', 'enable', 'galera-init.service']);
+    assert.equal((await node.exec(['systemctl', 'is-enabled', 'mariadb.service'])).stdout.trim(), 'disabled');
+    const initRuns = await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic');
+    const t0 = Date.now();
+    const out = await reinstallServer();
+    const t1 = Date.now();
+    assert.match(out, /Processing triggers for galera-agentx/);
+    assert.match(out, /the server upgrade stopped the database: galera-init starts it again/);
+    // The upgrade did stop it: a new server process, started by galera-init this time.
+    await waitFor(
+      'the server back after the reinstall',
+      async () =>
+        (await node.prop('mariadb.service', 'ActiveState')) === 'active' &&
+        (await mainPid('mariadb.service')) !== mariadbPid,
+      120000,
+      250,
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\n${out}\n${await node.journal('galera-init.service')}`);
+    });
+    assert.notEqual(await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic'), initRuns);
+    await node.waitState('galera-init.service', ['inactive'], 60000);
+    assert.equal(await node.prop('galera-init.service', 'Result'), 'success');
+    await waitFor('Synced', async () => (await wsrepState()) === 'Synced', 60000, 250);
+    console.log(
+      `      the reinstall took ${((t1 - t0) / 1000).toFixed(1)} s; Synced again ${((Date.now() - t1) / 1000).toFixed(1)} s after it`,
+    );
+    await waitFor(
+      'galeraStatus.0 after the reinstall',
+      async () => (await snmpGet('galeraStatus.0')) === 'running',
+      30000,
+      250,
+    );
+    mariadbPid = await mainPid('mariadb.service');
+  });
+
+  it('a server the operator stopped before a mariadb-server reinstall stays stopped', async function () {
+    if (!serverDebs) {
+      console.log(
+        "      skipped: mariadb-server's .debs are neither in apt's cache nor downloadable (apt-get download)",
+      );
+      this.skip();
+    }
+    await node.run(['systemctl', 'stop', 'mariadb.service']);
+    // dpkg's log counts seconds: the rule reads a stop in the same second as the run's start as the
+    // upgrade's. An operator's stop is earlier than that; wait for the clock to say so.
+    const stopped = Number(
+      (
+        await node.run([
+          'systemctl',
+          'show',
+          '--timestamp=unix',
+          '-p',
+          'InactiveEnterTimestamp',
+          '--value',
+          'mariadb.service',
+        ])
+      )
+        .trim()
+        .replace(/^@/, ''),
+    );
+    assert.ok(stopped > 0);
+    await waitFor('the next second', () => Date.now() / 1000 >= stopped + 1, 5000, 50);
+    const initRuns = await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic');
+    const out = await reinstallServer();
+    assert.match(out, /already stopped before this upgrade: left stopped/);
+    await noJobs();
+    assert.equal(await node.prop('mariadb.service', 'ActiveState'), 'inactive');
+    assert.equal(await node.prop('galera-init.service', 'InactiveExitTimestampMonotonic'), initRuns);
+    // The operator's way back, as after any deliberate stop.
+    const init = await node.exec(['systemctl', 'start', 'galera-init.service'], { timeoutMs: 120000 });
+    assert.equal(init.code, 0, `${init.stderr}\n${await node.journal('galera-init.service')}`);
+    await node.waitState('mariadb.service', ['active'], 60000);
+    await waitFor('Synced', async () => (await wsrepState()) === 'Synced', 60000, 250);
+    mariadbPid = await mainPid('mariadb.service');
   });
 
   it('remove leaves the database running and says how to hand its start back to mariadb.service', async () => {

@@ -326,6 +326,29 @@ const ITEMS: ItemSpec[] = [
     name: 'Galera: maintenance reason',
     valueType: 'CHAR',
   },
+  {
+    object: 'galeraRecoveryOutcome',
+    key: 'galera.recovery.outcome',
+    name: 'Galera: last --wsrep-recover outcome',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraRecoveryOutcome',
+    description:
+      'prepared or timedOut: the seqno stays unknown until resolved (the recovery row of the source table says why).',
+  },
+  {
+    object: 'galeraRecoveryPrepared',
+    key: 'galera.recovery.prepared',
+    name: 'Galera: prepared transactions stopping the recovery',
+    valueType: 'UNSIGNED',
+  },
+  {
+    object: 'galeraRecoveryDuration',
+    key: 'galera.recovery.duration',
+    name: 'Galera: last --wsrep-recover duration',
+    valueType: 'UNSIGNED',
+    units: 'ms',
+    description: 'Compare with recovery.timeoutMs (600000 by default).',
+  },
 ];
 
 const TRAPS: [string, string][] = [
@@ -467,6 +490,16 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         dependsOnStale: true,
       },
     ],
+    'galera.recovery.outcome': [
+      {
+        name: 'Galera: the recovery is stuck (prepared transactions, or its timeout)',
+        expression: `${e('galera.recovery.outcome')}=${mib.enumValue('galeraRecoveryOutcome', 'prepared')} or ${e('galera.recovery.outcome')}=${mib.enumValue('galeraRecoveryOutcome', 'timedOut')}`,
+        priority: 'AVERAGE',
+        description:
+          'The seqno stays unknown and neither galera-init nor the server starts here until it is resolved: recovery.heuristicRollback (prepared transactions, to join a running cluster) or a larger recovery.timeoutMs.',
+        dependsOnStale: true,
+      },
+    ],
     'galera.cert.failures': [
       {
         name: 'Galera: certification failures above {$GALERA.CONFLICTS.MAX}/s',
@@ -596,6 +629,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     'galeraEvsState',
     'galeraInitDecision',
     'galeraRole',
+    'galeraRecoveryOutcome',
   ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,

@@ -182,7 +182,17 @@ const SCHEMA = {
       '--datadir={datadir}',
       '--user=mysql',
     ]),
-    timeoutMs: key(ms(1000, 3600000), 120000),
+    /**
+     * Sized for a large InnoDB: the run applies the redo log before it can print the position, and
+     * MariaDB's own unit gives the start that includes that run 900 s (TimeoutStartSec).
+     */
+    timeoutMs: key(ms(1000, 3600000), 600000),
+    /**
+     * When a recovery is stopped by prepared transactions, galera-init rolls them back
+     * (--tc-heuristic-recover=rollback) before it joins a running cluster; never before a bootstrap
+     * unless forced. Off: it waits and names the fix.
+     */
+    heuristicRollback: key(bool, false),
   },
   notifications: {
     /** A value must hold this long before it is reported: flapping is told once, with the final state. */

@@ -66,6 +66,11 @@ export interface MemberFacts {
   role?: 'data' | 'arbitrator';
   /** Named in this node's init.arbitrators: an arbitrator unless its own agent says otherwise. */
   namedArbitrator?: boolean;
+  /**
+   * Transactions a crash left prepared, which stopped the member's recovery (its position is
+   * unknown until they are resolved); 0 or absent: none, or not known.
+   */
+  prepared?: number;
 }
 
 export interface Policy {
@@ -79,6 +84,11 @@ export interface Policy {
    * name exactly what the node holds. Never a config key: it is given for one run, on this node.
    */
   discardData?: string[];
+  /**
+   * recovery.heuristicRollback on this node: its prepared transactions may be rolled back before
+   * it joins a running cluster (never before a bootstrap: --force only).
+   */
+  heuristicRollback?: boolean;
 }
 
 export type Decision =
@@ -87,7 +97,18 @@ export type Decision =
    * discardState: Galera refuses to join with a seqno ahead of the group's; set aside grastate.dat so it
    * transfers the state.
    */
-  | { action: 'join'; target: string; reason: string; forced: boolean; discardState?: boolean }
+  | {
+      action: 'join';
+      target: string;
+      reason: string;
+      forced: boolean;
+      discardState?: boolean;
+      /**
+       * This many prepared transactions stop this node's recovery: galera-init rolls them back
+       * (--tc-heuristic-recover=rollback) and decides again with the position that run finds.
+       */
+      rollbackFirst?: number;
+    }
   | { action: 'bootstrap'; reason: string; forced: boolean }
   /** retry: another initiator holds its lock; back off with jitter. advice: the command that ends the wait. */
   | { action: 'wait'; reason: string; waitingFor: string[]; advice?: string; retry?: boolean }
@@ -400,6 +421,26 @@ function joinPrimary(self: MemberFacts, primary: MemberFacts[], policy: Policy):
       advice: `check that ${who(target)}'s agent reads its MySQL server: run on ${who(target)}: galera-check --json`,
     };
   }
+  const prepared = positionUnknown(self) ? (self.prepared ?? 0) : 0;
+  if (prepared > 0) {
+    // The server refuses to start on them as it refuses to recover (MariaDB's tc recovery), so the
+    // join needs them resolved; rolled back, they come back with the join's state transfer as far
+    // as the cluster committed them.
+    const txs = `${prepared} prepared transaction${prepared > 1 ? 's' : ''}`;
+    if (policy.heuristicRollback || policy.force)
+      return {
+        ...join,
+        forced: !policy.heuristicRollback,
+        rollbackFirst: prepared,
+        reason: `${join.reason}; first rolling back the ${txs} the crash left here (${policy.heuristicRollback ? 'recovery.heuristicRollback' : 'FORCED (--force)'}), then deciding again from the position found`,
+      };
+    return {
+      action: 'wait',
+      waitingFor: [who(self)],
+      reason: `${names(primary)} Primary (seqno ${top}), but the crash left ${txs} on this node: neither its recovery nor its server starts until they are resolved`,
+      advice: `set recovery.heuristicRollback: true in galera-init's config on this node (it rolls them back, then joins; the state transfer brings back what the cluster committed of them), or run galera-init --force`,
+    };
+  }
   if (self.uuid === uuid && seq(self) >= 0n && seq(self) > top) {
     const n = seq(self) - top;
     return refuseUnlessForced(
@@ -619,14 +660,22 @@ export function decide(members: MemberFacts[], policy: Policy, waitedMs = 0): De
   const unknownSeqno = considered.filter(positionUnknown);
   if (unknownSeqno.length && !policy.force) {
     const unreadable = unknownSeqno.filter((m) => m.seqnoSource === 'unreadable');
+    const stuck = unknownSeqno.filter((m) => (m.prepared ?? 0) > 0);
     const detail = unreadable.length
       ? `; on ${names(unreadable)} grastate.dat is missing or damaged and recovery found no position`
-      : ' (recovery pending or failed)';
+      : stuck.length
+        ? `; the crash left prepared transactions on ${stuck.map((m) => `${who(m)} (${m.prepared})`).join(', ')}, which stop the recovery`
+        : ' (recovery pending or failed)';
+    // A rollback here could discard what only this node has, were it the one to bootstrap: the
+    // operator decides which node that is.
+    const fix = stuck.length
+      ? ` (on ${names(stuck)} it first rolls the prepared transactions back; a node that is not the most advanced does that by itself once a cluster runs, with recovery.heuristicRollback)`
+      : '';
     return {
       action: 'wait',
       waitingFor: unknownSeqno.map(who),
       reason: `seqno unknown on ${names(unknownSeqno)}${detail}: it may be the most advanced node`,
-      advice: `galera-check seqno on ${names(unknownSeqno)} says why; once you know which node is the most advanced: galera-init --force there`,
+      advice: `galera-check seqno on ${names(unknownSeqno)} says why; once you know which node is the most advanced: galera-init --force there${fix}`,
     };
   }
   if (unknownSeqno.length)

@@ -5,6 +5,9 @@
 
 import { parseSeqno, parseUuid } from './gtid';
 
+/** How a recovery killed at its timeout starts its error (galeraRecoveryOutcome timedOut). */
+export const RECOVERY_TIMED_OUT = 'timed out:';
+
 export interface RecoveredPosition {
   uuid: string;
   seqno: bigint;

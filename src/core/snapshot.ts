@@ -6,7 +6,7 @@ import type { Grastate } from './grastate';
 import type { Gvwstate, SavedView } from './gvwstate';
 import type { InitState, InitView, Maintenance } from './initstate';
 import type { ProcessFacts } from './procclass';
-import type { RecoveredPosition } from './recoverlog';
+import { RECOVERY_TIMED_OUT, RecoveredPosition } from './recoverlog';
 import { SeqnoSource, grastateDamaged, seqnoOf } from './seqno';
 import { LockState, NodeStatus, statusOf } from './status';
 import { ClusterStatus, MemberInfo, WsrepStatus, parseWsrepStatus } from './wsrep-status';
@@ -51,6 +51,36 @@ export interface RecoveryFacts {
   running: boolean;
   /** Why the last run for this data failed; '' when it did not. */
   error: string;
+  /** Prepared transactions a crash left that stopped the last run for this data (0 or absent: none). */
+  prepared?: number;
+  /** How long the source's own last run took (ms), whatever its outcome; absent: none ran. */
+  ms?: number;
+}
+
+/** galeraRecoveryOutcome: how the last recovery for the data now on disk ended. */
+export type RecoveryOutcome = 'none' | 'running' | 'found' | 'prepared' | 'timedOut' | 'failed';
+
+/** The recovery as the MIB publishes it (galeraRecoveryGroup). */
+export interface RecoveryView {
+  outcome: RecoveryOutcome;
+  prepared: number;
+  ms: number;
+}
+
+export function recoveryView(r: RecoveryFacts): RecoveryView {
+  const prepared = r.prepared ?? 0;
+  const outcome: RecoveryOutcome = r.running
+    ? 'running'
+    : r.position
+      ? 'found'
+      : prepared > 0
+        ? 'prepared'
+        : r.error.startsWith(RECOVERY_TIMED_OUT)
+          ? 'timedOut'
+          : r.error
+            ? 'failed'
+            : 'none';
+  return { outcome, prepared, ms: r.ms ?? 0 };
 }
 
 /** A state file's facts (grastate.dat, gvwstate.dat). */
@@ -195,6 +225,8 @@ export interface NodeSnapshot {
   maintenance?: Maintenance | null;
   /** galeraRole; absent: data. */
   role?: NodeRole;
+  /** The last recovery run's outcome (galeraRecoveryGroup); absent: none known. */
+  recovery?: RecoveryView;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -280,7 +312,12 @@ export function assembleSnapshot(
     initState: facts.init.value?.state ?? null,
     maintenance: facts.maintenance.value?.maintenance ?? null,
   });
-  return { ...snap, ...(node.role === 'arbitrator' ? { role: node.role } : {}), wsrep };
+  return {
+    ...snap,
+    ...(node.role === 'arbitrator' ? { role: node.role } : {}),
+    wsrep,
+    recovery: recoveryView(facts.recovery),
+  };
 }
 
 /** The readiness facts of the parsed status. */

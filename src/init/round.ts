@@ -38,7 +38,12 @@ export interface LocalFacts {
   mark?: MarkFacts;
   /** The pc.bootstrap statement the running server takes ('' or absent: unknown). */
   pcBootstrap?: string;
+  /** Prepared transactions that stopped this node's recovery (0 or absent: none). */
+  prepared?: number;
 }
+
+/** How galera-init's heuristic rollback (--tc-heuristic-recover=rollback) ended. */
+export type RollbackResult = { ok: true; summary: string } | { ok: false; error: string };
 
 /** How the wait for a started server ended (core/status.ts's Readiness is the server's own facts). */
 export interface ReadyResult {
@@ -74,6 +79,12 @@ export interface InitEnv {
   maintenance?(): Maintenance | null;
   /** Writes this round for the agent to serve (galeraInit); absent: not recorded. Never throws. */
   record?(s: InitState): void;
+  /**
+   * Under the lock: rolls back the prepared transactions that stop this node's recovery
+   * (--tc-heuristic-recover=rollback), saying so and what it discards; the next localFacts then
+   * recovers again. `why`: the option or the override that allows it. Absent: never offered.
+   */
+  heuristicRollback?(prepared: number, why: string): Promise<RollbackResult>;
   log: {
     info(fields: Record<string, unknown>, msg: string): void;
     warn(fields: Record<string, unknown>, msg: string): void;
@@ -128,6 +139,7 @@ export function selfMember(id: string, name: string, instance: string | undefine
     userSchemas: l.userSchemas,
     ...(l.mark ? { mark: l.mark } : {}),
     ...(l.pcBootstrap ? { pcBootstrap: l.pcBootstrap } : {}),
+    ...(l.prepared ? { prepared: l.prepared } : {}),
   };
 }
 
@@ -299,21 +311,63 @@ export async function decideRound(
         }
       }
     }
-    const local = await env.localFacts({ recover: true });
+    let local = await env.localFacts({ recover: true });
+    // Forced, the operator has chosen this node whatever its position: it must be known first.
+    if (o.policy.force && local.prepared) {
+      const rolled = await rollBack(env, local.prepared, 'FORCED (--force)');
+      if (rolled) return rolled;
+      local = await env.localFacts({ recover: true });
+    }
     const answers = (m.peerIds.length ? await env.ask(m.peerIds) : [])
       .map((a) => (a.answered || !o.lastSeen ? a : { ...a, ...o.lastSeen(a.id) }))
       .map(maintenanceAsSilent);
-    const members = withRoles(
-      [withAgentUserData(selfMember(m.selfId, selfName, instance, local), ownAnswer), ...answers],
-      m,
-      ownAnswer,
-    );
-    const decision = decide(members, o.policy, fromNumber(waited)(members));
+    const decideNow = (l: LocalFacts): { decision: Decision; members: MemberFacts[] } => {
+      const ms = withRoles(
+        [withAgentUserData(selfMember(m.selfId, selfName, instance, l), ownAnswer), ...answers],
+        m,
+        ownAnswer,
+      );
+      return { decision: decide(ms, o.policy, fromNumber(waited)(ms)), members: ms };
+    };
+    let { decision, members } = decideNow(local);
+    // Only a join (a Primary component runs, so this node is not the one to bootstrap) rolls
+    // back; then the decision is made again from the position the rollback leaves, which may
+    // well be a refusal (this node ahead of the cluster).
+    if (decision.action === 'join' && decision.rollbackFirst) {
+      const rolled = await rollBack(
+        env,
+        decision.rollbackFirst,
+        o.policy.heuristicRollback ? 'recovery.heuristicRollback' : 'FORCED (--force)',
+      );
+      if (rolled) return rolled;
+      local = await env.localFacts({ recover: true });
+      ({ decision, members } = decideNow(local));
+      if (decision.action === 'join' && decision.rollbackFirst)
+        return {
+          kind: 'blocked',
+          reason: `the heuristic rollback ran, but the recovery still stops at ${decision.rollbackFirst} prepared transactions`,
+          advice:
+            'galera-check seqno says what the recovery reports; resolve them by hand (XA RECOVER on a server started with wsrep off)',
+        };
+    }
     keep = decision.action === 'bootstrap' || decision.action === 'join';
     return { kind: 'decided', decision, members };
   } finally {
     if (!keep) env.unlock();
   }
+}
+
+/** Runs the heuristic rollback; a blocked round when it cannot (not offered, or it failed). */
+async function rollBack(env: InitEnv, prepared: number, why: string): Promise<RoundResult | null> {
+  if (!env.heuristicRollback)
+    return { kind: 'blocked', reason: `${prepared} prepared transactions stop this node's recovery` };
+  const r = await env.heuristicRollback(prepared, why);
+  if (r.ok) return null;
+  return {
+    kind: 'blocked',
+    reason: `the heuristic rollback of ${prepared} prepared transaction${prepared > 1 ? 's' : ''} failed: ${r.error}`,
+    advice: 'galera-check seqno says what the recovery reports now; the server error log has the details',
+  };
 }
 
 /**

@@ -10,10 +10,11 @@ import { resolveMembers } from '../members';
 import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 import { createSources } from '../sources/index';
+import { HEURISTIC_ROLLBACK, RecoverySource, runRecovery } from '../sources/recover';
 import { acquireLock, releaseLock } from '../sources/lock';
 import { readMaintenance, writeInitState } from '../sources/initfiles';
 import type { Policy } from '../core/decide';
-import { InitEnv, Members, initLoop, look } from './round';
+import { InitEnv, Members, RollbackResult, initLoop, look } from './round';
 import { discardState, markSafeToBootstrap } from './grastate';
 import { serverPids, sleep, startServer, stopStartedServer, waitReady } from './server';
 import { formatTable } from './table';
@@ -83,8 +84,10 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         userSchemas: s.userData?.schemas ?? [],
         ...(mv?.mark ? { mark: markFacts(mv.mark) } : {}),
         pcBootstrap: s.wsrep.pcBootstrap,
+        prepared: sources.facts().recovery.prepared ?? 0,
       };
     },
+    heuristicRollback: (prepared, why) => heuristicRollback(cfg, log, prepared, why, sources.get('recovery')),
     ask: async (ids) => {
       const answers = await askPeers(
         mib,
@@ -138,6 +141,42 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
   };
 }
 
+/**
+ * Rolls back the prepared transactions that stop this node's recovery. The caller holds the lock;
+ * the recovery source then looks at the data again, so the next read recovers the position anew
+ * (the cache beside the lock tells the agent).
+ */
+async function heuristicRollback(
+  cfg: Config,
+  log: Logger,
+  prepared: number,
+  why: string,
+  recovery: unknown,
+): Promise<RollbackResult> {
+  const txs = `${prepared} prepared transaction${prepared > 1 ? 's' : ''}`;
+  log.warn(
+    { prepared, by: why, argv: [...cfg.recovery.command, HEURISTIC_ROLLBACK] },
+    `HEURISTIC ROLLBACK (${why}): rolling back the ${txs} the crash left; this node never committed them, and what the cluster committed of them comes back with the join's state transfer (a bootstrap from here would lose them)`,
+  );
+  const r = await runRecovery({
+    command: cfg.recovery.command,
+    datadir: cfg.datadir,
+    lockFile: cfg.lockFile,
+    timeoutMs: cfg.recovery.timeoutMs,
+    log,
+    lockHeld: true,
+    extraArgs: [HEURISTIC_ROLLBACK],
+  });
+  if (recovery instanceof RecoverySource) recovery.dataChanged();
+  if (!r.ok && (r.busy || r.prepared > 0 || /^(timed out|cannot run|aborted)/.test(r.error)))
+    return { ok: false, error: r.error };
+  const summary = r.ok
+    ? `rolled back ${txs}; the run recovered ${r.position.uuid}:${r.position.seqno} (${r.ms} ms)`
+    : `rolled back ${txs} (${r.ms} ms)`;
+  log.info({ prepared, ms: r.ms }, summary);
+  return { ok: true, summary };
+}
+
 /** The round's view of the members: this node's id, the peers' ids, and their SNMP targets. */
 export function roundMembers(cfg: Config, log: Logger): { members: Members; targets: PeerTarget[] } {
   const { targets, selfId, arbitratorIds, dropped } = resolveMembers(cfg);
@@ -165,6 +204,7 @@ export async function runInit(cfg: Config, log: Logger, opts: InitOptions): Prom
     force: opts.force || cfg.init.force,
     quorumAfterMs: cfg.init.quorumAfterSeconds * 1000,
     discardData: opts.discardData,
+    heuristicRollback: cfg.recovery.heuristicRollback,
   };
   if (opts.dryRun) {
     opts.out.write(await firstLook(cfg, log, policy));

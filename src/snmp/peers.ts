@@ -61,6 +61,8 @@ const OPTIONAL = [
   'galeraInitDecision',
   // An arbitrator (garbd) says so: galera-init does not wait for its seqno.
   'galeraRole',
+  // Named in the other members' waits: prepared transactions stop this member's recovery.
+  'galeraRecoveryPrepared',
 ] as const;
 const OBJECTS = [...REQUIRED, ...OPTIONAL];
 
@@ -260,6 +262,7 @@ export function factsFromVarbinds(
     userData,
     userSchemas,
     ...(pcBootstrap ? { pcBootstrap } : {}),
+    ...(gauge('galeraRecoveryPrepared') ? { prepared: gauge('galeraRecoveryPrepared') } : {}),
     initDecision: enumLabel<InitDecision>('galeraInitDecision', INIT_DECISIONS),
     role: enumLabel<'data' | 'arbitrator'>('galeraRole', ['data', 'arbitrator']),
     ...(maintenance === undefined ? {} : { maintenance }),

@@ -77,6 +77,9 @@ export function buildView(
   scalar('galeraUserData', held === true ? 'true' : held === false ? 'false' : 'unknown');
   scalar('galeraUserSchemas', held ? schemaList(s.userData?.schemas ?? []) : '');
   scalar('galeraRole', s.role ?? 'data');
+  scalar('galeraRecoveryOutcome', s.recovery?.outcome ?? 'none');
+  scalar('galeraRecoveryPrepared', s.recovery?.prepared ?? 0);
+  scalar('galeraRecoveryDuration', s.recovery?.ms ?? 0);
   scalar('galeraAgentDataAge', () => dataAge(s, now()));
   scalar('galeraAgentDetectMs', s.detectMs);
   scalar('galeraAgentInstance', s.instance);

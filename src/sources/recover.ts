@@ -6,7 +6,12 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
-import { parseRecoveredPosition, preparedTransactions, RecoveredPosition } from '../core/recoverlog';
+import {
+  parseRecoveredPosition,
+  preparedTransactions,
+  RECOVERY_TIMED_OUT,
+  RecoveredPosition,
+} from '../core/recoverlog';
 import { parseSeqno, parseUuid } from '../core/gtid';
 import { needsRecovery, grastateDamaged } from '../core/seqno';
 import type { RecoveryFacts, SourceFacts } from '../core/snapshot';
@@ -15,7 +20,12 @@ import { innodbStamp } from './datafile';
 import { Reads, Source } from './source';
 
 export type RecoveryResult =
-  { ok: true; position: RecoveredPosition; ms: number } | { ok: false; busy: boolean; error: string; ms: number };
+  | { ok: true; position: RecoveredPosition; ms: number; output: string }
+  /** prepared: the count of prepared transactions that stopped the run (0: something else did). */
+  | { ok: false; busy: boolean; error: string; ms: number; prepared: number };
+
+/** What galera-init adds to the recovery command to roll back the prepared transactions a crash left. */
+export const HEURISTIC_ROLLBACK = '--tc-heuristic-recover=rollback';
 
 const MAX_OUTPUT = 1 << 20;
 
@@ -75,9 +85,11 @@ export async function runRecovery(opts: {
   abortIf?: () => boolean;
   /** The caller (galera-init) already holds the lock and keeps it. */
   lockHeld?: boolean;
+  /** Appended to the command (galera-init's heuristic rollback). */
+  extraArgs?: string[];
 }): Promise<RecoveryResult> {
   const t0 = Date.now();
-  const argv = expandCommand(opts.command, { datadir: opts.datadir });
+  const argv = [...expandCommand(opts.command, { datadir: opts.datadir }), ...(opts.extraArgs ?? [])];
   const got = opts.lockHeld ? { ok: true as const } : acquireLock(opts.lockFile, 'wsrep-recover');
   if (!got.ok) {
     return {
@@ -85,10 +97,11 @@ export async function runRecovery(opts: {
       busy: true,
       error: `lock busy (${got.holder.state === 'held' ? `pid ${got.holder.pid}` : got.holder.state})`,
       ms: Date.now() - t0,
+      prepared: 0,
     };
   }
   try {
-    opts.log.info({ argv }, 'running --wsrep-recover to find the seqno after a crash');
+    if (!opts.extraArgs) opts.log.info({ argv }, 'running --wsrep-recover to find the seqno after a crash');
     const output = await new Promise<{ text: string; code: number | null; error?: string }>((resolve) => {
       let text = '';
       let settled = false;
@@ -115,7 +128,7 @@ export async function runRecovery(opts: {
       const timer = setTimeout(
         () =>
           kill(
-            `timed out: ran ${Math.round((Date.now() - t0) / 1000)} s, killed at recovery.timeoutMs (${opts.timeoutMs} ms); a large InnoDB may need longer: raise recovery.timeoutMs`,
+            `${RECOVERY_TIMED_OUT} ran ${Math.round((Date.now() - t0) / 1000)} s, killed at recovery.timeoutMs (${opts.timeoutMs} ms); a large InnoDB may need longer: raise recovery.timeoutMs`,
           ),
         opts.timeoutMs,
       );
@@ -145,15 +158,16 @@ export async function runRecovery(opts: {
       });
     });
     const ms = Date.now() - t0;
-    if (output.error) return { ok: false, busy: false, error: output.error, ms };
+    if (output.error) return { ok: false, busy: false, error: output.error, ms, prepared: 0 };
     const position = parseRecoveredPosition(output.text);
     const prepared = preparedTransactions(output.text);
     if (!position && prepared > 0) {
       return {
         ok: false,
         busy: false,
-        error: `the crash left ${prepared} prepared transaction${prepared > 1 ? 's' : ''}: no position until resolved. Fix: run the recovery with --tc-heuristic-recover=rollback added (rolls ${prepared > 1 ? 'them' : 'it'} back), then galera-init`,
+        error: `the crash left ${prepared} prepared transaction${prepared > 1 ? 's' : ''}: no position until resolved. Fix: recovery.heuristicRollback (galera-init rolls ${prepared > 1 ? 'them' : 'it'} back with --tc-heuristic-recover=rollback before a join), or galera-init --force`,
         ms,
+        prepared,
       };
     }
     if (!position) {
@@ -163,9 +177,10 @@ export async function runRecovery(opts: {
         busy: false,
         error: `no "Recovered position" in the output (exit ${output.code}): ${tail}`,
         ms,
+        prepared: 0,
       };
     }
-    return { ok: true, position, ms };
+    return { ok: true, position, ms, output: output.text };
   } finally {
     if (!opts.lockHeld) releaseLock(opts.lockFile);
   }
@@ -202,8 +217,10 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
   /** The InnoDB data's stamp, taken again when grastate.dat or the server processes change. */
   private stamp = { for: '', value: '' };
   private key = '';
-  private result = { key: '', position: null as RecoveredPosition | null, error: '' };
+  private result = { key: '', position: null as RecoveredPosition | null, error: '', prepared: 0 };
   private running = false;
+  /** How long this source's own last run took (ms): galeraRecoveryDuration. */
+  private lastMs: number | undefined;
   private last: SourceFacts | null = null;
   private daemon = false;
 
@@ -218,6 +235,8 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       hasData: this.stamp.value !== '',
       running: this.running,
       error: mine ? this.result.error : '',
+      prepared: mine ? this.result.prepared : 0,
+      ...(this.lastMs !== undefined ? { ms: this.lastMs } : {}),
     };
   }
 
@@ -309,9 +328,9 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     // scan, so look at the process table again before touching the datadir.
     if (this.opts.busyNow()) return;
     this.running = true;
-    this.result = { key, position: null, error: '' };
+    this.result = { key, position: null, error: '', prepared: 0 };
     this.emit('change');
-    let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0 };
+    let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0, prepared: 0 };
     await this.reads.runAsync(async () => {
       r = await this.runOnce(oneShot, lockHeld);
       return r.ok || r.busy ? null : r.error;
@@ -333,6 +352,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private settle(r: RecoveryResult, key: string): void {
     this.running = false;
+    if (!(!r.ok && r.busy)) this.lastMs = r.ms;
     if (r.ok) {
       this.opts.log.info(
         { uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms },
@@ -351,13 +371,13 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
           : 'recovery failed; seqno stays unknown until grastate.dat changes',
       );
       // A busy lock is retried at the next change; a failure only when the data changes.
-      this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error };
+      this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error, prepared: r.prepared };
       this.emit('change');
     }
   }
 
   private found(key: string, position: RecoveredPosition): void {
-    this.result = { key, position, error: '' };
+    this.result = { key, position, error: '', prepared: 0 };
     this.emit('change');
   }
 }

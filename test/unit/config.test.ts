@@ -44,7 +44,8 @@ describe('config', () => {
       recovery: {
         enabled: true,
         command: ['mariadbd', '--wsrep-recover', '--disable-log-error', '--datadir={datadir}', '--user=mysql'],
-        timeoutMs: 120000,
+        timeoutMs: 600000,
+        heuristicRollback: false,
       },
       notifications: { holdMs: 50 },
       mark: { enabled: true },

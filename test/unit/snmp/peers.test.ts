@@ -26,7 +26,7 @@ const vb = (type: number, value: unknown) => ({ oid: '1.3', type, value });
 // galeraAgentInstance, galeraWsrepReachable, galeraUserData, galeraUserSchemas, then the mark:
 // galeraMarkState, galeraMarkUuid, galeraMarkTopSeqno, galeraMarkTopNode, galeraMarkTolerance,
 // galeraMarkRule, galeraPcBootstrapStatement,
-// galeraMaintenance, galeraMaintenanceReason, galeraInitDecision, galeraRole (optional).
+// galeraMaintenance, galeraMaintenanceReason, galeraInitDecision, galeraRole, galeraRecoveryPrepared (optional).
 const good = () => [
   vb(T.Integer, 5),
   vb(T.OctetString, Buffer.from('123')),
@@ -53,6 +53,7 @@ const good = () => [
   vb(T.OctetString, Buffer.from('')),
   vb(T.Integer, 2),
   vb(T.Integer, 1),
+  vb(T.Gauge, 0),
 ];
 /** good() with a valid mark: n9 committed 500 in U, tolerance 3. */
 const marked = () => {
@@ -67,6 +68,15 @@ const marked = () => {
 };
 
 describe('peer answers', () => {
+  it('reads the prepared transactions that stop its recovery (galeraRecoveryPrepared), 0 as none', () => {
+    const v = good();
+    v[25] = vb(T.Gauge, 2);
+    assert.equal(factsFromVarbinds(mib, 'p', v).prepared, 2);
+    assert.equal('prepared' in factsFromVarbinds(mib, 'p', good()), false);
+    v[25] = vb(T.OctetString, Buffer.from('2'));
+    assert.equal(factsFromVarbinds(mib, 'p', v).prepared, undefined, 'only a Gauge32 counts');
+  });
+
   it('reads a well-formed answer', () => {
     assert.deepEqual(factsFromVarbinds(mib, 'p', good()), {
       id: 'p',
@@ -281,7 +291,7 @@ describe('peer answers', () => {
       (v) => {
         v.pop();
       },
-      /24 values for 25 objects/,
+      /25 values for 26 objects/,
     ],
     [
       'an empty node name (its identity)',

@@ -2,7 +2,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandCommand, readRecoveryCache, runRecovery, writeRecoveryCache } from '../../../src/sources/recover';
+import {
+  HEURISTIC_ROLLBACK,
+  expandCommand,
+  readRecoveryCache,
+  runRecovery,
+  writeRecoveryCache,
+} from '../../../src/sources/recover';
 import { readLockState } from '../../../src/sources/lock';
 import { silentLogger } from '../../../src/log';
 import { waitFor } from '../../helpers/proc';
@@ -78,8 +84,21 @@ describe('the recovery run', () => {
     assert.ok(!r.ok);
     assert.match(
       r.error,
-      /^the crash left 2 prepared transactions: no position until resolved\. Fix: .*--tc-heuristic-recover=rollback added \(rolls them back\), then galera-init$/,
+      /^the crash left 2 prepared transactions: no position until resolved\. Fix: recovery\.heuristicRollback \(galera-init rolls them back with --tc-heuristic-recover=rollback before a join\), or galera-init --force$/,
     );
+    assert.ok(!r.ok && r.prepared === 2);
+    assert.ok(Buffer.byteLength(r.error) <= 255, 'fits galeraSourceError');
+  });
+
+  it('appends the extra arguments (the heuristic rollback) to the command, after the placeholders', async () => {
+    const r = await run(
+      ['bash', '-c', `echo "args:$*" >&2; echo "WSREP: Recovered position: ${U}:5" >&2`, 'sh', '{datadir}'],
+      {
+        extraArgs: [HEURISTIC_ROLLBACK],
+      },
+    );
+    assert.ok(r.ok);
+    assert.match(r.output, new RegExp(`args:${dir} --tc-heuristic-recover=rollback`));
   });
 
   it('says what the output looked like when it has no position', async () => {

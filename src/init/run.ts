@@ -170,10 +170,13 @@ async function heuristicRollback(
   if (recovery instanceof RecoverySource) recovery.dataChanged();
   if (!r.ok && (r.busy || r.prepared > 0 || /^(timed out|cannot run|aborted)/.test(r.error)))
     return { ok: false, error: r.error };
+  // A run that ends without a position is not taken for a failure: the recovery that follows says
+  // whether the transactions are gone.
   const summary = r.ok
     ? `rolled back ${txs}; the run recovered ${r.position.uuid}:${r.position.seqno} (${r.ms} ms)`
-    : `rolled back ${txs} (${r.ms} ms)`;
-  log.info({ prepared, ms: r.ms }, summary);
+    : `the rollback run of ${txs} printed no position (${r.error}); recovering again to see where it left the data`;
+  if (r.ok) log.info({ prepared, ms: r.ms }, summary);
+  else log.warn({ prepared, ms: r.ms }, summary);
   return { ok: true, summary };
 }
 

@@ -28,6 +28,26 @@ export function preparedTransactions(output: string): number {
   return n;
 }
 
+/**
+ * Write-sets this node had prepared but not committed, which the recovery itself rolled back
+ * because they do not continue its committed sequence (MariaDB 10.6+, handler.cc:
+ * "Rolled back orphan prepared wsrep transaction 8"): their seqnos, ascending. They are gone from
+ * this datadir; a state transfer brings back what the cluster committed of them.
+ */
+export function orphansRolledBack(output: string): bigint[] {
+  const seqnos = [...output.matchAll(/Rolled back orphan prepared wsrep transaction (\d{1,19})\b/g)].map((m) =>
+    BigInt(m[1]),
+  );
+  return [...new Set(seqnos)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * How MariaDB ends a run with --tc-heuristic-recover: it resolves the prepared transactions, then
+ * stops without a position ("Please restart without --tc-heuristic-recover", exit 1).
+ */
+export const heuristicRunEnded = (output: string): boolean =>
+  /Please restart without --tc-heuristic-recover/.test(output);
+
 /** The last recovered position in the output, or null when there is none or it is malformed. */
 export function parseRecoveredPosition(output: string): RecoveredPosition | null {
   let found: RecoveredPosition | null = null;

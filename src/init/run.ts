@@ -11,6 +11,7 @@ import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 import { createSources } from '../sources/index';
 import { HEURISTIC_ROLLBACK, RecoverySource, runRecovery } from '../sources/recover';
+import { heuristicRunEnded } from '../core/recoverlog';
 import { acquireLock, releaseLock } from '../sources/lock';
 import { readMaintenance, writeInitState } from '../sources/initfiles';
 import type { Policy } from '../core/decide';
@@ -168,15 +169,12 @@ async function heuristicRollback(
     extraArgs: [HEURISTIC_ROLLBACK],
   });
   if (recovery instanceof RecoverySource) recovery.dataChanged();
-  if (!r.ok && (r.busy || r.prepared > 0 || /^(timed out|cannot run|aborted)/.test(r.error)))
-    return { ok: false, error: r.error };
-  // A run that ends without a position is not taken for a failure: the recovery that follows says
-  // whether the transactions are gone.
-  const summary = r.ok
-    ? `rolled back ${txs}; the run recovered ${r.position.uuid}:${r.position.seqno} (${r.ms} ms)`
-    : `the rollback run of ${txs} printed no position (${r.error}); recovering again to see where it left the data`;
-  if (r.ok) log.info({ prepared, ms: r.ms }, summary);
-  else log.warn({ prepared, ms: r.ms }, summary);
+  // MariaDB ends such a run without a position ("Please restart without --tc-heuristic-recover",
+  // exit 1): that is its success. The recovery that follows finds the position.
+  const ended = r.ok || heuristicRunEnded(r.output ?? '');
+  if (!ended) return { ok: false, error: r.error };
+  const summary = `rolled back ${txs} in ${r.ms} ms; recovering the position again`;
+  log.info({ prepared, ms: r.ms }, summary);
   return { ok: true, summary };
 }
 

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import {
+  orphansRolledBack,
   parseRecoveredPosition,
   preparedTransactions,
   RECOVERY_TIMED_OUT,
@@ -22,7 +23,7 @@ import { Reads, Source } from './source';
 export type RecoveryResult =
   | { ok: true; position: RecoveredPosition; ms: number; output: string }
   /** prepared: the count of prepared transactions that stopped the run (0: something else did). */
-  | { ok: false; busy: boolean; error: string; ms: number; prepared: number };
+  | { ok: false; busy: boolean; error: string; ms: number; prepared: number; output?: string };
 
 /** What galera-init adds to the recovery command to roll back the prepared transactions a crash left. */
 export const HEURISTIC_ROLLBACK = '--tc-heuristic-recover=rollback';
@@ -178,8 +179,16 @@ export async function runRecovery(opts: {
         error: `no "Recovered position" in the output (exit ${output.code}): ${tail}`,
         ms,
         prepared: 0,
+        output: output.text,
       };
     }
+    const orphans = orphansRolledBack(output.text);
+    // Not a failure (the position is there), but data this node had is gone: say which.
+    if (orphans.length)
+      opts.log.warn(
+        { seqnos: orphans.map(String) },
+        `the recovery rolled back ${orphans.length} prepared write-set${orphans.length > 1 ? 's' : ''} that did not continue this node's committed sequence (seqno ${orphans.join(', ')}): a state transfer brings back what the cluster committed of them; a bootstrap from this node would not have them`,
+      );
     return { ok: true, position, ms, output: output.text };
   } finally {
     if (!opts.lockHeld) releaseLock(opts.lockFile);

@@ -1,10 +1,14 @@
 // Hard recoveries on a real 2-node MariaDB Galera cluster (issue 21 item 3), one snmpd + agent per
 // node. A crash that leaves a transaction prepared: MariaDB Galera refuses XA while the provider is
-// on, so the server runs with the provider off, prepares an XA transaction whose XID is a wsrep XID
-// ahead of the node's position (what a crash between a write-set's prepare and its commit leaves),
-// and is killed. Then: the agent says why the seqno is unknown; a wrapped slow recovery is named a
-// timeout; galera-init waits without recovery.heuristicRollback and, with it, rolls back, says so,
-// and joins the running node at the position the recovery then finds.
+// on, so the server runs with the provider off, prepares an XA transaction under a server XID (the
+// "MySQLXid" one its own two-phase commit with the binary log uses), and is killed. With no binary
+// log to resolve it, --wsrep-recover stops at "Found 1 prepared transactions!", as after a crash
+// of a node whose binary log is gone or not given to the recovery. (A prepared write-set under a
+// wsrep XID that does not continue the node's sequence is rolled back by MariaDB 10.11's recovery
+// itself, "Rolled back orphan prepared wsrep transaction N": the agent logs those, see
+// test/unit/core/recoverlog.test.ts.) Then: the agent says why the seqno is unknown; a wrapped slow
+// recovery is named a timeout; galera-init waits without recovery.heuristicRollback and, with it,
+// rolls back, says so, and joins the running node at the position the recovery then finds.
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -44,14 +48,15 @@ const RECOVERY_ROW =
     .indexOf('recovery') + 1;
 
 /**
- * A wsrep XID (MariaDB's wsrep_xid.cc, version 'e'): "WSREPXie", the 16 bytes of the state UUID,
- * the seqno as a little-endian int64; format 1, no branch qualifier.
+ * A server XID (sql/handler.h): "MySQLXid", the server id, the transaction's number as a
+ * little-endian uint64; format 1, no branch qualifier. The server id is a C ulong: 8 bytes here.
  */
-export function wsrepXid(uuid: string, seqno: bigint): string {
-  const s = Buffer.alloc(8);
-  s.writeBigInt64LE(seqno);
-  return Buffer.concat([Buffer.from('WSREPXie'), Buffer.from(uuid.replace(/-/g, ''), 'hex'), s]).toString('hex');
+export function serverXid(n: bigint): string {
+  const id = Buffer.alloc(8);
+  id.writeBigUInt64LE(n);
+  return Buffer.concat([Buffer.from('MySQLXid'), Buffer.alloc(SERVER_ID_BYTES), id]).toString('hex');
 }
+const SERVER_ID_BYTES = 8;
 
 interface Member {
   node: GaleraNode;
@@ -136,9 +141,7 @@ describe('hard recoveries on a real Galera node', function () {
       60000 * SLACK,
       200,
     );
-    // Two past the position: a write-set whose predecessor never reached InnoDB here, so MariaDB
-    // cannot commit it by itself at recovery (it commits only an unbroken run from the position).
-    const xid = `X'${wsrepXid(uuid, BigInt(committed) + 2n)}','',1`;
+    const xid = `X'${serverXid(7n)}','',1`;
     const c = await connect(b.node);
     try {
       await c.query(`XA START ${xid}`);

@@ -1,6 +1,11 @@
 // The --wsrep-recover output: the recovered position, from real runs and at its edges.
 import { strict as assert } from 'node:assert';
-import { parseRecoveredPosition, preparedTransactions } from '../../../src/core/recoverlog';
+import {
+  heuristicRunEnded,
+  orphansRolledBack,
+  parseRecoveredPosition,
+  preparedTransactions,
+} from '../../../src/core/recoverlog';
 import { SEQNO_MAX, SEQNO_MIN } from '../../../src/core/gtid';
 import { fixture } from '../../helpers/fixtures';
 import { check, textLike } from '../../helpers/fuzz';
@@ -17,6 +22,38 @@ describe('prepared transactions in the --wsrep-recover output', () => {
     assert.equal(preparedTransactions('[ERROR] Found 1 prepared transaction! You have to start server'), 1);
     assert.equal(preparedTransactions('[Warning] Found 2 prepared XA transactions'), 0);
     assert.equal(preparedTransactions('Found 99999999999 prepared transactions!'), 0, 'no absurd count');
+  });
+});
+
+// Lines of a real MariaDB 10.11.19 + Galera 4 run: two wsrep XIDs prepared two and five past the
+// checkpoint (seqno 5), one application XA transaction.
+const ORPHANS = `2026-12-06 10:23:55 0 [Note] Found 3 prepared transaction(s) in InnoDB
+2026-12-06 10:23:55 0 [Note] WSREP: Discovered discontinuity in recovered wsrep transaction XIDs. Truncating the recovery list to 0 entries
+2026-12-06 10:23:55 0 [Note] WSREP: Last wsrep seqno to be recovered 5
+2026-12-06 10:23:55 0 [Warning] Rolled back orphan prepared wsrep transaction 10
+2026-12-06 10:23:55 0 [Warning] Rolled back orphan prepared wsrep transaction 8
+2026-12-06 10:23:55 0 [Warning] Found 1 prepared XA transactions
+2026-12-06 10:23:55 0 [Note] WSREP: Recovered position: 23613f16-f15f-11f1-a2e0-76c916349545:5`;
+const HEURISTIC = `2026-12-06 10:26:30 0 [Note] Heuristic crash recovery mode
+2026-12-06 10:26:30 0 [Note] Found 1 prepared transaction(s) in InnoDB
+2026-12-06 10:26:30 0 [Note] Please restart without --tc-heuristic-recover
+2026-12-06 10:26:30 0 [ERROR] Can't init tc log
+2026-12-06 10:26:30 0 [ERROR] Aborting`;
+
+describe('what a recovery rolls back by itself, and how a heuristic run ends', () => {
+  it('lists the orphan write-sets the recovery rolled back, ascending, once each', () => {
+    assert.deepEqual(orphansRolledBack(ORPHANS), [8n, 10n]);
+    assert.deepEqual(orphansRolledBack(`${ORPHANS}\n${ORPHANS}`), [8n, 10n]);
+    assert.deepEqual(orphansRolledBack(fixture('wsrep-recover-mariadb-10.11.log')), []);
+    assert.equal(preparedTransactions(ORPHANS), 0, 'they do not stop the run');
+    assert.equal(parseRecoveredPosition(ORPHANS)?.seqno, 5n);
+  });
+
+  it("recognises MariaDB's end of a --tc-heuristic-recover run (no position, exit 1) and nothing else", () => {
+    assert.equal(heuristicRunEnded(HEURISTIC), true);
+    assert.equal(parseRecoveredPosition(HEURISTIC), null);
+    assert.equal(heuristicRunEnded(ORPHANS), false);
+    assert.equal(heuristicRunEnded('[ERROR] Aborting'), false);
   });
 });
 

@@ -77,7 +77,8 @@ describe("galera-init's sources", function () {
     const args = path.join(dir, 'args');
     const script = [
       `echo "$@" >> ${args}`,
-      `case "$*" in *--tc-heuristic-recover=rollback*) touch ${gone};; esac`,
+      // MariaDB 10.11 ends a heuristic run without a position, exit 1 (seen on a real one).
+      `case "$*" in *--tc-heuristic-recover=rollback*) touch ${gone}; echo "[Note] Please restart without --tc-heuristic-recover" >&2; echo "[ERROR] Aborting" >&2; exit 1;; esac`,
       `if [ -e ${gone} ]; then echo "WSREP: Recovered position: 84e32a09-e6d7-11f1-92ef-87e236721ec1:41" >&2; exit 0; fi`,
       'echo "[ERROR] Found 1 prepared transactions! It means that server was not shut down properly" >&2; exit 1',
     ].join('\n');

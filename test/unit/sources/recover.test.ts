@@ -11,6 +11,7 @@ import {
 } from '../../../src/sources/recover';
 import { readLockState } from '../../../src/sources/lock';
 import { silentLogger } from '../../../src/log';
+import pino from 'pino';
 import { waitFor } from '../../helpers/proc';
 
 const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
@@ -99,6 +100,24 @@ describe('the recovery run', () => {
     );
     assert.ok(r.ok);
     assert.match(r.output, new RegExp(`args:${dir} --tc-heuristic-recover=rollback`));
+  });
+
+  it('warns, with their seqnos, of the prepared write-sets the recovery rolled back by itself', async () => {
+    const lines: { msg: string; level: number; seqnos?: string[] }[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as (typeof lines)[0]) });
+    const r = await run(
+      [
+        'bash',
+        '-c',
+        `echo "[Warning] Rolled back orphan prepared wsrep transaction 10" >&2; echo "[Warning] Rolled back orphan prepared wsrep transaction 8" >&2; echo "WSREP: Recovered position: ${U}:5" >&2`,
+      ],
+      { log },
+    );
+    assert.ok(r.ok && r.position.seqno === 5n);
+    const warned = lines.filter((l) => l.level === 40);
+    assert.equal(warned.length, 1);
+    assert.deepEqual(warned[0].seqnos, ['8', '10']);
+    assert.match(warned[0].msg, /rolled back 2 prepared write-sets .* \(seqno 8, 10\): a state transfer brings back/);
   });
 
   it('says what the output looked like when it has no position', async () => {

@@ -1,9 +1,11 @@
 // Hard recoveries on a real 2-node MariaDB Galera cluster (issue 21 item 3), one snmpd + agent per
 // node. A crash that leaves a transaction prepared: MariaDB Galera refuses XA while the provider is
 // on, so the server runs with the provider off, prepares an XA transaction under a server XID (the
-// "MySQLXid" one its own two-phase commit with the binary log uses), and is killed. With no binary
-// log to resolve it, --wsrep-recover stops at "Found 1 prepared transactions!", as after a crash
-// of a node whose binary log is gone or not given to the recovery. (A prepared write-set under a
+// "MySQLXid" one its two-phase commit with the binary log uses), and is killed. b's recovery runs
+// with log_bin on and its binary log gone (MariaDB: "critical recovery information (last binlog
+// ...) was manually deleted"), so nothing resolves it and --wsrep-recover stops at "Found 1
+// prepared transactions!". Without a binary log, 10.11 rolls such a transaction back by itself
+// (measured), as it does a prepared write-set under a
 // wsrep XID that does not continue the node's sequence is rolled back by MariaDB 10.11's recovery
 // itself, "Rolled back orphan prepared wsrep transaction N": the agent logs those, see
 // test/unit/core/recoverlog.test.ts.) Then: the agent says why the seqno is unknown; a wrapped slow
@@ -11,7 +13,7 @@
 // rolls back, says so, and joins the running node at the position the recovery then finds.
 
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -56,7 +58,13 @@ export function serverXid(n: bigint): string {
   id.writeBigUInt64LE(n);
   return Buffer.concat([Buffer.from('MySQLXid'), Buffer.alloc(SERVER_ID_BYTES), id]).toString('hex');
 }
-const SERVER_ID_BYTES = 8;
+const SERVER_ID_BYTES = 8; // measured: a 20-byte form is taken for an application's XID
+
+/** b's recovery: log_bin on, and its binary log gone (an empty directory). */
+const binlogGone = (node: GaleraNode): string[] => [
+  ...recoveryCommand(node),
+  `--log-bin=${path.join(node.dir, 'binlog', 'bin')}`,
+];
 
 interface Member {
   node: GaleraNode;
@@ -79,6 +87,10 @@ describe('hard recoveries on a real Galera node', function () {
     const members: Member[] = [];
     for (const node of nodes) {
       const master = await startSnmpd();
+      if (node === nodes[1]) {
+        fs.mkdirSync(path.join(node.dir, 'binlog'));
+        execFileSync('chown', ['mysql:mysql', path.join(node.dir, 'binlog')]);
+      }
       const optionFile = path.join(tempDir('gx-hr-'), 'my.cnf');
       fs.writeFileSync(optionFile, `[client]\nuser=root\nsocket=${node.socket}\n`, { mode: 0o600 });
       const agent = startAgent({
@@ -86,7 +98,7 @@ describe('hard recoveries on a real Galera node', function () {
         datadir: node.datadir,
         optionFile,
         nodeName: node.name,
-        recoveryCommand: recoveryCommand(node),
+        recoveryCommand: node === nodes[1] ? binlogGone(node) : recoveryCommand(node),
       });
       members.push({ node, master, agent, target: `127.0.0.1:${master.port}` });
     }
@@ -141,7 +153,7 @@ describe('hard recoveries on a real Galera node', function () {
       60000 * SLACK,
       200,
     );
-    const xid = `X'${serverXid(7n)}','',1`;
+    const xid = `X'${serverXid(9n)}','',1`;
     const c = await connect(b.node);
     try {
       await c.query(`XA START ${xid}`);
@@ -232,7 +244,7 @@ describe('hard recoveries on a real Galera node', function () {
           dir,
         ),
         nodeName: b.node.name,
-        recovery: { command: recoveryCommand(b.node), timeoutMs: 120000, heuristicRollback: o.heuristicRollback },
+        recovery: { command: binlogGone(b.node), timeoutMs: 120000, heuristicRollback: o.heuristicRollback },
         init: {
           members: [a.target, b.target],
           self: b.target,

@@ -68,6 +68,8 @@ const binlogGone = (node: GaleraNode): string[] => [
 
 interface Member {
   node: GaleraNode;
+  /** root over the node's socket: what galera-init reads the started server's state with. */
+  optionFile: string;
   master: Snmpd;
   agent: AgentProc;
   target: string;
@@ -100,7 +102,7 @@ describe('hard recoveries on a real Galera node', function () {
         nodeName: node.name,
         recoveryCommand: node === nodes[1] ? binlogGone(node) : recoveryCommand(node),
       });
-      members.push({ node, master, agent, target: `127.0.0.1:${master.port}` });
+      members.push({ node, master, agent, optionFile, target: `127.0.0.1:${master.port}` });
     }
     [a, b] = members;
     for (const m of members)
@@ -124,6 +126,9 @@ describe('hard recoveries on a real Galera node', function () {
   it('prepared transactions: the agent publishes seqno unknown, the count and the fix', async () => {
     // b crashes; a alone is non-Primary (1 of 2) until told to go on.
     await stopServer(b.node, 'SIGKILL');
+    // pc.bootstrap only once a has seen b go: given before, a still counts b, and b's departure
+    // then takes its component down again.
+    await waitFor('a alone', async () => (await wsrepStatus(a.node)).wsrep_cluster_size === '1', 30000);
     await sql(a.node, "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
     await waitFor('a Primary', async () => (await wsrepStatus(a.node)).wsrep_cluster_status === 'Primary', 30000);
     await waitFor(
@@ -186,7 +191,7 @@ describe('hard recoveries on a real Galera node', function () {
   it('a slow recovery (the command wrapped to sleep first) is named a timeout, with the time it ran and the key', async () => {
     const dir = tempDir('gx-slow-');
     const cfg = path.join(dir, 'config.yaml');
-    const slow = ['/bin/sh', '-c', 'sleep 60; exec "$@"', 'sh', ...recoveryCommand(b.node)];
+    const slow = ['/bin/sh', '-c', 'sleep 59.731; exec "$@"', 'sh', ...recoveryCommand(b.node)];
     const conf = agentConfig({ master: b.master.socket, datadir: b.node.datadir, recoveryCommand: slow }, dir);
     fs.writeFileSync(cfg, YAML.stringify({ ...conf, recovery: { command: slow, timeoutMs: 2000 } }), { mode: 0o600 });
     const t0 = Date.now();
@@ -218,12 +223,19 @@ describe('hard recoveries on a real Galera node', function () {
       .filter((p) => {
         try {
           const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes(b.node.datadir) || cmd.includes('sleep\u000060');
+          return cmd.includes(b.node.datadir) || cmd.includes('sleep\u000059.731');
         } catch {
           return false;
         }
       });
-    assert.deepEqual(left, [], 'the wrapper and its children are gone');
+    const what = left.map((p) => {
+      try {
+        return `${p}: ${fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')}`;
+      } catch {
+        return `${p}: gone`;
+      }
+    });
+    assert.deepEqual(left, [], `the wrapper and its children are gone: ${what.join('; ')}`);
   });
 
   /** galera-init on b with the two members; resolves with its exit code and its log. */
@@ -238,6 +250,7 @@ describe('hard recoveries on a real Galera node', function () {
           {
             master: b.master.socket,
             datadir: b.node.datadir,
+            optionFile: b.optionFile,
             lockFile: path.join(b.agent.dir, 'galera-init.lock'),
             recoveryCommand: recoveryCommand(b.node),
           },

@@ -348,6 +348,7 @@ describe('Prometheus: the shipped alert rules', function () {
       'GaleraMaintenanceForgotten',
       'GaleraNodesEvicted',
       'GaleraPeersDelayed',
+      'GaleraRecoveryStuck',
       'GaleraReplicationWindowLow',
       'GaleraSplitBrain',
     ]);
@@ -368,7 +369,13 @@ describe('Prometheus: the shipped alert rules', function () {
         }
       }
     }
-    for (const m of ['galeraLocalCertFailures', 'galeraLocalBfAborts', 'galeraEvsDelayedCount', 'galeraEvsEvictCount'])
+    for (const m of [
+      'galeraLocalCertFailures',
+      'galeraLocalBfAborts',
+      'galeraEvsDelayedCount',
+      'galeraEvsEvictCount',
+      'galeraRecoveryOutcome',
+    ])
       assert.ok(named.includes(m), `the selector parser finds ${m} (so a misspelt name would fail above)`);
   });
 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { stopAgent } from '../helpers/agent';
 import YAML from 'yaml';
-import { cleanupAll, ROOT, SLACK, sleep, start, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, present, ROOT, SLACK, sleep, start, tempDir, waitFor } from '../helpers/proc';
 import { snmpgetOne } from '../helpers/snmp';
 import {
   connect,
@@ -21,7 +21,10 @@ import {
   wsrepStatus,
 } from '../helpers/galera';
 import { Harness, HarnessNode, INIT_BIN as INIT, createHarness, exitCode } from '../helpers/harness';
-import { Trapd, startTrapd, stopTrapd } from '../helpers/traps';
+import { Trap, Trapd, startTrapd, stopTrapd } from '../helpers/traps';
+import { loadMib } from '../../src/snmp/mib';
+
+const mib = loadMib();
 
 const pexec = promisify(execFile);
 
@@ -76,6 +79,14 @@ describe('galera-init on a real 3-node cluster', function () {
   const waitSource = async (n: HarnessNode, want: string): Promise<void> => {
     await waitFor(`${n.g.name} seqno source ${want}`, async () => (await seqnoSource(n)) === want, 60000, 100);
   };
+
+  const NOTIFY_S = 5;
+  const vb = (t: Trap, name: string): string => t.varbinds.get(`${mib.object(name).oid.join('.')}.0`) ?? '';
+  /** A trap of galera-init's notification `name` from node `node` (galeraNodeName). */
+  const initTrap =
+    (name: string, node: string) =>
+    (t: Trap): boolean =>
+      t.trapOid === mib.notifications.get(name)!.oid.join('.') && vb(t, 'galeraNodeName') === node;
 
   const allRunning = async (): Promise<void> => {
     for (const n of nodes) await waitSynced(n.g, 60000);
@@ -199,20 +210,74 @@ describe('galera-init on a real 3-node cluster', function () {
     // The advanced nodes are "down": their agents do not answer.
     await bringDownAgent(nodes[1]);
     await bringDownAgent(nodes[2]);
+    // The stale node's agent pages the NMS after NOTIFY_S of waiting (60 s by default).
+    await bringDownAgent(nodes[0]);
+    await h.bringUpAgent(nodes[0], { init: { notifyWaitingAfterSeconds: NOTIFY_S } });
+    const away = [nodes[1], nodes[2]].map((n) => n.target);
+    const from = trapd.traps().length;
     const stale = runInit(nodes[0]);
-    await sleep(4000);
+    const waiting = present(
+      await waitFor(
+        'galeraInitWaiting from i1 at the NMS',
+        () => {
+          const t = trapd.traps().slice(from).find(initTrap('galeraInitWaiting', 'i1'));
+          return t ? { t, seenAt: Date.now() } : undefined;
+        },
+        (NOTIFY_S + 30) * 1000,
+        50,
+      ),
+      'galeraInitWaiting',
+    );
+    const state = JSON.parse(fs.readFileSync(`${path.join(nodes[0].g.dir, 'galera-init.lock')}.state`, 'utf8')) as {
+      since: number;
+      decision: string;
+    };
+    assert.equal(state.decision, 'wait');
+    const late = waiting.seenAt - state.since;
+    console.log(`      galeraInitWaiting at the NMS ${late} ms after the wait began (threshold ${NOTIFY_S} s)`);
+    assert.ok(late >= NOTIFY_S * 1000, `sent ${late} ms after the wait began: not before ${NOTIFY_S} s`);
+    assert.ok(late <= (NOTIFY_S + 5) * 1000, `sent ${late} ms after the wait began: within ${NOTIFY_S} + 5 s`);
     assert.equal(stale.exitCode, null, 'still waiting');
     assert.equal(serverPid(nodes[0].g), null, 'did not start the stale node');
     assert.match(stale.output(), /no bootstrap on incomplete information: waiting for 127\.0\.0\.1:\d+ \(no answer/);
     assert.equal(await snmpgetOne(nodes[0].master.port, 'GALERA-MIB::galeraStatus.0'), 'initiating');
+    // What the NMS pages with: why it waits, for whom, and what to do about it.
+    const reason = vb(waiting.t, 'galeraInitReason');
+    assert.match(reason, /^no bootstrap on incomplete information: waiting for /, waiting.t.line);
+    for (const a of away) assert.ok(reason.includes(`${a} (no answer`), `the reason names ${a}: ${reason}`);
+    assert.equal(
+      vb(waiting.t, 'galeraInitAdvice'),
+      `start the agent (or the host) of ${away.join(', ')}; to bootstrap without them, accepting the loss of what only they have: galera-init --force on the most advanced node`,
+    );
+    assert.equal(vb(waiting.t, 'galeraInitWaitingFor'), away.join(', '));
     // The advanced nodes come back.
     await bringUpAgent(nodes[1]);
     await bringUpAgent(nodes[2]);
     const others = [runInit(nodes[1]), runInit(nodes[2])];
     assert.deepEqual(await Promise.all([stale, ...others].map(exitCode)), [0, 0, 0]);
     assert.ok(!/bootstrapped/.test(stale.output()), 'the stale node joined, it did not bootstrap');
+    // Its agent tells the NMS once that it joined, and why.
+    const acted = present(
+      await waitFor(
+        'galeraInitActed from i1 at the NMS',
+        () => trapd.traps().slice(from).find(initTrap('galeraInitActed', 'i1')),
+        30000,
+        50,
+      ),
+      'galeraInitActed',
+    );
+    assert.equal(
+      vb(acted, 'galeraInitDecision'),
+      String(mib.object('galeraInitDecision').enumValues!.join),
+      acted.line,
+    );
+    assert.match(vb(acted, 'galeraInitReason'), /^i[23](, i[23])? Primary \(seqno \d+\): joining the cluster/);
+    assert.equal(trapd.traps().slice(from).filter(initTrap('galeraInitActed', 'i1')).length, 1, 'one act, told once');
     await allRunning();
     for (const n of nodes) assert.equal(await rowCount(n.g, 'e2e.t'), want);
+    // Back to the plain agent for the stories that follow.
+    await bringDownAgent(nodes[0]);
+    await bringUpAgent(nodes[0]);
   });
 
   it('a peer that never answers: --once exits 75 naming the peer; never bootstraps; joins once someone runs', async () => {

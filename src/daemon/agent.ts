@@ -155,20 +155,25 @@ export class Agent {
     }
     // One view, built once the mark and the watch have seen this snapshot (their objects are in it).
     this.view = buildView(this.mib, snap, Date.now, watch);
-    this.observeInit(snap);
-    this.notifier.observe(snap, {
-      serverRunning: servers.length > 0,
-      mysqlPolled: this.cfg.mysql.enabled,
-      mysqlClosed: facts.mysql.closed,
-      mysqlError: facts.mysql.error?.text ?? '',
-      promotions: this.promoter.promotions.count,
-      promotedReason: this.promoter.promotions.reason,
-      split: watch.state === 'split',
-      fenced: watch.fenced,
-      datadirBelowMark: this.markKeeper?.belowCount ?? 0,
-      initWaitingNotices: this.waitNotices,
-      initActs: this.acts.count,
-    });
+    // The notifications' first look waits for every source's first read. The sources start one by
+    // one and each first read schedules a recompute: a look taken before the state files were read
+    // took galera-init's last act (or a maintenance already on) for news at every agent restart.
+    if (this.sourcesStarted) {
+      this.observeInit(snap);
+      this.notifier.observe(snap, {
+        serverRunning: servers.length > 0,
+        mysqlPolled: this.cfg.mysql.enabled,
+        mysqlClosed: facts.mysql.closed,
+        mysqlError: facts.mysql.error?.text ?? '',
+        promotions: this.promoter.promotions.count,
+        promotedReason: this.promoter.promotions.reason,
+        split: watch.state === 'split',
+        fenced: watch.fenced,
+        datadirBelowMark: this.markKeeper?.belowCount ?? 0,
+        initWaitingNotices: this.waitNotices,
+        initActs: this.acts.count,
+      });
+    }
     // A fenced node is unhealthy whatever its own server says: that is the point of fencing.
     const health = watch.fenced
       ? { healthy: false, reason: `Galera node is fenced by the split-brain watch (${watch.reason}).` }

@@ -11,6 +11,7 @@ import { silentLogger } from '../../../src/log';
 import { getExact, View } from '../../../src/snmp/view';
 import { SLACK, waitFor } from '../../helpers/proc';
 import { createSources } from '../../../src/sources/index';
+import { formatInitState, formatMaintenance, nextInitState } from '../../../src/core/initstate';
 
 describe('the agent in process', function () {
   this.timeout(10000 * SLACK);
@@ -114,6 +115,47 @@ describe('the agent in process', function () {
       // No server process: a real verdict, unhealthy.
       for (let i = 0; i < 200 && !fs.existsSync(track); i++) await new Promise((r) => setTimeout(r, 25));
       assert.equal(fs.readFileSync(track, 'utf8'), '-50\n');
+    } finally {
+      await agent.stop();
+    }
+  });
+  it("a restart tells neither galera-init's last act nor a maintenance already on; the next of each is told once", async () => {
+    // The sources start one after the other and each first read schedules a recompute: a look
+    // taken before the state files are read saw "no act, no maintenance", and the read that
+    // followed was news. Found on the 3-node cluster: every agent restart re-sent the last bootstrap.
+    const lockFile = path.join(dir, 'init.lock');
+    const maintenanceFile = path.join(dir, 'maintenance');
+    const act = (pid: number, round: number): string =>
+      formatInitState(nextInitState(null, { pid, round, decision: 'bootstrap', reason: `act ${round}` }, Date.now()));
+    fs.writeFileSync(`${lockFile}.state`, act(999999, 3));
+    fs.writeFileSync(maintenanceFile, formatMaintenance({ reason: 'disk swap', since: Date.now(), by: 'test' }));
+    // A datadir as a node has one: its grastate.dat is read (and told) before the state files are.
+    const datadir = path.join(dir, 'data');
+    fs.mkdirSync(datadir);
+    fs.writeFileSync(
+      path.join(datadir, 'grastate.dat'),
+      '# GALERA saved state\nversion: 2.1\nuuid:    84e32a09-e6d7-11f1-92ef-87e236721ec1\nseqno:   5\nsafe_to_bootstrap: 1\n',
+    );
+    const cfg = buildConfig({ nodeName: 'n1', datadir, lockFile, maintenanceFile }, 'test');
+    const log = silentLogger();
+    const agent = new Agent(cfg, log, { snmp: false, sources: createSources(cfg, log, { procDir: dir }) });
+    const sent: string[] = [];
+    (agent as unknown as { send: (name: string) => Promise<void> }).send = (name) => {
+      sent.push(name);
+      return Promise.resolve();
+    };
+    await agent.start();
+    try {
+      // Nothing counted at the first look; and nothing told while a held change would be due.
+      assert.equal((agent as unknown as { acts: { count: number } }).acts.count, 0, 'the last act counted as new');
+      const quiet = Date.now() + 10 * cfg.notifications.holdMs;
+      await waitFor('a quiet hold period', () => Date.now() >= quiet, 5000);
+      assert.equal(sent.join(', '), '', 'told at start');
+      fs.writeFileSync(`${lockFile}.state`, act(999999, 4));
+      await waitFor('the new act told', () => sent.includes('galeraInitActed'), 5000);
+      fs.rmSync(maintenanceFile);
+      await waitFor('maintenance off told', () => sent.includes('galeraMaintenanceChanged'), 5000);
+      assert.deepEqual(sent, ['galeraInitActed', 'galeraMaintenanceChanged']);
     } finally {
       await agent.stop();
     }

@@ -1,20 +1,28 @@
 // The seeded, randomized fault campaign on the production layout (issue 22): three systemd nodes
 // installed with the README's commands and the NMS (test/helpers/production.ts). Each round's
 // faults and timing come from (CAMPAIGN_SEED, round) (test/helpers/campaign-plan.ts); a writer
-// commits rows through every node in turn while a sampler reads every node's view; after the heal
-// test/helpers/campaign.ts checks that no acknowledged row is lost, that no two Primary components
-// ever ran at once, that galera-init bootstrapped at most once, and that the cluster is Synced 3
-// again (alone, or by the command a galera-init wait names).
+// commits rows through keepalived's VIP while a sampler reads every node's view and who holds the
+// VIP; after the heal test/helpers/campaign.ts checks that no acknowledged row is lost, that no two
+// Primary components ever ran at once, that galera-init bootstrapped at most once, that the VIP sat
+// on a healthy node within 3 s × TEST_SLACK of every change, and that the cluster is Synced 3 again
+// (alone, or by the command a galera-init wait names, once the NMS has received it as a trap).
 //
 //   CAMPAIGN_SEED=n     the seed (default: a random one, printed first)
 //   CAMPAIGN_ROUNDS=n   rounds to run (default 3: the suite's short campaign)
 //   CAMPAIGN_FIRST=n    the first round's number (replays round n's plan on a fresh cluster)
-//   CAMPAIGN_FAULTS=a,b only these fault kinds (powercut,reboot,partition,kill,grastate)
+//   CAMPAIGN_FAULTS=a,b only these fault kinds (powercut,reboot,partition,kill,grastate,loss,disk;
+//                       runs before loss and disk existed replay with the first five)
 //   CAMPAIGN_BUDGET_S=n stop starting rounds after n s (default 420 for the short campaign, none else)
 
 import { randomInt } from 'node:crypto';
 import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
-import { packTarball, ProductionCluster, productionUnavailable, readmeBlock } from '../helpers/production';
+import {
+  buildDeb,
+  KEEPALIVED_TRIXIE,
+  ProductionCluster,
+  productionUnavailable,
+  readmeBlock,
+} from '../helpers/production';
 import { describePlan, FAULT_KINDS, FaultKind, planRound } from '../helpers/campaign-plan';
 import { Campaign } from '../helpers/campaign';
 import { loadMib } from '../../src/snmp/mib';
@@ -39,26 +47,35 @@ const REPLAY = `CAMPAIGN_SEED=${SEED}${process.env.CAMPAIGN_FAULTS ? ` CAMPAIGN_
 const BUDGET_S = envInt('CAMPAIGN_BUDGET_S') ?? (process.env.CAMPAIGN_ROUNDS ? 0 : 420);
 /** Synced 3 within this long after the heal (nominal, × TEST_SLACK on a busy machine). */
 const BOUND_MS = 120000 * SLACK;
+/** The VIP on a healthy node within this long of a change (plus VRRP's master-down interval where it applies). */
+const VIP_BOUND_MS = 3000 * SLACK;
+/** Each node's datadir filesystem (the disk fault fills it): room for the datadir, gcache and logs. */
+const DATADIR_MIB = 1024;
 
 describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the production layout`, function () {
   this.timeout(600000 * SLACK);
   const c = new ProductionCluster();
-  const camp = new Campaign(c);
+  const camp = new Campaign(c, VIP_BOUND_MS);
   const t0 = Date.now();
   let started = 0;
   let failed: number | null = null;
   const summary: string[] = [];
 
   before(async function () {
-    const why = productionUnavailable();
+    const why = productionUnavailable(KEEPALIVED_TRIXIE);
     if (why) {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
     console.log(`      replay: ${REPLAY} CAMPAIGN_FIRST=${FIRST} CAMPAIGN_ROUNDS=${ROUNDS} npm run test:campaign`);
-    const tarball = await packTarball();
-    await c.create(3);
-    await c.install(tarball);
+    const deb = await buildDeb();
+    await c.create(3, { datadirMiB: DATADIR_MIB, root: KEEPALIVED_TRIXIE });
+    await c.install(deb, undefined, [readmeBlock('production-keepalived')]);
+    // The install formed the cluster; the VIP's server config takes effect at the next start. The
+    // operator's clean stop of the whole cluster, one node after the other, so that the first boot
+    // below starts all three at once from disk, as after a power outage that was announced.
+    await c.waitCluster(3);
+    for (const x of [...c.nodes].reverse()) await x.node.shutdown(120000);
     console.log(`      install: ${Math.round((Date.now() - t0) / 1000)} s`);
   });
 
@@ -80,7 +97,8 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
         c.bootAll(),
       );
       console.log(
-        `      first boot: Synced 3 after ${(res.convergedMs / 1000).toFixed(1)} s, bootstraps: ${res.bootstraps.join(',')}`,
+        `      first boot: Synced 3 after ${(res.convergedMs / 1000).toFixed(1)} s, bootstraps: ${res.bootstraps.join(',')}, ` +
+          `VIP off a healthy node at most ${(res.vipWorstMs / 1000).toFixed(1)} s`,
       );
     } catch (e) {
       failed = -1;
@@ -117,7 +135,8 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
         const res = await camp.round(plan, BOUND_MS);
         const line =
           `round ${r}: Synced 3 after ${(res.convergedMs / 1000).toFixed(1)} s, ${res.acked} commits acknowledged ` +
-          `(${res.refused} refused), ${res.sweeps} sweeps, bootstraps: ${res.bootstraps.join(',') || 'none'}` +
+          `(${res.refused} refused), ${res.sweeps} sweeps, bootstraps: ${res.bootstraps.join(',') || 'none'}, ` +
+          `VIP moved ${res.vipMoves}x, off a healthy node at most ${(res.vipWorstMs / 1000).toFixed(1)} s` +
           (res.operator.length ? `, operator: ${res.operator.join(' / ')}` : '');
         console.log(`      ${line}`);
         summary.push(line);

@@ -26,10 +26,19 @@ export type Fault =
   /** kill -9 of one process; the units restart mariadbd and the agent, the heal starts snmpd. */
   | { kind: 'kill'; node: number; target: 'mariadbd' | 'galera-agentx' | 'snmpd' }
   /** A power cut of the node, its grastate.dat damaged while it is off, then a boot after downMs. */
-  | { kind: 'grastate'; node: number; damage: 'empty' | 'garbage' | 'missing'; downMs: number };
+  | { kind: 'grastate'; node: number; damage: 'empty' | 'garbage' | 'missing'; downMs: number }
+  /** percent of the frames dropped on the bridge (all nodes: every port; one node: its port only) for forMs. */
+  | { kind: 'loss'; nodes: number[]; percent: number; forMs: number }
+  /** The node's datadir filesystem filled up for forMs, then the filler removed. */
+  | { kind: 'disk'; node: number; forMs: number };
 
 export type FaultKind = Fault['kind'];
-export const FAULT_KINDS: FaultKind[] = ['powercut', 'reboot', 'partition', 'kill', 'grastate'];
+export const FAULT_KINDS: FaultKind[] = ['powercut', 'reboot', 'partition', 'kill', 'grastate', 'loss', 'disk'];
+/**
+ * The kinds before loss and disk were added: a seed's plans depend on the list of kinds, so runs
+ * made before then replay with CAMPAIGN_FAULTS set to this list.
+ */
+export const FAULT_KINDS_V1: FaultKind[] = ['powercut', 'reboot', 'partition', 'kill', 'grastate'];
 
 export interface Step {
   /** From the round's start. */
@@ -91,6 +100,12 @@ export function planRound(seed: number, round: number, n = 3, kinds: FaultKind[]
         return { kind, node, target: pick(['mariadbd', 'galera-agentx', 'snmpd'] as const) };
       case 'grastate':
         return { kind, node, damage: pick(['empty', 'garbage', 'missing'] as const), downMs: int(0, 4000) };
+      case 'loss': {
+        const nodes = free.length === n && rnd() < 0.5 ? all : [node];
+        return { kind, nodes, percent: int(5, 30), forMs: int(5000, 30000) };
+      }
+      case 'disk':
+        return { kind, node, forMs: int(5000, 30000) };
     }
   };
   // One fault, or two on disjoint nodes with overlapping timing.
@@ -122,6 +137,10 @@ export function describePlan(p: RoundPlan): string {
         return `kill -9 ${f.target} on ${name(f.node)}`;
       case 'grastate':
         return `power cut of ${name(f.node)}, grastate.dat ${f.damage}, boot after ${f.downMs} ms`;
+      case 'loss':
+        return `${f.percent} % loss ${f.nodes.length > 1 ? 'on the whole bridge' : `on ${name(f.nodes[0])}'s port`} for ${f.forMs} ms`;
+      case 'disk':
+        return `${name(f.node)}'s datadir filesystem full for ${f.forMs} ms`;
     }
   };
   return p.steps.map((s) => `at ${s.atMs} ms: ${what(s.fault)}`).join('; ') + `; a commit every ${p.writeEveryMs} ms`;

@@ -6,13 +6,25 @@
 //     Primary nodes share one state UUID and their member sets overlap;
 //   - at most one bootstrap by galera-init per round;
 //   - Synced 3 again: by itself, or after a galera-init wait whose advice names the command that
-//     ends it (`run on dbN: mysql -e "..."`), which the campaign then runs, as an operator would.
+//     ends it (`run on dbN: mysql -e "..."`), which the campaign then runs, as an operator would,
+//     once the NMS (snmptrapd on the bridge) has received galeraInitWaiting with that advice;
+//   - keepalived's VIP (the writer's only way in) on a healthy node within the VIP bound of every
+//     change, whenever some reachable node is healthy (VipWatch), and on one node at the end.
 
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sleep } from './proc';
-import { ClusterNode, ProductionCluster, WsrepView } from './production';
+import { promisify } from 'node:util';
+import { sleep, tempDir } from './proc';
+import { ClusterNode, ProductionCluster, VIP, WsrepView } from './production';
 import { Fault, RoundPlan, roundRandom } from './campaign-plan';
+import type { Trap } from './traps';
+import { loadMib } from '../../src/snmp/mib';
+
+const pexec = promisify(execFile);
+const mib = loadMib();
+const WAITING_OID = mib.notifications.get('galeraInitWaiting')!.oid.join('.');
+const vbOid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 
 export interface RoundResult {
   acked: number;
@@ -23,6 +35,76 @@ export interface RoundResult {
   operator: string[];
   /** From the round's start until Synced 3. */
   convergedMs: number;
+  /** The longest time the VIP was off every healthy node while one was healthy (VipWatch). */
+  vipWorstMs: number;
+  /** How often the VIP changed hands. */
+  vipMoves: number;
+}
+
+/**
+ * VRRP's master-down interval with docs/keepalived.conf (advert_int 1, priority 100): 3 adverts
+ * plus the skew (256 - 100) / 256 s (RFC 5798 6.1). A backup takes the VIP only after it, when the
+ * holder vanished without a word (power cut, cable pulled) or nobody held it (a fresh election);
+ * a holder that turns unhealthy leaves at once with a priority-0 advert and a peer takes over
+ * after the skew alone.
+ */
+export const VRRP_MASTER_DOWN_MS = 3000 + Math.round(((256 - 100) / 256) * 1000);
+
+/** One sweep as the VIP check sees it: only reachable nodes (running, cable in) count. */
+export interface VipSample {
+  at: number;
+  /** Synced in the Primary component. */
+  healthy: string[];
+  /** Hold the VIP on their eth0. */
+  holders: string[];
+}
+
+/**
+ * Whenever some reachable node is healthy, the VIP must sit on healthy nodes only (two holders
+ * while VRRP settles are fine if both are healthy) within boundMs of the sweep where it first did
+ * not, plus VRRP_MASTER_DOWN_MS when no reachable node held it then.
+ */
+export class VipWatch {
+  failure: string | null = null;
+  worstMs = 0;
+  moves = 0;
+  private badSince: number | null = null;
+  private allowMs = 0;
+  private last = '';
+
+  constructor(readonly boundMs: number) {}
+
+  feed(s: VipSample): void {
+    const key = [...s.holders].sort().join(',');
+    if (key && key !== this.last) {
+      if (this.last) this.moves++;
+      this.last = key;
+    }
+    const good = s.holders.length > 0 && s.holders.every((h) => s.healthy.includes(h));
+    if (good || !s.healthy.length) {
+      // The time off a healthy node runs until this sweep, the first that saw it back.
+      if (good && this.badSince !== null) this.worstMs = Math.max(this.worstMs, s.at - this.badSince);
+      this.badSince = null;
+      return;
+    }
+    if (this.badSince === null) {
+      this.badSince = s.at;
+      this.allowMs = this.boundMs + (s.holders.length ? 0 : VRRP_MASTER_DOWN_MS);
+    }
+    const d = s.at - this.badSince;
+    this.worstMs = Math.max(this.worstMs, d);
+    if (d > this.allowMs && !this.failure)
+      this.failure =
+        `the VIP was off every healthy node for ${d} ms (allowed ${this.allowMs} ms): ` +
+        `healthy ${s.healthy.join(',')}, holders ${s.holders.join(',') || 'none'}`;
+  }
+}
+
+/** The advice of every galeraInitWaiting the NMS received from one node (snmptrapd's escapes undone). */
+export function waitingAdvice(traps: Trap[], node: string): string[] {
+  return traps
+    .filter((t) => t.trapOid === WAITING_OID && t.varbinds.get(vbOid('galeraNodeName')) === node)
+    .map((t) => (t.varbinds.get(vbOid('galeraInitAdvice')) ?? '').replace(/\\(["\\])/g, '$1'));
 }
 
 /** Two Primary views that cannot be one component: different histories, or no member in common. */
@@ -68,18 +150,115 @@ export class Campaign {
   readonly acked = new Set<number>();
   private nextId = 1;
   readonly log: string[] = [];
+  /** Nodes whose cable is pulled now: they count as unreachable for the VIP check. */
+  private readonly cut = new Set<number>();
+  /** The writer's client options (the VIP, its account): a file, so no password is in argv. */
+  private clientCnf = '';
 
   constructor(
     readonly c: ProductionCluster,
+    /** The VIP on a healthy node within this long of a change (3 s × TEST_SLACK in the test). */
+    readonly vipBoundMs: number,
     readonly say: (line: string) => void = (l) => console.log(l),
   ) {}
 
-  /** The writer's table, made once on the running cluster. */
+  /** The writer's table and account (it connects through the VIP, from the bridge), made once. */
   async prepare(): Promise<void> {
+    const password = `gx${Math.random().toString(36).slice(2)}`;
     await this.c.sql(
       this.c.nodes[0],
-      'CREATE DATABASE IF NOT EXISTS gx; CREATE TABLE IF NOT EXISTS gx.c (id BIGINT PRIMARY KEY, r INT)',
+      'CREATE DATABASE IF NOT EXISTS gx; CREATE TABLE IF NOT EXISTS gx.c (id BIGINT PRIMARY KEY, r INT); ' +
+        `CREATE USER IF NOT EXISTS 'gxw'@'192.0.2.%' IDENTIFIED BY '${password}'; ` +
+        "GRANT SELECT, INSERT ON gx.* TO 'gxw'@'192.0.2.%'",
     );
+    this.clientCnf = path.join(tempDir('gx-campaign-'), 'writer.cnf');
+    fs.writeFileSync(this.clientCnf, `[client]\nhost=${VIP}\nuser=gxw\npassword=${password}\nconnect-timeout=3\n`, {
+      mode: 0o600,
+    });
+  }
+
+  /** One statement through the VIP, from the bridge (where the NMS and the clients are). */
+  private async viaVip(sql: string): Promise<boolean> {
+    if (!this.clientCnf) return false;
+    return pexec('ip', ['netns', 'exec', this.c.bridge.ns, 'mariadb', `--defaults-file=${this.clientCnf}`, '-e', sql], {
+      timeout: 10000,
+      killSignal: 'SIGKILL',
+    }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Frames dropped at random on the bridge: every port, or these nodes' ports. */
+  private async loss(nodes: number[] | 'all', percent: number): Promise<void> {
+    const rule = `numgen random mod 100 < ${percent} drop`;
+    const match =
+      nodes === 'all'
+        ? [rule]
+        : nodes.flatMap((i) => [
+            `iifname "${this.node(i).node.hostSide}" ${rule}`,
+            `oifname "${this.node(i).node.hostSide}" ${rule}`,
+          ]);
+    // One statement a line: nft's one-line syntax takes chain names such as `fwd` for keywords.
+    const chain = (name: string, hook: string): string =>
+      `chain ${name} { type filter hook ${hook} priority 0; policy accept; ${match.join('; ')}; }`;
+    const ruleset = [
+      'table bridge gxloss {',
+      chain('lossfwd', 'forward'),
+      chain('lossin', 'input'),
+      chain('lossout', 'output'),
+      '}',
+      '',
+    ].join('\n');
+    await new Promise<void>((resolve, reject) => {
+      const p = execFile('ip', ['netns', 'exec', this.c.bridge.ns, 'nft', '-f', '-'], (err, _o, stderr) =>
+        err ? reject(new Error(`nft (loss on the bridge): ${stderr || err.message}`)) : resolve(),
+      );
+      p.stdin!.end(ruleset);
+    });
+  }
+
+  private async healLoss(): Promise<void> {
+    await pexec('ip', ['netns', 'exec', this.c.bridge.ns, 'nft', 'delete', 'table', 'bridge', 'gxloss']).catch(
+      () => undefined,
+    );
+  }
+
+  private filler(x: ClusterNode): string {
+    if (!x.node.datadirMount)
+      throw new Error(
+        `${x.name}: the disk fault needs the datadir on its own filesystem (ProductionOptions.datadirMiB)`,
+      );
+    return path.join(x.node.datadirMount, 'filler');
+  }
+
+  /** Fills the datadir's filesystem to the last page (outside the datadir, so no state transfer copies it). */
+  private fillDisk(x: ClusterNode): void {
+    const file = this.filler(x);
+    const st = fs.statfsSync(x.node.datadirMount);
+    const fd = fs.openSync(file, 'a');
+    try {
+      if (st.bavail > 0) fs.writeSync(fd, Buffer.alloc(1), 0, 1, st.bavail * st.bsize - 1);
+      // A sparse file takes no room: write it for real, the last pages a page at a time.
+      const chunk = Buffer.alloc(1 << 20);
+      const page = Buffer.alloc(4096);
+      let pos = 0;
+      for (const buf of [chunk, page])
+        for (;;) {
+          try {
+            pos += fs.writeSync(fd, buf, 0, buf.length, pos);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+            throw e;
+          }
+        }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private healDisk(): void {
+    for (const x of this.c.nodes) if (x.node.datadirMount) fs.rmSync(this.filler(x), { force: true });
   }
 
   private node(i: number): ClusterNode {
@@ -103,10 +282,22 @@ export class Campaign {
         await c.bootAll([this.node(f.node)]);
         return;
       case 'partition':
+        for (const i of f.nodes) this.cut.add(i);
         await Promise.all(f.nodes.map((i) => c.bridge.link(this.node(i).node.hostSide, 'down')));
         await sleep(f.forMs);
         // A node rebooted meanwhile by another fault has a new cable, already plugged in.
         await Promise.all(f.nodes.map((i) => c.bridge.link(this.node(i).node.hostSide, 'up').catch(() => undefined)));
+        for (const i of f.nodes) this.cut.delete(i);
+        return;
+      case 'loss':
+        await this.loss(f.nodes.length === c.nodes.length ? 'all' : f.nodes, f.percent);
+        await sleep(f.forMs);
+        await this.healLoss();
+        return;
+      case 'disk':
+        this.fillDisk(this.node(f.node));
+        await sleep(f.forMs);
+        this.healDisk();
         return;
       case 'kill': {
         const x = this.node(f.node);
@@ -118,7 +309,7 @@ export class Campaign {
       case 'grastate': {
         const x = this.node(f.node);
         await x.node.powerCut();
-        const file = path.join(x.node.upper, 'var/lib/mysql/grastate.dat');
+        const file = path.join(x.node.datadir, 'grastate.dat');
         if (fs.existsSync(file)) {
           if (f.damage === 'missing') fs.rmSync(file);
           else {
@@ -134,42 +325,58 @@ export class Campaign {
     }
   }
 
-  /** One commit at a time, round-robin over the running nodes; an error or a timeout is not an acknowledgement. */
+  /** One commit at a time, through the VIP, as a client would; an error or a timeout is not an acknowledgement. */
   private async writer(plan: RoundPlan, stop: { done: boolean }): Promise<{ refused: number }> {
     let refused = 0;
-    let k = 0;
     while (!stop.done) {
-      const up = this.c.nodes.filter((x) => x.node.running);
-      const x = up[k++ % Math.max(1, up.length)];
-      if (x) {
-        const id = this.nextId++;
-        const r = await x.node
-          .exec(['mariadb', '-e', `INSERT INTO gx.c (id, r) VALUES (${id}, ${plan.round})`], { timeoutMs: 10000 })
-          .catch(() => ({ code: 1 }));
-        if (r.code === 0) this.acked.add(id);
-        else refused++;
-      }
+      const id = this.nextId++;
+      if (await this.viaVip(`INSERT INTO gx.c (id, r) VALUES (${id}, ${plan.round})`)) this.acked.add(id);
+      else refused++;
       await sleep(plan.writeEveryMs);
     }
     return { refused };
   }
 
-  /** Every node asked at once, again and again; any sweep with two Primary components fails the round. */
-  private async sampler(stop: { done: boolean }, found: { split: string | null; sweeps: number }): Promise<void> {
+  private reachable(i: number): boolean {
+    return this.c.nodes[i].node.running && !this.cut.has(i);
+  }
+
+  /**
+   * Every node asked at once, again and again; any sweep with two Primary components fails the
+   * round; each sweep also feeds the VIP check (who holds it, who is healthy).
+   */
+  private async sampler(
+    stop: { done: boolean },
+    found: { split: string | null; sweeps: number },
+    vip: VipWatch,
+  ): Promise<void> {
     while (!stop.done) {
-      const views = (await Promise.all(this.c.nodes.map((x) => this.c.view(x).catch(() => null)))).filter(
-        (v): v is WsrepView => v !== null,
-      );
+      const [all, holders] = await Promise.all([
+        Promise.all(this.c.nodes.map((x) => this.c.view(x).catch(() => null))),
+        this.c.vipHolders().catch(() => [] as string[]),
+      ]);
+      const views = all.filter((v): v is WsrepView => v !== null);
       found.sweeps++;
       const split = splitBrain(views);
       if (split && !found.split) found.split = split;
+      const ok = (i: number): boolean => this.reachable(i);
+      vip.feed({
+        at: Date.now(),
+        healthy: this.c.nodes
+          .filter((_, i) => ok(i) && all[i]?.status === 'Primary' && all[i]?.state === 'Synced')
+          .map((x) => x.name),
+        holders: holders.filter((h) => ok(this.c.nodes.findIndex((x) => x.name === h))),
+      });
       await sleep(500);
     }
   }
 
   /**
-   * Everything healed (every node on, every cable in, snmpd and the agent started), then Synced 3;
-   * a galera-init wait with no Primary anywhere for 20 s is ended by running its advice, once.
+   * Everything healed (every node on, every cable in, no loss, the disk freed, snmpd and the agent
+   * started), then Synced 3; a galera-init wait with no Primary anywhere for 20 s is ended by
+   * running its advice once the NMS has received it in galeraInitWaiting (sent after
+   * init.notifyWaitingAfterSeconds, 60 s by default: that time is not the cluster's, so it does not
+   * count against the bound).
    */
   private async converge(
     t0: number,
@@ -181,9 +388,20 @@ export class Campaign {
     const off = c.nodes.filter((x) => !x.node.running);
     if (off.length) await c.bootAll(off);
     for (const x of c.nodes) await c.bridge.link(x.node.hostSide, 'up');
+    this.cut.clear();
+    await this.healLoss();
+    this.healDisk();
     for (const x of c.nodes) await x.node.systemctl('start', 'snmpd.service', 'galera-agentx.service');
-    const until = Date.now() + boundMs;
+    let until = Date.now() + boundMs;
     let noPrimarySince = 0;
+    let pending: {
+      x: ClusterNode;
+      target: ClusterNode;
+      reason: string;
+      advice: string;
+      sql: string;
+      since: number;
+    } | null = null;
     for (;;) {
       // Two Primary components do not heal by themselves: the round has failed, say so now.
       if (found.split) return;
@@ -191,20 +409,41 @@ export class Campaign {
       if (views.every((v) => v && v.size === c.nodes.length && v.state === 'Synced' && v.status === 'Primary')) return;
       const anyPrimary = views.some((v) => v?.status === 'Primary');
       noPrimarySince = anyPrimary ? 0 : noPrimarySince || Date.now();
-      if (noPrimarySince && Date.now() - noPrimarySince > 20000 && operator.length < 2) {
+      if (anyPrimary) pending = null;
+      if (!pending && noPrimarySince && Date.now() - noPrimarySince > 20000 && operator.length < 2) {
         for (const x of c.nodes) {
           const w = lastAdvice(await x.node.journal('galera-init.service', t0));
           const cmd = w && adviceCommand(w.advice);
           const target = cmd && c.nodes.find((y) => y.name === cmd.node);
           if (!w || !cmd || !target) continue;
-          operator.push(`${x.name} waits: ${w.reason}; ran on ${target.name}: ${cmd.sql}`);
-          this.say(`      operator (galera-init's advice on ${x.name}): on ${target.name}: ${cmd.sql}`);
-          await target.node.run(['mariadb', '-e', cmd.sql], { timeoutMs: 30000 });
-          noPrimarySince = 0;
+          pending = { x, target, reason: w.reason, advice: w.advice, sql: cmd.sql, since: Date.now() };
           break;
         }
       }
-      if (Date.now() > until) {
+      if (pending) {
+        // The operator acts on what the NMS shows: the trap's advice, which must be the journal's.
+        const p = pending;
+        const waited = Date.now() - p.since;
+        if (waitingAdvice(c.traps(), p.x.name).includes(p.advice)) {
+          operator.push(
+            `${p.x.name} waits: ${p.reason}; the NMS got galeraInitWaiting with its advice ` +
+              `(${Math.round(waited / 1000)} s after the campaign looked); ran on ${p.target.name}: ${p.sql}`,
+          );
+          this.say(`      operator (galeraInitWaiting from ${p.x.name} at the NMS): on ${p.target.name}: ${p.sql}`);
+          await p.target.node.run(['mariadb', '-e', p.sql], { timeoutMs: 30000 });
+          until += waited;
+          noPrimarySince = 0;
+          pending = null;
+        } else if (waited > 150000 * (boundMs / 120000)) {
+          const got = waitingAdvice(c.traps(), p.x.name);
+          throw new Error(
+            `${p.x.name}: galera-init waits (${p.reason}; advice: ${p.advice}) but the NMS received no ` +
+              `galeraInitWaiting with that advice within ${Math.round(waited / 1000)} s ` +
+              `(its galeraInitWaiting advice so far: ${got.length ? got.join(' | ') : 'none'})`,
+          );
+        }
+      }
+      if (!pending && Date.now() > until) {
         const seen = views.map(
           (v, i) => `${c.nodes[i].name}: ${v ? `${v.status} ${v.state} size ${v.size}` : 'no answer'}`,
         );
@@ -227,7 +466,8 @@ export class Campaign {
     const t0 = Date.now();
     const stop = { done: false };
     const found = { split: null as string | null, sweeps: 0 };
-    const sampling = this.sampler(stop, found);
+    const vip = new VipWatch(this.vipBoundMs);
+    const sampling = this.sampler(stop, found, vip);
     const ackedBefore = this.acked.size;
     const writing = this.writer(plan, stop);
     const operator: string[] = [];
@@ -250,6 +490,17 @@ export class Campaign {
     await sampling;
     if (found.split) throw new Error(found.split + (failure ? `\nand: ${failure.message}` : ''));
     if (failure) throw failure;
+    if (vip.failure) throw new Error(vip.failure);
+    // Healed: the VIP on one node, which is healthy (all three are Synced by now).
+    const vipBy = Date.now() + this.vipBoundMs + VRRP_MASTER_DOWN_MS;
+    for (let h = await c.vipHolders(); h.length !== 1; h = await c.vipHolders()) {
+      if (Date.now() > vipBy)
+        throw new Error(
+          `the cluster is Synced 3 but the VIP is on ${h.length ? h.join(' and ') : 'no node'} ` +
+            `${Math.round((this.vipBoundMs + VRRP_MASTER_DOWN_MS) / 1000)} s later`,
+        );
+      await sleep(200);
+    }
     // galera-init logs its decision before it acts, and ends (a oneshot) after the server is Synced:
     // once it has ended everywhere, every bootstrap decision of the round is in the journals.
     for (const x of c.nodes) await x.node.waitState('galera-init.service', ['inactive', 'failed'], 120000);
@@ -280,6 +531,8 @@ export class Campaign {
       bootstraps,
       operator,
       convergedMs,
+      vipWorstMs: vip.worstMs,
+      vipMoves: vip.moves,
     };
   }
 }

@@ -26,8 +26,17 @@ export const STOCK_TRIXIE: RootSpec = {
   packages: ['mariadb-server', 'galera-4', 'snmpd', 'nodejs', 'systemd', 'systemd-sysv'],
 };
 
+/**
+ * The stock server plus keepalived from the same archive, for the layouts with the README's VIP (the
+ * nodes have no network: an operator's `apt-get install keepalived` finds it there, as the install
+ * block finds the database). The stock production test keeps STOCK_TRIXIE's exact set.
+ */
+export const KEEPALIVED_TRIXIE: RootSpec = { suite: 'trixie', packages: [...STOCK_TRIXIE.packages, 'keepalived'] };
+
 export const NET = '192.0.2.0/24';
 export const NMS = '192.0.2.10';
+/** keepalived's VIP, as the README's keepalived block and docs/keepalived.conf give it. */
+export const VIP = '192.0.2.100';
 const README = path.join(ROOT, 'README.md');
 
 /** The fenced block between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in the README. */
@@ -57,8 +66,8 @@ export function readmeCredentials(): Record<string, string> {
 }
 
 /** Why this machine cannot run the production layout, or null (what a test prints as "skipped: why"). */
-export function productionUnavailable(): string | null {
-  const why = systemdUnavailable() ?? debianRootUnavailable(STOCK_TRIXIE);
+export function productionUnavailable(root = STOCK_TRIXIE): string | null {
+  const why = systemdUnavailable() ?? debianRootUnavailable(root);
   if (why) return why;
   for (const f of ['/usr/sbin/snmptrapd', '/usr/bin/snmpget', '/usr/bin/dpkg-deb']) {
     if (!fs.existsSync(f)) return `${f} not installed (Debian packages snmptrapd snmp dpkg-dev: the NMS and the build)`;
@@ -168,6 +177,13 @@ export interface WsrepView {
   members: string[];
 }
 
+export interface ProductionOptions {
+  /** Each node's /var/lib/mysql on a filesystem of its own of this size (Node's datadirMiB). */
+  datadirMiB?: number;
+  /** The root the nodes boot from (default STOCK_TRIXIE; KEEPALIVED_TRIXIE for the VIP). */
+  root?: RootSpec;
+}
+
 export interface ClusterNode {
   name: string;
   addr: string;
@@ -186,8 +202,8 @@ export class ProductionCluster {
   /** The stock root the nodes boot from (debroot.ts: built once per machine, minutes; then cached). */
   root = '';
 
-  async create(n = 3): Promise<void> {
-    this.root = await debianRoot(STOCK_TRIXIE);
+  async create(n = 3, o: ProductionOptions = {}): Promise<void> {
+    this.root = await debianRoot(o.root ?? STOCK_TRIXIE);
     this.bridge = await Bridge.create();
     const dir = tempDir('gxsd-prod-');
     await pexec('ip', ['-n', this.bridge.ns, 'addr', 'add', `${NMS}/24`, 'dev', this.bridge.br]);
@@ -196,7 +212,13 @@ export class ProductionCluster {
     // named by its address in the README's configs.
     for (let i = 0; i < n; i++) {
       const x = { name: `db${i + 1}`, addr: `192.0.2.${21 + i}` };
-      const node = new Node({ hostname: x.name, bridge: this.bridge, address: x.addr, lower: this.root });
+      const node = new Node({
+        hostname: x.name,
+        bridge: this.bridge,
+        address: x.addr,
+        lower: this.root,
+        datadirMiB: o.datadirMiB,
+      });
       this.nodes.push({ ...x, node });
     }
     // The NMS: snmptrapd on the bridge, with the README's receiver config (plus a parseable format).
@@ -240,8 +262,9 @@ export class ProductionCluster {
    * calls `stock` on each (what a test asserts before the install), then runs the README's block on
    * one node after the other, as an operator does, in the directory the package file was copied
    * to. The block ends by starting galera-init: the cluster forms once the last node is installed.
+   * `more` are further README blocks run after it on each node, in the same shell (keepalived's).
    */
-  async install(deb: string, stock?: (x: ClusterNode) => Promise<void>): Promise<void> {
+  async install(deb: string, stock?: (x: ClusterNode) => Promise<void>, more: string[] = []): Promise<void> {
     this.deb = deb;
     const members = this.nodes.map((x) => x.addr);
     const name = path.basename(deb);
@@ -253,9 +276,16 @@ export class ProductionCluster {
     }
     if (stock) for (const x of this.nodes) await stock(x);
     for (const x of this.nodes)
-      await x.node.run(['bash', '-euo', 'pipefail', '-c', `cd /root && ${installScript(x.name, x.addr, members)}`], {
-        timeoutMs: 300000,
-      });
+      await x.node.run(
+        [
+          'bash',
+          '-euo',
+          'pipefail',
+          '-c',
+          `cd /root && ${[installScript(x.name, x.addr, members), ...more].join('\n')}`,
+        ],
+        { timeoutMs: 300000 },
+      );
   }
 
   /** Copies a file onto a running node (an operator's scp), through its root in /proc. */
@@ -329,6 +359,18 @@ export class ProductionCluster {
         .filter(Boolean)
         .sort(),
     };
+  }
+
+  /** The nodes that hold keepalived's VIP on their eth0 (a node that is off holds nothing). */
+  async vipHolders(): Promise<string[]> {
+    const held = await Promise.all(
+      this.nodes.map(async (x) => {
+        if (!x.node.running) return false;
+        const r = await x.node.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { timeoutMs: 5000 });
+        return r.code === 0 && r.stdout.includes(` ${VIP}/`);
+      }),
+    );
+    return this.nodes.filter((_, i) => held[i]).map((x) => x.name);
   }
 
   traps(): Trap[] {

@@ -188,6 +188,11 @@ export interface NodeOptions {
    * Default: the host's / (with the host's units hidden and the checkout mounted; see the header).
    */
   lower?: string;
+  /**
+   * /var/lib/mysql on a filesystem of its own, this many MiB (a tmpfs on the host that outlives the
+   * node's boots, as a disk does), so a test can fill it up without touching the host's disk.
+   */
+  datadirMiB?: number;
 }
 
 /**
@@ -203,6 +208,10 @@ export class Node {
   readonly hostname: string;
   /** The lower layer: '/' (the host's) or a stock root. */
   readonly lower: string;
+  /** The host's path to the node's /var/lib/mysql. */
+  readonly datadir: string;
+  /** With opts.datadirMiB: the host's path to the root of the datadir's own filesystem. */
+  datadirMount = '';
   private child: ChildProcess | null = null;
   private cgroup = '';
   pid = 0; // systemd's PID, as seen from the host
@@ -218,6 +227,17 @@ export class Node {
       fs.mkdirSync(d, { recursive: true });
     this.hostname = opts.hostname ?? `gxsd-${this.id}`;
     this.lower = opts.lower ?? '/';
+    this.datadir = path.join(this.upper, 'var/lib/mysql');
+    if (opts.datadirMiB) {
+      // The datadir is one directory of that filesystem, seeded with the lower layer's (the stock
+      // root's datadir, as the overlay would show it, never the host's): what else is on it (a
+      // test's filler file) is not in the datadir, so no state transfer copies it.
+      this.datadirMount = path.join(this.dir, 'disk');
+      this.datadir = path.join(this.datadirMount, 'mysql');
+      fs.mkdirSync(this.datadirMount);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.datadirMiB}m,mode=0755`, 'tmpfs', this.datadirMount]);
+      execFileSync('cp', ['-a', path.join(this.lower, 'var/lib/mysql'), this.datadir]);
+    }
     for (const m of [...DEFAULT_MASKS, ...(opts.masks ?? [])]) this.mask(m);
     // The product's own state on the host (a test agent's high-water mark or maintenance file) must
     // not reach a node, which starts as a machine that never ran it: an overlay whiteout in the
@@ -502,6 +522,10 @@ export class Node {
 
   async destroy(): Promise<void> {
     await this.powerCut().catch(() => undefined);
+    if (this.datadirMount) {
+      execFileSync('umount', [this.datadirMount]);
+      this.datadirMount = '';
+    }
   }
 }
 
@@ -572,7 +596,7 @@ mount -t tmpfs -o mode=1777 tmpfs ${R}/dev/shm
 mount -t tmpfs -o mode=755,size=256m tmpfs ${R}/run
 mount -t tmpfs -o mode=1777,size=256m tmpfs ${R}/tmp
 ${n.stock ? stockMounts(n, R) : hostMounts(n, R)}
-hostname ${n.hostname}
+${n.opts.datadirMiB ? `mount --bind ${n.datadir} ${R}/var/lib/mysql\n` : ''}hostname ${n.hostname}
 # Wait for the host to plug the network in (a veth into this namespace).
 i=0; while [ ! -e ${go} ]; do i=$((i+1)); [ $i -lt 1000 ] || { echo "no go from the host" >&2; exit 1; }; sleep 0.01; done
 cd ${R}

@@ -1,11 +1,21 @@
 // The fault campaign's pure parts (test/helpers/campaign-plan.ts, campaign.ts): a seed replays the
-// same plans, every fault kind is drawn, two faults of a round never share a node, and the checker
-// tells two Primary components from one seen at different moments.
+// same plans, every fault kind is drawn, two faults of a round never share a node, the checker
+// tells two Primary components from one seen at different moments, the VIP check's bound, and the
+// advice the NMS read from galeraInitWaiting.
 
 import { strict as assert } from 'node:assert';
-import { describePlan, FAULT_KINDS, mulberry32, nodesOf, planRound } from '../helpers/campaign-plan';
-import { adviceCommand, lastAdvice, splitBrain } from '../helpers/campaign';
+import { describePlan, FAULT_KINDS, FAULT_KINDS_V1, mulberry32, nodesOf, planRound } from '../helpers/campaign-plan';
+import {
+  adviceCommand,
+  lastAdvice,
+  splitBrain,
+  VipWatch,
+  VRRP_MASTER_DOWN_MS,
+  waitingAdvice,
+} from '../helpers/campaign';
 import type { WsrepView } from '../helpers/production';
+import type { Trap } from '../helpers/traps';
+import { loadMib } from '../../src/snmp/mib';
 
 const view = (node: string, status: string, uuid: string, members: string[]): WsrepView => ({
   node,
@@ -51,6 +61,10 @@ describe('campaign plans and checks', () => {
         if (f.kind === 'partition') seen.add(`partition/${f.nodes.length}`);
         if (f.kind === 'kill') seen.add(`kill/${f.target}`);
         if (f.kind === 'grastate') seen.add(`grastate/${f.damage}`);
+        if (f.kind === 'loss') {
+          seen.add(`loss/${f.nodes.length}`);
+          assert.ok(f.percent >= 5 && f.percent <= 30 && f.forMs >= 5000, describePlan(p));
+        }
       }
     }
     for (const k of [
@@ -66,6 +80,8 @@ describe('campaign plans and checks', () => {
       'grastate/empty',
       'grastate/garbage',
       'grastate/missing',
+      'loss/1',
+      'loss/3',
     ])
       assert.ok(seen.has(k), `never drawn: ${k}`);
   });
@@ -102,5 +118,110 @@ describe('campaign plans and checks', () => {
     });
     assert.equal(lastAdvice(`${journal}\n{"msg":"decision","decision":"join"}`), null);
     assert.equal(adviceCommand('start it: systemctl start galera-agentx'), null);
+  });
+});
+
+describe('campaign: replays and the VIP check', () => {
+  it('runs made before loss and disk existed replay with FAULT_KINDS_V1 (plans recorded from that code)', () => {
+    const recorded: [number, number, string][] = [
+      [12345, 0, 'at 2697 ms: kill -9 galera-agentx on db2; a commit every 152 ms'],
+      [12345, 5, 'at 1541 ms: power cut of db2; boot after 5288 ms; a commit every 294 ms'],
+      [20261206, 3, 'at 1834 ms: power cut of db2; boot after 7746 ms; a commit every 260 ms'],
+      [20261206, 15, 'at 940 ms: power cut of db3, grastate.dat missing, boot after 2233 ms; a commit every 308 ms'],
+    ];
+    for (const [seed, r, line] of recorded) assert.equal(describePlan(planRound(seed, r, 3, FAULT_KINDS_V1)), line);
+    assert.deepEqual(FAULT_KINDS.slice(0, FAULT_KINDS_V1.length), FAULT_KINDS_V1);
+  });
+
+  const feed = (w: VipWatch, xs: [number, string[], string[]][]): VipWatch => {
+    for (const [at, healthy, holders] of xs) w.feed({ at, healthy, holders });
+    return w;
+  };
+
+  it('a VIP that moves to a healthy node within the bound passes, and its worst time is kept', () => {
+    const w = feed(new VipWatch(3000), [
+      [0, ['db1', 'db2'], ['db1']],
+      [500, ['db2'], ['db1']], // db1 turned unhealthy and still holds it
+      [2500, ['db2'], []],
+      [3000, ['db2'], ['db2']],
+    ]);
+    assert.equal(w.failure, null);
+    assert.equal(w.worstMs, 2500);
+    assert.equal(w.moves, 1);
+  });
+
+  it('fails when an unhealthy holder keeps the VIP past the bound', () => {
+    const w = feed(new VipWatch(3000), [
+      [0, ['db2'], ['db1']],
+      [3000, ['db2'], ['db1']],
+      [3001, ['db2'], ['db1']],
+    ]);
+    assert.match(w.failure ?? '', /off every healthy node for 3001 ms \(allowed 3000 ms\): healthy db2, holders db1/);
+  });
+
+  it("allows VRRP's master-down interval when nobody reachable held the VIP, and not more", () => {
+    assert.equal(VRRP_MASTER_DOWN_MS, 3609);
+    const ok = feed(new VipWatch(3000), [
+      [0, ['db2', 'db3'], []],
+      [6500, ['db2', 'db3'], []],
+      [6600, ['db2', 'db3'], ['db3']],
+    ]);
+    assert.equal(ok.failure, null);
+    const late = feed(new VipWatch(3000), [
+      [0, ['db2', 'db3'], []],
+      [6610, ['db2', 'db3'], []],
+    ]);
+    assert.match(late.failure ?? '', /for 6610 ms \(allowed 6609 ms\).*holders none/);
+  });
+
+  it('no healthy node: nothing is asserted, and the clock starts again when one is', () => {
+    const w = feed(new VipWatch(3000), [
+      [0, ['db1'], ['db2']],
+      [1000, [], []],
+      [60000, [], ['db3']],
+      [61000, ['db1'], []],
+      [64000, ['db1'], ['db1']],
+    ]);
+    assert.equal(w.failure, null);
+    assert.equal(w.worstMs, 3000);
+  });
+
+  it('two holders are fine while both are healthy (VRRP settling), not while one is not', () => {
+    assert.equal(
+      feed(new VipWatch(1000), [
+        [0, ['db1', 'db2'], ['db1', 'db2']],
+        [5000, ['db1', 'db2'], ['db1', 'db2']],
+      ]).failure,
+      null,
+    );
+    assert.notEqual(
+      feed(new VipWatch(1000), [
+        [0, ['db1'], ['db1', 'db2']],
+        [5000, ['db1'], ['db1', 'db2']],
+      ]).failure,
+      null,
+    );
+  });
+
+  it("reads galeraInitWaiting's advice per node from snmptrapd's log, its escaped quotes undone", () => {
+    const mib = loadMib();
+    const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
+    const advice = `run on db1: mysql -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"`;
+    const trap = (name: string, node: string, adv: string): Trap => ({
+      trapOid: mib.notifications.get(name)!.oid.join('.'),
+      varbinds: new Map([
+        [oid('galeraNodeName'), node],
+        [oid('galeraInitAdvice'), adv],
+      ]),
+      line: '',
+    });
+    const escaped = advice.replace(/"/g, '\\"');
+    const traps = [
+      trap('galeraInitWaiting', 'db2', escaped),
+      trap('galeraInitActed', 'db2', 'other'),
+      trap('galeraInitWaiting', 'db3', 'x'),
+    ];
+    assert.deepEqual(waitingAdvice(traps, 'db2'), [advice]);
+    assert.deepEqual(waitingAdvice(traps, 'db1'), []);
   });
 });

@@ -13,6 +13,8 @@
 //   CAMPAIGN_FAULTS=a,b only these fault kinds (powercut,reboot,partition,kill,grastate,loss,disk;
 //                       runs before loss and disk existed replay with the first five)
 //   CAMPAIGN_BUDGET_S=n stop starting rounds after n s (default 420 for the short campaign, none else)
+//   CAMPAIGN_DEADLINE=t stop starting rounds after the time t (ISO 8601, e.g. 2026-12-06T11:10:00Z):
+//                       a long batch queued for a shared machine ends in time, whenever it starts
 
 import { randomInt } from 'node:crypto';
 import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
@@ -45,6 +47,9 @@ for (const k of KINDS)
     throw new Error(`CAMPAIGN_FAULTS: unknown fault '${k}' (known: ${FAULT_KINDS.join(',')})`);
 const REPLAY = `CAMPAIGN_SEED=${SEED}${process.env.CAMPAIGN_FAULTS ? ` CAMPAIGN_FAULTS=${KINDS.join(',')}` : ''}`;
 const BUDGET_S = envInt('CAMPAIGN_BUDGET_S') ?? (process.env.CAMPAIGN_ROUNDS ? 0 : 420);
+const DEADLINE = process.env.CAMPAIGN_DEADLINE ? Date.parse(process.env.CAMPAIGN_DEADLINE) : 0;
+if (Number.isNaN(DEADLINE))
+  throw new Error(`CAMPAIGN_DEADLINE must be an ISO 8601 time, got '${process.env.CAMPAIGN_DEADLINE}'`);
 /** Synced 3 within this long after the heal (nominal, × TEST_SLACK on a busy machine). */
 const BOUND_MS = 120000 * SLACK;
 /** The VIP on a healthy node within this long of a change (plus VRRP's master-down interval where it applies). */
@@ -129,6 +134,10 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
       }
       if (BUDGET_S && Date.now() - started > BUDGET_S * 1000) {
         console.log(`      skipped: the campaign's budget (CAMPAIGN_BUDGET_S=${BUDGET_S}) is spent`);
+        this.skip();
+      }
+      if (DEADLINE && Date.now() > DEADLINE) {
+        console.log(`      skipped: past CAMPAIGN_DEADLINE (${process.env.CAMPAIGN_DEADLINE})`);
         this.skip();
       }
       try {

@@ -144,6 +144,11 @@ export class Bridge {
 
   /** A veth from the bridge to the network namespace of PID, where it is eth0 with ADDR/24. */
   async attach(pid: number, hostSide: string, addr: string): Promise<void> {
+    // The kernel tears a dead namespace down asynchronously: right after a power cut the old veth
+    // pair may still exist, and a quick boot then failed with "RTNETLINK answers: File exists"
+    // (campaign seed 20261207, round 11: two power cuts 4 s apart, booted 2.5 s later). That pair
+    // belongs to a namespace with no process left: delete it.
+    await pexec('ip', ['-n', this.ns, 'link', 'del', hostSide]).catch(() => undefined);
     await pexec('ip', [
       '-n',
       this.ns,

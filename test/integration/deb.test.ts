@@ -6,12 +6,12 @@
 
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
+import { cleanupAll, SLACK, tempDir, waitFor } from '../helpers/proc';
 import { maskGenerators, Node, systemdUnavailable } from '../helpers/systemd';
+import { buildDeb, changeConffile } from '../helpers/production';
 
 const pexec = promisify(execFile);
 const OLD = '0.1.0~gxtest1';
@@ -71,41 +71,6 @@ async function mariadbDebs(dir: string): Promise<string[] | null> {
     out.push(path.join(dir, name));
   }
   return out;
-}
-
-async function build(version: string, out: string): Promise<string> {
-  const { stdout } = await pexec(
-    'bash',
-    [path.join(ROOT, 'scripts/package-deb.sh'), '--version', version, '--out', out],
-    {
-      cwd: ROOT,
-      maxBuffer: 1 << 24,
-    },
-  );
-  return stdout.trim().split('\n').pop()!;
-}
-
-/** The newer release: the same build, with one more line in agent.yaml, as a release that changes a conffile. */
-async function withChangedConffile(deb: string, dir: string): Promise<void> {
-  const tree = path.join(dir, 'tree');
-  await pexec('dpkg-deb', ['-R', deb, tree]);
-  const rel = 'etc/galera-agentx/agent.yaml';
-  fs.appendFileSync(path.join(tree, rel), NEW_LINE);
-  const md5 = crypto
-    .createHash('md5')
-    .update(fs.readFileSync(path.join(tree, rel)))
-    .digest('hex');
-  const sums = path.join(tree, 'DEBIAN/md5sums');
-  fs.writeFileSync(
-    sums,
-    fs
-      .readFileSync(sums, 'utf8')
-      .split('\n')
-      .map((l) => (l.endsWith(`  ${rel}`) ? `${md5}  ${rel}` : l))
-      .join('\n'),
-  );
-  await pexec('dpkg-deb', ['--root-owner-group', '-b', tree, deb]);
-  fs.rmSync(tree, { recursive: true, force: true });
 }
 
 describe('the .deb under real apt/dpkg on a systemd node', function () {
@@ -174,9 +139,10 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     }
     const dir = tempDir('gx-deb-');
     const t0 = Date.now();
-    debs.old = await build(OLD, dir);
-    debs.new = await build(NEW, path.join(dir, 'new'));
-    await withChangedConffile(debs.new, dir);
+    debs.old = await buildDeb(OLD);
+    // The newer release changes a conffile the operator edited: the edit must be kept.
+    debs.new = await buildDeb(NEW);
+    await changeConffile(debs.new, '/etc/galera-agentx/agent.yaml', NEW_LINE);
     console.log(`      two builds of the .deb: ${Math.round((Date.now() - t0) / 1000)} s`);
     node = new Node({ hostname: 'deb1' });
     maskGenerators(node);

@@ -46,30 +46,54 @@ export const recoveryKey = (grastateVersion: string, innodb: string): string => 
 
 export const recoveryCacheFile = (lockFile: string): string => `${lockFile}.recovered`;
 
-export function readRecoveryCache(lockFile: string, grastateVersion: string): RecoveredPosition | null {
+/**
+ * What galera-init or galera-check left beside the lock: the position found, or why the run found
+ * none (prepared transactions, a timeout): an agent that may not run a recovery itself (the
+ * packaged one) publishes either as if it were its own.
+ */
+export type RecoveryCacheEntry = { position: RecoveredPosition } | { position: null; error: string; prepared: number };
+
+export function readRecoveryCacheEntry(lockFile: string, grastateVersion: string): RecoveryCacheEntry | null {
   try {
     const doc = JSON.parse(fs.readFileSync(recoveryCacheFile(lockFile), 'utf8')) as {
       version?: string;
       uuid?: string;
       seqno?: string;
+      error?: string;
+      prepared?: number;
     };
-    if (doc.version !== grastateVersion || typeof doc.uuid !== 'string' || typeof doc.seqno !== 'string') return null;
+    if (doc.version !== grastateVersion) return null;
+    if (typeof doc.error === 'string' && doc.error !== '') {
+      const n = doc.prepared;
+      const prepared = typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0;
+      return { position: null, error: doc.error.slice(0, 1000), prepared };
+    }
+    if (typeof doc.uuid !== 'string' || typeof doc.seqno !== 'string') return null;
     const uuid = parseUuid(doc.uuid);
     const seqno = parseSeqno(doc.seqno);
-    return uuid && seqno !== null ? { uuid, seqno } : null;
+    return uuid && seqno !== null ? { position: { uuid, seqno } } : null;
   } catch {
     return null;
   }
 }
 
-export function writeRecoveryCache(lockFile: string, grastateVersion: string, pos: RecoveredPosition): void {
+export function readRecoveryCache(lockFile: string, grastateVersion: string): RecoveredPosition | null {
+  return readRecoveryCacheEntry(lockFile, grastateVersion)?.position ?? null;
+}
+
+export function writeRecoveryCache(
+  lockFile: string,
+  grastateVersion: string,
+  r: RecoveredPosition | { error: string; prepared: number },
+): void {
   const file = recoveryCacheFile(lockFile);
   const tmp = `${file}.${process.pid}.tmp`;
+  const doc =
+    'error' in r
+      ? { version: grastateVersion, error: r.error, prepared: r.prepared }
+      : { version: grastateVersion, uuid: r.uuid, seqno: r.seqno.toString() };
   try {
-    fs.writeFileSync(tmp, JSON.stringify({ version: grastateVersion, uuid: pos.uuid, seqno: pos.seqno.toString() }), {
-      flag: 'w',
-      mode: 0o644,
-    });
+    fs.writeFileSync(tmp, JSON.stringify(doc), { flag: 'w', mode: 0o644 });
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true }); // a cache: failing to write it costs a second recovery, nothing else
@@ -280,6 +304,8 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
   /** A recovery result appeared beside the lock (galera-init, galera-check): look at the data again. */
   dataChanged(): void {
     this.stamp = { for: '', value: '' };
+    // A failure (its own or theirs) is looked at again: the new file may hold a position for it.
+    if (this.result.error) this.result = { ...this.result, key: '' };
     this.emit('change');
   }
 
@@ -324,10 +350,18 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     const key = this.key;
     // A result found by galera-init or galera-check (root) is served even when this agent may not
     // run the recovery itself (an unprivileged agent cannot write the datadir).
-    const cached = readRecoveryCache(this.opts.lockFile, key);
-    if (cached) {
+    const cached = readRecoveryCacheEntry(this.opts.lockFile, key);
+    if (cached?.position) {
       this.reads.run(() => null);
-      this.found(key, cached);
+      this.found(key, cached.position);
+      return;
+    }
+    // Their failed run, for this data: served by the daemon, and by a tool that may not run one;
+    // a tool that may (galera-init's next round) tries again, as after its own failure.
+    if (cached && (!oneShot || !this.opts.enabled || !flagNow(this.opts.recover))) {
+      this.reads.run(() => cached.error);
+      this.result = { key, position: null, error: cached.error, prepared: cached.prepared };
+      this.emit('change');
       return;
     }
     if (!this.opts.enabled || (oneShot && !flagNow(this.opts.recover))) return;
@@ -381,6 +415,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       );
       // A busy lock is retried at the next change; a failure only when the data changes.
       this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error, prepared: r.prepared };
+      if (!r.busy) writeRecoveryCache(this.opts.lockFile, key, { error: r.error, prepared: r.prepared });
       this.emit('change');
     }
   }

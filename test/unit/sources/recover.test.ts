@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import {
   HEURISTIC_ROLLBACK,
   expandCommand,
+  RecoverySource,
   readRecoveryCache,
+  readRecoveryCacheEntry,
   runRecovery,
   writeRecoveryCache,
 } from '../../../src/sources/recover';
@@ -146,5 +148,52 @@ describe('the recovery run', () => {
     assert.equal(readRecoveryCache(lockFile, 'v1'), null);
     fs.writeFileSync(`${lockFile}.recovered`, 'garbage');
     assert.equal(readRecoveryCache(lockFile, 'v1'), null);
+  });
+
+  it("caches a failed run's error and prepared count too, for the same grastate.dat version", () => {
+    writeRecoveryCache(lockFile, 'v1', { error: 'the crash left 2 prepared transactions', prepared: 2 });
+    assert.deepEqual(readRecoveryCacheEntry(lockFile, 'v1'), {
+      position: null,
+      error: 'the crash left 2 prepared transactions',
+      prepared: 2,
+    });
+    assert.equal(readRecoveryCache(lockFile, 'v1'), null, 'no position');
+    assert.equal(readRecoveryCacheEntry(lockFile, 'v2'), null);
+    fs.writeFileSync(`${lockFile}.recovered`, JSON.stringify({ version: 'v1', error: 'x', prepared: -3 }));
+    assert.deepEqual(readRecoveryCacheEntry(lockFile, 'v1'), { position: null, error: 'x', prepared: 0 });
+  });
+
+  it("an agent that may not recover serves galera-init's failed run: its error and prepared count", async () => {
+    // A crash's grastate.dat (seqno -1) and no server: a recovery is needed; this agent may not run it.
+    const facts = {
+      processes: { servers: [], recoveries: [], initiators: [] },
+      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
+      lock: { state: 'free' },
+    } as unknown as Parameters<RecoverySource['sync']>[0];
+    const src = new RecoverySource({
+      enabled: false,
+      command: ['false'],
+      timeoutMs: 1000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+    });
+    await src.start();
+    src.sync(facts);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([src.facts.error, src.facts.prepared], ['', 0], 'nothing to serve yet');
+    // galera-init's run failed on prepared transactions, for this data (grastate.dat v1, no InnoDB).
+    writeRecoveryCache(lockFile, 'v1|', { error: 'the crash left 2 prepared transactions', prepared: 2 });
+    src.dataChanged();
+    src.sync(facts);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([src.facts.error, src.facts.prepared], ['the crash left 2 prepared transactions', 2]);
+    // Its later success (after the rollback) replaces it.
+    writeRecoveryCache(lockFile, 'v1|', { uuid: U, seqno: 41n });
+    src.dataChanged();
+    src.sync(facts);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([src.facts.error, src.facts.position?.seqno], ['', 41n]);
   });
 });

@@ -50,6 +50,13 @@ export function healthVerdict(
   if (maintenance) return no(`is in maintenance${maintenance.reason ? ` (${maintenance.reason})` : ''}`);
   if (!serverRunning) return no('is not running');
   if (!h.reachable) return no('is not readable (no MySQL connection)');
+  // Galera took the node out after a write-set failed to apply here (a full disk, a table that
+  // differs): the server stays up, Disconnected, and never rejoins by itself, and the automatic
+  // recovery leaves an inconsistency to a person. The reason is where the NMS and HAProxy look.
+  if (/^inconsistent$/i.test(h.localStateComment.trim()))
+    return no(
+      'is Inconsistent: Galera took it out after a write-set failed to apply here (a full disk? a table that differs? see the error log); fix the cause, then systemctl restart mariadb (it rejoins by a full state transfer)',
+    );
   if (h.clusterStatus !== 'primary') return no(`is not in the Primary component (${h.clusterStatus})`);
   if (h.ready !== true) return no('is not ready (wsrep_ready OFF)');
   // ALL and ALL_KILL answer every client query (but SHOW and SET) with ER_UNKNOWN_COM_ERROR: an

@@ -64,6 +64,20 @@ describe('the health verdict', () => {
       /not synced \(Joining\)/,
     ],
     [
+      // Seen in the campaign (seed 20261207 round 38): a full datadir, a write-set not applied.
+      'an Inconsistent node, out of the cluster',
+      {
+        ...synced,
+        wsrep_cluster_status: 'Disconnected',
+        wsrep_local_state: '0',
+        wsrep_local_state_comment: 'Inconsistent',
+      },
+      true,
+      true,
+      false,
+      /^Galera node is Inconsistent: .*see the error log\); fix the cause, then systemctl restart mariadb/,
+    ],
+    [
       'a Donor',
       { ...synced, wsrep_local_state: '2', wsrep_local_state_comment: 'Donor/Desynced' },
       true,

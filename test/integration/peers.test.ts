@@ -83,6 +83,7 @@ describe('asking a peer agent over SNMP', function () {
         userData: false,
         userSchemas: undefined,
         initDecision: 'none',
+        role: 'data',
       },
     );
   });

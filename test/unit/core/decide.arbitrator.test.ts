@@ -3,8 +3,8 @@
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Decision, MemberFacts, decide } from '../../../src/core/decide';
-import { memberOf } from '../../helpers/members';
+import { MemberFacts, decide } from '../../../src/core/decide';
+import { DecideCase, itDecides, memberOf } from '../../helpers/members';
 
 const m = memberOf({ seqnoSource: 'recovered', userData: false });
 // garbd's agent (role: arbitrator): no datadir position, no user data it can read.
@@ -33,13 +33,7 @@ const silent = (id: string): MemberFacts => ({ id, self: false, answered: false,
 const strict = { force: false, quorumAfterMs: 0 };
 const quorum = { force: false, quorumAfterMs: 60000 };
 
-type Case = [
-  string,
-  MemberFacts[],
-  Decision['action'],
-  RegExp,
-  { target?: string; advice?: RegExp; policy?: typeof strict; waited?: number; waitingFor?: string[] }?,
-];
+type Case = DecideCase;
 
 describe('galera-init decision: arbitrators (garbd)', () => {
   const cases: Case[] = [
@@ -181,16 +175,7 @@ describe('galera-init decision: arbitrators (garbd)', () => {
       /\(a:12 b:10\)$/,
     ],
   ];
-  for (const [what, members, action, reason, more] of cases) {
-    it(`${what} -> ${action}`, () => {
-      const d = decide(members, more?.policy ?? strict, more?.waited ?? 0);
-      assert.equal(d.action, action, d.reason);
-      assert.match(d.reason, reason);
-      if (more?.target !== undefined) assert.equal((d as { target: string }).target, more.target);
-      if (more?.advice) assert.match((d as { advice?: string }).advice ?? '', more.advice);
-      if (more?.waitingFor !== undefined) assert.deepEqual((d as { waitingFor: string[] }).waitingFor, more.waitingFor);
-    });
-  }
+  itDecides(cases, strict);
 
   it('from every data node: garbd is never waited for, never bootstrapped, and changes nothing among stopped data nodes', () => {
     const node = fc.record({ seqno: fc.bigInt({ min: 0n, max: 20n }), safe: fc.boolean() });

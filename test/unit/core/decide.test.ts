@@ -3,8 +3,8 @@
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Decision, MemberFacts, decide, fresh, rank } from '../../../src/core/decide';
-import { memberOf, U, V } from '../../helpers/members';
+import { MemberFacts, decide, fresh, rank } from '../../../src/core/decide';
+import { DecideCase, itDecides, memberOf, U, V } from '../../helpers/members';
 
 const Z = '00000000-0000-0000-0000-000000000000';
 const m = memberOf({ seqnoSource: 'grastate', userData: false });
@@ -24,21 +24,7 @@ const force = { force: true, quorumAfterMs: 0 };
 const quorum = { force: false, quorumAfterMs: 60000 };
 const long = 600000;
 
-type Case = [
-  string,
-  MemberFacts[],
-  Decision['action'],
-  RegExp,
-  {
-    target?: string;
-    advice?: RegExp;
-    forced?: boolean;
-    policy?: typeof strict;
-    waited?: number;
-    retry?: boolean;
-    waitingFor?: string[];
-  }?,
-];
+type Case = DecideCase;
 
 describe('galera-init decision, case by case', () => {
   const cases: Case[] = [
@@ -802,19 +788,7 @@ describe('galera-init decision, case by case', () => {
       { policy: force, forced: true },
     ],
   ];
-  for (const [what, members, action, reason, more] of cases) {
-    it(`${what} -> ${action}`, () => {
-      const d = decide(members, more?.policy ?? strict, more?.waited ?? 0);
-      assert.equal(d.action, action, d.reason);
-      assert.match(d.reason, reason);
-      if (more?.target !== undefined) assert.equal((d as { target: string }).target, more.target);
-      if (more?.advice) assert.match((d as { advice?: string }).advice ?? '', more.advice);
-      if (more?.forced !== undefined) assert.equal((d as { forced: boolean }).forced, more.forced);
-      if (more?.retry !== undefined) assert.equal((d as { retry?: boolean }).retry, more.retry);
-      if (more?.waitingFor !== undefined) assert.deepEqual((d as { waitingFor: string[] }).waitingFor, more.waitingFor);
-      if (d.action === 'wait') assert.ok(d.waitingFor.length > 0, 'every wait names what it waits for');
-    });
-  }
+  itDecides(cases, strict);
 
   it("a forced join of a node ahead sets its state aside (Galera aborts such a join), of another cluster's state not (Galera transfers it anyway)", () => {
     const ahead = decide([m('a', { self: true, seqno: 15n }), run('b', { seqno: 12n })], force);
@@ -1241,17 +1215,7 @@ describe('galera-init decision: user data outside a Galera history', () => {
       /^b Primary/,
     ],
   ];
-  for (const [what, members, action, reason, more] of cases) {
-    it(`${what} -> ${action}`, () => {
-      const d = decide(members, more?.policy ?? strict, more?.waited ?? 0);
-      assert.equal(d.action, action, d.reason);
-      assert.match(d.reason, reason);
-      if (more?.target !== undefined) assert.equal((d as { target: string }).target, more.target);
-      if (more?.advice) assert.match((d as { advice?: string }).advice ?? '', more.advice);
-      if (more?.forced !== undefined) assert.equal((d as { forced: boolean }).forced, more.forced);
-      if (more?.waitingFor !== undefined) assert.deepEqual((d as { waitingFor: string[] }).waitingFor, more.waitingFor);
-    });
-  }
+  itDecides(cases, strict);
 
   it('from every node: no empty node bootstraps while a member holds user data; one holder alone is the one', () => {
     const node = fc.record({

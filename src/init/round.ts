@@ -144,12 +144,6 @@ export function selfMember(id: string, name: string, instance: string | undefine
 }
 
 /**
- * This node's user data as the peers see it too. Its agent may count a schema directory it cannot
- * look into (MariaDB makes them 0700) as data where galera-init, reading as root, finds it empty:
- * deciding from a smaller set than the peers' could make each side wait for the other. So a
- * schema either one counts is this node's.
- */
-/**
  * Arbitrators, as this node's config names them (init.arbitrators) and as their agents say
  * (galeraRole); this node's own role is its own agent's.
  */
@@ -161,6 +155,12 @@ export function withRoles(members: MemberFacts[], m: Members, own: AgentAnswer |
   });
 }
 
+/**
+ * This node's user data as the peers see it too. Its agent may count a schema directory it cannot
+ * look into (MariaDB makes them 0700) as data where galera-init, reading as root, finds it empty:
+ * deciding from a smaller set than the peers' could make each side wait for the other. So a
+ * schema either one counts is this node's.
+ */
 export function withAgentUserData(self: MemberFacts, own: AgentAnswer | null | undefined): MemberFacts {
   if (!own?.answered || own.userData !== true) return self;
   const schemas = [...new Set([...(self.userSchemas ?? []), ...(own.userSchemas ?? [])])].sort();

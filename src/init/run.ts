@@ -10,7 +10,7 @@ import { resolveMembers } from '../members';
 import { loadMib } from '../snmp/mib';
 import { PeerTarget, askPeers } from '../snmp/peers';
 import { createSources } from '../sources/index';
-import { HEURISTIC_ROLLBACK, RecoverySource, runRecovery } from '../sources/recover';
+import { HEURISTIC_ROLLBACK, runRecovery } from '../sources/recover';
 import { heuristicRunEnded } from '../core/recoverlog';
 import { acquireLock, releaseLock } from '../sources/lock';
 import { readMaintenance, writeInitState } from '../sources/initfiles';
@@ -88,7 +88,8 @@ export function realEnv(cfg: Config, log: Logger, targets: PeerTarget[]): InitEn
         prepared: sources.facts().recovery.prepared ?? 0,
       };
     },
-    heuristicRollback: (prepared, why) => heuristicRollback(cfg, log, prepared, why, sources.get('recovery')),
+    heuristicRollback: (prepared, why) =>
+      heuristicRollback(cfg, log, prepared, why, () => sources.recoveryDataChanged()),
     ask: async (ids) => {
       const answers = await askPeers(
         mib,
@@ -152,7 +153,7 @@ async function heuristicRollback(
   log: Logger,
   prepared: number,
   why: string,
-  recovery: unknown,
+  dataChanged: () => void,
 ): Promise<RollbackResult> {
   const txs = `${prepared} prepared transaction${prepared > 1 ? 's' : ''}`;
   log.warn(
@@ -168,7 +169,7 @@ async function heuristicRollback(
     lockHeld: true,
     extraArgs: [HEURISTIC_ROLLBACK],
   });
-  if (recovery instanceof RecoverySource) recovery.dataChanged();
+  dataChanged();
   // MariaDB ends such a run without a position ("Please restart without --tc-heuristic-recover",
   // exit 1): that is its success. The recovery that follows finds the position.
   const ended = r.ok || heuristicRunEnded(r.output ?? '');

@@ -125,6 +125,12 @@ export class SourceSet {
     return p.scan(true);
   }
 
+  /** The datadir changed under the recovery source (galera-init's heuristic rollback): look again. */
+  recoveryDataChanged(): void {
+    const r = this.get('recovery');
+    if (r instanceof RecoverySource) r.dataChanged();
+  }
+
   /** Every source's facts by name. */
   facts(): SourceFacts {
     return Object.fromEntries(this.list.map((s) => [s.name, s.facts])) as unknown as SourceFacts;

@@ -395,7 +395,8 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private settle(r: RecoveryResult, key: string): void {
     this.running = false;
-    if (!(!r.ok && r.busy)) this.lastMs = r.ms;
+    // A run the lock kept from starting took no time of its own.
+    if (r.ok || !r.busy) this.lastMs = r.ms;
     if (r.ok) {
       this.opts.log.info(
         { uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms },

@@ -256,6 +256,8 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
   private lastMs: number | undefined;
   private last: SourceFacts | null = null;
   private daemon = false;
+  /** The data (key) this daemon last ran a recovery of its own for. */
+  private ranFor = '';
 
   constructor(private readonly opts: RecoverySourceOptions) {
     super();
@@ -356,21 +358,26 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       this.found(key, cached.position);
       return;
     }
-    // Their failed run, for this data: served by the daemon, and by a tool that may not run one;
-    // a tool that may (galera-init's next round) tries again, as after its own failure.
-    if (cached && (!oneShot || !this.opts.enabled || !flagNow(this.opts.recover))) {
+    // A failed run cached for this data is served by one that may not run a recovery (the packaged
+    // agent), and by a daemon that already ran its own for this data (its own failure, or a tool's
+    // since: the file's change must not start another run, or its own write would loop). Anyone
+    // else runs first: a failure an earlier process cached (another command, a timeout since
+    // raised) must not outlive its cause; a tool that may (galera-init's next round) always retries.
+    const mayRun = this.opts.enabled && (!oneShot || flagNow(this.opts.recover));
+    if (cached && (!mayRun || (!oneShot && this.ranFor === key))) {
       this.reads.run(() => cached.error);
       this.result = { key, position: null, error: cached.error, prepared: cached.prepared };
       this.emit('change');
       return;
     }
-    if (!this.opts.enabled || (oneShot && !flagNow(this.opts.recover))) return;
+    if (!mayRun) return;
     // Never while a lock is held by another: the holder may be about to start the server here.
     if (f.lock.state === 'held' && !lockHeld) return;
     // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
     // scan, so look at the process table again before touching the datadir.
     if (this.opts.busyNow()) return;
     this.running = true;
+    if (!oneShot) this.ranFor = key;
     this.result = { key, position: null, error: '', prepared: 0 };
     this.emit('change');
     let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0, prepared: 0 };

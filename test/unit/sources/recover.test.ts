@@ -196,4 +196,61 @@ describe('the recovery run', () => {
     await new Promise((r) => setImmediate(r));
     assert.deepEqual([src.facts.error, src.facts.position?.seqno], ['', 41n]);
   });
+
+  it('an agent that may recover runs its own recovery over a failure an earlier run cached', async () => {
+    // An earlier agent (another command, a timeout since raised) failed on this data and cached it;
+    // this one may run a recovery: the stale failure must not stand in for its own run.
+    const facts = {
+      processes: { servers: [], recoveries: [], initiators: [] },
+      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
+      lock: { state: 'free' },
+    } as unknown as Parameters<RecoverySource['sync']>[0];
+    writeRecoveryCache(lockFile, 'v1|', { error: 'recovery exited 1 without a position', prepared: 0 });
+    const src = new RecoverySource({
+      enabled: true,
+      command: ['bash', '-c', `echo "WSREP: Recovered position: ${U}:42" >&2`],
+      timeoutMs: 5000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+    });
+    await src.start();
+    src.sync(facts);
+    await waitFor('the own recovery', () => src.facts.position?.seqno === 42n, 5000, 20);
+    assert.equal(src.facts.error, '');
+    assert.equal(readRecoveryCache(lockFile, 'v1|')?.seqno, 42n, 'its success replaces the cached failure');
+    await src.stop();
+  });
+
+  it("a daemon's own failure, written beside the lock, does not start it again (the watch sees its write)", async () => {
+    const facts = {
+      processes: { servers: [], recoveries: [], initiators: [] },
+      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
+      lock: { state: 'free' },
+    } as unknown as Parameters<RecoverySource['sync']>[0];
+    const runs = path.join(dir, 'runs');
+    const src = new RecoverySource({
+      enabled: true,
+      command: ['bash', '-c', `echo run >> ${runs}; echo "no position here" >&2; exit 1`],
+      timeoutMs: 5000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+    });
+    await src.start();
+    src.sync(facts);
+    await waitFor('its failure', () => src.facts.error !== '', 5000, 20);
+    assert.ok(readRecoveryCacheEntry(lockFile, 'v1|')?.position === null, 'cached');
+    // What the lock's directory watch does on that write; then the periodic syncs.
+    for (let i = 0; i < 5; i++) {
+      src.dataChanged();
+      src.sync(facts);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n', 'one run for this data');
+    assert.match(src.facts.error, /no position/);
+    await src.stop();
+  });
 });

@@ -256,7 +256,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
   private lastMs: number | undefined;
   private last: SourceFacts | null = null;
   private daemon = false;
-  /** The data (key) this daemon last ran a recovery of its own for. */
+  /** The data (key, as the run left it) this source last ran a recovery of its own for. */
   private ranFor = '';
 
   constructor(private readonly opts: RecoverySourceOptions) {
@@ -377,7 +377,6 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     // scan, so look at the process table again before touching the datadir.
     if (this.opts.busyNow()) return;
     this.running = true;
-    if (!oneShot) this.ranFor = key;
     this.result = { key, position: null, error: '', prepared: 0 };
     this.emit('change');
     let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0, prepared: 0 };
@@ -385,7 +384,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       r = await this.runOnce(oneShot, lockHeld);
       return r.ok || r.busy ? null : r.error;
     });
-    this.settle(r, key);
+    this.settle(r);
   }
 
   private runOnce(oneShot: boolean, lockHeld: boolean): Promise<RecoveryResult> {
@@ -400,7 +399,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     });
   }
 
-  private settle(r: RecoveryResult, key: string): void {
+  private settle(r: RecoveryResult): void {
     this.running = false;
     // A run the lock kept from starting took no time of its own.
     if (r.ok || !r.busy) this.lastMs = r.ms;
@@ -409,9 +408,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
         { uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms },
         'recovered the seqno',
       );
-      // Keyed by the data as the run left it (it may have applied InnoDB's redo log).
-      this.stamp = { for: '', value: '' };
-      if (this.last) this.rekey(this.last);
+      this.rekeyAfterRun();
       writeRecoveryCache(this.opts.lockFile, this.key, r.position);
       this.found(this.key, r.position);
     } else {
@@ -421,11 +418,28 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
           ? 'recovery postponed: the lock is busy'
           : 'recovery failed; seqno stays unknown until grastate.dat changes',
       );
-      // A busy lock is retried at the next change; a failure only when the data changes.
-      this.result = { key: r.busy ? '' : key, position: null, error: r.busy ? '' : r.error, prepared: r.prepared };
-      if (!r.busy) writeRecoveryCache(this.opts.lockFile, key, { error: r.error, prepared: r.prepared });
+      // A busy lock is retried at the next change (nothing ran: ranFor stays); a failure only when
+      // the data changes.
+      if (r.busy) this.result = { key: '', position: null, error: '', prepared: r.prepared };
+      else {
+        this.rekeyAfterRun();
+        this.result = { key: this.key, position: null, error: r.error, prepared: r.prepared };
+        writeRecoveryCache(this.opts.lockFile, this.key, { error: r.error, prepared: r.prepared });
+      }
       this.emit('change');
     }
+  }
+
+  /**
+   * A run that ran is keyed by the data as it left it: even a failed one may have applied InnoDB's
+   * redo log (MariaDB 10.11 rewrites ibdata1 and ib_logfile0 at the first run after a crash). Keyed
+   * by the data before it, the result would be stale at once: the packaged agent would serve
+   * nothing, and this daemon would run again on its own write, and again.
+   */
+  private rekeyAfterRun(): void {
+    this.stamp = { for: '', value: '' };
+    if (this.last) this.rekey(this.last);
+    this.ranFor = this.key;
   }
 
   private found(key: string, position: RecoveredPosition): void {

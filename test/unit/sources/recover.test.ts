@@ -230,9 +230,12 @@ describe('the recovery run', () => {
       lock: { state: 'free' },
     } as unknown as Parameters<RecoverySource['sync']>[0];
     const runs = path.join(dir, 'runs');
+    // Like MariaDB's first run after a crash, the failed run rewrites InnoDB's files: its result is
+    // this data's as the run left it, not as it found it.
+    fs.writeFileSync(path.join(dir, 'ibdata1'), 'x');
     const src = new RecoverySource({
       enabled: true,
-      command: ['bash', '-c', `echo run >> ${runs}; echo "no position here" >&2; exit 1`],
+      command: ['bash', '-c', `echo run >> ${runs}; echo y >> ${dir}/ibdata1; echo "no position here" >&2; exit 1`],
       timeoutMs: 5000,
       datadir: dir,
       lockFile,
@@ -242,7 +245,7 @@ describe('the recovery run', () => {
     await src.start();
     src.sync(facts);
     await waitFor('its failure', () => src.facts.error !== '', 5000, 20);
-    assert.ok(readRecoveryCacheEntry(lockFile, 'v1|')?.position === null, 'cached');
+
     // What the lock's directory watch does on that write; then the periodic syncs.
     for (let i = 0; i < 5; i++) {
       src.dataChanged();
@@ -252,5 +255,52 @@ describe('the recovery run', () => {
     assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n', 'one run for this data');
     assert.match(src.facts.error, /no position/);
     await src.stop();
+  });
+
+  const crashFacts = {
+    processes: { servers: [], recoveries: [], initiators: [] },
+    grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
+    lock: { state: 'free' },
+  } as unknown as Parameters<RecoverySource['sync']>[0];
+  const source = (enabled: boolean, script: string, recover?: boolean): RecoverySource =>
+    new RecoverySource({
+      enabled,
+      command: ['bash', '-c', script],
+      timeoutMs: 5000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+      ...(recover === undefined ? {} : { recover }),
+    });
+
+  it("the packaged agent serves a tool's failure after that run rewrote InnoDB's files", async () => {
+    fs.writeFileSync(path.join(dir, 'ibdata1'), 'x');
+    // galera-check seqno (root): its run applies the redo log, then stops on prepared transactions.
+    const tool = source(true, `echo y >> ${dir}/ibdata1; echo "Found 2 prepared transactions!" >&2; exit 1`, true);
+    tool.sync(crashFacts);
+    await tool.readOnce();
+    assert.equal(tool.facts.prepared, 2);
+    const agent = source(false, 'exit 3');
+    await agent.start();
+    agent.sync(crashFacts);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([agent.facts.prepared, /prepared/.test(agent.facts.error)], [2, true]);
+    await agent.stop();
+  });
+
+  it('a lock found busy at the run is no run: a stale cached failure does not stand in for it after', async () => {
+    writeRecoveryCache(lockFile, 'v1|', { error: 'recovery timed out', prepared: 0 });
+    // The agent's view of the lock is a poll old: free; the file says a live process holds it.
+    fs.writeFileSync(lockFile, `${process.ppid}\n`);
+    const agent = source(true, `echo "WSREP: Recovered position: ${U}:42" >&2`);
+    await agent.start();
+    agent.sync(crashFacts);
+    await waitFor('the busy run settled', () => !agent.facts.running, 5000, 20);
+    assert.equal(agent.facts.position, null);
+    fs.rmSync(lockFile);
+    agent.sync(crashFacts);
+    await waitFor('its own recovery', () => agent.facts.position?.seqno === 42n, 5000, 20);
+    await agent.stop();
   });
 });

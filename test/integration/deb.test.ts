@@ -461,4 +461,25 @@ describe('the .deb under real apt/dpkg on a systemd node', function () {
     await mariadbUntouched();
     assert.equal(await node.prop('snmpd.service', 'ActiveState'), 'active');
   });
+
+  // A site file snmpd refuses (the README's conversion first listed loopback a second time: snmpd
+  // exits on an address it cannot bind). The install goes on and says why the agent cannot register.
+  it('an install whose snmpd restart fails says so in one line, naming where to look and the command', async () => {
+    const bad = '/etc/snmp/snmpd.conf.d/site-bad.conf';
+    await sh(`printf 'agentaddress udp:192.0.2.254:161\\n' > ${bad}`);
+    try {
+      const out = await apt('install', `/root/old/galera-agentx_${OLD}_all.deb`);
+      assert.match(
+        out,
+        /galera-agentx: snmpd failed to restart, so the agent cannot register with it: see journalctl -u snmpd .*then systemctl restart snmpd/,
+      );
+      assert.equal(await node.run(['dpkg-query', '-W', '-f=${db:Status-Abbrev}', 'galera-agentx']), 'ii ');
+      assert.equal(await node.prop('snmpd.service', 'ActiveState'), 'failed');
+    } finally {
+      await node.run(['rm', '-f', bad]);
+    }
+    await node.run(['systemctl', 'restart', 'snmpd.service']);
+    assert.equal(await node.prop('snmpd.service', 'ActiveState'), 'active');
+    await mariadbUntouched();
+  });
 });

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { cleanupAll, ROOT, SLACK, tempDir, waitFor } from '../helpers/proc';
-import { ClusterNode, NET, NMS, ProductionCluster, productionUnavailable, readmeBlock } from '../helpers/production';
+import { ClusterNode, NMS, ProductionCluster, productionUnavailable, readmeBlock } from '../helpers/production';
 import { ExecResult } from '../helpers/systemd';
 
 const pexec = promisify(execFile);
@@ -40,7 +40,7 @@ function conversionScript(x: ClusterNode): string {
   const [first, ...rest] = readmeBlock('conversion-rolling').split('\n');
   if (!first.startsWith('NODE='))
     throw new Error(`the README's conversion block must start with NODE=...; got: ${first}`);
-  return [`NODE=${x.name} ADDR=${x.addr} NET=${NET} NMS=${NMS}`, ...rest].join('\n');
+  return [`NODE=${x.name} ADDR=${x.addr} NMS=${NMS}`, ...rest].join('\n');
 }
 
 /**
@@ -145,19 +145,33 @@ describe('production: a rolling conversion of a running Galera cluster, under wr
     await cleanupAll();
   });
 
-  it('converts node by node with the README blocks: always Primary of 3, no server restarted, no write lost', async () => {
+  it('converts node by node with the README blocks: refused on a Desynced node; always Primary of 3, no server restarted, no write lost', async () => {
     const samplers = c.nodes.map((x) => loop(x, 'samples', SAMPLE));
     const writers = c.nodes.map((x) => loop(x, 'writes', WRITE(x.name)));
     const before = new Map<string, { pid: number; etc: string }>();
     for (const x of c.nodes) before.set(x.name, { pid: await mainPid(x), etc: await etcMysql(x) });
+    const convert = (x: ClusterNode): Promise<ExecResult> =>
+      x.node.exec(['bash', '-euo', 'pipefail', '-c', `cd /root && ${conversionScript(x)}`], {
+        timeoutMs: 300000,
+        env: { DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    // The block's precheck stops it on a node that is not Synced (here Desynced, as during a backup)
+    // before it changes anything.
+    const [db1] = c.nodes;
+    await c.sql(db1, 'SET GLOBAL wsrep_desync = ON');
+    await waitFor('db1 Desynced', async () => /Desynced/.test((await c.view(db1))?.state ?? ''), 30000, 200);
+    const refused = await convert(db1);
+    await c.sql(db1, 'SET GLOBAL wsrep_desync = OFF');
+    assert.equal(refused.code, 1, `db1 Desynced: the block went on:\n${refused.stdout}\n${refused.stderr}`);
+    assert.match(refused.stderr, /not converting db1: it is 'Primary Donor\/Desynced', not 'Primary Synced'/);
+    assert.equal((await db1.node.exec(['dpkg', '-s', 'galera-agentx'])).code, 1, 'the package installed');
+    assert.equal((await db1.node.exec(['test', '-e', '/etc/snmp/snmpd.conf.d/site.conf'])).code, 1);
+    await waitFor('db1 Synced', async () => (await c.view(db1))?.state === 'Synced', 30000, 200);
     const t0 = Date.now();
     for (const [i, x] of c.nodes.entries()) {
       if (i === 0) await x.node.sh(readmeBlock('conversion-account'));
       const t = Date.now();
-      const r = await x.node.exec(['bash', '-euo', 'pipefail', '-c', `cd /root && ${conversionScript(x)}`], {
-        timeoutMs: 300000,
-        env: { DEBIAN_FRONTEND: 'noninteractive' },
-      });
+      const r = await convert(x);
       assert.equal(r.code, 0, `${x.name}: the conversion block failed:\n${r.stdout}\n${r.stderr}`);
       console.log(`      ${x.name} converted in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       // The same server process, its config untouched; its start at boot is galera-init's now.

@@ -7,7 +7,10 @@
 //   - at most one bootstrap by galera-init per round;
 //   - Synced 3 again: by itself, or after a galera-init wait whose advice names the command that
 //     ends it (`run on dbN: mysql -e "..."`), which the campaign then runs, as an operator would,
-//     once the NMS (snmptrapd on the bridge) has received galeraInitWaiting with that advice;
+//     once the NMS (snmptrapd on the bridge) has received galeraInitWaiting with that advice; or
+//     after a node Galera took out as Inconsistent (a write-set it could not apply: the full disk)
+//     is restarted with the command its health reason names, once the NMS has received
+//     galeraLocalStateChanged saying Inconsistent from it;
 //   - keepalived's VIP (the writer's only way in) on a healthy node within the VIP bound of every
 //     change, whenever some reachable node is healthy (VipWatch), and on one node at the end.
 
@@ -24,6 +27,7 @@ import { loadMib } from '../../src/snmp/mib';
 const pexec = promisify(execFile);
 const mib = loadMib();
 const WAITING_OID = mib.notifications.get('galeraInitWaiting')!.oid.join('.');
+const LOCAL_STATE_OID = mib.notifications.get('galeraLocalStateChanged')!.oid.join('.');
 const vbOid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 
 export interface RoundResult {
@@ -105,6 +109,22 @@ export function waitingAdvice(traps: Trap[], node: string): string[] {
   return traps
     .filter((t) => t.trapOid === WAITING_OID && t.varbinds.get(vbOid('galeraNodeName')) === node)
     .map((t) => (t.varbinds.get(vbOid('galeraInitAdvice')) ?? '').replace(/\\(["\\])/g, '$1'));
+}
+
+/** How many galeraLocalStateChanged saying Inconsistent (galeraLocalStateComment) the NMS received from one node. */
+export function inconsistentNotices(traps: Trap[], node: string): number {
+  return traps.filter(
+    (t) =>
+      t.trapOid === LOCAL_STATE_OID &&
+      t.varbinds.get(vbOid('galeraNodeName')) === node &&
+      /^inconsistent$/i.test((t.varbinds.get(vbOid('galeraLocalStateComment')) ?? '').trim()),
+  ).length;
+}
+
+/** The command a health reason ends with (`...; fix the cause, then systemctl restart mariadb (...)`). */
+export function healthCommand(reason: string): string[] | null {
+  const m = /then (systemctl restart [\w@.-]+)/.exec(reason);
+  return m ? m[1].split(' ') : null;
 }
 
 /** Two Primary views that cannot be one component: different histories, or no member in common. */
@@ -224,41 +244,8 @@ export class Campaign {
     );
   }
 
-  private filler(x: ClusterNode): string {
-    if (!x.node.datadirMount)
-      throw new Error(
-        `${x.name}: the disk fault needs the datadir on its own filesystem (ProductionOptions.datadirMiB)`,
-      );
-    return path.join(x.node.datadirMount, 'filler');
-  }
-
-  /** Fills the datadir's filesystem to the last page (outside the datadir, so no state transfer copies it). */
-  private fillDisk(x: ClusterNode): void {
-    const file = this.filler(x);
-    const st = fs.statfsSync(x.node.datadirMount);
-    const fd = fs.openSync(file, 'a');
-    try {
-      if (st.bavail > 0) fs.writeSync(fd, Buffer.alloc(1), 0, 1, st.bavail * st.bsize - 1);
-      // A sparse file takes no room: write it for real, the last pages a page at a time.
-      const chunk = Buffer.alloc(1 << 20);
-      const page = Buffer.alloc(4096);
-      let pos = 0;
-      for (const buf of [chunk, page])
-        for (;;) {
-          try {
-            pos += fs.writeSync(fd, buf, 0, buf.length, pos);
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
-            throw e;
-          }
-        }
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
   private healDisk(): void {
-    for (const x of this.c.nodes) if (x.node.datadirMount) fs.rmSync(this.filler(x), { force: true });
+    for (const x of this.c.nodes) if (x.node.datadirMount) this.c.freeDatadir(x);
   }
 
   private node(i: number): ClusterNode {
@@ -295,7 +282,7 @@ export class Campaign {
         await this.healLoss();
         return;
       case 'disk':
-        this.fillDisk(this.node(f.node));
+        this.c.fillDatadir(this.node(f.node));
         await sleep(f.forMs);
         this.healDisk();
         return;
@@ -383,6 +370,7 @@ export class Campaign {
     boundMs: number,
     operator: string[],
     found: { split: string | null },
+    inconsistentBefore: Map<string, number>,
   ): Promise<void> {
     const c = this.c;
     const off = c.nodes.filter((x) => !x.node.running);
@@ -402,6 +390,7 @@ export class Campaign {
       sql: string;
       since: number;
     } | null = null;
+    let inconsistent: { x: ClusterNode; since: number } | null = null;
     for (;;) {
       // Two Primary components do not heal by themselves: the round has failed, say so now.
       if (found.split) return;
@@ -443,7 +432,42 @@ export class Campaign {
           );
         }
       }
-      if (!pending && Date.now() > until) {
+      // Galera takes a node out as Inconsistent when a write-set fails to apply there (a full
+      // disk): the server stays up, Disconnected, and neither it nor the automatic recovery acts;
+      // that is a person's call. The operator acts on what the NMS shows (galeraLocalStateChanged
+      // saying Inconsistent, from this round) and runs the command the node's health reason names.
+      const out = views.findIndex((v) => v !== null && /^inconsistent$/i.test(v.state.trim()));
+      if (!inconsistent && out >= 0 && operator.length < 2) inconsistent = { x: c.nodes[out], since: Date.now() };
+      if (inconsistent) {
+        const p = inconsistent;
+        const waited = Date.now() - p.since;
+        if (inconsistentNotices(c.traps(), p.x.name) > (inconsistentBefore.get(p.x.name) ?? 0)) {
+          const h = await p.x.node.exec(['galera-check', 'healthy'], { timeoutMs: 15000 });
+          const reason = `${h.stdout} ${h.stderr}`.replace(/\s+/g, ' ').trim();
+          const cmd = healthCommand(reason);
+          if (h.code === 0 || !/Inconsistent/.test(reason) || !cmd)
+            throw new Error(
+              `${p.x.name} is Inconsistent and the NMS knows, but galera-check healthy (exit ${h.code}) ` +
+                `does not name it and a command: ${reason}`,
+            );
+          operator.push(
+            `${p.x.name} Inconsistent; the NMS got galeraLocalStateChanged saying so ` +
+              `(${Math.round(waited / 1000)} s after the campaign saw it); its health reason names: ${cmd.join(' ')}; ran it`,
+          );
+          this.say(
+            `      operator (galeraLocalStateChanged Inconsistent from ${p.x.name} at the NMS): ${cmd.join(' ')}`,
+          );
+          await p.x.node.run(cmd, { timeoutMs: 300000 });
+          until += Date.now() - p.since;
+          inconsistent = null;
+        } else if (waited > 60000 * (boundMs / 120000)) {
+          throw new Error(
+            `${p.x.name} is Inconsistent (out of the cluster until a person acts) but the NMS received no ` +
+              `galeraLocalStateChanged saying so within ${Math.round(waited / 1000)} s`,
+          );
+        }
+      }
+      if (!pending && !inconsistent && Date.now() > until) {
         const seen = views.map(
           (v, i) => `${c.nodes[i].name}: ${v ? `${v.status} ${v.state} size ${v.size}` : 'no answer'}`,
         );
@@ -471,6 +495,9 @@ export class Campaign {
     const ackedBefore = this.acked.size;
     const writing = this.writer(plan, stop);
     const operator: string[] = [];
+    // The NMS's Inconsistent notices so far: only a new one is this round's.
+    const trapsBefore = c.traps();
+    const inconsistentBefore = new Map(c.nodes.map((x) => [x.name, inconsistentNotices(trapsBefore, x.name)]));
     let failure: Error | null = null;
     try {
       await Promise.all([
@@ -480,7 +507,7 @@ export class Campaign {
         }),
         also?.(),
       ]);
-      await this.converge(t0, boundMs, operator, found);
+      await this.converge(t0, boundMs, operator, found, inconsistentBefore);
     } catch (e) {
       failure = e as Error;
     }

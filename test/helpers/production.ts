@@ -377,6 +377,42 @@ export class ProductionCluster {
     return parseTrapLog(this.trapLog);
   }
 
+  private filler(x: ClusterNode): string {
+    if (!x.node.datadirMount)
+      throw new Error(`${x.name}: a full disk needs the datadir on its own filesystem (ProductionOptions.datadirMiB)`);
+    return path.join(x.node.datadirMount, 'filler');
+  }
+
+  /** Fills x's datadir filesystem to the last page (outside the datadir, so no state transfer copies it). */
+  fillDatadir(x: ClusterNode): void {
+    const file = this.filler(x);
+    const st = fs.statfsSync(x.node.datadirMount);
+    const fd = fs.openSync(file, 'a');
+    try {
+      if (st.bavail > 0) fs.writeSync(fd, Buffer.alloc(1), 0, 1, st.bavail * st.bsize - 1);
+      // A sparse file takes no room: write it for real, the last pages a page at a time.
+      const chunk = Buffer.alloc(1 << 20);
+      const page = Buffer.alloc(4096);
+      let pos = 0;
+      for (const buf of [chunk, page])
+        for (;;) {
+          try {
+            pos += fs.writeSync(fd, buf, 0, buf.length, pos);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+            throw e;
+          }
+        }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Frees what fillDatadir took. */
+  freeDatadir(x: ClusterNode): void {
+    fs.rmSync(this.filler(x), { force: true });
+  }
+
   async sql(x: ClusterNode, query: string): Promise<string> {
     return (await x.node.run(['mariadb', '-N', '-B', '-e', query], { timeoutMs: 60000 })).trim();
   }

@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert';
 import { describePlan, FAULT_KINDS, FAULT_KINDS_V1, mulberry32, nodesOf, planRound } from '../helpers/campaign-plan';
 import {
   adviceCommand,
+  healthCommand,
+  inconsistentNotices,
   lastAdvice,
   splitBrain,
   VipWatch,
@@ -16,6 +18,9 @@ import {
 import type { WsrepView } from '../helpers/production';
 import type { Trap } from '../helpers/traps';
 import { loadMib } from '../../src/snmp/mib';
+import { DEFAULT_HEALTH_POLICY, healthVerdict } from '../../src/core/health';
+import { parseWsrepStatus } from '../../src/core/wsrep-status';
+import { syncedStatus } from '../helpers/fixtures';
 
 const view = (node: string, status: string, uuid: string, members: string[]): WsrepView => ({
   node,
@@ -203,18 +208,23 @@ describe('campaign: replays and the VIP check', () => {
     );
   });
 
-  it("reads galeraInitWaiting's advice per node from snmptrapd's log, its escaped quotes undone", () => {
+  /** A notification as snmptrapd's log gives it: from a node, with one more object. */
+  const trapWith = (object: string) => {
     const mib = loadMib();
     const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
-    const advice = `run on db1: mysql -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"`;
-    const trap = (name: string, node: string, adv: string): Trap => ({
+    return (name: string, node: string, value: string): Trap => ({
       trapOid: mib.notifications.get(name)!.oid.join('.'),
       varbinds: new Map([
         [oid('galeraNodeName'), node],
-        [oid('galeraInitAdvice'), adv],
+        [oid(object), value],
       ]),
       line: '',
     });
+  };
+
+  it("reads galeraInitWaiting's advice per node from snmptrapd's log, its escaped quotes undone", () => {
+    const advice = `run on db1: mysql -e "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"`;
+    const trap = trapWith('galeraInitAdvice');
     const escaped = advice.replace(/"/g, '\\"');
     const traps = [
       trap('galeraInitWaiting', 'db2', escaped),
@@ -223,5 +233,29 @@ describe('campaign: replays and the VIP check', () => {
     ];
     assert.deepEqual(waitingAdvice(traps, 'db2'), [advice]);
     assert.deepEqual(waitingAdvice(traps, 'db1'), []);
+  });
+
+  it("reads the NMS's Inconsistent notices per node, and the command the health reason names", () => {
+    const trap = trapWith('galeraLocalStateComment');
+    const traps = [
+      trap('galeraLocalStateChanged', 'db1', 'Synced'),
+      trap('galeraLocalStateChanged', 'db1', 'Inconsistent'),
+      trap('galeraClusterStatusChanged', 'db2', 'Inconsistent'),
+      trap('galeraLocalStateChanged', 'db3', 'Donor/Desynced'),
+    ];
+    assert.deepEqual(
+      ['db1', 'db2', 'db3'].map((n) => inconsistentNotices(traps, n)),
+      [1, 0, 0],
+    );
+    // The reason the agent gives such a node (the campaign's seed 20261207 round 38).
+    const status = {
+      ...syncedStatus(),
+      wsrep_cluster_status: 'Disconnected',
+      wsrep_local_state: '0',
+      wsrep_local_state_comment: 'Inconsistent',
+    };
+    const reason = healthVerdict(parseWsrepStatus(status, null, null, true, 1), true, DEFAULT_HEALTH_POLICY).reason;
+    assert.deepEqual(healthCommand(reason), ['systemctl', 'restart', 'mariadb']);
+    assert.equal(healthCommand('Galera node is not synced (Joining).'), null);
   });
 });

@@ -480,14 +480,19 @@ export class ProcessSource extends EventEmitter implements Source<ProcessFacts> 
       const cached = this.cache.get(pid);
       if (!cached) {
         this.stats.reads++;
+        const comm = readComm(this.procDir, pid);
         // At the first listing every process is old news (it ran before the agent): no re-reads
         // for exec-after-fork, which would cost the whole table ten reads in the first minute.
-        const c: Cached = first
-          ? { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 }
-          : { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 };
-        dirty = this.read(pid, c, readComm(this.procDir, pid)) || dirty;
+        // Except a child systemd has forked and not yet exec'd (named "(mariadbd)"): at boot the
+        // agent starts beside galera-init, whose server may be in that window, and would be missed
+        // until the full re-read (a minute of "stopped" and unhealthy).
+        const young = !first || (comm !== null && comm.startsWith('('));
+        const c: Cached = young
+          ? { comm: null, entry: null, firstSeen: now, nextCheck: now + 1 }
+          : { comm: null, entry: null, firstSeen: now - LAST_RECHECK_MS, nextCheck: 0 };
+        dirty = this.read(pid, c, comm) || dirty;
         this.cache.set(pid, c);
-        if (!first && c.comm !== null) this.pending.add(pid);
+        if (young && c.comm !== null) this.pending.add(pid);
       } else if (full || (cached.nextCheck !== 0 && cached.nextCheck <= now)) {
         if (full) cached.optDatadir = undefined;
         dirty = this.reread(pid, cached, now, full) || dirty;

@@ -171,6 +171,24 @@ describe('server attribution: the process source on a fixture /proc', () => {
     assert.deepEqual(src.facts.servers, [{ pid: 101, bootstrap: false }]);
   });
 
+  it("a child systemd forked but had not exec()'d at the first listing is looked at again", () => {
+    // At boot the agent starts beside galera-init: its first listing may catch the server's unit
+    // between fork and exec, named "(mariadbd)". Old news like the rest, it stayed unseen until the
+    // full re-read a minute later (suite run 14: galeraStatus stopped for the 40 s a test waited).
+    addProc(60, ['(mariadbd)'], '/', '(mariadbd)');
+    addProc(61, ['/bin/sh', '/usr/bin/some-daemon'], '/', 'sh');
+    const src = source('/srv/mysql/node1');
+    src.scan();
+    assert.deepEqual(src.facts.servers, []);
+    fs.rmSync(path.join(proc, '60'), { recursive: true });
+    addProc(60, ['/usr/sbin/mariadbd', '--datadir=/srv/mysql/node1'], '/srv/mysql/node1');
+    const cache = (src as unknown as { cache: Map<number, { nextCheck: number }> }).cache;
+    assert.equal(cache.get(61)!.nextCheck, 0, 'an ordinary process at the first listing is not re-read');
+    cache.get(60)!.nextCheck = Date.now();
+    src.tick();
+    assert.deepEqual(src.facts.servers, [{ pid: 60, bootstrap: false }]);
+  });
+
   it('a process caught inside exec() (new name, no command line yet) is looked at again', () => {
     // exec() sets /proc/PID/comm before the new command line exists: a look in between reads the
     // new name and an empty cmdline, which is also what a kernel thread shows. Taking it for one

@@ -29,6 +29,24 @@ describe('the recovery run', () => {
   const run = (command: string[], extra: Partial<Parameters<typeof runRecovery>[0]> = {}) =>
     runRecovery({ command, datadir: dir, lockFile, timeoutMs: 5000, log: silentLogger(), ...extra });
 
+  /** A crash's grastate.dat (seqno -1), no server, the lock free: a recovery is needed. */
+  const crashFacts = {
+    processes: { servers: [], recoveries: [], initiators: [] },
+    grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
+    lock: { state: 'free' },
+  } as unknown as Parameters<RecoverySource['sync']>[0];
+  const source = (enabled: boolean, script: string, recover?: boolean): RecoverySource =>
+    new RecoverySource({
+      enabled,
+      command: ['bash', '-c', script],
+      timeoutMs: 5000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+      ...(recover === undefined ? {} : { recover }),
+    });
+
   it('parses the position, holds the lock while it runs and releases it', async () => {
     let seen = '';
     const r = await run(['bash', '-c', `sleep 0.3; echo "WSREP: Recovered position: ${U}:77" >&2`], {
@@ -165,34 +183,21 @@ describe('the recovery run', () => {
 
   it("an agent that may not recover serves galera-init's failed run: its error and prepared count", async () => {
     // A crash's grastate.dat (seqno -1) and no server: a recovery is needed; this agent may not run it.
-    const facts = {
-      processes: { servers: [], recoveries: [], initiators: [] },
-      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
-      lock: { state: 'free' },
-    } as unknown as Parameters<RecoverySource['sync']>[0];
-    const src = new RecoverySource({
-      enabled: false,
-      command: ['false'],
-      timeoutMs: 1000,
-      datadir: dir,
-      lockFile,
-      log: silentLogger(),
-      busyNow: () => false,
-    });
+    const src = source(false, 'false');
     await src.start();
-    src.sync(facts);
+    src.sync(crashFacts);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual([src.facts.error, src.facts.prepared], ['', 0], 'nothing to serve yet');
     // galera-init's run failed on prepared transactions, for this data (grastate.dat v1, no InnoDB).
     writeRecoveryCache(lockFile, 'v1|', { error: 'the crash left 2 prepared transactions', prepared: 2 });
     src.dataChanged();
-    src.sync(facts);
+    src.sync(crashFacts);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual([src.facts.error, src.facts.prepared], ['the crash left 2 prepared transactions', 2]);
     // Its later success (after the rollback) replaces it.
     writeRecoveryCache(lockFile, 'v1|', { uuid: U, seqno: 41n });
     src.dataChanged();
-    src.sync(facts);
+    src.sync(crashFacts);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual([src.facts.error, src.facts.position?.seqno], ['', 41n]);
   });
@@ -200,23 +205,10 @@ describe('the recovery run', () => {
   it('an agent that may recover runs its own recovery over a failure an earlier run cached', async () => {
     // An earlier agent (another command, a timeout since raised) failed on this data and cached it;
     // this one may run a recovery: the stale failure must not stand in for its own run.
-    const facts = {
-      processes: { servers: [], recoveries: [], initiators: [] },
-      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
-      lock: { state: 'free' },
-    } as unknown as Parameters<RecoverySource['sync']>[0];
     writeRecoveryCache(lockFile, 'v1|', { error: 'recovery exited 1 without a position', prepared: 0 });
-    const src = new RecoverySource({
-      enabled: true,
-      command: ['bash', '-c', `echo "WSREP: Recovered position: ${U}:42" >&2`],
-      timeoutMs: 5000,
-      datadir: dir,
-      lockFile,
-      log: silentLogger(),
-      busyNow: () => false,
-    });
+    const src = source(true, `echo "WSREP: Recovered position: ${U}:42" >&2`);
     await src.start();
-    src.sync(facts);
+    src.sync(crashFacts);
     await waitFor('the own recovery', () => src.facts.position?.seqno === 42n, 5000, 20);
     assert.equal(src.facts.error, '');
     assert.equal(readRecoveryCache(lockFile, 'v1|')?.seqno, 42n, 'its success replaces the cached failure');
@@ -224,55 +216,25 @@ describe('the recovery run', () => {
   });
 
   it("a daemon's own failure, written beside the lock, does not start it again (the watch sees its write)", async () => {
-    const facts = {
-      processes: { servers: [], recoveries: [], initiators: [] },
-      grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
-      lock: { state: 'free' },
-    } as unknown as Parameters<RecoverySource['sync']>[0];
     const runs = path.join(dir, 'runs');
     // Like MariaDB's first run after a crash, the failed run rewrites InnoDB's files: its result is
     // this data's as the run left it, not as it found it.
     fs.writeFileSync(path.join(dir, 'ibdata1'), 'x');
-    const src = new RecoverySource({
-      enabled: true,
-      command: ['bash', '-c', `echo run >> ${runs}; echo y >> ${dir}/ibdata1; echo "no position here" >&2; exit 1`],
-      timeoutMs: 5000,
-      datadir: dir,
-      lockFile,
-      log: silentLogger(),
-      busyNow: () => false,
-    });
+    const src = source(true, `echo run >> ${runs}; echo y >> ${dir}/ibdata1; echo "no position here" >&2; exit 1`);
     await src.start();
-    src.sync(facts);
+    src.sync(crashFacts);
     await waitFor('its failure', () => src.facts.error !== '', 5000, 20);
 
     // What the lock's directory watch does on that write; then the periodic syncs.
     for (let i = 0; i < 5; i++) {
       src.dataChanged();
-      src.sync(facts);
+      src.sync(crashFacts);
       await new Promise((r) => setTimeout(r, 30));
     }
     assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n', 'one run for this data');
     assert.match(src.facts.error, /no position/);
     await src.stop();
   });
-
-  const crashFacts = {
-    processes: { servers: [], recoveries: [], initiators: [] },
-    grastate: { value: { uuid: U, seqno: -1n, safeToBootstrap: false }, error: null, version: 'v1' },
-    lock: { state: 'free' },
-  } as unknown as Parameters<RecoverySource['sync']>[0];
-  const source = (enabled: boolean, script: string, recover?: boolean): RecoverySource =>
-    new RecoverySource({
-      enabled,
-      command: ['bash', '-c', script],
-      timeoutMs: 5000,
-      datadir: dir,
-      lockFile,
-      log: silentLogger(),
-      busyNow: () => false,
-      ...(recover === undefined ? {} : { recover }),
-    });
 
   it("the packaged agent serves a tool's failure after that run rewrote InnoDB's files", async () => {
     fs.writeFileSync(path.join(dir, 'ibdata1'), 'x');

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Logger } from 'pino';
 import {
   orphansRolledBack,
@@ -236,6 +237,30 @@ export interface RecoverySourceOptions {
   recover?: Flag;
   /** The caller (galera-init) holds the initiator lock and keeps it. */
   lockHeld?: Flag;
+  /** How long the datadir must hold still before the daemon runs a recovery on it (ms). */
+  settleMs?: number;
+}
+
+/** An operator's `rm -rf` and `mariadb-install-db`, or a restore, take about this long between steps. */
+export const SETTLE_MS = 2000;
+
+/** What changes while anyone rewrites a datadir: its entries, InnoDB's files, grastate.dat. */
+function datadirLook(datadir: string): string {
+  let dir: string;
+  try {
+    const st = fs.statSync(datadir);
+    dir = `${st.ino}:${st.mtimeMs}`;
+  } catch (err) {
+    dir = (err as NodeJS.ErrnoException).code ?? 'error';
+  }
+  let gs: string;
+  try {
+    const st = fs.statSync(path.join(datadir, 'grastate.dat'));
+    gs = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    gs = '';
+  }
+  return `${dir}|${innodbStamp(datadir)}|${gs}`;
 }
 
 /**
@@ -258,6 +283,9 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
   private daemon = false;
   /** The data (key, as the run left it) this source last ran a recovery of its own for. */
   private ranFor = '';
+  /** The datadir as the daemon last looked before a run, and since when it has looked so. */
+  private still = { look: '', since: 0 };
+  private stillTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RecoverySourceOptions) {
     super();
@@ -300,6 +328,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   stop(): Promise<void> {
     this.daemon = false;
+    clearTimeout(this.stillTimer);
     return Promise.resolve();
   }
 
@@ -376,6 +405,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     // A starting server writes grastate.dat (seqno -1) at once; that event can beat the periodic
     // scan, so look at the process table again before touching the datadir.
     if (this.opts.busyNow()) return;
+    if (!oneShot && !this.holdsStill()) return;
     this.running = true;
     this.result = { key, position: null, error: '', prepared: 0 };
     this.emit('change');
@@ -385,6 +415,31 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       return r.ok || r.busy ? null : r.error;
     });
     this.settle(r);
+  }
+
+  /**
+   * Whether the datadir has held still for settleMs. Someone rewriting it (`rm -rf` then
+   * `mariadb-install-db`, a restore) makes a server-less datadir without grastate.dat for a moment:
+   * a run started then reads a half-removed InnoDB and writes into the next one, which its install
+   * then cannot lock (CI: a schema of the removed data appeared in the new one). Not yet: the
+   * daemon looks again when it would have held still long enough, at the data as it is then.
+   */
+  private holdsStill(): boolean {
+    const settleMs = this.opts.settleMs ?? SETTLE_MS;
+    const look = datadirLook(this.opts.datadir);
+    const now = Date.now();
+    if (look !== this.still.look) this.still = { look, since: now };
+    const left = this.still.since + settleMs - now;
+    if (left <= 0) return true;
+    clearTimeout(this.stillTimer);
+    this.stillTimer = setTimeout(() => {
+      // The stamp is otherwise taken again only when grastate.dat or the processes change.
+      this.stamp = { for: '', value: '' };
+      if (this.last) this.rekey(this.last);
+      if (this.daemon) void this.maybeRun(false);
+    }, left + 10);
+    this.stillTimer.unref();
+    return false;
   }
 
   private runOnce(oneShot: boolean, lockHeld: boolean): Promise<RecoveryResult> {

@@ -44,6 +44,7 @@ describe('the recovery run', () => {
       lockFile,
       log: silentLogger(),
       busyNow: () => false,
+      settleMs: 0,
       ...(recover === undefined ? {} : { recover }),
     });
 
@@ -249,6 +250,37 @@ describe('the recovery run', () => {
     await new Promise((r) => setImmediate(r));
     assert.deepEqual([agent.facts.prepared, /prepared/.test(agent.facts.error)], [2, true]);
     await agent.stop();
+  });
+
+  it('the daemon waits for a datadir that someone is rewriting to hold still before it runs', async () => {
+    const runs = path.join(dir, '..', `${path.basename(dir)}.runs`);
+    fs.writeFileSync(path.join(dir, 'ibdata1'), 'x');
+    const agent = new RecoverySource({
+      enabled: true,
+      command: ['bash', '-c', `echo run >> ${runs}; echo "WSREP: Recovered position: ${U}:42" >&2`],
+      timeoutMs: 5000,
+      datadir: dir,
+      lockFile,
+      log: silentLogger(),
+      busyNow: () => false,
+      settleMs: 400,
+    });
+    await agent.start();
+    try {
+      // An `rm -rf` then an install: entries come and go every 100 ms for a second.
+      const t0 = Date.now();
+      for (let i = 0; Date.now() - t0 < 1000; i++) {
+        fs.writeFileSync(path.join(dir, `f${i}`), 'x');
+        agent.sync(crashFacts);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(fs.existsSync(runs), false, 'no run while the datadir changes');
+      await waitFor('the run once it held still', () => agent.facts.position?.seqno === 42n, 5000, 20);
+      assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n');
+    } finally {
+      await agent.stop();
+      fs.rmSync(runs, { force: true });
+    }
   });
 
   it('a lock found busy at the run is no run: a stale cached failure does not stand in for it after', async () => {

@@ -24,7 +24,8 @@ import { Reads, Source } from './source';
 export type RecoveryResult =
   | { ok: true; position: RecoveredPosition; ms: number; output: string }
   /** prepared: the count of prepared transactions that stopped the run (0: something else did). */
-  | { ok: false; busy: boolean; error: string; ms: number; prepared: number; output?: string };
+  /** aborted: killed because a server started here; it found nothing out about the data. */
+  | { ok: false; busy: boolean; error: string; ms: number; prepared: number; output?: string; aborted?: true };
 
 /** What galera-init adds to the recovery command to roll back the prepared transactions a crash left. */
 export const HEURISTIC_ROLLBACK = '--tc-heuristic-recover=rollback';
@@ -101,6 +102,9 @@ export function writeRecoveryCache(
   }
 }
 
+/** What the command printed and how it ended; aborted: killed because a server started here. */
+type RunOutput = { text: string; code: number | null; error?: string; aborted?: true };
+
 export async function runRecovery(opts: {
   command: string[];
   datadir: string;
@@ -128,7 +132,7 @@ export async function runRecovery(opts: {
   }
   try {
     if (!opts.extraArgs) opts.log.info({ argv }, 'running --wsrep-recover to find the seqno after a crash');
-    const output = await new Promise<{ text: string; code: number | null; error?: string }>((resolve) => {
+    const output = await new Promise<RunOutput>((resolve) => {
       let text = '';
       let settled = false;
       // Own process group, so a timeout kills whatever the command started too.
@@ -138,7 +142,7 @@ export async function runRecovery(opts: {
       };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
-      const kill = (error: string): void => {
+      const kill = (error: string, aborted?: true): void => {
         try {
           // No pid: the command never started (its 'error' settles the run).
           if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -147,7 +151,7 @@ export async function runRecovery(opts: {
         }
         if (!settled) {
           settled = true;
-          resolve({ text, code: null, error });
+          resolve({ text, code: null, error, ...(aborted ? { aborted } : {}) });
         }
       };
       // A large InnoDB (a long redo log to apply) can outlive the default: say so, with the time.
@@ -162,7 +166,7 @@ export async function runRecovery(opts: {
       const abortIf = opts.abortIf;
       const watch = abortIf
         ? setInterval(() => {
-            if (abortIf()) kill('aborted: a server started on this datadir');
+            if (abortIf()) kill('aborted: a server started on this datadir', true);
           }, 50)
         : null;
       child.on('close', () => {
@@ -184,7 +188,15 @@ export async function runRecovery(opts: {
       });
     });
     const ms = Date.now() - t0;
-    if (output.error) return { ok: false, busy: false, error: output.error, ms, prepared: 0 };
+    if (output.error)
+      return {
+        ok: false,
+        busy: false,
+        error: output.error,
+        ms,
+        prepared: 0,
+        ...(output.aborted ? { aborted: true } : {}),
+      };
     const position = parseRecoveredPosition(output.text);
     const prepared = preparedTransactions(output.text);
     if (!position && prepared > 0) {
@@ -412,9 +424,9 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     let r: RecoveryResult = { ok: false, busy: true, error: 'not run', ms: 0, prepared: 0 };
     await this.reads.runAsync(async () => {
       r = await this.runOnce(oneShot, lockHeld);
-      return r.ok || r.busy ? null : r.error;
+      return r.ok || r.busy || r.aborted ? null : r.error;
     });
-    this.settle(r);
+    this.settle(r, f.grastate.version);
   }
 
   /**
@@ -454,11 +466,30 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     });
   }
 
-  private settle(r: RecoveryResult): void {
+  private settle(r: RecoveryResult, version: string): void {
     this.running = false;
+    if (!r.ok && r.busy) {
+      // Nothing ran: handled below.
+    } else if (this.last && this.last.grastate.version !== version) {
+      // grastate.dat changed while InnoDB was read (an operator's edit, a restore): the result
+      // answers for the files as they were, and keyed now it would stand for the new ones.
+      this.opts.log.info({ ms: r.ms }, 'recovery result set aside: grastate.dat changed during the run');
+      this.result = { key: '', position: null, error: '', prepared: 0 };
+      this.stamp = { for: '', value: '' };
+      this.rekey(this.last);
+      this.emit('change');
+      if (this.daemon) void this.maybeRun(false);
+      return;
+    }
     // A run the lock kept from starting took no time of its own.
-    if (r.ok || !r.busy) this.lastMs = r.ms;
-    if (r.ok) {
+    if (r.ok || !(r.busy || r.aborted)) this.lastMs = r.ms;
+    if (!r.ok && r.aborted) {
+      // The server's start is the answer: nothing is known about the data, nothing is cached, and
+      // the run is due again if that server goes without leaving a position.
+      this.opts.log.info({ ms: r.ms }, 'recovery abandoned: a server started on this datadir');
+      this.result = { key: '', position: null, error: '', prepared: 0 };
+      this.emit('change');
+    } else if (r.ok) {
       this.opts.log.info(
         { uuid: r.position.uuid, seqno: r.position.seqno.toString(), ms: r.ms },
         'recovered the seqno',

@@ -8,6 +8,7 @@ import {
   RecoverySource,
   readRecoveryCache,
   readRecoveryCacheEntry,
+  recoveryCacheFile,
   runRecovery,
   writeRecoveryCache,
 } from '../../../src/sources/recover';
@@ -277,6 +278,48 @@ describe('the recovery run', () => {
       assert.equal(fs.existsSync(runs), false, 'no run while the datadir changes');
       await waitFor('the run once it held still', () => agent.facts.position?.seqno === 42n, 5000, 20);
       assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n');
+    } finally {
+      await agent.stop();
+      fs.rmSync(runs, { force: true });
+    }
+  });
+
+  it('a run killed because a server started is no result: nothing cached, run again once that server goes', async () => {
+    const runs = path.join(dir, '..', `${path.basename(dir)}.runs`);
+    const agent = source(
+      true,
+      `echo run >> ${runs}; [ $(wc -l < ${runs}) -ge 2 ] || sleep 30; echo "WSREP: Recovered position: ${U}:42" >&2`,
+    );
+    await agent.start();
+    try {
+      agent.sync(crashFacts);
+      await waitFor('the run', () => agent.facts.running, 5000, 20);
+      const withServer = { ...crashFacts, processes: { servers: [{ pid: 1 }], recoveries: [], initiators: [] } };
+      agent.sync(withServer as unknown as typeof crashFacts);
+      await waitFor('the run killed', () => !agent.facts.running, 5000, 20);
+      assert.deepEqual([agent.facts.error, agent.facts.prepared], ['', 0], 'no failure stands for the data');
+      assert.equal(fs.existsSync(recoveryCacheFile(lockFile)), false, 'nothing cached beside the lock');
+      // The server goes again, still with seqno -1 (it crashed on its way up): the run is due.
+      agent.sync(crashFacts);
+      await waitFor('the second run', () => agent.facts.position?.seqno === 42n, 5000, 20);
+    } finally {
+      await agent.stop();
+      fs.rmSync(runs, { force: true });
+    }
+  });
+
+  it('a result found while grastate.dat changed is set aside, and the new file gets a run of its own', async () => {
+    const runs = path.join(dir, '..', `${path.basename(dir)}.runs`);
+    const agent = source(true, `echo run >> ${runs}; sleep 0.3; echo "WSREP: Recovered position: ${U}:42" >&2`);
+    await agent.start();
+    try {
+      agent.sync(crashFacts);
+      await waitFor('the run', () => agent.facts.running, 5000, 20);
+      const edited = { ...crashFacts, grastate: { ...crashFacts.grastate, version: 'v2' } };
+      agent.sync(edited);
+      await waitFor('a run for the new file', () => agent.facts.position?.seqno === 42n, 5000, 20);
+      assert.equal(fs.readFileSync(runs, 'utf8'), 'run\nrun\n');
+      assert.equal(readRecoveryCache(lockFile, 'v1|'), null, 'nothing stands for the old file');
     } finally {
       await agent.stop();
       fs.rmSync(runs, { force: true });

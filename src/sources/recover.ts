@@ -253,6 +253,9 @@ export interface RecoverySourceOptions {
   settleMs?: number;
 }
 
+/** No result: nothing known about the data now on disk. */
+const NO_RESULT = { key: '', position: null, error: '', prepared: 0 } as const;
+
 /** An operator's `rm -rf` and `mariadb-install-db`, or a restore, take about this long between steps. */
 export const SETTLE_MS = 2000;
 
@@ -445,9 +448,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
     if (left <= 0) return true;
     clearTimeout(this.stillTimer);
     this.stillTimer = setTimeout(() => {
-      // The stamp is otherwise taken again only when grastate.dat or the processes change.
-      this.stamp = { for: '', value: '' };
-      if (this.last) this.rekey(this.last);
+      this.restamp();
       if (this.daemon) void this.maybeRun(false);
     }, left + 10);
     this.stillTimer.unref();
@@ -468,15 +469,13 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
 
   private settle(r: RecoveryResult, version: string): void {
     this.running = false;
-    if (!r.ok && r.busy) {
-      // Nothing ran: handled below.
-    } else if (this.last && this.last.grastate.version !== version) {
+    const ran = r.ok || !r.busy;
+    if (ran && this.last && this.last.grastate.version !== version) {
       // grastate.dat changed while InnoDB was read (an operator's edit, a restore): the result
       // answers for the files as they were, and keyed now it would stand for the new ones.
       this.opts.log.info({ ms: r.ms }, 'recovery result set aside: grastate.dat changed during the run');
-      this.result = { key: '', position: null, error: '', prepared: 0 };
-      this.stamp = { for: '', value: '' };
-      this.rekey(this.last);
+      this.result = NO_RESULT;
+      this.restamp();
       this.emit('change');
       if (this.daemon) void this.maybeRun(false);
       return;
@@ -487,7 +486,7 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
       // The server's start is the answer: nothing is known about the data, nothing is cached, and
       // the run is due again if that server goes without leaving a position.
       this.opts.log.info({ ms: r.ms }, 'recovery abandoned: a server started on this datadir');
-      this.result = { key: '', position: null, error: '', prepared: 0 };
+      this.result = NO_RESULT;
       this.emit('change');
     } else if (r.ok) {
       this.opts.log.info(
@@ -523,9 +522,14 @@ export class RecoverySource extends EventEmitter implements Source<RecoveryFacts
    * nothing, and this daemon would run again on its own write, and again.
    */
   private rekeyAfterRun(): void {
+    this.restamp();
+    this.ranFor = this.key;
+  }
+
+  /** The key for the files as they are now (the InnoDB stamp is otherwise taken on a grastate or process change). */
+  private restamp(): void {
     this.stamp = { for: '', value: '' };
     if (this.last) this.rekey(this.last);
-    this.ranFor = this.key;
   }
 
   private found(key: string, position: RecoveredPosition): void {

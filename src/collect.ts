@@ -21,6 +21,7 @@ export async function collectOnce(
     instance: '',
     mysqlPolled: cfg.mysql.enabled,
     role: cfg.role,
+    lowFreePercent: cfg.disk.lowFreePercent,
   };
   const snap = assembleSnapshot(sources.facts(), sources.health(), Date.now(), identity);
   if (cfg.mark.enabled) snap.mark = markViewFor(cfg.stateDir, snap);

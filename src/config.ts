@@ -235,6 +235,11 @@ const SCHEMA = {
     /** Written while this node is fenced, so galera-check healthy says so too; empty: not written. */
     fenceFile: key(optPath, '/run/galera-agentx/fenced'),
   },
+  /** The datadir's filesystem (galeraDiskGroup). */
+  disk: {
+    /** galeraDiskSpaceLow (and galeraDiskLowAlarm) below this much free space, in percent; 0: never. */
+    lowFreePercent: key(count(100), 10),
+  },
   /** The clustercheck-style health endpoint; listen '' (the default): off. */
   http: { listen: key(listen, '') },
   log: { level: key(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'), 'info') },

@@ -11,6 +11,7 @@ import { clusterTable } from './cluster';
 import { readFence } from '../sources/fence';
 import { MarkView, markToJson, markTop } from '../core/mark';
 import { initLines, localInitLines } from './initstate';
+import { diskLine } from '../core/disk';
 
 const noMark: MarkView = {
   state: 'none',
@@ -61,7 +62,10 @@ export async function answer(
     return { out, code: v.healthy ? EXIT.OK : EXIT.FAILED };
   }
   if (!o.json && what) out += `${what === 'status' ? snap.status : snap.seqno.toString()}\n`;
-  // The one word stays alone on its line for scripts; --verbose adds galera-init's round and maintenance.
-  if (!o.json && what === 'status' && o.verbose) out += initLines(snap.init ?? null, snap.maintenance ?? null, snap.at);
+  // The one word stays alone on its line for scripts; --verbose adds galera-init's round, maintenance
+  // and the datadir's free space.
+  if (!o.json && what === 'status' && o.verbose)
+    out +=
+      initLines(snap.init ?? null, snap.maintenance ?? null, snap.at) + diskLine(snap.disk, cfg.disk.lowFreePercent);
   return { out, code: EXIT.OK };
 }

@@ -13,6 +13,7 @@ import { ClusterStatus, MemberInfo, WsrepStatus, parseWsrepStatus } from './wsre
 import type { Window } from './window';
 import type { KindedError } from '../errors';
 import { UNKNOWN_USER_DATA, UserData } from './userdata';
+import { DiskFacts, DiskView, UNKNOWN_DISK, diskView } from './disk';
 
 export interface WindowEstimate {
   rateShort: number | null;
@@ -106,6 +107,8 @@ export interface SourceFacts {
   init: FileFacts<{ state: InitState | null; problems: string[] }>;
   /** The maintenance file: present means on. */
   maintenance: FileFacts<{ maintenance: Maintenance; problems: string[] }>;
+  /** The datadir's filesystem; absent where no such source runs: unknown. */
+  disk?: DiskFacts;
 }
 
 /**
@@ -149,6 +152,8 @@ export interface NodeIdentity {
   mysqlPolled: boolean;
   /** What the node is (the agent's role): a data node, or an arbitrator (garbd). Absent: data. */
   role?: NodeRole;
+  /** disk.lowFreePercent; absent: 0 (never low). */
+  lowFreePercent?: number;
 }
 
 /** galeraRole: a data node runs the server; an arbitrator runs garbd and holds no data. */
@@ -227,6 +232,8 @@ export interface NodeSnapshot {
   role?: NodeRole;
   /** The last recovery run's outcome (galeraRecoveryGroup); absent: none known. */
   recovery?: RecoveryView;
+  /** The datadir's filesystem (galeraDiskGroup); absent: unknown. */
+  disk?: DiskView;
 }
 
 /** A snapshot assembled from the sources (assembleSnapshot): its parsed wsrep status is always there. */
@@ -317,6 +324,7 @@ export function assembleSnapshot(
     ...(node.role === 'arbitrator' ? { role: node.role } : {}),
     wsrep,
     recovery: recoveryView(facts.recovery),
+    disk: diskView(facts.disk ?? UNKNOWN_DISK, node.lowFreePercent ?? 0),
   };
 }
 

@@ -80,6 +80,7 @@ export class Agent {
       instance: randomUUID(),
       mysqlPolled: cfg.mysql.enabled,
       role: cfg.role,
+      lowFreePercent: cfg.disk.lowFreePercent,
     };
     this.notifier = new Notifier(this.mib, cfg.notifications.holdMs, (name, extra) => void this.send(name, extra));
     this.track = cfg.keepalived.trackFile ? new TrackFile(cfg.keepalived.trackFile, log) : null;

@@ -89,6 +89,16 @@ export const RULES: readonly NotificationRule[] = [
     value: (s) => (s.window && s.window.short.kind !== 'unknown' ? s.window.low : undefined),
   },
   {
+    // The datadir's filesystem below disk.lowFreePercent: a state, raised by an agent that starts
+    // with the disk already low, as the window's alarm is.
+    key: 'diskLow',
+    notifications: ['galeraDiskLowAlarm', 'galeraDiskRecovered'],
+    previous: null,
+    initial: false,
+    pick: (low) => (low ? 'galeraDiskLowAlarm' : 'galeraDiskRecovered'),
+    value: (s) => (typeof s.disk?.low === 'boolean' ? s.disk.low : undefined),
+  },
+  {
     // Lost: a server runs, the agent had read it since it started, and now cannot. A clean stop
     // resets our connection and then refuses connections until the process exits: that is the
     // server closing (galeraStatusChanged tells it), not a loss. A server that stops ends the

@@ -80,6 +80,10 @@ export function buildView(
   scalar('galeraRecoveryOutcome', s.recovery?.outcome ?? 'none');
   scalar('galeraRecoveryPrepared', s.recovery?.prepared ?? 0);
   scalar('galeraRecoveryDuration', s.recovery?.ms ?? 0);
+  scalar('galeraDiskFree', s.disk?.freeMiB ?? GAUGE_MAX);
+  scalar('galeraDiskFreePercent', s.disk?.freePercent ?? GAUGE_MAX);
+  const low = s.disk?.low;
+  scalar('galeraDiskSpaceLow', low === true ? 'true' : low === false ? 'false' : 'unknown');
   scalar('galeraAgentDataAge', () => dataAge(s, now()));
   scalar('galeraAgentDetectMs', s.detectMs);
   scalar('galeraAgentInstance', s.instance);

@@ -14,6 +14,8 @@ import { DataFileSource } from './datafile';
 import { MysqlSource } from './mysql';
 import { Flag, RecoverySource } from './recover';
 import { UserDataSource } from './userdata';
+import { DiskSource } from './disk';
+import type { DiskFacts } from '../core/disk';
 import type { Source } from './source';
 
 export interface SourceOptions {
@@ -25,6 +27,8 @@ export interface SourceOptions {
   lockHeld?: Flag;
   /** A fixture /proc for tests. */
   procDir?: string;
+  /** A fixture statfs for tests: a real filesystem's free space moves with everything else on it. */
+  statDisk?: (datadir: string) => DiskFacts;
   /** The MySQL source's logger, when not log (galera-init expects a refused MySQL while its server starts). */
   mysqlLog?: Logger;
 }
@@ -74,6 +78,7 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
       new UserDataSource(cfg.datadir, log),
       stateFileSource(initStateFileOf(cfg), 'init', parseInitState, log),
       stateFileSource(cfg.maintenanceFile, 'maintenance', parseMaintenance, log),
+      new DiskSource(cfg.datadir, log, cfg.role === 'arbitrator', o.statDisk),
     ],
     { backstopMs: cfg.processes.backstopMs },
   );

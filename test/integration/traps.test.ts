@@ -25,6 +25,7 @@ import { Trap, Trapd, startTrapd, stopTrapd } from '../helpers/traps';
 import { loadMib } from '../../src/snmp/mib';
 
 const mib = loadMib();
+const pexec = promisify(execFile);
 const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
 const STATUS = { locked: '4', stopped: '5' };
 
@@ -127,7 +128,6 @@ describe('notifications through a real snmpd to a real snmptrapd', function () {
 // MySQL with a Synced node's status). Then maintenance mode, turned on and off with galera-check.
 describe("galera-init's wait and act, and maintenance, through a real snmpd to a real snmptrapd", function () {
   this.timeout(120000 * SLACK);
-  const pexec = promisify(execFile);
   const INIT = path.join(ROOT, 'dist', 'src', 'cli', 'init.js');
   const CHECK = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
   const U = '84e32a09-e6d7-11f1-92ef-87e236721ec1';
@@ -299,5 +299,95 @@ setInterval(() => {}, 1000);
     await pexec(process.execPath, [CHECK, '--config', agentA.configFile, 'maintenance', 'off']);
     const off = present(await waitFor('galeraMaintenanceChanged (off)', () => changed()[1], 10000, 50), 'off');
     assert.equal(off.varbinds.get(oid('galeraMaintenance')), '2', off.line);
+  });
+});
+
+// A datadir filling up, on a filesystem of its own (a 32 MiB tmpfs, so nothing else moves it): the
+// real agent's statfs as the MIB serves it, its alarm as snmptrapd receives it, and the clear when
+// the space is freed.
+describe('a datadir filling up: galeraDiskLowAlarm and galeraDiskRecovered through a real snmpd to a real snmptrapd', function () {
+  this.timeout(60000 * SLACK);
+  let trapd: Trapd | undefined;
+  let master: Snmpd | undefined;
+  let agent: AgentProc | undefined;
+  let mnt = '';
+  let datadir = '';
+  const MiB = 1 << 20;
+  const diskTraps = (name: string): Trap[] =>
+    trapd!.traps().filter((t) => t.trapOid === mib.notifications.get(name)!.oid.join('.'));
+  const get = async (name: string): Promise<string> => snmpgetOne(master!.port, `GALERA-MIB::${name}.0`);
+  const freeNow = (): { mib: number; percent: number } => {
+    const st = fs.statfsSync(datadir);
+    return { mib: Math.floor((st.bavail * st.bsize) / MiB), percent: Math.floor((st.bavail * 100) / st.blocks) };
+  };
+
+  before(async function () {
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: a tmpfs for the datadir needs root (mount)');
+      this.skip();
+    }
+    mnt = tempDir('gx-diskfs-');
+    await pexec('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0755', 'tmpfs', mnt]);
+    datadir = path.join(mnt, 'data');
+    fs.mkdirSync(datadir);
+    trapd = await startTrapd();
+    master = await startSnmpd({ trapPort: trapd.port });
+    agent = startAgent({
+      master: master.socket,
+      datadir,
+      lockFile: path.join(mnt, 'galera-init.lock'),
+      nodeName: 'disknode',
+      extra: { disk: { lowFreePercent: 50 } },
+    });
+    await waitFor('registration', async () => (await get('galeraDiskSpaceLow')) === 'false', 15000, 100);
+  });
+  after(async () => {
+    if (agent) await stopAgent(agent);
+    if (trapd) await stopTrapd(trapd);
+    if (mnt) await pexec('umount', [mnt]).catch(() => undefined);
+    await cleanupAll();
+  });
+
+  it('serves what df shows; raises the alarm below disk.lowFreePercent and clears it once freed', async () => {
+    const before = freeNow();
+    assert.deepEqual(
+      [Number(await get('galeraDiskFree')), Number(await get('galeraDiskFreePercent'))],
+      [before.mib, before.percent],
+    );
+    // 20 MiB written for real (a sparse file takes no room): 12 of 32 MiB left, 37 %.
+    const filler = path.join(datadir, 'filler');
+    const fd = fs.openSync(filler, 'w');
+    for (let i = 0; i < 20; i++) fs.writeSync(fd, Buffer.alloc(MiB, 1));
+    fs.closeSync(fd);
+    const full = freeNow();
+    assert.ok(full.percent < 50, `${full.percent} % free after the filler`);
+    await waitFor('galeraDiskLowAlarm', () => diskTraps('galeraDiskLowAlarm').length >= 1, 10000, 100);
+    const raised = diskTraps('galeraDiskLowAlarm')[0];
+    assert.deepEqual(
+      [
+        raised.varbinds.get(oid('galeraNodeName')),
+        Number(raised.varbinds.get(oid('galeraDiskFree'))),
+        Number(raised.varbinds.get(oid('galeraDiskFreePercent'))),
+      ],
+      ['disknode', full.mib, full.percent],
+      raised.line,
+    );
+    assert.equal(await get('galeraDiskSpaceLow'), 'true');
+    assert.equal(diskTraps('galeraDiskRecovered').length, 0);
+    // The same fact for a person on the node.
+    const check = path.join(ROOT, 'dist', 'src', 'cli', 'check.js');
+    const { stdout } = await pexec(process.execPath, [check, '--config', agent!.configFile, '--verbose', 'status']);
+    assert.match(
+      stdout,
+      /\ndisk: \d+ % free \(\d+ MiB\) on the datadir's filesystem: below disk\.lowFreePercent \(50 %\)\n/,
+      stdout,
+    );
+
+    fs.rmSync(filler);
+    await waitFor('galeraDiskRecovered', () => diskTraps('galeraDiskRecovered').length >= 1, 10000, 100);
+    const cleared = diskTraps('galeraDiskRecovered')[0];
+    assert.ok(Number(cleared.varbinds.get(oid('galeraDiskFreePercent'))) >= 50, cleared.line);
+    assert.equal(await get('galeraDiskSpaceLow'), 'false');
+    assert.equal(diskTraps('galeraDiskLowAlarm').length, 1, 'one alarm for one crossing');
   });
 });

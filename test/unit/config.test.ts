@@ -15,6 +15,7 @@ describe('config', () => {
       nodeName: os.hostname(),
       role: 'data',
       datadir: '/var/lib/mysql',
+      disk: { lowFreePercent: 10 },
       lockFile: '/run/galera-agentx/galera-init.lock',
       stateDir: '/var/lib/galera-agentx',
       maintenanceFile: '/var/lib/galera-agentx/maintenance',

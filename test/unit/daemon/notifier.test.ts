@@ -186,6 +186,20 @@ describe('notifications: the rules', () => {
     assert.deepEqual(names(), []);
   });
 
+  it('the disk alarm: raised below the threshold (also by an agent that starts there), cleared above, silent while unknown', () => {
+    const disk = (low: boolean | null): NodeSnapshot => ({
+      ...snap({ low: false }),
+      disk: { freeMiB: low === null ? null : 5, freePercent: low === null ? null : 5, low },
+    });
+    feed(disk(null));
+    feed(disk(true));
+    feed(disk(null));
+    feed(disk(true));
+    feed(disk(false));
+    feed(disk(false));
+    assert.deepEqual(names(), ['galeraDiskLowAlarm', 'galeraDiskRecovered']);
+  });
+
   it('MySQL lost after a success, with the error text; regained when it answers again', () => {
     feed(snap());
     feed(snap({ reachable: false }), { ...up, mysqlError: 'too many connections' });

@@ -47,6 +47,21 @@ describe('publishing a snapshot', () => {
     assert.equal(get({ ...snap, role: 'arbitrator' }), 2);
   });
 
+  it("publishes the datadir's free space: unknown (4294967295, unknown(3)) until read, then MiB, percent and low", () => {
+    const get = (s: NodeSnapshot, name: string) =>
+      Number((getExact(buildView(mib, s), [...mib.object(name).oid, 0]).value as { value: unknown }).value);
+    assert.deepEqual(
+      ['galeraDiskFree', 'galeraDiskFreePercent', 'galeraDiskSpaceLow'].map((n) => get(snap, n)),
+      [4294967295, 4294967295, 3],
+    );
+    const low = { ...snap, disk: { freeMiB: 700, freePercent: 7, low: true } };
+    assert.deepEqual(
+      ['galeraDiskFree', 'galeraDiskFreePercent', 'galeraDiskSpaceLow'].map((n) => get(low, n)),
+      [700, 7, 1],
+    );
+    assert.equal(get({ ...snap, disk: { freeMiB: 9000, freePercent: 90, low: false } }, 'galeraDiskSpaceLow'), 2);
+  });
+
   it('publishes the user data: unknown until read, then true with its schemas, or false', () => {
     const get = (s: NodeSnapshot, name: string) =>
       (getExact(buildView(mib, s), [...mib.object(name).oid, 0]).value as { value: unknown }).value;

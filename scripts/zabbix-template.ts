@@ -349,6 +349,28 @@ const ITEMS: ItemSpec[] = [
     units: 'ms',
     description: 'Compare with recovery.timeoutMs (600000 by default).',
   },
+  {
+    object: 'galeraDiskFree',
+    key: 'galera.disk.free',
+    name: 'Galera: datadir filesystem free (MiB)',
+    valueType: 'UNSIGNED',
+    units: 'MiB',
+    description: 'What the server may still write on the datadir filesystem; 4294967295: unknown.',
+  },
+  {
+    object: 'galeraDiskFreePercent',
+    key: 'galera.disk.free.percent',
+    name: 'Galera: datadir filesystem free',
+    valueType: 'UNSIGNED',
+    units: '%',
+  },
+  {
+    object: 'galeraDiskSpaceLow',
+    key: 'galera.disk.low',
+    name: 'Galera: datadir filesystem below disk.lowFreePercent',
+    valueType: 'UNSIGNED',
+    valuemap: 'GALERA-MIB::galeraDiskSpaceLow',
+  },
 ];
 
 const TRAPS: [string, string][] = [
@@ -367,6 +389,8 @@ const TRAPS: [string, string][] = [
   ['galeraSplitBrain', 'Galera trap: split brain'],
   ['galeraSplitBrainCleared', 'Galera trap: split brain cleared'],
   ['galeraDatadirBelowMark', 'Galera trap: datadir below its high-water mark'],
+  ['galeraDiskLowAlarm', 'Galera trap: datadir filesystem low on space'],
+  ['galeraDiskRecovered', 'Galera trap: datadir filesystem space recovered'],
 ];
 
 const escapeDots = (arcs: readonly number[]): string => arcs.join('\\.');
@@ -477,6 +501,16 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
         expression: `${e('galera.watch.fenced')}=1`,
         priority: 'HIGH',
         description: 'This node is on the side that must not take traffic (HTTP 503): stop it and let it rejoin.',
+        dependsOnStale: true,
+      },
+    ],
+    'galera.disk.low': [
+      {
+        name: 'Galera: datadir filesystem below disk.lowFreePercent',
+        expression: `${e('galera.disk.low')}=${mib.enumValue('galeraDiskSpaceLow', 'true')}`,
+        priority: 'HIGH',
+        description:
+          'A full datadir stops every write and can crash-loop the server (Out of disk space in a rollback). The members hold the same data: check them all.',
         dependsOnStale: true,
       },
     ],
@@ -630,6 +664,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
     'galeraInitDecision',
     'galeraRole',
     'galeraRecoveryOutcome',
+    'galeraDiskSpaceLow',
   ].map((o) => ({
     uuid: stableUuid(`vm:${o}`),
     name: `GALERA-MIB::${o}`,

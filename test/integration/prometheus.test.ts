@@ -217,6 +217,7 @@ describe('Prometheus: the real prometheus-snmp-exporter scraping galera-agentx t
       .map((s) => s.labels.galeraSourceName)
       .sort();
     assert.deepEqual(names, [
+      'disk',
       'grastate',
       'gvwstate',
       'init',
@@ -343,6 +344,7 @@ describe('Prometheus: the shipped alert rules', function () {
       'GaleraCertificationFailures',
       'GaleraClusterNotPrimary',
       'GaleraDatadirBelowMark',
+      'GaleraDiskSpaceLow',
       'GaleraInitRefused',
       'GaleraInitWaiting',
       'GaleraMaintenanceForgotten',

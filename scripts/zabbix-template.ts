@@ -508,7 +508,7 @@ export function zabbixTemplate(mib: Mib, version: ZabbixVersion): Record<string,
       {
         name: 'Galera: datadir filesystem below disk.lowFreePercent',
         expression: `${e('galera.disk.low')}=${mib.enumValue('galeraDiskSpaceLow', 'true')}`,
-        priority: 'HIGH',
+        priority: 'WARNING',
         description:
           'A full datadir stops every write and can crash-loop the server (Out of disk space in a rollback). The members hold the same data: check them all.',
         dependsOnStale: true,

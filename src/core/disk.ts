@@ -7,10 +7,12 @@
 export interface DiskFacts {
   /** Bytes the server's (unprivileged) user may still write: available blocks × block size. */
   availBytes: bigint | null;
-  /** The filesystem's size in bytes. */
+  /** The space a user can have, as df counts it: used + available (root's reserve left out). */
   totalBytes: bigint | null;
-  /** Why the facts are null; '' otherwise. */
+  /** Why the facts are null and the read failed; '' otherwise (no datadir yet is no failure). */
   error: string;
+  /** The verdict with its hysteresis, when the reader kept one (the agent); absent: from the share. */
+  low?: boolean | null;
 }
 
 export const UNKNOWN_DISK: DiskFacts = { availBytes: null, totalBytes: null, error: 'not read yet' };
@@ -26,24 +28,47 @@ export interface DiskView {
 }
 
 const MIB = 1024n * 1024n;
+/** Gauge32's largest value is galeraDiskFree's "unknown": a real size stops one below it. */
+const GAUGE_TOP = 0xfffffffe;
+
+/** The free share in whole percent (df's Use% complement), or null. */
+export function freePercentOf(f: DiskFacts): number | null {
+  if (f.error || f.availBytes === null || f.totalBytes === null || f.totalBytes <= 0n) return null;
+  const avail = f.availBytes < 0n ? 0n : f.availBytes > f.totalBytes ? f.totalBytes : f.availBytes;
+  return Number((avail * 100n) / f.totalBytes);
+}
+
+/**
+ * Low below the threshold; once low, cleared only a whole point above it, so a node that hovers
+ * at the threshold does not send an alarm and a clear for every percent it crosses.
+ */
+export function lowAfter(
+  wasLow: boolean | null | undefined,
+  freePercent: number | null,
+  lowFreePercent: number,
+): boolean | null {
+  if (freePercent === null) return null;
+  if (lowFreePercent <= 0) return false;
+  return wasLow === true ? freePercent < lowFreePercent + 1 : freePercent < lowFreePercent;
+}
 
 /** The view of the facts against disk.lowFreePercent (0: never low). */
 export function diskView(f: DiskFacts, lowFreePercent: number): DiskView {
-  if (f.error || f.availBytes === null || f.totalBytes === null || f.totalBytes <= 0n)
-    return { freeMiB: null, freePercent: null, low: null };
+  const freePercent = freePercentOf(f);
+  if (freePercent === null || f.availBytes === null) return { freeMiB: null, freePercent: null, low: null };
   const avail = f.availBytes < 0n ? 0n : f.availBytes;
-  const freePercent = Number((avail * 100n) / f.totalBytes);
+  const mib = avail / MIB;
   return {
-    freeMiB: Number(avail / MIB),
-    freePercent: Math.min(100, freePercent),
-    low: lowFreePercent > 0 && freePercent < lowFreePercent,
+    freeMiB: mib > BigInt(GAUGE_TOP) ? GAUGE_TOP : Number(mib),
+    freePercent,
+    low: f.low !== undefined ? f.low : lowAfter(null, freePercent, lowFreePercent),
   };
 }
 
 /** galera-check status --verbose's line: the free space, and whether it is below the threshold. */
 export function diskLine(v: DiskView | undefined, lowFreePercent: number): string {
   if (!v || v.freeMiB === null || v.freePercent === null)
-    return 'disk: free space unknown (the datadir cannot be read)\n';
+    return 'disk: free space unknown (no datadir to read, or an arbitrator)\n';
   const below = v.low ? `: below disk.lowFreePercent (${lowFreePercent} %)` : '';
   return `disk: ${v.freePercent} % free (${v.freeMiB} MiB) on the datadir's filesystem${below}\n`;
 }

@@ -1,22 +1,30 @@
 // The datadir's filesystem (core/disk.ts): one statfs per backstop period, off the request path.
-// statfs is a single system call that never reads the disk, so the backstop itself is the poll;
-// 'change' only when what is published moves (whole MiB), not on every block written.
+// statfs is a single system call that reads no disk, so the backstop itself is the poll; 'change'
+// only when what is published moves (whole MiB, whole percent, the verdict), not for every block.
+// The verdict keeps its hysteresis here (the agent's memory); a one-shot read has none.
 
 import * as fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { DiskFacts, UNKNOWN_DISK } from '../core/disk';
+import { DiskFacts, UNKNOWN_DISK, freePercentOf, lowAfter } from '../core/disk';
 import { Reads, Source } from './source';
 
 const MIB = 1024n * 1024n;
 
-/** statfs of the datadir now: never a throw. */
+/** statfs of the datadir now, sized as df does: never a throw. */
 export function readDisk(datadir: string): DiskFacts {
   try {
     const st = fs.statfsSync(datadir, { bigint: true });
-    return { availBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize, error: '' };
+    // A tmpfs without a size (or a pseudo filesystem) reports no blocks: nothing to measure.
+    if (st.blocks === 0n)
+      return { availBytes: null, totalBytes: null, error: `${datadir}: its filesystem reports no size` };
+    // df's size for Use%: used (blocks - bfree) + what a user may still take (bavail).
+    const user = st.blocks - st.bfree + st.bavail;
+    return { availBytes: st.bavail * st.bsize, totalBytes: user * st.bsize, error: '' };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    // No datadir yet (mariadb-server not installed, a reseed's rm -rf): a fact, not a failure.
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return { availBytes: null, totalBytes: null, error: '' };
     return { availBytes: null, totalBytes: null, error: `statfs ${datadir}: ${e.code ?? e.message}` };
   }
 }
@@ -33,12 +41,14 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
     /** An arbitrator (garbd) has no datadir: nothing to read. */
     private readonly noDatadir = false,
     private readonly stat: (datadir: string) => DiskFacts = readDisk,
+    private readonly lowFreePercent = 0,
   ) {
     super();
   }
 
+  /** Nothing to read: an arbitrator, or no datadir yet. */
   idle(): boolean {
-    return this.noDatadir;
+    return this.noDatadir || (this.facts.availBytes === null && this.facts.error === '');
   }
 
   problem(): string | null {
@@ -63,7 +73,8 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
   }
 
   private read(): string | null {
-    const next = this.stat(this.datadir);
+    const raw = this.stat(this.datadir);
+    const next = { ...raw, low: lowAfter(this.facts.low, freePercentOf(raw), this.lowFreePercent) };
     if (next.error !== this.lastLogged) {
       this.lastLogged = next.error;
       if (next.error) this.log.warn({ err: next.error }, 'datadir free space unknown');
@@ -71,9 +82,11 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
     const mib = (b: bigint | null): string => (b === null ? '' : String(b / MIB));
     const changed =
       next.error !== this.facts.error ||
+      next.low !== this.facts.low ||
+      freePercentOf(next) !== freePercentOf(this.facts) ||
       mib(next.availBytes) !== mib(this.facts.availBytes) ||
       mib(next.totalBytes) !== mib(this.facts.totalBytes);
-    // The facts follow every read (the percent is taken from them); listeners only on a visible move.
+    // The facts follow every read; listeners only on a visible move.
     this.facts = next;
     if (changed) this.emit('change');
     return next.error || null;

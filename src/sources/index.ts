@@ -78,7 +78,7 @@ export function createSources(cfg: Config, log: Logger, o: SourceOptions = {}): 
       new UserDataSource(cfg.datadir, log),
       stateFileSource(initStateFileOf(cfg), 'init', parseInitState, log),
       stateFileSource(cfg.maintenanceFile, 'maintenance', parseMaintenance, log),
-      new DiskSource(cfg.datadir, log, cfg.role === 'arbitrator', o.statDisk),
+      new DiskSource(cfg.datadir, log, cfg.role === 'arbitrator', o.statDisk, cfg.disk.lowFreePercent),
     ],
     { backstopMs: cfg.processes.backstopMs },
   );

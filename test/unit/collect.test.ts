@@ -126,12 +126,12 @@ describe('the agent and galera-check assemble the same snapshot', function () {
     // A run's duration is its own: galera-check reusing the agent's result ran none.
     if (j.recovery) (j.recovery as { ms: unknown }).ms = 'a duration';
     // The host's filesystem moves between the two reads with everything else written to it.
-    const d = j.disk as { freeMiB: unknown; freePercent: unknown } | undefined;
+    const d = j.disk as { freeMiB: unknown; freePercent: unknown; low: unknown } | undefined;
     if (d)
       j.disk = {
-        ...d,
         freeMiB: d.freeMiB === null ? null : 'a size',
         freePercent: d.freePercent === null ? null : 'a share',
+        low: d.low === null ? null : 'a verdict',
       };
     j.sources = j.sources.map((r) => {
       const { readMs, live, ...rest } = r;

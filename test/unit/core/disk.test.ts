@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { UNKNOWN_DISK, diskLine, diskView } from '../../../src/core/disk';
+import { UNKNOWN_DISK, diskLine, diskView, lowAfter } from '../../../src/core/disk';
 
 const GiB = 1n << 30n;
 const facts = (avail: bigint, total: bigint) => ({ availBytes: avail, totalBytes: total, error: '' });
@@ -21,6 +21,21 @@ describe('the datadir filesystem view (galeraDiskGroup)', () => {
     assert.equal(diskView(facts(0n, 10n * GiB), 10).low, true);
     assert.equal(diskView(facts(0n, 10n * GiB), 0).low, false);
     assert.equal(diskView(facts(10n * GiB, 10n * GiB), 100).low, false);
+  });
+
+  it('once low, cleared only a whole point above the threshold: no alarm and clear for each percent crossed', () => {
+    assert.equal(lowAfter(false, 9, 10), true);
+    assert.equal(lowAfter(true, 10, 10), true, 'at the threshold, still low');
+    assert.equal(lowAfter(true, 11, 10), false);
+    assert.equal(lowAfter(false, 10, 10), false);
+    assert.equal(lowAfter(true, null, 10), null);
+    assert.equal(lowAfter(true, 0, 0), false, '0: never');
+    // The source's verdict wins over the share's.
+    assert.equal(diskView({ ...facts(GiB, 10n * GiB), low: true }, 10).low, true);
+  });
+
+  it('a size above what Gauge32 holds stops one below its "unknown"', () => {
+    assert.equal(diskView(facts(1n << 60n, 1n << 61n), 10).freeMiB, 0xfffffffe);
   });
 
   it('a filesystem reserving blocks for root (available below zero on some) reads as 0 free', () => {

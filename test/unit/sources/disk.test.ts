@@ -14,27 +14,38 @@ describe('the disk source (statfs of the datadir)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("reads the datadir's filesystem as df does: available to a user, and its size", () => {
+  it("reads the datadir's filesystem as df does: available to a user, of used + available", () => {
     const f = readDisk(dir);
-    const st = fs.statfsSync(dir);
+    const st = fs.statfsSync(dir, { bigint: true });
     assert.equal(f.error, '');
-    assert.equal(f.totalBytes, BigInt(st.blocks) * BigInt(st.bsize));
-    assert.ok(f.availBytes !== null && f.availBytes > 0n && f.availBytes <= f.totalBytes);
+    assert.equal(f.totalBytes, (st.blocks - st.bfree + st.bavail) * st.bsize);
+    assert.ok(f.availBytes !== null && f.availBytes >= 0n && f.totalBytes !== null && f.availBytes <= f.totalBytes);
   });
 
-  it('names a datadir it cannot read, logs it once, and reads again when it is back', async () => {
+  it('no datadir yet is no failure: idle, nothing logged; read once it is there', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
     const gone = path.join(dir, 'data');
     const src = new DiskSource(gone, log);
     await src.start();
-    assert.match(src.facts.error, /statfs .*data: ENOENT/);
-    assert.equal(src.problem(), src.facts.error);
-    src.backstop();
-    assert.equal(lines.filter((l) => /datadir free space unknown/.test(l)).length, 1);
+    assert.deepEqual([src.facts.error, src.facts.availBytes, src.idle(), src.problem()], ['', null, true, null]);
     fs.mkdirSync(gone);
     assert.equal(src.backstop(), null);
-    assert.equal(src.facts.error, '');
+    assert.equal(src.idle(), false);
+    assert.ok(src.facts.availBytes !== null);
+    assert.deepEqual(lines, []);
+  });
+
+  it('names a datadir it cannot statfs, and logs it once', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (l: string) => lines.push(l) });
+    const err = (): DiskFacts => ({ availBytes: null, totalBytes: null, error: 'statfs /d: EIO' });
+    const src = new DiskSource(dir, log, false, err);
+    await src.start();
+    src.backstop();
+    assert.equal(src.problem(), 'statfs /d: EIO');
+    assert.equal(src.idle(), false);
+    assert.equal(lines.filter((l) => /datadir free space unknown/.test(l)).length, 1);
   });
 
   it("says 'change' only when what is published moves (whole MiB), not for every block", async () => {
@@ -50,6 +61,23 @@ describe('the disk source (statfs of the datadir)', () => {
     avail -= 2n << 20n;
     src.backstop();
     assert.equal(changes, 1);
+  });
+
+  it('a percent (and the verdict) crossed within one MiB is a change too; the verdict keeps its hysteresis', async () => {
+    // 1005 MiB: 10 % is 100.5 MiB.
+    let avail = (1003n << 20n) / 10n;
+    const stat = (): DiskFacts => ({ availBytes: avail, totalBytes: 1005n << 20n, error: '' });
+    const src = new DiskSource(dir, silentLogger(), false, stat, 10);
+    await src.start();
+    assert.equal(src.facts.low, true);
+    let changes = 0;
+    src.on('change', () => changes++);
+    avail = (1007n << 20n) / 10n;
+    src.backstop();
+    assert.deepEqual([changes, src.facts.low], [1, true], '9 % to 10 % within 100 MiB: a change, still low');
+    avail = 111n << 20n;
+    src.backstop();
+    assert.deepEqual([changes, src.facts.low], [2, false], 'cleared at 11 %');
   });
 
   it('an arbitrator has no datadir: idle, no read, no problem', async () => {

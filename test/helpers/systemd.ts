@@ -496,6 +496,46 @@ export class Node {
     ).stdout;
   }
 
+  /**
+   * Where a unit's journal ends now, for `journalAfter`. A cursor, not a line count: with nothing
+   * logged yet journalctl prints `-- No entries --`, and counting that line drops the first real
+   * one (the production story that looked for galera-recover's first line after a kill missed it).
+   */
+  async journalMark(unit: string): Promise<string | null> {
+    const since = `@${Math.floor(this.bootStartedAt / 1000) - 1}`;
+    const r = await this.exec([
+      'journalctl',
+      '--no-pager',
+      '-q',
+      '--since',
+      since,
+      '-n',
+      '1',
+      '-o',
+      'export',
+      '-u',
+      unit,
+    ]);
+    return /^__CURSOR=(.+)$/m.exec(r.stdout)?.[1] ?? null;
+  }
+
+  /** A unit's journal after a `journalMark` (this boot's, if nothing was logged at the mark). */
+  async journalAfter(unit: string, mark: string | null): Promise<string> {
+    if (mark === null) return this.journal(unit);
+    const r = await this.exec([
+      'journalctl',
+      '--no-pager',
+      '-q',
+      '--after-cursor',
+      mark,
+      '-o',
+      'short-monotonic',
+      '-u',
+      unit,
+    ]);
+    return r.stdout;
+  }
+
   /** A clean shutdown: `systemctl poweroff`, and the namespace gone. */
   async shutdown(timeoutMs = 120000): Promise<void> {
     if (!this.running) return;

@@ -362,7 +362,7 @@ describe('production: the README install on three stock Debian 13 machines', fun
     const x = c.nodes[1];
     await agentsSee(3);
     await noRestart(c.nodes, true);
-    const from = (await x.node.journal('galera-recover.service')).split('\n').length;
+    const from = await x.node.journalMark('galera-recover.service');
     await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
     await x.node.waitState('mariadb.service', ['failed'], 60000);
     await write(c.nodes[0], 10);
@@ -370,7 +370,7 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await c.waitCluster(3, 300000 * SLACK);
     const took = Math.round((Date.now() - down) / 1000);
     await assertRows();
-    const log = (await x.node.journal('galera-recover.service')).split('\n').slice(from).join('\n');
+    const log = await x.node.journalAfter('galera-recover.service', from);
     assert.match(log, /automatic recovery: deciding as at boot/, 'the automatic recovery acted');
     assert.match(log, /"decision":"join"/, 'it joined the running members');
     await noRestart(c.nodes, false);
@@ -382,8 +382,8 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await agentsSee(3);
     await write(c.nodes[0], 10);
     await noRestart(c.nodes, true);
-    const before = new Map<ClusterNode, number>();
-    for (const x of c.nodes) before.set(x, (await x.node.journal('galera-recover.service')).split('\n').length);
+    const before = new Map<ClusterNode, string | null>();
+    for (const x of c.nodes) before.set(x, await x.node.journalMark('galera-recover.service'));
     for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
     for (const x of c.nodes) {
       await x.node.waitState('mariadb.service', ['failed'], 60000);
@@ -394,7 +394,7 @@ describe('production: the README install on three stock Debian 13 machines', fun
     const took = Math.round((Date.now() - down) / 1000);
     await assertRows();
     for (const x of c.nodes) {
-      const log = (await x.node.journal('galera-recover.service')).split('\n').slice(before.get(x)).join('\n');
+      const log = await x.node.journalAfter('galera-recover.service', before.get(x)!);
       assert.match(log, /not acting: mariadb.service failed \(result signal/, `${x.name}: waited out the delay`);
       assert.match(log, /automatic recovery: deciding as at boot/, `${x.name}: the automatic recovery acted`);
     }
@@ -415,10 +415,9 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await write(a, 10);
     await noRestart(c.nodes, true);
     const ACTED = /automatic recovery: deciding as at boot/g;
-    const from = new Map<ClusterNode, number>();
-    for (const x of c.nodes) from.set(x, (await x.node.journal('galera-recover.service')).split('\n').length);
-    const recoverLog = async (x: ClusterNode): Promise<string> =>
-      (await x.node.journal('galera-recover.service')).split('\n').slice(from.get(x)).join('\n');
+    const from = new Map<ClusterNode, string | null>();
+    for (const x of c.nodes) from.set(x, await x.node.journalMark('galera-recover.service'));
+    const recoverLog = (x: ClusterNode): Promise<string> => x.node.journalAfter('galera-recover.service', from.get(x)!);
     await m.node.run(['galera-check', 'maintenance', 'on', '--reason', 'disk swap']);
     for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
     for (const x of c.nodes) await x.node.waitState('mariadb.service', ['failed'], 60000);

@@ -444,8 +444,14 @@ describe('production: the README install on three stock Debian 13 machines', fun
       assert.match((await x.node.run(['galera-check', 'status', '--verbose'])).replace(/\n\s+/g, ' '), WAITING);
     }
     const waited = Math.round((Date.now() - down) / 1000);
-    // By now the node in maintenance has had its passes past the same delay: it left itself alone.
+    // By now the node in maintenance has had its passes past the same delay: it left itself alone,
+    // and said why once (the line is said again only when the reason changes).
     assert.equal((await recoverLog(m)).match(ACTED), null, `${m.name}: the automatic recovery acted in maintenance`);
+    assert.match(
+      await recoverLog(m),
+      /not acting: this node is in maintenance \(disk swap\)/,
+      `${m.name}: said why it leaves its server alone`,
+    );
     for (const x of c.nodes)
       assert.equal(await x.node.prop('mariadb.service', 'ActiveState'), 'failed', `${x.name}: a server started`);
     // Maintenance off: the node's crashed server is the automatic recovery's again (after

@@ -29,6 +29,13 @@ const mib = loadMib();
 const WAITING_OID = mib.notifications.get('galeraInitWaiting')!.oid.join('.');
 const LOCAL_STATE_OID = mib.notifications.get('galeraLocalStateChanged')!.oid.join('.');
 const vbOid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
+const DISK_LOW_OID = mib.notifications.get('galeraDiskLowAlarm')!.oid.join('.');
+const DISK_OK_OID = mib.notifications.get('galeraDiskRecovered')!.oid.join('.');
+
+/** How many notifications of one kind (by OID) the NMS received from one node. */
+export function noticesFrom(traps: Trap[], oid: string, node: string): number {
+  return traps.filter((t) => t.trapOid === oid && t.varbinds.get(vbOid('galeraNodeName')) === node).length;
+}
 
 export interface RoundResult {
   acked: number;
@@ -281,11 +288,40 @@ export class Campaign {
         await sleep(f.forMs);
         await this.healLoss();
         return;
-      case 'disk':
-        this.c.fillDatadir(this.node(f.node));
-        await sleep(f.forMs);
+      case 'disk': {
+        // The product names a filling datadir before Galera acts on it: while the filesystem is
+        // full the NMS reads galeraDiskSpaceLow true (polled: it has no loss on this node's port,
+        // the plan's faults are on other nodes) and receives galeraDiskLowAlarm; once it is freed,
+        // galeraDiskRecovered.
+        const x = this.node(f.node);
+        const before = c.traps();
+        c.fillDatadir(x);
+        const until = Date.now() + f.forMs;
+        let low = '';
+        while (low !== '1' && Date.now() < until) {
+          low = await c.snmp(x, 'get', vbOid('galeraDiskSpaceLow')).catch(() => '');
+          if (low !== '1') await sleep(500);
+        }
+        await sleep(until - Date.now());
         this.healDisk();
+        if (low !== '1')
+          throw new Error(
+            `${x.name}: its datadir filesystem was full for ${f.forMs} ms; the NMS never read galeraDiskSpaceLow true`,
+          );
+        const told = async (oid: string, what: string): Promise<void> => {
+          for (
+            const by = Date.now() + 30000;
+            noticesFrom(c.traps(), oid, x.name) <= noticesFrom(before, oid, x.name);
+          ) {
+            if (Date.now() > by)
+              throw new Error(`${x.name}: its datadir filesystem was full; the NMS received no ${what} within 30 s`);
+            await sleep(250);
+          }
+        };
+        await told(DISK_LOW_OID, 'galeraDiskLowAlarm');
+        await told(DISK_OK_OID, 'galeraDiskRecovered after it was freed');
         return;
+      }
       case 'kill': {
         const x = this.node(f.node);
         const unit = f.target === 'mariadbd' ? 'mariadb.service' : `${f.target}.service`;

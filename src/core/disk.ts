@@ -11,6 +11,8 @@ export interface DiskFacts {
   totalBytes: bigint | null;
   /** Why the facts are null and the read failed; '' otherwise (no datadir yet is no failure). */
   error: string;
+  /** Why nothing is measured although the read worked (a filesystem that reports no size). */
+  note?: string;
   /** The verdict with its hysteresis, when the reader kept one (the agent); absent: from the share. */
   low?: boolean | null;
 }
@@ -25,6 +27,8 @@ export interface DiskView {
   freePercent: number | null;
   /** Below the threshold; null: unknown. */
   low: boolean | null;
+  /** When unknown: why (the read's error or note); absent: no datadir yet, or an arbitrator. */
+  why?: string;
 }
 
 const MIB = 1024n * 1024n;
@@ -55,7 +59,10 @@ export function lowAfter(
 /** The view of the facts against disk.lowFreePercent (0: never low). */
 export function diskView(f: DiskFacts, lowFreePercent: number): DiskView {
   const freePercent = freePercentOf(f);
-  if (freePercent === null || f.availBytes === null) return { freeMiB: null, freePercent: null, low: null };
+  if (freePercent === null || f.availBytes === null) {
+    const why = f.error || f.note;
+    return why ? { freeMiB: null, freePercent: null, low: null, why } : { freeMiB: null, freePercent: null, low: null };
+  }
   const avail = f.availBytes < 0n ? 0n : f.availBytes;
   const mib = avail / MIB;
   return {
@@ -68,7 +75,7 @@ export function diskView(f: DiskFacts, lowFreePercent: number): DiskView {
 /** galera-check status --verbose's line: the free space, and whether it is below the threshold. */
 export function diskLine(v: DiskView | undefined, lowFreePercent: number): string {
   if (!v || v.freeMiB === null || v.freePercent === null)
-    return 'disk: free space unknown (no datadir to read, or an arbitrator)\n';
+    return `disk: free space unknown (${v?.why ?? 'no datadir to read, or an arbitrator'})\n`;
   const below = v.low ? `: below disk.lowFreePercent (${lowFreePercent} %)` : '';
   return `disk: ${v.freePercent} % free (${v.freeMiB} MiB) on the datadir's filesystem${below}\n`;
 }

@@ -15,9 +15,11 @@ const MIB = 1024n * 1024n;
 export function readDisk(datadir: string): DiskFacts {
   try {
     const st = fs.statfsSync(datadir, { bigint: true });
-    // A tmpfs without a size (or a pseudo filesystem) reports no blocks: nothing to measure.
+    // A filesystem that reports no blocks (some pseudo and network filesystems) has nothing to
+    // measure: a fact, not a failure, or the agent's data age would grow for good and keep its
+    // staleness alarm up.
     if (st.blocks === 0n)
-      return { availBytes: null, totalBytes: null, error: `${datadir}: its filesystem reports no size` };
+      return { availBytes: null, totalBytes: null, error: '', note: `${datadir}: its filesystem reports no size` };
     // df's size for Use%: used (blocks - bfree) + what a user may still take (bavail).
     const user = st.blocks - st.bfree + st.bavail;
     return { availBytes: st.bavail * st.bsize, totalBytes: user * st.bsize, error: '' };
@@ -75,13 +77,16 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
   private read(): string | null {
     const raw = this.stat(this.datadir);
     const next = { ...raw, low: lowAfter(this.facts.low, freePercentOf(raw), this.lowFreePercent) };
-    if (next.error !== this.lastLogged) {
-      this.lastLogged = next.error;
+    const said = next.error || next.note || '';
+    if (said !== this.lastLogged) {
+      this.lastLogged = said;
       if (next.error) this.log.warn({ err: next.error }, 'datadir free space unknown');
+      else if (next.note) this.log.info({ why: next.note }, 'datadir free space not measured');
     }
     const mib = (b: bigint | null): string => (b === null ? '' : String(b / MIB));
     const changed =
       next.error !== this.facts.error ||
+      next.note !== this.facts.note ||
       next.low !== this.facts.low ||
       freePercentOf(next) !== freePercentOf(this.facts) ||
       mib(next.availBytes) !== mib(this.facts.availBytes) ||

@@ -7,8 +7,12 @@ const facts = (avail: bigint, total: bigint) => ({ availBytes: avail, totalBytes
 describe('the datadir filesystem view (galeraDiskGroup)', () => {
   it('is unknown when statfs failed or said nothing usable', () => {
     const none = { freeMiB: null, freePercent: null, low: null };
-    assert.deepEqual(diskView(UNKNOWN_DISK, 10), none);
-    assert.deepEqual(diskView({ availBytes: null, totalBytes: null, error: 'statfs /x: ENOENT' }, 10), none);
+    assert.deepEqual(diskView(UNKNOWN_DISK, 10), { ...none, why: 'not read yet' });
+    assert.deepEqual(diskView({ availBytes: null, totalBytes: null, error: 'statfs /x: EIO' }, 10), {
+      ...none,
+      why: 'statfs /x: EIO',
+    });
+    assert.deepEqual(diskView({ availBytes: null, totalBytes: null, error: '' }, 10), none);
     assert.deepEqual(diskView(facts(0n, 0n), 10), none);
   });
 
@@ -52,5 +56,10 @@ describe('the datadir filesystem view (galeraDiskGroup)', () => {
       "disk: 90 % free (9000 MiB) on the datadir's filesystem\n",
     );
     assert.match(diskLine(undefined, 10), /unknown/);
+    // A failed read says its error, not "no datadir".
+    assert.equal(
+      diskLine(diskView({ availBytes: null, totalBytes: null, error: 'statfs /d: EIO' }, 10), 10),
+      'disk: free space unknown (statfs /d: EIO)\n',
+    );
   });
 });

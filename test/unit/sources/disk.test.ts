@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { DiskSource, readDisk } from '../../../src/sources/disk';
-import type { DiskFacts } from '../../../src/core/disk';
+import { diskLine, diskView, type DiskFacts } from '../../../src/core/disk';
 import { silentLogger } from '../../../src/log';
 
 describe('the disk source (statfs of the datadir)', () => {
@@ -46,6 +46,27 @@ describe('the disk source (statfs of the datadir)', () => {
     assert.equal(src.problem(), 'statfs /d: EIO');
     assert.equal(src.idle(), false);
     assert.equal(lines.filter((l) => /datadir free space unknown/.test(l)).length, 1);
+  });
+
+  it('a filesystem that reports no size is idle, no failure: logged once, said by galera-check', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+    const none = (): DiskFacts => ({
+      availBytes: null,
+      totalBytes: null,
+      error: '',
+      note: '/d: its filesystem reports no size',
+    });
+    const src = new DiskSource(dir, log, false, none);
+    await src.start();
+    assert.equal(src.backstop(), null);
+    src.backstop();
+    assert.deepEqual([src.idle(), src.problem()], [true, null]);
+    assert.equal(lines.filter((l) => /datadir free space not measured/.test(l)).length, 1);
+    assert.equal(
+      diskLine(diskView(src.facts, 10), 10),
+      'disk: free space unknown (/d: its filesystem reports no size)\n',
+    );
   });
 
   it("says 'change' only when what is published moves (whole MiB), not for every block", async () => {

@@ -497,42 +497,27 @@ export class Node {
   }
 
   /**
-   * Where a unit's journal ends now, for `journalAfter`. A cursor, not a line count: with nothing
+   * Where the journal ends now, for `journalAfter`. A cursor, not a line count: with nothing
    * logged yet journalctl prints `-- No entries --`, and counting that line drops the first real
    * one (the production story that looked for galera-recover's first line after a kill missed it).
+   * The whole journal's last entry, so there always is one; `--after-cursor` with `-u` then reads
+   * the unit's entries after it. A failed read throws: an empty mark would read every earlier
+   * story's lines and let a check pass on them.
    */
-  async journalMark(unit: string): Promise<string | null> {
-    const since = `@${Math.floor(this.bootStartedAt / 1000) - 1}`;
-    const r = await this.exec([
-      'journalctl',
-      '--no-pager',
-      '-q',
-      '--since',
-      since,
-      '-n',
-      '1',
-      '-o',
-      'export',
-      '-u',
-      unit,
-    ]);
-    return /^__CURSOR=(.+)$/m.exec(r.stdout)?.[1] ?? null;
+  async journalMark(): Promise<string> {
+    const out = await this.run(['journalctl', '--no-pager', '-q', '-n', '1', '-o', 'export']);
+    const m = /^__CURSOR=(.+)$/m.exec(out);
+    if (!m) throw new Error(`${this.hostname}: journalctl -n 1 -o export gave no cursor`);
+    return m[1];
   }
 
-  /** A unit's journal after a `journalMark` (this boot's, if nothing was logged at the mark). */
-  async journalAfter(unit: string, mark: string | null): Promise<string> {
-    if (mark === null) return this.journal(unit);
-    const r = await this.exec([
-      'journalctl',
-      '--no-pager',
-      '-q',
-      '--after-cursor',
-      mark,
-      '-o',
-      'short-monotonic',
-      '-u',
-      unit,
-    ]);
+  /** A unit's journal after a `journalMark`. */
+  async journalAfter(unit: string, mark: string): Promise<string> {
+    const argv = ['journalctl', '--no-pager', '--after-cursor', mark, '-o', 'short-monotonic', '-u', unit];
+    const r = await this.exec(argv);
+    // Nothing after the mark yet is an answer ("-- No entries --"), whatever the exit code says.
+    if (r.code !== 0 && !/No entries/.test(r.stdout + r.stderr))
+      throw new Error(`${this.hostname}: ${argv.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
     return r.stdout;
   }
 

@@ -362,7 +362,7 @@ describe('production: the README install on three stock Debian 13 machines', fun
     const x = c.nodes[1];
     await agentsSee(3);
     await noRestart(c.nodes, true);
-    const from = await x.node.journalMark('galera-recover.service');
+    const from = await x.node.journalMark();
     await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
     await x.node.waitState('mariadb.service', ['failed'], 60000);
     await write(c.nodes[0], 10);
@@ -382,8 +382,8 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await agentsSee(3);
     await write(c.nodes[0], 10);
     await noRestart(c.nodes, true);
-    const before = new Map<ClusterNode, string | null>();
-    for (const x of c.nodes) before.set(x, await x.node.journalMark('galera-recover.service'));
+    const before = new Map<ClusterNode, string>();
+    for (const x of c.nodes) before.set(x, await x.node.journalMark());
     for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);
     for (const x of c.nodes) {
       await x.node.waitState('mariadb.service', ['failed'], 60000);
@@ -415,8 +415,8 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await write(a, 10);
     await noRestart(c.nodes, true);
     const ACTED = /automatic recovery: deciding as at boot/g;
-    const from = new Map<ClusterNode, string | null>();
-    for (const x of c.nodes) from.set(x, await x.node.journalMark('galera-recover.service'));
+    const from = new Map<ClusterNode, string>();
+    for (const x of c.nodes) from.set(x, await x.node.journalMark());
     const recoverLog = (x: ClusterNode): Promise<string> => x.node.journalAfter('galera-recover.service', from.get(x)!);
     await m.node.run(['galera-check', 'maintenance', 'on', '--reason', 'disk swap']);
     for (const x of c.nodes) await x.node.run(['kill', '-9', await x.node.prop('mariadb.service', 'MainPID')]);

@@ -6,6 +6,7 @@
 
 // First: refuses a Node older than 20 with one line, before any other module loads.
 import './node-version';
+import './threadpool';
 import { loadConfig } from '../config';
 import { EXIT } from '../errors';
 import { createLogger } from '../log';

@@ -94,10 +94,10 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
    * The backstop's cheap question: one lstat(2), compared with the version last read. inotify
    * (chokidar) misses some rewrites (seen: grastate.dat after a --wsrep-recover run); a full read
    * (open, fstat, read, close on the thread pool) only on a change. An lstat that finds the file
-   * as last read confirms the facts.
+   * as last read confirms the facts. The lstat awaits too: the datadir's filesystem may hang.
    */
-  backstop(): string | null {
-    if (this.changedSinceRead()) void this.read();
+  async backstop(): Promise<string | null> {
+    if (await this.changedSinceRead()) await this.read();
     return this.facts.error;
   }
 
@@ -126,9 +126,9 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
     this.watcher = null;
   }
 
-  private changedSinceRead(): boolean {
+  private async changedSinceRead(): Promise<boolean> {
     try {
-      const st = fs.lstatSync(this.file);
+      const st = await fs.promises.lstat(this.file);
       return !st.isFile() || `${st.ino}:${st.size}:${st.mtimeMs}` !== this.facts.version;
     } catch (err) {
       return (err as NodeJS.ErrnoException).code !== 'ENOENT' || this.facts.version !== 'absent';

@@ -1,20 +1,20 @@
-// The datadir's filesystem (core/disk.ts): one statfs per backstop period, off the request path.
-// statfs is a single system call that reads no disk, so the backstop itself is the poll; 'change'
+// The datadir's filesystem (core/disk.ts): one statfs per backstop period, off the request path
+// and off the event loop (a statfs of a hung network filesystem never returns). statfs reads no
+// disk, so the backstop itself is the poll; 'change'
 // only when what is published moves (whole MiB, whole percent, the verdict), not for every block.
 // The verdict keeps its hysteresis here (the agent's memory); a one-shot read has none.
 
 import * as fs from 'node:fs';
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { DiskFacts, UNKNOWN_DISK, freePercentOf, lowAfter } from '../core/disk';
-import { Reads, Source } from './source';
+import { PolledSource } from './source';
 
 const MIB = 1024n * 1024n;
 
 /** statfs of the datadir now, sized as df does: never a throw. */
-export function readDisk(datadir: string): DiskFacts {
+export async function readDisk(datadir: string): Promise<DiskFacts> {
   try {
-    const st = fs.statfsSync(datadir, { bigint: true });
+    const st = await fs.promises.statfs(datadir, { bigint: true });
     // A filesystem that reports no blocks (some pseudo and network filesystems) has nothing to
     // measure: a fact, not a failure, or the agent's data age would grow for good and keep its
     // staleness alarm up.
@@ -31,9 +31,8 @@ export function readDisk(datadir: string): DiskFacts {
   }
 }
 
-export class DiskSource extends EventEmitter implements Source<DiskFacts> {
+export class DiskSource extends PolledSource<DiskFacts> {
   readonly name = 'disk';
-  readonly reads = new Reads();
   facts: DiskFacts = UNKNOWN_DISK;
   private lastLogged = '';
 
@@ -42,7 +41,7 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
     private readonly log: Logger,
     /** An arbitrator (garbd) has no datadir: nothing to read. */
     private readonly noDatadir = false,
-    private readonly stat: (datadir: string) => DiskFacts = readDisk,
+    private readonly stat: (datadir: string) => DiskFacts | Promise<DiskFacts> = readDisk,
     private readonly lowFreePercent = 0,
   ) {
     super();
@@ -57,25 +56,16 @@ export class DiskSource extends EventEmitter implements Source<DiskFacts> {
     return this.noDatadir ? null : this.facts.error || null;
   }
 
-  async readOnce(): Promise<void> {
-    if (!this.noDatadir) this.reads.run(() => this.read());
-    return Promise.resolve();
+  protected override skipped(): boolean {
+    return this.noDatadir;
   }
 
-  async start(): Promise<void> {
-    await this.readOnce();
-  }
-
-  async stop(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  backstop(): string | null {
+  backstop(): Promise<string | null> | null {
     return this.noDatadir ? null : this.read();
   }
 
-  private read(): string | null {
-    const raw = this.stat(this.datadir);
+  protected async read(): Promise<string | null> {
+    const raw = await this.stat(this.datadir);
     const next = { ...raw, low: lowAfter(this.facts.low, freePercentOf(raw), this.lowFreePercent) };
     const said = next.error || next.note || '';
     if (said !== this.lastLogged) {

@@ -28,7 +28,7 @@ export interface SourceOptions {
   /** A fixture /proc for tests. */
   procDir?: string;
   /** A fixture statfs for tests: a real filesystem's free space moves with everything else on it. */
-  statDisk?: (datadir: string) => DiskFacts;
+  statDisk?: (datadir: string) => DiskFacts | Promise<DiskFacts>;
   /** The MySQL source's logger, when not log (galera-init expects a refused MySQL while its server starts). */
   mysqlLog?: Logger;
 }
@@ -111,7 +111,7 @@ export class SourceSet {
     opts: { backstopMs?: number } = {},
   ) {
     this.backstopMs = opts.backstopMs ?? 1000;
-    this.rows = list.map(rowOf);
+    this.rows = list.map((s) => rowOf(s, this.backstopMs));
   }
 
   get(name: string): Source<unknown, SourceFacts> {
@@ -171,17 +171,19 @@ export class SourceSet {
     this.timer = setInterval(() => this.backstop(), this.backstopMs);
   }
 
-  /** One look of every source that has a backstop, each timed and recorded through its reads. */
-  backstop(): void {
+  /**
+   * One look of every source that has a backstop, each timed and recorded through its reads (a
+   * throw is the source's failure: its row turns failing, the next period tries again). Returns
+   * the looks still out, for tests; the timer does not wait for them.
+   */
+  backstop(): Promise<void>[] {
+    const out: Promise<void>[] = [];
     for (const s of this.list) {
       const look = s.backstop?.bind(s);
-      if (!look) continue;
-      try {
-        s.reads.run(look);
-      } catch {
-        // Recorded as the source's failure (its row turns failing); the next period tries again.
-      }
+      const p = look ? s.reads.look(look) : null;
+      if (p) out.push(p);
     }
+    return out;
   }
 
   async stop(): Promise<void> {
@@ -212,8 +214,12 @@ export class SourceSet {
 
 const errorOf = (s: Source<unknown, SourceFacts>): string | null => (s.problem ? s.problem() : s.reads.error);
 
-/** A source's live row: lastOkAt, live and readMs are read from the source when asked. */
-function rowOf(s: Source<unknown, SourceFacts>): SourceHealth {
+/**
+ * A source's live row: lastOkAt, live and readMs are read from the source when asked. A watch is
+ * no proof of freshness while a look has been out for a whole period: inotify stays up on a
+ * filesystem whose reads hang.
+ */
+function rowOf(s: Source<unknown, SourceFacts>, periodMs: number): SourceHealth {
   return {
     name: s.name,
     state: 'idle',
@@ -222,7 +228,8 @@ function rowOf(s: Source<unknown, SourceFacts>): SourceHealth {
       return s.reads.lastOkAt;
     },
     get live(): boolean {
-      return s.watching?.() === true && errorOf(s) === null;
+      const hung = s.reads.outSince > 0 && performance.now() - s.reads.outSince > periodMs;
+      return s.watching?.() === true && errorOf(s) === null && !hung;
     },
     get readMs(): number {
       return Math.round(s.reads.lastMs * 1000) / 1000;

@@ -5,6 +5,7 @@
 // success, as node_exporter's execute() does for every collector), and SourceSet turns that into
 // the galeraSourceTable row with one freshness rule (see SourceSet.health in index.ts).
 
+import { EventEmitter } from 'node:events';
 import { errorText } from '../errors';
 
 export type { SourceHealth, SourceState } from '../core/snapshot';
@@ -23,9 +24,11 @@ export interface Source<F = unknown, All = unknown> {
   readOnce(): Promise<void>;
   /**
    * The backstop's look, run by SourceSet every backstop period (timed through `reads`): confirms
-   * the facts, or reads them again when they changed. Returns the error, or null.
+   * the facts, or reads them again when they changed. Returns the error, or null. A look that
+   * touches the datadir awaits (the thread pool does the I/O): a hung filesystem must never hold
+   * the event loop, and so the SNMP answers.
    */
-  backstop?(): string | null;
+  backstop?(): string | null | Promise<string | null>;
   /** Nothing to read now (MySQL with no server or polling off, a recovery with nothing to run). */
   idle?(): boolean;
   /** A live watch (inotify, a running child) confirms the facts as they change: fresh while it lasts. */
@@ -83,11 +86,79 @@ export class Reads {
     return error;
   }
 
+  /** A look that has not come back yet. */
+  private out: Promise<void> | null = null;
+  /** When that look started (performance.now()); 0 when none is out. */
+  outSince = 0;
+
+  /**
+   * Runs a backstop look that may await. While one is out, the next is not started: a read hung on
+   * the datadir's filesystem holds one thread-pool thread, never more, and since lastOkAt does not
+   * move, the source grows old and the agent says its facts are stale. Returns the look when it
+   * is out (tests await it), null when it ended at once or was skipped.
+   */
+  look(read: () => string | null | Promise<string | null>): Promise<void> | null {
+    if (this.out) return null;
+    const t0 = performance.now();
+    let result: string | null | Promise<string | null>;
+    try {
+      result = read();
+    } catch (err) {
+      this.record(t0, errorText(err));
+      return null;
+    }
+    if (!(result instanceof Promise)) {
+      this.record(t0, result);
+      return null;
+    }
+    const out = result.then(
+      (error) => this.record(t0, error),
+      (err: unknown) => this.record(t0, errorText(err)),
+    );
+    this.outSince = t0;
+    this.out = out.finally(() => {
+      this.out = null;
+      this.outSince = 0;
+    });
+    return this.out;
+  }
+
   private record(t0: number, error: string | null): void {
     this.lastMs = performance.now() - t0;
     this.count++;
     this.error = error;
     if (error === null) this.lastOkAt = Date.now();
     else this.failures++;
+  }
+}
+
+/**
+ * A source with no watch of its own (the datadir's filesystem, its schema directories): one read
+ * at start, again at each backstop look, nothing left running. Its reads await, so a datadir on a
+ * hung filesystem holds a thread-pool thread, never the event loop.
+ */
+export abstract class PolledSource<F> extends EventEmitter implements Source<F> {
+  abstract readonly name: string;
+  abstract facts: F;
+  readonly reads = new Reads();
+
+  /** One read: the facts updated, 'change' emitted on a visible move; its error, or null. */
+  protected abstract read(): Promise<string | null>;
+
+  /** Nothing to read at all (an arbitrator has no datadir). */
+  protected skipped(): boolean {
+    return false;
+  }
+
+  async readOnce(): Promise<void> {
+    if (!this.skipped()) await this.reads.runAsync(() => this.read());
+  }
+
+  start(): Promise<void> {
+    return this.readOnce();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -1,20 +1,21 @@
 // The datadir's user data (core/userdata.ts): which schemas hold tables. Read off the request
-// path, once at start and again only when a directory changes: the backstop (SourceSet's) stats
-// the datadir and each user schema directory, whose mtimes move when a schema or a table is
-// created, dropped or renamed, and never on a write into a table. A full listing only then.
+// path and off the event loop (every call awaits the thread pool: a datadir on a hung filesystem
+// leaves this source growing old, never the SNMP answers waiting), once at start and again only
+// when a directory changes: the backstop stats the datadir and each user schema directory, whose
+// mtimes move when a schema or a table is created, dropped or renamed, and never on a write into
+// a table. A full listing only then.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { UNKNOWN_USER_DATA, UserData, isSystemEntry, userDataOf } from '../core/userdata';
-import { Reads, Source } from './source';
+import { PolledSource } from './source';
 
 /** The directories of a datadir (symlinked schema directories too), or null when it cannot be listed. */
-function schemaDirs(datadir: string): { dirs: string[]; error: string } {
+async function schemaDirs(datadir: string): Promise<{ dirs: string[]; error: string }> {
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(datadir, { withFileTypes: true });
+    entries = await fs.promises.readdir(datadir, { withFileTypes: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // No datadir yet: nothing is held there.
@@ -29,7 +30,7 @@ function schemaDirs(datadir: string): { dirs: string[]; error: string } {
     if (e.isDirectory()) dirs.push(e.name);
     else if (e.isSymbolicLink()) {
       try {
-        if (fs.statSync(path.join(datadir, e.name)).isDirectory()) dirs.push(e.name);
+        if ((await fs.promises.stat(path.join(datadir, e.name))).isDirectory()) dirs.push(e.name);
       } catch {
         // A dangling link is no schema.
       }
@@ -39,23 +40,25 @@ function schemaDirs(datadir: string): { dirs: string[]; error: string } {
 }
 
 /** Reads the datadir's user data now (from a listing of it already taken, when there is one). */
-export function readUserData(datadir: string, listing = schemaDirs(datadir)): UserData {
-  const { dirs, error } = listing;
+export async function readUserData(datadir: string, listing?: { dirs: string[]; error: string }): Promise<UserData> {
+  const { dirs, error } = listing ?? (await schemaDirs(datadir));
   if (error) return { held: null, schemas: [], error };
-  return userDataOf(dirs, (dir) => {
+  const tables = new Map<string, string[] | null>();
+  for (const dir of dirs.filter((d) => !isSystemEntry(d))) {
     try {
-      return fs.readdirSync(path.join(datadir, dir));
+      tables.set(dir, await fs.promises.readdir(path.join(datadir, dir)));
     } catch (err) {
       // Gone since the listing (a DROP DATABASE): no schema. Anything else: not ours to look into.
       const code = (err as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? [] : null;
+      tables.set(dir, code === 'ENOENT' || code === 'ENOTDIR' ? [] : null);
     }
-  });
+  }
+  // null (could not look in) counts as holding tables: kept as null, never read as empty.
+  return userDataOf(dirs, (dir) => (tables.has(dir) ? (tables.get(dir) as string[] | null) : []));
 }
 
-export class UserDataSource extends EventEmitter implements Source<UserData> {
+export class UserDataSource extends PolledSource<UserData> {
   readonly name = 'userdata';
-  readonly reads = new Reads();
   facts: UserData = UNKNOWN_USER_DATA;
   /** The mtimes of the datadir and its user schema directories at the last full read. */
   private stamp = '';
@@ -72,48 +75,35 @@ export class UserDataSource extends EventEmitter implements Source<UserData> {
     return this.facts.error || null;
   }
 
-  async readOnce(): Promise<void> {
-    this.reads.run(() => this.read());
-    return Promise.resolve();
-  }
-
-  async start(): Promise<void> {
-    await this.readOnce();
-  }
-
-  async stop(): Promise<void> {
-    return Promise.resolve();
-  }
-
   /** A full read only when a directory's mtime moved since the last one. */
-  backstop(): string | null {
-    if (this.stampNow() !== this.stamp) return this.read();
+  async backstop(): Promise<string | null> {
+    if ((await this.stampNow()) !== this.stamp) return this.read();
     return this.facts.error || null;
   }
 
   /** The datadir's mtime and each user schema directory's: a schema or a table created or dropped moves one. */
-  private stampNow(): string {
-    const mtime = (p: string): string => {
+  private async stampNow(): Promise<string> {
+    const mtime = async (p: string): Promise<string> => {
       try {
-        return String(fs.statSync(p).mtimeMs);
+        return String((await fs.promises.stat(p)).mtimeMs);
       } catch (err) {
         return (err as NodeJS.ErrnoException).code ?? 'error';
       }
     };
-    const parts = [mtime(this.datadir)];
-    for (const s of this.listed) parts.push(mtime(path.join(this.datadir, s)));
+    const parts = [await mtime(this.datadir)];
+    for (const s of this.listed) parts.push(await mtime(path.join(this.datadir, s)));
     return parts.join('/');
   }
 
   /** The user schema directories (with or without tables) seen at the last full read. */
   private listed: string[] = [];
 
-  private read(): string | null {
+  protected async read(): Promise<string | null> {
     // One listing of the datadir serves the stamp and the read.
-    const listing = schemaDirs(this.datadir);
+    const listing = await schemaDirs(this.datadir);
     this.listed = listing.dirs.filter((d) => !isSystemEntry(d));
-    this.stamp = this.stampNow();
-    const next = readUserData(this.datadir, listing);
+    this.stamp = await this.stampNow();
+    const next = await readUserData(this.datadir, listing);
     if (next.error !== this.lastLogged) {
       this.lastLogged = next.error;
       if (next.error) this.log.warn({ datadir: this.datadir, err: next.error }, 'user data unknown');

@@ -14,8 +14,8 @@ describe('the disk source (statfs of the datadir)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("reads the datadir's filesystem as df does: available to a user, of used + available", () => {
-    const f = readDisk(dir);
+  it("reads the datadir's filesystem as df does: available to a user, of used + available", async () => {
+    const f = await readDisk(dir);
     const st = fs.statfsSync(dir, { bigint: true });
     assert.equal(f.error, '');
     assert.equal(f.totalBytes, (st.blocks - st.bfree + st.bavail) * st.bsize);
@@ -30,7 +30,7 @@ describe('the disk source (statfs of the datadir)', () => {
     await src.start();
     assert.deepEqual([src.facts.error, src.facts.availBytes, src.idle(), src.problem()], ['', null, true, null]);
     fs.mkdirSync(gone);
-    assert.equal(src.backstop(), null);
+    assert.equal(await src.backstop(), null);
     assert.equal(src.idle(), false);
     assert.ok(src.facts.availBytes !== null);
     assert.deepEqual(lines, []);
@@ -42,7 +42,7 @@ describe('the disk source (statfs of the datadir)', () => {
     const err = (): DiskFacts => ({ availBytes: null, totalBytes: null, error: 'statfs /d: EIO' });
     const src = new DiskSource(dir, log, false, err);
     await src.start();
-    src.backstop();
+    await src.backstop();
     assert.equal(src.problem(), 'statfs /d: EIO');
     assert.equal(src.idle(), false);
     assert.equal(lines.filter((l) => /datadir free space unknown/.test(l)).length, 1);
@@ -59,8 +59,8 @@ describe('the disk source (statfs of the datadir)', () => {
     });
     const src = new DiskSource(dir, log, false, none);
     await src.start();
-    assert.equal(src.backstop(), null);
-    src.backstop();
+    assert.equal(await src.backstop(), null);
+    await src.backstop();
     assert.deepEqual([src.idle(), src.problem()], [true, null]);
     assert.equal(lines.filter((l) => /datadir free space not measured/.test(l)).length, 1);
     assert.equal(
@@ -77,10 +77,10 @@ describe('the disk source (statfs of the datadir)', () => {
     let changes = 0;
     src.on('change', () => changes++);
     avail += 4096n;
-    src.backstop();
+    await src.backstop();
     assert.equal(changes, 0);
     avail -= 2n << 20n;
-    src.backstop();
+    await src.backstop();
     assert.equal(changes, 1);
   });
 
@@ -94,10 +94,10 @@ describe('the disk source (statfs of the datadir)', () => {
     let changes = 0;
     src.on('change', () => changes++);
     avail = (1007n << 20n) / 10n;
-    src.backstop();
+    await src.backstop();
     assert.deepEqual([changes, src.facts.low], [1, true], '9 % to 10 % within 100 MiB: a change, still low');
     avail = 111n << 20n;
-    src.backstop();
+    await src.backstop();
     assert.deepEqual([changes, src.facts.low], [2, false], 'cleared at 11 %');
   });
 
@@ -105,7 +105,7 @@ describe('the disk source (statfs of the datadir)', () => {
     const src = new DiskSource(path.join(dir, 'none'), silentLogger(), true);
     await src.start();
     assert.equal(src.idle(), true);
-    assert.equal(src.backstop(), null);
+    assert.equal(await src.backstop(), null);
     assert.equal(src.problem(), null);
   });
 });

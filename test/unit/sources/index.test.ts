@@ -33,7 +33,7 @@ class FakeSource extends EventEmitter implements Source<unknown, SourceFacts> {
   readOnce(): Promise<void> {
     return Promise.resolve();
   }
-  backstop(): string | null {
+  backstop(): string | null | Promise<string | null> {
     this.looks++;
     return this.look;
   }
@@ -154,6 +154,36 @@ describe('SourceSet: one freshness rule', () => {
     procs.look = null;
     clock.tick(1000);
     assert.ok(sourceAge(rows[0], Date.now())! <= 1000, 'a success makes it fresh again');
+    await set.stop();
+  });
+
+  it('a look that hangs (a datadir on a dead NFS server) holds no timer, starts no second look, and its source grows old', async () => {
+    const procs = new FakeSource('processes');
+    // Under a live watch (inotify stays up on a hung filesystem), its look awaits the thread pool.
+    const grastate = Object.assign(new FakeSource('grastate'), { live: true });
+    let release: (v: string | null) => void = () => undefined;
+    let started = 0;
+    grastate.backstop = (): Promise<string | null> => {
+      started++;
+      return new Promise((res) => (release = res));
+    };
+    const set = new SourceSet([procs, grastate], { backstopMs: 1000 });
+    await set.start(() => undefined);
+    const rows = set.health();
+    clock.tick(30_000);
+    assert.equal(started, 1, 'one look out, none piled behind it');
+    assert.ok(procs.looks >= 29, `the other sources were looked at ${procs.looks} times meanwhile`);
+    assert.equal(rows[1].live, false, 'a watch is no proof while its look hangs');
+    assert.ok(sourceAge(rows[1], Date.now())! >= 29_000, 'the hung source grows old: the agent says stale');
+    assert.ok(sourceAge(rows[0], Date.now())! <= 1000, 'the others stay fresh');
+    release(null);
+    await Promise.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(rows[1].live, true, 'fresh again once the look came back');
+    assert.equal(sourceAge(rows[1], Date.now()), 0);
+    clock.tick(1000);
+    assert.equal(started, 2, 'looked at again in the next period');
     await set.stop();
   });
 

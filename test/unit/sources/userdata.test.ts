@@ -26,31 +26,31 @@ describe('userdata source', () => {
     src.on('change', () => changes++);
     await src.start();
     assert.deepEqual(src.facts, { held: false, schemas: [], error: '' });
-    assert.equal(src.backstop(), null);
+    assert.equal(await src.backstop(), null);
     assert.equal(changes, 1);
     fs.mkdirSync(path.join(dir, 'shop'));
     fs.writeFileSync(path.join(dir, 'shop', 'db.opt'), '');
-    src.backstop();
+    await src.backstop();
     assert.equal(src.facts.held, false, 'a schema with no table is not user data');
     fs.writeFileSync(path.join(dir, 'shop', 'orders.ibd'), '');
     // The directory's mtime may not move within the clock's granularity: make the change visible.
     fs.utimesSync(path.join(dir, 'shop'), new Date(), new Date(Date.now() + 5000));
-    src.backstop();
+    await src.backstop();
     assert.deepEqual(src.facts, { held: true, schemas: ['shop'], error: '' });
     assert.equal(changes, 2);
     await src.stop();
   });
 
-  it('a symlinked schema directory counts; a missing datadir holds nothing', () => {
+  it('a symlinked schema directory counts; a missing datadir holds nothing', async () => {
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-userdata-ext-'));
     try {
       fs.writeFileSync(path.join(elsewhere, 't.frm'), '');
       fs.symlinkSync(elsewhere, path.join(dir, 'archive'));
-      assert.deepEqual(readUserData(dir), { held: true, schemas: ['archive'], error: '' });
+      assert.deepEqual(await readUserData(dir), { held: true, schemas: ['archive'], error: '' });
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
-    assert.deepEqual(readUserData(path.join(dir, 'nope')), { held: false, schemas: [], error: '' });
+    assert.deepEqual(await readUserData(path.join(dir, 'nope')), { held: false, schemas: [], error: '' });
   });
 
   it('a schema directory the agent cannot list counts as holding tables; a datadir it cannot list is unknown', async function () {

@@ -19,6 +19,15 @@ describe('the wsrep source against a misbehaving server', function () {
   let src: MysqlSource;
   let lines: string[];
 
+  /** The log, line by line, into `lines`. */
+  const sink = (): Writable =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).trim().split('\n'));
+        cb();
+      },
+    });
+
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gx-fakemy-'));
     fake = await startFakeMysql(dir);
@@ -27,19 +36,13 @@ describe('the wsrep source against a misbehaving server', function () {
       mode: 0o600,
     });
     lines = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...String(chunk).trim().split('\n'));
-        cb();
-      },
-    });
     src = new MysqlSource({
       optionFile,
       refreshIntervalMs: 30,
       // Generous: a first connect slower than this would wait the whole 60 s interval to retry.
       connectTimeoutMs: 5000,
       queryTimeoutMs: 5000,
-      log: createLogger('info', 'test', sink),
+      log: createLogger('info', 'test', sink()),
     });
     src.setActive(true);
     await waitFor('first answer', () => src.facts.reachable, 5000, 10);
@@ -49,6 +52,24 @@ describe('the wsrep source against a misbehaving server', function () {
     await fake.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  /**
+   * The same source with a short query timeout, for the cases that wait on it: each hung poll
+   * costs one timeout, and the 5 s one made these cases a third of the unit suite's time. The
+   * first answer is already in, so a slow first connect cannot stall the poll.
+   */
+  async function shortQueryTimeout(): Promise<void> {
+    await src.stop();
+    src = new MysqlSource({
+      optionFile: path.join(dir, 'my.cnf'),
+      refreshIntervalMs: 30,
+      connectTimeoutMs: 5000,
+      queryTimeoutMs: 800,
+      log: createLogger('info', 'test', sink()),
+    });
+    src.setActive(true);
+    await waitFor('first answer', () => src.facts.reachable, 5000, 10);
+  }
 
   const size = (): string => syncedStatusRows().find(([k]) => k === 'wsrep_cluster_size')![1];
   const failuresLogged = (): string[] => lines.filter((l) => l.includes('MySQL status query failed'));
@@ -96,6 +117,7 @@ describe('the wsrep source against a misbehaving server', function () {
   });
 
   it('a hung server grows old; one that refuses connections (starting, stopping) stays confirmed', async () => {
+    await shortQueryTimeout();
     fake.mode = 'hang';
     await waitFor('unreachable', () => !src.facts.reachable, 5000, 10);
     const hungSince = src.reads.lastOkAt;
@@ -118,6 +140,7 @@ describe('the wsrep source against a misbehaving server', function () {
     ['hang', /did not answer in time/],
   ] as const) {
     it(`${mode}: keeps the last status, says why once, and recovers by itself`, async () => {
+      if (mode === 'hang') await shortQueryTimeout();
       fake.mode = mode;
       if (mode === 'too-many') fake.dropConnections(); // the limit bites at the next connect
       await waitFor('unreachable', () => !src.facts.reachable, 5000, 10);

@@ -18,7 +18,7 @@
 
 import { strict as assert } from 'node:assert';
 import { randomInt } from 'node:crypto';
-import { cleanupAll, SLACK, waitFor } from '../helpers/proc';
+import { cleanupAll, sleep, SLACK, waitFor } from '../helpers/proc';
 import {
   buildDeb,
   KEEPALIVED_TRIXIE,
@@ -152,33 +152,76 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     const startedBefore = await started();
     const FULL_MS = 25000;
     let inserted = '';
-    const res = await camp.round(
-      {
-        seed: SEED,
-        round: -2,
-        steps: [{ atMs: 0, fault: { kind: 'disk', node: 0, forMs: FULL_MS } }],
-        writeEveryMs: 500,
-      },
-      BOUND_MS,
-      async () => {
-        const filled = Date.now();
+    // Issue 20: the automatic recovery never acts after an inconsistency. Galera keeps an
+    // inconsistent server up (seen on 11.8: Disconnected, Inconsistent), so the case where it
+    // would act is that server dying afterwards with its unit giving up: made so here, before the
+    // operator's command. Every pass must refuse, naming the server's own line, and leave it down
+    // past the delay after which it acts on a crash.
+    camp.beforeOperator = async (y) => {
+      const mark = await y.node.journalMark();
+      const dropIn = '/etc/systemd/system/mariadb.service.d/no-restart.conf';
+      await y.node.sh(
+        `mkdir -p ${dropIn.replace(/\/[^/]+$/, '')} && printf '[Service]\\nRestart=no\\n' > ${dropIn} && systemctl daemon-reload`,
+      );
+      try {
+        await y.node.run(['kill', '-9', await y.node.prop('mariadb.service', 'MainPID')]);
+        await y.node.waitState('mariadb.service', ['failed'], 60000);
+        const recover = (): Promise<string> => y.node.journalAfter('galera-recover.service', mark);
         await waitFor(
-          `${x.name}: the NMS reads galeraDiskSpaceLow true`,
-          async () => (await c.snmp(x, 'get', LOW)) === '1',
-          20000 * SLACK,
-          250,
+          `${y.name}: galera-recover refuses, naming the inconsistency`,
+          async () =>
+            /not acting: Galera shut this server down for an inconsistency: ".*Inconsisten/.test(await recover()),
+          60000,
+          1000,
         );
-        // 20,000 rows of 200 bytes in one transaction: about 4 MiB of new pages on every member.
-        inserted = await c
-          .sql(w, "INSERT INTO gx.r38 (pad) SELECT 'r38' FROM gx.seq_1_to_20000; SELECT ROW_COUNT()")
-          .catch((e: Error) => `refused: ${e.message}`);
-        // The transaction must reach db1 while its disk is still full (a slow machine could be late).
-        if (Date.now() - filled > FULL_MS - 2000)
-          throw new Error(
-            `the transaction ended ${Date.now() - filled} ms after the fill: too late for a ${FULL_MS} ms full disk`,
+        const seen = Date.now();
+        // autoRecoverAfterSeconds (30) and a pass (10 s) more: a crash would have been acted on by now.
+        await sleep(45000);
+        const log = await recover();
+        assert.doesNotMatch(
+          log,
+          /automatic recovery: deciding/,
+          `${y.name}: the automatic recovery acted on an inconsistent node`,
+        );
+        assert.equal(
+          await y.node.prop('mariadb.service', 'ActiveState'),
+          'failed',
+          `${y.name}: its server was started`,
+        );
+        return `killed then, its unit giving up: galera-recover refused and left it down ${Math.round((Date.now() - seen) / 1000)} s past its first refusal`;
+      } finally {
+        await y.node.sh(`rm -f ${dropIn} && systemctl daemon-reload`);
+      }
+    };
+    const res = await camp
+      .round(
+        {
+          seed: SEED,
+          round: -2,
+          steps: [{ atMs: 0, fault: { kind: 'disk', node: 0, forMs: FULL_MS } }],
+          writeEveryMs: 500,
+        },
+        BOUND_MS,
+        async () => {
+          const filled = Date.now();
+          await waitFor(
+            `${x.name}: the NMS reads galeraDiskSpaceLow true`,
+            async () => (await c.snmp(x, 'get', LOW)) === '1',
+            20000,
+            250,
           );
-      },
-    );
+          // 20,000 rows of 200 bytes in one transaction: about 4 MiB of new pages on every member.
+          inserted = await c
+            .sql(w, "INSERT INTO gx.r38 (pad) SELECT 'r38' FROM gx.seq_1_to_20000; SELECT ROW_COUNT()")
+            .catch((e: Error) => `refused: ${e.message}`);
+          // The transaction must reach db1 while its disk is still full (a slow machine could be late).
+          if (Date.now() - filled > FULL_MS - 2000)
+            throw new Error(
+              `the transaction ended ${Date.now() - filled} ms after the fill: too late for a ${FULL_MS} ms full disk`,
+            );
+        },
+      )
+      .finally(() => (camp.beforeOperator = null));
     const restarted = (await started()) !== startedBefore;
     const out = res.operator.find((o) => o.startsWith(`${x.name} Inconsistent`));
     console.log(

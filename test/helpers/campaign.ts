@@ -23,6 +23,7 @@ import { ClusterNode, ProductionCluster, VIP, WsrepView } from './production';
 import { Fault, RoundPlan, roundRandom } from './campaign-plan';
 import type { Trap } from './traps';
 import { loadMib } from '../../src/snmp/mib';
+import { inconsistencyIn, parseJournalJson } from '../../src/core/autorecover';
 
 const pexec = promisify(execFile);
 const mib = loadMib();
@@ -181,6 +182,11 @@ export class Campaign {
   private readonly cut = new Set<number>();
   /** The writer's client options (the VIP, its account): a file, so no password is in argv. */
   private clientCnf = '';
+  /**
+   * A story's step between "the NMS knows a node is Inconsistent" and the operator's command (the
+   * round 38 story kills that server first); what it returns joins the round's operator record.
+   */
+  beforeOperator: ((x: ClusterNode) => Promise<string>) | null = null;
 
   constructor(
     readonly c: ProductionCluster,
@@ -486,9 +492,40 @@ export class Campaign {
               `${p.x.name} is Inconsistent and the NMS knows, but galera-check healthy (exit ${h.code}) ` +
                 `does not name it and a command: ${reason}`,
             );
+          // The automatic recovery's reading of the server's journal (src/init/auto.ts, the same
+          // journalctl and the same parse) must know these words for what they are: were this
+          // server to die now and its unit give up, a recovery would bring an inconsistent node back.
+          const journal = await p.x.node.run(
+            [
+              'journalctl',
+              '-u',
+              'mariadb.service',
+              '-b',
+              '-o',
+              'json',
+              '-n',
+              '20000',
+              '--no-pager',
+              '--output-fields=MESSAGE,MESSAGE_ID',
+            ],
+            { timeoutMs: 30000 },
+          );
+          const said = inconsistencyIn(parseJournalJson(journal));
+          if (said === null)
+            throw new Error(
+              `${p.x.name} is Inconsistent, but the automatic recovery finds no inconsistency in its server's ` +
+                `journal: its words are not the server's. The server's WSREP lines: ` +
+                parseJournalJson(journal)
+                  .filter((e) => /WSREP/.test(e.message))
+                  .slice(-15)
+                  .map((e) => e.message)
+                  .join(' | '),
+            );
+          const before = this.beforeOperator ? `; ${await this.beforeOperator(p.x)}` : '';
           operator.push(
             `${p.x.name} Inconsistent; the NMS got galeraLocalStateChanged saying so ` +
-              `(${Math.round(waited / 1000)} s after the campaign saw it); its health reason names: ${cmd.join(' ')}; ran it`,
+              `(${Math.round(waited / 1000)} s after the campaign saw it); the automatic recovery would refuse on "${said}"${before}; ` +
+              `its health reason names: ${cmd.join(' ')}; ran it`,
           );
           this.say(
             `      operator (galeraLocalStateChanged Inconsistent from ${p.x.name} at the NMS): ${cmd.join(' ')}`,

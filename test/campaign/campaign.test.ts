@@ -17,6 +17,7 @@
 //                       a long batch queued for a shared machine ends in time, whenever it starts
 
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { cleanupAll, sleep, SLACK, waitFor } from '../helpers/proc';
 import {
@@ -27,7 +28,7 @@ import {
   readmeBlock,
 } from '../helpers/production';
 import { describePlan, FAULT_KINDS, FaultKind, planRound } from '../helpers/campaign-plan';
-import { Campaign } from '../helpers/campaign';
+import { Campaign, waitingAdvice } from '../helpers/campaign';
 import { loadMib } from '../../src/snmp/mib';
 
 const mib = loadMib();
@@ -235,6 +236,124 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     );
     for (const y of c.nodes)
       assert.equal(await c.sql(y, 'SELECT COUNT(*) FROM gx.r38'), '20000', `${y.name}: the story's rows`);
+    failed = null;
+  });
+
+  // Issue 21 item 3 on the packaged node (the hardened agent, recovery off: galera-init runs the
+  // recovery and the agent serves its result), on MariaDB 11.8. As test/integration/recovery.test.ts
+  // does on 10.11: MariaDB Galera refuses XA while the provider is on, so db3's server, crashed,
+  // is started with the provider off, an XA transaction is prepared under a server XID and the
+  // server killed; the recovery then runs with log_bin on and no binary log to resolve it, and
+  // stops at "Found 1 prepared transactions!".
+  it('a crash that leaves a prepared transaction on a packaged node: galera-init waits naming the fix, the NMS reads it, the opt-in rollback joins', async function () {
+    if (failed !== null) {
+      console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
+      this.skip();
+    }
+    failed = -3;
+    const z = c.nodes[2];
+    const t = Date.now();
+    const oid = (name: string): string => `${mib.object(name).oid.join('.')}.0`;
+    const noRestart = '/etc/systemd/system/mariadb.service.d/no-restart.conf';
+    const binlogCnf = '/etc/mysql/mariadb.conf.d/99-gx-xa.cnf';
+    const config = '/etc/galera-agentx/config.yaml';
+    const xaSock = '/run/mysqld/gx-xa.sock';
+    // "MySQLXid", server id 0 (8 bytes), transaction 9 little-endian: see serverXid in recovery.test.ts.
+    const xid = `X'${Buffer.concat([Buffer.from('MySQLXid'), Buffer.alloc(8), Buffer.from([9, 0, 0, 0, 0, 0, 0, 0])]).toString('hex')}','',1`;
+    const before = await z.node.journalMark();
+    await z.node.sh(
+      `cp ${config} /root/config.yaml.before && systemctl stop galera-recover.timer && ` +
+        `mkdir -p ${path.dirname(noRestart)} && printf '[Service]\\nRestart=no\\n' > ${noRestart} && systemctl daemon-reload`,
+    );
+    try {
+      await z.node.run(['kill', '-9', await z.node.prop('mariadb.service', 'MainPID')]);
+      await z.node.waitState('mariadb.service', ['failed'], 60000);
+      // The provider off, the binary log off while it prepares (nothing to resolve it from later).
+      await z.node.run([
+        'systemd-run',
+        '--unit=gx-xa',
+        '--property=Type=simple',
+        '/usr/sbin/mariadbd',
+        '--user=mysql',
+        '--wsrep-provider=none',
+        '--wsrep-on=OFF',
+        '--skip-log-bin',
+        '--skip-networking',
+        `--socket=${xaSock}`,
+        '--pid-file=/run/mysqld/gx-xa.pid',
+      ]);
+      await waitFor(
+        `${z.name}: the server up with the provider off`,
+        async () => (await z.node.exec(['mariadb', '-S', xaSock, '-N', '-e', 'SELECT 1'])).code === 0,
+        60000,
+        250,
+      );
+      await z.node.run([
+        'mariadb',
+        '-S',
+        xaSock,
+        '-e',
+        `XA START ${xid}; INSERT INTO gx.c VALUES (999999999, -1); XA END ${xid}; XA PREPARE ${xid}`,
+      ]);
+      await z.node.run(['systemctl', 'kill', '-s', 'KILL', 'gx-xa.service']);
+      await waitFor(
+        `${z.name}: the provider-off server gone`,
+        async () => (await z.node.prop('gx-xa.service', 'ActiveState')) !== 'active',
+        30000,
+        250,
+      );
+      // The recovery's server reads log_bin from here; the binary log it names does not exist.
+      await z.node.sh(`printf '[mariadbd]\\nlog_bin=/var/lib/mysql/gx-xa-bin\\n' > ${binlogCnf}`);
+      // The automatic recovery takes the crash: galera-init decides, its recovery stops at the
+      // prepared transaction, and it waits naming the fix.
+      const trapsBefore = waitingAdvice(c.traps(), z.name).length;
+      await z.node.run(['systemctl', 'start', 'galera-recover.timer']);
+      await waitFor(
+        `${z.name}: the NMS reads galeraRecoveryOutcome prepared`,
+        async () =>
+          (await c.snmp(z, 'get', oid('galeraRecoveryOutcome'))) ===
+          String(mib.enumValue('galeraRecoveryOutcome', 'prepared')),
+        120000,
+        1000,
+      );
+      assert.equal(await c.snmp(z, 'get', oid('galeraRecoveryPrepared')), '1', `${z.name}: galeraRecoveryPrepared`);
+      // galeraSeqno is a string (signed 64-bit): snmpget quotes it.
+      assert.equal((await c.snmp(z, 'get', oid('galeraSeqno'))).replace(/"/g, ''), '-1', `${z.name}: galeraSeqno`);
+      const advice = await waitFor(
+        `${z.name}: the NMS receives galeraInitWaiting naming the prepared transaction and its fix`,
+        () =>
+          waitingAdvice(c.traps(), z.name)
+            .slice(trapsBefore)
+            .find((a) => /heuristicRollback/.test(a)),
+        120000,
+        1000,
+      );
+      const waitedAt = Math.round((Date.now() - t) / 1000);
+      // The fix it names: the opt-in rollback, then galera-init again.
+      await z.node.sh(
+        `systemctl stop galera-recover.timer galera-recover.service && ` +
+          `printf 'recovery:\\n  heuristicRollback: true\\n' >> ${config} && systemctl start --no-block galera-init`,
+        300000,
+      );
+      await c.waitCluster(3, 300000);
+      const init = await z.node.journalAfter('galera-init.service', before);
+      assert.match(init, /HEURISTIC ROLLBACK \(recovery\.heuristicRollback\): rolling back the 1 prepared transaction/);
+      for (const y of c.nodes)
+        assert.equal(
+          await c.sql(y, 'SELECT COUNT(*) FROM gx.c WHERE id = 999999999'),
+          '0',
+          `${y.name}: the prepared row`,
+        );
+      console.log(
+        `      prepared transaction on ${z.name} (MariaDB 11.8, packaged): the NMS read outcome prepared, 1 prepared, seqno -1; ` +
+          `galeraInitWaiting "${advice}" ${waitedAt} s in; with recovery.heuristicRollback galera-init rolled back and joined: Synced 3 after ${Math.round((Date.now() - t) / 1000)} s`,
+      );
+    } finally {
+      await z.node.sh(
+        `rm -f ${noRestart} ${binlogCnf} && cp /root/config.yaml.before ${config} && systemctl daemon-reload && ` +
+          `systemctl start galera-recover.timer`,
+      );
+    }
     failed = null;
   });
 

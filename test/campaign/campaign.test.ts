@@ -19,6 +19,8 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cleanupAll, sleep, SLACK, waitFor } from '../helpers/proc';
 import {
   buildDeb,
@@ -41,6 +43,7 @@ const envInt = (name: string): number | null => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got '${v}'`);
   return n;
 };
+const pexec = promisify(execFile);
 const SEED = envInt('CAMPAIGN_SEED') ?? randomInt(2 ** 31);
 const ROUNDS = envInt('CAMPAIGN_ROUNDS') ?? 3;
 const FIRST = envInt('CAMPAIGN_FIRST') ?? 0;
@@ -78,7 +81,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     console.log(`      replay: ${REPLAY} CAMPAIGN_FIRST=${FIRST} CAMPAIGN_ROUNDS=${ROUNDS} npm run test:campaign`);
     const deb = await buildDeb();
     await c.create(3, { datadirMiB: DATADIR_MIB, root: KEEPALIVED_TRIXIE });
-    await c.install(deb, undefined, [readmeBlock('production-keepalived')]);
+    await c.install(deb, undefined, [readmeBlock('production-keepalived')], [readmeBlock('production-firewall')]);
     // The install formed the cluster; the VIP's server config takes effect at the next start. The
     // operator's clean stop of the whole cluster, one node after the other, so that the first boot
     // below starts all three at once from disk, as after a power outage that was announced.
@@ -96,6 +99,34 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     await c.destroy();
     await cleanupAll();
   });
+
+  const firewallHolds = async (): Promise<void> => {
+    const [a, b] = c.nodes;
+    for (const x of c.nodes) {
+      const rules = await x.node.run(['nft', 'list', 'table', 'inet', 'galera']);
+      assert.match(rules, /tcp dport \{ 4444, 4567, 4568 \} drop/, `${x.name}: the README's table is loaded`);
+    }
+    // A TCP connection to Galera's port from a network namespace: accepted ('open'), or silently
+    // dropped ('dropped': timeout kills the connect after 3 s); a refusal (nothing listening) or
+    // an unreachable address is neither, so the firewall cannot be credited for it.
+    const tcp = (argv: string[], to: string): Promise<string> =>
+      pexec(argv[0], [...argv.slice(1), 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${to}/4567`]).then(
+        () => 'open',
+        (e: { code?: number; stderr?: string }) => (e.code === 124 ? 'dropped' : `exit ${e.code}: ${e.stderr?.trim()}`),
+      );
+    assert.equal(await tcp(['nsenter', '-t', String(b.node.pid), '-n'], a.addr), 'open', `${b.name} to ${a.name}:4567`);
+    assert.equal(
+      await tcp(['ip', 'netns', 'exec', c.bridge.ns], a.addr),
+      'dropped',
+      `the NMS (no member) to ${a.name}:4567`,
+    );
+    // The README's v3 user, which snmpd answers from any address: from the NMS it passes (the
+    // agent's checks above), from another address of the segment the firewall drops it.
+    await pexec('ip', ['-n', c.bridge.ns, 'addr', 'add', '192.0.2.99/24', 'dev', c.bridge.br]).catch(() => undefined);
+    const stranger = await c.snmp(a, 'get', STATUS, '192.0.2.99');
+    assert.equal(await c.snmp(a, 'get', STATUS), '2', `the NMS reads ${a.name}'s galeraStatus`);
+    assert.match(stranger, /Timeout/, `SNMP from 192.0.2.99 to ${a.name} passed the firewall: ${stranger}`);
+  };
 
   // The first boot is checked like a round: every node at once, one bootstrap, one Primary component.
   it('first boot: the three nodes boot at once, one bootstraps, never two Primary components', async () => {
@@ -124,6 +155,10 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
         500,
       );
     console.log(`      first boot and the writer's table: ${Math.round((Date.now() - t) / 1000)} s`);
+    // The README's firewall, loaded again by nftables.service at this boot: the members replicate
+    // (Synced 3 above), a non-member's connection to Galera's port and SNMP from an address that is
+    // neither a member nor the NMS are dropped, and the NMS's SNMP passes (every check above).
+    await firewallHolds();
     started = Date.now();
   });
 

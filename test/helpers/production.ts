@@ -27,11 +27,16 @@ export const STOCK_TRIXIE: RootSpec = {
 };
 
 /**
- * The stock server plus keepalived from the same archive, for the layouts with the README's VIP (the
- * nodes have no network: an operator's `apt-get install keepalived` finds it there, as the install
- * block finds the database). The stock production test keeps STOCK_TRIXIE's exact set.
+ * The stock server plus keepalived and nftables from the same archive, for the layouts with the
+ * README's VIP and firewall (the nodes have no network: an operator's `apt-get install keepalived`
+ * or `nftables` finds it there, as the install block finds the database; Debian's installer puts
+ * nftables on every server, debootstrap's minbase does not). The stock production test keeps
+ * STOCK_TRIXIE's exact set.
  */
-export const KEEPALIVED_TRIXIE: RootSpec = { suite: 'trixie', packages: [...STOCK_TRIXIE.packages, 'keepalived'] };
+export const KEEPALIVED_TRIXIE: RootSpec = {
+  suite: 'trixie',
+  packages: [...STOCK_TRIXIE.packages, 'keepalived', 'nftables'],
+};
 
 export const NET = '192.0.2.0/24';
 export const NMS = '192.0.2.10';
@@ -262,9 +267,15 @@ export class ProductionCluster {
    * calls `stock` on each (what a test asserts before the install), then runs the README's block on
    * one node after the other, as an operator does, in the directory the package file was copied
    * to. The block ends by starting galera-init: the cluster forms once the last node is installed.
-   * `more` are further README blocks run after it on each node, in the same shell (keepalived's).
+   * `more` are further README blocks run after it on each node, in the same shell (keepalived's);
+   * `first` are README blocks run before it (the firewall, the README's step 1).
    */
-  async install(deb: string, stock?: (x: ClusterNode) => Promise<void>, more: string[] = []): Promise<void> {
+  async install(
+    deb: string,
+    stock?: (x: ClusterNode) => Promise<void>,
+    more: string[] = [],
+    first: string[] = [],
+  ): Promise<void> {
     this.deb = deb;
     const members = this.nodes.map((x) => x.addr);
     const name = path.basename(deb);
@@ -282,7 +293,7 @@ export class ProductionCluster {
           '-euo',
           'pipefail',
           '-c',
-          `cd /root && ${[installScript(x.name, x.addr, members), ...more].join('\n')}`,
+          `cd /root && ${[...first, installScript(x.name, x.addr, members), ...more].join('\n')}`,
         ],
         { timeoutMs: 300000 },
       );
@@ -297,7 +308,7 @@ export class ProductionCluster {
   }
 
   /** An SNMPv3 GET or WALK from the NMS, as the README's `nms` user: the values, one a line. */
-  async snmp(x: ClusterNode, op: 'get' | 'walk', oid: string): Promise<string> {
+  async snmp(x: ClusterNode, op: 'get' | 'walk', oid: string, from?: string): Promise<string> {
     const k = readmeCredentials();
     const r = await pexec(
       'ip',
@@ -322,6 +333,8 @@ export class ProductionCluster {
         op === 'get' ? '-Oqv' : '-Oqn',
         '-t',
         '2',
+        // From another address of the NMS's segment (a firewall test): a snmp.conf token as an option.
+        ...(from ? [`--clientaddr=${from}`] : []),
         x.addr,
         oid,
       ],

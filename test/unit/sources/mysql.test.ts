@@ -36,16 +36,7 @@ describe('the wsrep source against a misbehaving server', function () {
       mode: 0o600,
     });
     lines = [];
-    src = new MysqlSource({
-      optionFile,
-      refreshIntervalMs: 30,
-      // Generous: a first connect slower than this would wait the whole 60 s interval to retry.
-      connectTimeoutMs: 5000,
-      queryTimeoutMs: 5000,
-      log: createLogger('info', 'test', sink()),
-    });
-    src.setActive(true);
-    await waitFor('first answer', () => src.facts.reachable, 5000, 10);
+    await startSource(5000);
   });
   afterEach(async () => {
     await src.stop();
@@ -53,22 +44,27 @@ describe('the wsrep source against a misbehaving server', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /**
-   * The same source with a short query timeout, for the cases that wait on it: each hung poll
-   * costs one timeout, and the 5 s one made these cases a third of the unit suite's time. The
-   * first answer is already in, so a slow first connect cannot stall the poll.
-   */
-  async function shortQueryTimeout(): Promise<void> {
-    await src.stop();
+  /** The source against the fake, polling every 30 ms, once it has its first answer. */
+  async function startSource(queryTimeoutMs: number): Promise<void> {
     src = new MysqlSource({
       optionFile: path.join(dir, 'my.cnf'),
       refreshIntervalMs: 30,
+      // Generous: a first connect slower than this would wait the whole 60 s interval to retry.
       connectTimeoutMs: 5000,
-      queryTimeoutMs: 800,
+      queryTimeoutMs,
       log: createLogger('info', 'test', sink()),
     });
     src.setActive(true);
     await waitFor('first answer', () => src.facts.reachable, 5000, 10);
+  }
+
+  /**
+   * The same source with a short query timeout, for the cases that wait on it: each hung poll
+   * costs one timeout, and the 5 s one made these cases a third of the unit suite's time.
+   */
+  async function shortQueryTimeout(): Promise<void> {
+    await src.stop();
+    await startSource(800);
   }
 
   const size = (): string => syncedStatusRows().find(([k]) => k === 'wsrep_cluster_size')![1];

@@ -178,6 +178,15 @@ describe('production: the README install on three stock Debian 13 machines', fun
         /^\S+\s+00000000\s/m,
         `${x.name}: a default route`,
       );
+      // Data already there (the brief's real server; issue 19's conversion): db2 is a standalone
+      // server with a shop's orders, db1 and db3 hold none. The README's block must make db2 the
+      // only node that may bootstrap, and its rows reach the others by state transfer.
+      if (x === c.nodes[1])
+        await c.sql(
+          x,
+          'CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20)); ' +
+            "INSERT INTO shop.orders VALUES (1, 'tea'), (2, 'rice'), (3, 'salt')",
+        );
       if (x === c.nodes[0])
         console.log(
           `      stock ${STOCK_TRIXIE.suite}: ${pkgs.installed.length} packages (${pkgs.installed.length - pkgs.unexplained.length} explained), ${(await x.node.run(['mariadbd', '--version'])).trim()}, node ${(await x.node.run(['node', '--version'])).trim()}, ${(await x.node.run(['systemctl', '--version'])).split('\n')[0]}`,
@@ -193,7 +202,7 @@ describe('production: the README install on three stock Debian 13 machines', fun
     await cleanupAll();
   });
 
-  it('first bootstrap: the README block run on one machine after the other; one bootstraps, two join', async () => {
+  it('first bootstrap: the README block run on one machine after the other; the one standalone server with data bootstraps, two join', async () => {
     const t = Date.now();
     await c.waitCluster(3);
     for (const x of c.nodes) assert.equal(await x.node.waitBooted(60000), 'running', `${x.name}: boot finished`);
@@ -201,6 +210,10 @@ describe('production: the README install on three stock Debian 13 machines', fun
     for (const x of c.nodes)
       if (/bootstrapped a new cluster/.test(await x.node.journal('galera-init.service'))) bootstraps.push(x.name);
     assert.equal(bootstraps.length, 1, `exactly one bootstrap: ${bootstraps.join(',')}`);
+    // Converting standalone servers where one holds data: that one bootstraps, its rows on all three.
+    assert.deepEqual(bootstraps, [c.nodes[1].name], 'the standalone server with data bootstraps');
+    for (const x of c.nodes)
+      assert.equal(await c.sql(x, 'SELECT COUNT(*) FROM shop.orders'), '3', `${x.name}: the orders db2 held`);
     await c.nodes[0].node.sh(readmeBlock('production-account'));
     await c.sql(c.nodes[0], 'CREATE DATABASE gx; CREATE TABLE gx.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)');
     await write(c.nodes[0], 100);
@@ -235,7 +248,10 @@ describe('production: the README install on three stock Debian 13 machines', fun
       () => 'no answer',
     );
     assert.equal(pub, 'no answer', 'community public answers from the network');
-    console.log(`      first bootstrap: ${Math.round((Date.now() - t) / 1000)} s, ${rows} rows on every node`);
+    console.log(
+      `      first bootstrap: ${Math.round((Date.now() - t) / 1000)} s, ${rows} rows on every node; ` +
+        `${c.nodes[1].name}, the standalone server with data, bootstrapped: its 3 orders on every node`,
+    );
   });
 
   it('clean reboot of every node, one after the other: the cluster stays up, no row lost', async () => {

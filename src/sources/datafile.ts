@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import chokidar, { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { FileFacts } from '../core/snapshot';
-import { Reads, Source } from './source';
+import { FIRST_READ_MS, Reads, Source, firstRead } from './source';
 
 export type { FileFacts } from '../core/snapshot';
 
@@ -65,9 +65,12 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   private watcher: FSWatcher | null = null;
   /** The watch is set up and has not failed since. */
   private watchLive = false;
-  private reading = false;
+  /** The read under way: a call that comes meanwhile awaits it (and asks for one more pass). */
+  private pass: Promise<void> | null = null;
   /** Calls to read() that came while one was reading: each asks for one more pass. */
   private missedReads = 0;
+  /** How long start() waits for the first read (tests shorten it). */
+  firstReadMs = FIRST_READ_MS;
   private lastLogged = '';
 
   constructor(
@@ -106,7 +109,7 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
   }
 
   async start(): Promise<void> {
-    await this.read();
+    await firstRead(this.read(), this.firstReadMs);
     this.watcher = chokidar.watch(this.file, { ignoreInitial: true, persistent: false, atomic: 50 });
     this.watcher.on('ready', () => (this.watchLive = true));
     this.watcher.on('all', () => void this.read());
@@ -141,31 +144,38 @@ export class DataFileSource<T extends { problems: string[] }> extends EventEmitt
     if (msg) this.log.warn({ file: this.file, err: msg }, `${this.spec.name} problem`);
   }
 
-  /** Reads and parses the file; coalesces overlapping calls. */
-  async read(): Promise<void> {
-    if (this.reading) {
+  /**
+   * Reads and parses the file; coalesces overlapping calls. A call that comes while a read is under
+   * way returns that read, so the backstop's look awaits it: a read hung on the datadir keeps the
+   * look out (the source grows old), never confirms facts it has not read.
+   */
+  read(): Promise<void> {
+    if (this.pass) {
       this.missedReads++;
-      return;
+      return this.pass;
     }
-    this.reading = true;
-    try {
-      let seen: number;
-      do {
-        seen = this.missedReads;
-        let next = this.facts;
-        await this.reads.runAsync(async () => {
-          next = await readDataFile(this.datadir, this.spec);
-          return next.error;
-        });
-        this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
-        if (next.version !== this.facts.version || next.error !== this.facts.error) {
-          this.facts = next;
-          this.emit('change', next);
-        }
-      } while (this.missedReads !== seen);
-    } finally {
-      this.reading = false;
-    }
+    const pass = this.passes().finally(() => {
+      this.pass = null;
+    });
+    this.pass = pass;
+    return pass;
+  }
+
+  private async passes(): Promise<void> {
+    let seen: number;
+    do {
+      seen = this.missedReads;
+      let next = this.facts;
+      await this.reads.runAsync(async () => {
+        next = await readDataFile(this.datadir, this.spec);
+        return next.error;
+      });
+      this.logOnce(next.error ?? (next.value?.problems.length ? next.value.problems.join('; ') : ''));
+      if (next.version !== this.facts.version || next.error !== this.facts.error) {
+        this.facts = next;
+        this.emit('change', next);
+      }
+    } while (this.missedReads !== seen);
   }
 }
 

@@ -133,6 +133,24 @@ export class Reads {
 }
 
 /**
+ * How long a daemon's start waits for a source's first read of the datadir. Past it the agent
+ * starts anyway (registers with snmpd, answers) and serves those facts as not read yet, their rows
+ * growing old, rather than never registering when the datadir's filesystem does not answer at
+ * boot. The read goes on and is recorded when it returns.
+ */
+export const FIRST_READ_MS = 5000;
+
+/** Waits for a first read at most `ms`; the read itself is left running. */
+export function firstRead(read: Promise<void>, ms = FIRST_READ_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * A source with no watch of its own (the datadir's filesystem, its schema directories): one read
  * at start, again at each backstop look, nothing left running. Its reads await, so a datadir on a
  * hung filesystem holds a thread-pool thread, never the event loop.
@@ -141,6 +159,8 @@ export abstract class PolledSource<F> extends EventEmitter implements Source<F> 
   abstract readonly name: string;
   abstract facts: F;
   readonly reads = new Reads();
+  /** How long start() waits for the first read (tests shorten it). */
+  firstReadMs = FIRST_READ_MS;
 
   /** One read: the facts updated, 'change' emitted on a visible move; its error, or null. */
   protected abstract read(): Promise<string | null>;
@@ -155,7 +175,7 @@ export abstract class PolledSource<F> extends EventEmitter implements Source<F> 
   }
 
   start(): Promise<void> {
-    return this.readOnce();
+    return firstRead(this.readOnce(), this.firstReadMs);
   }
 
   stop(): Promise<void> {

@@ -101,6 +101,15 @@ describe('the disk source (statfs of the datadir)', () => {
     assert.deepEqual([changes, src.facts.low], [2, false], 'cleared at 11 %');
   });
 
+  it("a statfs that never returns (a dead NFS server at boot) holds the daemon's start only so long", async () => {
+    const src = new DiskSource(dir, silentLogger(), false, () => new Promise<DiskFacts>(() => undefined));
+    src.firstReadMs = 50;
+    const t = Date.now();
+    await src.start();
+    assert.ok(Date.now() - t < 5000, 'start() returned');
+    assert.deepEqual([src.reads.count, src.reads.lastOkAt], [0, 0], 'nothing recorded: the read is still out');
+  });
+
   it('an arbitrator has no datadir: idle, no read, no problem', async () => {
     const src = new DiskSource(path.join(dir, 'none'), silentLogger(), true);
     await src.start();

@@ -87,6 +87,21 @@ describe('Reads: one record per read', () => {
     }
   });
 
+  it('a look whose promise rejects is a failure, and the next look may start', async () => {
+    const r = new Reads();
+    const out = r.look(() => Promise.reject(new Error('EIO on the datadir')));
+    assert.ok(out);
+    assert.ok(r.outSince > 0);
+    await out;
+    assert.deepEqual([r.error, r.failures, r.outSince, r.lastOkAt], ['EIO on the datadir', 1, 0, 0]);
+    assert.equal(
+      r.look(() => null),
+      null,
+      'a synchronous look ends at once',
+    );
+    assert.equal(r.error, null);
+  });
+
   it('records an awaited read when it ends, not before', async () => {
     const r = new Reads();
     let finish: (v: string | null) => void = () => undefined;
@@ -177,9 +192,8 @@ describe('SourceSet: one freshness rule', () => {
     assert.ok(sourceAge(rows[1], Date.now())! >= 29_000, 'the hung source grows old: the agent says stale');
     assert.ok(sourceAge(rows[0], Date.now())! <= 1000, 'the others stay fresh');
     release(null);
-    await Promise.resolve();
-    await Promise.resolve();
-    await Promise.resolve();
+    // setImmediate is not faked: every promise hop of the look has run by then.
+    await new Promise((r) => setImmediate(r));
     assert.equal(rows[1].live, true, 'fresh again once the look came back');
     assert.equal(sourceAge(rows[1], Date.now()), 0);
     clock.tick(1000);

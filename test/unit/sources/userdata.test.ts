@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
+import * as sinon from 'sinon';
 import { UserDataSource, readUserData } from '../../../src/sources/userdata';
 
 const log = pino({ level: 'silent' });
@@ -51,6 +52,23 @@ describe('userdata source', () => {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
     assert.deepEqual(await readUserData(path.join(dir, 'nope')), { held: false, schemas: [], error: '' });
+  });
+
+  it('a schema directory it may not list counts as holding tables (as root too: the denial stubbed)', async () => {
+    fs.mkdirSync(path.join(dir, 'secret'));
+    fs.mkdirSync(path.join(dir, 'empty'));
+    const readdir = fs.promises.readdir.bind(fs.promises);
+    const stub = sinon
+      .stub(fs.promises, 'readdir')
+      .callsFake(((p: fs.PathLike, o?: unknown) =>
+        String(p) === path.join(dir, 'secret')
+          ? Promise.reject(Object.assign(new Error('EACCES'), { code: 'EACCES' }))
+          : readdir(p, o as { withFileTypes: true })) as typeof fs.promises.readdir);
+    try {
+      assert.deepEqual(await readUserData(dir), { held: true, schemas: ['secret'], error: '' });
+    } finally {
+      stub.restore();
+    }
   });
 
   it('a schema directory the agent cannot list counts as holding tables; a datadir it cannot list is unknown', async function () {

@@ -339,10 +339,14 @@ export class Node {
     if (!base) throw new Error('no cgroup2 hierarchy');
     this.cgroup = path.join(base, `gxsd-${this.id}-${this.boots}`);
     // The id is short (the PID and a counter): a run killed before its cleanup can leave an empty
-    // cgroup of the same name behind, seen here as EEXIST at a first boot. Empty, it is a dead
-    // run's: removed. Still busy, it is not ours: a name of our own beside it.
-    if (fs.existsSync(this.cgroup)) removeCgroup(this.cgroup);
-    if (fs.existsSync(this.cgroup)) this.cgroup = `${this.cgroup}-${process.hrtime.bigint().toString(36)}`;
+    // cgroup of the same name behind, seen here as EEXIST at a first boot. With no process in it or
+    // below (cgroup.events: populated 0) it is a dead run's: removed. Populated, it may be a live
+    // run's: left alone, and a name of our own beside it.
+    if (fs.existsSync(this.cgroup)) {
+      const events = fs.readFileSync(path.join(this.cgroup, 'cgroup.events'), 'utf8');
+      if (/^populated 0$/m.test(events)) removeCgroup(this.cgroup);
+      if (fs.existsSync(this.cgroup)) this.cgroup = `${this.cgroup}-${process.hrtime.bigint().toString(36)}`;
+    }
     fs.mkdirSync(this.cgroup);
     const go = path.join(this.dir, 'go');
     fs.rmSync(go, { force: true });

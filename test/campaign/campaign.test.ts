@@ -100,6 +100,13 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     await cleanupAll();
   });
 
+  /** A story or round after one that failed meets a cluster not known to be healed: skipped, saying so. */
+  const skipUnlessHealed = (ctx: Mocha.Context): void => {
+    if (failed === null) return;
+    console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
+    ctx.skip();
+  };
+
   const firewallHolds = async (): Promise<void> => {
     const [a, b] = c.nodes;
     for (const x of c.nodes) {
@@ -170,10 +177,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
   // has its galeraLocalStateChanged. Or MariaDB aborts in the rollback and its unit brings it back
   // once the disk is freed. Either way: Synced 3, no acknowledged commit lost, one bootstrap at most.
   it('round 38 as a story: a write-set that a node with a full datadir cannot apply takes it out; the NMS is told; Synced 3, nothing lost', async function () {
-    if (failed !== null) {
-      console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
-      this.skip();
-    }
+    skipUnlessHealed(this);
     if (!KINDS.includes('disk')) {
       console.log(`      skipped: CAMPAIGN_FAULTS has no disk fault`);
       this.skip();
@@ -281,10 +285,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
   // server killed; the recovery then runs with log_bin on and no binary log to resolve it, and
   // stops at "Found 1 prepared transactions!".
   it('a crash that leaves a prepared transaction on a packaged node: galera-init waits naming the fix, the NMS reads it, the opt-in rollback joins', async function () {
-    if (failed !== null) {
-      console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
-      this.skip();
-    }
+    skipUnlessHealed(this);
     failed = -3;
     const z = c.nodes[2];
     const t = Date.now();
@@ -405,10 +406,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
   // reboot and power-cut holders by chance; this one does it every run. The round's checker holds
   // the VIP to healthy nodes within its bound the whole time, and to one healthy holder after.
   it("keepalived's VIP across a clean reboot of its holder: it leaves for a healthy node, the holder comes back healthy", async function () {
-    if (failed !== null) {
-      console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
-      this.skip();
-    }
+    skipUnlessHealed(this);
     failed = -4;
     const holders = await c.vipHolders();
     assert.equal(holders.length, 1, `one VIP holder before the reboot: ${holders.join(',') || 'none'}`);
@@ -436,10 +434,7 @@ describe(`campaign: seed ${SEED}, rounds ${FIRST}..${FIRST + ROUNDS - 1} on the 
     // (round -1 is the first boot)
     const plan = planRound(SEED, r, 3, KINDS);
     it(`round ${r}: ${describePlan(plan)}`, async function () {
-      if (failed !== null) {
-        console.log(`      skipped: round ${failed} failed, the cluster is not known to be healed`);
-        this.skip();
-      }
+      skipUnlessHealed(this);
       if (BUDGET_S && Date.now() - started > BUDGET_S * 1000) {
         console.log(`      skipped: the campaign's budget (CAMPAIGN_BUDGET_S=${BUDGET_S}) is spent`);
         this.skip();

@@ -200,7 +200,10 @@ describe('a real 3-node Galera cluster, one agent per node', function () {
           [cb, 2],
         ] as const) {
           await c.query('BEGIN');
-          await c.query(`UPDATE conflicts.t SET v = ${n} WHERE id = 2`);
+          // v + n, not v = n: an update that leaves the row as it was writes no row, so its
+          // write-set is empty and both commits win (seen under load, once an earlier pass had left
+          // v at that value).
+          await c.query(`UPDATE conflicts.t SET v = v + ${n} WHERE id = 2`);
         }
         const results = await Promise.allSettled([ca.query('COMMIT'), cb.query('COMMIT')]);
         const failed = results.filter((r) => r.status === 'rejected');

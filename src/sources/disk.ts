@@ -1,7 +1,7 @@
 // The datadir's filesystem (core/disk.ts): one statfs per backstop period, off the request path
 // and off the event loop (a statfs of a hung network filesystem never returns). statfs reads no
-// disk, so the backstop itself is the poll; 'change'
-// only when what is published moves (whole MiB, whole percent, the verdict), not for every block.
+// disk, so the backstop itself is the poll; 'change' only when what is published moves (whole
+// MiB, whole percent, the verdict), not for every block.
 // The verdict keeps its hysteresis here (the agent's memory); a one-shot read has none.
 
 import * as fs from 'node:fs';

@@ -86,9 +86,7 @@ export class Reads {
     return error;
   }
 
-  /** A look that has not come back yet. */
-  private out: Promise<void> | null = null;
-  /** When that look started (performance.now()); 0 when none is out. */
+  /** When the look that has not come back yet started (performance.now()); 0 when none is out. */
   outSince = 0;
 
   /**
@@ -98,7 +96,7 @@ export class Reads {
    * is out (tests await it), null when it ended at once or was skipped.
    */
   look(read: () => string | null | Promise<string | null>): Promise<void> | null {
-    if (this.out) return null;
+    if (this.outSince) return null;
     const t0 = performance.now();
     let result: string | null | Promise<string | null>;
     try {
@@ -111,16 +109,13 @@ export class Reads {
       this.record(t0, result);
       return null;
     }
-    const out = result.then(
-      (error) => this.record(t0, error),
-      (err: unknown) => this.record(t0, errorText(err)),
-    );
     this.outSince = t0;
-    this.out = out.finally(() => {
-      this.out = null;
-      this.outSince = 0;
-    });
-    return this.out;
+    return result
+      .then(
+        (error) => this.record(t0, error),
+        (err: unknown) => this.record(t0, errorText(err)),
+      )
+      .finally(() => (this.outSince = 0));
   }
 
   private record(t0: number, error: string | null): void {

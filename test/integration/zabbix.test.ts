@@ -340,9 +340,12 @@ for (const [v, debian, source] of [
         ).map((t) => [t.description, t]),
       );
     const SNMP_AGENT = '20'; // item.type in the API
-    /** "Execute now" for every polled item: Zabbix's first poll of a 1m (10m) item is up to a delay away. */
-    const checkNow = async (): Promise<void> => {
-      const polled = (await items()).filter((i) => i.type === SNMP_AGENT);
+    /**
+     * "Execute now" for every polled item (or those of `keys`): Zabbix's first poll of a 1m (10m)
+     * item is up to a delay away.
+     */
+    const checkNow = async (keys?: string[]): Promise<void> => {
+      const polled = (await items()).filter((i) => i.type === SNMP_AGENT && (!keys || keys.includes(i.key_)));
       await api.call(
         'task.create',
         polled.map((i) => ({ type: 6, request: { itemid: i.itemid } })),
@@ -472,7 +475,15 @@ for (const [v, debian, source] of [
     const assertItemsMatchSnmpget = async (): Promise<void> => {
       const polled = tpl.items.filter((i) => i.type === 'SNMP_AGENT');
       const rate = (i: ZItem): boolean => !!i.preprocessing?.some((p) => p.type === 'CHANGE_PER_SECOND');
-      // A rate needs two values: check now twice, the second after the first values are in.
+      // A rate needs two values: check now twice, the second after the first values are in. The
+      // server can drop a "check now" task (seen: a 10m item still without a value after 6 min), so
+      // a wait asks again, every 15 s, for the items still without a value.
+      let asked = Date.now();
+      const askAgain = async (keys: string[]): Promise<void> => {
+        if (!keys.length || Date.now() - asked < 15000) return;
+        asked = Date.now();
+        await checkNow(keys);
+      };
       await checkNow();
       await until(
         'a first value of every polled item',
@@ -481,12 +492,14 @@ for (const [v, debian, source] of [
           const unsupported = [...got.values()].filter((i) => i.state !== '0').map((i) => `${i.key_}: ${i.error}`);
           if (unsupported.length) throw new Error(`unsupported: ${unsupported.join('; ')}`);
           const missing = polled.filter((i) => !rate(i) && present(got.get(i.key), i.key).lastclock === '0');
+          await askAgain(missing.map((i) => i.key));
           return missing.length ? `no value yet: ${missing.map((i) => i.key).join(', ')}` : null;
         },
         90000,
       );
       const first = new Map((await items()).map((i) => [i.key_, i]));
       await checkNow();
+      asked = Date.now();
       await until(
         'a new value of every polled item, rates included',
         async () => {
@@ -495,6 +508,7 @@ for (const [v, debian, source] of [
             const g = present(got.get(i.key), i.key);
             return g.lastclock === '0' || (!rate(i) && g.lastclock === first.get(i.key)?.lastclock);
           });
+          await askAgain(stale.map((i) => i.key));
           return stale.length ? `no new value yet: ${stale.map((i) => i.key).join(', ')}` : null;
         },
         90000,

@@ -210,10 +210,15 @@ export async function runRecovery(opts: {
     }
     if (!position) {
       const tail = output.text.trim().split('\n').slice(-2).join(' | ').slice(0, 300);
+      // The recovery opens the server's port like a start does. Seen on stock Debian 12: its package
+      // enables mariadb.socket, so systemd holds 3306 with no server running, and every recovery fails.
+      const cause = /Bind on TCP\/IP port\. Got error: 98/.test(output.text)
+        ? "the server's port is held by another process, with no server running (Debian 12's mariadb.socket does: systemctl disable --now mariadb.socket; else ss -ltnp names it); "
+        : '';
       return {
         ok: false,
         busy: false,
-        error: `no "Recovered position" in the output (exit ${output.code}): ${tail}`,
+        error: `${cause}no "Recovered position" in the output (exit ${output.code}): ${tail}`,
         ms,
         prepared: 0,
         output: output.text,

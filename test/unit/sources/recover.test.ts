@@ -147,6 +147,24 @@ describe('the recovery run', () => {
     assert.ok(!r.ok && /no "Recovered position".*exit 1.*Aborting/.test(r.error));
   });
 
+  it("names a port held by another process (Debian 12's mariadb.socket) as the cause", async () => {
+    const r = await run([
+      'bash',
+      '-c',
+      'echo "[ERROR] Can\'t start server: Bind on TCP/IP port. Got error: 98: Address already in use"; echo "[ERROR] Do you already have another server running on port: 3306 ?"; echo "[ERROR] Aborting"; exit 1',
+    ]);
+    assert.ok(!r.ok);
+    assert.match(
+      r.error,
+      /^the server's port is held by another process.*systemctl disable --now mariadb\.socket.*no "Recovered position".*exit 1/,
+    );
+    const plain = await run(['bash', '-c', 'echo "[ERROR] Bind on TCP/IP port. Got error: 99: Cannot assign"; exit 1']);
+    assert.ok(
+      !plain.ok && plain.error.startsWith('no "Recovered position"'),
+      'another bind error is not named as a held port',
+    );
+  });
+
   it('reports a command that cannot be run', async () => {
     const r = await run(['/nonexistent/mariadbd']);
     assert.ok(!r.ok && /cannot run/.test(r.error));

@@ -11,6 +11,9 @@ declare -A NEED=(
   [keepalived]=keepalived [haproxy]=haproxy [ip]=iproute2
   # The Debian package's test: dpkg-deb builds it, lintian judges it.
   [dpkg-deb]=dpkg [lintian]=lintian
+  # The Debian 12 production run's Node.js mirror: this machine's nodejs package, rebuilt from what
+  # dpkg installed, in a flat file repository.
+  [dpkg-repack]=dpkg-repack [dpkg-scanpackages]=dpkg-dev
   # The split-brain story cuts Galera's ports between namespaces with nftables.
   [nft]=nftables
   # The 2 nodes + garbd stories run the real Galera arbitrator.

@@ -13,30 +13,14 @@ import { ROOT, start, stopChild, tempDir, waitFor } from './proc';
 import { Bridge, Node, systemdUnavailable } from './systemd';
 import { parseTrapLog, Trap } from './traps';
 import { basePackages, debianRoot, debianRootUnavailable, RootSpec } from './debroot';
+import { STOCK_TRIXIE } from './roots';
 
 const pexec = promisify(execFile);
 
-/**
- * A stock Debian 13 server, as the README's production section starts from: debootstrap's set plus
- * the database, its Galera provider, snmpd, Node.js (what the package depends on) and systemd to
- * boot it. Nothing of this project; the package arrives as a file, as an operator copies it.
- */
-export const STOCK_TRIXIE: RootSpec = {
-  suite: 'trixie',
-  packages: ['mariadb-server', 'galera-4', 'snmpd', 'nodejs', 'systemd', 'systemd-sysv'],
-};
+export { KEEPALIVED_TRIXIE, STOCK_BOOKWORM, STOCK_TRIXIE } from './roots';
 
-/**
- * The stock server plus keepalived and nftables from the same archive, for the layouts with the
- * README's VIP and firewall (the nodes have no network: an operator's `apt-get install keepalived`
- * or `nftables` finds it there, as the install block finds the database; Debian's installer puts
- * nftables on every server, debootstrap's minbase does not). The stock production test keeps
- * STOCK_TRIXIE's exact set.
- */
-export const KEEPALIVED_TRIXIE: RootSpec = {
-  suite: 'trixie',
-  packages: [...STOCK_TRIXIE.packages, 'keepalived', 'nftables'],
-};
+/** Where a node finds nodeMirror's repository (copied there as an operator's mirror is reached). */
+export const NODE_MIRROR_ON_NODE = '/root/node-mirror';
 
 export const NET = '192.0.2.0/24';
 export const NMS = '192.0.2.10';

@@ -13,10 +13,12 @@ import { MysqlSource, executeStatement } from '../../src/sources/mysql';
 import { parseWsrepStatus, PC_BOOTSTRAP_OPTIONS, PC_BOOTSTRAP_VARIABLE } from '../../src/core/wsrep-status';
 import { pcBootstrapHint } from '../../src/daemon/promoter';
 import { silentLogger } from '../../src/log';
-import { RootSpec, debianRoot, debianRootUnavailable } from '../helpers/debroot';
+import { debianRoot, debianRootUnavailable } from '../helpers/debroot';
+import { STOCK_TRIXIE } from '../helpers/roots';
 import { cleanupAll, SLACK, start, stopChild, tempDir, waitFor } from '../helpers/proc';
 
-const SPEC: RootSpec = { suite: 'trixie', packages: ['mariadb-server', 'galera-4'] };
+// The stock Debian 13 server's root (it has mariadb-server and galera-4): one root less to build.
+const SPEC = STOCK_TRIXIE;
 
 /** argv run inside `root` with `dir` at /srv: private mounts and network (loopback up), then chroot. */
 function inRoot(root: string, dir: string, argv: string[]): [string, string[]] {

@@ -22,7 +22,8 @@ import {
   zabbixYaml,
 } from '../../scripts/zabbix-template';
 import { AgentProc, startAgent, stopAgent } from '../helpers/agent';
-import { RootSpec, debianRoot, debianRootUnavailable } from '../helpers/debroot';
+import { debianRoot, debianRootUnavailable } from '../helpers/debroot';
+import { TRIXIE_ZABBIX } from '../helpers/roots';
 import { GaleraNode, createNode, serverPid, sql, startServer, stopServer, waitSynced } from '../helpers/galera';
 import { ROOT, SLACK, cleanupAll, present, tempDir, waitFor } from '../helpers/proc';
 import { Snmpd, snmpget, startSnmpd, stopSnmpd } from '../helpers/snmp';
@@ -291,11 +292,6 @@ interface ZabbixSource {
 
 const ZABBIX_ON_HOST: ZabbixSource = { unavailable: () => zabbixUnavailable(), root: () => Promise.resolve(null) };
 
-/** Debian 13's Zabbix 7.0, in a cached trixie root. */
-const TRIXIE_ZABBIX: RootSpec = {
-  suite: 'trixie',
-  packages: ['zabbix-server-mysql', 'zabbix-frontend-php', 'php-cli', 'php-cgi', 'php-mysql'],
-};
 const ZABBIX_IN_TRIXIE: ZabbixSource = {
   unavailable: () => zabbixUnavailable(false) ?? debianRootUnavailable(TRIXIE_ZABBIX),
   root: () => debianRoot(TRIXIE_ZABBIX),

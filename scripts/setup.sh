@@ -12,8 +12,8 @@ declare -A NEED=(
   # The Debian package's test: dpkg-deb builds it, lintian judges it.
   [dpkg-deb]=dpkg [lintian]=lintian
   # The Debian 12 production run's Node.js mirror: this machine's nodejs package, rebuilt from what
-  # dpkg installed, in a flat file repository.
-  [dpkg-repack]=dpkg-repack [dpkg-scanpackages]=dpkg-dev
+  # dpkg installed, in a flat file repository signed with a key made for it.
+  [dpkg-repack]=dpkg-repack [dpkg-scanpackages]=dpkg-dev [apt-ftparchive]=apt-utils [gpg]=gpg
   # The split-brain story cuts Galera's ports between namespaces with nftables.
   [nft]=nftables
   # The 2 nodes + garbd stories run the real Galera arbitrator.

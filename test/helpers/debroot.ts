@@ -144,8 +144,8 @@ export function nodeMirrorUnavailable(): string | null {
   }
   if (Number(version.split('.')[0].replace(/^\d+:/, '')) < 20)
     return `this machine's nodejs package is ${version}; the Debian 12 mirror needs 20 or later`;
-  for (const f of ['/usr/bin/dpkg-repack', '/usr/bin/dpkg-scanpackages'])
-    if (!fs.existsSync(f)) return `${f} not installed (Debian packages dpkg-repack dpkg-dev)`;
+  for (const f of ['/usr/bin/dpkg-repack', '/usr/bin/dpkg-scanpackages', '/usr/bin/apt-ftparchive', '/usr/bin/gpg'])
+    if (!fs.existsSync(f)) return `${f} not installed (Debian packages dpkg-repack dpkg-dev apt-utils gpg)`;
   return null;
 }
 
@@ -154,11 +154,13 @@ export function nodeMirrorUnavailable(): string | null {
  * file repository with this machine's own nodejs package (NodeSource's, as a Debian 12 operator
  * installs it), rebuilt from what dpkg installed, and the Debian packages it needs that the root
  * lacks (python3...), downloaded by the root's own apt. An operator's mirror carries Debian's
- * archive too; the nodes here reach nothing else. Built once per root and nodejs version, beside it.
+ * archive too; the nodes here reach nothing else. Signed as a real repository is (InRelease), with
+ * a key made for it, whose public half is `MIRROR_KEY` in the repository: the README's block
+ * installs it as a signing key, so its key step runs too. Built once per root and nodejs version.
  */
 export async function nodeMirror(root: string): Promise<string> {
   const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'nodejs'], { encoding: 'utf8' });
-  const dest = `${root}.node-mirror-${version.replace(/[^\w.+~-]/g, '_')}`;
+  const dest = `${root}.node-mirror-signed-${version.replace(/[^\w.+~-]/g, '_')}`;
   if (fs.existsSync(path.join(dest, '.complete'))) return dest;
   await buildLocked(
     'the Node.js mirror',
@@ -178,6 +180,12 @@ chroot "$root" apt-get install -y -qq --download-only --no-install-recommends \
   -o Dir::Cache::archives=/tmp/gx-node-mirror/archives /tmp/gx-node-mirror/$(cd "$work" && ls nodejs_*.deb)
 mv "$work"/nodejs_*.deb "$work"/archives/*.deb "$tmp/"
 (cd "$tmp" && dpkg-scanpackages --multiversion . /dev/null > Packages)
+export GNUPGHOME=$work/gnupg
+mkdir -m 0700 "$GNUPGHOME"
+gpg --batch --quiet --passphrase '' --quick-gen-key 'galera-agentx test mirror <mirror@invalid>' default default never
+gpg --batch --armor --export > "$tmp/${MIRROR_KEY}"
+(cd "$tmp" && apt-ftparchive release . > Release && gpg --batch --clearsign -o InRelease Release)
+gpgconf --kill gpg-agent
 date -u +%FT%TZ > "$tmp/.complete"
 rm -rf "$dest"
 mv -T "$tmp" "$dest"
@@ -188,6 +196,9 @@ rm -rf --one-file-system "$work"
   );
   return dest;
 }
+
+/** The mirror's public key, ASCII-armored, in the repository's directory. */
+export const MIRROR_KEY = 'mirror-key.asc';
 
 /** debootstrap's own packages in a built root (before the spec's were installed). */
 export function basePackages(root: string): string[] {

@@ -111,11 +111,8 @@ describe('production: a rolling conversion of a running Galera cluster, under wr
       cwd: ROOT,
       maxBuffer: 1 << 24,
     });
+    // The block installs ./galera-agentx_*_all.deb: with no such file there, apt fails and so does it.
     deb = stdout.trim().split('\n').pop()!;
-    assert.ok(
-      readmeBlock('conversion-rolling').includes(`./${path.basename(deb)}`),
-      `the README's conversion block does not install ${path.basename(deb)}`,
-    );
     await c.create(3);
     const members = c.nodes.map((x) => x.addr);
     // A stock Debian server that runs Galera on its own: snmpd and mariadb enabled, Galera set up by

@@ -28,7 +28,7 @@ import {
   STOCK_TRIXIE,
   stockPackages,
 } from '../helpers/production';
-import { nodeMirror, nodeMirrorUnavailable, RootSpec } from '../helpers/debroot';
+import { MIRROR_KEY, nodeMirror, nodeMirrorUnavailable, RootSpec } from '../helpers/debroot';
 import { loadMib } from '../../src/snmp/mib';
 
 const pexec = promisify(execFile);
@@ -73,14 +73,25 @@ const DEBIAN_12: Release = {
   unavailable: () => productionUnavailable(STOCK_BOOKWORM) ?? nodeMirrorUnavailable(),
   prepare: async (root) => {
     const mirror = await nodeMirror(root);
-    const [first, ...rest] = readmeBlock('production-node-debian12').split('\n');
-    if (!first.startsWith('NODE_REPO='))
-      throw new Error(`the README's Debian 12 block must start with NODE_REPO=...; got: ${first}`);
+    const [repo, key, ...rest] = readmeBlock('production-node-debian12').split('\n');
+    if (!repo.startsWith('NODE_REPO=') || !key.startsWith('NODE_KEY='))
+      throw new Error(
+        `the README's Debian 12 block must start with NODE_REPO=... and NODE_KEY=...; got: ${repo} ${key}`,
+      );
+    // The block's own signed-by= path, the mirror's address in place of the operator's.
+    const signedBy = /\[signed-by=[^\]]+\]/.exec(repo)?.[0];
+    if (!signedBy) throw new Error(`the README's NODE_REPO line has no [signed-by=...]: ${repo}`);
     return {
-      first: [[`NODE_REPO="deb [trusted=yes] file:${NODE_MIRROR_ON_NODE} ./"`, ...rest].join('\n')],
+      first: [
+        [
+          `NODE_REPO="deb ${signedBy} file:${NODE_MIRROR_ON_NODE} ./"`,
+          `NODE_KEY=${NODE_MIRROR_ON_NODE}/${MIRROR_KEY}`,
+          ...rest,
+        ].join('\n'),
+      ],
       files: fs
         .readdirSync(mirror)
-        .filter((f) => f.endsWith('.deb') || f === 'Packages')
+        .filter((f) => f !== '.complete')
         .map((f) => [`${NODE_MIRROR_ON_NODE}/${f}`, path.join(mirror, f)]),
     };
   },

@@ -57,22 +57,32 @@ export function isRateService(description: string): boolean {
   return /\s--rate\b/.test(commandOf(description).line);
 }
 
-/** Runs the service with this description against 127.0.0.1:port. */
-export function runService(description: string, port: number, community = 'public'): Promise<CheckResult> {
+/** Where and how a check polls: the host's _SNMP_AUTH, its address, a network namespace to run in. */
+export interface CheckTarget {
+  /** The host's _SNMP_AUTH (default SNMPv2c, community public). */
+  auth?: string;
+  /** $HOSTADDRESS$ (default 127.0.0.1). */
+  address?: string;
+  /** Run check_snmp inside this network namespace (the NMS on a test bridge). */
+  netns?: string;
+}
+
+/** Runs the service with this description against target.address (127.0.0.1):port, as Nagios would. */
+export function runService(description: string, port: number, target: CheckTarget = {}): Promise<CheckResult> {
   const { line: commandLine, args } = commandOf(description);
   let line = commandLine
     .replace(/\$USER1\$/g, PLUGINS)
-    .replace(/\$HOSTADDRESS\$/g, '127.0.0.1')
+    .replace(/\$HOSTADDRESS\$/g, target.address ?? '127.0.0.1')
     .replace(/\$_HOSTSNMP_PORT\$/g, String(port))
-    .replace(/\$_HOSTSNMP_COMMUNITY\$/g, community);
+    .replace(/\$_HOSTSNMP_AUTH\$/g, target.auth ?? '-P 2c -C public');
   args.forEach((a, i) => {
     line = line.replace(new RegExp(`\\$ARG${i + 1}\\$`, 'g'), a);
   });
   if (/\$\w+\$/.test(line)) throw new Error(`unexpanded macro in: ${line}`);
   return new Promise((resolve) => {
     execFile(
-      'bash',
-      ['-c', line],
+      target.netns ? 'ip' : 'bash',
+      [...(target.netns ? ['netns', 'exec', target.netns, 'bash'] : []), '-c', line],
       {
         env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent', NAGIOS_PLUGIN_STATE_DIRECTORY: stateDir() },
         timeout: 20000,
@@ -95,4 +105,24 @@ export function serviceNames(): string[] {
 
 export function commandOids(): string[] {
   return objects('galera-commands.cfg', 'command').map((c) => /-o\s+(\S+)/.exec(c.command_line)?.[1] ?? '');
+}
+
+/**
+ * Runs every shipped service against one host, each rate twice (check_snmp --rate stores the
+ * counter at its first run, and its clock is in seconds: the second run waits 1.1 s). Returns what
+ * was not OK or had no perfdata, "service: output" each; empty when the host is healthy.
+ */
+export async function servicesNotOk(port: number, target: CheckTarget = {}): Promise<string[]> {
+  const bad: string[] = [];
+  for (const svc of serviceNames()) {
+    if (isRateService(svc)) {
+      const first = await runService(svc, port, target);
+      if (first.state !== 'OK') bad.push(`${svc} (first run): ${first.output}`);
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    const r = await runService(svc, port, target);
+    if (r.state !== 'OK') bad.push(`${svc}: ${r.output}`);
+    else if (!/\|\s*\S+=\d+/.test(r.output)) bad.push(`${svc}: no perfdata in ${r.output}`);
+  }
+  return bad;
 }

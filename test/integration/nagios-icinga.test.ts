@@ -45,7 +45,7 @@ describe('Nagios: the shipped definitions pass the real nagios4 -v', function ()
     hostgroups      galera
     check_command   galera-test-host-alive
     _SNMP_PORT      161
-    _SNMP_COMMUNITY public
+    _SNMP_AUTH      ${h === 'galera1' ? '-P 2c -C public' : '-P 3 -L authPriv -U nms -a SHA -A nms-auth-example -x AES -X nms-priv-example'}
 }
 `,
         )

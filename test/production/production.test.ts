@@ -24,12 +24,14 @@ import {
   NODE_MIRROR_ON_NODE,
   productionUnavailable,
   readmeBlock,
+  readmeCredentials,
   STOCK_BOOKWORM,
   STOCK_TRIXIE,
   stockPackages,
 } from '../helpers/production';
 import { MIRROR_KEY, nodeMirror, nodeMirrorUnavailable, RootSpec } from '../helpers/debroot';
 import { loadMib } from '../../src/snmp/mib';
+import { servicesNotOk } from '../helpers/nagios';
 
 const pexec = promisify(execFile);
 const mib = loadMib();
@@ -307,6 +309,15 @@ function stories(r: Release): void {
           200,
         );
       }
+      // The shipped Nagios services, run from the NMS with the README's SNMPv3 user in _SNMP_AUTH.
+      const k = readmeCredentials();
+      const auth = `-P 3 -L authPriv -U nms -a SHA -A ${k.NMS_AUTH} -x AES -X ${k.NMS_PRIV}`;
+      for (const x of c.nodes)
+        assert.deepEqual(
+          await servicesNotOk(161, { auth, address: x.addr, netns: c.bridge.ns }),
+          [],
+          `${x.name}: the shipped Nagios services over SNMPv3`,
+        );
       // Only the README's users: Debian's community public answers loopback alone, not the network.
       const pub = await pexec('ip', [
         'netns',
